@@ -1,0 +1,157 @@
+/**
+ * Random lab engine: generate → moments → histogram in one submit, reading back only the 20-byte
+ * moments and the bin counts. A CPU path computes the same outputs from the float64 references.
+ */
+import type { GpuContext } from '../gpu/device';
+import { withErrorScopes } from '../gpu/device';
+import { checkStorageSize } from '../gpu/limits';
+import { ReadbackPool, encodeReadback } from '../gpu/readback';
+import { createStorageBuffer } from '../gpu/compute';
+import { RandomKernel } from '../kernels/random/random';
+import { MomentsKernel, MOMENTS_BYTES } from '../kernels/random/moments';
+import { HistogramKernel } from '../kernels/random/histogram';
+import {
+  centralSums,
+  histogramReference,
+  histogramSpec,
+  momentsFromSums,
+  type CentralSums,
+  type HistogramSpec,
+  type Moments,
+} from '../kernels/random/moments.ref';
+import { sampleReference, type Transform } from '../kernels/random/random.ref';
+
+export interface RandomParams {
+  transform: Transform;
+  seed: number;
+  count: number;
+  bins?: number;
+}
+
+export interface RandomResult {
+  params: RandomParams;
+  sums: CentralSums;
+  moments: Moments;
+  spec: HistogramSpec;
+  /** bins + 2 counts: the last two are underflow and overflow. */
+  counts: Uint32Array;
+  backend: string;
+  /** Wall time from submit to results on the CPU side, ms. */
+  elapsedMs: number;
+  /** Bytes copied from GPU to JavaScript for this run. */
+  bytesRead: number;
+}
+
+export const MIN_COUNT = 1_000;
+export const MAX_COUNT_GPU = 10_000_000;
+export const MAX_COUNT_CPU = 1_000_000;
+
+export class RandomEngine {
+  private readonly generator: RandomKernel;
+  private readonly moments: MomentsKernel;
+  private readonly histogram: HistogramKernel;
+  private readonly readback: ReadbackPool;
+  private samples: GPUBuffer | null = null;
+
+  constructor(private readonly gpu: Pick<GpuContext, 'device' | 'info'>) {
+    const { device } = gpu;
+    this.generator = new RandomKernel(device, 'random.generate');
+    this.moments = new MomentsKernel(device, 'random.moments');
+    this.histogram = new HistogramKernel(device, 'random.histogram');
+    this.readback = new ReadbackPool(device, 'random');
+  }
+
+  /** The samples buffer, grown (never shrunk) to hold `count` values. */
+  private samplesFor(count: number): GPUBuffer {
+    const bytes = count * 4;
+    checkStorageSize(this.gpu.info, `${count.toLocaleString('en-US')} samples`, bytes);
+    if (!this.samples || this.samples.size < bytes) {
+      this.samples?.destroy();
+      this.samples = createStorageBuffer(this.gpu.device, 'random.samples', bytes);
+    }
+    return this.samples;
+  }
+
+  get buffersCreated(): number {
+    return this.readback.buffersCreated;
+  }
+
+  async run(params: RandomParams): Promise<RandomResult> {
+    const { device } = this.gpu;
+    const spec = histogramSpec(params.transform, params.bins);
+    const start = performance.now();
+    return withErrorScopes(device, 'Random lab', async () => {
+      const samples = this.samplesFor(params.count);
+      const encoder = device.createCommandEncoder({ label: 'random.run' });
+      this.generator.encode(encoder, samples, {
+        transform: params.transform,
+        count: params.count,
+        key: { seed: params.seed },
+      });
+      const momentsBuffer = this.moments.encode(encoder, samples, params.count);
+      const countsBuffer = this.histogram.encode(encoder, samples, params.count, spec);
+      const countBytes = (spec.bins + 2) * 4;
+      const momentsRead = encodeReadback(encoder, this.readback, momentsBuffer, MOMENTS_BYTES);
+      const countsRead = encodeReadback(encoder, this.readback, countsBuffer, countBytes);
+      device.queue.submit([encoder.finish()]);
+      const [mBytes, cBytes] = await Promise.all([
+        this.readback.read(momentsRead, MOMENTS_BYTES),
+        this.readback.read(countsRead, countBytes),
+      ]);
+      const sums = MomentsKernel.decode(mBytes);
+      return {
+        params,
+        sums,
+        moments: momentsFromSums(sums),
+        spec,
+        counts: new Uint32Array(cBytes),
+        backend: 'gpu',
+        elapsedMs: performance.now() - start,
+        bytesRead: MOMENTS_BYTES + countBytes,
+      };
+    });
+  }
+
+  /** Reads back the first `n` generated values (tests and the KS check only; the lab never does this). */
+  async sample(params: RandomParams, n = params.count): Promise<Float32Array> {
+    const { device } = this.gpu;
+    return withErrorScopes(device, 'Random samples', async () => {
+      const samples = this.samplesFor(params.count);
+      const encoder = device.createCommandEncoder({ label: 'random.sample' });
+      this.generator.encode(encoder, samples, {
+        transform: params.transform,
+        count: params.count,
+        key: { seed: params.seed },
+      });
+      const read = encodeReadback(encoder, this.readback, samples, n * 4);
+      device.queue.submit([encoder.finish()]);
+      return new Float32Array(await this.readback.read(read, n * 4));
+    });
+  }
+
+  destroy(): void {
+    this.generator.destroy();
+    this.moments.destroy();
+    this.histogram.destroy();
+    this.readback.destroy();
+    this.samples?.destroy();
+  }
+}
+
+/** The same outputs computed on the CPU from the float64 references (values rounded to f32 like the GPU's). */
+export function runRandomCpu(params: RandomParams): RandomResult {
+  const start = performance.now();
+  const spec = histogramSpec(params.transform, params.bins);
+  const values = Float32Array.from(sampleReference(params.transform, params.count, { seed: params.seed }));
+  const sums = centralSums(values);
+  return {
+    params,
+    sums,
+    moments: momentsFromSums(sums),
+    spec,
+    counts: histogramReference(values, spec),
+    backend: 'cpu',
+    elapsedMs: performance.now() - start,
+    bytesRead: 0,
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * The one place that requests a WebGPU adapter and device. Records what the adapter is (so every view can
+ * say what computed it), routes validation / out-of-memory / internal errors and device loss to listeners,
+ * and never touches the DOM: the same code runs in Node on the `webgpu` package (Dawn).
+ */
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** True for software / fallback adapters (SwiftShader, WARP): slower than plain JavaScript. */
+  isFallback: boolean;
+  features: string[];
+  limits: Record<string, number>;
+}
+
+export type GpuErrorKind = 'validation' | 'out-of-memory' | 'internal' | 'device-lost' | 'unavailable';
+
+export class GpuError extends Error {
+  constructor(
+    readonly kind: GpuErrorKind,
+    message: string,
+    readonly details?: string,
+  ) {
+    super(message);
+    this.name = 'GpuError';
+  }
+}
+
+export interface GpuContext {
+  readonly adapter: GPUAdapter;
+  readonly device: GPUDevice;
+  readonly info: AdapterSummary;
+  /** Called for errors nobody captured in a scope, and when the device is lost. */
+  onError(listener: (error: GpuError) => void): () => void;
+  /** Resolves when the device is lost (destroy() included). */
+  readonly lost: Promise<GpuError>;
+  readonly isLost: () => boolean;
+  destroy(): void;
+}
+
+const LIMIT_NAMES = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBuffersPerShaderStage',
+  'maxTextureDimension2D',
+] as const;
+
+export function summarizeAdapter(adapter: GPUAdapter): AdapterSummary {
+  const info = adapter.info;
+  const limits: Record<string, number> = {};
+  for (const name of LIMIT_NAMES) limits[name] = Number(adapter.limits[name]);
+  const architecture = info?.architecture ?? '';
+  const fallback =
+    // `isFallbackAdapter` moved from GPUAdapter to GPUAdapterInfo; read both.
+    Boolean((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter) ||
+    Boolean((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter) ||
+    /swiftshader|llvmpipe|lavapipe|warp/i.test(`${architecture} ${info?.description ?? ''}`);
+  return {
+    vendor: info?.vendor ?? '',
+    architecture,
+    device: info?.device ?? '',
+    description: info?.description ?? '',
+    isFallback: fallback,
+    features: [...adapter.features].map(String).sort(),
+    limits,
+  };
+}
+
+/** A short human name for the adapter, e.g. "nvidia hopper" or "google swiftshader (software adapter)". */
+export function adapterName(info: AdapterSummary): string {
+  const base = [info.vendor, info.architecture || info.device || info.description].filter(Boolean).join(' ');
+  const name = base || 'WebGPU adapter';
+  return info.isFallback ? `${name} (software adapter)` : name;
+}
+
+export interface RequestGpuOptions {
+  /** navigator.gpu in the browser, or `create([])` from the `webgpu` package in Node. */
+  gpu?: GPU | undefined;
+  powerPreference?: GPUPowerPreference;
+  label?: string;
+}
+
+/** Requests adapter and device, raising limits the labs need up to what the adapter allows. */
+export async function requestGpu(options: RequestGpuOptions = {}): Promise<GpuContext> {
+  const gpu = options.gpu ?? (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!gpu) {
+    throw new GpuError(
+      'unavailable',
+      'WebGPU is not available in this browser.',
+      'Use a recent Chrome or Edge (113+), Safari 26+, or Firefox 141+ on Windows; on Linux start Chrome with --enable-unsafe-webgpu.',
+    );
+  }
+  const adapter = await gpu.requestAdapter({
+    powerPreference: options.powerPreference ?? 'high-performance',
+  });
+  if (!adapter) {
+    throw new GpuError(
+      'unavailable',
+      'WebGPU is present but no GPU adapter was found.',
+      'The GPU may be blocklisted; try chrome://gpu, update drivers, or start Chromium with --enable-unsafe-webgpu.',
+    );
+  }
+  const info = summarizeAdapter(adapter);
+  const requiredLimits: Record<string, number> = {};
+  for (const name of [
+    'maxStorageBufferBindingSize',
+    'maxBufferSize',
+    'maxComputeWorkgroupStorageSize',
+    'maxComputeInvocationsPerWorkgroup',
+    'maxComputeWorkgroupSizeX',
+    'maxStorageBuffersPerShaderStage',
+  ] as const) {
+    requiredLimits[name] = Number(adapter.limits[name]);
+  }
+  const wanted: GPUFeatureName[] = ['timestamp-query'];
+  const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
+  const device = await adapter.requestDevice({
+    label: options.label ?? 'kernelscope',
+    requiredLimits,
+    requiredFeatures,
+  });
+
+  const listeners = new Set<(error: GpuError) => void>();
+  let lostFlag = false;
+  const emit = (error: GpuError) => {
+    for (const l of listeners) l(error);
+  };
+  device.addEventListener('uncapturederror', (event) => {
+    emit(toGpuError((event as GPUUncapturedErrorEvent).error));
+  });
+  const lost = device.lost.then((info) => {
+    lostFlag = true;
+    const error = new GpuError(
+      'device-lost',
+      info.reason === 'destroyed' ? 'The GPU device was released.' : 'The GPU device was lost.',
+      info.message || String(info.reason),
+    );
+    if (info.reason !== 'destroyed') emit(error);
+    return error;
+  });
+
+  return {
+    adapter,
+    device,
+    info,
+    lost,
+    isLost: () => lostFlag,
+    onError(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    destroy() {
+      device.destroy();
+    },
+  };
+}
+
+export function toGpuError(error: GPUError): GpuError {
+  const name = error.constructor?.name ?? '';
+  if (name.includes('OutOfMemory')) {
+    return new GpuError('out-of-memory', 'The GPU ran out of memory.', error.message);
+  }
+  if (name.includes('Internal'))
+    return new GpuError('internal', 'The GPU reported an internal error.', error.message);
+  return new GpuError('validation', 'A GPU command was invalid.', error.message);
+}
+
+/**
+ * Runs `fn` inside validation, out-of-memory and internal error scopes and throws the first error as a
+ * readable GpuError, so a bad size never becomes a silently blank chart.
+ */
+export async function withErrorScopes<T>(
+  device: GPUDevice,
+  what: string,
+  fn: () => T | Promise<T>,
+): Promise<T> {
+  device.pushErrorScope('internal');
+  device.pushErrorScope('out-of-memory');
+  device.pushErrorScope('validation');
+  let result: T;
+  try {
+    result = await fn();
+  } finally {
+    const errors = await Promise.all([
+      device.popErrorScope(),
+      device.popErrorScope(),
+      device.popErrorScope(),
+    ]);
+    const first = errors.find((e): e is GPUError => e !== null);
+    if (first) {
+      const err = toGpuError(first);
+      // eslint-disable-next-line no-unsafe-finally
+      throw new GpuError(err.kind, `${what}: ${err.message}`, err.details);
+    }
+  }
+  return result;
+}

@@ -1,0 +1,48 @@
+import type { AdapterSummary } from './device';
+
+export class LimitError extends RangeError {
+  constructor(
+    message: string,
+    readonly limit: string,
+    readonly allowed: number,
+    readonly requested: number,
+  ) {
+    super(message);
+    this.name = 'LimitError';
+  }
+}
+
+/** Refuses a buffer size the adapter cannot bind, naming the limit. */
+export function checkStorageSize(info: Pick<AdapterSummary, 'limits'>, what: string, bytes: number): void {
+  for (const limit of ['maxStorageBufferBindingSize', 'maxBufferSize']) {
+    const allowed = info.limits[limit];
+    if (allowed !== undefined && bytes > allowed) {
+      throw new LimitError(
+        `${what} needs ${formatBytes(bytes)} but this adapter's ${limit} is ${formatBytes(allowed)}.`,
+        limit,
+        allowed,
+        bytes,
+      );
+    }
+  }
+}
+
+/** Refuses a 1D dispatch with more workgroups than maxComputeWorkgroupsPerDimension. */
+export function checkWorkgroups(info: Pick<AdapterSummary, 'limits'>, what: string, groups: number): void {
+  const allowed = info.limits.maxComputeWorkgroupsPerDimension ?? 65535;
+  if (groups > allowed) {
+    throw new LimitError(
+      `${what} needs ${groups} workgroups but this adapter's maxComputeWorkgroupsPerDimension is ${allowed}.`,
+      'maxComputeWorkgroupsPerDimension',
+      allowed,
+      groups,
+    );
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  if (bytes >= 2 ** 10) return `${(bytes / 2 ** 10).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}

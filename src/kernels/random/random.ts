@@ -1,0 +1,68 @@
+import philoxWgsl from '../../../shaders/common/philox.wgsl?raw';
+import generateWgsl from '../../../shaders/random/generate.wgsl?raw';
+import { createBindGroup, createBindGroupLayout, createComputePipeline, grid1D } from '../../gpu/compute';
+import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
+import { TRANSFORM_ID, type StreamKey, type Transform } from './random.ref';
+
+const PARAMS = new UniformLayout([
+  ['count', 'u32'],
+  ['transform', 'u32'],
+  ['key0', 'u32'],
+  ['key1', 'u32'],
+  ['threadsPerRow', 'u32'],
+] as const);
+
+const WORKGROUP = 256;
+
+/**
+ * Philox4x32-10 generator kernel: fills a buffer with `count` raw words or transformed f32 values (as
+ * bits). Owns its pipeline and uniform buffer; one encode per submit.
+ */
+export class RandomKernel {
+  private readonly layout: GPUBindGroupLayout;
+  private readonly pipeline: GPUComputePipeline;
+  private readonly params: GPUBuffer;
+  private bindGroups = new WeakMap<GPUBuffer, GPUBindGroup>();
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly label = 'random.generate',
+  ) {
+    const module = device.createShaderModule({ label, code: joinWgsl(philoxWgsl, generateWgsl) });
+    this.layout = createBindGroupLayout(device, `${label}.bgl`, ['uniform', 'storage']);
+    this.pipeline = createComputePipeline(device, label, module, this.layout, 'main');
+    this.params = PARAMS.createBuffer(device, `${label}.params`);
+  }
+
+  /** Encodes generation of `count` values into `out` (array<u32>, at least 4·count bytes). */
+  encode(
+    encoder: GPUCommandEncoder,
+    out: GPUBuffer,
+    options: { transform: Transform | 'raw'; count: number; key: StreamKey },
+  ): void {
+    const id = TRANSFORM_ID[options.transform];
+    const threads = options.transform === 'irwin-hall' ? options.count : Math.ceil(options.count / 4);
+    const grid = grid1D(threads, WORKGROUP, this.device.limits.maxComputeWorkgroupsPerDimension);
+    PARAMS.write(this.device, this.params, {
+      count: options.count,
+      transform: id,
+      key0: options.key.seed,
+      key1: options.key.stream ?? 0,
+      threadsPerRow: grid.threadsPerRow,
+    });
+    let bindGroup = this.bindGroups.get(out);
+    if (!bindGroup) {
+      bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [this.params, out]);
+      this.bindGroups.set(out, bindGroup);
+    }
+    const pass = encoder.beginComputePass({ label: this.label });
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(grid.x, grid.y);
+    pass.end();
+  }
+
+  destroy(): void {
+    this.params.destroy();
+  }
+}

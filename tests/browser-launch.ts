@@ -1,0 +1,19 @@
+/**
+ * How tests start Chromium with a WebGPU adapter on machines without a GPU (see ../shared/TOOLCHAIN.md).
+ * SwiftShader gives a software Vulkan adapter; the Vulkan/ANGLE flags make WebGPU canvases work too.
+ */
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export const chromiumArgs = [
+  '--enable-unsafe-webgpu',
+  '--no-sandbox',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-angle=vulkan',
+  '--disable-vulkan-surface',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];

@@ -1,0 +1,35 @@
+/**
+ * A WebGPU device for kernel tests, in the browser (navigator.gpu) or in Node (the `webgpu` package).
+ * A missing adapter is a failure with instructions, never a silent skip.
+ */
+import { requestGpu, type GpuContext } from '../../src/gpu/device';
+
+export const NO_ADAPTER_HELP =
+  "No WebGPU adapter in the test browser. GPU tests need Chromium with WebGPU: install Debian's chromium " +
+  '(apt-get install -y chromium, giving /usr/bin/chromium or set CHROMIUM_PATH) and launch it with the flags in ' +
+  'tests/browser-launch.ts (--enable-unsafe-webgpu, --use-vulkan=swiftshader …); see ../shared/TOOLCHAIN.md.';
+
+export async function testGpu(gpu?: GPU): Promise<GpuContext> {
+  try {
+    return await requestGpu({ gpu, label: 'test' });
+  } catch (e) {
+    throw new Error(`${NO_ADAPTER_HELP}\nCause: ${(e as Error).message}`);
+  }
+}
+
+/** Seeded generator for property-based test cases (mulberry32). */
+export function testRng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
+    normal: () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next()),
+  };
+}

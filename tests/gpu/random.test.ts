@@ -1,0 +1,180 @@
+/**
+ * Random lab kernels on a real WebGPU adapter against the float64 references.
+ * Tolerances: raw words bit-exact; uniform / standardized / Irwin–Hall within a few f32 ulps of the value
+ * (sums of ≤ 12 correctly rounded terms); Box–Muller within 4e-3 absolute (WGSL allows cos/sin an absolute
+ * error of 2^-11 on [−π, π], times r ≤ 5.8, plus log's error).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GpuContext } from '../../src/gpu/device';
+import { RandomEngine } from '../../src/engine/random';
+import { RandomKernel } from '../../src/kernels/random/random';
+import { MomentsKernel, MOMENTS_BYTES } from '../../src/kernels/random/moments';
+import { HistogramKernel } from '../../src/kernels/random/histogram';
+import { rawWords, sampleReference, TRANSFORMS } from '../../src/kernels/random/random.ref';
+import {
+  centralSums,
+  histogramReference,
+  ksCritical001,
+  ksStatistic,
+  momentsReference,
+  standardErrors,
+  theory,
+} from '../../src/kernels/random/moments.ref';
+import { ReadbackPool, encodeReadback } from '../../src/gpu/readback';
+import { createStorageBuffer } from '../../src/gpu/compute';
+import { testGpu, testRng } from './gpu-test-context';
+
+let gpu: GpuContext;
+let engine: RandomEngine;
+beforeAll(async () => {
+  gpu = await testGpu();
+  engine = new RandomEngine(gpu);
+});
+afterAll(() => {
+  engine?.destroy();
+  gpu?.destroy();
+});
+
+async function readWords(buffer: GPUBuffer, count: number): Promise<Uint32Array> {
+  const pool = new ReadbackPool(gpu.device, 'test');
+  const enc = gpu.device.createCommandEncoder();
+  const dst = encodeReadback(enc, pool, buffer, count * 4);
+  gpu.device.queue.submit([enc.finish()]);
+  const out = new Uint32Array(await pool.read(dst, count * 4));
+  pool.destroy();
+  return out;
+}
+
+describe('Philox on the GPU', () => {
+  it('is bit-identical to the reference for several seeds, streams and counts (incl. non-multiples of 4)', async () => {
+    const kernel = new RandomKernel(gpu.device, 'test.generate');
+    const rng = testRng(1);
+    for (const [seed, stream, count] of [
+      [0, 0, 1],
+      [42, 0, 1023],
+      [0xffffffff, 7, 4096],
+      [rng.int(0, 2 ** 32 - 1), rng.int(0, 2 ** 32 - 1), 70_001],
+    ] as const) {
+      const out = createStorageBuffer(gpu.device, 'test.out', count * 4);
+      const enc = gpu.device.createCommandEncoder();
+      kernel.encode(enc, out, { transform: 'raw', count, key: { seed, stream } });
+      gpu.device.queue.submit([enc.finish()]);
+      const got = await readWords(out, count);
+      const want = rawWords(count, { seed, stream });
+      let mismatches = 0;
+      for (let i = 0; i < count; i++) if (got[i] !== want[i]) mismatches++;
+      expect(mismatches, `seed ${seed} stream ${stream} count ${count}`).toBe(0);
+      out.destroy();
+    }
+    kernel.destroy();
+  });
+
+  for (const transform of TRANSFORMS) {
+    it(`${transform}: values match the float64 reference`, async () => {
+      const count = 10_001;
+      const got = await engine.sample({ transform, seed: 99, count });
+      const want = sampleReference(transform, count, { seed: 99 });
+      const atol = transform === 'box-muller' ? 4e-3 : 4e-6;
+      let worst = 0;
+      for (let i = 0; i < count; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+      expect(worst).toBeLessThanOrEqual(atol);
+    });
+
+    it(`${transform}: GPU moments within 4 standard errors of theory; KS below the 0.1% critical value`, async () => {
+      const count = 200_000;
+      const t = theory(transform);
+      const se = standardErrors(t, count);
+      const result = await engine.run({ transform, seed: 20241129, count });
+      const m = result.moments;
+      expect(result.sums.n).toBe(count);
+      expect(Math.abs(m.mean - t.mean)).toBeLessThan(4 * se.mean);
+      expect(Math.abs(m.variance - t.variance)).toBeLessThan(4 * se.variance);
+      expect(Math.abs(m.skewness - t.skewness)).toBeLessThan(4 * se.skewness);
+      expect(Math.abs(m.excessKurtosis - t.excessKurtosis)).toBeLessThan(4 * se.excessKurtosis);
+      const counts = [...result.counts];
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(count);
+      const values = await engine.sample({ transform, seed: 20241129, count }, 50_000);
+      expect(ksStatistic(values, t.cdf)).toBeLessThan(ksCritical001(values.length));
+    });
+  }
+});
+
+describe('GPU reductions against float64', () => {
+  async function gpuMoments(values: Float32Array) {
+    const kernel = new MomentsKernel(gpu.device, 'test.moments');
+    const pool = new ReadbackPool(gpu.device, 'test');
+    const buf = createStorageBuffer(gpu.device, 'test.values', values.byteLength);
+    gpu.device.queue.writeBuffer(buf, 0, values);
+    const enc = gpu.device.createCommandEncoder();
+    const res = kernel.encode(enc, buf, values.length);
+    const dst = encodeReadback(enc, pool, res, MOMENTS_BYTES);
+    gpu.device.queue.submit([enc.finish()]);
+    const sums = MomentsKernel.decode(await pool.read(dst, MOMENTS_BYTES));
+    kernel.destroy();
+    pool.destroy();
+    buf.destroy();
+    return sums;
+  }
+
+  // Tolerances: mean within 8 ulps of its magnitude (plus 8 ulps of the spread); central sums relative
+  // 2e-4 — Welford/Chan in f32 loses O(log n) roundings per merge level, far below the naive
+  // E[x²] − E[x]², which at offset 1e4 would lose every digit of a unit variance.
+  const cases: Array<[string, (r: ReturnType<typeof testRng>) => number]> = [
+    ['unit normals', (r) => r.normal()],
+    ['offset 1e4 + N(0,1)', (r) => 1e4 + r.normal()],
+    ['offset −3e3 + U(0,1e-2)', (r) => -3e3 + 1e-2 * r.next()],
+    ['skewed exp(N)', (r) => Math.exp(r.normal())],
+  ];
+  for (const [name, draw] of cases) {
+    it(`10^6 values: ${name}`, async () => {
+      const rng = testRng(name.length * 31);
+      const values = Float32Array.from({ length: 1_000_000 }, () => draw(rng));
+      const got = await gpuMoments(values);
+      const want = centralSums(values);
+      const sd = Math.sqrt(want.m2 / want.n);
+      expect(got.n).toBe(1_000_000);
+      expect(Math.abs(got.mean - want.mean)).toBeLessThanOrEqual(8 * 2 ** -23 * (Math.abs(want.mean) + sd));
+      expect(Math.abs(got.m2 / want.m2 - 1)).toBeLessThan(2e-4);
+      expect(Math.abs(got.m4 / want.m4 - 1)).toBeLessThan(2e-4);
+      // m3 may be near 0 (symmetric data): compare on the scale of n·sd³.
+      expect(Math.abs(got.m3 - want.m3)).toBeLessThan(2e-4 * (Math.abs(want.m3) + want.n * sd ** 3));
+    });
+  }
+
+  it('edge sizes: 1, 255, 257 and 4097 values', async () => {
+    const rng = testRng(5);
+    for (const n of [1, 255, 257, 4097]) {
+      const values = Float32Array.from({ length: n }, () => rng.normal() * 3 + 2);
+      const got = await gpuMoments(values);
+      const want = momentsReference(values);
+      expect(got.n).toBe(n);
+      expect(got.mean).toBeCloseTo(want.mean, 5);
+      expect(got.m2 / n).toBeCloseTo(want.variance, 4);
+    }
+  });
+
+  it('histogram counts equal the f32-emulating reference exactly', async () => {
+    const kernel = new HistogramKernel(gpu.device, 'test.histogram');
+    const pool = new ReadbackPool(gpu.device, 'test');
+    const rng = testRng(77);
+    const values = Float32Array.from({ length: 300_001 }, () => rng.normal() * 2);
+    const buf = createStorageBuffer(gpu.device, 'test.values', values.byteLength);
+    gpu.device.queue.writeBuffer(buf, 0, values);
+    for (const spec of [
+      { bins: 64, lo: -5, hi: 5 },
+      { bins: 1, lo: 0, hi: 1 },
+      { bins: 1024, lo: -1.5, hi: 3.25 },
+    ]) {
+      const enc = gpu.device.createCommandEncoder();
+      const counts = kernel.encode(enc, buf, values.length, spec);
+      const bytes = (spec.bins + 2) * 4;
+      const dst = encodeReadback(enc, pool, counts, bytes);
+      gpu.device.queue.submit([enc.finish()]);
+      const got = new Uint32Array(await pool.read(dst, bytes));
+      expect([...got]).toEqual([...histogramReference(values, spec)]);
+    }
+    kernel.destroy();
+    pool.destroy();
+    buf.destroy();
+  });
+});
