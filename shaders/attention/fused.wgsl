@@ -1,0 +1,161 @@
+// Fused attention (FlashAttention-style): out = softmax_row(mask(Q Kᵀ · scale + bias)) · V without ever
+// storing an L×L matrix. One workgroup of 16×16 threads owns 16 queries of one head; it walks the key
+// tiles the mask can keep (mask_key_range), 16 keys at a time:
+//   1. S tile = Q tile · K tileᵀ, in 16-wide chunks of the head dimension through workgroup memory;
+//   2. logits = S · scale + bias, masked pairs excluded (MASKED);
+//   3. per query: tile max m_t and tile sum l_t = Σ exp(x − m_t); merged into the running (m, l) with
+//      softmax_merge from shaders/common/online_softmax.wgsl, which also gives the rescale factors
+//      fa (old accumulators) and fb (this tile's exp(x − m_t) terms);
+//   4. acc = acc · fa + fb · Σ_j exp(x_j − m_t) V_j, V tile again in 16-wide chunks.
+// At the end out = acc / l (0 for a fully-masked row: softmax_inv_sum) and stats = (m, l) per row, the
+// same as the staged softmax's stats (logsumexp = m + log l). Thread (x = lane, y = query) keeps the
+// output dims lane, lane + 16, … (D_CHUNKS of them, a constant the wrapper puts in front: ⌈dim/16⌉ rounded
+// up to a power of two, so at most 16 for dim 256).
+// Layouts: q, k, v, out [heads][len][dim]; bias as in scores.wgsl; stats [heads][len][2].
+// Dispatch (⌈len/16⌉, heads). Joined after online_softmax.wgsl and mask.wgsl.
+
+struct Params {
+  heads: u32,
+  len: u32,
+  dim: u32,
+  scale: f32,
+  mask_kind: u32,
+  mask_param: u32,
+  row_words: u32,
+  bias_mode: u32,
+};
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> q_in: array<f32>;
+@group(0) @binding(2) var<storage, read> k_in: array<f32>;
+@group(0) @binding(3) var<storage, read> v_in: array<f32>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+@group(0) @binding(5) var<storage, read> mask_bits: array<u32>;
+@group(0) @binding(6) var<storage, read_write> out: array<f32>;
+@group(0) @binding(7) var<storage, read_write> stats: array<f32>;
+
+const TILE: u32 = 16u;
+var<workgroup> q_tile: array<array<f32, 17>, 16>;  // [query][dim in chunk]
+var<workgroup> k_tile: array<array<f32, 17>, 16>;  // [dim in chunk][key]
+var<workgroup> p_tile: array<array<f32, 17>, 16>;  // [query][key]: logits, then exp(x − m_t)
+var<workgroup> v_tile: array<array<f32, 17>, 16>;  // [key][dim in chunk]
+
+fn keeps(q: u32, k: u32) -> bool {
+  if (!mask_rule_keeps(params.mask_kind, params.mask_param, q, k)) {
+    return false;
+  }
+  if (params.mask_kind == MASK_CUSTOM) {
+    let b = mask_bit_index(params.row_words, q, k);
+    return ((mask_bits[b.x] >> b.y) & 1u) != 0u;
+  }
+  return true;
+}
+
+@compute @workgroup_size(16, 16, 1)
+fn fused(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let len = params.len;
+  let dim = params.dim;
+  let chunks = (dim + TILE - 1u) / TILE;
+  let h = wg.y;
+  let q0 = wg.x * TILE;
+  let qi = q0 + lid.y;
+  let lane = lid.x;
+  let range = mask_key_range(params.mask_kind, params.mask_param, q0, min(q0 + TILE, len) - 1u, len);
+
+  var acc: array<f32, D_CHUNKS>;
+  for (var c = 0u; c < D_CHUNKS; c = c + 1u) {
+    acc[c] = 0.0;
+  }
+  var state = softmax_state_new();
+
+  for (var k0 = range.x - range.x % TILE; k0 < range.y; k0 = k0 + TILE) {
+    // 1. S tile.
+    let k_row = k0 + lid.y;
+    var s = 0.0;
+    for (var c = 0u; c < chunks; c = c + 1u) {
+      let col = c * TILE + lane;
+      var qv = 0.0;
+      var kv = 0.0;
+      if (qi < len && col < dim) {
+        qv = q_in[(h * len + qi) * dim + col];
+      }
+      if (k_row < len && col < dim) {
+        kv = k_in[(h * len + k_row) * dim + col];
+      }
+      q_tile[lid.y][lane] = qv;
+      k_tile[lane][lid.y] = kv;
+      workgroupBarrier();
+      for (var i = 0u; i < TILE; i = i + 1u) {
+        s = s + q_tile[lid.y][i] * k_tile[i][lane];
+      }
+      workgroupBarrier();
+    }
+    // 2. Scaled, biased, masked logit of (qi, k0 + lane).
+    let ki = k0 + lane;
+    let kept = qi < len && ki < len && keeps(qi, ki);
+    var x = s * params.scale;
+    if (kept && params.bias_mode == 1u) {
+      x = x + bias[qi * len + ki];
+    } else if (kept && params.bias_mode == 2u) {
+      x = x + bias[(h * len + qi) * len + ki];
+    }
+    x = select(MASKED, x, kept);
+    p_tile[lid.y][lane] = x;
+    workgroupBarrier();
+    // 3. Tile max and sum for this query (every lane of the row computes the same values).
+    var m_t = MASKED;
+    for (var j = 0u; j < TILE; j = j + 1u) {
+      m_t = max(m_t, p_tile[lid.y][j]);
+    }
+    var l_t = 0.0;
+    if (m_t > MASKED) {
+      for (var j = 0u; j < TILE; j = j + 1u) {
+        let xj = p_tile[lid.y][j];
+        if (xj > MASKED) {
+          l_t = l_t + exp(xj - m_t);
+        }
+      }
+    }
+    workgroupBarrier();
+    var p = 0.0;
+    if (kept) {
+      p = exp(x - m_t);
+    }
+    p_tile[lid.y][lane] = p;
+    let f = softmax_merge(state, SoftmaxState(m_t, l_t));
+    state = SoftmaxState(f.z, f.w);
+    workgroupBarrier();
+    // 4. Accumulate P · V.
+    for (var c = 0u; c < chunks; c = c + 1u) {
+      let col = c * TILE + lane;
+      var vv = 0.0;
+      if (k_row < len && col < dim) {
+        vv = v_in[(h * len + k_row) * dim + col];
+      }
+      v_tile[lid.y][lane] = vv;
+      workgroupBarrier();
+      var t = 0.0;
+      for (var j = 0u; j < TILE; j = j + 1u) {
+        t = t + p_tile[lid.y][j] * v_tile[j][lane];
+      }
+      acc[c] = acc[c] * f.x + f.y * t;
+      workgroupBarrier();
+    }
+  }
+
+  if (qi >= len) {
+    return;
+  }
+  let inv = softmax_inv_sum(state);
+  for (var c = 0u; c < chunks; c = c + 1u) {
+    let col = c * TILE + lane;
+    if (col < dim) {
+      out[(h * len + qi) * dim + col] = acc[c] * inv;
+    }
+  }
+  if (lane == 0u) {
+    let row = h * len + qi;
+    stats[row * 2u] = state.m;
+    stats[row * 2u + 1u] = state.l;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Pieces shared by the attention kernel wrappers: how a mask spec and a bias become uniform fields and
+ * buffers, the tile size, and the WGSL snippets every attention kernel joins.
+ */
+import maskWgsl from '../../../shaders/attention/mask.wgsl?raw';
+import { MASK_KIND_ID, type AttentionMask, type AttentionShape, type FloatArray } from './attention.ref';
+
+export { maskWgsl };
+
+/** Tile edge of the tiled kernels (16×16 threads per workgroup). */
+export const TILE = 16;
+
+/** The mask as the kernels see it: kind id, padding length or window width, u32 words per custom row. */
+export interface MaskUniform {
+  kind: number;
+  param: number;
+  rowWords: number;
+}
+
+export function maskUniform(mask: AttentionMask, L: number): MaskUniform {
+  const rowWords = Math.ceil(L / 32);
+  switch (mask.kind) {
+    case 'none':
+      return { kind: MASK_KIND_ID.none, param: 0, rowWords };
+    case 'causal':
+      return { kind: MASK_KIND_ID.causal, param: 0, rowWords };
+    case 'padding':
+      return { kind: MASK_KIND_ID.padding, param: mask.validLength, rowWords };
+    case 'window':
+      return {
+        kind: mask.causal ? MASK_KIND_ID.windowCausal : MASK_KIND_ID.window,
+        param: mask.width,
+        rowWords,
+      };
+    case 'custom':
+      return { kind: MASK_KIND_ID.custom, param: 0, rowWords };
+  }
+}
+
+/** Packs an L×L keep matrix as bits: ⌈L/32⌉ u32 words per query row, bit k % 32 of word k / 32. */
+export function packCustomMask(keep: Uint8Array, L: number): Uint32Array {
+  const rowWords = Math.ceil(L / 32);
+  const bits = new Uint32Array(L * rowWords);
+  for (let q = 0; q < L; q++) {
+    for (let k = 0; k < L; k++) {
+      if (keep[q * L + k]) bits[q * rowWords + (k >> 5)]! |= 1 << (k & 31);
+    }
+  }
+  return bits;
+}
+
+/** 0 no bias, 1 one [L][L] bias shared by all heads, 2 a [heads][L][L] bias. */
+export function biasMode(bias: FloatArray | undefined, shape: AttentionShape): number {
+  if (!bias) return 0;
+  return bias.length === shape.L * shape.L ? 1 : 2;
+}
+
+/** A tiny labelled storage buffer to bind where a kernel's optional input or output is unused. */
+export function createDummyBuffer(device: GPUDevice, label: string): GPUBuffer {
+  return device.createBuffer({ label, size: 16, usage: GPUBufferUsage.STORAGE });
+}
+
+export function ceilDiv(a: number, b: number): number {
+  return Math.ceil(a / b);
+}

@@ -1,0 +1,128 @@
+import onlineSoftmaxWgsl from '../../../shaders/common/online_softmax.wgsl?raw';
+import fusedWgsl from '../../../shaders/attention/fused.wgsl?raw';
+import { createBindGroup, createBindGroupLayout, createComputePipeline } from '../../gpu/compute';
+import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
+import type { AttentionShape } from './attention.ref';
+import { ATTENTION_LIMITS } from './attention.ref';
+import { TILE, ceilDiv, createDummyBuffer, maskWgsl, type MaskUniform } from './common';
+
+const PARAMS = new UniformLayout([
+  ['heads', 'u32'],
+  ['len', 'u32'],
+  ['dim', 'u32'],
+  ['scale', 'f32'],
+  ['maskKind', 'u32'],
+  ['maskParam', 'u32'],
+  ['rowWords', 'u32'],
+  ['biasMode', 'u32'],
+] as const);
+
+export interface FusedBuffers {
+  q: GPUBuffer;
+  k: GPUBuffer;
+  v: GPUBuffer;
+  bias?: GPUBuffer | undefined;
+  maskBits?: GPUBuffer | undefined;
+  /** [heads][L][d] */
+  out: GPUBuffer;
+  /** [heads][L][2] = (running max m, running sum l) at the end; logsumexp = m + log l. */
+  stats: GPUBuffer;
+}
+
+export interface FusedParams {
+  shape: AttentionShape;
+  scale: number;
+  mask: MaskUniform;
+  biasMode: number;
+}
+
+/** Output dims each thread accumulates: ⌈d/16⌉ rounded up to a power of two (1, 2, 4, 8 or 16). */
+export function fusedChunkTier(d: number): number {
+  const chunks = ceilDiv(d, TILE);
+  let tier = 1;
+  while (tier < chunks) tier *= 2;
+  return tier;
+}
+
+/**
+ * Fused attention (shaders/attention/fused.wgsl): FlashAttention-style online softmax over 16-key tiles of
+ * K and V in workgroup memory, running max and running sum (shaders/common/online_softmax.wgsl); never
+ * writes an L×L matrix. Writes the output and per-row (max, sum). One dispatch of (⌈L/16⌉, heads)
+ * workgroups. Pipelines are specialised by head-dim tier (fusedChunkTier) and compiled on first use.
+ * Encode at most once per submit.
+ */
+export class FusedAttentionKernel {
+  private readonly layout: GPUBindGroupLayout;
+  private readonly pipelines = new Map<number, GPUComputePipeline>();
+  private readonly params: GPUBuffer;
+  private readonly dummy: GPUBuffer;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly label = 'attention.fused',
+  ) {
+    this.layout = createBindGroupLayout(device, `${label}.bgl`, [
+      'uniform',
+      'read',
+      'read',
+      'read',
+      'read',
+      'read',
+      'storage',
+      'storage',
+    ]);
+    this.params = PARAMS.createBuffer(device, `${label}.params`);
+    this.dummy = createDummyBuffer(device, `${label}.unusedInput`);
+  }
+
+  private pipeline(d: number): GPUComputePipeline {
+    if (d > ATTENTION_LIMITS.maxD) {
+      throw new RangeError(`Fused attention supports d ≤ ${ATTENTION_LIMITS.maxD} (got ${d}).`);
+    }
+    const tier = fusedChunkTier(d);
+    let pipeline = this.pipelines.get(tier);
+    if (!pipeline) {
+      const label = `${this.label}[d≤${tier * TILE}]`;
+      const code = joinWgsl(`const D_CHUNKS: u32 = ${tier}u;`, onlineSoftmaxWgsl, maskWgsl, fusedWgsl);
+      const module = this.device.createShaderModule({ label, code });
+      pipeline = createComputePipeline(this.device, label, module, this.layout, 'fused');
+      this.pipelines.set(tier, pipeline);
+    }
+    return pipeline;
+  }
+
+  encode(encoder: GPUCommandEncoder, p: FusedParams, b: FusedBuffers): void {
+    const { heads, L, d } = p.shape;
+    const pipeline = this.pipeline(d);
+    PARAMS.write(this.device, this.params, {
+      heads,
+      len: L,
+      dim: d,
+      scale: p.scale,
+      maskKind: p.mask.kind,
+      maskParam: p.mask.param,
+      rowWords: p.mask.rowWords,
+      biasMode: p.biasMode,
+    });
+    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
+      this.params,
+      b.q,
+      b.k,
+      b.v,
+      b.bias ?? this.dummy,
+      b.maskBits ?? this.dummy,
+      b.out,
+      b.stats,
+    ]);
+    const pass = encoder.beginComputePass({ label: this.label });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(ceilDiv(L, TILE), heads);
+    pass.end();
+  }
+
+  destroy(): void {
+    this.params.destroy();
+    this.dummy.destroy();
+  }
+}

@@ -1,0 +1,114 @@
+import poolWgsl from '../../../shaders/attention/pool.wgsl?raw';
+import { createBindGroup, createBindGroupLayout, createComputePipeline } from '../../gpu/compute';
+import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
+import { validatePool, type AttentionShape, type PoolMode, type Rect } from './attention.ref';
+import { TILE, ceilDiv, maskWgsl } from './common';
+
+const PARAMS = new UniformLayout([
+  ['heads', 'u32'],
+  ['len', 'u32'],
+  ['row0', 'u32'],
+  ['col0', 'u32'],
+  ['rows', 'u32'],
+  ['cols', 'u32'],
+  ['outRows', 'u32'],
+  ['outCols', 'u32'],
+] as const);
+
+function makePipelines(device: GPUDevice, label: string, entries: string[]) {
+  const module = device.createShaderModule({ label, code: joinWgsl(maskWgsl, poolWgsl) });
+  const layout = createBindGroupLayout(device, `${label}.bgl`, ['uniform', 'read', 'storage']);
+  const pipelines = new Map(
+    entries.map((e) => [e, createComputePipeline(device, `${label}.${e}`, module, layout, e)] as const),
+  );
+  return { layout, pipelines };
+}
+
+abstract class RectKernel {
+  protected readonly layout: GPUBindGroupLayout;
+  protected readonly pipelines: Map<string, GPUComputePipeline>;
+  protected readonly params: GPUBuffer;
+
+  constructor(
+    protected readonly device: GPUDevice,
+    protected readonly label: string,
+    entries: string[],
+  ) {
+    ({ layout: this.layout, pipelines: this.pipelines } = makePipelines(device, label, entries));
+    this.params = PARAMS.createBuffer(device, `${label}.params`);
+  }
+
+  protected dispatch(
+    encoder: GPUCommandEncoder,
+    entry: string,
+    shape: Pick<AttentionShape, 'heads' | 'L'>,
+    rect: Rect,
+    outRows: number,
+    outCols: number,
+    src: GPUBuffer,
+    out: GPUBuffer,
+  ): void {
+    validatePool(shape.L, rect, outRows, outCols);
+    PARAMS.write(this.device, this.params, {
+      heads: shape.heads,
+      len: shape.L,
+      row0: rect.row0,
+      col0: rect.col0,
+      rows: rect.rows,
+      cols: rect.cols,
+      outRows,
+      outCols,
+    });
+    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [this.params, src, out]);
+    const pass = encoder.beginComputePass({ label: `${this.label}.${entry}` });
+    pass.setPipeline(this.pipelines.get(entry)!);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(ceilDiv(outCols, TILE), ceilDiv(outRows, TILE), shape.heads);
+    pass.end();
+  }
+
+  destroy(): void {
+    this.params.destroy();
+  }
+}
+
+/**
+ * Pools a rectangle of each head's [L][L] matrix (shaders/attention/pool.wgsl) to [heads][outRows][outCols]
+ * by max or mean (cells: poolCellRange). The mean skips masked entries (≤ MASKED_SENTINEL); a cell of only
+ * masked entries gives MASKED_SENTINEL. One dispatch. Encode at most once per submit.
+ */
+export class PoolKernel extends RectKernel {
+  constructor(device: GPUDevice, label = 'attention.pool') {
+    super(device, label, ['pool_max', 'pool_mean']);
+  }
+
+  encode(
+    encoder: GPUCommandEncoder,
+    shape: Pick<AttentionShape, 'heads' | 'L'>,
+    spec: { rect: Rect; outRows: number; outCols: number; mode: PoolMode },
+    buffers: { src: GPUBuffer; out: GPUBuffer },
+  ): void {
+    const entry = spec.mode === 'max' ? 'pool_max' : 'pool_mean';
+    this.dispatch(encoder, entry, shape, spec.rect, spec.outRows, spec.outCols, buffers.src, buffers.out);
+  }
+}
+
+/**
+ * Copies a rectangle of each head's [L][L] matrix at full resolution (the `window` entry point of
+ * shaders/attention/pool.wgsl) to [heads][rect.rows][rect.cols], for zoom and pan. One dispatch.
+ * Encode at most once per submit.
+ */
+export class WindowKernel extends RectKernel {
+  constructor(device: GPUDevice, label = 'attention.window') {
+    super(device, label, ['window']);
+  }
+
+  encode(
+    encoder: GPUCommandEncoder,
+    shape: Pick<AttentionShape, 'heads' | 'L'>,
+    rect: Rect,
+    buffers: { src: GPUBuffer; out: GPUBuffer },
+  ): void {
+    this.dispatch(encoder, 'window', shape, rect, rect.rows, rect.cols, buffers.src, buffers.out);
+  }
+}

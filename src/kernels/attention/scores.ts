@@ -1,0 +1,121 @@
+import scoresWgsl from '../../../shaders/attention/scores.wgsl?raw';
+import { createBindGroup, createBindGroupLayout, createComputePipeline } from '../../gpu/compute';
+import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
+import type { AttentionShape } from './attention.ref';
+import { TILE, ceilDiv, createDummyBuffer, maskWgsl, type MaskUniform } from './common';
+
+const PARAMS = new UniformLayout([
+  ['heads', 'u32'],
+  ['len', 'u32'],
+  ['dim', 'u32'],
+  ['scale', 'f32'],
+  ['maskKind', 'u32'],
+  ['maskParam', 'u32'],
+  ['rowWords', 'u32'],
+  ['biasMode', 'u32'],
+  ['writeRaw', 'u32'],
+  ['writeScaled', 'u32'],
+  ['pad0', 'u32'],
+  ['pad1', 'u32'],
+] as const);
+
+export interface ScoresBuffers {
+  /** [heads][L][d] */
+  q: GPUBuffer;
+  /** [heads][L][d] */
+  k: GPUBuffer;
+  /** [L][L] or [heads][L][L]; omit when biasMode is 0. */
+  bias?: GPUBuffer | undefined;
+  /** Packed custom-mask bits (packCustomMask); omit unless the mask is custom. */
+  maskBits?: GPUBuffer | undefined;
+  /** Raw QKᵀ out, [heads][L][L]; omit to skip writing it. */
+  raw?: GPUBuffer | undefined;
+  /** scores·scale + bias out, [heads][L][L]; omit to skip writing it. */
+  scaled?: GPUBuffer | undefined;
+  /** Masked stage out (MASKED_SENTINEL where masked), [heads][L][L]; always written. */
+  masked: GPUBuffer;
+}
+
+export interface ScoresParams {
+  shape: AttentionShape;
+  scale: number;
+  mask: MaskUniform;
+  /** 0 none, 1 shared [L][L], 2 per head (biasMode in common.ts). */
+  biasMode: number;
+}
+
+/**
+ * Stage 1 of staged attention (shaders/attention/scores.wgsl): tiled QKᵀ (16×16 tiles through workgroup
+ * memory) with scale, bias and mask applied; writes raw, scaled and masked stages. One dispatch of
+ * (⌈L/16⌉, ⌈L/16⌉, heads) workgroups. Writes its uniform buffer on encode: encode at most once per submit.
+ */
+export class AttentionScoresKernel {
+  private readonly layout: GPUBindGroupLayout;
+  private readonly pipeline: GPUComputePipeline;
+  private readonly params: GPUBuffer;
+  private readonly dummyRead: GPUBuffer;
+  private readonly dummyRaw: GPUBuffer;
+  private readonly dummyScaled: GPUBuffer;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly label = 'attention.scores',
+  ) {
+    const module = device.createShaderModule({ label, code: joinWgsl(maskWgsl, scoresWgsl) });
+    this.layout = createBindGroupLayout(device, `${label}.bgl`, [
+      'uniform',
+      'read',
+      'read',
+      'read',
+      'read',
+      'storage',
+      'storage',
+      'storage',
+    ]);
+    this.pipeline = createComputePipeline(device, label, module, this.layout, 'scores');
+    this.params = PARAMS.createBuffer(device, `${label}.params`);
+    this.dummyRead = createDummyBuffer(device, `${label}.unusedInput`);
+    this.dummyRaw = createDummyBuffer(device, `${label}.unusedRaw`);
+    this.dummyScaled = createDummyBuffer(device, `${label}.unusedScaled`);
+  }
+
+  encode(encoder: GPUCommandEncoder, p: ScoresParams, b: ScoresBuffers): void {
+    const { heads, L, d } = p.shape;
+    PARAMS.write(this.device, this.params, {
+      heads,
+      len: L,
+      dim: d,
+      scale: p.scale,
+      maskKind: p.mask.kind,
+      maskParam: p.mask.param,
+      rowWords: p.mask.rowWords,
+      biasMode: p.biasMode,
+      writeRaw: b.raw ? 1 : 0,
+      writeScaled: b.scaled ? 1 : 0,
+      pad0: 0,
+      pad1: 0,
+    });
+    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
+      this.params,
+      b.q,
+      b.k,
+      b.bias ?? this.dummyRead,
+      b.maskBits ?? this.dummyRead,
+      b.raw ?? this.dummyRaw,
+      b.scaled ?? this.dummyScaled,
+      b.masked,
+    ]);
+    const pass = encoder.beginComputePass({ label: this.label });
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(ceilDiv(L, TILE), ceilDiv(L, TILE), heads);
+    pass.end();
+  }
+
+  destroy(): void {
+    this.params.destroy();
+    this.dummyRead.destroy();
+    this.dummyRaw.destroy();
+    this.dummyScaled.destroy();
+  }
+}

@@ -1,0 +1,55 @@
+import softmaxWgsl from '../../../shaders/attention/softmax.wgsl?raw';
+import { createBindGroup, createBindGroupLayout, createComputePipeline } from '../../gpu/compute';
+import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
+import type { AttentionShape } from './attention.ref';
+import { maskWgsl } from './common';
+
+const PARAMS = new UniformLayout([
+  ['heads', 'u32'],
+  ['len', 'u32'],
+] as const);
+
+/**
+ * Stage 2 of staged attention (shaders/attention/softmax.wgsl): max-subtracted row softmax of the masked
+ * stage, one 256-thread workgroup per (head, query) row with workgroup tree reductions. Masked entries
+ * become exactly 0; fully-masked rows all 0. Also writes row stats [heads][L][2] = (max, sum).
+ * One dispatch of (L, heads) workgroups. Encode at most once per submit.
+ */
+export class SoftmaxKernel {
+  private readonly layout: GPUBindGroupLayout;
+  private readonly pipeline: GPUComputePipeline;
+  private readonly params: GPUBuffer;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly label = 'attention.softmax',
+  ) {
+    const module = device.createShaderModule({ label, code: joinWgsl(maskWgsl, softmaxWgsl) });
+    this.layout = createBindGroupLayout(device, `${label}.bgl`, ['uniform', 'read', 'storage', 'storage']);
+    this.pipeline = createComputePipeline(device, label, module, this.layout, 'softmax');
+    this.params = PARAMS.createBuffer(device, `${label}.params`);
+  }
+
+  encode(
+    encoder: GPUCommandEncoder,
+    shape: Pick<AttentionShape, 'heads' | 'L'>,
+    buffers: { masked: GPUBuffer; weights: GPUBuffer; stats: GPUBuffer },
+  ): void {
+    PARAMS.write(this.device, this.params, { heads: shape.heads, len: shape.L });
+    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
+      this.params,
+      buffers.masked,
+      buffers.weights,
+      buffers.stats,
+    ]);
+    const pass = encoder.beginComputePass({ label: this.label });
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(shape.L, shape.heads);
+    pass.end();
+  }
+
+  destroy(): void {
+    this.params.destroy();
+  }
+}

@@ -1,0 +1,123 @@
+import weightsPoolWgsl from '../../../shaders/attention/weights_pool.wgsl?raw';
+import { createBindGroup, createBindGroupLayout, createComputePipeline } from '../../gpu/compute';
+import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
+import { validatePool, type AttentionShape, type PoolMode, type Rect } from './attention.ref';
+import { TILE, ceilDiv, createDummyBuffer, maskWgsl, type MaskUniform } from './common';
+
+const PARAMS = new UniformLayout([
+  ['heads', 'u32'],
+  ['len', 'u32'],
+  ['dim', 'u32'],
+  ['scale', 'f32'],
+  ['maskKind', 'u32'],
+  ['maskParam', 'u32'],
+  ['rowWords', 'u32'],
+  ['biasMode', 'u32'],
+  ['row0', 'u32'],
+  ['col0', 'u32'],
+  ['rows', 'u32'],
+  ['cols', 'u32'],
+  ['outRows', 'u32'],
+  ['outCols', 'u32'],
+  ['mode', 'u32'],
+  ['pad0', 'u32'],
+] as const);
+
+export interface WeightsPoolBuffers {
+  q: GPUBuffer;
+  k: GPUBuffer;
+  bias?: GPUBuffer | undefined;
+  maskBits?: GPUBuffer | undefined;
+  /** Row stats (max, sum) from FusedAttentionKernel (or SoftmaxKernel) for the same inputs. */
+  stats: GPUBuffer;
+  /** [heads][outRows][outCols] */
+  out: GPUBuffer;
+}
+
+/**
+ * Pooled or windowed attention weights for the fused path (shaders/attention/weights_pool.wgsl): each output
+ * cell recomputes its weights exp(q·k·scale + bias − m)/l from Q, K and the row stats, so no L×L buffer is
+ * needed. With outRows = rect.rows and outCols = rect.cols it is a full-resolution window. Cost per cell:
+ * cell area · d multiply-adds. One dispatch of (⌈outCols/16⌉, ⌈outRows/16⌉, heads). Encode at most once
+ * per submit.
+ */
+export class WeightsPoolKernel {
+  private readonly layout: GPUBindGroupLayout;
+  private readonly pipeline: GPUComputePipeline;
+  private readonly params: GPUBuffer;
+  private readonly dummy: GPUBuffer;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly label = 'attention.weightsPool',
+  ) {
+    const module = device.createShaderModule({ label, code: joinWgsl(maskWgsl, weightsPoolWgsl) });
+    this.layout = createBindGroupLayout(device, `${label}.bgl`, [
+      'uniform',
+      'read',
+      'read',
+      'read',
+      'read',
+      'read',
+      'storage',
+    ]);
+    this.pipeline = createComputePipeline(device, label, module, this.layout, 'weights_pool');
+    this.params = PARAMS.createBuffer(device, `${label}.params`);
+    this.dummy = createDummyBuffer(device, `${label}.unusedInput`);
+  }
+
+  encode(
+    encoder: GPUCommandEncoder,
+    p: {
+      shape: AttentionShape;
+      scale: number;
+      mask: MaskUniform;
+      biasMode: number;
+      rect: Rect;
+      outRows: number;
+      outCols: number;
+      mode: PoolMode;
+    },
+    b: WeightsPoolBuffers,
+  ): void {
+    const { heads, L, d } = p.shape;
+    validatePool(L, p.rect, p.outRows, p.outCols);
+    PARAMS.write(this.device, this.params, {
+      heads,
+      len: L,
+      dim: d,
+      scale: p.scale,
+      maskKind: p.mask.kind,
+      maskParam: p.mask.param,
+      rowWords: p.mask.rowWords,
+      biasMode: p.biasMode,
+      row0: p.rect.row0,
+      col0: p.rect.col0,
+      rows: p.rect.rows,
+      cols: p.rect.cols,
+      outRows: p.outRows,
+      outCols: p.outCols,
+      mode: p.mode === 'max' ? 0 : 1,
+      pad0: 0,
+    });
+    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
+      this.params,
+      b.q,
+      b.k,
+      b.bias ?? this.dummy,
+      b.maskBits ?? this.dummy,
+      b.stats,
+      b.out,
+    ]);
+    const pass = encoder.beginComputePass({ label: this.label });
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(ceilDiv(p.outCols, TILE), ceilDiv(p.outRows, TILE), heads);
+    pass.end();
+  }
+
+  destroy(): void {
+    this.params.destroy();
+    this.dummy.destroy();
+  }
+}
