@@ -1,0 +1,295 @@
+/**
+ * Noise schedules for the Diffusion lab (pure TypeScript, float64), exactly as in ../shared/DESIGN.md.
+ *
+ * ## Index convention (read this first)
+ * Every per-timestep array has length **T + 1** and is indexed by the timestep itself: index `t` holds the
+ * value at timestep t for t = 1…T. Index 0 is the clean data, t = 0: β₀ = 0, α₀ = 1, ᾱ₀ = 1, √ᾱ₀ = 1,
+ * √(1−ᾱ₀) = 0, logSNR₀ = +∞. So `alphaBar[t - 1]` is ᾱ_{t−1} with no special case at t = 1, and a sampler
+ * that steps "to t = 0" reads ᾱ₀ = 1. For plotting or export use indices 1…T (`scheduleToJson` does).
+ *
+ * ## The schedules
+ * ᾱ_t = ∏_{s≤t}(1 − β_s) for all of them (computed as exp(Σ log1p(−β_s)), with 1 − ᾱ_t = −expm1(…) so that
+ * 1 − ᾱ_t keeps full relative precision at small t).
+ * - linear: β evenly spaced from 1e-4·(1000/T) to 0.02·(1000/T), clipped at 0.999.
+ * - scaled-linear (Stable Diffusion's): √β evenly spaced from √0.00085 to √0.012 at T = 1000. DESIGN.md
+ *   defines it at T = 1000 only; for other T the β are multiplied by 1000/T like linear's (clipped at 0.999).
+ * - cosine (Nichol & Dhariwal 2021): f(t) = cos²(((t/T + s)/(1 + s))·π/2), s = 0.008;
+ *   β_t = min(1 − f(t)/f(t−1), 0.999). Only β_T is clipped for T ≥ 10, so ᾱ_t = f(t)/f(0) for t < T and
+ *   ᾱ_T = 0.001·ᾱ_{T−1} (small but not 0).
+ * - sigmoid: β = sigmoid(linspace(−6, 6, T))·(0.02 − 1e-4) + 1e-4, exactly DESIGN.md's formula, which has
+ *   no 1000/T factor: at small T it ends far from pure noise and the warning says so.
+ * `scaleBetaToT` overrides the 1000/T factor (default: true for linear and scaled-linear, false for sigmoid;
+ * ignored by cosine). With `scaleBetaToT: false`, linear at T = 50 is the DDPM paper's β range over 50 steps
+ * and ends near ᾱ_T ≈ 0.6: the example of the lab's warning (issue 4).
+ *
+ * ## Zero terminal SNR (Lin et al. 2024, "Common Diffusion Noise Schedules and Sample Steps are Flawed")
+ * With `zeroTerminalSnr: true`, √ᾱ is shifted and scaled so √ᾱ_T = 0 and √ᾱ_1 keeps its value:
+ * √ᾱ'_t = (√ᾱ_t − √ᾱ_T)·√ᾱ_1/(√ᾱ_1 − √ᾱ_T); then α_t = ᾱ'_t/ᾱ'_{t−1}, β_t = 1 − α_t. This gives β_T = 1
+ * exactly (the 0.999 clip is NOT applied afterwards), ᾱ_T = 0 and logSNR_T = −∞.
+ * How the rest of the lab handles ᾱ_T = 0 (see src/kernels/diffusion/diffusion.ref.ts):
+ * - forward noising gives x_T = ε, pure noise;
+ * - the exact denoiser is well defined: all logits equal, x̂₀ = mean of the data, ε̂ = x_T;
+ * - samplers take BOTH x̂₀ and ε̂ from the denoiser, so DDIM/ODE steps never divide by √ᾱ_T; the DDPM step
+ *   from t with α_t = 0 (β_t = 1), where DESIGN's ε-form divides by √(1 − β_t) = 0, uses its limit, the
+ *   posterior mean √ᾱ_{t−1}·x̂₀;
+ * - an ε-only model (a trained MLP) cannot identify x̂₀ at ᾱ_t = 0 (ε̂ = x_t is the whole answer); its
+ *   wrapper must supply x̂₀ itself, see `x0FromEpsilon` in diffusion.ref.ts (clamped ᾱ and clipped x̂₀).
+ */
+
+export const SCHEDULE_KINDS = ['linear', 'scaled-linear', 'cosine', 'sigmoid'] as const;
+export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
+
+export const T_MIN = 10;
+export const T_MAX = 1000;
+/** Cosine schedule offset s (Nichol & Dhariwal 2021). */
+export const COSINE_S = 0.008;
+/** β clip of DESIGN.md (linear, scaled-linear, cosine; not re-applied after the zero-terminal-SNR rescale). */
+export const BETA_MAX = 0.999;
+/** The warning fires when ᾱ_T exceeds this (x_T then differs visibly from N(0, I)). */
+export const ALPHA_BAR_T_WARN = 0.01;
+
+export interface ScheduleOptions {
+  kind: ScheduleKind;
+  /** Number of diffusion steps, an integer from 10 to 1000. */
+  T: number;
+  /** Rescale to zero terminal SNR (Lin et al. 2024). Default false. */
+  zeroTerminalSnr?: boolean;
+  /** Multiply β by 1000/T (see the module comment for defaults). */
+  scaleBetaToT?: boolean;
+}
+
+export interface Schedule {
+  readonly kind: ScheduleKind;
+  readonly T: number;
+  readonly zeroTerminalSnr: boolean;
+  readonly scaleBetaToT: boolean;
+  /** All arrays have length T + 1, index = timestep t (index 0 is t = 0, the clean data). */
+  readonly beta: Float64Array;
+  /** α_t = 1 − β_t. */
+  readonly alpha: Float64Array;
+  /** ᾱ_t = ∏_{s≤t} α_s; ᾱ₀ = 1. */
+  readonly alphaBar: Float64Array;
+  /** 1 − ᾱ_t, computed without cancellation (full relative precision at small t). */
+  readonly oneMinusAlphaBar: Float64Array;
+  readonly sqrtAlphaBar: Float64Array;
+  readonly sqrtOneMinusAlphaBar: Float64Array;
+  /** log(ᾱ_t / (1 − ᾱ_t)); +Infinity at t = 0, −Infinity at t = T with zero terminal SNR. */
+  readonly logSNR: Float64Array;
+  /** A sentence for the UI when ᾱ_T > ALPHA_BAR_T_WARN, else null. */
+  readonly warning: string | null;
+  /** Short name, e.g. "cosine, T = 1000" or "linear, T = 50, zero terminal SNR". */
+  readonly label: string;
+}
+
+function checkT(T: number): void {
+  if (!Number.isInteger(T) || T < T_MIN || T > T_MAX) {
+    throw new RangeError(`T must be an integer from ${T_MIN} to ${T_MAX} (got ${T}).`);
+  }
+}
+
+/** `count` evenly spaced values from a to b inclusive (numpy.linspace). */
+export function linspace(a: number, b: number, count: number): Float64Array {
+  const out = new Float64Array(count);
+  if (count === 1) {
+    out[0] = a;
+    return out;
+  }
+  for (let i = 0; i < count; i++) out[i] = a + ((b - a) * i) / (count - 1);
+  out[count - 1] = b;
+  return out;
+}
+
+/** f(t) of the cosine schedule. */
+export function cosineF(t: number, T: number, s = COSINE_S): number {
+  const c = Math.cos((((t / T + s) / (1 + s)) * Math.PI) / 2);
+  return c * c;
+}
+
+/** β_1…β_T (0-based array of length T) before any zero-terminal-SNR rescale. */
+function rawBetas(kind: ScheduleKind, T: number, scale: boolean): Float64Array {
+  const factor = scale ? 1000 / T : 1;
+  let betas: Float64Array;
+  switch (kind) {
+    case 'linear':
+      betas = linspace(1e-4 * factor, 0.02 * factor, T);
+      break;
+    case 'scaled-linear': {
+      const r = linspace(Math.sqrt(0.00085), Math.sqrt(0.012), T);
+      betas = r.map((v) => v * v * factor);
+      break;
+    }
+    case 'cosine': {
+      betas = new Float64Array(T);
+      for (let t = 1; t <= T; t++) betas[t - 1] = 1 - cosineF(t, T) / cosineF(t - 1, T);
+      break;
+    }
+    case 'sigmoid': {
+      const x = linspace(-6, 6, T);
+      betas = x.map((v) => (1 / (1 + Math.exp(-v))) * (0.02 - 1e-4) * factor + 1e-4 * factor);
+      break;
+    }
+  }
+  return betas.map((b) => Math.min(b, BETA_MAX));
+}
+
+export function defaultScaleBetaToT(kind: ScheduleKind): boolean {
+  return kind === 'linear' || kind === 'scaled-linear';
+}
+
+/** Builds a schedule (see the module comment for every formula and the index convention). */
+export function makeSchedule(options: ScheduleOptions): Schedule {
+  const { kind, T } = options;
+  if (!SCHEDULE_KINDS.includes(kind)) throw new RangeError(`Unknown schedule "${String(kind)}".`);
+  checkT(T);
+  const zeroTerminalSnr = options.zeroTerminalSnr ?? false;
+  const scaleBetaToT = kind === 'cosine' ? false : (options.scaleBetaToT ?? defaultScaleBetaToT(kind));
+  const raw = rawBetas(kind, T, scaleBetaToT);
+
+  const beta = new Float64Array(T + 1);
+  const alpha = new Float64Array(T + 1);
+  const alphaBar = new Float64Array(T + 1);
+  const oneMinusAlphaBar = new Float64Array(T + 1);
+  alpha[0] = 1;
+  alphaBar[0] = 1;
+  let logAb = 0;
+  for (let t = 1; t <= T; t++) {
+    const b = raw[t - 1]!;
+    beta[t] = b;
+    alpha[t] = 1 - b;
+    logAb += Math.log1p(-b);
+    alphaBar[t] = Math.exp(logAb);
+    oneMinusAlphaBar[t] = -Math.expm1(logAb);
+  }
+
+  if (zeroTerminalSnr) {
+    const s1 = Math.sqrt(alphaBar[1]!);
+    const sT = Math.sqrt(alphaBar[T]!);
+    const k = s1 / (s1 - sT);
+    for (let t = 1; t <= T; t++) {
+      const s = (Math.sqrt(alphaBar[t]!) - sT) * k;
+      alphaBar[t] = t === 1 ? alphaBar[1]! : s * s;
+      if (t > 1) oneMinusAlphaBar[t] = 1 - alphaBar[t]!;
+    }
+    alphaBar[T] = 0;
+    oneMinusAlphaBar[T] = 1;
+    for (let t = 1; t <= T; t++) {
+      alpha[t] = alphaBar[t]! / alphaBar[t - 1]!;
+      beta[t] = 1 - alpha[t]!;
+    }
+    beta[1] = raw[0]!;
+    alpha[1] = 1 - raw[0]!;
+  }
+
+  const sqrtAlphaBar = alphaBar.map(Math.sqrt);
+  const sqrtOneMinusAlphaBar = oneMinusAlphaBar.map(Math.sqrt);
+  const logSNR = new Float64Array(T + 1);
+  for (let t = 0; t <= T; t++) {
+    const ab = alphaBar[t]!;
+    const om = oneMinusAlphaBar[t]!;
+    logSNR[t] = om === 0 ? Infinity : ab === 0 ? -Infinity : Math.log(ab) - Math.log(om);
+  }
+
+  const abT = alphaBar[T]!;
+  const label = `${kind}, T = ${T}${zeroTerminalSnr ? ', zero terminal SNR' : ''}`;
+  const warning =
+    abT > ALPHA_BAR_T_WARN
+      ? `ᾱ_T = ${abT.toPrecision(2)} (√ᾱ_T = ${Math.sqrt(abT).toPrecision(2)}): x_T still holds much of the ` +
+        `data, so sampling from pure noise N(0, I) mismatches training. Use more steps, the cosine schedule, ` +
+        `or rescale to zero terminal SNR.`
+      : null;
+
+  return {
+    kind,
+    T,
+    zeroTerminalSnr,
+    scaleBetaToT,
+    beta,
+    alpha,
+    alphaBar,
+    oneMinusAlphaBar,
+    sqrtAlphaBar,
+    sqrtOneMinusAlphaBar,
+    logSNR,
+    warning,
+    label,
+  };
+}
+
+/** The "Export schedule (JSON)" object of issue 4: β and ᾱ for t = 1…T (index 0 dropped). */
+export function scheduleToJson(s: Schedule): {
+  schedule: string;
+  T: number;
+  beta: number[];
+  alphaBar: number[];
+} {
+  return {
+    schedule: s.kind,
+    T: s.T,
+    beta: Array.from(s.beta.subarray(1)),
+    alphaBar: Array.from(s.alphaBar.subarray(1)),
+  };
+}
+
+/**
+ * The noise level a denoiser sees at timestep t (all float64; kernels round them to f32 once).
+ * t may be 0 (ᾱ = 1), where the denoiser is undefined; samplers never evaluate it there.
+ */
+export interface NoiseLevel {
+  t: number;
+  alphaBar: number;
+  oneMinusAlphaBar: number;
+  sqrtAlphaBar: number;
+  sqrtOneMinusAlphaBar: number;
+}
+
+export function noiseLevel(s: Schedule, t: number): NoiseLevel {
+  if (!Number.isInteger(t) || t < 0 || t > s.T) {
+    throw new RangeError(`Timestep must be an integer from 0 to ${s.T} (got ${t}).`);
+  }
+  return {
+    t,
+    alphaBar: s.alphaBar[t]!,
+    oneMinusAlphaBar: s.oneMinusAlphaBar[t]!,
+    sqrtAlphaBar: s.sqrtAlphaBar[t]!,
+    sqrtOneMinusAlphaBar: s.sqrtOneMinusAlphaBar[t]!,
+  };
+}
+
+export const TIMESTEP_SPACINGS = ['trailing', 'leading', 'linspace'] as const;
+/**
+ * How S sampler steps are chosen among 1…T (names as in diffusers, shifted to 1-based timesteps):
+ * - trailing (default; Lin et al. 2024): T, T − T/S, …, rounded; always starts at T, so a chain from pure
+ *   noise starts where ᾱ is smallest;
+ * - leading (DDIM paper): 1, 1 + r, …, 1 + (S−1)·r with r = floor(T/S); ends below T;
+ * - linspace: round(linspace(1, T, S)).
+ */
+export type TimestepSpacing = (typeof TIMESTEP_SPACINGS)[number];
+
+/**
+ * A strided subsequence of S distinct timesteps of 1…T in DESCENDING order (the order the sampler visits
+ * them). The step after the last entry goes to t = 0. S = T gives T, T−1, …, 1 for every spacing.
+ */
+export function stridedTimesteps(T: number, steps: number, spacing: TimestepSpacing = 'trailing'): number[] {
+  if (!Number.isInteger(T) || T < 1) throw new RangeError(`T must be a positive integer (got ${T}).`);
+  if (!Number.isInteger(steps) || steps < 1 || steps > T) {
+    throw new RangeError(`Steps must be an integer from 1 to T = ${T} (got ${steps}).`);
+  }
+  const set = new Set<number>();
+  if (spacing === 'trailing') {
+    const r = T / steps;
+    for (let k = 0; k < steps; k++) set.add(Math.max(1, Math.round(T - k * r)));
+  } else if (spacing === 'leading') {
+    const r = Math.floor(T / steps);
+    for (let k = 0; k < steps; k++) set.add(1 + k * r);
+  } else {
+    for (const v of linspace(1, T, steps)) set.add(Math.round(v));
+  }
+  return [...set].sort((a, b) => b - a);
+}
+
+/** The timestep a chain at t goes to next: the largest entry of `timesteps` below t, or 0. */
+export function previousTimestep(timesteps: readonly number[], t: number): number {
+  let best = 0;
+  for (const s of timesteps) if (s < t && s > best) best = s;
+  return best;
+}
