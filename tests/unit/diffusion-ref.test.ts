@@ -305,7 +305,7 @@ describe('samplers with exact denoisers', () => {
     );
     const den = gaussianDenoiserCpu(law, 2);
     const err = (sampler: SamplerSpec, steps: number) => {
-      let x = start;
+      let x: Float64Array = start;
       for (let k = 0; k < steps; k++) {
         const t = 900 - (800 * k) / steps;
         x = stepReference(s, sampler, den, x, n, 2, t, t - 800 / steps, 0);

@@ -1,0 +1,116 @@
+/**
+ * Shared pieces of the Diffusion lab's kernel wrappers: WGSL sources joined in the right order, a ring of
+ * small parameter buffers, and the EpsilonModel interface every denoiser implements.
+ */
+import philoxWgsl from '../../../shaders/common/philox.wgsl?raw';
+import noiseWgsl from '../../../shaders/diffusion/noise.wgsl?raw';
+import { joinWgsl, type UniformLayout } from '../../gpu/uniforms';
+import type { NoiseLevel } from '../../models/schedules';
+
+/** Philox + the diffusion noise helpers, to join in front of a kernel that draws normals. */
+export function withNoise(kernel: string): string {
+  return joinWgsl(philoxWgsl, noiseWgsl, kernel);
+}
+
+/** Largest particle dimension the kernels accept (32×32 images are 1024; 2048 leaves room for 2 channels). */
+export const MAX_DIM = 2048;
+
+/**
+ * How many times one kernel object may be encoded into a single submit. Each encode writes its parameters
+ * into the next of RING_SLOTS buffers (queue.writeBuffer runs before the submit executes, so two encodes that
+ * shared one buffer would both see the last values). Writes for a later submit are ordered after earlier
+ * submits, so the ring never needs resetting.
+ */
+export const RING_SLOTS = 16;
+
+/** A ring of RING_SLOTS small buffers (uniform or storage) written with queue.writeBuffer. */
+export class BufferRing {
+  private readonly buffers: GPUBuffer[] = [];
+  private cursor = 0;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly label: string,
+    private readonly bytes: number,
+    private readonly usage: GPUBufferUsageFlags,
+  ) {}
+
+  next(data: ArrayBuffer | ArrayBufferView<ArrayBuffer>): GPUBuffer {
+    let buffer = this.buffers[this.cursor];
+    if (!buffer) {
+      buffer = this.device.createBuffer({
+        label: `${this.label}[${this.cursor}]`,
+        size: Math.max(16, Math.ceil(this.bytes / 16) * 16),
+        usage: this.usage | GPUBufferUsage.COPY_DST,
+      });
+      this.buffers[this.cursor] = buffer;
+    }
+    this.cursor = (this.cursor + 1) % RING_SLOTS;
+    if (ArrayBuffer.isView(data))
+      this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    else this.device.queue.writeBuffer(buffer, 0, data);
+    return buffer;
+  }
+
+  destroy(): void {
+    for (const b of this.buffers) b.destroy();
+    this.buffers.length = 0;
+  }
+}
+
+/** A BufferRing of uniform buffers for one UniformLayout. */
+export class UniformRing<K extends string> {
+  private readonly ring: BufferRing;
+  constructor(
+    device: GPUDevice,
+    private readonly layout: UniformLayout<K>,
+    label: string,
+  ) {
+    this.ring = new BufferRing(device, label, layout.size, GPUBufferUsage.UNIFORM);
+  }
+  next(values: Record<K, number>): GPUBuffer {
+    return this.ring.next(this.layout.pack(values));
+  }
+  destroy(): void {
+    this.ring.destroy();
+  }
+}
+
+export interface DenoiseArgs {
+  /** count·dim f32 inputs x_t (row-major, particle-major). */
+  xt: GPUBuffer;
+  count: number;
+  dim: number;
+  /** The noise level (float64 values from the schedule; t ≥ 1, i.e. ᾱ < 1). */
+  level: NoiseLevel;
+  /** Outputs, count·dim f32 each: x̂₀ and ε̂. Must not alias xt. */
+  x0: GPUBuffer;
+  eps: GPUBuffer;
+}
+
+/**
+ * A denoiser on the GPU. The samplers need both x̂₀ and ε̂: the exact and Gaussian denoisers compute x̂₀
+ * directly and ε̂ = (x_t − √ᾱ x̂₀)/√(1 − ᾱ); an ε-prediction network (a trained MLP, later) writes ε̂ and
+ * x̂₀ = x0FromEpsilon(…) (see diffusion.ref.ts: √ᾱ floored and x̂₀ clipped, since at ᾱ → 0 x̂₀ is not
+ * identifiable from ε̂). `encode` may be called at most RING_SLOTS times per submit.
+ */
+export interface EpsilonModel {
+  /** Short name for the UI ("exact", "gaussian", "mlp"). */
+  readonly name: string;
+  /** The particle dimension it was built for. */
+  readonly dim: number;
+  encode(encoder: GPUCommandEncoder, args: DenoiseArgs): void;
+  destroy(): void;
+}
+
+/** The three f32 numbers a denoiser kernel needs from a noise level. */
+export function levelUniforms(level: NoiseLevel) {
+  if (!(level.oneMinusAlphaBar > 0)) {
+    throw new RangeError('The denoiser is undefined at ᾱ = 1 (t = 0): there is no noise to remove.');
+  }
+  return {
+    sqrtAb: level.sqrtAlphaBar,
+    invTwoVar: 1 / (2 * level.oneMinusAlphaBar),
+    invSqrtOneMinusAb: 1 / level.sqrtOneMinusAlphaBar,
+  };
+}

@@ -1,0 +1,125 @@
+import onlineSoftmaxWgsl from '../../../shaders/common/online_softmax.wgsl?raw';
+import pointsWgsl from '../../../shaders/diffusion/exact_points.wgsl?raw';
+import wideWgsl from '../../../shaders/diffusion/exact_wide.wgsl?raw';
+import {
+  createBindGroup,
+  createBindGroupLayout,
+  createComputePipeline,
+  createStorageBuffer,
+  grid1D,
+} from '../../gpu/compute';
+import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
+import { MAX_DIM, UniformRing, levelUniforms, type DenoiseArgs, type EpsilonModel } from './common';
+
+const PARAMS = new UniformLayout([
+  ['count', 'u32'],
+  ['dataCount', 'u32'],
+  ['perRow', 'u32'],
+  ['pad0', 'u32'],
+  ['sqrtAb', 'f32'],
+  ['invTwoVar', 'f32'],
+  ['invSqrtOneMinusAb', 'f32'],
+  ['pad1', 'f32'],
+] as const);
+
+/** Dimensions up to this use one thread per particle (exact_points.wgsl); above, one workgroup per particle. */
+export const POINTS_MAX_DIM = 8;
+const POINTS_WG = 64;
+const WIDE_WG = 64;
+
+/** Data points per workgroup-memory tile of the wide kernel: CHUNK·DIM ≤ 2048 floats, 1…16. */
+export function wideChunk(dim: number): number {
+  return Math.max(1, Math.min(16, Math.floor(2048 / dim)));
+}
+
+/**
+ * The exact denoiser of the empirical data {x_i} on the GPU (shaders/diffusion/exact_*.wgsl), built on the
+ * shared online softmax (shaders/common/online_softmax.wgsl) — it is attention with x_t as the query and the
+ * data as keys and values. Owns the data buffer (`diffusion.data`).
+ * dim ≤ 8: one thread per particle, data tiled through workgroup memory 256 points at a time (scales to 10⁶
+ * particles via a 2D dispatch grid). dim > 8 (images): one 64-thread workgroup per particle, the dimension
+ * split across threads, data in tiles of wideChunk(dim) points.
+ */
+export class ExactDenoiser implements EpsilonModel {
+  readonly name = 'exact';
+  readonly dataCount: number;
+  readonly data: GPUBuffer;
+  private readonly layout: GPUBindGroupLayout;
+  private readonly pipeline: GPUComputePipeline;
+  private readonly params: UniformRing<(typeof PARAMS.fields)[number][0]>;
+  private readonly wide: boolean;
+
+  /** `data` holds M points of `dim` f32 components, row-major. */
+  constructor(
+    private readonly device: GPUDevice,
+    data: Float32Array,
+    readonly dim: number,
+    private readonly label = 'diffusion.exact',
+  ) {
+    if (!Number.isInteger(dim) || dim < 1 || dim > MAX_DIM) {
+      throw new RangeError(`Dimension must be an integer from 1 to ${MAX_DIM} (got ${dim}).`);
+    }
+    if (data.length === 0 || data.length % dim !== 0) {
+      throw new RangeError(`Data length ${data.length} is not a positive multiple of the dimension ${dim}.`);
+    }
+    this.dataCount = data.length / dim;
+    this.data = createStorageBuffer(device, `${label}.data`, data.byteLength);
+    device.queue.writeBuffer(this.data, 0, data.buffer, data.byteOffset, data.byteLength);
+    this.wide = dim > POINTS_MAX_DIM;
+    const header = this.wide
+      ? `const DIM: u32 = ${dim}u;\nconst PER_THREAD: u32 = ${Math.ceil(dim / WIDE_WG)}u;\nconst CHUNK: u32 = ${wideChunk(dim)}u;`
+      : `const DIM: u32 = ${dim}u;`;
+    const module = device.createShaderModule({
+      label,
+      code: joinWgsl(onlineSoftmaxWgsl, header, this.wide ? wideWgsl : pointsWgsl),
+    });
+    this.layout = createBindGroupLayout(device, `${label}.bgl`, [
+      'uniform',
+      'read',
+      'read',
+      'storage',
+      'storage',
+    ]);
+    this.pipeline = createComputePipeline(
+      device,
+      label,
+      module,
+      this.layout,
+      this.wide ? 'denoise_wide' : 'denoise_points',
+    );
+    this.params = new UniformRing(device, PARAMS, `${label}.params`);
+  }
+
+  encode(encoder: GPUCommandEncoder, a: DenoiseArgs): void {
+    if (a.dim !== this.dim)
+      throw new RangeError(`Denoiser built for D = ${this.dim}, called with D = ${a.dim}.`);
+    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    const grid = this.wide ? grid1D(a.count, 1, max) : grid1D(a.count, POINTS_WG, max);
+    const level = levelUniforms(a.level);
+    const params = this.params.next({
+      count: a.count,
+      dataCount: this.dataCount,
+      perRow: grid.threadsPerRow,
+      pad0: 0,
+      ...level,
+      pad1: 0,
+    });
+    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
+      params,
+      a.xt,
+      this.data,
+      a.x0,
+      a.eps,
+    ]);
+    const pass = encoder.beginComputePass({ label: this.label });
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(grid.x, grid.y);
+    pass.end();
+  }
+
+  destroy(): void {
+    this.params.destroy();
+    this.data.destroy();
+  }
+}

@@ -1,0 +1,116 @@
+import stepWgsl from '../../../shaders/diffusion/step.wgsl?raw';
+import { createBindGroup, createBindGroupLayout, createComputePipeline, grid1D } from '../../gpu/compute';
+import { UniformLayout } from '../../gpu/uniforms';
+import { UniformRing, withNoise } from './common';
+import { STREAM_SAMPLER, type StepCoefficients } from './diffusion.ref';
+
+const PARAMS = new UniformLayout([
+  ['count', 'u32'],
+  ['dim', 'u32'],
+  ['threadsPerRow', 'u32'],
+  ['step', 'u32'],
+  ['key0', 'u32'],
+  ['key1', 'u32'],
+  ['pad0', 'u32'],
+  ['pad1', 'u32'],
+  ['cx', 'f32'],
+  ['cx0', 'f32'],
+  ['ceps', 'f32'],
+  ['caux', 'f32'],
+  ['sigma', 'f32'],
+  ['pad2', 'f32'],
+  ['pad3', 'f32'],
+  ['pad4', 'f32'],
+] as const);
+
+const WORKGROUP = 256;
+
+export interface StepArgs {
+  x: GPUBuffer;
+  x0: GPUBuffer;
+  eps: GPUBuffer;
+  /** A fourth input, only read when coefficients.caux ≠ 0 (Heun's corrector: the first x̂₀); pass any buffer
+   *  otherwise. */
+  aux: GPUBuffer;
+  /** Output; must differ from every input. */
+  out: GPUBuffer;
+  count: number;
+  dim: number;
+  coefficients: StepCoefficients;
+  seed: number;
+  /** Counter word `step` of the noise z (the timestep being left). */
+  noiseStep: number;
+  /** Second Philox key word (default STREAM_SAMPLER). */
+  stream?: number;
+}
+
+/**
+ * The sampler update out = cx·x + cx0·x̂₀ + ceps·ε̂ + caux·aux + σ·z (shaders/diffusion/step.wgsl). DDPM,
+ * DDIM, Euler and Heun differ only in the float64 coefficients (planStep in diffusion.ref.ts).
+ */
+export class SamplerStepKernel {
+  private readonly layout: GPUBindGroupLayout;
+  private readonly pipeline: GPUComputePipeline;
+  private readonly params: UniformRing<(typeof PARAMS.fields)[number][0]>;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly label = 'diffusion.step',
+  ) {
+    const module = device.createShaderModule({ label, code: withNoise(stepWgsl) });
+    this.layout = createBindGroupLayout(device, `${label}.bgl`, [
+      'uniform',
+      'read',
+      'read',
+      'read',
+      'read',
+      'storage',
+    ]);
+    this.pipeline = createComputePipeline(device, label, module, this.layout, 'sampler_step');
+    this.params = new UniformRing(device, PARAMS, `${label}.params`);
+  }
+
+  encode(encoder: GPUCommandEncoder, a: StepArgs): void {
+    for (const input of [a.x, a.x0, a.eps, a.aux]) {
+      if (input === a.out) throw new RangeError('The sampler step cannot write into one of its inputs.');
+    }
+    const threads = a.count * Math.ceil(a.dim / 4);
+    const grid = grid1D(threads, WORKGROUP, this.device.limits.maxComputeWorkgroupsPerDimension);
+    const c = a.coefficients;
+    const params = this.params.next({
+      count: a.count,
+      dim: a.dim,
+      threadsPerRow: grid.threadsPerRow,
+      step: a.noiseStep,
+      key0: a.seed,
+      key1: a.stream ?? STREAM_SAMPLER,
+      pad0: 0,
+      pad1: 0,
+      cx: c.cx,
+      cx0: c.cx0,
+      ceps: c.ceps,
+      caux: c.caux,
+      sigma: c.sigma,
+      pad2: 0,
+      pad3: 0,
+      pad4: 0,
+    });
+    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
+      params,
+      a.x,
+      a.x0,
+      a.eps,
+      a.aux,
+      a.out,
+    ]);
+    const pass = encoder.beginComputePass({ label: this.label });
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(grid.x, grid.y);
+    pass.end();
+  }
+
+  destroy(): void {
+    this.params.destroy();
+  }
+}
