@@ -113,14 +113,17 @@ export interface DiffusionSetup {
   historyBytes?: number;
 }
 
+/** Largest G of a density or field grid (the GPU engine's counts buffer holds MAX_VIEW_GRID² + 1 words). */
+export const MAX_VIEW_GRID = 512;
+
 export interface ReadRequest {
-  /** true: all particles; a number k: the first k. */
+  /** true: all particles; a number k: the first k. Returned as k·dim floats, particle-major. */
   positions?: boolean | number;
-  /** x̂₀ of the particles at the current state: true for all, or the first k. */
+  /** x̂₀ of the particles at the current state: true for all, or the first k (k·dim floats). */
   x0?: boolean | number;
-  /** Density histogram of components (0, 1) on this grid. */
+  /** Density histogram of components (0, 1) on this grid (size ≤ MAX_VIEW_GRID). */
   density?: GridSpec;
-  /** Denoiser vector field on this grid (D = 2 only). */
+  /** Denoiser vector field on this grid (D = 2 only; size ≤ MAX_VIEW_GRID). */
   field?: GridSpec;
 }
 
@@ -230,6 +233,12 @@ function validate(s: DiffusionSetup, maxParticles: number): void {
   }
 }
 
+function checkViewGrid(spec: GridSpec): void {
+  checkGrid(spec);
+  if (spec.size > MAX_VIEW_GRID)
+    throw new RangeError(`Grid size must be at most ${MAX_VIEW_GRID} (got ${spec.size}).`);
+}
+
 function readCount(req: boolean | number | undefined, n: number): number {
   if (req === undefined || req === false) return 0;
   if (req === true) return n;
@@ -317,7 +326,7 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
     const { device } = gpu;
     this.forwardKernel = new ForwardKernel(device, 'diffusion.forward');
     this.stepKernel = new SamplerStepKernel(device, 'diffusion.step');
-    this.grid = new GridKernel(device, 'diffusion.grid');
+    this.grid = new GridKernel(device, 'diffusion.grid', MAX_VIEW_GRID);
     this.readback = new ReadbackPool(device, 'diffusion');
   }
 
@@ -613,7 +622,7 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
     }
     if (read.field) {
       const spec = read.field;
-      checkGrid(spec);
+      checkViewGrid(spec);
       if (c.dim !== 2) throw new RangeError('The vector field is drawn for 2D data only.');
       if (t === 0) frame.field = null;
       else {
@@ -838,7 +847,7 @@ export class DiffusionCpuEngine extends ChainState implements DiffusionRunner {
     }
     if (read.density) {
       const spec = read.density;
-      checkGrid(spec);
+      checkViewGrid(spec);
       if (c.dim < 2) throw new RangeError('The density grid needs at least two components.');
       const all = densityReference(Float32Array.from(this.x), c.count, c.dim, spec);
       const g2 = spec.size * spec.size;
@@ -846,7 +855,7 @@ export class DiffusionCpuEngine extends ChainState implements DiffusionRunner {
     }
     if (read.field) {
       const spec = read.field;
-      checkGrid(spec);
+      checkViewGrid(spec);
       if (c.dim !== 2) throw new RangeError('The vector field is drawn for 2D data only.');
       if (t === 0) frame.field = null;
       else {
