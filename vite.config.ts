@@ -2,9 +2,8 @@ import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumArgs, chromiumPath } from './tests/browser-launch.ts';
 
-// One config for the app (Vite) and the three test projects (Vitest):
+// One config for the app (Vite) and the two Vitest projects (the Dawn-in-Node tests: tests/node/run.mjs):
 //  - unit:    pure TypeScript in Node (references, schedules, parsing, state)
-//  - dawn:    kernels and engine in Node on the `webgpu` package (Dawn + SwiftShader)
 //  - browser: WGSL kernels and Lit components in real headless Chromium with WebGPU
 export default defineConfig({
   base: './',
@@ -16,16 +15,6 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'unit', environment: 'node', include: ['tests/unit/**/*.test.ts'] },
-      },
-      {
-        extends: true,
-        test: {
-          name: 'dawn',
-          environment: 'node',
-          include: ['tests/node/**/*.test.ts'],
-          testTimeout: 120_000,
-          env: { VK_ICD_FILENAMES: '/usr/lib/chromium/vk_swiftshader_icd.json' },
-        },
       },
       {
         extends: true,

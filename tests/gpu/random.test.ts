@@ -100,7 +100,7 @@ describe('Philox on the GPU', () => {
 });
 
 describe('GPU reductions against float64', () => {
-  async function gpuMoments(values: Float32Array) {
+  async function gpuMoments(values: Float32Array<ArrayBuffer>) {
     const kernel = new MomentsKernel(gpu.device, 'test.moments');
     const pool = new ReadbackPool(gpu.device, 'test');
     const buf = createStorageBuffer(gpu.device, 'test.values', values.byteLength);
