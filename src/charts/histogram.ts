@@ -1,0 +1,152 @@
+/**
+ * Histogram with a theoretical density drawn over it. A pure render function: (target, data, options) →
+ * drawn SVG; no app state. Colours come from CSS custom properties so themes apply.
+ */
+import * as d3 from 'd3';
+
+export interface HistogramData {
+  lo: number;
+  hi: number;
+  /** Counts of the in-range bins (under/overflow excluded). */
+  counts: ArrayLike<number>;
+  /** Total number of samples, including those out of range (normalises to a density). */
+  total: number;
+  /** Theoretical density to overlay, if any. */
+  density?: (x: number) => number;
+  densityLabel?: string;
+}
+
+export interface HistogramOptions {
+  width: number;
+  height: number;
+  title: string;
+  xLabel?: string;
+}
+
+const MARGIN = { top: 28, right: 16, bottom: 40, left: 52 };
+
+export function renderHistogram(svgEl: SVGSVGElement, data: HistogramData, options: HistogramOptions): void {
+  const { width, height } = options;
+  const svg = d3.select(svgEl);
+  svg.selectAll('*').remove();
+  svg
+    .attr('viewBox', `0 0 ${width} ${height}`)
+    .attr('width', width)
+    .attr('height', height)
+    .attr('role', 'img')
+    .attr('aria-label', options.title);
+  svg.append('title').text(options.title);
+
+  const bins = data.counts.length;
+  const binWidth = (data.hi - data.lo) / bins;
+  const densities = Array.from(data.counts, (c) => (data.total > 0 ? c / data.total / binWidth : 0));
+  const curve: Array<[number, number]> = [];
+  if (data.density) {
+    const steps = 400;
+    for (let i = 0; i <= steps; i++) {
+      const x = data.lo + ((data.hi - data.lo) * i) / steps;
+      curve.push([x, data.density(x)]);
+    }
+  }
+  const yMax = Math.max(d3.max(densities) ?? 0, d3.max(curve, (p) => p[1]) ?? 0) * 1.08 || 1;
+  const x = d3
+    .scaleLinear()
+    .domain([data.lo, data.hi])
+    .range([MARGIN.left, width - MARGIN.right]);
+  const y = d3
+    .scaleLinear()
+    .domain([0, yMax])
+    .nice()
+    .range([height - MARGIN.bottom, MARGIN.top]);
+
+  svg
+    .append('g')
+    .attr('class', 'bars')
+    .attr('fill', 'var(--ks-bar, #4c78a8)')
+    .selectAll('rect')
+    .data(densities)
+    .join('rect')
+    .attr('x', (_, i) => x(data.lo + i * binWidth))
+    .attr('width', (_, i) =>
+      Math.max(0, x(data.lo + (i + 1) * binWidth) - x(data.lo + i * binWidth) - (bins <= 128 ? 1 : 0)),
+    )
+    .attr('y', (d) => y(d))
+    .attr('height', (d) => y(0) - y(d));
+
+  if (curve.length) {
+    svg
+      .append('path')
+      .attr('class', 'density')
+      .attr('fill', 'none')
+      .attr('stroke', 'var(--ks-accent, #e45756)')
+      .attr('stroke-width', 2)
+      .attr(
+        'd',
+        d3
+          .line<[number, number]>()
+          .x((p) => x(p[0]))
+          .y((p) => y(p[1]))(curve),
+      );
+  }
+
+  svg
+    .append('g')
+    .attr('class', 'x-axis')
+    .attr('transform', `translate(0,${height - MARGIN.bottom})`)
+    .call(d3.axisBottom(x).ticks(Math.max(2, Math.floor(width / 80))));
+  svg
+    .append('g')
+    .attr('class', 'y-axis')
+    .attr('transform', `translate(${MARGIN.left},0)`)
+    .call(d3.axisLeft(y).ticks(5));
+  svg
+    .append('text')
+    .attr('class', 'y-label')
+    .attr('x', MARGIN.left)
+    .attr('y', MARGIN.top - 10)
+    .attr('fill', 'currentColor')
+    .attr('font-size', 12)
+    .text('density');
+  if (options.xLabel) {
+    svg
+      .append('text')
+      .attr('class', 'x-label')
+      .attr('x', (MARGIN.left + width - MARGIN.right) / 2)
+      .attr('y', height - 6)
+      .attr('text-anchor', 'middle')
+      .attr('fill', 'currentColor')
+      .attr('font-size', 12)
+      .text(options.xLabel);
+  }
+  if (data.density && data.densityLabel) {
+    const legend = svg.append('g').attr('class', 'legend').attr('font-size', 12);
+    const lx = MARGIN.left + 64;
+    legend
+      .append('rect')
+      .attr('x', lx)
+      .attr('y', MARGIN.top - 18)
+      .attr('width', 12)
+      .attr('height', 10)
+      .attr('fill', 'var(--ks-bar, #4c78a8)');
+    legend
+      .append('text')
+      .attr('x', lx + 16)
+      .attr('y', MARGIN.top - 9)
+      .attr('fill', 'currentColor')
+      .text('samples');
+    legend
+      .append('line')
+      .attr('x1', lx + 80)
+      .attr('x2', lx + 94)
+      .attr('y1', MARGIN.top - 13)
+      .attr('y2', MARGIN.top - 13)
+      .attr('stroke', 'var(--ks-accent, #e45756)')
+      .attr('stroke-width', 2);
+    legend
+      .append('text')
+      .attr('x', lx + 98)
+      .attr('y', MARGIN.top - 9)
+      .attr('fill', 'currentColor')
+      .text(data.densityLabel);
+  }
+}

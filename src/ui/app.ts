@@ -1,0 +1,317 @@
+import { LitElement, html, nothing, css } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import { ContextProvider } from '@lit/context';
+import { Store, THEMES, type AppState, type Route, type Theme } from '../state/store';
+import { formatHash, parseHash } from '../state/url';
+import { Runtime, runtimeContext } from './runtime';
+import { RuntimeController, StoreController, storeContext } from './controllers';
+import { sharedStyles } from './styles';
+import './home';
+import './random/random-lab';
+import './pending-lab';
+
+const NAV: Array<[Route, string]> = [
+  ['home', 'Start'],
+  ['random', 'Random numbers'],
+  ['attention', 'Masked attention'],
+  ['diffusion', 'Diffusion'],
+  ['batchnorm', 'BatchNorm'],
+];
+
+/**
+ * The app shell: owns the store (mirrored in the URL) and the GPU runtime, provides both to the labs,
+ * shows the backend badge, GPU banners (no WebGPU, device lost, errors), URL notices and the theme switch.
+ */
+@customElement('ks-app')
+export class KsApp extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        min-height: 100vh;
+      }
+      header {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 0.5rem 1.25rem;
+        padding: 0.6rem 1.25rem;
+        border-bottom: 1px solid var(--ks-border);
+        background: var(--ks-panel);
+      }
+      .brand {
+        font-weight: 700;
+        font-size: 1.15rem;
+        text-decoration: none;
+        color: var(--ks-fg);
+      }
+      nav ul {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.25rem;
+        list-style: none;
+        margin: 0;
+        padding: 0;
+      }
+      nav a {
+        display: inline-block;
+        padding: 0.3rem 0.6rem;
+        border-radius: 6px;
+        color: var(--ks-fg);
+        text-decoration: none;
+      }
+      nav a[aria-current='page'] {
+        background: var(--ks-primary);
+        color: var(--ks-on-primary);
+      }
+      .spacer {
+        flex: 1;
+      }
+      .status {
+        display: flex;
+        gap: 0.75rem;
+        align-items: center;
+        font-size: 0.85rem;
+      }
+      .badge {
+        padding: 0.15rem 0.6rem;
+        border-radius: 999px;
+        background: var(--ks-badge);
+        font-weight: 600;
+      }
+      main {
+        padding: 1rem 1.25rem 3rem;
+        max-width: 1280px;
+        margin: 0 auto;
+      }
+      .banners {
+        display: grid;
+        gap: 0.5rem;
+        margin-bottom: 1rem;
+      }
+      .banners button {
+        margin-left: 0.5rem;
+      }
+      details {
+        margin-top: 0.25rem;
+        font-size: 0.85rem;
+      }
+    `,
+  ];
+
+  readonly store = new Store();
+  readonly runtime = new Runtime();
+  private storeProvider = new ContextProvider(this, { context: storeContext, initialValue: this.store });
+  private runtimeProvider = new ContextProvider(this, {
+    context: runtimeContext,
+    initialValue: this.runtime,
+  });
+  private app = new StoreController(this, () => this.store);
+  private gpuStatus = new RuntimeController(this, () => this.runtime);
+  @state() private dismissedNotices = false;
+  private lastPush = 0;
+  private readonly media = globalThis.matchMedia?.('(prefers-color-scheme: dark)');
+
+  constructor() {
+    super();
+    this.store.update((s) => parseHash(location.hash, s));
+    void this.storeProvider;
+    void this.runtimeProvider;
+    void this.gpuStatus;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('hashchange', this.onHashChange);
+    this.media?.addEventListener('change', this.applyTheme);
+    this.unsubscribe = this.store.subscribe((s, prev) => this.onState(s, prev));
+    this.applyTheme();
+    this.syncUrl(this.store.state, true);
+    void this.runtime.gpu();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener('hashchange', this.onHashChange);
+    this.media?.removeEventListener('change', this.applyTheme);
+    this.unsubscribe?.();
+  }
+
+  private unsubscribe: (() => void) | null = null;
+
+  private onHashChange = () => {
+    if (location.hash === formatHash(this.store.state)) return;
+    this.dismissedNotices = false;
+    this.store.update((s) => parseHash(location.hash, s));
+  };
+
+  private onState(s: AppState, prev: AppState) {
+    if (s.theme !== prev.theme) this.applyTheme();
+    if (s.route !== prev.route)
+      document.title = `${NAV.find(([r]) => r === s.route)?.[1] ?? ''} · Kernelscope`;
+    this.syncUrl(s, false);
+  }
+
+  /** Mirrors the state in the URL: a new history entry per change, coalescing changes within 600 ms. */
+  private syncUrl(s: AppState, replace: boolean) {
+    const hash = formatHash(s);
+    if (location.hash === hash) return;
+    const now = Date.now();
+    const url = `${location.pathname}${location.search}${hash}`;
+    if (replace || now - this.lastPush < 600) history.replaceState(null, '', url);
+    else history.pushState(null, '', url);
+    this.lastPush = now;
+  }
+
+  private applyTheme = () => {
+    const theme = this.store.state.theme;
+    const dark = theme === 'dark' || (theme === 'system' && !!this.media?.matches);
+    document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+  };
+
+  private go(route: Route, e: Event) {
+    e.preventDefault();
+    this.store.update((s) => ({ ...s, route, notices: [] }));
+  }
+
+  override render() {
+    const s = this.app.value;
+    return html`
+      <header>
+        <a class="brand" href="#/" @click=${(e: Event) => this.go('home', e)}>Kernelscope</a>
+        <nav aria-label="Labs">
+          <ul>
+            ${NAV.map(
+              ([route, label]) =>
+                html`<li>
+                  <a
+                    href=${`#/${route === 'home' ? '' : route}`}
+                    aria-current=${s.route === route ? 'page' : 'false'}
+                    @click=${(e: Event) => this.go(route, e)}
+                    >${label}</a
+                  >
+                </li>`,
+            )}
+          </ul>
+        </nav>
+        <span class="spacer"></span>
+        <div class="status">
+          <span class="badge" role="status" aria-label="Compute backend">${this.backendText()}</span>
+          <label class="field"
+            >Backend
+            <select
+              @change=${(e: Event) =>
+                this.store.update((st) => ({
+                  ...st,
+                  backend: (e.target as HTMLSelectElement).value as 'gpu' | 'cpu',
+                }))}
+            >
+              <option value="gpu" ?selected=${s.backend === 'gpu'}>GPU (WebGPU)</option>
+              <option value="cpu" ?selected=${s.backend === 'cpu'}>CPU reference</option>
+            </select></label
+          >
+          <label class="field"
+            >Theme
+            <select
+              @change=${(e: Event) =>
+                this.store.update((st) => ({ ...st, theme: (e.target as HTMLSelectElement).value as Theme }))}
+            >
+              ${THEMES.map((t) => html`<option value=${t} ?selected=${s.theme === t}>${t}</option>`)}
+            </select></label
+          >
+        </div>
+      </header>
+      <main>
+        <div class="banners">${this.renderBanners(s)}</div>
+        ${this.renderRoute(s.route)}
+      </main>
+    `;
+  }
+
+  private backendText(): string {
+    const s = this.app.value;
+    const st = this.runtime.status;
+    if (s.backend === 'cpu') return 'CPU';
+    if (st.kind === 'ready') return st.name;
+    if (st.kind === 'pending') return 'Starting WebGPU…';
+    if (st.kind === 'lost') return 'GPU lost';
+    return 'CPU (no WebGPU)';
+  }
+
+  private renderBanners(s: AppState) {
+    const st = this.runtime.status;
+    const parts = [];
+    if (s.notices.length && !this.dismissedNotices) {
+      parts.push(
+        html`<div class="notice" role="status">
+          ${s.notices.map((n) => html`<div>${n}</div>`)}
+          <button @click=${() => (this.dismissedNotices = true)}>Dismiss</button>
+        </div>`,
+      );
+    }
+    if (st.kind === 'unavailable') {
+      parts.push(
+        html`<div class="notice" role="status">
+          <strong>${st.error.message}</strong> The labs run on their CPU references at reduced sizes instead
+          (badge “CPU”). WebGPU ships in Chrome and Edge 113+, Safari 26+, and Firefox 141+ on Windows; on
+          Linux start Chrome with <code>--enable-unsafe-webgpu</code>.
+          ${
+            st.error.details
+              ? html`<details>
+                  <summary>Details</summary>
+                  ${st.error.details}
+                </details>`
+              : nothing
+          }
+        </div>`,
+      );
+    } else if (st.kind === 'ready' && st.ctx.info.isFallback && s.backend === 'gpu') {
+      parts.push(
+        html`<div class="notice" role="status">
+          This is a software WebGPU adapter (${st.name}): the WGSL runs on your CPU, slower than plain
+          JavaScript. Results are exact all the same; switch the backend to “CPU reference” for speed.
+        </div>`,
+      );
+    }
+    if (st.kind === 'lost') {
+      parts.push(
+        html`<div class="error" role="alert">
+          <strong>The GPU device was lost.</strong> ${st.error.details ?? ''}
+          <button @click=${() => this.runtime.reconnect()}>Reconnect GPU</button>
+        </div>`,
+      );
+    }
+    for (const error of this.runtime.errors) {
+      parts.push(
+        html`<div class="error" role="alert">
+          <strong>${error.message}</strong>
+          <details>
+            <summary>Details</summary>
+            <pre>${error.details ?? ''}</pre>
+          </details>
+          <button @click=${() => this.runtime.dismissErrors()}>Dismiss</button>
+        </div>`,
+      );
+    }
+    return parts;
+  }
+
+  private renderRoute(route: Route) {
+    switch (route) {
+      case 'home':
+        return html`<ks-home></ks-home>`;
+      case 'random':
+        return html`<ks-random-lab></ks-random-lab>`;
+      case 'attention':
+      case 'diffusion':
+      case 'batchnorm':
+        return html`<ks-pending-lab .lab=${route}></ks-pending-lab>`;
+    }
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'ks-app': KsApp;
+  }
+}

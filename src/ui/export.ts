@@ -1,0 +1,74 @@
+/** Downloads: JSON / CSV / SVG / PNG from data the app already has. */
+
+export function downloadBlob(filename: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function downloadJson(filename: string, value: unknown): void {
+  downloadBlob(filename, new Blob([JSON.stringify(value, null, 2)], { type: 'application/json' }));
+}
+
+export function downloadCsv(filename: string, rows: Array<Array<string | number>>): void {
+  const text = rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+  downloadBlob(filename, new Blob([text], { type: 'text/csv' }));
+}
+
+function csvCell(v: string | number): string {
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Serialises an SVG element with computed colours inlined for the CSS variables it uses. */
+export function svgMarkup(svg: SVGSVGElement): string {
+  const clone = svg.cloneNode(true) as SVGSVGElement;
+  clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+  const style = getComputedStyle(svg);
+  const vars = ['--ks-bar', '--ks-accent', '--ks-fg', '--ks-bg'];
+  const css = vars.map((v) => `${v}:${style.getPropertyValue(v) || 'initial'}`).join(';');
+  clone.setAttribute('style', `${css};color:${style.color};background:${style.backgroundColor}`);
+  return new XMLSerializer().serializeToString(clone);
+}
+
+export function downloadSvg(filename: string, svg: SVGSVGElement): void {
+  downloadBlob(filename, new Blob([svgMarkup(svg)], { type: 'image/svg+xml' }));
+}
+
+export async function downloadSvgAsPng(filename: string, svg: SVGSVGElement, scale = 2): Promise<void> {
+  const markup = svgMarkup(svg);
+  const img = new Image();
+  const url = URL.createObjectURL(new Blob([markup], { type: 'image/svg+xml' }));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      img.onload = () => resolve();
+      img.onerror = () => reject(new Error('Could not render the chart to PNG.'));
+      img.src = url;
+    });
+    const w = svg.viewBox.baseVal.width || svg.clientWidth;
+    const h = svg.viewBox.baseVal.height || svg.clientHeight;
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.round(w * scale);
+    canvas.height = Math.round(h * scale);
+    const ctx = canvas.getContext('2d')!;
+    ctx.fillStyle = getComputedStyle(svg).backgroundColor || '#fff';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+    const blob = await new Promise<Blob | null>((r) => canvas.toBlob(r, 'image/png'));
+    if (!blob) throw new Error('Could not encode PNG.');
+    downloadBlob(filename, blob);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+/** Same as downloadSvgAsPng but for a canvas. */
+export async function downloadCanvasPng(filename: string, canvas: HTMLCanvasElement): Promise<void> {
+  const blob = await new Promise<Blob | null>((r) => canvas.toBlob(r, 'image/png'));
+  if (blob) downloadBlob(filename, blob);
+}

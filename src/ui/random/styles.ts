@@ -1,0 +1,62 @@
+import { css } from 'lit';
+
+export const randomLabStyles = css`
+  .results {
+    margin-top: 1rem;
+    display: grid;
+    gap: 1rem;
+    transition: opacity 0.15s;
+  }
+  .results.stale {
+    opacity: 0.6;
+  }
+  .grid {
+    display: grid;
+    grid-template-columns: minmax(320px, 1.4fr) minmax(300px, 1fr);
+    gap: 1rem;
+  }
+  @media (max-width: 900px) {
+    .grid {
+      grid-template-columns: 1fr;
+    }
+  }
+  figure {
+    margin: 0;
+  }
+  figcaption {
+    font-size: 0.85rem;
+    color: var(--ks-muted);
+  }
+  .buttons {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.4rem;
+    margin-top: 0.5rem;
+  }
+  caption {
+    text-align: left;
+    font-weight: 600;
+    padding-bottom: 0.4rem;
+  }
+  td.z.far {
+    color: var(--ks-danger);
+    font-weight: 600;
+  }
+  .badge {
+    display: inline-block;
+    padding: 0.1rem 0.5rem;
+    border-radius: 999px;
+    background: var(--ks-badge);
+    color: var(--ks-fg);
+    font-size: 0.8rem;
+    font-weight: 600;
+  }
+  .small {
+    font-size: 0.8rem;
+  }
+  .derivation ol {
+    margin: 0;
+    padding-left: 1.25rem;
+    line-height: 1.6;
+  }
+`;

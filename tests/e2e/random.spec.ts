@@ -1,0 +1,92 @@
+import { expect, test } from '@playwright/test';
+import { downloadJson, expectWebGpuBadge, screenshot, watchConsole } from './helpers';
+
+/** Reads the moments table as a user sees it: row header → empirical, theory and standard error. */
+async function readMoments(page: import('@playwright/test').Page) {
+  const table = page.getByRole('table', { name: 'Moments' });
+  await expect(table).toBeVisible();
+  const out: Record<string, { empirical: number; theory: number; se: number }> = {};
+  for (const name of ['Mean', 'Variance', 'Skewness', 'Excess kurtosis']) {
+    const row = table.getByRole('row', { name: new RegExp(`^${name}`) });
+    const cells = row.getByRole('cell');
+    out[name] = {
+      empirical: Number(await cells.nth(0).textContent()),
+      theory: Number(await cells.nth(1).textContent()),
+      se: Number(await cells.nth(2).textContent()),
+    };
+  }
+  return out;
+}
+
+test('Random lab: change count and transform, moments match theory, export works', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('./');
+  await page.getByRole('link', { name: 'Random numbers' }).first().click();
+  await expect(page).toHaveURL(/#\/random\?/);
+  await expect(page.getByRole('heading', { level: 2 })).toContainText('mean ½ and variance 1/12');
+  await expectWebGpuBadge(page);
+
+  await page.getByRole('combobox', { name: 'Sample count' }).selectOption('100000');
+  await expect(page.getByRole('table', { name: 'Moments' })).toContainText('0.083333');
+  await expect(page).toHaveURL(/count=100000/);
+  let m = await readMoments(page);
+  expect(m.Mean!.theory).toBeCloseTo(0.5, 6);
+  expect(m.Variance!.theory).toBeCloseTo(1 / 12, 6);
+  for (const [name, v] of Object.entries(m)) {
+    expect(Math.abs(v.empirical - v.theory), name).toBeLessThan(4 * v.se);
+  }
+  await screenshot(page, 'random-uniform');
+
+  await page.getByRole('combobox', { name: 'Transform' }).selectOption('standardized');
+  await expect(page).toHaveURL(/transform=standardized/);
+  await expect(page.getByRole('table', { name: 'Moments' })).toContainText('U[−√3, √3)');
+  m = await readMoments(page);
+  expect(m.Mean!.theory).toBe(0);
+  expect(m.Variance!.theory).toBe(1);
+  for (const [name, v] of Object.entries(m))
+    expect(Math.abs(v.empirical - v.theory), name).toBeLessThan(4 * v.se);
+
+  await page.getByRole('combobox', { name: 'Transform' }).selectOption('box-muller');
+  await expect(page.getByRole('table', { name: 'Moments' })).toContainText('N(0, 1)');
+  m = await readMoments(page);
+  for (const [name, v] of Object.entries(m))
+    expect(Math.abs(v.empirical - v.theory), name).toBeLessThan(4 * v.se);
+  await screenshot(page, 'random-box-muller');
+
+  const exported = (await downloadJson(page, 'Export moments (JSON)')) as Record<string, unknown>;
+  expect(exported).toMatchObject({ lab: 'random', transform: 'box-muller', seed: 42, count: 100000 });
+  expect(Object.keys(exported).sort()).toEqual(
+    ['lab', 'transform', 'seed', 'count', 'mean', 'variance', 'skewness', 'excessKurtosis', 'backend'].sort(),
+  );
+  expect(Math.abs((exported.variance as number) - 1)).toBeLessThan(4 * Math.sqrt(2 / 100000));
+  expect(String(exported.backend)).toMatch(/swiftshader|gpu|nvidia|amd|intel|apple/i);
+  expect(problems).toEqual([]);
+});
+
+test('Random lab: a copied link reproduces the view; invalid parameters fall back with a notice', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/random?seed=7&count=10000&transform=irwin-hall&bins=32');
+  await expect(page.getByRole('table', { name: 'Moments' })).toContainText('Irwin–Hall(12) − 6');
+  await expect(page.getByRole('combobox', { name: 'Bins' })).toHaveValue('32');
+  await expect(page.getByRole('spinbutton', { name: 'Seed' })).toHaveValue('7');
+
+  await page.goto('./#/random?seed=abc&count=5&transform=nope');
+  await expect(page.getByText('Ignored count=5')).toBeVisible();
+  await expect(page.getByText('Ignored transform=nope')).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Moments' })).toContainText('U[0, 1)');
+  await expect(page).toHaveURL(/seed=42&count=1000000&transform=uniform/);
+  expect(problems).toEqual([]);
+});
+
+test('CPU backend: the same lab computed by the float64 reference, badge says CPU', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/random?seed=1&count=10000&transform=uniform&bins=64&backend=cpu');
+  await expect(page.getByRole('status', { name: 'Compute backend' })).toHaveText('CPU');
+  await expect(page.getByRole('table', { name: 'Moments' })).toContainText('U[0, 1)');
+  const exported = (await downloadJson(page, 'Export moments (JSON)')) as Record<string, unknown>;
+  expect(exported.backend).toBe('CPU');
+  expect(exported.count).toBe(10000);
+  expect(problems).toEqual([]);
+});
