@@ -5,7 +5,10 @@ import { intParam } from '../../src/state/params';
 
 describe('URL state', () => {
   it('round-trips every Random lab control and the app-wide settings', () => {
-    const s = parseHash('#/random?seed=7&count=10000&transform=irwin-hall&bins=32&backend=cpu&theme=dark', initialState());
+    const s = parseHash(
+      '#/random?seed=7&count=10000&transform=irwin-hall&bins=32&backend=cpu&theme=dark',
+      initialState(),
+    );
     expect(s.route).toBe('random');
     expect(s.labs.random).toEqual({ seed: 7, count: 10000, transform: 'irwin-hall', bins: 32 });
     expect(s.backend).toBe('cpu');
