@@ -128,6 +128,7 @@ export async function requestGpu(options: RequestGpuOptions = {}): Promise<GpuCo
 
   const listeners = new Set<(error: GpuError) => void>();
   let lostFlag = false;
+  let releasing = false;
   const emit = (error: GpuError) => {
     for (const l of listeners) l(error);
   };
@@ -138,10 +139,11 @@ export async function requestGpu(options: RequestGpuOptions = {}): Promise<GpuCo
     lostFlag = true;
     const error = new GpuError(
       'device-lost',
-      info.reason === 'destroyed' ? 'The GPU device was released.' : 'The GPU device was lost.',
+      releasing ? 'The GPU device was released.' : 'The GPU device was lost.',
       info.message || String(info.reason),
     );
-    if (info.reason !== 'destroyed') emit(error);
+    // Only our own destroy() is a release; any other loss (driver reset, a destroy() elsewhere) is reported.
+    if (!releasing) emit(error);
     return error;
   });
 
@@ -156,6 +158,7 @@ export async function requestGpu(options: RequestGpuOptions = {}): Promise<GpuCo
       return () => listeners.delete(listener);
     },
     destroy() {
+      releasing = true;
       device.destroy();
     },
   };

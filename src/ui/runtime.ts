@@ -14,6 +14,8 @@ export type GpuStatus =
 
 export class Runtime extends EventTarget {
   status: GpuStatus = { kind: 'pending' };
+  /** Increments with each new device, so labs re-run after a reconnect. */
+  generation = 0;
   /** Errors the GPU reported outside any error scope (validation, out-of-memory), newest last. */
   errors: GpuError[] = [];
   readonly cpu = new CpuClient();
@@ -43,6 +45,7 @@ export class Runtime extends EventTarget {
           this.changed();
         }
       });
+      this.generation++;
       this.setStatus({ kind: 'ready', ctx, name: adapterName(ctx.info) });
       return ctx;
     } catch (e) {
@@ -77,6 +80,11 @@ export class Runtime extends EventTarget {
       map.set(key, engine);
     }
     return engine;
+  }
+
+  /** Whether a lab's engine exists on this device (i.e. the lab has computed on it). */
+  hasEngine(ctx: GpuContext, key: string): boolean {
+    return this.engines.get(ctx)?.has(key) ?? false;
   }
 
   dismissErrors(): void {

@@ -9,7 +9,7 @@ import { standardErrors, theory } from '../../kernels/random/moments.ref';
 import { formatBytes } from '../../gpu/limits';
 import type { Store } from '../../state/store';
 import type { RandomState } from '../../state/random';
-import { StoreController, storeContext } from '../controllers';
+import { RuntimeController, StoreController, storeContext } from '../controllers';
 import { runtimeContext, type Runtime } from '../runtime';
 import { downloadCsv, downloadJson, downloadSvg, downloadSvgAsPng } from '../export';
 import { sharedStyles } from '../styles';
@@ -51,11 +51,13 @@ export class RandomLab extends LitElement {
     () => this.store,
     (s) => s.backend,
   );
+  /** Re-renders (and re-runs, via runtime.generation) when the GPU status changes. */
+  protected gpuStatus = new RuntimeController(this, () => this.runtime);
 
   @query('svg.histogram') private svg!: SVGSVGElement;
 
   private task = new Task(this, {
-    args: () => [this.lab.value, this.backend.value] as const,
+    args: () => [this.lab.value, this.backend.value, this.runtime.generation] as const,
     task: async ([params, backend], { signal }): Promise<LabRun> => {
       const request = {
         transform: params.transform,

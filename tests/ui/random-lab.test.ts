@@ -1,0 +1,104 @@
+/**
+ * The Random lab component in real Chromium: mounted inside the app shell, it computes on the WebGPU
+ * adapter, shows moments near theory, and the URL mirrors its controls.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import '../../src/ui/app';
+import type { KsApp } from '../../src/ui/app';
+import { NO_ADAPTER_HELP } from '../gpu/gpu-test-context';
+
+async function until<T>(fn: () => T | null | undefined, timeoutMs = 60_000): Promise<T> {
+  const start = performance.now();
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (performance.now() - start > timeoutMs) throw new Error('timed out waiting for the page');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+afterEach(() => {
+  document.querySelector('ks-app')?.remove();
+  history.replaceState(null, '', location.pathname);
+});
+
+describe('ks-random-lab inside ks-app', () => {
+  it('computes on the WebGPU adapter and shows moments within 4 standard errors', async () => {
+    if (!navigator.gpu || !(await navigator.gpu.requestAdapter())) throw new Error(NO_ADAPTER_HELP);
+    history.replaceState(
+      null,
+      '',
+      `${location.pathname}#/random?seed=3&count=10000&transform=uniform&bins=32`,
+    );
+    const app = document.createElement('ks-app') as KsApp;
+    document.body.append(app);
+    const lab = await until(() => app.shadowRoot?.querySelector('ks-random-lab'));
+    const table = await until(() => lab.shadowRoot?.querySelector('table[aria-label="Moments"]'));
+    const rows = [...table.querySelectorAll('tbody tr')];
+    expect(rows.map((r) => r.getAttribute('data-moment'))).toEqual([
+      'mean',
+      'variance',
+      'skewness',
+      'excessKurtosis',
+    ]);
+    for (const row of rows) {
+      const emp = Number(row.querySelector('td.empirical')!.getAttribute('data-value'));
+      const th = Number(row.querySelector('td.theory')!.getAttribute('data-value'));
+      const se = Number(row.querySelector('td.se')!.getAttribute('data-value'));
+      expect(Math.abs(emp - th)).toBeLessThan(4 * se);
+    }
+    expect(lab.shadowRoot!.querySelector('.badge')!.textContent).toMatch(/swiftshader|software adapter|gpu/i);
+    expect(lab.shadowRoot!.querySelectorAll('svg.histogram g.bars rect')).toHaveLength(32);
+  });
+
+  it('a control change updates the store and the URL', async () => {
+    history.replaceState(
+      null,
+      '',
+      `${location.pathname}#/random?seed=3&count=1000&transform=uniform&bins=16`,
+    );
+    const app = document.createElement('ks-app') as KsApp;
+    document.body.append(app);
+    const lab = await until(() => app.shadowRoot?.querySelector('ks-random-lab'));
+    await until(() => lab.shadowRoot?.querySelector('table[aria-label="Moments"]'));
+    const select = [...lab.shadowRoot!.querySelectorAll('label')]
+      .find((l) => l.textContent?.trim().startsWith('Transform'))!
+      .querySelector('select')!;
+    select.value = 'box-muller';
+    select.dispatchEvent(new Event('change'));
+    expect(app.store.state.labs.random.transform).toBe('box-muller');
+    await until(() => location.hash.includes('transform=box-muller'));
+    await until(() => lab.shadowRoot?.querySelector('caption')?.textContent?.includes('N(0, 1)'));
+  });
+});
+
+describe('device loss', () => {
+  it('shows a banner with a way to recover, and the lab recomputes on the new device', async () => {
+    history.replaceState(
+      null,
+      '',
+      `${location.pathname}#/random?seed=3&count=1000&transform=uniform&bins=16`,
+    );
+    const app = document.createElement('ks-app') as KsApp;
+    document.body.append(app);
+    const lab = await until(() => app.shadowRoot?.querySelector('ks-random-lab'));
+    await until(() => lab.shadowRoot?.querySelector('table[aria-label="Moments"]'));
+    const status = app.runtime.status;
+    if (status.kind !== 'ready') throw new Error(NO_ADAPTER_HELP);
+    const firstGeneration = app.runtime.generation;
+    status.ctx.device.destroy(); // as if the driver had reset
+    const reconnect = await until(() =>
+      [...app.shadowRoot!.querySelectorAll('button')].find((b) => b.textContent?.includes('Reconnect GPU')),
+    );
+    expect(app.shadowRoot!.querySelector('[role="alert"]')!.textContent).toContain(
+      'The GPU device was lost.',
+    );
+    reconnect.click();
+    await until(() => app.runtime.status.kind === 'ready' && app.runtime.generation === firstGeneration + 1);
+    await until(() => !app.shadowRoot!.textContent?.includes('Reconnect GPU'));
+    const fresh = app.runtime.status;
+    if (fresh.kind !== 'ready') throw new Error('no device after reconnect');
+    await until(() => app.runtime.hasEngine(fresh.ctx, 'random'));
+    await until(() => lab.shadowRoot?.querySelector('table[aria-label="Moments"]'));
+  });
+});
