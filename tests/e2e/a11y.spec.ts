@@ -1,0 +1,24 @@
+import { expect, test } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+
+// Automated accessibility check (axe-core): no serious or critical violations on each page that is built.
+const PAGES: Array<[string, string, string]> = [
+  ['start page', './', 'Kernelscope'],
+  ['Random lab', './#/random?seed=1&count=10000&transform=uniform&bins=32', 'Moments'],
+];
+
+for (const [name, url, ready] of PAGES) {
+  for (const theme of ['light', 'dark']) {
+    test(`${name} (${theme} theme) has no serious or critical axe violations`, async ({ page }) => {
+      await page.goto(`${url}${url.includes('?') ? '&' : '#/?'}theme=${theme}`.replace('./#/?', './#/?'));
+      await expect(page.getByText(ready).first()).toBeVisible();
+      const results = await new AxeBuilder({ page }).analyze();
+      const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      expect(
+        bad.map(
+          (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+        ),
+      ).toEqual([]);
+    });
+  }
+}
