@@ -1,0 +1,227 @@
+/**
+ * Benchmark instrumentation around an unmodified GPUDevice: a Proxy that the engines receive instead of the
+ * real device. It counts what the engines do (buffers created, compute dispatches, queue submits), records
+ * when work is submitted and when the queue reports it done, and — where the device has 'timestamp-query' —
+ * adds timestampWrites to every compute pass so that GPU time is measured by the GPU itself.
+ *
+ * Nothing here changes what the engines compute: timestamp writes and the query resolve are extra commands
+ * in the engine's own encoder, and the timer's buffers are created on the real device (not counted).
+ * No DOM: runs in the browser and in Node (Dawn).
+ */
+
+/** What happened during one measured call. */
+export interface Probe {
+  buffersCreated: number;
+  /** Labels of the buffers created (the engines label every GPU object). */
+  bufferLabels: string[];
+  dispatches: number;
+  passes: number;
+  submits: number;
+  /** performance.now() at the first and last queue.submit, and when the last submit's work was done. */
+  firstSubmit: number | null;
+  lastSubmit: number | null;
+  workDone: Promise<number> | null;
+}
+
+function freshProbe(): Probe {
+  return {
+    buffersCreated: 0,
+    bufferLabels: [],
+    dispatches: 0,
+    passes: 0,
+    submits: 0,
+    firstSubmit: null,
+    lastSubmit: null,
+    workDone: null,
+  };
+}
+
+const QUERY_CAPACITY = 1024;
+/** Queries per encoder block: resolveQuerySet needs 256-byte-aligned destination offsets (32 × 8 bytes). */
+const BLOCK = 32;
+
+export class Instrument {
+  /** The device to hand to engines. */
+  readonly device: GPUDevice;
+  readonly timestamps: boolean;
+  private probe: Probe = freshProbe();
+  private querySet: GPUQuerySet | null = null;
+  private resolveBuffer: GPUBuffer | null = null;
+  private mapBuffer: GPUBuffer | null = null;
+  /** Query slots handed out in this measurement: [begin, end] index pairs. */
+  private pairs: Array<[number, number]> = [];
+  private nextBlock = 0;
+  private overflow = false;
+
+  constructor(
+    readonly real: GPUDevice,
+    /** Switches for diagnosing driver problems (bench:node --no-timestamps / --no-workdone). */
+    private readonly options: { timestamps?: boolean; workDone?: boolean } = {},
+  ) {
+    this.timestamps = (options.timestamps ?? true) && real.features.has('timestamp-query');
+    if (this.timestamps) {
+      this.querySet = real.createQuerySet({
+        label: 'bench.timestamps',
+        type: 'timestamp',
+        count: QUERY_CAPACITY,
+      });
+      this.resolveBuffer = real.createBuffer({
+        label: 'bench.timestamps.resolve',
+        size: QUERY_CAPACITY * 8,
+        usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+      });
+      this.mapBuffer = real.createBuffer({
+        label: 'bench.timestamps.read',
+        size: QUERY_CAPACITY * 8,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
+    }
+    this.device = this.wrapDevice(real);
+  }
+
+  /** Starts a measurement: zeroes the counters and the timestamp slots. */
+  begin(): void {
+    this.probe = freshProbe();
+    this.pairs = [];
+    this.nextBlock = 0;
+    this.overflow = false;
+  }
+
+  /** Ends a measurement (after the engine call resolved): counters and, where available, GPU time. */
+  async end(): Promise<Probe & { gpuMs: number | null; workDoneAt: number | null }> {
+    const probe = this.probe;
+    const workDoneAt = probe.workDone ? await probe.workDone : null;
+    let gpuMs: number | null = null;
+    if (this.timestamps && this.pairs.length > 0 && !this.overflow) {
+      const used = this.nextBlock * BLOCK * 8;
+      const encoder = this.real.createCommandEncoder({ label: 'bench.timestamps' });
+      encoder.copyBufferToBuffer(this.resolveBuffer!, 0, this.mapBuffer!, 0, used);
+      this.real.queue.submit([encoder.finish()]);
+      await this.mapBuffer!.mapAsync(GPUMapMode.READ, 0, used);
+      const ticks = new BigUint64Array(this.mapBuffer!.getMappedRange(0, used).slice(0));
+      this.mapBuffer!.unmap();
+      let ns = 0;
+      for (const [b, e] of this.pairs) {
+        const d = Number(ticks[e]! - ticks[b]!);
+        // Some implementations report 0 or a wrapped value for a pass; count such a pass as 0.
+        if (Number.isFinite(d) && d > 0 && d < 1e12) ns += d;
+      }
+      gpuMs = ns / 1e6;
+    }
+    return { ...probe, gpuMs, workDoneAt };
+  }
+
+  destroy(): void {
+    this.querySet?.destroy();
+    this.resolveBuffer?.destroy();
+    this.mapBuffer?.destroy();
+  }
+
+  private wrapDevice(real: GPUDevice): GPUDevice {
+    const queue = this.wrapQueue(real.queue);
+    return new Proxy(real, {
+      get: (target, prop) => {
+        if (prop === 'queue') return queue;
+        if (prop === 'createBuffer') {
+          return (descriptor: GPUBufferDescriptor) => {
+            this.probe.buffersCreated++;
+            this.probe.bufferLabels.push(descriptor.label ?? '(unlabelled)');
+            return target.createBuffer(descriptor);
+          };
+        }
+        if (prop === 'createCommandEncoder') {
+          return (descriptor?: GPUCommandEncoderDescriptor) =>
+            this.wrapEncoder(target.createCommandEncoder(descriptor));
+        }
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  private wrapQueue(real: GPUQueue): GPUQueue {
+    return new Proxy(real, {
+      get: (target, prop) => {
+        if (prop === 'submit') {
+          return (buffers: Iterable<GPUCommandBuffer>) => {
+            const p = this.probe;
+            target.submit(buffers);
+            const now = performance.now();
+            p.submits++;
+            p.firstSubmit ??= now;
+            p.lastSubmit = now;
+            if (this.options.workDone ?? true) {
+              p.workDone = target.onSubmittedWorkDone().then(() => performance.now());
+            }
+          };
+        }
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  private wrapEncoder(real: GPUCommandEncoder): GPUCommandEncoder {
+    let block = -1;
+    let used = 0;
+    /** Blocks this encoder wrote: block index → queries used. */
+    const mine = new Map<number, number>();
+    return new Proxy(real, {
+      get: (target, prop) => {
+        if (prop === 'beginComputePass') {
+          return (descriptor: GPUComputePassDescriptor = {}) => {
+            let desc = descriptor;
+            if (this.timestamps && !descriptor.timestampWrites) {
+              if (block < 0 || used + 2 > BLOCK) {
+                block = (this.nextBlock + 1) * BLOCK <= QUERY_CAPACITY ? this.nextBlock++ : -1;
+                used = 0;
+              }
+              if (block >= 0) {
+                const b = block * BLOCK + used;
+                used += 2;
+                mine.set(block, used);
+                this.pairs.push([b, b + 1]);
+                desc = {
+                  ...descriptor,
+                  timestampWrites: {
+                    querySet: this.querySet!,
+                    beginningOfPassWriteIndex: b,
+                    endOfPassWriteIndex: b + 1,
+                  },
+                };
+              } else this.overflow = true;
+            }
+            this.probe.passes++;
+            return this.wrapPass(target.beginComputePass(desc));
+          };
+        }
+        if (prop === 'finish') {
+          return (descriptor?: GPUCommandBufferDescriptor) => {
+            // Resolve this encoder's blocks (an encoder may span several blocks when it has many passes).
+            for (const [k, n] of mine) {
+              target.resolveQuerySet(this.querySet!, k * BLOCK, n, this.resolveBuffer!, k * BLOCK * 8);
+            }
+            return target.finish(descriptor);
+          };
+        }
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  private wrapPass(real: GPUComputePassEncoder): GPUComputePassEncoder {
+    return new Proxy(real, {
+      get: (target, prop) => {
+        if (prop === 'dispatchWorkgroups' || prop === 'dispatchWorkgroupsIndirect') {
+          return (...args: unknown[]) => {
+            this.probe.dispatches++;
+            return (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+}

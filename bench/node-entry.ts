@@ -1,0 +1,44 @@
+/**
+ * The benchmark in Node on Dawn (the `webgpu` package), bundled and started by bench/run-node.mjs:
+ *   node node-entry.mjs [--quick] [--filter=attention] [--adapter=NAME] --out=FILE
+ * Prints progress and the report; writes the result JSON to FILE. No peer library here (tfjs's WebGPU
+ * backend is browser-only in this project).
+ */
+import { writeFileSync } from 'node:fs';
+import { adapterName } from '../src/gpu/device';
+import { requestNodeGpu } from '../src/gpu/node';
+import { formatReport, runSuite, type BenchOptions } from './cases';
+
+const args = process.argv.slice(2);
+const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const options: BenchOptions = {
+  quick: args.includes('--quick'),
+  filter: value('filter') || null,
+  timestamps: !args.includes('--no-timestamps'),
+  workDone: !args.includes('--no-workdone'),
+};
+const adapter = value('adapter');
+const out = value('out');
+
+const gpu = await requestNodeGpu(adapter ? { adapter } : {});
+console.log(
+  `Dawn adapter: ${adapterName(gpu.info)} — ${gpu.info.description || '(no description)'}` +
+    `${adapter ? ` (asked for adapter=${adapter})` : ''}; features: ${gpu.info.features.join(', ')}`,
+);
+const result = await runSuite(
+  {
+    gpu,
+    runner: 'node',
+    host: process.env.BENCH_HOST ?? `Node ${process.version}`,
+    attentionPeer: null,
+    log: (line) => console.log(line),
+  },
+  options,
+);
+result.notes.push('Node runner: no peer library (the TensorFlow.js peer runs in the browser runner only).');
+const report = formatReport(result);
+console.log(`\n${report}`);
+if (out) writeFileSync(out, `${JSON.stringify({ ...result, report }, null, 2)}\n`);
+gpu.destroy();
+// Dawn's Node addon can keep the process alive after the device is gone.
+process.exit(0);

@@ -1,0 +1,70 @@
+// `npm run bench:node [-- --quick] [-- --filter=attention] [-- --adapter=NAME] [-- --swiftshader]`:
+// the benchmark cases on Dawn in Node (the `webgpu` package), for machines with a GPU and no browser.
+// 1. Bundles bench/node-entry.ts with Vite (TypeScript and `?raw` WGSL) into
+//    node_modules/.cache/kernelscope-bench-node/ (the same approach as tests/node/run.mjs).
+// 2. Runs the bundle in a fresh Node process and writes bench/results/<YYYY-MM-DD>-<adapter>-node.json.
+// --adapter=NAME is passed to the `webgpu` package as create(['adapter=NAME']) (Dawn picks the adapter whose
+// name contains NAME); the adapter it got is printed first.
+// Vulkan driver: when VK_ICD_FILENAMES is unset and the machine has no NVIDIA device node (/dev/nvidia0), or
+// with --swiftshader, Chromium's SwiftShader (/usr/lib/chromium) is used — a software adapter.
+// Known problem: Dawn in Node on SwiftShader sometimes aborts inside the driver (see tests/node/run.mjs); a
+// run that dies by a signal is retried, at most 3 attempts.
+import { build } from 'vite';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const args = process.argv.slice(2);
+const outDir = resolve('node_modules/.cache/kernelscope-bench-node');
+await build({
+  configFile: false,
+  logLevel: 'warn',
+  build: {
+    ssr: true,
+    outDir,
+    emptyOutDir: true,
+    target: 'node20',
+    minify: false,
+    rollupOptions: {
+      input: { 'node-entry': resolve('bench/node-entry.ts') },
+      output: { format: 'es', entryFileNames: '[name].mjs' },
+    },
+  },
+});
+
+const env = { ...process.env };
+const swiftshaderIcd = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const forceSwiftshader = args.includes('--swiftshader');
+if (
+  forceSwiftshader ||
+  (!env.VK_ICD_FILENAMES && !existsSync('/dev/nvidia0') && existsSync(swiftshaderIcd))
+) {
+  env.VK_ICD_FILENAMES = swiftshaderIcd;
+  env.LD_LIBRARY_PATH = ['/usr/lib/chromium', env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  console.log(`Vulkan driver: SwiftShader (${swiftshaderIcd}) — a software adapter, not a GPU.`);
+}
+const webgpuVersion = JSON.parse(readFileSync('node_modules/webgpu/package.json', 'utf8')).version;
+env.BENCH_HOST = `Node ${process.version}, webgpu ${webgpuVersion} (Dawn)`;
+
+mkdirSync('bench/results', { recursive: true });
+const tmp = resolve(`bench/results/node-${process.pid}.json.tmp`);
+const childArgs = [`${outDir}/node-entry.mjs`, ...args.filter((a) => a !== '--swiftshader'), `--out=${tmp}`];
+const ATTEMPTS = 3;
+let status = 1;
+for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+  const child = spawnSync(process.execPath, childArgs, { env, stdio: 'inherit', killSignal: 'SIGKILL' });
+  status = child.status ?? 1;
+  if (!child.signal) break;
+  console.log(`\nDawn died (signal ${child.signal}) on attempt ${attempt} of ${ATTEMPTS}.`);
+}
+if (status === 0 && existsSync(tmp)) {
+  const result = JSON.parse(readFileSync(tmp, 'utf8'));
+  const slug = result.adapter.name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+  const file = `bench/results/${result.date.slice(0, 10)}-${slug}-node${result.options.quick ? '-quick' : ''}.json`;
+  renameSync(tmp, file);
+  console.log(`\nWrote ${file}`);
+}
+process.exit(status);
