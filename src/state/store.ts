@@ -4,6 +4,7 @@
  */
 import { defaults, type Schema, type ValuesOf } from './params';
 import { randomSchema } from './random';
+import { diffusionSchema } from './diffusion';
 
 export const ROUTES = ['home', 'random', 'attention', 'diffusion', 'batchnorm'] as const;
 export type Route = (typeof ROUTES)[number];
@@ -17,6 +18,7 @@ export type Theme = (typeof THEMES)[number];
 /** Schemas of the labs whose controls live in the URL. Labs register theirs here. */
 export const LAB_SCHEMAS = {
   random: randomSchema,
+  diffusion: diffusionSchema,
 } satisfies Partial<Record<LabRoute, Schema>>;
 export type SchemaLab = keyof typeof LAB_SCHEMAS;
 

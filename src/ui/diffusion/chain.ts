@@ -1,0 +1,179 @@
+/**
+ * One chain pane of the Diffusion lab: a DiffusionRunner (GPU engine or CPU reference) plus what the page
+ * keeps alongside it (schedule, data, last frame, trails of a few particles). No DOM here.
+ */
+import type { DiffusionFrame, DiffusionRunner, ReadRequest, SamplerSpec } from '../../engine/diffusion';
+import { makeDataset2D, type Dataset2DKind } from '../../models/datasets2d';
+import { makeSchedule, type Schedule, type ScheduleKind } from '../../models/schedules';
+import type { DiffusionSamplerChoice, DiffusionState } from '../../state/diffusion';
+
+/** The view extent [−EXTENT, EXTENT]²: the datasets have per-axis std ≈ 1 and x_T is N(0, I). */
+export const EXTENT = 3.5;
+/** Particles drawn (and read back for drawing) at most; exports read all of them. */
+export const MAX_DRAWN = 100_000;
+/** x̂₀ overlay points read back at most. */
+export const MAX_DRAWN_X0 = 20_000;
+/** Particles whose paths are drawn as trails. */
+export const TRAIL_COUNT = 8;
+export const DENSITY_GRID = 64;
+export const FIELD_GRID = 21;
+/** The training data are drawn with this fixed seed, so reseeding the sampler keeps the same data. */
+export const DATA_SEED = 1;
+
+export function samplerSpec(choice: DiffusionSamplerChoice, eta: number): SamplerSpec {
+  switch (choice) {
+    case 'ddpm-beta':
+      return { kind: 'ddpm', variance: 'beta' };
+    case 'ddpm-beta-tilde':
+      return { kind: 'ddpm', variance: 'beta-tilde' };
+    case 'ddim':
+      return { kind: 'ddim', eta };
+    case 'ode-euler':
+      return { kind: 'ode', method: 'euler' };
+    case 'ode-heun':
+      return { kind: 'ode', method: 'heun' };
+  }
+}
+
+export const SAMPLER_LABELS: Record<DiffusionSamplerChoice, string> = {
+  'ddpm-beta': 'DDPM, σ² = β',
+  'ddpm-beta-tilde': 'DDPM, σ² = β̃',
+  ddim: 'DDIM',
+  'ode-euler': 'Probability-flow ODE, Euler',
+  'ode-heun': 'Probability-flow ODE, Heun',
+};
+
+/** DDPM visits every timestep; DDIM and the ODE solvers take `steps` strided steps (at most T). */
+export function samplerSteps(choice: DiffusionSamplerChoice, steps: number, T: number): number {
+  return choice.startsWith('ddpm') ? T : Math.min(steps, T);
+}
+
+export interface PaneConfig {
+  dataset: Dataset2DKind;
+  points: number;
+  schedule: ScheduleKind;
+  T: number;
+  ztsnr: boolean;
+  sampler: DiffusionSamplerChoice;
+  steps: number;
+  eta: number;
+  particles: number;
+  seed: number;
+}
+
+export function paneConfig(p: DiffusionState, particles: number, which: 'A' | 'B'): PaneConfig {
+  const base: PaneConfig = {
+    dataset: p.dataset,
+    points: p.points,
+    schedule: p.schedule,
+    T: p.T,
+    ztsnr: p.ztsnr,
+    sampler: p.sampler,
+    steps: p.steps,
+    eta: p.eta,
+    particles,
+    seed: p.seed,
+  };
+  if (which === 'B') {
+    if (p.compare === 'sampler') base.sampler = p.samplerB;
+    if (p.compare === 'schedule') base.schedule = p.scheduleB;
+  }
+  return base;
+}
+
+export function paneLabel(c: PaneConfig, eta: number): string {
+  const s = SAMPLER_LABELS[c.sampler] + (c.sampler === 'ddim' ? ` (η = ${eta})` : '');
+  return `${s} · ${c.schedule}${c.ztsnr ? ' (zero terminal SNR)' : ''}`;
+}
+
+export function viewRequest(
+  view: { x0: boolean; field: boolean; density: boolean },
+  particles: number,
+): ReadRequest {
+  const grid = (size: number) => ({ size, xMin: -EXTENT, xMax: EXTENT, yMin: -EXTENT, yMax: EXTENT });
+  return {
+    positions: Math.min(particles, MAX_DRAWN),
+    ...(view.x0 ? { x0: Math.min(particles, MAX_DRAWN_X0) } : {}),
+    ...(view.density ? { density: grid(DENSITY_GRID) } : {}),
+    ...(view.field ? { field: grid(FIELD_GRID) } : {}),
+  };
+}
+
+export class ChainPane {
+  readonly schedule: Schedule;
+  readonly data: Float32Array;
+  frame: DiffusionFrame | null = null;
+  /** stepIndex → positions of the first TRAIL_COUNT particles. */
+  private trailPoints = new Map<number, Float32Array>();
+
+  constructor(
+    readonly runner: DiffusionRunner,
+    readonly config: PaneConfig,
+    readonly key: string,
+  ) {
+    this.schedule = makeSchedule({ kind: config.schedule, T: config.T, zeroTerminalSnr: config.ztsnr });
+    this.data = makeDataset2D({ kind: config.dataset, n: config.points, seed: DATA_SEED });
+  }
+
+  async setup(read: ReadRequest): Promise<DiffusionFrame> {
+    const c = this.config;
+    this.trailPoints.clear();
+    return this.take(
+      await this.runner.setup(
+        {
+          schedule: this.schedule,
+          data: this.data,
+          dim: 2,
+          count: c.particles,
+          seed: c.seed,
+          sampler: samplerSpec(c.sampler, c.eta),
+          steps: samplerSteps(c.sampler, c.steps, c.T),
+          denoiser: { kind: 'exact' },
+          start: { from: 'noise' },
+        },
+        read,
+      ),
+    );
+  }
+
+  async step(read: ReadRequest) {
+    return this.take(await this.runner.step(read));
+  }
+  async stepBack(read: ReadRequest) {
+    return this.take(await this.runner.stepBack(read));
+  }
+  async jumpToT(t: number, read: ReadRequest) {
+    return this.take(await this.runner.jumpToT(t, read));
+  }
+  async reset(read: ReadRequest) {
+    this.trailPoints.clear();
+    return this.take(await this.runner.restart({ from: 'noise' }, read));
+  }
+  async read(read: ReadRequest) {
+    return this.take(await this.runner.read(read));
+  }
+
+  /** Trails (oldest first) of the first TRAIL_COUNT particles up to the current step. */
+  trails(): Float32Array[] {
+    const keys = [...this.trailPoints.keys()].sort((a, b) => a - b);
+    const n = Math.min(TRAIL_COUNT, this.config.particles);
+    const out: Float32Array[] = [];
+    for (let j = 0; j < n; j++) {
+      const tr = new Float32Array(keys.length * 2);
+      keys.forEach((k, i) => {
+        const p = this.trailPoints.get(k)!;
+        tr[2 * i] = p[2 * j]!;
+        tr[2 * i + 1] = p[2 * j + 1]!;
+      });
+      out.push(tr);
+    }
+    return out;
+  }
+
+  private take(frame: DiffusionFrame): DiffusionFrame {
+    this.frame = frame;
+    for (const k of [...this.trailPoints.keys()]) if (k > frame.stepIndex) this.trailPoints.delete(k);
+    if (frame.positions) this.trailPoints.set(frame.stepIndex, frame.positions.slice(0, 2 * TRAIL_COUNT));
+    return frame;
+  }
+}

@@ -1,0 +1,911 @@
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import { consume } from '@lit/context';
+import {
+  DiffusionCpuEngine,
+  DiffusionEngine,
+  MAX_PARTICLES_CPU,
+  MAX_PARTICLES_GPU,
+  type DiffusionRunner,
+} from '../../engine/diffusion';
+import { DATASETS_2D, type Dataset2DKind } from '../../models/datasets2d';
+import {
+  SCHEDULE_KINDS,
+  T_MAX,
+  T_MIN,
+  makeSchedule,
+  scheduleToJson,
+  type ScheduleKind,
+} from '../../models/schedules';
+import { renderScatter, type ScatterColors } from '../../charts/scatter';
+import { renderSchedulePlot } from '../../charts/schedule-plot';
+import {
+  COMPARE_MODES,
+  DIFFUSION_SAMPLERS,
+  type DiffusionSamplerChoice,
+  type DiffusionState,
+} from '../../state/diffusion';
+import type { Store } from '../../state/store';
+import { RuntimeController, StoreController, storeContext } from '../controllers';
+import { runtimeContext, type Runtime } from '../runtime';
+import { downloadBlob, downloadCsv, downloadJson, downloadSvg, downloadSvgAsPng, svgMarkup } from '../export';
+import { sharedStyles } from '../styles';
+import { diffusionLabStyles } from './styles';
+import {
+  ChainPane,
+  EXTENT,
+  MAX_DRAWN,
+  SAMPLER_LABELS,
+  TRAIL_COUNT,
+  paneConfig,
+  paneLabel,
+  samplerSteps,
+  viewRequest,
+} from './chain';
+import { TRAINING_LINES, currentSamplingLine, samplingLines } from './pseudocode';
+
+const DATASET_LABELS: Record<Dataset2DKind, string> = {
+  'two-moons': 'Two moons',
+  'swiss-roll': 'Swiss roll',
+  'eight-gaussians': '8 Gaussians',
+  checkerboard: 'Checkerboard',
+  rings: 'Concentric rings',
+  spiral: 'Spiral',
+  gaussian: 'Gaussian N(0, I)',
+};
+
+const PARTICLE_CHOICES = [500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 1_000_000];
+/** Memorisation statistic: a final sample "is" a training point when closer than this. */
+const MEMO_RADIUS = 0.05;
+const MEMO_SAMPLE = 2_000;
+
+/**
+ * The Diffusion lab (#/diffusion): N particles stepped from pure noise to data through DDPM / DDIM / ODE
+ * samplers with the exact denoiser, on the GPU (DiffusionEngine) or the CPU reference (DiffusionCpuEngine).
+ *
+ * Every engine call goes through one queue (`enqueue`), so clicks, keys and the play loop never interleave.
+ * The CPU backend runs DiffusionCpuEngine on the main thread, one sampler step per task: at the default
+ * 2000 particles × 1000 data points a step takes a few ms, so the page stays responsive; at the CPU ceiling
+ * (MAX_PARTICLES_CPU) a step can take a second, and the page says so.
+ */
+@customElement('ks-diffusion-lab')
+export class DiffusionLab extends LitElement {
+  static override styles = [sharedStyles, diffusionLabStyles];
+
+  @consume({ context: storeContext }) store!: Store;
+  @consume({ context: runtimeContext }) runtime!: Runtime;
+
+  private lab = new StoreController(
+    this,
+    () => this.store,
+    (s) => s.labs.diffusion,
+  );
+  private backend = new StoreController(
+    this,
+    () => this.store,
+    (s) => s.backend,
+  );
+  /** Re-renders (and re-sets-up, via runtime.generation) when the GPU status changes. */
+  protected gpuStatus = new RuntimeController(this, () => this.runtime);
+
+  @state() private panes: ChainPane[] = [];
+  @state() private playing = false;
+  @state() private busy = false;
+  @state() private error: string | null = null;
+  @state() private notices: string[] = [];
+  @state() private backendLabel = '';
+  /** Bumped after every engine operation so the charts redraw. */
+  @state() private version = 0;
+
+  private setupKey = '';
+  private viewKey = '';
+  private drawnVersion = -1;
+  private ops: Promise<void> = Promise.resolve();
+  private pendingOps = 0;
+  private cpuRunners: DiffusionCpuEngine[] = [];
+  private readonly themeObserver = new MutationObserver(() => {
+    this.drawnVersion = -1;
+    this.requestUpdate();
+  });
+
+  // ---------------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('keydown', this.onWindowKey);
+    this.themeObserver.observe(document.documentElement, {
+      attributes: true,
+      attributeFilter: ['data-theme'],
+    });
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener('keydown', this.onWindowKey);
+    this.themeObserver.disconnect();
+    this.playing = false;
+    this.setupKey = '';
+    // GPU engines belong to the runtime (one per device); the CPU ones are ours.
+    const cpu = this.cpuRunners;
+    this.cpuRunners = [];
+    void this.ops.then(() => cpu.forEach((r) => r.destroy()));
+  }
+
+  override willUpdate(_: PropertyValues): void {
+    const p = this.lab.value;
+    const key = JSON.stringify([
+      paneConfig(p, p.particles, 'A'),
+      p.compare === 'off' ? null : paneConfig(p, p.particles, 'B'),
+      this.backend.value,
+      this.runtime.generation,
+    ]);
+    const viewKey = JSON.stringify([p.x0, p.field, p.density]);
+    if (key !== this.setupKey) {
+      this.setupKey = key;
+      this.viewKey = viewKey;
+      this.playing = false;
+      void this.enqueue(() => this.doSetup(p));
+    } else if (viewKey !== this.viewKey) {
+      this.viewKey = viewKey;
+      void this.enqueue(async () => {
+        for (const pane of this.panes) await pane.read(this.read());
+      });
+    }
+  }
+
+  override updated(_: PropertyValues): void {
+    const p = this.lab.value;
+    if (this.drawnVersion !== this.version || this.drawnTrails !== p.trails) this.draw();
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Engine operations
+
+  /** Runs `op` after every earlier operation; errors show in the page. A droppable op is skipped while two or more wait. */
+  private enqueue(op: () => Promise<void>, droppable = false): Promise<void> {
+    if (droppable && this.pendingOps > 1) return this.ops;
+    this.pendingOps++;
+    this.busy = true;
+    this.ops = this.ops
+      .then(op)
+      .then(() => {
+        this.error = null;
+      })
+      .catch((e: unknown) => {
+        this.playing = false;
+        this.error = e instanceof Error ? e.message : String(e);
+      })
+      .finally(() => {
+        this.pendingOps--;
+        this.busy = this.pendingOps > 0;
+        this.version++;
+      });
+    return this.ops;
+  }
+
+  private read() {
+    const p = this.lab.value;
+    return viewRequest(p, this.panes[0]?.config.particles ?? p.particles);
+  }
+
+  private async doSetup(p: DiffusionState) {
+    const notices: string[] = [];
+    let runners: DiffusionRunner[] | null = null;
+    let label = 'CPU';
+    let max = MAX_PARTICLES_CPU;
+    if (this.backend.value === 'gpu') {
+      const ctx = await this.runtime.gpu();
+      if (ctx) {
+        runners = [
+          this.runtime.engine(ctx, 'diffusion', (c) => new DiffusionEngine(c)),
+          this.runtime.engine(ctx, 'diffusion.compare', (c) => new DiffusionEngine(c)),
+        ];
+        label = this.runtime.status.kind === 'ready' ? this.runtime.status.name : 'GPU';
+        max = MAX_PARTICLES_GPU;
+      } else {
+        notices.push('WebGPU is not available, so the CPU reference computes the chain.');
+      }
+    }
+    if (!runners) {
+      if (this.cpuRunners.length === 0)
+        this.cpuRunners = [new DiffusionCpuEngine(), new DiffusionCpuEngine()];
+      runners = this.cpuRunners;
+    }
+    const particles = Math.min(p.particles, max);
+    if (particles < p.particles) {
+      notices.push(
+        `The CPU backend runs at most ${max.toLocaleString('en-US')} particles; showing ` +
+          `${particles.toLocaleString('en-US')} of the ${p.particles.toLocaleString('en-US')} asked for.`,
+      );
+    }
+    if (label === 'CPU' && particles > 20_000) {
+      notices.push(
+        'The CPU reference runs on this page’s thread: with this many particles each step takes a moment.',
+      );
+    }
+    const stepping = [p.sampler, ...(p.compare === 'sampler' ? [p.samplerB] : [])];
+    if (stepping.some((s) => !s.startsWith('ddpm')) && p.steps > p.T) {
+      notices.push(`Sampler steps ${p.steps} exceed T = ${p.T}; using ${p.T}.`);
+    }
+    const panes = [new ChainPane(runners[0]!, paneConfig(p, particles, 'A'), 'A')];
+    if (p.compare !== 'off') panes.push(new ChainPane(runners[1]!, paneConfig(p, particles, 'B'), 'B'));
+    const read = viewRequest(p, particles);
+    for (const pane of panes) await pane.setup(read);
+    this.panes = panes;
+    this.notices = notices;
+    this.backendLabel = label;
+  }
+
+  /** Pane B follows pane A's timestep (the first of its own steps at or below A's t). */
+  private async follow() {
+    const [a, ...rest] = this.panes;
+    if (!a?.frame) return;
+    for (const pane of rest) await pane.jumpToT(a.frame.t, this.read());
+  }
+
+  /** `droppable`: skipped when operations pile up (key auto-repeat), so a held key cannot queue hundreds. */
+  private stepForward(droppable = false) {
+    return this.enqueue(async () => {
+      const a = this.panes[0];
+      if (!a) return;
+      await a.step(this.read());
+      await this.follow();
+    }, droppable);
+  }
+
+  private stepBack(droppable = false) {
+    return this.enqueue(async () => {
+      const a = this.panes[0];
+      if (!a) return;
+      await a.stepBack(this.read());
+      await this.follow();
+    }, droppable);
+  }
+
+  private reset() {
+    this.playing = false;
+    return this.enqueue(async () => {
+      for (const pane of this.panes) await pane.reset(this.read());
+    });
+  }
+
+  private jumpTo(t: number) {
+    return this.enqueue(async () => {
+      const a = this.panes[0];
+      if (!a) return;
+      await a.jumpToT(t, this.read());
+      await this.follow();
+    });
+  }
+
+  private togglePlay() {
+    if (this.playing) {
+      this.playing = false;
+      return;
+    }
+    this.playing = true;
+    void this.playLoop();
+  }
+
+  private async playLoop() {
+    if (this.panes[0]?.runner.done) await this.reset().then(() => (this.playing = true));
+    while (this.playing && this.isConnected) {
+      const started = performance.now();
+      await this.stepForward();
+      if (!this.playing) break;
+      if (!this.panes[0] || this.panes[0].runner.done || this.error) {
+        this.playing = false;
+        break;
+      }
+      const wait = Math.max(0, 1000 / this.lab.value.speed - (performance.now() - started));
+      // Always yield at least one frame so the charts draw between steps.
+      await new Promise((r) => setTimeout(r, Math.max(wait, 16)));
+    }
+  }
+
+  /** Space plays/pauses, ← / → step back / forward — unless the user is typing or on a control that uses them. */
+  private onWindowKey = (e: KeyboardEvent) => {
+    if (e.key !== ' ' && e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+    if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+    const target = e.composedPath()[0];
+    if (target instanceof HTMLElement) {
+      if (target.isContentEditable || target instanceof HTMLTextAreaElement) return;
+      if (target instanceof HTMLSelectElement || target instanceof HTMLInputElement) return;
+      // A focused button already answers Space with a click.
+      if (e.key === ' ' && target instanceof HTMLButtonElement) return;
+    }
+    e.preventDefault();
+    if (e.key === ' ') {
+      if (!e.repeat) this.togglePlay();
+    } else if (e.key === 'ArrowLeft') void this.stepBack(e.repeat);
+    else void this.stepForward(e.repeat);
+  };
+
+  // ---------------------------------------------------------------------------------------------------
+  // Exports
+
+  private async exportSamples() {
+    await this.enqueue(async () => {
+      const a = this.panes[0];
+      if (!a) return;
+      // The drawn frame holds at most MAX_DRAWN particles: read every particle back for the export.
+      const full = await a.runner.read({ positions: true });
+      const pos = full.positions!;
+      const p = this.lab.value;
+      const c = a.config;
+      downloadJson(`kernelscope-diffusion-${c.dataset}-t${full.t}-seed${c.seed}.json`, {
+        lab: 'diffusion',
+        dataset: c.dataset,
+        schedule: c.schedule,
+        sampler: c.sampler,
+        denoiser: p.denoiser,
+        T: c.T,
+        t: full.t,
+        seed: c.seed,
+        points: pairs(pos),
+        data: pairs(a.data),
+        backend: this.backendLabel,
+      });
+    });
+  }
+
+  private async exportSamplesCsv() {
+    await this.enqueue(async () => {
+      const a = this.panes[0];
+      if (!a) return;
+      const full = await a.runner.read({ positions: true });
+      const pos = full.positions!;
+      const rows: Array<Array<number | string>> = [['x', 'y']];
+      for (let i = 0; i + 1 < pos.length; i += 2) rows.push([pos[i]!, pos[i + 1]!]);
+      downloadCsv(`kernelscope-diffusion-${a.config.dataset}-t${full.t}.csv`, rows);
+    });
+  }
+
+  private exportSchedule() {
+    const a = this.panes[0];
+    if (!a) return;
+    downloadJson(
+      `kernelscope-diffusion-schedule-${a.schedule.kind}-T${a.schedule.T}.json`,
+      scheduleToJson(a.schedule),
+    );
+  }
+
+  /** The scatter's SVG with the canvas embedded as an image under the axes. */
+  private scatterSvg(i: number): SVGSVGElement | null {
+    const svg = this.renderRoot.querySelector<SVGSVGElement>(`svg.scatter-axes[data-pane="${i}"]`);
+    const canvas = this.renderRoot.querySelector<HTMLCanvasElement>(`canvas.scatter[data-pane="${i}"]`);
+    if (!svg || !canvas) return null;
+    const clone = svg.cloneNode(true) as SVGSVGElement;
+    const image = document.createElementNS('http://www.w3.org/2000/svg', 'image');
+    image.setAttribute('href', canvas.toDataURL('image/png'));
+    image.setAttribute('x', '0');
+    image.setAttribute('y', '0');
+    image.setAttribute('width', svg.getAttribute('width') ?? '0');
+    image.setAttribute('height', svg.getAttribute('height') ?? '0');
+    clone.insertBefore(image, clone.firstChild);
+    // Computed styles (colours) come from the live element.
+    clone.setAttribute('style', svg.getAttribute('style') ?? '');
+    svg.parentElement!.append(clone);
+    return clone;
+  }
+
+  private exportScatter(i: number, kind: 'png' | 'svg') {
+    const clone = this.scatterSvg(i);
+    if (!clone) return;
+    const name = `kernelscope-diffusion-particles-${i === 0 ? 'a' : 'b'}.${kind}`;
+    const done = () => clone.remove();
+    if (kind === 'svg') {
+      downloadBlob(name, new Blob([svgMarkup(clone)], { type: 'image/svg+xml' }));
+      done();
+    } else void downloadSvgAsPng(name, clone).finally(done);
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Drawing
+
+  private drawnTrails = true;
+
+  private themeColors(): Partial<ScatterColors> {
+    const style = getComputedStyle(this);
+    const v = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
+    const dark = document.documentElement.dataset.theme === 'dark';
+    return {
+      points: v('--ks-bar', '#4c78a8'),
+      x0: v('--ks-accent', '#d1495b'),
+      data: dark ? 'rgba(220, 220, 220, 0.35)' : 'rgba(60, 60, 60, 0.3)',
+      trail: dark ? '#f5c451' : '#c76b00',
+      field: dark ? 'rgba(120, 210, 150, 0.8)' : 'rgba(30, 130, 70, 0.8)',
+      density: dark ? '#b48cff' : '#7b3fbf',
+    };
+  }
+
+  private draw() {
+    const p = this.lab.value;
+    this.drawnVersion = this.version;
+    this.drawnTrails = p.trails;
+    const colors = this.themeColors();
+    this.panes.forEach((pane, i) => {
+      const canvas = this.renderRoot.querySelector<HTMLCanvasElement>(`canvas.scatter[data-pane="${i}"]`);
+      const svg = this.renderRoot.querySelector<SVGSVGElement>(`svg.scatter-axes[data-pane="${i}"]`);
+      const f = pane.frame;
+      if (!canvas || !svg || !f) return;
+      const container = canvas.parentElement!;
+      const width = Math.max(300, Math.min(560, container.clientWidth || 480));
+      container.style.height = `${width}px`;
+      renderScatter(
+        { canvas, svg },
+        {
+          positions: f.positions ?? new Float32Array(0),
+          data: pane.data,
+          ...(f.x0 ? { x0: f.x0 } : {}),
+          ...(p.trails ? { trails: pane.trails() } : {}),
+          ...(f.density ? { density: f.density } : {}),
+          ...(f.field ? { field: f.field } : {}),
+        },
+        {
+          width,
+          height: width,
+          extent: EXTENT,
+          title: `Particles x_t at t = ${f.t} (${paneLabel(pane.config, p.eta)})`,
+          colors,
+        },
+      );
+    });
+    const a = this.panes[0];
+    const svg = this.renderRoot.querySelector<SVGSVGElement>('svg.schedule-plot');
+    if (a && svg) {
+      const T = a.config.T;
+      const kinds: ScheduleKind[] = [...SCHEDULE_KINDS];
+      const series = kinds.map((kind) => {
+        const s =
+          kind === a.schedule.kind ? a.schedule : makeSchedule({ kind, T, zeroTerminalSnr: a.config.ztsnr });
+        return { label: kind, beta: s.beta, alphaBar: s.alphaBar, highlight: kind === a.schedule.kind };
+      });
+      const width = Math.max(600, Math.min(1220, svg.parentElement?.clientWidth ?? 900));
+      renderSchedulePlot(
+        svg,
+        { T, series, t: a.frame?.t ?? T },
+        {
+          width,
+          columns: width > 900 ? 5 : 3,
+          panelHeight: 190,
+          title: `Noise schedules at T = ${T}${a.config.ztsnr ? ' (zero terminal SNR)' : ''}: β, ᾱ, √ᾱ, √(1 − ᾱ) and log-SNR; ${a.schedule.kind} highlighted, current t marked`,
+        },
+      );
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Controls
+
+  private set(patch: Partial<DiffusionState>) {
+    this.store.setLab('diffusion', patch);
+  }
+
+  private onInt(e: Event, key: 'points' | 'T' | 'steps' | 'seed' | 'speed', min: number, max: number) {
+    const input = e.target as HTMLInputElement;
+    const v = Number(input.value);
+    if (Number.isInteger(v) && v >= min && v <= max) this.set({ [key]: v });
+    else input.value = String(this.lab.value[key]);
+  }
+
+  private onEta(e: Event) {
+    const input = e.target as HTMLInputElement;
+    const v = Number(input.value);
+    if (Number.isFinite(v) && v >= 0 && v <= 1) this.set({ eta: v });
+    else input.value = String(this.lab.value.eta);
+  }
+
+  override render() {
+    const p = this.lab.value;
+    const a = this.panes[0];
+    const f = a?.frame;
+    const T = a?.config.T ?? p.T;
+    const strided = !p.sampler.startsWith('ddpm');
+    return html`
+      <h2>Diffusion: noise the data, then step back from pure noise</h2>
+      <p class="lede">
+        Forward: x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε. Reverse: a sampler (DDPM, DDIM or the probability-flow ODE)
+        takes the denoiser's guess of x₀ and steps x_t towards t = 0 — every step a WGSL compute pass over all
+        particles.
+      </p>
+      ${this.renderControls(p, strided)}
+      <div class="stepper panel" role="group" aria-label="Stepping">
+        <output class="t-display" aria-label="Current step" aria-live="polite"
+          >${f ? `t = ${f.t}` : 't = …'}</output
+        >
+        <span class="small muted">${f ? `step ${f.stepIndex} of ${f.totalSteps}` : ''}</span>
+        <button @click=${() => this.stepBack()} ?disabled=${!f}>Step back</button>
+        <button class="primary" @click=${() => this.stepForward()} ?disabled=${!f}>Step forward</button>
+        <button
+          @click=${() => this.togglePlay()}
+          ?disabled=${!f}
+          aria-pressed=${this.playing ? 'true' : 'false'}
+        >
+          ${this.playing ? 'Pause' : 'Play'}
+        </button>
+        <button @click=${() => this.reset()} ?disabled=${!f}>Reset</button>
+        <label class="field"
+          >Jump to t
+          <input
+            type="range"
+            min="0"
+            max=${T}
+            step="1"
+            .value=${String(f?.t ?? T)}
+            @change=${(e: Event) => this.jumpTo(Number((e.target as HTMLInputElement).value))}
+        /></label>
+        <label class="field"
+          >Speed (steps/s)
+          <input
+            type="number"
+            min="1"
+            max="60"
+            step="1"
+            .value=${String(p.speed)}
+            @change=${(e: Event) => this.onInt(e, 'speed', 1, 60)}
+        /></label>
+        <span class="busy" aria-hidden="true">${this.busy ? 'working…' : ''}</span>
+        <span class="badge" title="What computed these particles">${this.backendLabel || '…'}</span>
+        ${f ? html`<span class="small muted">${f.elapsedMs.toFixed(1)} ms · read back ${f.bytesRead ? `${(f.bytesRead / 1024).toFixed(1)} KiB` : 'nothing (CPU)'}</span>` : nothing}
+      </div>
+      <p class="small muted">Keys: Space play/pause, ← step back, → step forward.</p>
+      <div class="notices">
+        ${this.error ? html`<p class="error" role="alert">Could not compute: ${this.error}</p>` : nothing}
+        ${this.notices.map((n) => html`<p class="notice" role="status">${n}</p>`)}
+        ${a?.schedule.warning ? html`<p class="notice" role="status"><strong>Schedule warning (${a.schedule.label}):</strong> ${a.schedule.warning}</p>` : nothing}
+        ${
+          this.panes[1]?.schedule.warning && this.panes[1].schedule.kind !== a?.schedule.kind
+            ? html`<p class="notice" role="status">
+                <strong>Schedule warning (${this.panes[1].schedule.label}):</strong>
+                ${this.panes[1].schedule.warning}
+              </p>`
+            : nothing
+        }
+      </div>
+      <div class="panes">${this.panes.map((pane, i) => this.renderPane(pane, i))}</div>
+      ${!a ? html`<p role="status">Setting up the chain…</p>` : nothing}
+      <div class="explain">
+        ${this.renderPseudocode(p.sampler, f?.stepIndex ?? 0, f?.t ?? T)} ${this.renderDenoiserNote()}
+      </div>
+      <section class="panel schedules" aria-label="Noise schedules">
+        <h3>Noise schedules</h3>
+        <svg class="schedule-plot"></svg>
+        <div class="buttons">
+          <button @click=${() => this.exportSchedule()}>Export schedule (JSON)</button>
+          <button
+            @click=${() => {
+              const svg = this.renderRoot.querySelector<SVGSVGElement>('svg.schedule-plot');
+              if (svg) void downloadSvgAsPng('kernelscope-diffusion-schedules.png', svg);
+            }}
+          >
+            Export schedules (PNG)
+          </button>
+          <button
+            @click=${() => {
+              const svg = this.renderRoot.querySelector<SVGSVGElement>('svg.schedule-plot');
+              if (svg) downloadSvg('kernelscope-diffusion-schedules.svg', svg);
+            }}
+          >
+            Export schedules (SVG)
+          </button>
+        </div>
+      </section>
+    `;
+  }
+
+  private renderControls(p: DiffusionState, strided: boolean) {
+    const select = <T extends string>(
+      label: string,
+      value: T,
+      options: readonly T[],
+      names: (v: T) => string,
+      onChange: (v: T) => void,
+      disabled = false,
+    ) =>
+      html`<label class="field"
+        >${label}
+        <select
+          ?disabled=${disabled}
+          @change=${(e: Event) => onChange((e.target as HTMLSelectElement).value as T)}
+        >
+          ${options.map((o) => html`<option value=${o} ?selected=${o === value}>${names(o)}</option>`)}
+        </select></label
+      >`;
+    return html`<section class="panel controls" aria-label="Diffusion lab controls">
+      ${select(
+        'Dataset',
+        p.dataset,
+        DATASETS_2D,
+        (d) => DATASET_LABELS[d],
+        (dataset) => this.set({ dataset }),
+      )}
+      <label class="field"
+        >Data points
+        <input
+          type="number"
+          min="16"
+          max="8192"
+          step="1"
+          .value=${String(p.points)}
+          @change=${(e: Event) => this.onInt(e, 'points', 16, 8192)}
+      /></label>
+      ${select(
+        'Schedule',
+        p.schedule,
+        SCHEDULE_KINDS,
+        (s) => s,
+        (schedule) => this.set({ schedule }),
+      )}
+      <label class="field"
+        >T
+        <input
+          type="number"
+          min=${T_MIN}
+          max=${T_MAX}
+          step="1"
+          .value=${String(p.T)}
+          @change=${(e: Event) => this.onInt(e, 'T', T_MIN, T_MAX)}
+      /></label>
+      <label class="check"
+        ><input
+          type="checkbox"
+          .checked=${p.ztsnr}
+          @change=${(e: Event) => this.set({ ztsnr: (e.target as HTMLInputElement).checked })}
+        />
+        Zero terminal SNR</label
+      >
+      ${select(
+        'Sampler',
+        p.sampler,
+        DIFFUSION_SAMPLERS,
+        (s) => SAMPLER_LABELS[s],
+        (sampler) => this.set({ sampler }),
+      )}
+      <label class="field"
+        >Sampler steps
+        <input
+          type="number"
+          min="1"
+          max=${T_MAX}
+          step="1"
+          ?disabled=${!strided}
+          title=${strided ? 'Strided steps from T to 0' : 'DDPM visits every timestep'}
+          .value=${String(strided ? p.steps : p.T)}
+          @change=${(e: Event) => this.onInt(e, 'steps', 1, T_MAX)}
+      /></label>
+      <label class="field"
+        >DDIM η
+        <input
+          type="number"
+          min="0"
+          max="1"
+          step="0.1"
+          ?disabled=${p.sampler !== 'ddim'}
+          .value=${String(p.eta)}
+          @change=${(e: Event) => this.onEta(e)}
+      /></label>
+      ${select(
+        'Denoiser',
+        p.denoiser,
+        ['exact'] as const,
+        () => 'Exact (empirical data)',
+        () => undefined,
+      )}
+      ${select(
+        'Particles',
+        String(p.particles),
+        [...new Set([...PARTICLE_CHOICES, p.particles])].sort((x, y) => x - y).map(String),
+        (n) => Number(n).toLocaleString('en-US'),
+        (n) => this.set({ particles: Number(n) }),
+      )}
+      <label class="field"
+        >Seed
+        <input
+          type="number"
+          min="0"
+          max="4294967295"
+          step="1"
+          .value=${String(p.seed)}
+          @change=${(e: Event) => this.onInt(e, 'seed', 0, 2 ** 32 - 1)}
+      /></label>
+      <button @click=${() => this.set({ seed: Math.floor(Math.random() * 2 ** 32) })}>New seed</button>
+      <fieldset>
+        <legend class="visually-hidden">Views</legend>
+        ${(
+          [
+            ['x0', 'Show x̂₀'],
+            ['field', 'Vector field'],
+            ['density', 'Density of x_t'],
+            ['trails', 'Trails'],
+          ] as const
+        ).map(
+          ([key, label]) =>
+            html`<label class="check"
+              ><input
+                type="checkbox"
+                .checked=${p[key]}
+                @change=${(e: Event) => this.set({ [key]: (e.target as HTMLInputElement).checked })}
+              />
+              ${label}</label
+            >`,
+        )}
+      </fieldset>
+      ${select(
+        'Compare with',
+        p.compare,
+        COMPARE_MODES,
+        (m) => (m === 'off' ? 'Off' : m === 'sampler' ? 'Another sampler' : 'Another schedule'),
+        (compare) => this.set({ compare }),
+      )}
+      ${
+        p.compare === 'sampler'
+          ? select(
+              'Sampler B',
+              p.samplerB,
+              DIFFUSION_SAMPLERS,
+              (s) => SAMPLER_LABELS[s],
+              (samplerB) => this.set({ samplerB }),
+            )
+          : nothing
+      }
+      ${
+        p.compare === 'schedule'
+          ? select(
+              'Schedule B',
+              p.scheduleB,
+              SCHEDULE_KINDS,
+              (s) => s,
+              (scheduleB) => this.set({ scheduleB }),
+            )
+          : nothing
+      }
+    </section>`;
+  }
+
+  private renderPane(pane: ChainPane, i: number) {
+    const f = pane.frame;
+    const p = this.lab.value;
+    const n = pane.config.particles;
+    const memo = f && f.t === 0 && f.positions ? memorisation(f.positions, pane.data) : null;
+    return html`<figure class="panel" aria-label=${`Pane ${i === 0 ? 'A' : 'B'}`}>
+      <h3 class="pane-title">
+        ${this.panes.length > 1 ? `${i === 0 ? 'A' : 'B'}: ` : ''}${paneLabel(pane.config, p.eta)} ·
+        ${samplerSteps(pane.config.sampler, pane.config.steps, pane.config.T)}
+        steps${this.panes.length > 1 ? html` · <span class="mono">t = ${f?.t ?? '…'}</span>` : nothing}
+      </h3>
+      <div class="plot">
+        <canvas class="scatter" data-pane=${i} aria-hidden="true"></canvas>
+        <svg class="scatter-axes" data-pane=${i}></svg>
+      </div>
+      <div class="legend-inline" aria-hidden="true">
+        <span
+          ><span class="swatch" style="background: var(--ks-bar)"></span>x_t
+          (${Math.min(n, MAX_DRAWN).toLocaleString('en-US')}${n > MAX_DRAWN ? ` of ${n.toLocaleString('en-US')}` : ''}
+          particles)</span
+        >
+        <span
+          ><span class="swatch" style="background: rgba(120,120,120,.5)"></span>training data
+          (${pane.config.points})</span
+        >
+        ${p.x0 ? html`<span><span class="swatch" style="background: var(--ks-accent)"></span>predicted x̂₀</span>` : nothing}
+        ${p.field ? html`<span><span class="swatch" style="background: #2a8a50"></span>denoiser field x → x̂₀</span>` : nothing}
+        ${p.trails ? html`<span><span class="swatch" style="background: #c76b00"></span>trails of ${TRAIL_COUNT} particles</span>` : nothing}
+        ${p.density ? html`<span><span class="swatch" style="background: #7b3fbf"></span>density of x_t</span>` : nothing}
+      </div>
+      <figcaption>
+        ${
+          memo
+            ? html`<span class="memo"
+                ><strong>Memorisation:</strong> ${(memo.fraction * 100).toFixed(1)}% of the final samples lie
+                within ${MEMO_RADIUS} of a training point (median distance ${memo.median.toPrecision(2)}): the
+                exact denoiser reproduces its training set.</span
+              >`
+            : html`${DATASET_LABELS[pane.config.dataset]} · seed ${pane.config.seed} ·
+              ${n.toLocaleString('en-US')} particles`
+        }
+        ${
+          i === 0
+            ? html`<span class="buttons">
+                <button @click=${() => this.exportSamples()}>Export samples (JSON)</button>
+                <button @click=${() => this.exportSamplesCsv()}>Export samples (CSV)</button>
+                <button @click=${() => this.exportScatter(i, 'png')}>Export particles (PNG)</button>
+                <button @click=${() => this.exportScatter(i, 'svg')}>Export particles (SVG)</button>
+              </span>`
+            : html`<span class="buttons">
+                <button @click=${() => this.exportScatter(i, 'png')}>Export pane B (PNG)</button>
+              </span>`
+        }
+      </figcaption>
+    </figure>`;
+  }
+
+  private renderPseudocode(sampler: DiffusionSamplerChoice, stepIndex: number, t: number) {
+    const lines = samplingLines(sampler);
+    const current = currentSamplingLine(stepIndex, t);
+    return html`<section class="panel" aria-label="Pseudocode">
+      <h3>Sampling (${SAMPLER_LABELS[sampler]}) — the chain is on the highlighted line</h3>
+      <ol class="code">
+        ${lines.map(
+          (l, i) =>
+            html`<li
+              class=${i === current ? 'current' : ''}
+              aria-current=${i === current ? 'step' : 'false'}
+              style=${indent(l)}
+            >
+              ${l.trim()}
+            </li>`,
+        )}
+      </ol>
+      <h3>Training (DDPM, Ho et al. 2020, Algorithm 1)</h3>
+      <ol class="code">
+        ${TRAINING_LINES.map((l) => html`<li style=${indent(l)}>${l.trim()}</li>`)}
+      </ol>
+      <p class="small muted">
+        The exact denoiser needs no training: it is the minimiser of this loss for the empirical data.
+      </p>
+    </section>`;
+  }
+
+  private renderDenoiserNote() {
+    return html`<section class="panel" aria-label="The exact denoiser">
+      <h3>The exact denoiser is attention</h3>
+      <p>
+        For training points x₁…x_M the best possible denoiser is E[x₀ | x_t] = Σᵢ softmaxᵢ(−‖x_t − √ᾱ_t xᵢ‖² /
+        (2(1 − ᾱ_t))) xᵢ, and then ε̂ = (x_t − √ᾱ_t x̂₀)/√(1 − ᾱ_t).
+      </p>
+      <p>
+        That is <strong>attention</strong> with x_t as the query and the data as keys and values: the logits
+        are negative squared distances scaled by 1/(2(1 − ᾱ_t)). The WGSL shares the attention lab's
+        online-softmax snippet (shaders/common), one query per particle streaming over the data.
+      </p>
+      <p>
+        As t → 0 the softmax sharpens to the nearest training point, so the chain <strong>memorises</strong>:
+        run to t = 0 and every sample sits on a training point (the pane reports the fraction). A trained
+        network generalises precisely because it cannot represent this function exactly.
+      </p>
+    </section>`;
+  }
+}
+
+/** Leading spaces of a pseudocode line as left padding (the template's own whitespace is collapsed). */
+function indent(line: string): string {
+  const spaces = line.length - line.trimStart().length;
+  return `padding-left: ${spaces}ch`;
+}
+
+function pairs(a: ArrayLike<number>): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i + 1 < a.length; i += 2) out.push([a[i]!, a[i + 1]!]);
+  return out;
+}
+
+/** Fraction of (the first MEMO_SAMPLE) samples within MEMO_RADIUS of a training point, and the median distance. */
+function memorisation(pos: Float32Array, data: Float32Array): { fraction: number; median: number } {
+  const n = Math.min(pos.length / 2, MEMO_SAMPLE);
+  const m = data.length / 2;
+  const dist = new Float64Array(n);
+  let close = 0;
+  for (let i = 0; i < n; i++) {
+    const x = pos[2 * i]!;
+    const y = pos[2 * i + 1]!;
+    let best = Infinity;
+    for (let j = 0; j < m; j++) {
+      const dx = x - data[2 * j]!;
+      const dy = y - data[2 * j + 1]!;
+      const d = dx * dx + dy * dy;
+      if (d < best) best = d;
+    }
+    dist[i] = Math.sqrt(best);
+    if (dist[i]! <= MEMO_RADIUS) close++;
+  }
+  dist.sort();
+  return { fraction: n ? close / n : 0, median: n ? dist[Math.floor(n / 2)]! : 0 };
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'ks-diffusion-lab': DiffusionLab;
+  }
+}

@@ -1,0 +1,141 @@
+import { expect, test, type Page } from '@playwright/test';
+import { downloadJson, expectWebGpuBadge, screenshot, watchConsole } from './helpers';
+
+const current = (page: Page) => page.getByRole('status', { name: 'Current step' });
+
+test('Diffusion lab: step forward and back, play and pause, reset, exports', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/diffusion');
+  await expect(page.getByRole('heading', { level: 2 })).toContainText('Diffusion');
+  await expectWebGpuBadge(page);
+  // Defaults: cosine, T = 100, DDPM (every timestep), 2000 particles, starting from pure noise at t = T.
+  await expect(current(page)).toHaveText('t = 100');
+  await expect(page).toHaveURL(/#\/diffusion\?.*T=100/);
+  await screenshot(page, 'diffusion-start');
+
+  const forward = page.getByRole('button', { name: 'Step forward' });
+  for (const t of [99, 98, 97]) {
+    await forward.click();
+    await expect(current(page)).toHaveText(`t = ${t}`);
+  }
+  await page.getByRole('button', { name: 'Step back' }).click();
+  await expect(current(page)).toHaveText('t = 98');
+  await page.getByRole('button', { name: 'Step back' }).click();
+  await expect(current(page)).toHaveText('t = 99');
+
+  // Keyboard: → steps forward, ← steps back (focus on the page body, not a text field).
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('ArrowRight');
+  await expect(current(page)).toHaveText('t = 98');
+  await page.keyboard.press('ArrowLeft');
+  await expect(current(page)).toHaveText('t = 99');
+
+  await page.getByRole('button', { name: 'Play' }).click();
+  await expect(page.getByRole('button', { name: 'Pause' })).toBeVisible();
+  await expect
+    .poll(async () => Number((await current(page).textContent())!.replace('t = ', '')))
+    .toBeLessThan(95);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByRole('button', { name: 'Play' })).toBeVisible();
+  // A step already in flight when Pause is pressed still lands; after that t stays put.
+  await page.waitForTimeout(500);
+  const paused = await current(page).textContent();
+  await page.waitForTimeout(500);
+  await expect(current(page)).toHaveText(paused!);
+
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await expect(current(page)).toHaveText('t = 100');
+
+  const samples = (await downloadJson(page, 'Export samples (JSON)')) as Record<string, unknown>;
+  expect(Object.keys(samples).sort()).toEqual(
+    [
+      'lab',
+      'dataset',
+      'schedule',
+      'sampler',
+      'denoiser',
+      'T',
+      't',
+      'seed',
+      'points',
+      'data',
+      'backend',
+    ].sort(),
+  );
+  expect(samples).toMatchObject({
+    lab: 'diffusion',
+    dataset: 'two-moons',
+    schedule: 'cosine',
+    T: 100,
+    t: 100,
+  });
+  const points = samples.points as number[][];
+  expect(points).toHaveLength(2000);
+  for (const p of points) {
+    expect(p).toHaveLength(2);
+    expect(Number.isFinite(p[0]) && Number.isFinite(p[1])).toBe(true);
+  }
+  expect((samples.data as number[][]).length).toBe(1000);
+  expect(String(samples.backend)).toMatch(/swiftshader|gpu|nvidia|amd|intel|apple/i);
+
+  const schedule = (await downloadJson(page, 'Export schedule (JSON)')) as {
+    schedule: string;
+    T: number;
+    beta: number[];
+    alphaBar: number[];
+  };
+  expect(schedule.schedule).toBe('cosine');
+  expect(schedule.T).toBe(100);
+  expect(schedule.beta).toHaveLength(100);
+  expect(schedule.alphaBar).toHaveLength(100);
+  for (let i = 1; i < schedule.alphaBar.length; i++)
+    expect(schedule.alphaBar[i]!).toBeLessThan(schedule.alphaBar[i - 1]!);
+  expect(problems).toEqual([]);
+});
+
+test('Diffusion lab: a DDIM chain run to t = 0 lands on the training data (memorisation)', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  await page.goto(
+    './#/diffusion?sampler=ddim&steps=20&T=100&particles=2000&x0=1&density=1&compare=sampler&samplerB=ode-heun',
+  );
+  await expect(current(page)).toHaveText('t = 100');
+  const forward = page.getByRole('button', { name: 'Step forward' });
+  for (let i = 0; i < 12; i++) await forward.click();
+  await expect(current(page)).toHaveText('t = 40');
+  await screenshot(page, 'diffusion-midway');
+  for (let i = 0; i < 8; i++) await forward.click();
+  await expect(current(page)).toHaveText('t = 0');
+  await expect(
+    page.getByText('of the final samples lie within 0.05 of a training point').first(),
+  ).toBeVisible();
+  const samples = (await downloadJson(page, 'Export samples (JSON)')) as {
+    t: number;
+    points: number[][];
+    data: number[][];
+  };
+  expect(samples.t).toBe(0);
+  let close = 0;
+  for (const [x, y] of samples.points) {
+    let best = Infinity;
+    for (const [a, b] of samples.data) best = Math.min(best, Math.hypot(x! - a!, y! - b!));
+    if (best < 0.05) close++;
+  }
+  expect(close / samples.points.length).toBeGreaterThan(0.9);
+  await screenshot(page, 'diffusion-end');
+  expect(problems).toEqual([]);
+});
+
+test('Diffusion lab: the warning for a schedule that ends far from noise; invalid parameters fall back', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/diffusion?schedule=sigmoid&T=50&sampler=nope&particles=-3');
+  await expect(page.getByText('Ignored sampler=nope')).toBeVisible();
+  await expect(page.getByText('Ignored particles=-3')).toBeVisible();
+  await expect(current(page)).toHaveText('t = 50');
+  await expect(page.getByText(/Schedule warning/)).toBeVisible();
+  await screenshot(page, 'diffusion-warning');
+  expect(problems).toEqual([]);
+});
