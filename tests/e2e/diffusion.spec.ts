@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { downloadJson, expectWebGpuBadge, screenshot, watchConsole } from './helpers';
 
 const current = (page: Page) => page.getByRole('status', { name: 'Current step' });
@@ -139,3 +140,40 @@ test('Diffusion lab: the warning for a schedule that ends far from noise; invali
   await screenshot(page, 'diffusion-warning');
   expect(problems).toEqual([]);
 });
+
+test('Diffusion lab on the CPU backend: same page, badge and export say CPU, particle cap notice', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/diffusion?backend=cpu&particles=500&T=20&schedule=linear');
+  await expect(page.getByRole('status', { name: 'Compute backend' })).toHaveText('CPU');
+  await expect(current(page)).toHaveText('t = 20');
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  await expect(current(page)).toHaveText('t = 19');
+  const samples = (await downloadJson(page, 'Export samples (JSON)')) as {
+    backend: string;
+    points: number[][];
+    t: number;
+  };
+  expect(samples.backend).toBe('CPU');
+  expect(samples.t).toBe(19);
+  expect(samples.points).toHaveLength(500);
+  await page.goto('./#/diffusion?backend=cpu&particles=1000000&T=20');
+  await expect(page.getByText('The CPU backend runs at most 200,000 particles')).toBeVisible();
+  expect(problems).toEqual([]);
+});
+
+for (const theme of ['light', 'dark']) {
+  test(`Diffusion lab (${theme} theme) has no serious or critical axe violations`, async ({ page }) => {
+    await page.goto(`./#/diffusion?theme=${theme}&compare=schedule&x0=1`);
+    await expect(current(page)).toHaveText('t = 100');
+    const results = await new AxeBuilder({ page }).analyze();
+    const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(
+      bad.map(
+        (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+      ),
+    ).toEqual([]);
+    if (theme === 'dark') await screenshot(page, 'diffusion-dark-compare');
+  });
+}

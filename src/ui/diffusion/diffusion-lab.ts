@@ -516,8 +516,10 @@ export class DiffusionLab extends LitElement {
           >${f ? `t = ${f.t}` : 't = …'}</output
         >
         <span class="small muted">${f ? `step ${f.stepIndex} of ${f.totalSteps}` : ''}</span>
-        <button @click=${() => this.stepBack()} ?disabled=${!f}>Step back</button>
-        <button class="primary" @click=${() => this.stepForward()} ?disabled=${!f}>Step forward</button>
+        <button @click=${() => this.stepBack()} ?disabled=${!f || f.stepIndex === 0}>Step back</button>
+        <button class="primary" @click=${() => this.stepForward()} ?disabled=${!f || f.t === 0}>
+          Step forward
+        </button>
         <button
           @click=${() => this.togglePlay()}
           ?disabled=${!f}
