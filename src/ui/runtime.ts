@@ -36,7 +36,7 @@ export class Runtime extends EventTarget {
 
   private async connect(): Promise<GpuContext | null> {
     try {
-      const ctx = await requestGpu({ gpu: this.gpuProvider(), label: 'kernelscope' });
+      const ctx = await requestGpuWithRetry(this.gpuProvider());
       ctx.onError((error) => {
         if (error.kind === 'device-lost') {
           this.setStatus({ kind: 'lost', error });
@@ -99,6 +99,20 @@ export class Runtime extends EventTarget {
 
   private changed(): void {
     this.dispatchEvent(new Event('change'));
+  }
+}
+
+/**
+ * Requests the device, trying once more after a short pause when the first request fails with
+ * anything but "no WebGPU": a busy machine occasionally fails the first requestDevice transiently.
+ */
+async function requestGpuWithRetry(gpu: GPU | undefined): Promise<GpuContext> {
+  try {
+    return await requestGpu({ gpu, label: 'kernelscope' });
+  } catch (e) {
+    if (!gpu || (e instanceof GpuError && e.kind === 'unavailable' && !/adapter/.test(e.message))) throw e;
+    await new Promise((r) => setTimeout(r, 250));
+    return requestGpu({ gpu, label: 'kernelscope' });
   }
 }
 
