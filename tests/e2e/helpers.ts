@@ -31,7 +31,7 @@ export async function downloadJson(page: Page, buttonName: string): Promise<unkn
 }
 
 export async function expectWebGpuBadge(page: Page): Promise<void> {
-  await expect(page.getByRole('status', { name: 'Compute backend' })).toContainText(
-    /swiftshader|gpu|nvidia|amd|intel|apple/i,
-  );
+  const badge = page.getByRole('status', { name: 'Compute backend' });
+  await expect(badge).toContainText(/swiftshader|nvidia|amd|intel|apple|qualcomm|arm|software adapter/i);
+  await expect(badge).not.toContainText(/CPU|lost|Starting/);
 }
