@@ -1,14 +1,12 @@
 // Runs the kernels' Node tests on Dawn (the `webgpu` package).
 // Step 1 bundles each tests/node/*.node.ts with Vite (TypeScript and `?raw` WGSL imports) into
-// node_modules/.cache/kernelscope-node/. Step 2 runs the bundles in a fresh Node process.
-//
-// Known driver problem: on CPU-only machines, Dawn's Node addon driving Chromium's SwiftShader sometimes
-// aborts ("terminate called after throwing std::system_error: Invalid argument") or hangs inside the
-// driver, independent of the kernel (the same kernels never fail in Chromium's SwiftShader). A run that
-// dies that way (a signal, or no result line within the time limit) is retried, at most 4 attempts, and
-// each crash is printed. A failed assertion is never retried: it fails the run at once.
+// node_modules/.cache/kernelscope-node/. Step 2 runs the bundles in a fresh Node process, started with
+// --expose-gc: a full garbage collection runs after setup and after every test, so a GPU object that
+// is collected while still needed fails every run instead of some. (That was the cause of the former
+// "Dawn/SwiftShader aborts with std::system_error: Invalid argument" crashes: the `GPU` object from
+// `create()` was not kept alive; see src/gpu/node.ts.) A crash, hang or signal fails the run; nothing
+// is retried.
 // Usage: node tests/node/run.mjs [file …]. Prints "Dawn (Node): N passed, N failed".
-import { build } from 'vite';
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { basename, resolve } from 'node:path';
@@ -22,6 +20,7 @@ if (process.argv[2] === '--run') {
   for (const bundle of process.argv.slice(3)) {
     const suite = (await import(pathToFileURL(bundle).href)).default;
     await suite.setup?.();
+    globalThis.gc?.();
     for (const [name, fn] of suite.tests) {
       const start = performance.now();
       try {
@@ -34,6 +33,7 @@ if (process.argv[2] === '--run') {
           `  ✗ ${basename(bundle)} > ${name}\n    ${String(e?.stack ?? e).replaceAll('\n', '\n    ')}`,
         );
       }
+      globalThis.gc?.();
     }
     await suite.teardown?.();
   }
@@ -47,6 +47,8 @@ const files = process.argv.slice(2).length
       .filter((f) => f.endsWith('.node.ts'))
       .map((f) => `tests/node/${f}`);
 const input = Object.fromEntries(files.map((f) => [basename(f, '.ts'), resolve(f)]));
+// Vite (and its native bundler threads) is loaded only here, never in the test process.
+const { build } = await import('vite');
 await build({
   configFile: false,
   logLevel: 'warn',
@@ -60,19 +62,19 @@ await build({
   },
 });
 const bundles = Object.keys(input).map((name) => `${outDir}/${name}.mjs`);
-const ATTEMPTS = 4;
-for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-  const child = spawnSync(process.execPath, [process.argv[1], '--run', ...bundles], {
-    encoding: 'utf8',
-    timeout: 90_000,
-    killSignal: 'SIGKILL',
-  });
-  process.stdout.write(child.stdout ?? '');
-  process.stderr.write(child.stderr ?? '');
-  const finished = /Dawn \(Node\): \d+ passed, \d+ failed/.test(child.stdout ?? '');
-  if (finished) process.exit(child.status ?? 1);
-  const how = child.signal ? `signal ${child.signal}` : `exit ${child.status}`;
-  console.log(`\nDawn/SwiftShader driver died (${how}) on attempt ${attempt} of ${ATTEMPTS}.`);
-}
-console.log('Dawn (Node): 0 passed, 1 failed');
+const child = spawnSync(process.execPath, ['--expose-gc', process.argv[1], '--run', ...bundles], {
+  encoding: 'utf8',
+  timeout: 90_000,
+  killSignal: 'SIGKILL',
+});
+process.stdout.write(child.stdout ?? '');
+process.stderr.write(child.stderr ?? '');
+if (/Dawn \(Node\): \d+ passed, \d+ failed/.test(child.stdout ?? '')) process.exit(child.status ?? 1);
+const how =
+  child.error?.code === 'ETIMEDOUT'
+    ? 'timed out'
+    : child.signal
+      ? `signal ${child.signal}`
+      : `exit ${child.status}`;
+console.log(`\nThe Dawn test process died (${how}) before reporting.\nDawn (Node): 0 passed, 1 failed`);
 process.exit(1);
