@@ -5,6 +5,7 @@
 import { defaults, type Schema, type ValuesOf } from './params';
 import { randomSchema } from './random';
 import { diffusionSchema } from './diffusion';
+import { attentionSchema } from './attention';
 
 export const ROUTES = ['home', 'random', 'attention', 'diffusion', 'batchnorm'] as const;
 export type Route = (typeof ROUTES)[number];
@@ -19,6 +20,7 @@ export type Theme = (typeof THEMES)[number];
 export const LAB_SCHEMAS = {
   random: randomSchema,
   diffusion: diffusionSchema,
+  attention: attentionSchema,
 } satisfies Partial<Record<LabRoute, Schema>>;
 export type SchemaLab = keyof typeof LAB_SCHEMAS;
 

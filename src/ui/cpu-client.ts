@@ -27,11 +27,15 @@ export class CpuClient {
     return worker;
   }
 
-  run(job: CpuJob, signal?: AbortSignal): Promise<CpuJobResult> {
+  /** Runs `job` in the worker; the result has the job's kind. */
+  run<J extends CpuJob>(job: J, signal?: AbortSignal): Promise<Extract<CpuJobResult, { kind: J['kind'] }>> {
     const id = this.nextId++;
     const worker = this.ensure();
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, {
+        resolve: (v) => resolve(v as Extract<CpuJobResult, { kind: J['kind'] }>),
+        reject,
+      });
       signal?.addEventListener('abort', () => {
         if (!this.pending.has(id)) return;
         this.pending.delete(id);

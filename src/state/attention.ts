@@ -1,0 +1,53 @@
+import { ATTENTION_LIMITS, MASK_KINDS } from '../kernels/attention/attention.ref';
+import { boolParam, enumParam, floatParam, intParam, stringParam, type ValuesOf } from './params';
+
+export const ATTENTION_PATHS = ['auto', 'staged', 'fused'] as const;
+export type AttentionPathChoice = (typeof ATTENTION_PATHS)[number];
+export const POOL_MODES = ['max', 'mean'] as const;
+export const TOKENIZERS = ['words', 'characters'] as const;
+export const WEIGHT_RANGES = ['unit', 'max'] as const;
+/** The [L][L] stages the enlarged heatmap can show. */
+export const VIEW_STAGES = ['scores', 'scaled', 'masked', 'weights'] as const;
+
+export const DEFAULT_SENTENCE = 'The cat sat on the mat because it was tired.';
+
+/**
+ * The Attention lab's controls, as they appear in the URL, e.g.
+ * `#/attention?text=The+cat+sat&tokenizer=words&mask=causal&…&head=0&row=-1`.
+ *
+ * - text, tokenizer: the sentence and how it is split into tokens (src/models/attention-inputs.ts).
+ * - mask: none | causal | padding | window | custom; windowCausal, validLength and window configure the
+ *   window and padding masks (validLength is clamped to L when it is larger). A custom mask is painted on
+ *   the heatmap and lives in the component only (it is an L×L matrix, too big for a link).
+ * - L: sequence length; 0 means "the token count". A larger L repeats the tokens (up to 4096); a smaller one
+ *   truncates them.
+ * - heads, d, seed: the seeded initialisation of Q, K and V.
+ * - scale: multiplies QKᵀ; 0 means the default 1/√d.
+ * - path: auto | staged | fused (auto: staged while its L×L buffers fit and L ≤ 1024, else fused).
+ * - pool: how weights are pooled to screen resolution when L is larger than the canvas (max | mean).
+ * - head, row, stage: the selected head (enlarged), query row (bar chart, −1: none) and the stage the
+ *   enlarged heatmap shows.
+ * - weightRange: weights coloured over [0, 1] (unit) or over [0, each panel's max] (max: contrast for long
+ *   sequences, where every weight is small). Zoom and pan are component state (they reset with each new run).
+ */
+export const attentionSchema = {
+  text: stringParam({ default: DEFAULT_SENTENCE, maxLength: 2000 }),
+  tokenizer: enumParam(TOKENIZERS, 'words'),
+  mask: enumParam(MASK_KINDS, 'none'),
+  windowCausal: boolParam(true),
+  validLength: intParam({ min: 0, max: ATTENTION_LIMITS.maxL, default: 6 }),
+  window: intParam({ min: 0, max: ATTENTION_LIMITS.maxL, default: 3 }),
+  L: intParam({ min: 0, max: ATTENTION_LIMITS.maxL, default: 0 }),
+  heads: intParam({ min: 1, max: ATTENTION_LIMITS.maxHeads, default: 4 }),
+  d: intParam({ min: 1, max: ATTENTION_LIMITS.maxD, default: 16 }),
+  seed: intParam({ min: 0, max: 2 ** 32 - 1, default: 42 }),
+  scale: floatParam({ min: 0, max: 1000, default: 0 }),
+  path: enumParam(ATTENTION_PATHS, 'auto'),
+  pool: enumParam(POOL_MODES, 'max'),
+  head: intParam({ min: 0, max: ATTENTION_LIMITS.maxHeads - 1, default: 0 }),
+  row: intParam({ min: -1, max: ATTENTION_LIMITS.maxL - 1, default: -1 }),
+  stage: enumParam(VIEW_STAGES, 'weights'),
+  weightRange: enumParam(WEIGHT_RANGES, 'unit'),
+};
+
+export type AttentionState = ValuesOf<typeof attentionSchema>;
