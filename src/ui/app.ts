@@ -8,6 +8,7 @@ import { RuntimeController, StoreController, storeContext } from './controllers'
 import { sharedStyles } from './styles';
 import './home';
 import './random/random-lab';
+import './attention/attention-lab';
 import './diffusion/diffusion-lab';
 import './pending-lab';
 
@@ -303,9 +304,10 @@ export class KsApp extends LitElement {
         return html`<ks-home></ks-home>`;
       case 'random':
         return html`<ks-random-lab></ks-random-lab>`;
+      case 'attention':
+        return html`<ks-attention-lab></ks-attention-lab>`;
       case 'diffusion':
         return html`<ks-diffusion-lab></ks-diffusion-lab>`;
-      case 'attention':
       case 'batchnorm':
         return html`<ks-pending-lab .lab=${route}></ks-pending-lab>`;
     }

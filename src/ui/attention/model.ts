@@ -1,0 +1,250 @@
+/**
+ * Plain helpers of the Attention lab page (no DOM): from the URL state to engine inputs, slicing
+ * [heads][rows][cols] tensors into what one heatmap draws, labels for pooled cells, and export layouts.
+ */
+import {
+  MASKED_SENTINEL,
+  maskMatrix,
+  poolCellRange,
+  type AttentionInputs,
+  type AttentionMask,
+  type Rect,
+} from '../../kernels/attention/attention.ref';
+import {
+  initAttentionInputs,
+  repeatTokens,
+  tokenize,
+  type AttentionInit,
+  type AttentionInitOptions,
+  type ImportedAttention,
+} from '../../models/attention-inputs';
+import type { AttentionState } from '../../state/attention';
+
+/** What the engine gets for one run, and what the page needs to label it. */
+export interface Prepared {
+  tokens: string[];
+  inputs: AttentionInputs;
+  mask: AttentionMask;
+  /** Scale override, or undefined for 1/√d. */
+  scale: number | undefined;
+  source: 'sentence' | 'import';
+  /** Readable notes about adjustments (clamped valid length, truncated tokens …). */
+  notes: string[];
+}
+
+export type ImportedAttentionQkv = Extract<ImportedAttention, { kind: 'qkv' }>;
+
+export interface ImportedFile {
+  name: string;
+  value: ImportedAttentionQkv;
+}
+
+/** Runs the seeded initialisation (inline, or in the CPU worker for large sizes). */
+export type Initialise = (
+  options: AttentionInitOptions,
+) => Promise<Pick<AttentionInit, 'shape' | 'q' | 'k' | 'v'>>;
+
+/**
+ * Builds the engine inputs from the lab's state (or an imported file), with at most `maxL` tokens.
+ * `custom` is the painted keep-matrix for mask=custom (L·L flags); when absent or of another size, the
+ * custom mask starts as causal. Rejects with a RangeError with a readable message (e.g. no tokens).
+ */
+export async function prepareInputs(
+  p: AttentionState,
+  options: {
+    imported?: ImportedFile | null;
+    custom?: Uint8Array | null;
+    maxL: number;
+    maxLReason?: string;
+    initialise?: Initialise;
+  },
+): Promise<Prepared> {
+  const notes: string[] = [];
+  let tokens: string[];
+  let inputs: AttentionInputs;
+  let scale: number | undefined = p.scale > 0 ? p.scale : undefined;
+  const imported = options.imported;
+  if (imported) {
+    const v = imported.value;
+    if (v.shape.L > options.maxL) {
+      throw new RangeError(
+        `${imported.name} has L = ${v.shape.L}, but ${options.maxLReason ?? 'this backend'} runs at most L = ${options.maxL}.`,
+      );
+    }
+    tokens = v.tokens ?? Array.from({ length: v.shape.L }, (_, i) => `t${i}`);
+    inputs = { shape: v.shape, q: v.q, k: v.k, v: v.v };
+    if (scale === undefined && v.scale !== undefined) scale = v.scale;
+  } else {
+    const base = tokenize(p.text, p.tokenizer);
+    if (base.length === 0) throw new RangeError('The sentence has no tokens: type some text.');
+    let L = p.L > 0 ? p.L : base.length;
+    if (L > options.maxL) {
+      notes.push(
+        `${options.maxLReason ?? 'This backend'} runs at most L = ${options.maxL}; using the first ${options.maxL} of ${L} tokens.`,
+      );
+      L = options.maxL;
+    }
+    tokens = repeatTokens(base, L);
+    if (p.L > base.length) {
+      notes.push(`The ${base.length} tokens repeat to fill L = ${L}.`);
+    } else if (L < base.length) {
+      notes.push(`Using the first ${L} of ${base.length} tokens.`);
+    }
+    const initialise = options.initialise ?? (async (o: AttentionInitOptions) => initAttentionInputs(o));
+    const init = await initialise({ tokens, heads: p.heads, d: p.d, seed: p.seed });
+    inputs = { shape: init.shape, q: init.q, k: init.k, v: init.v };
+  }
+  const L = inputs.shape.L;
+  let mask: AttentionMask;
+  switch (p.mask) {
+    case 'none':
+    case 'causal':
+      mask = { kind: p.mask };
+      break;
+    case 'padding': {
+      const validLength = Math.min(p.validLength, L);
+      if (validLength < p.validLength)
+        notes.push(`Valid length ${p.validLength} is more than L; using ${L}.`);
+      mask = { kind: 'padding', validLength };
+      break;
+    }
+    case 'window':
+      mask = { kind: 'window', width: p.window, causal: p.windowCausal };
+      break;
+    case 'custom':
+      mask = {
+        kind: 'custom',
+        keep:
+          options.custom && options.custom.length === L * L
+            ? options.custom
+            : maskMatrix({ kind: 'causal' }, L),
+      };
+      break;
+  }
+  return { tokens, inputs, mask, scale, source: imported ? 'import' : 'sentence', notes };
+}
+
+/** One head's matrix (or a window / pooled view of it) as a heatmap draws it. */
+export interface HeadMatrix {
+  rows: number;
+  cols: number;
+  data: Float32Array;
+  /** The part of the full L×L (or L×d) matrix it covers. */
+  rect: Rect;
+  /** True when a cell stands for more than one entry. */
+  pooled: boolean;
+}
+
+/** Head h of a [heads][rows][cols] tensor covering `rect` (default: all of it). */
+export function headOf(
+  data: Float32Array,
+  h: number,
+  rows: number,
+  cols: number,
+  rect: Rect = { row0: 0, col0: 0, rows, cols },
+): HeadMatrix {
+  return {
+    rows,
+    cols,
+    data: data.subarray(h * rows * cols, (h + 1) * rows * cols),
+    rect,
+    pooled: rows < rect.rows || cols < rect.cols,
+  };
+}
+
+/** A rectangle of a full-resolution head matrix (zoom on data already read back). */
+export function crop(m: HeadMatrix, rect: Rect): HeadMatrix {
+  const out = new Float32Array(rect.rows * rect.cols);
+  for (let i = 0; i < rect.rows; i++) {
+    const src = (rect.row0 - m.rect.row0 + i) * m.cols + (rect.col0 - m.rect.col0);
+    out.set(m.data.subarray(src, src + rect.cols), i * rect.cols);
+  }
+  return { rows: rect.rows, cols: rect.cols, data: out, rect, pooled: false };
+}
+
+/**
+ * Pools the rows of a [rows][cols] head matrix (the output, L×d) to at most `maxRows` rows, by max or mean
+ * (for drawing long sequences; the data stays in memory at full resolution).
+ */
+export function poolRows(m: HeadMatrix, maxRows: number, mode: 'max' | 'mean'): HeadMatrix {
+  if (m.rows <= maxRows) return m;
+  const out = new Float32Array(maxRows * m.cols);
+  for (let r = 0; r < maxRows; r++) {
+    const [a, b] = poolCellRange(r, maxRows, 0, m.rows);
+    for (let c = 0; c < m.cols; c++) {
+      let acc = mode === 'max' ? -Infinity : 0;
+      for (let i = a; i < b; i++) {
+        const v = m.data[i * m.cols + c]!;
+        acc = mode === 'max' ? Math.max(acc, v) : acc + v;
+      }
+      out[r * m.cols + c] = mode === 'max' ? acc : acc / (b - a);
+    }
+  }
+  return { rows: maxRows, cols: m.cols, data: out, rect: m.rect, pooled: true };
+}
+
+/**
+ * Label of cell `i` of `count` cells covering `start…start+span−1`: the token (prefixed with its index in
+ * sequences longer than 32, where tokens repeat), or an index range for a pooled cell.
+ */
+export function cellLabel(tokens: readonly string[], i: number, count: number, start: number, span: number) {
+  const [a, b] = poolCellRange(i, count, start, span);
+  if (b - a > 1) return `${a}–${b - 1}`;
+  const token = tokens[a] ?? '';
+  return tokens.length > 32 ? `${a} ${token}` : token;
+}
+
+export function axisLabels(tokens: readonly string[], count: number, start: number, span: number): string[] {
+  return Array.from({ length: count }, (_, i) => cellLabel(tokens, i, count, start, span));
+}
+
+/** [heads][rows][cols] nested arrays of plain numbers (JSON export). */
+export function nest3(data: ArrayLike<number>, heads: number, rows: number, cols: number): number[][][] {
+  const out: number[][][] = [];
+  for (let h = 0; h < heads; h++) {
+    const head: number[][] = [];
+    for (let i = 0; i < rows; i++) {
+      const o = (h * rows + i) * cols;
+      head.push(Array.from({ length: cols }, (_, j) => data[o + j]!));
+    }
+    out.push(head);
+  }
+  return out;
+}
+
+/** CSV rows of one head's L×L weights, with "index:token" headers. */
+export function weightsCsv(
+  tokens: readonly string[],
+  weights: Float32Array,
+  h: number,
+  L: number,
+): Array<Array<string | number>> {
+  const names = tokens.map((t, i) => `${i}:${t}`);
+  const rows: Array<Array<string | number>> = [['query \\ key', ...names]];
+  for (let i = 0; i < L; i++) {
+    const o = (h * L + i) * L;
+    rows.push([names[i]!, ...Array.from(weights.subarray(o, o + L))]);
+  }
+  return rows;
+}
+
+/** Compact number for tables and tooltips; masked entries print as −∞. */
+export function fmtValue(x: number, digits = 4): string {
+  if (x <= MASKED_SENTINEL) return '−∞';
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  if (a >= 1e4 || a < 1e-3) return x.toExponential(2).replace('-', '−');
+  return x.toFixed(digits).replace('-', '−');
+}
+
+export function clampRect(rect: Rect, L: number): Rect {
+  const rows = Math.max(1, Math.min(L, Math.round(rect.rows)));
+  const cols = Math.max(1, Math.min(L, Math.round(rect.cols)));
+  return {
+    row0: Math.max(0, Math.min(L - rows, Math.round(rect.row0))),
+    col0: Math.max(0, Math.min(L - cols, Math.round(rect.col0))),
+    rows,
+    cols,
+  };
+}
