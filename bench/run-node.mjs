@@ -7,8 +7,8 @@
 // name contains NAME); the adapter it got is printed first.
 // Vulkan driver: when VK_ICD_FILENAMES is unset and the machine has no NVIDIA device node (/dev/nvidia0), or
 // with --swiftshader, Chromium's SwiftShader (/usr/lib/chromium) is used — a software adapter.
-// Known problem: Dawn in Node on SwiftShader sometimes aborts inside the driver (see tests/node/run.mjs); a
-// run that dies by a signal is retried, at most 3 attempts.
+// The `GPU` object from the webgpu package must stay reachable while its devices are used: src/gpu/node.ts
+// (requestNodeGpu) keeps it alive; without that, garbage collection freed Dawn's instance mid-run.
 import { build } from 'vite';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -49,14 +49,9 @@ env.BENCH_HOST = `Node ${process.version}, webgpu ${webgpuVersion} (Dawn)`;
 mkdirSync('bench/results', { recursive: true });
 const tmp = resolve(`bench/results/node-${process.pid}.json.tmp`);
 const childArgs = [`${outDir}/node-entry.mjs`, ...args.filter((a) => a !== '--swiftshader'), `--out=${tmp}`];
-const ATTEMPTS = 3;
-let status = 1;
-for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-  const child = spawnSync(process.execPath, childArgs, { env, stdio: 'inherit', killSignal: 'SIGKILL' });
-  status = child.status ?? 1;
-  if (!child.signal) break;
-  console.log(`\nDawn died (signal ${child.signal}) on attempt ${attempt} of ${ATTEMPTS}.`);
-}
+const child = spawnSync(process.execPath, childArgs, { env, stdio: 'inherit', killSignal: 'SIGKILL' });
+if (child.signal) console.log(`\nThe benchmark process died (signal ${child.signal}).`);
+const status = child.status ?? 1;
 if (status === 0 && existsSync(tmp)) {
   const result = JSON.parse(readFileSync(tmp, 'utf8'));
   const slug = result.adapter.name
