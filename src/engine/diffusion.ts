@@ -23,6 +23,13 @@
  *   uses the same ε as the noise start, so { from: 'data', t: T } with ᾱ_T = 0 equals the noise start.
  *   `restart({ from: 'data', t })` is the cheap call for scrubbing the forward process.
  *
+ * ## Denoisers (`setup.denoiser`)
+ * - { kind: 'exact' } (default): E[x₀|x_t] of the empirical data `setup.data` — attention with x_t as query
+ *   and the data as keys/values, on the shared online softmax; it memorises the training points.
+ * - { kind: 'gaussian', law }: the exact linear denoiser of N(μ, Σ).
+ * - { kind: 'mlp', model }: a trained ε-prediction MLP (parseMlp of public/models/diffusion/<dataset>.ksmlp).
+ * - { kind: 'custom', model, cpu }: any EpsilonModel (GPU) and CpuDenoiser (CPU).
+ *
  * ## History ("Step back")
  * Before each step the engine copies the particles into a snapshot (on the GPU; Float64Array on the CPU),
  * keeping at most `historyBytes` of snapshots (default 256 MiB GPU / 64 MiB CPU); when full, the snapshot of
@@ -60,6 +67,8 @@ import { GaussianDenoiser } from '../kernels/diffusion/affine';
 import { ForwardKernel } from '../kernels/diffusion/forward';
 import { SamplerStepKernel } from '../kernels/diffusion/step';
 import { GridKernel } from '../kernels/diffusion/grid';
+import { MlpDenoiser } from '../kernels/diffusion/mlp';
+import { mlpDenoiserCpu, type MlpModel } from '../models/mlp-denoiser';
 import {
   checkGrid,
   combineReference,
@@ -77,7 +86,7 @@ import {
   type SamplerSpec,
 } from '../kernels/diffusion/diffusion.ref';
 
-export type { SamplerSpec, GridSpec, GaussianLaw, EpsilonModel, CpuDenoiser };
+export type { SamplerSpec, GridSpec, GaussianLaw, EpsilonModel, CpuDenoiser, MlpModel };
 
 /** Which denoiser predicts x̂₀ and ε̂. */
 export type DenoiserChoice =
@@ -85,6 +94,9 @@ export type DenoiserChoice =
   | { kind: 'exact' }
   /** The exact (linear) denoiser of a Gaussian law N(μ, Σ) (D ≤ 64). */
   | { kind: 'gaussian'; law: GaussianLaw }
+  /** A trained ε-prediction MLP (src/models/mlp-denoiser.ts; load weights with parseMlp). With it, DDPM
+   *  uses the posterior-mean form on the clipped x̂₀ unless the sampler sets `form` (the ε-form diverges). */
+  | { kind: 'mlp'; model: MlpModel }
   /** A model supplied by the caller (a trained MLP); `cpu` is its float64 twin for the CPU engine. The
    *  engine does not destroy it. */
   | { kind: 'custom'; model?: EpsilonModel; cpu?: CpuDenoiser };
@@ -280,6 +292,15 @@ abstract class ChainState {
     return this.config;
   }
 
+  /** The sampler actually run: DDPM with the MLP defaults to the posterior-mean form. */
+  protected get sampler(): SamplerSpec {
+    const c = this.cfg;
+    if (c.sampler.kind === 'ddpm' && c.sampler.form === undefined && c.denoiser?.kind === 'mlp') {
+      return { ...c.sampler, form: 'posterior' };
+    }
+    return c.sampler;
+  }
+
   protected makePath(start: StartSpec): void {
     const c = this.cfg;
     this.chain = chainPath(c.schedule, c.steps ?? c.schedule.T, c.spacing ?? 'trailing', start);
@@ -381,6 +402,10 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
           this.ownsModel = true;
         } else if (choice.kind === 'gaussian') {
           this.model = new GaussianDenoiser(device, choice.law, setup.dim, 'diffusion.gaussian');
+          this.ownsModel = true;
+        } else if (choice.kind === 'mlp') {
+          if (choice.model.config.dim !== setup.dim) throw new RangeError('The MLP has the wrong dimension.');
+          this.model = new MlpDenoiser(device, choice.model, 'diffusion.mlp');
           this.ownsModel = true;
         } else {
           if (!choice.model) throw new Error('A custom denoiser needs a GPU model for the GPU engine.');
@@ -489,7 +514,7 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
     const tPrev = this.chain[this.k + 1]!;
     if (snapshot) this.encodeSnapshot(encoder);
     if (this.evaluatedAt !== this.k) this.encodeDenoise(encoder, b.cur, t, b.x0, b.eps);
-    const plan = planStep(c.schedule, c.sampler, t, tPrev);
+    const plan = planStep(c.schedule, this.sampler, t, tPrev);
     const common = { count: c.count, dim: c.dim, seed: c.seed, noiseStep: plan.noiseStep };
     this.stepKernel.encode(encoder, {
       ...common,
@@ -717,7 +742,10 @@ export class DiffusionCpuEngine extends ChainState implements DiffusionRunner {
       const choice = setup.denoiser ?? { kind: 'exact' };
       if (choice.kind === 'exact') this.denoiser = exactDenoiserCpu(setup.data, setup.dim);
       else if (choice.kind === 'gaussian') this.denoiser = gaussianDenoiserCpu(choice.law, setup.dim);
-      else {
+      else if (choice.kind === 'mlp') {
+        if (choice.model.config.dim !== setup.dim) throw new RangeError('The MLP has the wrong dimension.');
+        this.denoiser = mlpDenoiserCpu(choice.model);
+      } else {
         if (!choice.cpu) throw new Error('A custom denoiser needs a CPU model for the CPU engine.');
         this.denoiser = choice.cpu;
       }
@@ -787,7 +815,7 @@ export class DiffusionCpuEngine extends ChainState implements DiffusionRunner {
       }
     }
     const out = this.evaluate();
-    const plan = planStep(c.schedule, c.sampler, t, tPrev);
+    const plan = planStep(c.schedule, this.sampler, t, tPrev);
     const n = c.count;
     let next = combineReference(plan.first, this.x, out.x0, out.eps, null, n, c.dim, c.seed, plan.noiseStep);
     if (plan.heunC2 !== null) {

@@ -219,6 +219,30 @@ describe('sampler coefficients', () => {
     expect(planStep(schedules[0]!, { kind: 'ddpm', variance: 'beta-tilde' }, 1, 0).first.sigma).toBe(0);
   });
 
+  it('DDPM posterior-mean form equals the ε-form for a consistent (x̂₀, ε̂), also for strided steps', () => {
+    for (const s of schedules) {
+      for (const [t, tp] of [
+        [s.T, s.T - 1],
+        [Math.floor(s.T / 2), Math.floor(s.T / 2) - 1],
+        [Math.floor(s.T / 2), Math.floor(s.T / 5)],
+        [3, 0],
+      ] as const) {
+        if (s.alpha[t] === 0) continue;
+        for (const variance of ['beta', 'beta-tilde'] as const) {
+          const eps = planStep(s, { kind: 'ddpm', variance }, t, tp).first;
+          const post = planStep(s, { kind: 'ddpm', variance, form: 'posterior' }, t, tp).first;
+          expect(post.sigma).toBe(eps.sigma);
+          const x0 = -0.4;
+          const e = 0.9;
+          const xt = s.sqrtAlphaBar[t]! * x0 + s.sqrtOneMinusAlphaBar[t]! * e;
+          const a = eps.cx * xt + eps.cx0 * x0 + eps.ceps * e;
+          const b = post.cx * xt + post.cx0 * x0 + post.ceps * e;
+          expect(Math.abs(a - b), `${s.label} ${t} → ${tp}`).toBeLessThan(1e-12);
+        }
+      }
+    }
+  });
+
   it('DDPM from t = T with ᾱ_T = 0 (α_T = 0) uses the finite limit √ᾱ_{T−1}·x̂₀', () => {
     const s = schedules[2]!;
     const plan = planStep(s, { kind: 'ddpm', variance: 'beta-tilde' }, s.T, s.T - 1);

@@ -22,6 +22,11 @@
  *   DESIGN's ε-form x_prev = (x_t − β/√(1−ᾱ_t)·ε̂)/√(1−β) + σ z, i.e. cx = 1/√α, ceps = −β/(√(1−ᾱ_t)√α).
  *   When α = 0 (β = 1, only with zero terminal SNR) that divides by zero; its limit, the posterior mean
  *   √ᾱ_prev·x̂₀, is used (cx0 = √ᾱ_prev). σ² = β or β̃ = β(1 − ᾱ_prev)/(1 − ᾱ_t).
+ *   form: 'posterior' uses the posterior mean μ̃ = √ᾱ_prev β/(1−ᾱ_t)·x̂₀ + √α(1−ᾱ_prev)/(1−ᾱ_t)·x_t
+ *   instead — identical for a consistent (x̂₀, ε̂), but it takes the (clipped) x̂₀ of an ε-model, as
+ *   diffusers' DDPMScheduler does with clip_sample. The ε-form multiplies ε̂'s error by 1/√α (31.6 at the
+ *   cosine schedule's clipped β_T = 0.999): harmless for the exact denoiser (ε̂ = x_T to f32 rounding), but a
+ *   trained MLP's chain diverges.
  * - DDIM (Song et al. 2021) with η ∈ [0, 1], any t → t_prev: x_prev = √ᾱ_prev x̂₀ + √(1 − ᾱ_prev − σ²) ε̂ + σ z,
  *   σ = η √((1−ᾱ_prev)/(1−ᾱ_t)) √(1 − ᾱ_t/ᾱ_prev). x̂₀ is the denoiser's own (equal to DESIGN's
  *   (x_t − √(1−ᾱ_t) ε̂)/√ᾱ_t for a consistent pair, and defined at ᾱ_t = 0 too).
@@ -316,7 +321,9 @@ export function x0FromEpsilon(
 // Samplers
 
 export type SamplerSpec =
-  | { kind: 'ddpm'; variance: 'beta' | 'beta-tilde' }
+  /** form: 'epsilon' (default, DESIGN.md's ε-form) or 'posterior' (the posterior mean from x̂₀; see the
+   *  module comment — the engine picks it for the MLP). */
+  | { kind: 'ddpm'; variance: 'beta' | 'beta-tilde'; form?: 'epsilon' | 'posterior' }
   | { kind: 'ddim'; eta: number }
   | { kind: 'ode'; method: 'euler' | 'heun' };
 
@@ -362,11 +369,17 @@ export function planStep(schedule: Schedule, sampler: SamplerSpec, t: number, tP
     const variance =
       sampler.variance === 'beta' ? beta : (beta * prev.oneMinusAlphaBar) / cur.oneMinusAlphaBar;
     const sigma = Math.sqrt(Math.max(0, variance));
-    if (alpha > 0) {
+    if (alpha > 0 && sampler.form !== 'posterior') {
       const ra = Math.sqrt(alpha);
       first = { ...zero, cx: 1 / ra, ceps: -beta / (cur.sqrtOneMinusAlphaBar * ra), sigma };
     } else {
-      first = { ...zero, cx0: prev.sqrtAlphaBar, sigma };
+      // μ̃ = √ᾱ_prev β/(1−ᾱ_t)·x̂₀ + √α (1−ᾱ_prev)/(1−ᾱ_t)·x_t (→ √ᾱ_prev x̂₀ when α = 0).
+      first = {
+        ...zero,
+        cx: (Math.sqrt(alpha) * prev.oneMinusAlphaBar) / cur.oneMinusAlphaBar,
+        cx0: (prev.sqrtAlphaBar * beta) / cur.oneMinusAlphaBar,
+        sigma,
+      };
     }
   } else if (sampler.kind === 'ddim') {
     const eta = sampler.eta;

@@ -1,0 +1,123 @@
+import mlpWgsl from '../../../shaders/diffusion/mlp.wgsl?raw';
+import {
+  createBindGroup,
+  createBindGroupLayout,
+  createComputePipeline,
+  createStorageBuffer,
+  grid1D,
+} from '../../gpu/compute';
+import { UniformLayout } from '../../gpu/uniforms';
+import {
+  checkConfig,
+  embeddingSize,
+  frequencies,
+  modelLambda,
+  parameterCount,
+  type MlpModel,
+} from '../../models/mlp-denoiser';
+import { UniformRing, withNoise, type DenoiseArgs, type EpsilonModel } from './common';
+
+const PARAMS = new UniformLayout([
+  ['count', 'u32'],
+  ['threadsPerRow', 'u32'],
+  ['pad0', 'u32'],
+  ['pad1', 'u32'],
+  ['lambda', 'f32'],
+  ['sqrtOneMinusAb', 'f32'],
+  ['invSqrtAb', 'f32'],
+  ['clip', 'f32'],
+] as const);
+
+const WORKGROUP = 64;
+/** √ᾱ floor and x̂₀ clip of the ε → x̂₀ conversion (as x0FromEpsilon's defaults). */
+export const MLP_MIN_SQRT_ALPHA_BAR = 1e-3;
+export const MLP_X0_CLIP = 4;
+
+/** The WGSL header that specialises shaders/diffusion/mlp.wgsl to a config. */
+export function mlpHeader(model: MlpModel): string {
+  const c = model.config;
+  const omega = frequencies(c.freqs);
+  const list = (f: (w: number) => number) => [...omega].map((w) => f(w).toPrecision(9)).join(', ');
+  return [
+    `const DIM: u32 = ${c.dim}u;`,
+    `const HIDDEN: u32 = ${c.hidden}u;`,
+    `const BLOCKS: u32 = ${c.blocks}u;`,
+    `const FREQS: u32 = ${c.freqs}u;`,
+    `const E: u32 = ${embeddingSize(c)}u;`,
+    `var<private> X_TURNS: array<f32, ${c.freqs}> = array<f32, ${c.freqs}>(${list((w) => (c.inputScale * w) / (2 * Math.PI))});`,
+    `var<private> L_TURNS: array<f32, ${c.freqs}> = array<f32, ${c.freqs}>(${list((w) => w / (2 * Math.PI))});`,
+  ].join('\n');
+}
+
+/**
+ * The trained ε-prediction MLP on the GPU (shaders/diffusion/mlp.wgsl): writes ε̂ and x̂₀ from ε̂ (√ᾱ
+ * floored at 1e-3, x̂₀ clipped to ±4). Owns its weight buffer (`diffusion.mlp.weights`).
+ */
+export class MlpDenoiser implements EpsilonModel {
+  readonly name = 'mlp';
+  readonly dim: number;
+  private readonly weights: GPUBuffer;
+  private readonly layout: GPUBindGroupLayout;
+  private readonly pipeline: GPUComputePipeline;
+  private readonly params: UniformRing<(typeof PARAMS.fields)[number][0]>;
+
+  constructor(
+    private readonly device: GPUDevice,
+    readonly model: MlpModel,
+    private readonly label = 'diffusion.mlp',
+  ) {
+    checkConfig(model.config);
+    if (model.params.length !== parameterCount(model.config)) {
+      throw new RangeError(
+        `The MLP needs ${parameterCount(model.config)} parameters (got ${model.params.length}).`,
+      );
+    }
+    this.dim = model.config.dim;
+    this.weights = createStorageBuffer(device, `${label}.weights`, model.params.byteLength);
+    const p = model.params;
+    device.queue.writeBuffer(this.weights, 0, p.buffer, p.byteOffset, p.byteLength);
+    const module = device.createShaderModule({ label, code: withNoise(`${mlpHeader(model)}\n${mlpWgsl}`) });
+    this.layout = createBindGroupLayout(device, `${label}.bgl`, [
+      'uniform',
+      'read',
+      'read',
+      'storage',
+      'storage',
+    ]);
+    this.pipeline = createComputePipeline(device, label, module, this.layout, 'mlp_denoise');
+    this.params = new UniformRing(device, PARAMS, `${label}.params`);
+  }
+
+  encode(encoder: GPUCommandEncoder, a: DenoiseArgs): void {
+    if (a.dim !== this.dim)
+      throw new RangeError(`Denoiser built for D = ${this.dim}, called with D = ${a.dim}.`);
+    const grid = grid1D(a.count, WORKGROUP, this.device.limits.maxComputeWorkgroupsPerDimension);
+    const params = this.params.next({
+      count: a.count,
+      threadsPerRow: grid.threadsPerRow,
+      pad0: 0,
+      pad1: 0,
+      lambda: modelLambda(a.level.alphaBar, a.level.oneMinusAlphaBar),
+      sqrtOneMinusAb: a.level.sqrtOneMinusAlphaBar,
+      invSqrtAb: 1 / Math.max(a.level.sqrtAlphaBar, MLP_MIN_SQRT_ALPHA_BAR),
+      clip: MLP_X0_CLIP,
+    });
+    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
+      params,
+      a.xt,
+      this.weights,
+      a.x0,
+      a.eps,
+    ]);
+    const pass = encoder.beginComputePass({ label: this.label });
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(grid.x, grid.y);
+    pass.end();
+  }
+
+  destroy(): void {
+    this.params.destroy();
+    this.weights.destroy();
+  }
+}
