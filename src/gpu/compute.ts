@@ -71,3 +71,20 @@ export function createStorageBuffer(
     usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST | extraUsage,
   });
 }
+
+/** Encodes one compute pass that runs `pipeline` with bind group 0 over a grid of workgroups. */
+export function encodeComputePass(
+  encoder: GPUCommandEncoder,
+  label: string,
+  pipeline: GPUComputePipeline,
+  bindGroup: GPUBindGroup,
+  x: number,
+  y = 1,
+  z = 1,
+): void {
+  const pass = encoder.beginComputePass({ label });
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindGroup);
+  pass.dispatchWorkgroups(x, y, z);
+  pass.end();
+}

@@ -1,6 +1,11 @@
 import onlineSoftmaxWgsl from '../../../shaders/common/online_softmax.wgsl?raw';
 import fusedWgsl from '../../../shaders/attention/fused.wgsl?raw';
-import { createBindGroup, createBindGroupLayout, createComputePipeline } from '../../gpu/compute';
+import {
+  createBindGroup,
+  createBindGroupLayout,
+  createComputePipeline,
+  encodeComputePass,
+} from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import type { AttentionShape } from './attention.ref';
 import { ATTENTION_LIMITS } from './attention.ref';
@@ -114,11 +119,7 @@ export class FusedAttentionKernel {
       b.out,
       b.stats,
     ]);
-    const pass = encoder.beginComputePass({ label: this.label });
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(ceilDiv(L, TILE), heads);
-    pass.end();
+    encodeComputePass(encoder, this.label, pipeline, bindGroup, ceilDiv(L, TILE), heads);
   }
 
   destroy(): void {

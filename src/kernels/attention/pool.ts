@@ -1,5 +1,10 @@
 import poolWgsl from '../../../shaders/attention/pool.wgsl?raw';
-import { createBindGroup, createBindGroupLayout, createComputePipeline } from '../../gpu/compute';
+import {
+  createBindGroup,
+  createBindGroupLayout,
+  createComputePipeline,
+  encodeComputePass,
+} from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import { validatePool, type AttentionShape, type PoolMode, type Rect } from './attention.ref';
 import { TILE, ceilDiv, maskWgsl } from './common';
@@ -60,11 +65,15 @@ abstract class RectKernel {
       outCols,
     });
     const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [this.params, src, out]);
-    const pass = encoder.beginComputePass({ label: `${this.label}.${entry}` });
-    pass.setPipeline(this.pipelines.get(entry)!);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(ceilDiv(outCols, TILE), ceilDiv(outRows, TILE), shape.heads);
-    pass.end();
+    encodeComputePass(
+      encoder,
+      `${this.label}.${entry}`,
+      this.pipelines.get(entry)!,
+      bindGroup,
+      ceilDiv(outCols, TILE),
+      ceilDiv(outRows, TILE),
+      shape.heads,
+    );
   }
 
   destroy(): void {

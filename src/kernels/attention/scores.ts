@@ -1,5 +1,10 @@
 import scoresWgsl from '../../../shaders/attention/scores.wgsl?raw';
-import { createBindGroup, createBindGroupLayout, createComputePipeline } from '../../gpu/compute';
+import {
+  createBindGroup,
+  createBindGroupLayout,
+  createComputePipeline,
+  encodeComputePass,
+} from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import type { AttentionShape } from './attention.ref';
 import { TILE, ceilDiv, createDummyBuffer, maskWgsl, type MaskUniform } from './common';
@@ -105,11 +110,15 @@ export class AttentionScoresKernel {
       b.scaled ?? this.dummyScaled,
       b.masked,
     ]);
-    const pass = encoder.beginComputePass({ label: this.label });
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(ceilDiv(L, TILE), ceilDiv(L, TILE), heads);
-    pass.end();
+    encodeComputePass(
+      encoder,
+      this.label,
+      this.pipeline,
+      bindGroup,
+      ceilDiv(L, TILE),
+      ceilDiv(L, TILE),
+      heads,
+    );
   }
 
   destroy(): void {

@@ -1,5 +1,10 @@
 import softmaxWgsl from '../../../shaders/attention/softmax.wgsl?raw';
-import { createBindGroup, createBindGroupLayout, createComputePipeline } from '../../gpu/compute';
+import {
+  createBindGroup,
+  createBindGroupLayout,
+  createComputePipeline,
+  encodeComputePass,
+} from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import type { AttentionShape } from './attention.ref';
 import { maskWgsl } from './common';
@@ -42,11 +47,7 @@ export class SoftmaxKernel {
       buffers.weights,
       buffers.stats,
     ]);
-    const pass = encoder.beginComputePass({ label: this.label });
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(shape.L, shape.heads);
-    pass.end();
+    encodeComputePass(encoder, this.label, this.pipeline, bindGroup, shape.L, shape.heads);
   }
 
   destroy(): void {

@@ -1,5 +1,10 @@
 import weightsPoolWgsl from '../../../shaders/attention/weights_pool.wgsl?raw';
-import { createBindGroup, createBindGroupLayout, createComputePipeline } from '../../gpu/compute';
+import {
+  createBindGroup,
+  createBindGroupLayout,
+  createComputePipeline,
+  encodeComputePass,
+} from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import { validatePool, type AttentionShape, type PoolMode, type Rect } from './attention.ref';
 import { TILE, ceilDiv, createDummyBuffer, maskWgsl, type MaskUniform } from './common';
@@ -109,11 +114,15 @@ export class WeightsPoolKernel {
       b.stats,
       b.out,
     ]);
-    const pass = encoder.beginComputePass({ label: this.label });
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(ceilDiv(p.outCols, TILE), ceilDiv(p.outRows, TILE), heads);
-    pass.end();
+    encodeComputePass(
+      encoder,
+      this.label,
+      this.pipeline,
+      bindGroup,
+      ceilDiv(p.outCols, TILE),
+      ceilDiv(p.outRows, TILE),
+      heads,
+    );
   }
 
   destroy(): void {

@@ -1,5 +1,10 @@
 import weightsVWgsl from '../../../shaders/attention/weights_v.wgsl?raw';
-import { createBindGroup, createBindGroupLayout, createComputePipeline } from '../../gpu/compute';
+import {
+  createBindGroup,
+  createBindGroupLayout,
+  createComputePipeline,
+  encodeComputePass,
+} from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import type { AttentionShape } from './attention.ref';
 import { TILE, ceilDiv, maskWgsl, type MaskUniform } from './common';
@@ -52,11 +57,15 @@ export class WeightsTimesVKernel {
       buffers.v,
       buffers.out,
     ]);
-    const pass = encoder.beginComputePass({ label: this.label });
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(ceilDiv(d, TILE), ceilDiv(L, TILE), heads);
-    pass.end();
+    encodeComputePass(
+      encoder,
+      this.label,
+      this.pipeline,
+      bindGroup,
+      ceilDiv(d, TILE),
+      ceilDiv(L, TILE),
+      heads,
+    );
   }
 
   destroy(): void {

@@ -1,5 +1,11 @@
 import affineWgsl from '../../../shaders/diffusion/affine.wgsl?raw';
-import { createBindGroup, createBindGroupLayout, createComputePipeline, grid1D } from '../../gpu/compute';
+import {
+  createBindGroup,
+  createBindGroupLayout,
+  createComputePipeline,
+  grid1D,
+  encodeComputePass,
+} from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
 import { BufferRing, UniformRing, levelUniforms, type DenoiseArgs, type EpsilonModel } from './common';
 import { gaussianAffine, type GaussianLaw } from './diffusion.ref';
@@ -83,11 +89,7 @@ export class GaussianDenoiser implements EpsilonModel {
       a.x0,
       a.eps,
     ]);
-    const pass = encoder.beginComputePass({ label: this.label });
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(grid.x, grid.y);
-    pass.end();
+    encodeComputePass(encoder, this.label, this.pipeline, bindGroup, grid.x, grid.y);
   }
 
   destroy(): void {

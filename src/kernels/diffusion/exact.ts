@@ -7,6 +7,7 @@ import {
   createComputePipeline,
   createStorageBuffer,
   grid1D,
+  encodeComputePass,
 } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import { MAX_DIM, UniformRing, levelUniforms, type DenoiseArgs, type EpsilonModel } from './common';
@@ -111,11 +112,7 @@ export class ExactDenoiser implements EpsilonModel {
       a.x0,
       a.eps,
     ]);
-    const pass = encoder.beginComputePass({ label: this.label });
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(grid.x, grid.y);
-    pass.end();
+    encodeComputePass(encoder, this.label, this.pipeline, bindGroup, grid.x, grid.y);
   }
 
   destroy(): void {

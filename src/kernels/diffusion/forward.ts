@@ -1,5 +1,11 @@
 import forwardWgsl from '../../../shaders/diffusion/forward.wgsl?raw';
-import { createBindGroup, createBindGroupLayout, createComputePipeline, grid1D } from '../../gpu/compute';
+import {
+  createBindGroup,
+  createBindGroupLayout,
+  createComputePipeline,
+  grid1D,
+  encodeComputePass,
+} from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
 import type { NoiseLevel } from '../../models/schedules';
 import { UniformRing, withNoise } from './common';
@@ -72,11 +78,7 @@ export class ForwardKernel {
       a.xt,
       a.eps,
     ]);
-    const pass = encoder.beginComputePass({ label: this.label });
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(grid.x, grid.y);
-    pass.end();
+    encodeComputePass(encoder, this.label, this.pipeline, bindGroup, grid.x, grid.y);
   }
 
   destroy(): void {

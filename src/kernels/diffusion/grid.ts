@@ -5,6 +5,7 @@ import {
   createComputePipeline,
   createStorageBuffer,
   grid1D,
+  encodeComputePass,
 } from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
 import { UniformRing } from './common';
@@ -87,11 +88,7 @@ export class GridKernel {
       this.counts,
       out,
     ]);
-    const pass = encoder.beginComputePass({ label: `${this.label}.points` });
-    pass.setPipeline(this.pointsPipeline);
-    pass.setBindGroup(0, bg);
-    pass.dispatchWorkgroups(grid.x, grid.y);
-    pass.end();
+    encodeComputePass(encoder, `${this.label}.points`, this.pointsPipeline, bg, grid.x, grid.y);
   }
 
   /**
@@ -116,11 +113,7 @@ export class GridKernel {
       this.dummy,
     ]);
     encoder.clearBuffer(this.counts, 0, Math.ceil(((spec.size * spec.size + 1) * 4) / 4) * 4);
-    const pass = encoder.beginComputePass({ label: `${this.label}.density` });
-    pass.setPipeline(this.densityPipeline);
-    pass.setBindGroup(0, bg);
-    pass.dispatchWorkgroups(grid.x, grid.y);
-    pass.end();
+    encodeComputePass(encoder, `${this.label}.density`, this.densityPipeline, bg, grid.x, grid.y);
     return this.counts;
   }
 

@@ -5,6 +5,7 @@ import {
   createComputePipeline,
   createStorageBuffer,
   grid1D,
+  encodeComputePass,
 } from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
 import {
@@ -109,11 +110,7 @@ export class MlpDenoiser implements EpsilonModel {
       a.x0,
       a.eps,
     ]);
-    const pass = encoder.beginComputePass({ label: this.label });
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(grid.x, grid.y);
-    pass.end();
+    encodeComputePass(encoder, this.label, this.pipeline, bindGroup, grid.x, grid.y);
   }
 
   destroy(): void {

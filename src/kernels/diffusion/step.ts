@@ -1,5 +1,11 @@
 import stepWgsl from '../../../shaders/diffusion/step.wgsl?raw';
-import { createBindGroup, createBindGroupLayout, createComputePipeline, grid1D } from '../../gpu/compute';
+import {
+  createBindGroup,
+  createBindGroupLayout,
+  createComputePipeline,
+  grid1D,
+  encodeComputePass,
+} from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
 import { UniformRing, withNoise } from './common';
 import { STREAM_SAMPLER, type StepCoefficients } from './diffusion.ref';
@@ -103,11 +109,7 @@ export class SamplerStepKernel {
       a.aux,
       a.out,
     ]);
-    const pass = encoder.beginComputePass({ label: this.label });
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(grid.x, grid.y);
-    pass.end();
+    encodeComputePass(encoder, this.label, this.pipeline, bindGroup, grid.x, grid.y);
   }
 
   destroy(): void {

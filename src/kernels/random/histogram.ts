@@ -4,6 +4,7 @@ import {
   createBindGroupLayout,
   createComputePipeline,
   createStorageBuffer,
+  encodeComputePass,
 } from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
 import type { HistogramSpec } from './moments.ref';
@@ -60,11 +61,7 @@ export class HistogramKernel {
     }
     encoder.clearBuffer(this.counts);
     const groups = Math.min(MAX_GROUPS, Math.max(1, Math.ceil(count / (WORKGROUP * PER_THREAD))));
-    const pass = encoder.beginComputePass({ label: this.label });
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(groups);
-    pass.end();
+    encodeComputePass(encoder, this.label, this.pipeline, bindGroup, groups);
     return this.counts;
   }
 

@@ -1,6 +1,12 @@
 import philoxWgsl from '../../../shaders/common/philox.wgsl?raw';
 import generateWgsl from '../../../shaders/random/generate.wgsl?raw';
-import { createBindGroup, createBindGroupLayout, createComputePipeline, grid1D } from '../../gpu/compute';
+import {
+  createBindGroup,
+  createBindGroupLayout,
+  createComputePipeline,
+  grid1D,
+  encodeComputePass,
+} from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import { TRANSFORM_ID, type StreamKey, type Transform } from './random.ref';
 
@@ -55,11 +61,7 @@ export class RandomKernel {
       bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [this.params, out]);
       this.bindGroups.set(out, bindGroup);
     }
-    const pass = encoder.beginComputePass({ label: this.label });
-    pass.setPipeline(this.pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(grid.x, grid.y);
-    pass.end();
+    encodeComputePass(encoder, this.label, this.pipeline, bindGroup, grid.x, grid.y);
   }
 
   destroy(): void {
