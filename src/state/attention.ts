@@ -4,6 +4,8 @@ import { boolParam, enumParam, floatParam, intParam, stringParam, type ValuesOf 
 export const ATTENTION_PATHS = ['auto', 'staged', 'fused'] as const;
 export type AttentionPathChoice = (typeof ATTENTION_PATHS)[number];
 export const POOL_MODES = ['max', 'mean'] as const;
+/** Additive bias before masking: none, or ALiBi (Press et al. 2022): −m_h·|q − k| with m_h = 2^(−8(h+1)/H). */
+export const BIAS_KINDS = ['none', 'alibi'] as const;
 export const TOKENIZERS = ['words', 'characters'] as const;
 export const WEIGHT_RANGES = ['unit', 'max'] as const;
 /** The [L][L] stages the enlarged heatmap can show. */
@@ -23,6 +25,7 @@ export const DEFAULT_SENTENCE = 'The cat sat on the mat because it was tired.';
  *   truncates them.
  * - heads, d, seed: the seeded initialisation of Q, K and V.
  * - scale: multiplies QKᵀ; 0 means the default 1/√d.
+ * - bias: an additive bias after scaling, before masking: none | alibi (per-head linear distance penalty).
  * - path: auto | staged | fused (auto: staged while its L×L buffers fit and L ≤ 1024, else fused).
  * - pool: how weights are pooled to screen resolution when L is larger than the canvas (max | mean).
  * - head, row, stage: the selected head (enlarged), query row (bar chart, −1: none) and the stage the
@@ -42,6 +45,7 @@ export const attentionSchema = {
   d: intParam({ min: 1, max: ATTENTION_LIMITS.maxD, default: 16 }),
   seed: intParam({ min: 0, max: 2 ** 32 - 1, default: 42 }),
   scale: floatParam({ min: 0, max: 1000, default: 0 }),
+  bias: enumParam(BIAS_KINDS, 'none'),
   path: enumParam(ATTENTION_PATHS, 'auto'),
   pool: enumParam(POOL_MODES, 'max'),
   head: intParam({ min: 0, max: ATTENTION_LIMITS.maxHeads - 1, default: 0 }),

@@ -22,7 +22,7 @@ describe('attention URL state', () => {
   it('round-trips every control', () => {
     const hash =
       '#/attention?text=Hello+there%2C+world&tokenizer=characters&mask=window&windowCausal=0&validLength=3' +
-      '&window=5&L=64&heads=8&d=32&seed=7&scale=0.5&path=fused&pool=mean&head=3&row=10&stage=scores&weightRange=max';
+      '&window=5&L=64&heads=8&d=32&seed=7&scale=0.5&bias=alibi&path=fused&pool=mean&head=3&row=10&stage=scores&weightRange=max';
     const s = parseHash(hash, initialState());
     expect(s.notices).toEqual([]);
     expect(s.labs.attention).toEqual({
@@ -37,6 +37,7 @@ describe('attention URL state', () => {
       d: 32,
       seed: 7,
       scale: 0.5,
+      bias: 'alibi',
       path: 'fused',
       pool: 'mean',
       head: 3,

@@ -267,7 +267,7 @@ export class AttentionLab extends LitElement {
         {
           kind: 'attention',
           inputs: prepared.inputs,
-          options: { mask: prepared.mask, scale: prepared.scale, stages: ALL_STAGES },
+          options: { mask: prepared.mask, scale: prepared.scale, bias: prepared.bias, stages: ALL_STAGES },
         },
         signal,
       );
@@ -367,7 +367,7 @@ export class AttentionLab extends LitElement {
       const job = await this.runtime.cpu.run({
         kind: 'attention',
         inputs: prepared.inputs,
-        options: { mask: prepared.mask, scale: prepared.scale, stages: [] },
+        options: { mask: prepared.mask, scale: prepared.scale, bias: prepared.bias, stages: [] },
         compare: {
           stages: run.stages,
           shape: run.shape,
@@ -482,7 +482,7 @@ export class AttentionLab extends LitElement {
     adapter: string,
     notices: string[],
   ): Promise<LabRun> {
-    const { inputs, mask, scale } = prepared;
+    const { inputs, mask, scale, bias } = prepared;
     const { L } = inputs.shape;
     const stagedBytes = 4 * matrixStageBytes(inputs.shape);
     const limit =
@@ -506,7 +506,7 @@ export class AttentionLab extends LitElement {
       path = p.path;
     }
     if (path === 'staged' && limit) throw limit;
-    const options = { mask, scale };
+    const options = { mask, scale, bias };
     const full = L <= FULL_MAX_L;
     let run: AttentionRunResult;
     if (path === 'staged') {
@@ -1362,6 +1362,15 @@ export class AttentionLab extends LitElement {
           }}
       /></label>
       <label class="field"
+        >Bias
+        <select
+          @change=${(e: Event) => this.set({ bias: (e.target as HTMLSelectElement).value as AttentionState['bias'] })}
+        >
+          <option value="none" ?selected=${p.bias === 'none'}>none</option>
+          <option value="alibi" ?selected=${p.bias === 'alibi'}>ALiBi −m·|q − k|</option>
+        </select></label
+      >
+      <label class="field"
         >Path
         <select
           @change=${(e: Event) => this.set({ path: (e.target as HTMLSelectElement).value as AttentionState['path'] })}
@@ -1450,7 +1459,10 @@ export class AttentionLab extends LitElement {
         ? html` <span class="note">(scale override: × ${fmtValue(lab.run.scale, 5)})</span>`
         : html` <span class="note">(√d = ${fmtValue(Math.sqrt(lab.run.shape.d), 3)})</span>`;
     const maskNote = html` <span class="note">(${describeMask(lab.prepared.mask)})</span>`;
-    return html`${STAGE_INFO[s].code}${s === 'scaled' ? scaleNote : s === 'masked' ? maskNote : nothing}`;
+    const biasNote = lab.prepared.bias
+      ? html` <span class="note">+ ALiBi bias −m<sub>h</sub>·|q − k|</span>`
+      : nothing;
+    return html`${STAGE_INFO[s].code}${s === 'scaled' ? html`${scaleNote}${biasNote}` : s === 'masked' ? maskNote : nothing}`;
   }
 
   private renderStrip(lab: LabRun, h: number) {

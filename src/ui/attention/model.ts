@@ -27,6 +27,8 @@ export interface Prepared {
   mask: AttentionMask;
   /** Scale override, or undefined for 1/√d. */
   scale: number | undefined;
+  /** Additive bias [heads][L][L] (ALiBi), or undefined. */
+  bias?: Float32Array;
   source: 'sentence' | 'import';
   /** Readable notes about adjustments (clamped valid length, truncated tokens …). */
   notes: string[];
@@ -121,7 +123,44 @@ export async function prepareInputs(
       };
       break;
   }
-  return { tokens, inputs, mask, scale, source: imported ? 'import' : 'sentence', notes };
+  let bias: Float32Array | undefined;
+  if (p.bias === 'alibi') {
+    const { heads } = inputs.shape;
+    if (heads * L * L > MAX_BIAS_VALUES) {
+      notes.push(
+        `The ALiBi bias needs heads·L² ≤ ${MAX_BIAS_VALUES.toLocaleString('en-US')} values (asked for ${(heads * L * L).toLocaleString('en-US')}); running without it.`,
+      );
+    } else {
+      bias = alibiBias(heads, L);
+    }
+  }
+  return {
+    tokens,
+    inputs,
+    mask,
+    scale,
+    ...(bias ? { bias } : {}),
+    source: imported ? 'import' : 'sentence',
+    notes,
+  };
+}
+
+/** Largest [heads][L][L] bias the page builds (16 MiB of f32). */
+export const MAX_BIAS_VALUES = 4_194_304;
+
+/**
+ * ALiBi (Press, Smith & Lewis 2022): bias[h][q][k] = −m_h·|q − k| with head slopes m_h = 2^(−8(h+1)/H), a
+ * geometric sequence; added to the scaled scores before masking, so distant keys weigh less.
+ */
+export function alibiBias(heads: number, L: number): Float32Array {
+  const out = new Float32Array(heads * L * L);
+  for (let h = 0; h < heads; h++) {
+    const slope = 2 ** ((-8 * (h + 1)) / heads);
+    for (let q = 0; q < L; q++) {
+      for (let k = 0; k < L; k++) out[(h * L + q) * L + k] = q === k ? 0 : -slope * Math.abs(q - k);
+    }
+  }
+  return out;
 }
 
 /** One head's matrix (or a window / pooled view of it) as a heatmap draws it. */
