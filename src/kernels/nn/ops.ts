@@ -1,0 +1,319 @@
+/**
+ * Bound training-core operations: each owns its uniform buffers and bind groups over fixed buffers, and
+ * yields the dispatches to replay every step. Sizes are fixed at construction (a model is rebuilt when its
+ * shape changes).
+ */
+import { UniformLayout } from '../../gpu/uniforms';
+import { nnPipelines, type Dispatch } from './pipelines';
+
+const MATMUL = new UniformLayout([
+  ['m', 'u32'],
+  ['n', 'u32'],
+  ['k', 'u32'],
+  ['flags', 'u32'],
+] as const);
+const COUNT = new UniformLayout([['count', 'u32']] as const);
+const ROWS_CHANNELS = new UniformLayout([
+  ['rows', 'u32'],
+  ['channels', 'u32'],
+] as const);
+const BN = new UniformLayout([
+  ['rows', 'u32'],
+  ['channels', 'u32'],
+  ['train', 'u32'],
+  ['update_running', 'u32'],
+  ['momentum', 'f32'],
+  ['eps', 'f32'],
+] as const);
+const BN_BACKWARD = new UniformLayout([
+  ['rows', 'u32'],
+  ['channels', 'u32'],
+  ['train', 'u32'],
+] as const);
+export const ADAM = new UniformLayout([
+  ['lr', 'f32'],
+  ['beta1', 'f32'],
+  ['beta2', 'f32'],
+  ['eps', 'f32'],
+  ['bc1', 'f32'],
+  ['bc2', 'f32'],
+  ['weight_decay', 'f32'],
+] as const);
+
+const TILE = 16;
+const TRANS_A = 1;
+const TRANS_B = 2;
+const BIAS = 4;
+
+/** Owns the small uniform buffers of a set of ops, so one destroy() frees them. */
+export class OpResources {
+  private buffers: GPUBuffer[] = [];
+  constructor(readonly device: GPUDevice) {}
+  uniform<K extends string>(layout: UniformLayout<K>, label: string, values: Record<K, number>): GPUBuffer {
+    const b = layout.createBuffer(this.device, label);
+    layout.write(this.device, b, values);
+    this.buffers.push(b);
+    return b;
+  }
+  destroy(): void {
+    for (const b of this.buffers) b.destroy();
+    this.buffers = [];
+  }
+}
+
+function matmulDispatch(
+  res: OpResources,
+  label: string,
+  dims: { m: number; n: number; k: number; flags: number },
+  a: GPUBuffer,
+  b: GPUBuffer,
+  bias: GPUBuffer,
+  c: GPUBuffer,
+): Dispatch {
+  const p = nnPipelines(res.device);
+  const u = res.uniform(MATMUL, `${label}.params`, dims);
+  return {
+    pipeline: p.matmul.pipelines.matmul!,
+    bindGroup: p.bind(p.matmul, `${label}.bg`, [u, a, b, bias, c]),
+    x: Math.ceil(dims.n / TILE),
+    y: Math.ceil(dims.m / TILE),
+  };
+}
+
+/** Y[rows, out] = X[rows, in]·W[in, out] + b. */
+export function linearForward(
+  res: OpResources,
+  label: string,
+  s: { rows: number; inDim: number; outDim: number },
+  x: GPUBuffer,
+  w: GPUBuffer,
+  b: GPUBuffer,
+  y: GPUBuffer,
+): Dispatch[] {
+  return [
+    matmulDispatch(res, `${label}.forward`, { m: s.rows, n: s.outDim, k: s.inDim, flags: BIAS }, x, w, b, y),
+  ];
+}
+
+/** dW = Xᵀ·dY, db = Σ_rows dY and (when dx is given) dX = dY·Wᵀ. */
+export function linearBackward(
+  res: OpResources,
+  label: string,
+  s: { rows: number; inDim: number; outDim: number },
+  x: GPUBuffer,
+  w: GPUBuffer,
+  dy: GPUBuffer,
+  dw: GPUBuffer,
+  db: GPUBuffer,
+  dx?: GPUBuffer,
+): Dispatch[] {
+  const p = nnPipelines(res.device);
+  const out: Dispatch[] = [
+    matmulDispatch(res, `${label}.dw`, { m: s.inDim, n: s.outDim, k: s.rows, flags: TRANS_A }, x, dy, dy, dw),
+  ];
+  const u = res.uniform(MATMUL, `${label}.db.params`, { m: s.rows, n: s.outDim, k: 0, flags: 0 });
+  out.push({
+    pipeline: p.matmul.pipelines.column_sum!,
+    bindGroup: p.bind(p.matmul, `${label}.db.bg`, [u, dy, dy, dy, db]),
+    x: Math.ceil(s.outDim / 64),
+  });
+  if (dx) {
+    out.push(
+      matmulDispatch(
+        res,
+        `${label}.dx`,
+        { m: s.rows, n: s.inDim, k: s.outDim, flags: TRANS_B },
+        dy,
+        w,
+        w,
+        dx,
+      ),
+    );
+  }
+  return out;
+}
+
+export function reluForward(
+  res: OpResources,
+  label: string,
+  count: number,
+  x: GPUBuffer,
+  y: GPUBuffer,
+): Dispatch[] {
+  const p = nnPipelines(res.device);
+  const u = res.uniform(COUNT, `${label}.params`, { count });
+  return [
+    {
+      pipeline: p.relu.pipelines.relu_forward!,
+      bindGroup: p.bind(p.relu, `${label}.forward.bg`, [u, x, x, y]),
+      x: Math.ceil(count / 256),
+    },
+  ];
+}
+
+export function reluBackward(
+  res: OpResources,
+  label: string,
+  count: number,
+  x: GPUBuffer,
+  dy: GPUBuffer,
+  dx: GPUBuffer,
+): Dispatch[] {
+  const p = nnPipelines(res.device);
+  const u = res.uniform(COUNT, `${label}.params`, { count });
+  return [
+    {
+      pipeline: p.relu.pipelines.relu_backward!,
+      bindGroup: p.bind(p.relu, `${label}.backward.bg`, [u, x, dy, dx]),
+      x: Math.ceil(count / 256),
+    },
+  ];
+}
+
+/** out[2c], out[2c+1] = batch mean and biased variance of channel c (Chan/Pébay merge reduction). */
+export function channelStats(
+  res: OpResources,
+  label: string,
+  s: { rows: number; channels: number },
+  x: GPUBuffer,
+  out: GPUBuffer,
+): Dispatch[] {
+  const p = nnPipelines(res.device);
+  const u = res.uniform(ROWS_CHANNELS, `${label}.params`, s);
+  return [
+    {
+      pipeline: p.stats.pipelines.channel_stats!,
+      bindGroup: p.bind(p.stats, `${label}.bg`, [u, x, out]),
+      x: s.channels,
+    },
+  ];
+}
+
+export interface BnBuffers {
+  gamma: GPUBuffer;
+  beta: GPUBuffer;
+  runningMean: GPUBuffer;
+  runningVar: GPUBuffer;
+  /** [rows·channels] normalised x̂, kept for backward. */
+  xhat: GPUBuffer;
+  /** [3·channels]: (μ, σ², 1/√(σ²+ε)) as used by the last forward. */
+  stats: GPUBuffer;
+}
+
+export function bnForward(
+  res: OpResources,
+  label: string,
+  s: {
+    rows: number;
+    channels: number;
+    train: boolean;
+    updateRunning: boolean;
+    momentum: number;
+    eps: number;
+  },
+  x: GPUBuffer,
+  bn: BnBuffers,
+  y: GPUBuffer,
+): Dispatch[] {
+  const p = nnPipelines(res.device);
+  const u = res.uniform(BN, `${label}.params`, {
+    rows: s.rows,
+    channels: s.channels,
+    train: s.train ? 1 : 0,
+    update_running: s.updateRunning ? 1 : 0,
+    momentum: s.momentum,
+    eps: s.eps,
+  });
+  return [
+    {
+      pipeline: p.bnForward.pipelines.bn_forward!,
+      bindGroup: p.bind(p.bnForward, `${label}.forward.bg`, [
+        u,
+        x,
+        bn.gamma,
+        bn.beta,
+        bn.runningMean,
+        bn.runningVar,
+        y,
+        bn.xhat,
+        bn.stats,
+      ]),
+      x: s.channels,
+    },
+  ];
+}
+
+export function bnBackward(
+  res: OpResources,
+  label: string,
+  s: { rows: number; channels: number; train: boolean },
+  dy: GPUBuffer,
+  bn: BnBuffers,
+  dx: GPUBuffer,
+  dgamma: GPUBuffer,
+  dbeta: GPUBuffer,
+): Dispatch[] {
+  const p = nnPipelines(res.device);
+  const u = res.uniform(BN_BACKWARD, `${label}.backward.params`, {
+    rows: s.rows,
+    channels: s.channels,
+    train: s.train ? 1 : 0,
+  });
+  return [
+    {
+      pipeline: p.bnBackward.pipelines.bn_backward!,
+      bindGroup: p.bind(p.bnBackward, `${label}.backward.bg`, [
+        u,
+        dy,
+        bn.xhat,
+        bn.gamma,
+        bn.stats,
+        dx,
+        dgamma,
+        dbeta,
+      ]),
+      x: s.channels,
+    },
+  ];
+}
+
+/** Per-row loss/correctness and dlogits, then result[0..1] = (mean loss, accuracy). */
+export function softmaxXent(
+  res: OpResources,
+  label: string,
+  s: { rows: number; classes: number },
+  logits: GPUBuffer,
+  labels: GPUBuffer,
+  dlogits: GPUBuffer,
+  rowLoss: GPUBuffer,
+  result: GPUBuffer,
+): Dispatch[] {
+  const p = nnPipelines(res.device);
+  const u = res.uniform(ROWS_CHANNELS, `${label}.params`, { rows: s.rows, channels: s.classes });
+  const bindGroup = p.bind(p.xent, `${label}.bg`, [u, logits, labels, dlogits, rowLoss, result]);
+  return [
+    { pipeline: p.xent.pipelines.xent_rows!, bindGroup, x: Math.ceil(s.rows / 64) },
+    { pipeline: p.xent.pipelines.xent_reduce!, bindGroup, x: 1 },
+  ];
+}
+
+/** Adam over one tensor; `params` is a shared ADAM uniform written once per step. */
+export function adam(
+  res: OpResources,
+  label: string,
+  count: number,
+  params: GPUBuffer,
+  grad: GPUBuffer,
+  param: GPUBuffer,
+  m: GPUBuffer,
+  v: GPUBuffer,
+): Dispatch[] {
+  const p = nnPipelines(res.device);
+  return [
+    {
+      pipeline: p.adam.pipelines.adam!,
+      bindGroup: p.bind(p.adam, `${label}.adam.bg`, [params, grad, param, m, v]),
+      x: Math.ceil(count / 64),
+    },
+  ];
+}

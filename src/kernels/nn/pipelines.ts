@@ -1,0 +1,111 @@
+import momentsCommonWgsl from '../../../shaders/common/moments.wgsl?raw';
+import matmulWgsl from '../../../shaders/nn/matmul.wgsl?raw';
+import reluWgsl from '../../../shaders/nn/relu.wgsl?raw';
+import channelStatsWgsl from '../../../shaders/nn/channel_stats.wgsl?raw';
+import statsWgsl from '../../../shaders/nn/stats.wgsl?raw';
+import batchnormWgsl from '../../../shaders/nn/batchnorm.wgsl?raw';
+import batchnormBackwardWgsl from '../../../shaders/nn/batchnorm_backward.wgsl?raw';
+import softmaxXentWgsl from '../../../shaders/nn/softmax_xent.wgsl?raw';
+import adamWgsl from '../../../shaders/nn/adam.wgsl?raw';
+import {
+  createBindGroup,
+  createBindGroupLayout,
+  createComputePipeline,
+  type BindingKind,
+} from '../../gpu/compute';
+import { joinWgsl } from '../../gpu/uniforms';
+
+export interface NnProgram {
+  layout: GPUBindGroupLayout;
+  pipelines: Record<string, GPUComputePipeline>;
+}
+
+/** Shader modules, layouts and pipelines of the training core, made once per device. */
+export class NnPipelines {
+  readonly matmul: NnProgram;
+  readonly relu: NnProgram;
+  readonly stats: NnProgram;
+  readonly bnForward: NnProgram;
+  readonly bnBackward: NnProgram;
+  readonly xent: NnProgram;
+  readonly adam: NnProgram;
+
+  constructor(readonly device: GPUDevice) {
+    const make = (name: string, code: string, kinds: BindingKind[], entries: string[]): NnProgram => {
+      const module = device.createShaderModule({ label: `nn.${name}`, code });
+      const layout = createBindGroupLayout(device, `nn.${name}.bgl`, kinds);
+      const pipelines: Record<string, GPUComputePipeline> = {};
+      for (const e of entries)
+        pipelines[e] = createComputePipeline(device, `nn.${name}.${e}`, module, layout, e);
+      return { layout, pipelines };
+    };
+    this.matmul = make(
+      'matmul',
+      matmulWgsl,
+      ['uniform', 'read', 'read', 'read', 'storage'],
+      ['matmul', 'column_sum'],
+    );
+    this.relu = make(
+      'relu',
+      reluWgsl,
+      ['uniform', 'read', 'read', 'storage'],
+      ['relu_forward', 'relu_backward'],
+    );
+    this.stats = make(
+      'stats',
+      joinWgsl(momentsCommonWgsl, channelStatsWgsl, statsWgsl),
+      ['uniform', 'read', 'storage'],
+      ['channel_stats'],
+    );
+    this.bnForward = make(
+      'batchnorm',
+      joinWgsl(momentsCommonWgsl, channelStatsWgsl, batchnormWgsl),
+      ['uniform', 'read', 'read', 'read', 'storage', 'storage', 'storage', 'storage', 'storage'],
+      ['bn_forward'],
+    );
+    this.bnBackward = make(
+      'batchnorm_backward',
+      batchnormBackwardWgsl,
+      ['uniform', 'read', 'read', 'read', 'read', 'storage', 'storage', 'storage'],
+      ['bn_backward'],
+    );
+    this.xent = make(
+      'softmax_xent',
+      softmaxXentWgsl,
+      ['uniform', 'read', 'read', 'storage', 'storage', 'storage'],
+      ['xent_rows', 'xent_reduce'],
+    );
+    this.adam = make('adam', adamWgsl, ['uniform', 'read', 'storage', 'storage', 'storage'], ['adam']);
+  }
+
+  bind(program: NnProgram, label: string, buffers: GPUBuffer[]): GPUBindGroup {
+    return createBindGroup(this.device, label, program.layout, buffers);
+  }
+}
+
+const cache = new WeakMap<GPUDevice, NnPipelines>();
+
+export function nnPipelines(device: GPUDevice): NnPipelines {
+  let p = cache.get(device);
+  if (!p) {
+    p = new NnPipelines(device);
+    cache.set(device, p);
+  }
+  return p;
+}
+
+/** A dispatch recorded once (pipeline, bind group, workgroup counts) and replayed every step. */
+export interface Dispatch {
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  x: number;
+  y?: number;
+}
+
+export function encodeDispatches(pass: GPUComputePassEncoder, list: readonly Dispatch[]): void {
+  for (const d of list) {
+    pass.setPipeline(d.pipeline);
+    pass.setBindGroup(0, d.bindGroup);
+    pass.dispatchWorkgroups(d.x, d.y ?? 1);
+  }
+}

@@ -1,0 +1,319 @@
+/**
+ * Training-core kernels (shaders/nn) on a real WebGPU adapter vs the float64 references, on shapes that are
+ * not multiples of the 16×16 tile or the 64-thread workgroups. The references run on the same f32 inputs.
+ * Tolerances (|gpu − ref| ≤ bound), from the f32 rules in DESIGN.md:
+ *  - matmul / Linear (length-K dot products): 2·K·2⁻²⁴·(|A|·|B|) + 1e-7 elementwise (|A|·|B| the product
+ *    of absolute values — the standard forward error bound of recursive summation);
+ *  - ReLU: exact;
+ *  - per-channel mean/variance (Welford + Chan merges, N rows): mean within N·2⁻²³·(|μ| + σ), variance
+ *    within N·2⁻²³·(σ² + σ|μ|)·4 (the merge's d² term on an offset of |μ|);
+ *  - BN forward: x̂ within 1e-4·(1 + |x̂|) (inverseSqrt 2 ULP plus the statistics' error scaled by 1/σ),
+ *    y = γx̂ + β likewise; running stats rtol 1e-5;
+ *  - BN backward: dβ, dγ are length-N sums: N·2⁻²³·Σ|terms| + 1e-6; dx within 1e-4·(1 + |dx|)·max|scale|;
+ *  - softmax cross-entropy: loss and accuracy rtol 1e-5, dlogits atol 1e-6 (exp 3 + 2|x| ULP, / 2.5 ULP);
+ *  - Adam: updated parameter within 1e-6·|p| + 1e-3·lr (sqrt and / of ~1-ULP-accurate moments).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GpuContext } from '../../src/gpu/device';
+import { createStorageBuffer } from '../../src/gpu/compute';
+import { ReadbackPool, encodeReadback } from '../../src/gpu/readback';
+import * as ops from '../../src/kernels/nn/ops';
+import { encodeDispatches, type Dispatch } from '../../src/kernels/nn/pipelines';
+import * as ref from '../../src/kernels/nn/nn.ref';
+import { GpuMlp } from '../../src/engine/nn';
+import { CpuMlp, makeBatch } from '../../src/models/mlp';
+import { testGpu, testRng } from './gpu-test-context';
+
+let gpu: GpuContext;
+let res: ops.OpResources;
+let pool: ReadbackPool;
+const temp: GPUBuffer[] = [];
+beforeAll(async () => {
+  gpu = await testGpu();
+  res = new ops.OpResources(gpu.device);
+  pool = new ReadbackPool(gpu.device, 'test.nn');
+});
+afterAll(() => {
+  for (const b of temp) b.destroy();
+  res?.destroy();
+  pool?.destroy();
+  gpu?.destroy();
+});
+
+function upload(values: ArrayLike<number>, u32 = false): GPUBuffer {
+  const b = createStorageBuffer(gpu.device, 'test.nn.buf', values.length * 4);
+  gpu.device.queue.writeBuffer(b, 0, u32 ? Uint32Array.from(values) : Float32Array.from(values));
+  temp.push(b);
+  return b;
+}
+const empty = (n: number) => upload(new Float32Array(n));
+async function run(list: Dispatch[]): Promise<void> {
+  const enc = gpu.device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  encodeDispatches(pass, list);
+  pass.end();
+  gpu.device.queue.submit([enc.finish()]);
+  await gpu.device.queue.onSubmittedWorkDone();
+}
+async function read(b: GPUBuffer, n: number): Promise<Float32Array> {
+  const enc = gpu.device.createCommandEncoder();
+  const dst = encodeReadback(enc, pool, b, n * 4);
+  gpu.device.queue.submit([enc.finish()]);
+  return new Float32Array(await pool.read(dst, n * 4));
+}
+/** Random values already rounded to f32. */
+function f32s(n: number, seed: number, scale = 1, offset = 0): Float64Array {
+  const r = testRng(seed);
+  return Float64Array.from(Float32Array.from({ length: n }, () => offset + scale * r.normal()));
+}
+function expectClose(
+  gpuV: Float32Array,
+  refV: ArrayLike<number>,
+  bound: (i: number) => number,
+  what: string,
+) {
+  let worst = 0;
+  for (let i = 0; i < refV.length; i++) {
+    const err = Math.abs(gpuV[i]! - refV[i]!);
+    const b = bound(i);
+    if (!(err <= b)) expect.fail(`${what}[${i}]: gpu ${gpuV[i]} ref ${refV[i]} err ${err} > ${b}`);
+    worst = Math.max(worst, err / b);
+  }
+  return worst;
+}
+const U = 2 ** -24;
+
+describe('Linear (tiled matmul) forward and backward', () => {
+  for (const [B, I, O] of [
+    [5, 3, 7],
+    [37, 19, 33],
+    [64, 2, 32],
+  ] as const) {
+    it(`B=${B}, in=${I}, out=${O}: Y, dX, dW, db`, async () => {
+      const x = f32s(B * I, 1);
+      const w = f32s(I * O, 2);
+      const b = f32s(O, 3);
+      const dy = f32s(B * O, 4);
+      const [bx, bw, bb, bdy] = [upload(x), upload(w), upload(b), upload(dy)];
+      const [y, dx, dw, db] = [empty(B * O), empty(B * I), empty(I * O), empty(O)];
+      const s = { rows: B, inDim: I, outDim: O };
+      await run([
+        ...ops.linearForward(res, 't.lin', s, bx, bw, bb, y),
+        ...ops.linearBackward(res, 't.lin', s, bx, bw, bdy, dw, db, dx),
+      ]);
+      const abs = (v: Float64Array) => v.map(Math.abs);
+      const yRef = ref.linearForward(x, w, b, B, I, O);
+      const yAbs = ref.linearForward(abs(x), abs(w), abs(b), B, I, O);
+      const g = ref.linearBackward(x, w, dy, B, I, O);
+      const gAbs = ref.linearBackward(abs(x), abs(w), abs(dy), B, I, O);
+      expectClose(await read(y, B * O), yRef, (i) => 2 * (I + 1) * U * yAbs[i]! + 1e-7, 'Y');
+      expectClose(await read(dx, B * I), g.dx, (i) => 2 * O * U * gAbs.dx[i]! + 1e-7, 'dX');
+      expectClose(await read(dw, I * O), g.dw, (i) => 2 * B * U * gAbs.dw[i]! + 1e-7, 'dW');
+      expectClose(await read(db, O), g.db, (i) => 2 * B * U * gAbs.db[i]! + 1e-7, 'db');
+    });
+  }
+});
+
+describe('ReLU', () => {
+  it('forward and backward are exact (n = 1000)', async () => {
+    const x = f32s(1000, 5);
+    const dy = f32s(1000, 6);
+    const [y, dx] = [empty(1000), empty(1000)];
+    const bx = upload(x);
+    await run([
+      ...ops.reluForward(res, 't.relu', 1000, bx, y),
+      ...ops.reluBackward(res, 't.relu', 1000, bx, upload(dy), dx),
+    ]);
+    expect(Array.from(await read(y, 1000))).toEqual(Array.from(ref.reluForward(x)));
+    expect(Array.from(await read(dx, 1000))).toEqual(Array.from(ref.reluBackward(x, dy)));
+  });
+});
+
+describe('per-channel statistics (Chan/Pébay merge reduction)', () => {
+  it('mean and biased variance, incl. a channel offset by 1e4 (rows = 1000, channels = 5)', async () => {
+    const [N, C] = [1000, 5];
+    const x = f32s(N * C, 7).map((v, i) => Math.fround(v * (1 + (i % C)) + (i % C === 4 ? 1e4 : i % C)));
+    const out = empty(2 * C);
+    await run(ops.channelStats(res, 't.stats', { rows: N, channels: C }, upload(x), out));
+    const r = ref.channelStats(x, N, C);
+    const g = await read(out, 2 * C);
+    for (let c = 0; c < C; c++) {
+      const mu = Math.abs(r.mean[c]!);
+      const sd = Math.sqrt(r.variance[c]!);
+      expect(Math.abs(g[2 * c]! - r.mean[c]!)).toBeLessThanOrEqual(N * 2 * U * (mu + sd));
+      expect(Math.abs(g[2 * c + 1]! - r.variance[c]!)).toBeLessThanOrEqual(
+        4 * N * 2 * U * (sd * sd + sd * mu),
+      );
+    }
+  });
+});
+
+describe('BatchNorm1d', () => {
+  for (const train of [true, false]) {
+    it(`${train ? 'train' : 'eval'} forward (running-stat update) and backward vs reference (B=37, C=19)`, async () => {
+      const [B, C] = [37, 19];
+      const x = f32s(B * C, 8).map((v, i) => Math.fround(v * (0.5 + (i % C) / 4) + (i % 7) - 3));
+      const gamma = f32s(C, 9, 0.3, 1);
+      const beta = f32s(C, 10);
+      const rm = f32s(C, 11, 0.5);
+      const rv = f32s(C, 12, 0.2, 1.5);
+      const dyv = f32s(B * C, 13);
+      const bn: ops.BnBuffers = {
+        gamma: upload(gamma),
+        beta: upload(beta),
+        runningMean: upload(rm),
+        runningVar: upload(rv),
+        xhat: empty(B * C),
+        stats: empty(3 * C),
+      };
+      const [y, dx, dg, db] = [empty(B * C), empty(B * C), empty(C), empty(C)];
+      const s = { rows: B, channels: C, train, updateRunning: train, momentum: 0.1, eps: 1e-5 };
+      await run([
+        ...ops.bnForward(res, 't.bn', s, upload(x), bn, y),
+        ...ops.bnBackward(res, 't.bn', s, upload(dyv), bn, dx, dg, db),
+      ]);
+      const state = { gamma, beta, runningMean: Float64Array.from(rm), runningVar: Float64Array.from(rv) };
+      const f = ref.bnForward(x, B, C, state, train);
+      const g = ref.bnBackward(dyv, f.xhat, gamma, f.invStd, B, C, train);
+      expectClose(await read(bn.xhat, B * C), f.xhat, (i) => 1e-4 * (1 + Math.abs(f.xhat[i]!)), 'x̂');
+      expectClose(await read(y, B * C), f.y, (i) => 1e-4 * (1 + Math.abs(f.y[i]!)), 'y');
+      expectClose(
+        await read(bn.runningMean, C),
+        state.runningMean,
+        (i) => 1e-5 * (1 + Math.abs(state.runningMean[i]!)),
+        'running mean',
+      );
+      expectClose(
+        await read(bn.runningVar, C),
+        state.runningVar,
+        (i) => 1e-5 * (1 + Math.abs(state.runningVar[i]!)),
+        'running var',
+      );
+      const absSum = (v: Float64Array, w?: Float64Array) =>
+        Array.from({ length: C }, (_, c) => {
+          let t = 0;
+          for (let r = 0; r < B; r++) t += Math.abs(v[r * C + c]! * (w ? w[r * C + c]! : 1));
+          return t;
+        });
+      const sumDy = absSum(dyv);
+      const sumDyXhat = absSum(dyv, f.xhat);
+      expectClose(await read(db, C), g.dbeta, (c) => 2 * B * U * sumDy[c]! + 1e-6, 'dβ');
+      expectClose(await read(dg, C), g.dgamma, (c) => 1e-4 * sumDyXhat[c]! + 1e-6, 'dγ');
+      const maxScale = Math.max(...Array.from(gamma, (v, c) => Math.abs(v * f.invStd[c]!)));
+      expectClose(await read(dx, B * C), g.dx, (i) => 1e-4 * (1 + Math.abs(g.dx[i]!)) * maxScale, 'dx');
+    });
+  }
+});
+
+describe('softmax cross-entropy', () => {
+  it('loss, accuracy, dlogits (B=70, K=3)', async () => {
+    const [B, K] = [70, 3];
+    const logits = f32s(B * K, 14, 3);
+    const labels = Array.from({ length: B }, (_, i) => (i * 7) % K);
+    const [dl, rows, result] = [empty(B * K), empty(2 * B), empty(4)];
+    await run(
+      ops.softmaxXent(
+        res,
+        't.xent',
+        { rows: B, classes: K },
+        upload(logits),
+        upload(labels, true),
+        dl,
+        rows,
+        result,
+      ),
+    );
+    const r = ref.softmaxXent(logits, labels, B, K);
+    const out = await read(result, 2);
+    expect(Math.abs(out[0]! - r.loss)).toBeLessThanOrEqual(1e-5 * r.loss);
+    expect(out[1]).toBeCloseTo(r.accuracy, 6);
+    expectClose(await read(dl, B * K), r.dlogits, () => 1e-6, 'dlogits');
+  });
+});
+
+describe('Adam', () => {
+  it('three steps on 1000 parameters match the reference', async () => {
+    const n = 1000;
+    const p = f32s(n, 15);
+    const lr = 0.01;
+    const [bp, m, v] = [upload(p), empty(n), empty(n)];
+    const pref = Float64Array.from(p);
+    const [mr, vr] = [new Float64Array(n), new Float64Array(n)];
+    const params = res.uniform(ops.ADAM, 't.adam', {
+      lr,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      bc1: 1,
+      bc2: 1,
+      weight_decay: 0,
+    });
+    for (let t = 1; t <= 3; t++) {
+      const g = f32s(n, 20 + t, 0.1);
+      ops.ADAM.write(gpu.device, params, {
+        lr,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        bc1: 1 - 0.9 ** t,
+        bc2: 1 - 0.999 ** t,
+        weight_decay: 0,
+      });
+      await run(ops.adam(res, 't', n, params, upload(g), bp, m, v));
+      ref.adamStep(pref, g, mr, vr, t, { lr });
+    }
+    expectClose(await read(bp, n), pref, (i) => 1e-6 * Math.abs(pref[i]!) + 1e-3 * lr, 'param');
+  });
+});
+
+describe('GPU MLP', () => {
+  async function trainSteps(
+    mlp: GpuMlp,
+    task: 'spirals',
+    seed: number,
+    from: number,
+    steps: number,
+    lr: number,
+  ) {
+    for (let s = from; s < from + steps; s++) {
+      mlp.setBatch(makeBatch(task, seed, s, mlp.rows));
+      const enc = gpu.device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      mlp.encodeStep(pass, { train: true, lr });
+      pass.end();
+      gpu.device.queue.submit([enc.finish()]);
+    }
+    return read(mlp.result, 2);
+  }
+
+  it('first five training steps follow the CPU float64 trainer (loss within 1e-3 relative)', async () => {
+    for (const batchNorm of [true, false]) {
+      const shape = { depth: 2, width: 20, batchNorm };
+      const mlp = new GpuMlp(gpu.device, shape, 50, 3);
+      const cpu = new CpuMlp(shape, 3);
+      for (let s = 0; s < 5; s++) {
+        const r = cpu.step(makeBatch('spirals', 3, s, 50), { lr: 0.01 });
+        const g = await trainSteps(mlp, 'spirals', 3, s, 1, 0.01);
+        expect(Math.abs(g[0]! - r.loss), `step ${s} bn=${batchNorm}`).toBeLessThanOrEqual(1e-3 * r.loss);
+      }
+      const saved = await mlp.saveWeights();
+      for (const [k, w] of cpu.weights) {
+        // Before BN a Linear bias has an exactly-zero true gradient (BN subtracts the batch mean); Adam
+        // normalises the f32 vs f64 rounding noise of that zero to ±lr steps, so those biases are not compared.
+        if (batchNorm && /^layers\.\d+\.bias$/.test(k)) continue;
+        const worst = Math.max(...Array.from(w, (v, i) => Math.abs(v - saved[k]![i]!)));
+        expect(worst, k).toBeLessThan(1e-3);
+      }
+      mlp.destroy();
+    }
+  });
+
+  it('BN net (depth 3, width 32, batch 64, Adam lr 0.01, seed 1) fits spirals: loss < 0.3 within 300 steps', async () => {
+    const mlp = new GpuMlp(gpu.device, { depth: 3, width: 32, batchNorm: true }, 64, 1);
+    const first = await trainSteps(mlp, 'spirals', 1, 0, 1, 0.01);
+    const last = await trainSteps(mlp, 'spirals', 1, 1, 299, 0.01);
+    expect(first[0]).toBeGreaterThan(0.5);
+    expect(last[0]).toBeLessThan(0.3);
+    mlp.destroy();
+  }, 120_000);
+});
