@@ -23,6 +23,8 @@ export class GpuMlp {
   /** (mean loss, accuracy) of the last forward. */
   readonly result: GPUBuffer;
   readonly params = new Map<string, GPUBuffer>();
+  /** Per hidden layer, the ReLU input [rows, width] (BN output y with BN, the Linear output z without). */
+  readonly reluInputs: GPUBuffer[] = [];
   readonly specs: TensorSpec[];
   private readonly buffers: GPUBuffer[] = [];
   private readonly res: ops.OpResources;
@@ -125,6 +127,7 @@ export class GpuMlp {
         layer.bn = bn;
       }
       preRelu.push(h);
+      this.reluInputs.push(h);
       this.layers.push(layer);
       const act = buf(`layers.${l}.a`, B * width);
       const relu = ops.reluForward(this.res, `${n}.relu`, B * width, h, act);

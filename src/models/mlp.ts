@@ -152,8 +152,10 @@ export interface LayerStats {
   postBN?: { mean: Float64Array; variance: Float64Array };
   runningMean?: Float64Array;
   runningVar?: Float64Array;
-  /** The Linear output [rows, width] (for percentiles of one unit). */
+  /** The Linear output [rows, width]. */
   z: Float64Array;
+  /** The input of the ReLU [rows, width]: BN output y with BN, z without. */
+  h: Float64Array;
 }
 
 export interface StepResult {
@@ -206,7 +208,7 @@ export class CpuMlp {
       const z = ref.linearForward(a, W(`layers.${l}.weight`), W(`layers.${l}.bias`), B, fanIn, width);
       const pre = ref.channelStats(z, B, width);
       let h = z;
-      const stats: LayerStats = { index: l, preBN: pre, z };
+      const stats: LayerStats = { index: l, preBN: pre, z, h: z };
       const cache: (typeof caches)[number] = { input: a, z, h };
       if (batchNorm) {
         const r = this.running[l]!;
@@ -226,6 +228,7 @@ export class CpuMlp {
         cache.h = h;
         cache.xhat = f.xhat;
         cache.invStd = f.invStd;
+        stats.h = h;
         stats.postBN = ref.channelStats(f.xhat, B, width);
         stats.runningMean = Float64Array.from(r.mean);
         stats.runningVar = Float64Array.from(r.var);

@@ -1,0 +1,269 @@
+/**
+ * BatchNorm lab engine: two MLPs of the same shape and the same initial Linear weights — one with
+ * BatchNorm1d after every Linear, one without — trained side by side on the same batches. One submit per
+ * step: both training steps, an optional eval-mode forward of the BN net (running statistics), and the
+ * per-channel statistics of every hidden layer (Chan/Pébay merge reduction on the GPU). Read back: two
+ * (loss, accuracy) pairs, the statistics (6·width floats per layer), and one layer's ReLU inputs for the
+ * unit percentiles (taken on the CPU from that small batch). The CPU engine does the same from the float64
+ * references (src/models/mlp.ts).
+ */
+import type { GpuContext } from '../gpu/device';
+import { withErrorScopes } from '../gpu/device';
+import { createStorageBuffer } from '../gpu/compute';
+import { ReadbackPool, encodeReadback } from '../gpu/readback';
+import * as ops from '../kernels/nn/ops';
+import { encodeDispatches, type Dispatch } from '../kernels/nn/pipelines';
+import { CpuMlp, makeBatch, type MlpShape, type StepResult, type Task } from '../models/mlp';
+import { GpuMlp } from './nn';
+
+export interface BatchNormLabConfig {
+  task: Task;
+  lr: number;
+  batch: number;
+  depth: number;
+  width: number;
+  seed: number;
+}
+
+export interface StepOptions {
+  /** Take a training step (false: only evaluate the current batch, e.g. while paused). */
+  train: boolean;
+  /** Show the BN net in train mode (batch statistics) or eval mode (running statistics). */
+  view: 'train' | 'eval';
+  /** Layer whose unit input is summarised by percentiles. */
+  layer: number;
+  unit: number;
+}
+
+export interface ChannelStats {
+  mean: number[];
+  var: number[];
+}
+
+export interface LayerReport {
+  index: number;
+  /** BN net: batch statistics of the Linear output (BN input). */
+  preBN: ChannelStats;
+  /** BN net: batch statistics of x̂ (BN output before γ, β) — in eval view, normalised by the running stats. */
+  postBN: ChannelStats;
+  runningMean: number[];
+  runningVar: number[];
+  /** Plain net: batch statistics of the same layer's Linear output. */
+  plain: ChannelStats;
+}
+
+export interface BatchNormStep {
+  /** Training steps taken so far. */
+  step: number;
+  view: 'train' | 'eval';
+  loss: { withBN: number; withoutBN: number };
+  accuracy: { withBN: number; withoutBN: number };
+  layers: LayerReport[];
+  /** 15th, 50th, 85th percentiles of the chosen unit's ReLU input (BN output / Linear output). */
+  percentiles: {
+    layer: number;
+    unit: number;
+    withBN: [number, number, number];
+    withoutBN: [number, number, number];
+  };
+  backend: 'gpu' | 'cpu';
+}
+
+export interface BatchNormEngine {
+  readonly config: BatchNormLabConfig;
+  readonly steps: number;
+  step(options: StepOptions): Promise<BatchNormStep>;
+  destroy(): void;
+}
+
+export const PERCENTILES = [0.15, 0.5, 0.85] as const;
+
+/** Linear-interpolated quantiles (type 7) of a column of a [rows, width] array. */
+export function columnPercentiles(values: ArrayLike<number>, rows: number, width: number, unit: number) {
+  const col = Float64Array.from({ length: rows }, (_, r) => values[r * width + unit]!).sort();
+  return PERCENTILES.map((q) => {
+    const pos = q * (rows - 1);
+    const lo = Math.floor(pos);
+    const hi = Math.min(rows - 1, lo + 1);
+    return col[lo]! + (pos - lo) * (col[hi]! - col[lo]!);
+  }) as [number, number, number];
+}
+
+const shapes = (c: BatchNormLabConfig): [MlpShape, MlpShape] => [
+  { depth: c.depth, width: c.width, batchNorm: true },
+  { depth: c.depth, width: c.width, batchNorm: false },
+];
+
+export class GpuBatchNormEngine implements BatchNormEngine {
+  private readonly bn: GpuMlp;
+  private readonly plain: GpuMlp;
+  private readonly res: ops.OpResources;
+  private readonly pool: ReadbackPool;
+  /** Per layer: [preBN(2w) | postBN(2w) | plain(2w)] (mean, var interleaved per channel). */
+  private readonly statsBuffers: GPUBuffer[] = [];
+  private readonly statsList: Dispatch[] = [];
+  steps = 0;
+
+  constructor(
+    private readonly gpu: Pick<GpuContext, 'device'>,
+    readonly config: BatchNormLabConfig,
+  ) {
+    const { device } = gpu;
+    const [withBN, withoutBN] = shapes(config);
+    this.bn = new GpuMlp(device, withBN, config.batch, config.seed, 'batchnorm.withBN');
+    this.plain = new GpuMlp(device, withoutBN, config.batch, config.seed, 'batchnorm.withoutBN');
+    this.res = new ops.OpResources(device);
+    this.pool = new ReadbackPool(device, 'batchnorm');
+    const s = { rows: config.batch, channels: config.width };
+    for (let l = 0; l < config.depth; l++) {
+      const out = [0, 1, 2].map((k) =>
+        createStorageBuffer(device, `batchnorm.stats.${l}.${k}`, 2 * config.width * 4),
+      );
+      this.statsBuffers.push(...out);
+      this.statsList.push(
+        ...ops.channelStats(this.res, `batchnorm.stats.${l}.pre`, s, this.bn.layers[l]!.z, out[0]!),
+        ...ops.channelStats(this.res, `batchnorm.stats.${l}.post`, s, this.bn.layers[l]!.bn!.xhat, out[1]!),
+        ...ops.channelStats(this.res, `batchnorm.stats.${l}.plain`, s, this.plain.layers[l]!.z, out[2]!),
+      );
+    }
+  }
+
+  async step(o: StepOptions): Promise<BatchNormStep> {
+    const { device } = this.gpu;
+    const { batch: B, width: W, depth } = this.config;
+    return withErrorScopes(device, 'BatchNorm lab step', async () => {
+      const batch = makeBatch(this.config.task, this.config.seed, this.steps, B);
+      this.bn.setBatch(batch);
+      this.plain.setBatch(batch);
+      const enc = device.createCommandEncoder({ label: 'batchnorm.step' });
+      const pass = enc.beginComputePass({ label: 'batchnorm.train' });
+      this.bn.encodeStep(pass, { train: o.train, lr: this.config.lr });
+      this.plain.encodeStep(pass, { train: o.train, lr: this.config.lr });
+      pass.end();
+      const reads: [GPUBuffer, number][] = [];
+      const copy = (src: GPUBuffer, floats: number) => {
+        reads.push([encodeReadback(enc, this.pool, src, floats * 4), floats]);
+      };
+      copy(this.bn.result, 2);
+      copy(this.plain.result, 2);
+      const pass2 = enc.beginComputePass({ label: 'batchnorm.stats' });
+      // Eval view: the BN net's forward on the same batch with the running statistics (x̂ re-normalised).
+      if (o.view === 'eval') this.bn.encodeStep(pass2, { train: false, lr: 0 });
+      encodeDispatches(pass2, this.statsList);
+      pass2.end();
+      for (const b of this.statsBuffers) copy(b, 2 * W);
+      for (let l = 0; l < depth; l++) {
+        copy(this.bn.layers[l]!.bn!.runningMean, W);
+        copy(this.bn.layers[l]!.bn!.runningVar, W);
+      }
+      const layer = Math.min(Math.max(0, o.layer), depth - 1);
+      const unit = Math.min(Math.max(0, o.unit), W - 1);
+      // The ReLU input of the chosen layer: y of the BN net, z of the plain net.
+      copy(this.bnReluInput(layer), B * W);
+      copy(this.plain.layers[layer]!.z, B * W);
+      device.queue.submit([enc.finish()]);
+      const data = await Promise.all(
+        reads.map(([b, n]) => this.pool.read(b, n * 4).then((x) => new Float32Array(x))),
+      );
+      if (o.train) this.steps++;
+      const split = (v: Float32Array): ChannelStats => ({
+        mean: Array.from({ length: W }, (_, c) => v[2 * c]!),
+        var: Array.from({ length: W }, (_, c) => v[2 * c + 1]!),
+      });
+      const layers: LayerReport[] = [];
+      for (let l = 0; l < depth; l++) {
+        layers.push({
+          index: l,
+          preBN: split(data[2 + 3 * l]!),
+          postBN: split(data[3 + 3 * l]!),
+          plain: split(data[4 + 3 * l]!),
+          runningMean: Array.from(data[2 + 3 * depth + 2 * l]!),
+          runningVar: Array.from(data[3 + 3 * depth + 2 * l]!),
+        });
+      }
+      const hBN = data[2 + 5 * depth]!;
+      const hPlain = data[3 + 5 * depth]!;
+      return {
+        step: this.steps,
+        view: o.view,
+        loss: { withBN: data[0]![0]!, withoutBN: data[1]![0]! },
+        accuracy: { withBN: data[0]![1]!, withoutBN: data[1]![1]! },
+        layers,
+        percentiles: {
+          layer,
+          unit,
+          withBN: columnPercentiles(hBN, B, W, unit),
+          withoutBN: columnPercentiles(hPlain, B, W, unit),
+        },
+        backend: 'gpu',
+      };
+    });
+  }
+
+  private bnReluInput(layer: number): GPUBuffer {
+    return this.bn.reluInputs[layer]!;
+  }
+
+  destroy(): void {
+    this.bn.destroy();
+    this.plain.destroy();
+    this.res.destroy();
+    this.pool.destroy();
+    for (const b of this.statsBuffers) b.destroy();
+  }
+}
+
+export class CpuBatchNormEngine implements BatchNormEngine {
+  private readonly bn: CpuMlp;
+  private readonly plain: CpuMlp;
+  steps = 0;
+
+  constructor(readonly config: BatchNormLabConfig) {
+    const [withBN, withoutBN] = shapes(config);
+    this.bn = new CpuMlp(withBN, config.seed);
+    this.plain = new CpuMlp(withoutBN, config.seed);
+  }
+
+  async step(o: StepOptions): Promise<BatchNormStep> {
+    const { batch: B, width: W, depth } = this.config;
+    const batch = makeBatch(this.config.task, this.config.seed, this.steps, B);
+    // Statistics describe the batch as the step saw it (before the update), like the GPU's train view.
+    const rBN = this.bn.step(batch, { lr: this.config.lr, train: o.train });
+    const rPlain = this.plain.step(batch, { lr: this.config.lr, train: o.train });
+    const shown: StepResult = o.view === 'eval' ? this.bn.step(batch, { lr: 0, train: false }) : rBN;
+    if (o.train) this.steps++;
+    const arr = (v: Float64Array) => Array.from(v);
+    const layer = Math.min(Math.max(0, o.layer), depth - 1);
+    const unit = Math.min(Math.max(0, o.unit), W - 1);
+    return {
+      step: this.steps,
+      view: o.view,
+      loss: { withBN: rBN.loss, withoutBN: rPlain.loss },
+      accuracy: { withBN: rBN.accuracy, withoutBN: rPlain.accuracy },
+      layers: shown.layers.map((s, l) => ({
+        index: l,
+        preBN: { mean: arr(s.preBN.mean), var: arr(s.preBN.variance) },
+        postBN: { mean: arr(s.postBN!.mean), var: arr(s.postBN!.variance) },
+        runningMean: arr(this.bn.running[l]!.mean),
+        runningVar: arr(this.bn.running[l]!.var),
+        plain: { mean: arr(rPlain.layers[l]!.preBN.mean), var: arr(rPlain.layers[l]!.preBN.variance) },
+      })),
+      percentiles: {
+        layer,
+        unit,
+        withBN: columnPercentiles(shown.layers[layer]!.h, B, W, unit),
+        withoutBN: columnPercentiles(rPlain.layers[layer]!.h, B, W, unit),
+      },
+      backend: 'cpu',
+    };
+  }
+
+  destroy(): void {}
+}
+
+export function createBatchNormEngine(
+  gpu: Pick<GpuContext, 'device'> | null,
+  config: BatchNormLabConfig,
+): BatchNormEngine {
+  return gpu ? new GpuBatchNormEngine(gpu, config) : new CpuBatchNormEngine(config);
+}
