@@ -1,7 +1,7 @@
 import { LitElement, html, nothing, css } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { ContextProvider } from '@lit/context';
-import { Store, THEMES, type AppState, type Route, type Theme } from '../state/store';
+import { initialState, Store, THEMES, type AppState, type Route, type Theme } from '../state/store';
 import { formatHash, parseHash } from '../state/url';
 import { Runtime, runtimeContext } from './runtime';
 import { RuntimeController, StoreController, storeContext } from './controllers';
@@ -11,6 +11,7 @@ import './random/random-lab';
 import './attention/attention-lab';
 import './diffusion/diffusion-lab';
 import './pending-lab';
+import { isTextEntry, type KsShortcuts } from './shortcuts';
 
 const NAV: Array<[Route, string]> = [
   ['home', 'Start'],
@@ -36,8 +37,8 @@ export class KsApp extends LitElement {
         display: flex;
         flex-wrap: wrap;
         align-items: center;
-        gap: 0.5rem 1.25rem;
-        padding: 0.6rem 1.25rem;
+        gap: 0.5rem 1rem;
+        padding: 0.5rem 1.25rem;
         border-bottom: 1px solid var(--ks-border);
         background: var(--ks-panel);
       }
@@ -66,20 +67,58 @@ export class KsApp extends LitElement {
         background: var(--ks-primary);
         color: var(--ks-on-primary);
       }
-      .spacer {
-        flex: 1;
+      /* Two rows: the brand and the status tools on top, the lab tabs underneath (one row would not fit a
+         long adapter name at 1280 px). */
+      nav {
+        order: 2;
+        flex: 1 1 100%;
       }
       .status {
         display: flex;
-        gap: 0.75rem;
+        flex-wrap: wrap;
+        gap: 0.4rem 0.75rem;
         align-items: center;
+        justify-content: flex-end;
+        margin-left: auto;
         font-size: 0.85rem;
       }
+      .status label.field {
+        flex-direction: row;
+        align-items: center;
+        gap: 0.35rem;
+      }
+      .status select,
+      .status button {
+        padding: 0.2rem 0.4rem;
+      }
       .badge {
+        max-width: 15rem;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
         padding: 0.15rem 0.6rem;
         border-radius: 999px;
         background: var(--ks-badge);
         font-weight: 600;
+      }
+      .keys kbd {
+        font-family: var(--ks-mono);
+        font-weight: 700;
+      }
+      @media (max-width: 640px) {
+        header {
+          padding: 0.5rem 0.75rem;
+        }
+        nav a {
+          padding: 0.25rem 0.45rem;
+        }
+        .status {
+          margin-left: 0;
+          justify-content: flex-start;
+        }
+        .badge {
+          max-width: calc(100vw - 2rem);
+        }
       }
       main {
         padding: 1rem 1.25rem 3rem;
@@ -125,6 +164,8 @@ export class KsApp extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     window.addEventListener('hashchange', this.onHashChange);
+    window.addEventListener('keydown', this.onKey);
+    window.addEventListener('keydown', this.onKeyWhileDialog, true);
     this.media?.addEventListener('change', this.applyTheme);
     this.unsubscribe = this.store.subscribe((s, prev) => this.onState(s, prev));
     this.applyTheme();
@@ -135,6 +176,8 @@ export class KsApp extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener('hashchange', this.onHashChange);
+    window.removeEventListener('keydown', this.onKey);
+    window.removeEventListener('keydown', this.onKeyWhileDialog, true);
     this.media?.removeEventListener('change', this.applyTheme);
     this.unsubscribe?.();
   }
@@ -144,8 +187,31 @@ export class KsApp extends LitElement {
   private onHashChange = () => {
     if (location.hash === formatHash(this.store.state)) return;
     this.dismissedNotices = false;
-    this.store.update((s) => parseHash(location.hash, s));
+    // An entry this shell wrote holds the whole state, so Back/Forward to it restores the app-wide
+    // settings too (absent = default); a plain link such as #/random keeps the current ones.
+    const written = (history.state as { ks?: number } | null)?.ks === 1;
+    const defaults = initialState();
+    this.store.update((s) =>
+      parseHash(location.hash, written ? { ...s, backend: defaults.backend, theme: defaults.theme } : s),
+    );
   };
+
+  /** "?" opens the keyboard-shortcuts dialog, unless the user is typing in a text field. */
+  private onKey = (e: KeyboardEvent) => {
+    if (e.key !== '?' || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+    if (isTextEntry(e.composedPath()[0])) return;
+    e.preventDefault();
+    this.showShortcuts();
+  };
+
+  /** While the shortcuts dialog is open, no key reaches the labs' shortcuts behind it (Escape still closes it). */
+  private onKeyWhileDialog = (e: KeyboardEvent) => {
+    if (this.renderRoot.querySelector<KsShortcuts>('ks-shortcuts')?.isOpen) e.stopPropagation();
+  };
+
+  private showShortcuts() {
+    void this.renderRoot.querySelector<KsShortcuts>('ks-shortcuts')?.show();
+  }
 
   private onState(s: AppState, prev: AppState) {
     if (s.theme !== prev.theme) this.applyTheme();
@@ -160,8 +226,8 @@ export class KsApp extends LitElement {
     if (location.hash === hash) return;
     const now = Date.now();
     const url = `${location.pathname}${location.search}${hash}`;
-    if (replace || now - this.lastPush < 600) history.replaceState(null, '', url);
-    else history.pushState(null, '', url);
+    if (replace || now - this.lastPush < 600) history.replaceState({ ks: 1 }, '', url);
+    else history.pushState({ ks: 1 }, '', url);
     this.lastPush = now;
   }
 
@@ -196,9 +262,10 @@ export class KsApp extends LitElement {
             )}
           </ul>
         </nav>
-        <span class="spacer"></span>
         <div class="status">
-          <span class="badge" role="status" aria-label="Compute backend">${this.backendText()}</span>
+          <span class="badge" role="status" aria-label="Compute backend" title=${this.backendText()}
+            >${this.backendText()}</span
+          >
           <label class="field"
             >Backend
             <select
@@ -208,8 +275,8 @@ export class KsApp extends LitElement {
                   backend: (e.target as HTMLSelectElement).value as 'gpu' | 'cpu',
                 }))}
             >
-              <option value="gpu" ?selected=${s.backend === 'gpu'}>GPU (WebGPU)</option>
-              <option value="cpu" ?selected=${s.backend === 'cpu'}>CPU reference</option>
+              <option value="gpu" .selected=${s.backend === 'gpu'}>GPU (WebGPU)</option>
+              <option value="cpu" .selected=${s.backend === 'cpu'}>CPU reference</option>
             </select></label
           >
           <label class="field"
@@ -218,11 +285,21 @@ export class KsApp extends LitElement {
               @change=${(e: Event) =>
                 this.store.update((st) => ({ ...st, theme: (e.target as HTMLSelectElement).value as Theme }))}
             >
-              ${THEMES.map((t) => html`<option value=${t} ?selected=${s.theme === t}>${t}</option>`)}
+              ${THEMES.map((t) => html`<option value=${t} .selected=${s.theme === t}>${t}</option>`)}
             </select></label
           >
+          <button
+            class="keys"
+            aria-label="Keyboard shortcuts"
+            aria-keyshortcuts="?"
+            title="Keyboard shortcuts (?)"
+            @click=${() => this.showShortcuts()}
+          >
+            <kbd>?</kbd> Shortcuts
+          </button>
         </div>
       </header>
+      <ks-shortcuts></ks-shortcuts>
       <main>
         <div class="banners">${this.renderBanners(s)}</div>
         ${this.renderRoute(s.route)}

@@ -1,0 +1,203 @@
+import { expect, test, type Page } from '@playwright/test';
+import { watchConsole } from './helpers';
+
+// The app shell: every lab's controls round-trip through the URL (load, reload), back/forward, the theme
+// switch, the keyboard-shortcuts dialog and the Backend menu.
+
+const field = (page: Page, role: 'combobox' | 'spinbutton' | 'textbox', name: string) =>
+  page.getByRole(role, { name, exact: true });
+
+interface RoundTrip {
+  lab: string;
+  url: string;
+  checks: Array<[role: 'combobox' | 'spinbutton' | 'textbox', name: string, value: string]>;
+  ready: (page: Page) => Promise<void>;
+}
+
+const ROUND_TRIPS: RoundTrip[] = [
+  {
+    lab: 'Random',
+    url: './#/random?seed=1234&count=10000&transform=box-muller&bins=32',
+    checks: [
+      ['spinbutton', 'Seed', '1234'],
+      ['combobox', 'Sample count', '10000'],
+      ['combobox', 'Transform', 'box-muller'],
+      ['combobox', 'Bins', '32'],
+    ],
+    ready: async (page) => {
+      await expect(page.getByText('Moments').first()).toBeVisible();
+    },
+  },
+  {
+    lab: 'Attention',
+    url: './#/attention?text=one+two+three+four&mask=causal&heads=2&d=8&seed=5',
+    checks: [
+      ['textbox', 'Sentence', 'one two three four'],
+      ['combobox', 'Mask', 'causal'],
+      ['spinbutton', 'Heads', '2'],
+      ['spinbutton', 'Head dim d', '8'],
+      ['spinbutton', 'Seed', '5'],
+    ],
+    ready: async (page) => {
+      await expect(page.locator('.results[aria-busy="false"] .backend-line')).toContainText(
+        /2 heads · L = 4 .*mask causal/,
+      );
+      await expect(page.getByRole('checkbox', { name: /Causal mask/ })).toBeChecked();
+    },
+  },
+  {
+    lab: 'Diffusion',
+    url: './#/diffusion?dataset=swiss-roll&schedule=linear&T=50&seed=3&particles=500',
+    checks: [
+      ['combobox', 'Dataset', 'swiss-roll'],
+      ['combobox', 'Schedule', 'linear'],
+      ['spinbutton', 'T', '50'],
+      ['spinbutton', 'Seed', '3'],
+    ],
+    ready: async (page) => {
+      await expect(page.getByRole('status', { name: 'Current step' })).toHaveText('t = 50');
+    },
+  },
+];
+
+for (const rt of ROUND_TRIPS) {
+  test(`URL round-trip: ${rt.lab} lab shows non-default controls from the link, and after a reload`, async ({
+    page,
+  }) => {
+    const problems = watchConsole(page);
+    await page.goto(rt.url);
+    const query = rt.url.split('?')[1]!;
+    for (let pass = 0; pass < 2; pass++) {
+      await rt.ready(page);
+      for (const [role, name, value] of rt.checks) await expect(field(page, role, name)).toHaveValue(value);
+      // The address keeps every parameter of the link (plus the defaults of the others).
+      const params = new URLSearchParams(new URL(page.url()).hash.split('?')[1]);
+      for (const [k, v] of new URLSearchParams(query)) expect(params.get(k), k).toBe(v);
+      await expect(page.locator('.notice', { hasText: 'Ignored' })).toHaveCount(0);
+      if (pass === 0) await page.reload();
+    }
+    expect(problems).toEqual([]);
+  });
+}
+
+test('back and forward after changing a control restore the previous value', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/attention?heads=1&d=4');
+  const done = page.locator('.results[aria-busy="false"] .backend-line');
+  await expect(done).toContainText(/mask none/);
+  const causal = page.getByRole('checkbox', { name: /Causal mask/ });
+  await page.waitForTimeout(700); // changes within 600 ms of the last one share a history entry
+  await causal.check();
+  await expect(page).toHaveURL(/mask=causal/);
+  await expect(done).toContainText(/mask causal/);
+  await page.waitForTimeout(700);
+  const theme = field(page, 'combobox', 'Theme');
+  await theme.selectOption('dark');
+  await expect(page).toHaveURL(/theme=dark/);
+
+  await page.goBack();
+  await expect(page).not.toHaveURL(/theme=dark/);
+  await expect(theme).toHaveValue('system');
+  await expect(causal).toBeChecked();
+  await page.goBack();
+  await expect(page).toHaveURL(/mask=none/);
+  await expect(causal).not.toBeChecked();
+  await expect(field(page, 'combobox', 'Mask')).toHaveValue('none');
+  await expect(done).toContainText(/mask none/);
+  await page.goForward();
+  await expect(page).toHaveURL(/mask=causal/);
+  await expect(causal).toBeChecked();
+  await page.goForward();
+  await expect(page).toHaveURL(/theme=dark/);
+  await expect(theme).toHaveValue('dark');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  expect(problems).toEqual([]);
+});
+
+test('theme switch: dark sets html[data-theme=dark], is kept in the URL and survives a reload', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto('./#/random?count=10000');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  await field(page, 'combobox', 'Theme').selectOption('dark');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await expect(page).toHaveURL(/theme=dark/);
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await expect(field(page, 'combobox', 'Theme')).toHaveValue('dark');
+  // "system" follows the browser's preference.
+  await field(page, 'combobox', 'Theme').selectOption('system');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await expect(page).not.toHaveURL(/theme=/);
+  expect(problems).toEqual([]);
+});
+
+test('"?" opens the keyboard-shortcuts dialog, focus stays inside, Escape closes it', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/attention');
+  await expect(page.locator('.results[aria-busy="false"] .backend-line')).toContainText(/mask none/);
+  const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await expect(dialog).toBeHidden();
+
+  // Typing "?" in a text field types it.
+  const sentence = field(page, 'textbox', 'Sentence');
+  await sentence.focus();
+  await page.keyboard.press('End');
+  await page.keyboard.type('?');
+  await expect(sentence).toHaveValue(/\?$/);
+  await expect(dialog).toBeHidden();
+
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('?');
+  await expect(dialog).toBeVisible();
+  for (const text of [
+    'Space',
+    'Play / pause',
+    'Step back / forward',
+    'Toggle the causal mask',
+    'Show this list',
+  ])
+    await expect(dialog).toContainText(text);
+  await expect(dialog.getByRole('button', { name: 'Close' })).toBeFocused();
+  // The modal dialog keeps focus: Tab cycles inside it (or out to the browser chrome), never onto the page.
+  for (let i = 0; i < 3; i++) {
+    await page.keyboard.press('Tab');
+    const inside = await page.evaluate(() => {
+      const app = document.querySelector('ks-app')!;
+      const active = app.shadowRoot!.activeElement;
+      return active === null || active.tagName === 'KS-SHORTCUTS';
+    });
+    expect(inside).toBe(true);
+  }
+  // "c" pressed while the dialog is open does not reach the page behind it.
+  await page.keyboard.press('c');
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('checkbox', { name: /Causal mask/ })).not.toBeChecked();
+
+  // The header button opens it too; its Close button closes it.
+  await page.getByRole('button', { name: 'Keyboard shortcuts' }).click();
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
+  expect(problems).toEqual([]);
+});
+
+test('the Backend menu switches the badge to "CPU" and back', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/random?count=10000');
+  const badge = page.getByRole('status', { name: 'Compute backend' });
+  await expect(badge).toContainText(/swiftshader|nvidia|amd|intel|apple|software adapter/i);
+  await field(page, 'combobox', 'Backend').selectOption('cpu');
+  await expect(badge).toHaveText('CPU');
+  await expect(page).toHaveURL(/backend=cpu/);
+  await expect(page.getByText('Moments').first()).toBeVisible();
+  await field(page, 'combobox', 'Backend').selectOption('gpu');
+  await expect(badge).not.toHaveText('CPU');
+  await expect(page).not.toHaveURL(/backend=/);
+  expect(problems).toEqual([]);
+});

@@ -1,0 +1,117 @@
+import { expect, test, type Page } from '@playwright/test';
+import { downloadJson, expectWebGpuBadge, screenshot, watchConsole } from './helpers';
+
+// The journey the user named, as a person would take it: open the app, step through diffusion, toggle
+// the causal mask, view the weights, come back with the browser's Back button — and every lab on the
+// way loads without console errors. Saves a screenshot of every lab page (tests/e2e/screenshots/).
+
+const current = (page: Page) => page.getByRole('status', { name: 'Current step' });
+const navLink = (page: Page, name: string) =>
+  page.getByRole('navigation', { name: 'Labs' }).getByRole('link', { name, exact: true });
+
+test('journey: start page → Diffusion steps → Masked attention causal weights → Back to Diffusion', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  await page.goto('./');
+  await expect(navLink(page, 'Start')).toHaveAttribute('aria-current', 'page');
+  await expectWebGpuBadge(page);
+  await screenshot(page, 'journey-start');
+
+  // Diffusion via the nav link; step forward a few times.
+  await navLink(page, 'Diffusion').click();
+  await expect(page).toHaveURL(/#\/diffusion\?/);
+  await expect(page.getByRole('heading', { level: 2 })).toContainText('Diffusion');
+  await expect(current(page)).toHaveText('t = 100');
+  await page.getByRole('combobox', { name: 'Dataset', exact: true }).selectOption('swiss-roll');
+  await expect(page).toHaveURL(/dataset=swiss-roll/);
+  await expect(current(page)).toHaveText('t = 100');
+  const forward = page.getByRole('button', { name: 'Step forward' });
+  for (const t of [99, 98, 97, 96]) {
+    await forward.click();
+    await expect(current(page)).toHaveText(`t = ${t}`);
+  }
+  await screenshot(page, 'journey-diffusion');
+
+  // Masked attention: toggle the causal mask, export the weights, the upper triangle is 0.
+  await navLink(page, 'Masked attention').click();
+  await expect(page).toHaveURL(/#\/attention\?/);
+  await expect(page.getByRole('heading', { level: 2 })).toContainText('Masked attention');
+  const done = page.locator('.results[aria-busy="false"] .backend-line');
+  await expect(done).toContainText(/mask none/);
+  const causal = page.getByRole('checkbox', { name: /Causal mask/ });
+  await causal.check();
+  await expect(page).toHaveURL(/mask=causal/);
+  await expect(done).toContainText(/mask causal/);
+  const e = (await downloadJson(page, 'Export weights (JSON)')) as {
+    mask: string;
+    heads: number;
+    L: number;
+    weights: number[][][];
+  };
+  expect(e.mask).toBe('causal');
+  expect(e.L).toBeGreaterThan(1);
+  for (let h = 0; h < e.heads; h++)
+    for (let q = 0; q < e.L; q++) {
+      for (let k = q + 1; k < e.L; k++) expect(e.weights[h]![q]![k], `head ${h} (${q}, ${k})`).toBe(0);
+      expect(e.weights[h]![q]!.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }
+  await screenshot(page, 'journey-attention');
+
+  // Back (once per history entry the attention page added) returns to Diffusion with its state kept.
+  for (let i = 0; i < 4 && !/#\/diffusion/.test(page.url()); i++) await page.goBack();
+  await expect(page).toHaveURL(/#\/diffusion\?/);
+  await expect(page.getByRole('heading', { level: 2 })).toContainText('Diffusion');
+  await expect(page.getByRole('combobox', { name: 'Dataset', exact: true })).toHaveValue('swiss-roll');
+  // Its controls are kept (they live in the URL); the chain restarts at t = T (see the fixme test below).
+  await expect(current(page)).toHaveText(/^t = \d+$/);
+  // Forward returns to the attention page, causal mask still on.
+  for (let i = 0; i < 4 && !/mask=causal/.test(page.url()); i++) await page.goForward();
+  await expect(causal).toBeChecked();
+
+  // The other labs load too.
+  await navLink(page, 'Random numbers').click();
+  await expect(page).toHaveURL(/#\/random\?/);
+  await expect(page.getByText('Moments').first()).toBeVisible();
+  await screenshot(page, 'journey-random');
+  await navLink(page, 'BatchNorm').click();
+  await expect(page).toHaveURL(/#\/batchnorm/);
+  await expect(page.getByRole('heading', { level: 2 })).toContainText('BatchNorm');
+  await page.waitForTimeout(1000);
+  await screenshot(page, 'journey-batchnorm');
+  expect(problems).toEqual([]);
+});
+
+test('journey: the header at 400 px wide still shows the nav, the badge and the controls', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  await page.setViewportSize({ width: 400, height: 800 });
+  await page.goto('./#/diffusion');
+  await expect(current(page)).toHaveText('t = 100');
+  for (const name of ['Start', 'Random numbers', 'Masked attention', 'Diffusion', 'BatchNorm'])
+    await expect(navLink(page, name)).toBeInViewport();
+  await expect(page.getByRole('status', { name: 'Compute backend' })).toBeInViewport();
+  await expect(page.getByRole('combobox', { name: 'Theme' })).toBeInViewport();
+  await expect(page.getByRole('button', { name: 'Keyboard shortcuts' })).toBeInViewport();
+  // Nothing in the header sticks out sideways.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await screenshot(page, 'journey-narrow');
+  expect(problems).toEqual([]);
+});
+
+// Known gap: the Diffusion lab restarts its chain at t = T when it is shown again (its element is
+// rebuilt on navigation and t is not part of the URL), so "navigation keeps each lab's state" does not
+// hold for the current step yet. Unskip when the lab keeps t across navigation.
+test.fixme('journey: Back to Diffusion keeps the current step t', async ({ page }) => {
+  await page.goto('./#/diffusion');
+  await expect(current(page)).toHaveText('t = 100');
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  await expect(current(page)).toHaveText('t = 99');
+  await navLink(page, 'Random numbers').click();
+  await expect(page).toHaveURL(/#\/random/);
+  await page.goBack();
+  await expect(page).toHaveURL(/#\/diffusion/);
+  await expect(current(page)).toHaveText('t = 99');
+});
