@@ -103,7 +103,8 @@ export function parseParams<S extends Schema>(
   const values: Record<string, unknown> = { ...base };
   const notices: string[] = [];
   for (const [key, raw] of params) {
-    const p = schema[key];
+    // Own keys only: "__proto__", "toString" and the like are unknown parameters, not schema entries.
+    const p = Object.hasOwn(schema, key) ? schema[key] : undefined;
     if (!p) {
       if (!known.includes(key)) notices.push(`Ignored unknown parameter “${key}”.`);
       continue;
