@@ -6,6 +6,7 @@ import { defaults, type Schema, type ValuesOf } from './params';
 import { randomSchema } from './random';
 import { diffusionSchema } from './diffusion';
 import { attentionSchema } from './attention';
+import { batchnormSchema } from './batchnorm';
 
 export const ROUTES = ['home', 'random', 'attention', 'diffusion', 'batchnorm'] as const;
 export type Route = (typeof ROUTES)[number];
@@ -21,6 +22,7 @@ export const LAB_SCHEMAS = {
   random: randomSchema,
   diffusion: diffusionSchema,
   attention: attentionSchema,
+  batchnorm: batchnormSchema,
 } satisfies Partial<Record<LabRoute, Schema>>;
 export type SchemaLab = keyof typeof LAB_SCHEMAS;
 

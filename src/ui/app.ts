@@ -10,6 +10,7 @@ import './home';
 import './random/random-lab';
 import './attention/attention-lab';
 import './diffusion/diffusion-lab';
+import './batchnorm/batchnorm-lab';
 import './pending-lab';
 import { isTextEntry, type KsShortcuts } from './shortcuts';
 
@@ -53,7 +54,7 @@ export class KsApp extends LitElement {
         flex-wrap: wrap;
         gap: 0.25rem;
         list-style: none;
-        margin: 0;
+        margin: 0 0 0 -0.6rem; /* the first tab's text lines up with the brand */
         padding: 0;
       }
       nav a {
@@ -386,7 +387,7 @@ export class KsApp extends LitElement {
       case 'diffusion':
         return html`<ks-diffusion-lab></ks-diffusion-lab>`;
       case 'batchnorm':
-        return html`<ks-pending-lab .lab=${route}></ks-pending-lab>`;
+        return html`<ks-batchnorm-lab></ks-batchnorm-lab>`;
     }
   }
 }

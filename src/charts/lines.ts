@@ -1,0 +1,286 @@
+/**
+ * Line chart over training steps: several series (lines) and optional shaded bands (lo…hi with a middle
+ * line), e.g. loss curves or the 15th/50th/85th percentiles of a unit's input (Ioffe & Szegedy 2015,
+ * Fig. 1). A pure render function: (svg, data, options) → drawn; no app state.
+ *
+ * Structure: `path.series[data-series]` per line, `path.band[data-series]` per band, a legend `g.legend`.
+ */
+import * as d3 from 'd3';
+
+export interface LineSeries {
+  label: string;
+  color: string;
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+  dashed?: boolean;
+}
+
+export interface BandSeries {
+  label: string;
+  color: string;
+  x: ArrayLike<number>;
+  lo: ArrayLike<number>;
+  mid: ArrayLike<number>;
+  hi: ArrayLike<number>;
+}
+
+export interface LinesOptions {
+  width: number;
+  height: number;
+  title: string;
+  xLabel?: string;
+  yLabel?: string;
+  /** Fixed y domain; otherwise from the finite data. */
+  yDomain?: [number, number];
+  logY?: boolean;
+}
+
+const MARGIN = { top: 28, right: 14, bottom: 32, left: 52 };
+
+export function renderLines(
+  svgEl: SVGSVGElement,
+  data: { lines?: LineSeries[]; bands?: BandSeries[] },
+  o: LinesOptions,
+): void {
+  const lines = data.lines ?? [];
+  const bands = data.bands ?? [];
+  const svg = d3.select(svgEl);
+  svg.selectAll('*').remove();
+  svg
+    .attr('viewBox', `0 0 ${o.width} ${o.height}`)
+    .attr('width', o.width)
+    .attr('height', o.height)
+    .attr('role', 'img')
+    .attr('aria-label', o.title);
+  svg.append('title').text(o.title);
+  const xs: number[] = [];
+  const ys: number[] = [];
+  const finite = (v: number) => Number.isFinite(v) && (!o.logY || v > 0);
+  for (const s of lines) {
+    Array.from(s.x).forEach((v) => xs.push(v));
+    Array.from(s.y).forEach((v) => finite(v) && ys.push(v));
+  }
+  for (const b of bands) {
+    Array.from(b.x).forEach((v) => xs.push(v));
+    for (const arr of [b.lo, b.hi]) Array.from(arr).forEach((v) => finite(v) && ys.push(v));
+  }
+  const xMax = Math.max(1, d3.max(xs) ?? 1);
+  const xMin = Math.min(xMax - 1, d3.min(xs) ?? 0);
+  let [lo, hi] = o.yDomain ?? [d3.min(ys) ?? 0, d3.max(ys) ?? 1];
+  if (!(hi > lo)) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
+  const x = d3
+    .scaleLinear()
+    .domain([xMin, xMax])
+    .range([MARGIN.left, o.width - MARGIN.right]);
+  const y = (o.logY ? d3.scaleLog() : d3.scaleLinear())
+    .domain([lo, hi])
+    .nice()
+    .range([o.height - MARGIN.bottom, MARGIN.top])
+    .clamp(true);
+  svg
+    .append('g')
+    .attr('class', 'x-axis')
+    .attr('transform', `translate(0,${o.height - MARGIN.bottom})`)
+    .call(d3.axisBottom(x).ticks(Math.max(2, Math.floor(o.width / 80))));
+  svg
+    .append('g')
+    .attr('class', 'y-axis')
+    .attr('transform', `translate(${MARGIN.left},0)`)
+    .call(d3.axisLeft(y).ticks(5, o.logY ? '~g' : undefined));
+  if (o.xLabel) {
+    svg
+      .append('text')
+      .attr('x', o.width - MARGIN.right)
+      .attr('y', o.height - 4)
+      .attr('text-anchor', 'end')
+      .attr('fill', 'currentColor')
+      .attr('font-size', 11)
+      .text(o.xLabel);
+  }
+  if (o.yLabel) {
+    svg
+      .append('text')
+      .attr('x', 4)
+      .attr('y', MARGIN.top - 14)
+      .attr('fill', 'currentColor')
+      .attr('font-size', 11)
+      .text(o.yLabel);
+  }
+  const ok = (v: number) => finite(v);
+  for (const b of bands) {
+    const idx = d3.range(b.x.length).filter((i) => ok(b.lo[i]!) && ok(b.hi[i]!));
+    const area = d3
+      .area<number>()
+      .x((i) => x(b.x[i]!))
+      .y0((i) => y(b.lo[i]!))
+      .y1((i) => y(b.hi[i]!));
+    svg
+      .append('path')
+      .attr('class', 'band')
+      .attr('data-series', b.label)
+      .attr('fill', b.color)
+      .attr('fill-opacity', 0.22)
+      .attr('d', area(idx));
+    const mid = d3
+      .line<number>()
+      .x((i) => x(b.x[i]!))
+      .y((i) => y(b.mid[i]!));
+    svg
+      .append('path')
+      .attr('class', 'band-mid')
+      .attr('data-series', b.label)
+      .attr('fill', 'none')
+      .attr('stroke', b.color)
+      .attr('stroke-width', 1.5)
+      .attr('d', mid(idx.filter((i) => ok(b.mid[i]!))));
+  }
+  for (const s of lines) {
+    const line = d3
+      .line<number>()
+      .defined((i) => ok(s.y[i]!))
+      .x((i) => x(s.x[i]!))
+      .y((i) => y(s.y[i]!));
+    svg
+      .append('path')
+      .attr('class', 'series')
+      .attr('data-series', s.label)
+      .attr('fill', 'none')
+      .attr('stroke', s.color)
+      .attr('stroke-width', 1.75)
+      .attr('stroke-dasharray', s.dashed ? '5 3' : null)
+      .attr('d', line(d3.range(s.x.length)));
+  }
+  const legend = svg.append('g').attr('class', 'legend').attr('font-size', 12);
+  let lx = MARGIN.left;
+  for (const item of [...bands.map((b) => ({ ...b, dashed: false })), ...lines]) {
+    const g = legend.append('g').attr('transform', `translate(${lx},14)`);
+    g.append('line')
+      .attr('x1', 0)
+      .attr('x2', 16)
+      .attr('y1', -4)
+      .attr('y2', -4)
+      .attr('stroke', item.color)
+      .attr('stroke-width', 3)
+      .attr('stroke-dasharray', item.dashed ? '5 3' : null);
+    g.append('text').attr('x', 20).attr('y', 0).attr('fill', 'currentColor').text(item.label);
+    lx += 30 + item.label.length * 6.5;
+  }
+}
+
+export interface ChannelSeries {
+  label: string;
+  color: string;
+  values: ArrayLike<number>;
+  shape?: 'circle' | 'bar';
+}
+
+/**
+ * Per-channel values (x = channel index): bars or dots per series, an optional dashed reference line
+ * (0 for means, 1 for variances). Structure: `g.channel-series[data-series]`, `line.reference`.
+ */
+export function renderChannels(
+  svgEl: SVGSVGElement,
+  series: ChannelSeries[],
+  o: LinesOptions & { reference?: number },
+): void {
+  const svg = d3.select(svgEl);
+  svg.selectAll('*').remove();
+  svg
+    .attr('viewBox', `0 0 ${o.width} ${o.height}`)
+    .attr('width', o.width)
+    .attr('height', o.height)
+    .attr('role', 'img')
+    .attr('aria-label', o.title);
+  svg.append('title').text(o.title);
+  const n = Math.max(1, ...series.map((s) => s.values.length));
+  const all = series.flatMap((s) => Array.from(s.values).filter(Number.isFinite));
+  if (o.reference !== undefined) all.push(o.reference);
+  const lo = o.yDomain?.[0] ?? Math.min(0, d3.min(all) ?? 0);
+  let hi = o.yDomain?.[1] ?? d3.max(all) ?? 1;
+  if (!(hi > lo)) hi = lo + 1;
+  const x = d3
+    .scaleBand<number>()
+    .domain(d3.range(n))
+    .range([MARGIN.left, o.width - MARGIN.right])
+    .padding(0.15);
+  const y = d3
+    .scaleLinear()
+    .domain([lo, hi])
+    .nice()
+    .range([o.height - MARGIN.bottom, MARGIN.top])
+    .clamp(true);
+  const every = Math.ceil(n / 16);
+  svg
+    .append('g')
+    .attr('class', 'x-axis')
+    .attr('transform', `translate(0,${o.height - MARGIN.bottom})`)
+    .call(d3.axisBottom(x).tickValues(d3.range(0, n, every)));
+  svg
+    .append('g')
+    .attr('class', 'y-axis')
+    .attr('transform', `translate(${MARGIN.left},0)`)
+    .call(d3.axisLeft(y).ticks(5));
+  svg
+    .append('text')
+    .attr('x', o.width - MARGIN.right)
+    .attr('y', o.height - 4)
+    .attr('text-anchor', 'end')
+    .attr('fill', 'currentColor')
+    .attr('font-size', 11)
+    .text(o.xLabel ?? 'channel');
+  if (o.reference !== undefined) {
+    svg
+      .append('line')
+      .attr('class', 'reference')
+      .attr('x1', MARGIN.left)
+      .attr('x2', o.width - MARGIN.right)
+      .attr('y1', y(o.reference))
+      .attr('y2', y(o.reference))
+      .attr('stroke', 'currentColor')
+      .attr('stroke-opacity', 0.5)
+      .attr('stroke-dasharray', '4 3');
+  }
+  const bw = x.bandwidth() / Math.max(1, series.length);
+  series.forEach((s, si) => {
+    const g = svg.append('g').attr('class', 'channel-series').attr('data-series', s.label);
+    Array.from(s.values).forEach((v, c) => {
+      if (!Number.isFinite(v)) return;
+      const cx = x(c)! + bw * (si + 0.5);
+      if (s.shape === 'circle') {
+        g.append('circle')
+          .attr('cx', cx)
+          .attr('cy', y(v))
+          .attr('r', Math.max(2, Math.min(4, bw / 2)))
+          .attr('fill', s.color);
+      } else {
+        const y0 = y(Math.max(lo, Math.min(0, hi)));
+        g.append('rect')
+          .attr('x', cx - bw / 2)
+          .attr('width', Math.max(1, bw - 1))
+          .attr('y', Math.min(y0, y(v)))
+          .attr('height', Math.abs(y(v) - y0))
+          .attr('fill', s.color);
+      }
+    });
+  });
+  const legend = svg.append('g').attr('class', 'legend').attr('font-size', 12);
+  let lx = MARGIN.left;
+  for (const s of series) {
+    const g = legend.append('g').attr('transform', `translate(${lx},14)`);
+    g.append('rect').attr('x', 0).attr('y', -9).attr('width', 12).attr('height', 10).attr('fill', s.color);
+    g.append('text').attr('x', 16).attr('y', 0).attr('fill', 'currentColor').text(s.label);
+    lx += 28 + s.label.length * 6.5;
+  }
+  if (o.yLabel) {
+    svg
+      .append('text')
+      .attr('x', 4)
+      .attr('y', MARGIN.top - 14)
+      .attr('fill', 'currentColor')
+      .attr('font-size', 11)
+      .text(o.yLabel);
+  }
+}

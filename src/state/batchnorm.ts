@@ -1,0 +1,17 @@
+import { TASKS } from '../models/mlp';
+import { enumParam, floatParam, intParam, type ValuesOf } from './params';
+
+/** The BatchNorm lab's controls, as they appear in the URL (#/batchnorm?task=…&lr=…&batch=…). */
+export const batchnormSchema = {
+  task: enumParam(TASKS, 'spirals'),
+  lr: floatParam({ min: 1e-5, max: 1, default: 0.01 }),
+  batch: intParam({ min: 8, max: 1024, default: 64 }),
+  depth: intParam({ min: 1, max: 8, default: 3 }),
+  width: intParam({ min: 4, max: 128, default: 32 }),
+  seed: intParam({ min: 0, max: 2 ** 32 - 1, default: 1 }),
+  layer: intParam({ min: 0, max: 7, default: 0 }),
+  unit: intParam({ min: 0, max: 127, default: 0 }),
+  view: enumParam(['train', 'eval'] as const, 'train'),
+};
+
+export type BatchnormState = ValuesOf<typeof batchnormSchema>;

@@ -1,0 +1,77 @@
+import { css } from 'lit';
+
+export const batchnormLabStyles = css`
+  .controls {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.6rem 1rem;
+    align-items: end;
+  }
+  .controls input[type='number'] {
+    width: 6.5rem;
+  }
+  .run {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem;
+    align-items: center;
+    margin-top: 0.75rem;
+  }
+  .run .status {
+    font-variant-numeric: tabular-nums;
+    color: var(--ks-muted);
+  }
+  .grid {
+    display: grid;
+    grid-template-columns: repeat(2, minmax(300px, 1fr));
+    gap: 1rem;
+    margin-top: 1rem;
+  }
+  @media (max-width: 900px) {
+    .grid {
+      grid-template-columns: 1fr;
+    }
+  }
+  figure {
+    margin: 0;
+  }
+  figure h3 {
+    margin: 0 0 0.25rem;
+    font-size: 0.95rem;
+  }
+  figcaption {
+    font-size: 0.85rem;
+    color: var(--ks-muted);
+  }
+  svg {
+    display: block;
+    max-width: 100%;
+    height: auto;
+  }
+  .badge {
+    display: inline-block;
+    padding: 0.1rem 0.5rem;
+    border-radius: 999px;
+    background: var(--ks-badge);
+    color: var(--ks-fg);
+    font-size: 0.8rem;
+    font-weight: 600;
+  }
+  .explain {
+    margin-top: 1rem;
+    line-height: 1.55;
+  }
+  .explain h3 {
+    margin-top: 0;
+  }
+  .toggle {
+    display: inline-flex;
+    gap: 0.75rem;
+    align-items: center;
+  }
+  fieldset {
+    border: 1px solid var(--ks-border, #ccc);
+    border-radius: 6px;
+    padding: 0.25rem 0.6rem;
+  }
+`;
