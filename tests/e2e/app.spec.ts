@@ -25,7 +25,7 @@ const ROUND_TRIPS: RoundTrip[] = [
       ['combobox', 'Bins', '32'],
     ],
     ready: async (page) => {
-      await expect(page.getByText('Moments').first()).toBeVisible();
+      await expect(page.getByRole('table', { name: 'Moments' })).toBeVisible();
     },
   },
   {
@@ -195,7 +195,7 @@ test('the Backend menu switches the badge to "CPU" and back', async ({ page }) =
   await field(page, 'combobox', 'Backend').selectOption('cpu');
   await expect(badge).toHaveText('CPU');
   await expect(page).toHaveURL(/backend=cpu/);
-  await expect(page.getByText('Moments').first()).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Moments' })).toBeVisible();
   await field(page, 'combobox', 'Backend').selectOption('gpu');
   await expect(badge).not.toHaveText('CPU');
   await expect(page).not.toHaveURL(/backend=/);

@@ -142,6 +142,6 @@ test('a few hundred fuzzed URLs never raise an uncaught error and the shell keep
   await page.goto('./#/random?count=1000&backend=cpu');
   await expectShell(page, 'final');
   await expect(page.getByRole('status', { name: 'Compute backend' })).toHaveText('CPU');
-  await expect(page.getByText('Moments').first()).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Moments' })).toBeVisible();
   expect(errors).toEqual([]);
 });

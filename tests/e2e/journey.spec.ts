@@ -72,7 +72,7 @@ test('journey: start page → Diffusion steps → Masked attention causal weight
   // The other labs load too.
   await navLink(page, 'Random numbers').click();
   await expect(page).toHaveURL(/#\/random\?/);
-  await expect(page.getByText('Moments').first()).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Moments' })).toBeVisible();
   await screenshot(page, 'journey-random');
   await navLink(page, 'BatchNorm').click();
   await expect(page).toHaveURL(/#\/batchnorm/);
