@@ -5,12 +5,16 @@ import AxeBuilder from '@axe-core/playwright';
 const PAGES: Array<[string, string, string]> = [
   ['start page', './', 'Kernelscope'],
   ['Random lab', './#/random?seed=1&count=10000&transform=uniform&bins=32', 'Moments'],
+  // Attention (light) and Diffusion (both themes) are also checked in their own specs; Attention's dark
+  // theme and BatchNorm only here.
+  ['Attention lab', './#/attention?mask=causal&heads=2&row=3', 'Weights of query'],
+  ['BatchNorm lab', './#/batchnorm', 'Per-channel batch variance'],
 ];
 
 for (const [name, url, ready] of PAGES) {
   for (const theme of ['light', 'dark']) {
     test(`${name} (${theme} theme) has no serious or critical axe violations`, async ({ page }) => {
-      await page.goto(`${url}${url.includes('?') ? '&' : '#/?'}theme=${theme}`.replace('./#/?', './#/?'));
+      await page.goto(`${url}${url.includes('?') ? '&' : url.includes('#') ? '?' : '#/?'}theme=${theme}`);
       await expect(page.getByText(ready).first()).toBeVisible();
       const results = await new AxeBuilder({ page }).analyze();
       const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
