@@ -110,6 +110,9 @@ export class KsApp extends LitElement {
         header {
           padding: 0.5rem 0.75rem;
         }
+        main {
+          padding: 0.75rem 0.75rem 2rem;
+        }
         nav a {
           padding: 0.25rem 0.45rem;
         }

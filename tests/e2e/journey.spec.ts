@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { downloadJson, expectWebGpuBadge, screenshot, watchConsole } from './helpers';
+import { SCREENSHOTS, downloadJson, expectWebGpuBadge, screenshot, watchConsole } from './helpers';
 
 // The journey the user named, as a person would take it: open the app, step through diffusion, toggle
 // the causal mask, view the weights, come back with the browser's Back button — and every lab on the
@@ -98,6 +98,7 @@ test('journey: the header at 400 px wide still shows the nav, the badge and the 
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await screenshot(page, 'journey-narrow');
+  await page.screenshot({ path: `${SCREENSHOTS}/journey-narrow-top.png` }); // the first screenful
   expect(problems).toEqual([]);
 });
 
