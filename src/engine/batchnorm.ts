@@ -137,8 +137,9 @@ export class GpuBatchNormEngine implements BatchNormEngine {
       this.plain.setBatch(batch);
       const enc = device.createCommandEncoder({ label: 'batchnorm.step' });
       const pass = enc.beginComputePass({ label: 'batchnorm.train' });
-      this.bn.encodeStep(pass, { train: o.train, lr: this.config.lr });
-      this.plain.encodeStep(pass, { train: o.train, lr: this.config.lr });
+      // Not learning: a train-mode forward that changes nothing (the eval view adds its own pass below).
+      this.bn.encodeStep(pass, { train: true, learn: o.train, lr: this.config.lr });
+      this.plain.encodeStep(pass, { train: true, learn: o.train, lr: this.config.lr });
       pass.end();
       const reads: [GPUBuffer, number][] = [];
       const copy = (src: GPUBuffer, floats: number) => {
@@ -228,8 +229,8 @@ export class CpuBatchNormEngine implements BatchNormEngine {
     const { batch: B, width: W, depth } = this.config;
     const batch = makeBatch(this.config.task, this.config.seed, this.steps, B);
     // Statistics describe the batch as the step saw it (before the update), like the GPU's train view.
-    const rBN = this.bn.step(batch, { lr: this.config.lr, train: o.train });
-    const rPlain = this.plain.step(batch, { lr: this.config.lr, train: o.train });
+    const rBN = this.bn.step(batch, { lr: this.config.lr, train: true, learn: o.train });
+    const rPlain = this.plain.step(batch, { lr: this.config.lr, train: true, learn: o.train });
     const shown: StepResult = o.view === 'eval' ? this.bn.step(batch, { lr: 0, train: false }) : rBN;
     if (o.train) this.steps++;
     const arr = (v: Float64Array) => Array.from(v);

@@ -30,6 +30,8 @@ export class GpuMlp {
   private readonly res: ops.OpResources;
   private readonly adamParams: GPUBuffer;
   private readonly trainList: Dispatch[] = [];
+  /** Forward in train mode (batch statistics) without touching running stats or weights. */
+  private readonly probeList: Dispatch[] = [];
   private readonly evalList: Dispatch[] = [];
   t = 0;
 
@@ -73,6 +75,7 @@ export class GpuMlp {
     let a = this.x;
     const fwdTrain: Dispatch[] = [];
     const fwdEval: Dispatch[] = [];
+    const fwdProbe: Dispatch[] = [];
     for (let l = 0; l < depth; l++) {
       const fanIn = l === 0 ? inDim : width;
       const n = `${label}.layers.${l}`;
@@ -88,6 +91,7 @@ export class GpuMlp {
       );
       fwdTrain.push(...lin);
       fwdEval.push(...lin);
+      fwdProbe.push(...lin);
       inputs.push(a);
       let h = z;
       const layer: GpuLayer = { z };
@@ -124,6 +128,16 @@ export class GpuMlp {
             h,
           ),
         );
+        fwdProbe.push(
+          ...ops.bnForward(
+            this.res,
+            `${n}.bn.probe`,
+            { ...common, train: true, updateRunning: false },
+            z,
+            bn,
+            h,
+          ),
+        );
         layer.bn = bn;
       }
       preRelu.push(h);
@@ -133,6 +147,7 @@ export class GpuMlp {
       const relu = ops.reluForward(this.res, `${n}.relu`, B * width, h, act);
       fwdTrain.push(...relu);
       fwdEval.push(...relu);
+      fwdProbe.push(...relu);
       a = act;
     }
     const last = depth > 0 ? width : inDim;
@@ -158,6 +173,7 @@ export class GpuMlp {
       this.result,
     );
     this.evalList.push(...fwdEval, ...outLin, ...xent);
+    this.probeList.push(...fwdProbe, ...outLin, ...xent);
     this.trainList.push(...fwdTrain, ...outLin, ...xent);
 
     // Backward.
@@ -235,14 +251,17 @@ export class GpuMlp {
   }
 
   /**
-   * Encodes one step into `pass`: train (forward in train mode, backward, Adam with learning rate lr)
-   * or eval (forward with running statistics; weights and running stats untouched).
+   * Encodes one step into `pass`. `train` is the BN mode (batch statistics vs running statistics);
+   * `learn` (default: train) adds the running-stat update, backward and Adam with learning rate lr.
+   * train without learn is a forward in train mode that changes nothing (for looking at a batch).
    */
-  encodeStep(pass: GPUComputePassEncoder, mode: { train: boolean; lr: number }): void {
-    if (!mode.train) {
-      encodeDispatches(pass, this.evalList);
+  encodeStep(pass: GPUComputePassEncoder, mode: { train: boolean; lr: number; learn?: boolean }): void {
+    const learn = mode.learn ?? mode.train;
+    if (!learn) {
+      encodeDispatches(pass, mode.train ? this.probeList : this.evalList);
       return;
     }
+    if (!mode.train) throw new Error('Training needs train mode');
     this.t++;
     const b1 = 0.9;
     const b2 = 0.999;

@@ -140,8 +140,10 @@ export function makeBatch(task: Task, seed: number, step: number, rows: number, 
 
 export interface TrainOptions {
   lr: number;
-  /** Train mode (batch statistics, running stats updated) or eval mode (running statistics). */
+  /** Train mode (batch statistics) or eval mode (running statistics). */
   train?: boolean;
+  /** Update running stats and weights (default: train). Train mode without learning only evaluates. */
+  learn?: boolean;
 }
 
 export interface LayerStats {
@@ -193,6 +195,8 @@ export class CpuMlp {
     const K = this.shape.classes ?? 2;
     const B = batch.labels.length;
     const train = o.train ?? true;
+    const learn = o.learn ?? train;
+    if (learn && !train) throw new Error('Training needs train mode');
     const W = (n: string) => this.weights.get(n)!;
     let a: Float64Array = Float64Array.from(batch.x);
     const caches: {
@@ -223,6 +227,7 @@ export class CpuMlp {
             runningVar: r.var,
           },
           train,
+          learn,
         );
         h = f.y;
         cache.h = h;
@@ -240,7 +245,7 @@ export class CpuMlp {
     const last = depth > 0 ? width : inDim;
     const logits = ref.linearForward(a, W('out.weight'), W('out.bias'), B, last, K);
     const xent = ref.softmaxXent(logits, batch.labels, B, K);
-    if (!train) return { loss: xent.loss, accuracy: xent.accuracy, layers };
+    if (!learn) return { loss: xent.loss, accuracy: xent.accuracy, layers };
 
     const grads = new Map<string, Float64Array>();
     const out = ref.linearBackward(a, W('out.weight'), xent.dlogits, B, last, K);

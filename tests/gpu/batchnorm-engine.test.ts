@@ -63,6 +63,18 @@ describe('BatchNorm lab engine', () => {
         );
       }
     }
+    // Looking without learning (train view): nothing changes, x̂ is standardised, both backends agree.
+    const look = { train: false, view: 'train', layer: 0, unit: 0 } as const;
+    const [a, b] = [await g.step(look), await c.step(look)];
+    const again = await g.step(look);
+    expect(a.step).toBe(6);
+    expect(again.loss.withBN).toBe(a.loss.withBN);
+    expect(again.layers[0]!.runningMean).toEqual(a.layers[0]!.runningMean);
+    expect(Math.abs(a.loss.withBN - b.loss.withBN)).toBeLessThanOrEqual(1e-3 * b.loss.withBN);
+    for (const l of a.layers) {
+      for (const m of l.postBN.mean) expect(Math.abs(m)).toBeLessThan(1e-4);
+      for (const v of l.postBN.var) expect(Math.abs(v - 1)).toBeLessThan(1e-3);
+    }
     g.destroy();
   });
 });

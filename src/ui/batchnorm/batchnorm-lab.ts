@@ -292,7 +292,7 @@ export class BatchnormLab extends LitElement {
         { label: 'after BN (x̂)', color: BN_COLOR, values: L.postBN.mean },
         { label: 'no-BN net', color: PLAIN_COLOR, values: L.plain.mean },
       ],
-      { width, height, title: `Per-channel batch mean, layer ${L.index}`, reference: 0 },
+      { width, height, title: `Batch mean of each channel, layer ${L.index}`, reference: 0 },
     );
     renderChannels(
       this.varsSvg,
@@ -301,7 +301,7 @@ export class BatchnormLab extends LitElement {
         { label: 'after BN (x̂)', color: BN_COLOR, values: L.postBN.var },
         { label: 'no-BN net', color: PLAIN_COLOR, values: L.plain.var },
       ],
-      { width, height, title: `Per-channel batch variance, layer ${L.index}`, reference: 1 },
+      { width, height, title: `Batch variance of each channel, layer ${L.index}`, reference: 1 },
     );
     renderChannels(
       this.runningSvg,
@@ -490,7 +490,13 @@ export class BatchnormLab extends LitElement {
         <figure class="panel">
           <h3>Per-channel batch variance</h3>
           <svg class="vars"></svg>
-          <figcaption>Train view: x̂ has batch variance σ²/(σ² + ε) ≈ 1 (ε = 10⁻⁵).</figcaption>
+          <figcaption>
+            ${
+              p.view === 'eval'
+                ? 'Eval view: x̂ is scaled by the running variance, so its batch variance is only near 1.'
+                : 'Train view: x̂ has batch variance σ²/(σ² + ε) ≈ 1 (ε = 10⁻⁵).'
+            }
+          </figcaption>
         </figure>
       </div>
       <section class="panel explain" aria-label="What BatchNorm does">
