@@ -148,6 +148,26 @@ describe('per-channel statistics (Chan/Pébay merge reduction)', () => {
   });
 });
 
+describe('per-channel statistics on 10^6 values with a large common offset', () => {
+  it('10^4 + N(0,1) over 250,000 rows × 4 channels vs float64: |Δμ| < 4 ULP(10^4), |Δσ²|/σ² < 1e-3', async () => {
+    // Stated bounds: μ within 4 ULP of 10^4 (ULP = 2^-10 ≈ 9.8e-4; measured ≈ 2.1 ULP): each thread's
+    // Welford μ += d/n stalls once |d|/n is below half an ULP, i.e. after a few thousand rows, when μ is
+    // already within a few ULP. σ² is built from differences x − μ that are exact near the offset
+    // (Sterbenz), so it keeps ~1e-4 relative accuracy (measured 7e-5; bound 1e-3), where E[x²] − E[x]² in
+    // f32 would lose every digit (10^8 against a variance of 1).
+    const [N, C] = [250_000, 4];
+    const x = f32s(N * C, 30).map((v) => Math.fround(1e4 + v));
+    const out = empty(2 * C);
+    await run(ops.channelStats(res, 't.stats.big', { rows: N, channels: C }, upload(x), out));
+    const r = ref.channelStats(x, N, C);
+    const g = await read(out, 2 * C);
+    for (let c = 0; c < C; c++) {
+      expect(Math.abs(g[2 * c]! - r.mean[c]!)).toBeLessThan(4 * 2 ** -10);
+      expect(Math.abs(g[2 * c + 1]! - r.variance[c]!) / r.variance[c]!).toBeLessThan(1e-3);
+    }
+  }, 60_000);
+});
+
 describe('BatchNorm1d', () => {
   for (const train of [true, false]) {
     it(`${train ? 'train' : 'eval'} forward (running-stat update) and backward vs reference (B=37, C=19)`, async () => {
