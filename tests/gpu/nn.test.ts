@@ -129,6 +129,27 @@ describe('ReLU', () => {
   });
 });
 
+describe('activations (sigmoid, SiLU, GELU-tanh, ReLU)', () => {
+  // Tolerance 1e-5·(1 + |ref|) absolute: exp (3 + 2|x| ULP, |x| ≤ 8 here), / (2.5 ULP) and tanh (inherited
+  // from its exp form) compose to a few tens of ULP of values of order 1.
+  for (const kind of ref.ACTIVATIONS) {
+    it(`${kind}: forward and backward vs reference (n = 1001, x in ±8)`, async () => {
+      const x = f32s(1001, 40, 3).map((v) => Math.fround(Math.max(-8, Math.min(8, v))));
+      const dy = f32s(1001, 41);
+      const [y, dx] = [empty(1001), empty(1001)];
+      const bx = upload(x);
+      await run([
+        ...ops.activationOp(res, `t.${kind}`, kind, 1001, bx, y),
+        ...ops.activationOp(res, `t.${kind}.b`, kind, 1001, bx, dx, upload(dy)),
+      ]);
+      const yr = ref.activationForward(kind, x);
+      const dr = ref.activationBackward(kind, x, dy);
+      expectClose(await read(y, 1001), yr, (i) => 1e-5 * (1 + Math.abs(yr[i]!)), `${kind} y`);
+      expectClose(await read(dx, 1001), dr, (i) => 1e-5 * (1 + Math.abs(dr[i]!)), `${kind} dx`);
+    });
+  }
+});
+
 describe('per-channel statistics (Chan/Pébay merge reduction)', () => {
   it('mean and biased variance, incl. a channel offset by 1e4 (rows = 1000, channels = 5)', async () => {
     const [N, C] = [1000, 5];

@@ -59,6 +59,15 @@ describe('nn references: gradient checks (central differences)', () => {
     gradCheck(x, () => dot(dy, ref.reluForward(x)), ref.reluBackward(x, dy));
   });
 
+  for (const kind of ref.ACTIVATIONS.filter((k) => k !== 'relu')) {
+    it(`${kind}: dx = dy·f'(x)`, () => {
+      const r = rng(5);
+      const x = rand(40, r).map((v) => 4 * v);
+      const dy = rand(40, r);
+      gradCheck(x, () => dot(dy, ref.activationForward(kind, x)), ref.activationBackward(kind, x, dy));
+    });
+  }
+
   for (const train of [true, false]) {
     it(`BatchNorm1d ${train ? 'train' : 'eval'}: dX, dγ, dβ (B=7, C=3)`, () => {
       const r = rng(3);

@@ -45,6 +45,55 @@ export function reluBackward(x: Vec, dy: Vec): Vec {
   return dy.map((g, i) => (x[i]! > 0 ? g : 0));
 }
 
+export const ACTIVATIONS = ['relu', 'sigmoid', 'silu', 'gelu'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+const GELU_C = Math.sqrt(2 / Math.PI);
+const GELU_A = 0.044715;
+
+/** f(x): ReLU, sigmoid, SiLU x·σ(x), GELU (tanh approximation). */
+export function activation(kind: Activation, v: number): number {
+  switch (kind) {
+    case 'sigmoid':
+      return sigmoid(v);
+    case 'silu':
+      return v * sigmoid(v);
+    case 'gelu':
+      return 0.5 * v * (1 + Math.tanh(GELU_C * (v + GELU_A * v ** 3)));
+    default:
+      return Math.max(v, 0);
+  }
+}
+
+/** f'(x). */
+export function activationGrad(kind: Activation, v: number): number {
+  switch (kind) {
+    case 'sigmoid': {
+      const s = sigmoid(v);
+      return s * (1 - s);
+    }
+    case 'silu': {
+      const s = sigmoid(v);
+      return s * (1 + v * (1 - s));
+    }
+    case 'gelu': {
+      const t = Math.tanh(GELU_C * (v + GELU_A * v ** 3));
+      return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * GELU_C * (1 + 3 * GELU_A * v * v);
+    }
+    default:
+      return v > 0 ? 1 : 0;
+  }
+}
+
+export function activationForward(kind: Activation, x: Vec): Vec {
+  return x.map((v) => activation(kind, v));
+}
+
+export function activationBackward(kind: Activation, x: Vec, dy: Vec): Vec {
+  return dy.map((g, i) => g * activationGrad(kind, x[i]!));
+}
+
 /** Per-channel batch mean and biased variance (two passes in float64). */
 export function channelStats(x: Vec, B: number, C: number) {
   const mean = new Float64Array(C);

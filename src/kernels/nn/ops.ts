@@ -5,6 +5,7 @@
  */
 import { UniformLayout } from '../../gpu/uniforms';
 import { nnPipelines, type Dispatch } from './pipelines';
+import { ACTIVATIONS, type Activation } from './nn.ref';
 
 const MATMUL = new UniformLayout([
   ['m', 'u32'],
@@ -165,6 +166,32 @@ export function reluBackward(
     {
       pipeline: p.relu.pipelines.relu_backward!,
       bindGroup: p.bind(p.relu, `${label}.backward.bg`, [u, x, dy, dx]),
+      x: Math.ceil(count / 256),
+    },
+  ];
+}
+
+const ACTIVATION = new UniformLayout([
+  ['count', 'u32'],
+  ['kind', 'u32'],
+] as const);
+
+/** Forward (dy absent: y = f(x)) or backward (dx = dy·f'(x)) of an elementwise activation. */
+export function activationOp(
+  res: OpResources,
+  label: string,
+  kind: Activation,
+  count: number,
+  x: GPUBuffer,
+  out: GPUBuffer,
+  dy?: GPUBuffer,
+): Dispatch[] {
+  const p = nnPipelines(res.device);
+  const u = res.uniform(ACTIVATION, `${label}.params`, { count, kind: ACTIVATIONS.indexOf(kind) });
+  return [
+    {
+      pipeline: p.activation.pipelines[dy ? 'activation_backward' : 'activation_forward']!,
+      bindGroup: p.bind(p.activation, `${label}.${dy ? 'backward' : 'forward'}.bg`, [u, x, dy ?? x, out]),
       x: Math.ceil(count / 256),
     },
   ];

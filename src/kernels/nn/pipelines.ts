@@ -1,6 +1,7 @@
 import momentsCommonWgsl from '../../../shaders/common/moments.wgsl?raw';
 import matmulWgsl from '../../../shaders/nn/matmul.wgsl?raw';
 import reluWgsl from '../../../shaders/nn/relu.wgsl?raw';
+import activationWgsl from '../../../shaders/nn/activation.wgsl?raw';
 import channelStatsWgsl from '../../../shaders/nn/channel_stats.wgsl?raw';
 import statsWgsl from '../../../shaders/nn/stats.wgsl?raw';
 import batchnormWgsl from '../../../shaders/nn/batchnorm.wgsl?raw';
@@ -24,6 +25,7 @@ export interface NnProgram {
 export class NnPipelines {
   readonly matmul: NnProgram;
   readonly relu: NnProgram;
+  readonly activation: NnProgram;
   readonly stats: NnProgram;
   readonly bnForward: NnProgram;
   readonly bnBackward: NnProgram;
@@ -50,6 +52,12 @@ export class NnPipelines {
       reluWgsl,
       ['uniform', 'read', 'read', 'storage'],
       ['relu_forward', 'relu_backward'],
+    );
+    this.activation = make(
+      'activation',
+      activationWgsl,
+      ['uniform', 'read', 'read', 'storage'],
+      ['activation_forward', 'activation_backward'],
     );
     this.stats = make(
       'stats',
