@@ -3,7 +3,7 @@
  * BatchNorm1d after every Linear, one without — trained side by side on the same batches. One submit per
  * step: both training steps, an optional eval-mode forward of the BN net (running statistics), and the
  * per-channel statistics of every hidden layer (Chan/Pébay merge reduction on the GPU). Read back: two
- * (loss, accuracy) pairs, the statistics (6·width floats per layer), and one layer's ReLU inputs for the
+ * (loss, accuracy) pairs, the statistics (6·width floats per layer), and one layer's activation inputs for the
  * unit percentiles (taken on the CPU from that small batch). The CPU engine does the same from the float64
  * references (src/models/mlp.ts).
  */
@@ -15,6 +15,7 @@ import * as ops from '../kernels/nn/ops';
 import { encodeDispatches, type Dispatch } from '../kernels/nn/pipelines';
 import { CpuMlp, makeBatch, type MlpShape, type StepResult, type Task } from '../models/mlp';
 import { GpuMlp } from './nn';
+import type { Activation } from '../kernels/nn/nn.ref';
 
 export interface BatchNormLabConfig {
   task: Task;
@@ -23,6 +24,8 @@ export interface BatchNormLabConfig {
   depth: number;
   width: number;
   seed: number;
+  /** Hidden nonlinearity (default ReLU). */
+  activation?: Activation;
 }
 
 export interface StepOptions {
@@ -59,7 +62,7 @@ export interface BatchNormStep {
   loss: { withBN: number; withoutBN: number };
   accuracy: { withBN: number; withoutBN: number };
   layers: LayerReport[];
-  /** 15th, 50th, 85th percentiles of the chosen unit's ReLU input (BN output / Linear output). */
+  /** 15th, 50th, 85th percentiles of the chosen unit's activation input (BN output / Linear output). */
   percentiles: {
     layer: number;
     unit: number;
@@ -90,8 +93,8 @@ export function columnPercentiles(values: ArrayLike<number>, rows: number, width
 }
 
 const shapes = (c: BatchNormLabConfig): [MlpShape, MlpShape] => [
-  { depth: c.depth, width: c.width, batchNorm: true },
-  { depth: c.depth, width: c.width, batchNorm: false },
+  { depth: c.depth, width: c.width, batchNorm: true, activation: c.activation ?? 'relu' },
+  { depth: c.depth, width: c.width, batchNorm: false, activation: c.activation ?? 'relu' },
 ];
 
 export class GpuBatchNormEngine implements BatchNormEngine {

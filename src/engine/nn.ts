@@ -23,7 +23,7 @@ export class GpuMlp {
   /** (mean loss, accuracy) of the last forward. */
   readonly result: GPUBuffer;
   readonly params = new Map<string, GPUBuffer>();
-  /** Per hidden layer, the ReLU input [rows, width] (BN output y with BN, the Linear output z without). */
+  /** Per hidden layer, the activation's input [rows, width] (BN output y with BN, the Linear output z without). */
   readonly reluInputs: GPUBuffer[] = [];
   readonly specs: TensorSpec[];
   private readonly buffers: GPUBuffer[] = [];
@@ -144,7 +144,7 @@ export class GpuMlp {
       this.reluInputs.push(h);
       this.layers.push(layer);
       const act = buf(`layers.${l}.a`, B * width);
-      const relu = ops.reluForward(this.res, `${n}.relu`, B * width, h, act);
+      const relu = ops.activationOp(this.res, `${n}.act`, shape.activation ?? 'relu', B * width, h, act);
       fwdTrain.push(...relu);
       fwdEval.push(...relu);
       fwdProbe.push(...relu);
@@ -195,7 +195,17 @@ export class GpuMlp {
       const n = `${label}.layers.${l}`;
       const fanIn = l === 0 ? inDim : width;
       const dh = buf(`layers.${l}.dh`, B * width);
-      this.trainList.push(...ops.reluBackward(this.res, `${n}.relu`, B * width, preRelu[l]!, da!, dh));
+      this.trainList.push(
+        ...ops.activationOp(
+          this.res,
+          `${n}.act.backward`,
+          shape.activation ?? 'relu',
+          B * width,
+          preRelu[l]!,
+          dh,
+          da!,
+        ),
+      );
       let dz = dh;
       if (batchNorm) {
         dz = buf(`layers.${l}.dz`, B * width);

@@ -1,5 +1,5 @@
 /**
- * A tiny sequential MLP for 2D classification (pure TypeScript): Linear → [BatchNorm1d] → ReLU, repeated
+ * A tiny sequential MLP for 2D classification (pure TypeScript): Linear → [BatchNorm1d] → activation (ReLU by default), repeated
  * `depth` times at width `width`, then Linear → logits, softmax cross-entropy, Adam. Seeded initialisation
  * and data use the project's Philox4x32-10 reference, so a (config, seed) pair is the same network and the
  * same batches on every machine and on both backends. `CpuMlp` is the float64 CPU trainer composed from
@@ -16,6 +16,8 @@ export interface MlpShape {
   depth: number;
   width: number;
   batchNorm: boolean;
+  /** Hidden-layer nonlinearity (default ReLU). */
+  activation?: ref.Activation;
   inDim?: number;
   classes?: number;
 }
@@ -156,7 +158,7 @@ export interface LayerStats {
   runningVar?: Float64Array;
   /** The Linear output [rows, width]. */
   z: Float64Array;
-  /** The input of the ReLU [rows, width]: BN output y with BN, z without. */
+  /** The input of the activation [rows, width]: BN output y with BN, z without. */
   h: Float64Array;
 }
 
@@ -240,7 +242,7 @@ export class CpuMlp {
       }
       caches.push(cache);
       layers.push(stats);
-      a = ref.reluForward(h);
+      a = ref.activationForward(this.shape.activation ?? 'relu', h);
     }
     const last = depth > 0 ? width : inDim;
     const logits = ref.linearForward(a, W('out.weight'), W('out.bias'), B, last, K);
@@ -254,7 +256,7 @@ export class CpuMlp {
     let da = out.dx;
     for (let l = depth - 1; l >= 0; l--) {
       const c = caches[l]!;
-      let dz = ref.reluBackward(c.h, da);
+      let dz = ref.activationBackward(this.shape.activation ?? 'relu', c.h, da);
       if (batchNorm) {
         const g = ref.bnBackward(dz, c.xhat!, W(`layers.${l}.bn.gamma`), c.invStd!, B, width, true);
         grads.set(`layers.${l}.bn.gamma`, g.dgamma);

@@ -1,4 +1,5 @@
 import { TASKS } from '../models/mlp';
+import { ACTIVATIONS } from '../kernels/nn/nn.ref';
 import { enumParam, floatParam, intParam, type ValuesOf } from './params';
 
 /** The BatchNorm lab's controls, as they appear in the URL (#/batchnorm?task=…&lr=…&batch=…). */
@@ -9,6 +10,7 @@ export const batchnormSchema = {
   depth: intParam({ min: 1, max: 8, default: 3 }),
   width: intParam({ min: 4, max: 128, default: 32 }),
   seed: intParam({ min: 0, max: 2 ** 32 - 1, default: 1 }),
+  activation: enumParam(ACTIVATIONS, 'relu'),
   layer: intParam({ min: 0, max: 7, default: 0 }),
   unit: intParam({ min: 0, max: 127, default: 0 }),
   view: enumParam(['train', 'eval'] as const, 'train'),

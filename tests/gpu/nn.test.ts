@@ -327,15 +327,23 @@ describe('GPU MLP', () => {
     return read(mlp.result, 2);
   }
 
-  it('first five training steps follow the CPU float64 trainer (loss within 1e-3 relative)', async () => {
-    for (const batchNorm of [true, false]) {
-      const shape = { depth: 2, width: 20, batchNorm };
+  it('first five training steps follow the CPU float64 trainer for several activations (loss within 1e-3 relative)', async () => {
+    for (const [batchNorm, activation] of [
+      [true, 'relu'],
+      [false, 'relu'],
+      [true, 'gelu'],
+      [false, 'silu'],
+      [true, 'sigmoid'],
+    ] as const) {
+      const shape = { depth: 2, width: 20, batchNorm, activation };
       const mlp = new GpuMlp(gpu.device, shape, 50, 3);
       const cpu = new CpuMlp(shape, 3);
       for (let s = 0; s < 5; s++) {
         const r = cpu.step(makeBatch('spirals', 3, s, 50), { lr: 0.01 });
         const g = await trainSteps(mlp, 'spirals', 3, s, 1, 0.01);
-        expect(Math.abs(g[0]! - r.loss), `step ${s} bn=${batchNorm}`).toBeLessThanOrEqual(1e-3 * r.loss);
+        expect(Math.abs(g[0]! - r.loss), `step ${s} bn=${batchNorm} ${activation}`).toBeLessThanOrEqual(
+          1e-3 * r.loss,
+        );
       }
       const saved = await mlp.saveWeights();
       for (const [k, w] of cpu.weights) {

@@ -9,6 +9,7 @@ import {
   type BatchNormStep,
 } from '../../engine/batchnorm';
 import { TASKS, type Task } from '../../models/mlp';
+import { ACTIVATIONS, type Activation } from '../../kernels/nn/nn.ref';
 import type { Store } from '../../state/store';
 import type { BatchnormState } from '../../state/batchnorm';
 import { RuntimeController, StoreController, storeContext } from '../controllers';
@@ -18,6 +19,12 @@ import { sharedStyles } from '../styles';
 import { batchnormLabStyles } from './styles';
 
 const TASK_LABELS: Record<Task, string> = { spirals: 'Two spirals', circles: 'Two circles', xor: 'XOR' };
+const ACT_LABELS: Record<Activation, string> = {
+  relu: 'ReLU',
+  sigmoid: 'sigmoid',
+  silu: 'SiLU',
+  gelu: 'GELU',
+};
 const BATCHES = [16, 32, 64, 128, 256, 512, 1024];
 const WIDTHS = [8, 16, 32, 64, 128];
 const LRS = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3];
@@ -119,7 +126,15 @@ export class BatchnormLab extends LitElement {
   }
 
   private config(p: BatchnormState): BatchNormLabConfig {
-    return { task: p.task, lr: p.lr, batch: p.batch, depth: p.depth, width: p.width, seed: p.seed };
+    return {
+      task: p.task,
+      lr: p.lr,
+      batch: p.batch,
+      depth: p.depth,
+      width: p.width,
+      seed: p.seed,
+      activation: p.activation,
+    };
   }
 
   /** The engine for the current controls and backend (re-created, with history cleared, when they change). */
@@ -280,7 +295,7 @@ export class BatchnormLab extends LitElement {
       {
         width,
         height,
-        title: `15th, 50th and 85th percentiles of the input to ReLU of unit ${r.percentiles.unit}, layer ${r.percentiles.layer}`,
+        title: `15th, 50th and 85th percentiles of the activation input of unit ${r.percentiles.unit}, layer ${r.percentiles.layer}`,
         xLabel: 'step',
       },
     );
@@ -343,10 +358,10 @@ export class BatchnormLab extends LitElement {
     return html`
       <h2>BatchNorm: normalising each channel over the batch</h2>
       <p class="lede">
-        Two identical MLPs (${p.depth} hidden layers of ${p.width} ReLU units, same initial weights, same
-        batches) train side by side with Adam; the blue one has BatchNorm1d after every Linear layer. Every
-        kernel — matmul, BatchNorm, softmax cross-entropy, Adam, and the per-channel statistics — runs in
-        WGSL.
+        Two identical MLPs (${p.depth} hidden layers of ${p.width} ${ACT_LABELS[p.activation]} units, same
+        initial weights, same batches) train side by side with Adam; the blue one has BatchNorm1d after every
+        Linear layer. Every kernel — matmul, BatchNorm, softmax cross-entropy, Adam, and the per-channel
+        statistics — runs in WGSL.
       </p>
       <section class="panel controls" aria-label="BatchNorm lab controls">
         <label class="field"
@@ -386,6 +401,14 @@ export class BatchnormLab extends LitElement {
             ${[...new Set([...WIDTHS, p.width])]
               .sort((a, b) => a - b)
               .map((v) => html`<option value=${v} ?selected=${v === p.width}>${v}</option>`)}
+          </select></label
+        >
+        <label class="field"
+          >Activation
+          <select
+            @change=${(e: Event) => this.set({ activation: (e.target as HTMLSelectElement).value as Activation })}
+          >
+            ${ACTIVATIONS.map((a) => html`<option value=${a} ?selected=${a === p.activation}>${ACT_LABELS[a]}</option>`)}
           </select></label
         >
         <label class="field"
@@ -463,8 +486,8 @@ export class BatchnormLab extends LitElement {
           <h3>A unit's input over training</h3>
           <svg class="percentiles"></svg>
           <figcaption>
-            15th/50th/85th percentiles over the batch of the input to the ReLU of one unit (after BN in the
-            blue net, straight from the Linear layer in the red one) — Ioffe &amp; Szegedy (2015), Fig. 1.
+            15th/50th/85th percentiles over the batch of the input to the activation of one unit (after BN in
+            the blue net, straight from the Linear layer in the red one) — Ioffe &amp; Szegedy (2015), Fig. 1.
           </figcaption>
         </figure>
         <figure class="panel">
