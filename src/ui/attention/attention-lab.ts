@@ -1309,7 +1309,7 @@ export class AttentionLab extends LitElement {
           @change=${(e: Event) =>
             this.set({ tokenizer: (e.target as HTMLSelectElement).value as AttentionState['tokenizer'] })}
         >
-          ${TOKENIZERS.map((t) => html`<option value=${t} ?selected=${t === p.tokenizer}>${t}</option>`)}
+          ${TOKENIZERS.map((t) => html`<option value=${t} .selected=${t === p.tokenizer}>${t}</option>`)}
         </select></label
       >
       <label class="check"
@@ -1325,7 +1325,7 @@ export class AttentionLab extends LitElement {
         <select
           @change=${(e: Event) => this.set({ mask: (e.target as HTMLSelectElement).value as MaskKind })}
         >
-          ${MASK_KINDS.map((m) => html`<option value=${m} ?selected=${m === p.mask}>${MASK_LABELS[m]}</option>`)}
+          ${MASK_KINDS.map((m) => html`<option value=${m} .selected=${m === p.mask}>${MASK_LABELS[m]}</option>`)}
         </select></label
       >
       ${p.mask === 'padding' ? this.numberField('Valid length', 'validLength', 0, ATTENTION_LIMITS.maxL) : nothing}
@@ -1366,8 +1366,8 @@ export class AttentionLab extends LitElement {
         <select
           @change=${(e: Event) => this.set({ bias: (e.target as HTMLSelectElement).value as AttentionState['bias'] })}
         >
-          <option value="none" ?selected=${p.bias === 'none'}>none</option>
-          <option value="alibi" ?selected=${p.bias === 'alibi'}>ALiBi −m·|q − k|</option>
+          <option value="none" .selected=${p.bias === 'none'}>none</option>
+          <option value="alibi" .selected=${p.bias === 'alibi'}>ALiBi −m·|q − k|</option>
         </select></label
       >
       <label class="field"
@@ -1377,7 +1377,7 @@ export class AttentionLab extends LitElement {
         >
           ${ATTENTION_PATHS.map(
             (x) =>
-              html`<option value=${x} ?selected=${x === p.path}>
+              html`<option value=${x} .selected=${x === p.path}>
                 ${x === 'auto' ? 'auto' : x === 'staged' ? 'staged (every stage)' : 'fused (online softmax)'}
               </option>`,
           )}
@@ -1388,7 +1388,7 @@ export class AttentionLab extends LitElement {
         <select
           @change=${(e: Event) => this.set({ pool: (e.target as HTMLSelectElement).value as PoolMode })}
         >
-          ${POOL_MODES.map((m) => html`<option value=${m} ?selected=${m === p.pool}>${m}</option>`)}
+          ${POOL_MODES.map((m) => html`<option value=${m} .selected=${m === p.pool}>${m}</option>`)}
         </select></label
       >
       <label class="field"
@@ -1397,8 +1397,8 @@ export class AttentionLab extends LitElement {
           @change=${(e: Event) =>
             this.set({ weightRange: (e.target as HTMLSelectElement).value as AttentionState['weightRange'] })}
         >
-          <option value="unit" ?selected=${p.weightRange === 'unit'}>0 → 1</option>
-          <option value="max" ?selected=${p.weightRange === 'max'}>0 → panel max</option>
+          <option value="unit" .selected=${p.weightRange === 'unit'}>0 → 1</option>
+          <option value="max" .selected=${p.weightRange === 'max'}>0 → panel max</option>
         </select></label
       >
       <label class="field"
@@ -1724,7 +1724,7 @@ export class AttentionLab extends LitElement {
           >
             ${VIEW_STAGES.map(
               (s) =>
-                html`<option value=${s} ?selected=${s === stage} ?disabled=${!lab.available.has(s)}>
+                html`<option value=${s} .selected=${s === stage} ?disabled=${!lab.available.has(s)}>
                   ${STAGE_INFO[s].title}
                 </option>`,
             )}

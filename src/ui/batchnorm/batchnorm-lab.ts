@@ -367,7 +367,7 @@ export class BatchnormLab extends LitElement {
         <label class="field"
           >Task
           <select @change=${(e: Event) => this.set({ task: (e.target as HTMLSelectElement).value as Task })}>
-            ${TASKS.map((t) => html`<option value=${t} ?selected=${t === p.task}>${TASK_LABELS[t]}</option>`)}
+            ${TASKS.map((t) => html`<option value=${t} .selected=${t === p.task}>${TASK_LABELS[t]}</option>`)}
           </select></label
         >
         <label class="field"
@@ -375,7 +375,7 @@ export class BatchnormLab extends LitElement {
           <select @change=${(e: Event) => this.set({ lr: num(e) })}>
             ${[...new Set([...LRS, p.lr])]
               .sort((a, b) => a - b)
-              .map((v) => html`<option value=${v} ?selected=${v === p.lr}>${v}</option>`)}
+              .map((v) => html`<option value=${v} .selected=${v === p.lr}>${v}</option>`)}
           </select></label
         >
         <label class="field"
@@ -383,7 +383,7 @@ export class BatchnormLab extends LitElement {
           <select @change=${(e: Event) => this.set({ batch: num(e) })}>
             ${[...new Set([...BATCHES, p.batch])]
               .sort((a, b) => a - b)
-              .map((v) => html`<option value=${v} ?selected=${v === p.batch}>${v}</option>`)}
+              .map((v) => html`<option value=${v} .selected=${v === p.batch}>${v}</option>`)}
           </select></label
         >
         <label class="field"
@@ -400,7 +400,7 @@ export class BatchnormLab extends LitElement {
           <select @change=${(e: Event) => this.set({ width: num(e) })}>
             ${[...new Set([...WIDTHS, p.width])]
               .sort((a, b) => a - b)
-              .map((v) => html`<option value=${v} ?selected=${v === p.width}>${v}</option>`)}
+              .map((v) => html`<option value=${v} .selected=${v === p.width}>${v}</option>`)}
           </select></label
         >
         <label class="field"
@@ -408,7 +408,7 @@ export class BatchnormLab extends LitElement {
           <select
             @change=${(e: Event) => this.set({ activation: (e.target as HTMLSelectElement).value as Activation })}
           >
-            ${ACTIVATIONS.map((a) => html`<option value=${a} ?selected=${a === p.activation}>${ACT_LABELS[a]}</option>`)}
+            ${ACTIVATIONS.map((a) => html`<option value=${a} .selected=${a === p.activation}>${ACT_LABELS[a]}</option>`)}
           </select></label
         >
         <label class="field"
@@ -426,7 +426,7 @@ export class BatchnormLab extends LitElement {
             ${Array.from(
               { length: p.depth },
               (_, i) =>
-                html`<option value=${i} ?selected=${i === Math.min(p.layer, p.depth - 1)}>${i}</option>`,
+                html`<option value=${i} .selected=${i === Math.min(p.layer, p.depth - 1)}>${i}</option>`,
             )}
           </select></label
         >

@@ -612,7 +612,7 @@ export class DiffusionLab extends LitElement {
           ?disabled=${disabled}
           @change=${(e: Event) => onChange((e.target as HTMLSelectElement).value as T)}
         >
-          ${options.map((o) => html`<option value=${o} ?selected=${o === value}>${names(o)}</option>`)}
+          ${options.map((o) => html`<option value=${o} .selected=${o === value}>${names(o)}</option>`)}
         </select></label
       >`;
     return html`<section class="panel controls" aria-label="Diffusion lab controls">

@@ -171,7 +171,7 @@ export class RandomLab extends LitElement {
               .sort((a, b) => a - b)
               .map(
                 (c) =>
-                  html`<option value=${c} ?selected=${c === p.count}>${c.toLocaleString('en-US')}</option>`,
+                  html`<option value=${c} .selected=${c === p.count}>${c.toLocaleString('en-US')}</option>`,
               )}
           </select></label
         >
@@ -180,7 +180,7 @@ export class RandomLab extends LitElement {
           <select
             @change=${(e: Event) => this.set({ transform: (e.target as HTMLSelectElement).value as Transform })}
           >
-            ${TRANSFORMS.map((t) => html`<option value=${t} ?selected=${t === p.transform}>${TRANSFORM_LABELS[t]}</option>`)}
+            ${TRANSFORMS.map((t) => html`<option value=${t} .selected=${t === p.transform}>${TRANSFORM_LABELS[t]}</option>`)}
           </select></label
         >
         <label class="field"
@@ -188,7 +188,7 @@ export class RandomLab extends LitElement {
           <select @change=${(e: Event) => this.set({ bins: Number((e.target as HTMLSelectElement).value) })}>
             ${[...new Set([...BINS, p.bins])]
               .sort((a, b) => a - b)
-              .map((b) => html`<option value=${b} ?selected=${b === p.bins}>${b}</option>`)}
+              .map((b) => html`<option value=${b} .selected=${b === p.bins}>${b}</option>`)}
           </select></label
         >
         <button @click=${() => this.task.run()}>Run again</button>
