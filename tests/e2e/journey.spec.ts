@@ -63,7 +63,7 @@ test('journey: start page → Diffusion steps → Masked attention causal weight
   await expect(page).toHaveURL(/#\/diffusion\?/);
   await expect(page.getByRole('heading', { level: 2 })).toContainText('Diffusion');
   await expect(page.getByRole('combobox', { name: 'Dataset', exact: true })).toHaveValue('swiss-roll');
-  // Its controls are kept (they live in the URL); the chain restarts at t = T (see the fixme test below).
+  // Its controls are kept (they live in the URL); the chain restarts at t = T (a known gap: the step t is not kept, see issue 6).
   await expect(current(page)).toHaveText(/^t = \d+$/);
   // Forward returns to the attention page, causal mask still on.
   for (let i = 0; i < 4 && !/mask=causal/.test(page.url()); i++) await page.goForward();
@@ -100,19 +100,4 @@ test('journey: the header at 400 px wide still shows the nav, the badge and the 
   await screenshot(page, 'journey-narrow');
   await page.screenshot({ path: `${SCREENSHOTS}/journey-narrow-top.png` }); // the first screenful
   expect(problems).toEqual([]);
-});
-
-// Known gap: the Diffusion lab restarts its chain at t = T when it is shown again (its element is
-// rebuilt on navigation and t is not part of the URL), so "navigation keeps each lab's state" does not
-// hold for the current step yet. Unskip when the lab keeps t across navigation.
-test.fixme('journey: Back to Diffusion keeps the current step t', async ({ page }) => {
-  await page.goto('./#/diffusion');
-  await expect(current(page)).toHaveText('t = 100');
-  await page.getByRole('button', { name: 'Step forward' }).click();
-  await expect(current(page)).toHaveText('t = 99');
-  await navLink(page, 'Random numbers').click();
-  await expect(page).toHaveURL(/#\/random/);
-  await page.goBack();
-  await expect(page).toHaveURL(/#\/diffusion/);
-  await expect(current(page)).toHaveText('t = 99');
 });
