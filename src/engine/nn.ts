@@ -264,8 +264,12 @@ export class GpuMlp {
    * Encodes one step into `pass`. `train` is the BN mode (batch statistics vs running statistics);
    * `learn` (default: train) adds the running-stat update, backward and Adam with learning rate lr.
    * train without learn is a forward in train mode that changes nothing (for looking at a batch).
+   * `weightDecay` (default 0) makes the update AdamW's decoupled decay.
    */
-  encodeStep(pass: GPUComputePassEncoder, mode: { train: boolean; lr: number; learn?: boolean }): void {
+  encodeStep(
+    pass: GPUComputePassEncoder,
+    mode: { train: boolean; lr: number; learn?: boolean; weightDecay?: number },
+  ): void {
     const learn = mode.learn ?? mode.train;
     if (!learn) {
       encodeDispatches(pass, mode.train ? this.probeList : this.evalList);
@@ -282,7 +286,7 @@ export class GpuMlp {
       eps: 1e-8,
       bc1: 1 - b1 ** this.t,
       bc2: 1 - b2 ** this.t,
-      weight_decay: 0,
+      weight_decay: mode.weightDecay ?? 0,
     });
     encodeDispatches(pass, this.trainList);
   }
@@ -322,14 +326,32 @@ export class GpuMlp {
     return out;
   }
 
-  /** Loads tensors saved by saveWeights (names must match; missing names keep their values). */
+  /**
+   * Loads tensors saved by saveWeights (missing names keep their values). Every tensor is checked first:
+   * an unknown name or a wrong length throws a RangeError naming the tensor and nothing is written.
+   */
   loadWeights(weights: Record<string, ArrayLike<number>>): void {
+    const writes: [GPUBuffer, Float32Array<ArrayBuffer>][] = [];
     for (const [name, values] of Object.entries(weights)) {
       const m = /^layers\.(\d+)\.bn\.running_(mean|var)$/.exec(name);
       const bn = m ? this.layers[Number(m[1])]?.bn : undefined;
       const target = bn ? (m![2] === 'mean' ? bn.runningMean : bn.runningVar) : this.params.get(name);
-      if (target) this.device.queue.writeBuffer(target, 0, Float32Array.from(values));
+      const size = bn ? this.shape.width : this.specs.find((s) => s.name === name)?.size;
+      if (!target || size === undefined) {
+        throw new RangeError(
+          `Weights hold a tensor "${name}" that this model (depth ${this.shape.depth}, width ${this.shape.width}` +
+            `${this.shape.batchNorm ? ', BatchNorm' : ''}) does not have.`,
+        );
+      }
+      if (values.length !== size) {
+        throw new RangeError(
+          `Weights "${name}" hold ${values.length} values; this model (depth ${this.shape.depth}, width ` +
+            `${this.shape.width}) needs ${size}.`,
+        );
+      }
+      writes.push([target, Float32Array.from(values)]);
     }
+    for (const [target, data] of writes) this.device.queue.writeBuffer(target, 0, data);
   }
 
   destroy(): void {

@@ -272,39 +272,79 @@ describe('softmax cross-entropy', () => {
   });
 });
 
-describe('Adam', () => {
-  it('three steps on 1000 parameters match the reference', async () => {
-    const n = 1000;
-    const p = f32s(n, 15);
-    const lr = 0.01;
-    const [bp, m, v] = [upload(p), empty(n), empty(n)];
-    const pref = Float64Array.from(p);
-    const [mr, vr] = [new Float64Array(n), new Float64Array(n)];
-    const params = res.uniform(ops.ADAM, 't.adam', {
-      lr,
-      beta1: 0.9,
-      beta2: 0.999,
-      eps: 1e-8,
-      bc1: 1,
-      bc2: 1,
-      weight_decay: 0,
-    });
-    for (let t = 1; t <= 3; t++) {
-      const g = f32s(n, 20 + t, 0.1);
-      ops.ADAM.write(gpu.device, params, {
+describe('Adam / AdamW', () => {
+  // Decay 0 is plain Adam (the reference without weightDecay); decay 0.1 is AdamW's decoupled decay.
+  for (const wd of [0, 0.1]) {
+    it(`five steps on 1000 parameters match the reference (weight decay ${wd})`, async () => {
+      const n = 1000;
+      const p = f32s(n, 15);
+      const lr = 0.01;
+      const [bp, m, v] = [upload(p), empty(n), empty(n)];
+      const pref = Float64Array.from(p);
+      const [mr, vr] = [new Float64Array(n), new Float64Array(n)];
+      const values = (t: number) => ({
         lr,
         beta1: 0.9,
         beta2: 0.999,
         eps: 1e-8,
         bc1: 1 - 0.9 ** t,
         bc2: 1 - 0.999 ** t,
-        weight_decay: 0,
+        weight_decay: wd,
       });
-      await run(ops.adam(res, 't', n, params, upload(g), bp, m, v));
-      ref.adamStep(pref, g, mr, vr, t, { lr });
-    }
-    expectClose(await read(bp, n), pref, (i) => 1e-6 * Math.abs(pref[i]!) + 1e-3 * lr, 'param');
-  });
+      const params = res.uniform(ops.ADAM, 't.adam', values(1));
+      for (let t = 1; t <= 5; t++) {
+        const g = f32s(n, 20 + t, 0.1);
+        ops.ADAM.write(gpu.device, params, values(t));
+        await run(ops.adam(res, 't', n, params, upload(g), bp, m, v));
+        if (wd === 0) ref.adamStep(pref, g, mr, vr, t, { lr });
+        else ref.adamStep(pref, g, mr, vr, t, { lr, weightDecay: wd });
+      }
+      expectClose(await read(bp, n), pref, (i) => 1e-6 * Math.abs(pref[i]!) + 1e-3 * lr, 'param');
+      if (wd > 0) {
+        // The decay moved the weights measurably: the run without it ends lr·wd·Σ|p|-ish away.
+        const noDecay = Float64Array.from(p);
+        const [m2, v2] = [new Float64Array(n), new Float64Array(n)];
+        for (let t = 1; t <= 5; t++) ref.adamStep(noDecay, f32s(n, 20 + t, 0.1), m2, v2, t, { lr });
+        const moved = Math.max(...Array.from(noDecay, (q, i) => Math.abs(q - pref[i]!)));
+        expect(moved).toBeGreaterThan(100 * 1e-3 * lr);
+      }
+    });
+  }
+});
+
+describe('MSE loss', () => {
+  // Tolerances: dpred = 2(p − t)/n has three roundings: |Δ| ≤ 4·2⁻²⁴·|dpred| + 1e-12. The loss sums B·D
+  // non-negative terms (per row sequentially, then ⌈B/64⌉ strided sums per thread and a 6-level tree):
+  // relative error ≤ (D + ⌈B/64⌉ + 6 + 2)·2⁻²³.
+  for (const [B, D] of [
+    [37, 3],
+    [300, 2],
+  ] as const) {
+    it(`loss (mean over batch and outputs), dpred, and the running sum (B=${B}, D=${D})`, async () => {
+      const pred = f32s(B * D, 30 + B, 1.5);
+      const target = f32s(B * D, 31 + B);
+      const [dp, rows, result] = [empty(B * D), empty(B), empty(2)];
+      const list = ops.mse(
+        res,
+        't.mse',
+        { rows: B, cols: D },
+        upload(pred),
+        upload(target),
+        dp,
+        rows,
+        result,
+      );
+      await run(list);
+      await run(list);
+      const r = ref.mseLoss(pred, target);
+      const out = await read(result, 2);
+      const tol = (D + Math.ceil(B / 64) + 8) * 2 ** -23 * r.loss;
+      expect(Math.abs(out[0]! - r.loss)).toBeLessThanOrEqual(tol);
+      // Two runs without clearing: the running sum holds both losses.
+      expect(Math.abs(out[1]! - 2 * r.loss)).toBeLessThanOrEqual(2 * tol + 2 ** -23 * 2 * r.loss);
+      expectClose(await read(dp, B * D), r.dpred, (i) => 4 * U * Math.abs(r.dpred[i]!) + 1e-12, 'dpred');
+    });
+  }
 });
 
 describe('GPU MLP', () => {
@@ -365,4 +405,53 @@ describe('GPU MLP', () => {
     expect(last[0]).toBeLessThan(0.3);
     mlp.destroy();
   }, 120_000);
+
+  it('saved weights load bit-exactly into a fresh model (f32), which then computes the same loss', async () => {
+    const shape = { depth: 2, width: 24, batchNorm: true, activation: 'silu' as const };
+    const a = new GpuMlp(gpu.device, shape, 40, 3);
+    await trainSteps(a, 'spirals', 3, 0, 4, 0.01);
+    const saved = await a.saveWeights();
+    const b = new GpuMlp(gpu.device, shape, 40, 99);
+    const before = await b.saveWeights();
+    expect(before['layers.0.weight']).not.toEqual(saved['layers.0.weight']);
+    b.loadWeights(saved);
+    const loaded = await b.saveWeights();
+    expect(Object.keys(loaded).sort()).toEqual(Object.keys(saved).sort());
+    for (const [k, w] of Object.entries(saved)) {
+      const got = loaded[k]!;
+      expect(got.length, k).toBe(w.length);
+      for (let i = 0; i < w.length; i++) {
+        if (!Object.is(got[i], w[i])) expect.fail(`${k}[${i}]: loaded ${got[i]} saved ${w[i]}`);
+      }
+    }
+    // Same weights and running statistics: the eval-mode forward of one batch gives the same loss bits.
+    const evalLoss = async (mlp: GpuMlp) => {
+      mlp.setBatch(makeBatch('spirals', 3, 50, 40));
+      const enc = gpu.device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      mlp.encodeStep(pass, { train: false, lr: 0 });
+      pass.end();
+      gpu.device.queue.submit([enc.finish()]);
+      return (await read(mlp.result, 2))[0]!;
+    };
+    expect(Object.is(await evalLoss(b), await evalLoss(a))).toBe(true);
+    a.destroy();
+    b.destroy();
+  });
+
+  it('loading weights of another shape fails with a message naming the tensor; nothing is written', async () => {
+    const small = new GpuMlp(gpu.device, { depth: 2, width: 16, batchNorm: false }, 8, 1);
+    const big = new GpuMlp(gpu.device, { depth: 2, width: 20, batchNorm: false }, 8, 2);
+    const bigWeights = await big.saveWeights();
+    const before = await small.saveWeights();
+    expect(() => small.loadWeights(bigWeights)).toThrow(
+      /"layers\.0\.weight" hold 40 values; this model \(depth 2, width 16\) needs 32/,
+    );
+    expect(() => small.loadWeights({ 'layers.5.weight': [1, 2] })).toThrow(
+      /tensor "layers\.5\.weight" that this model .* does not have/,
+    );
+    expect(await small.saveWeights()).toEqual(before);
+    small.destroy();
+    big.destroy();
+  });
 });

@@ -98,6 +98,67 @@ describe('nn references: gradient checks (central differences)', () => {
   });
 });
 
+describe('MSE loss reference', () => {
+  it('gradient check: d(mean loss)/d pred (B=5, D=3)', () => {
+    const r = rng(11);
+    const pred = rand(15, r).map((v) => 2 * v);
+    const target = rand(15, r);
+    const g = ref.mseLoss(pred, target);
+    gradCheck(pred, () => ref.mseLoss(pred, target).loss, g.dpred);
+  });
+
+  it('is the mean over batch and outputs of the squared error; mismatched lengths are refused', () => {
+    const pred = Float64Array.from([1, 2, 3, 4]);
+    const target = [0, 2, 5, 4];
+    const g = ref.mseLoss(pred, target);
+    expect(g.loss).toBe((1 + 0 + 4 + 0) / 4);
+    expect(Array.from(g.dpred)).toEqual([0.5, 0, -1, 0]);
+    expect(() => ref.mseLoss(pred, [1, 2])).toThrow(/4 predictions but 2 targets/);
+  });
+});
+
+describe('AdamW reference (decoupled weight decay)', () => {
+  it('weight decay 0 is Adam exactly, and AdamW = Adam − lr·wd·p (decay outside the moments)', () => {
+    const r = rng(12);
+    const n = 50;
+    const lr = 0.01;
+    const wd = 0.1;
+    const p0 = rand(n, r);
+    const pAdam = Float64Array.from(p0);
+    const pZero = Float64Array.from(p0);
+    const pW = Float64Array.from(p0);
+    const ms = [0, 1, 2].map(() => [new Float64Array(n), new Float64Array(n)] as const);
+    for (let t = 1; t <= 4; t++) {
+      const g = rand(n, r);
+      const before = Float64Array.from(pW);
+      const adamOfW = Float64Array.from(pW);
+      // The Adam part of an AdamW step from the same state (moments copied so they advance once).
+      const [mw, vw] = ms[2]!;
+      ref.adamStep(adamOfW, g, Float64Array.from(mw), Float64Array.from(vw), t, { lr });
+      ref.adamStep(pAdam, g, ms[0]![0], ms[0]![1], t, { lr });
+      ref.adamStep(pZero, g, ms[1]![0], ms[1]![1], t, { lr, weightDecay: 0 });
+      ref.adamStep(pW, g, mw, vw, t, { lr, weightDecay: wd });
+      for (let i = 0; i < n; i++) {
+        expect(Math.abs(pW[i]! - (adamOfW[i]! - lr * wd * before[i]!))).toBeLessThanOrEqual(1e-15);
+      }
+    }
+    expect(Array.from(pZero)).toEqual(Array.from(pAdam));
+    // The moments never see the decay: they are those of plain Adam on the same gradients.
+    expect(Array.from(ms[2]![0])).toEqual(Array.from(ms[0]![0]));
+  });
+
+  it('with zero gradient a step only shrinks the weights by the factor 1 − lr·wd (not lr·sign(p))', () => {
+    const p = Float64Array.from([2, -0.5, 1e-3]);
+    ref.adamStep(p, new Float64Array(3), new Float64Array(3), new Float64Array(3), 1, {
+      lr: 0.1,
+      weightDecay: 0.2,
+    });
+    expect(p[0]).toBeCloseTo(2 * 0.98, 14);
+    expect(p[1]).toBeCloseTo(-0.5 * 0.98, 14);
+    expect(p[2]).toBeCloseTo(1e-3 * 0.98, 16);
+  });
+});
+
 describe('nn references: forward facts', () => {
   it('BN train: x̂ has mean 0 and biased variance σ²/(σ²+ε); running stats use the unbiased variance', () => {
     const [B, C] = [8, 2];

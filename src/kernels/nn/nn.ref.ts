@@ -243,3 +243,20 @@ export function adamStep(param: Vec, grad: Vec, m: Vec, v: Vec, t: number, o: Ad
     param[i] = w - (o.lr * (m[i]! / bc1)) / (Math.sqrt(v[i]! / bc2) + eps) - o.lr * wd * w;
   }
 }
+
+/**
+ * Mean squared error over all entries of pred and target (the mean over the batch and the outputs), and
+ * d loss/d pred = 2(pred − target)/n.
+ */
+export function mseLoss(pred: Vec, target: ArrayLike<number>): { loss: number; dpred: Vec } {
+  const n = pred.length;
+  if (target.length !== n) throw new RangeError(`MSE: ${n} predictions but ${target.length} targets.`);
+  let loss = 0;
+  const dpred = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const d = pred[i]! - target[i]!;
+    loss += d * d;
+    dpred[i] = (2 * d) / n;
+  }
+  return { loss: loss / n, dpred };
+}

@@ -344,3 +344,132 @@ export function adam(
     },
   ];
 }
+
+/**
+ * Y[rows, out] = X[rows, in]·Wᵀ + b with W stored [out][in] (row-major, the layout of PyTorch's nn.Linear
+ * and of the diffusion ε-MLP's parameter array).
+ */
+export function linearOutInForward(
+  res: OpResources,
+  label: string,
+  s: { rows: number; inDim: number; outDim: number },
+  x: GPUBuffer,
+  w: GPUBuffer,
+  b: GPUBuffer,
+  y: GPUBuffer,
+): Dispatch[] {
+  return [
+    matmulDispatch(
+      res,
+      `${label}.forward`,
+      { m: s.rows, n: s.outDim, k: s.inDim, flags: TRANS_B | BIAS },
+      x,
+      w,
+      b,
+      y,
+    ),
+  ];
+}
+
+/** Backward of linearOutInForward: dW[out, in] = dYᵀ·X, db = Σ_rows dY and (when dx is given) dX = dY·W. */
+export function linearOutInBackward(
+  res: OpResources,
+  label: string,
+  s: { rows: number; inDim: number; outDim: number },
+  x: GPUBuffer,
+  w: GPUBuffer,
+  dy: GPUBuffer,
+  dw: GPUBuffer,
+  db: GPUBuffer,
+  dx?: GPUBuffer,
+): Dispatch[] {
+  const p = nnPipelines(res.device);
+  const out: Dispatch[] = [
+    matmulDispatch(res, `${label}.dw`, { m: s.outDim, n: s.inDim, k: s.rows, flags: TRANS_A }, dy, x, x, dw),
+  ];
+  const u = res.uniform(MATMUL, `${label}.db.params`, { m: s.rows, n: s.outDim, k: 0, flags: 0 });
+  out.push({
+    pipeline: p.matmul.pipelines.column_sum!,
+    bindGroup: p.bind(p.matmul, `${label}.db.bg`, [u, dy, dy, dy, db]),
+    x: Math.ceil(s.outDim / 64),
+  });
+  if (dx) {
+    out.push(
+      matmulDispatch(res, `${label}.dx`, { m: s.rows, n: s.inDim, k: s.outDim, flags: 0 }, dy, w, w, dx),
+    );
+  }
+  return out;
+}
+
+/** out = a + b elementwise (residual connections, forward and backward). */
+export function add(
+  res: OpResources,
+  label: string,
+  count: number,
+  a: GPUBuffer,
+  b: GPUBuffer,
+  out: GPUBuffer,
+): Dispatch[] {
+  const p = nnPipelines(res.device);
+  const u = res.uniform(COUNT, `${label}.params`, { count });
+  return [
+    {
+      pipeline: p.add.pipelines.add!,
+      bindGroup: p.bind(p.add, `${label}.bg`, [u, a, b, out]),
+      x: Math.ceil(count / 256),
+    },
+  ];
+}
+
+/**
+ * Mean squared error over all rows·cols entries: dpred = 2(pred − target)/(rows·cols), row_loss[r] (scratch,
+ * `rows` floats), then result[0] = mean loss and result[1] += mean loss (a running sum the caller clears).
+ */
+export function mse(
+  res: OpResources,
+  label: string,
+  s: { rows: number; cols: number },
+  pred: GPUBuffer,
+  target: GPUBuffer,
+  dpred: GPUBuffer,
+  rowLoss: GPUBuffer,
+  result: GPUBuffer,
+): Dispatch[] {
+  const p = nnPipelines(res.device);
+  const u = res.uniform(ROWS_CHANNELS, `${label}.params`, { rows: s.rows, channels: s.cols });
+  const bindGroup = p.bind(p.mse, `${label}.bg`, [u, pred, target, dpred, rowLoss, result]);
+  return [
+    { pipeline: p.mse.pipelines.mse_rows!, bindGroup, x: Math.ceil(s.rows / 64) },
+    { pipeline: p.mse.pipelines.mse_reduce!, bindGroup, x: 1 },
+  ];
+}
+
+const EMBED = new UniformLayout([
+  ['rows', 'u32'],
+  ['dim', 'u32'],
+  ['freqs', 'u32'],
+] as const);
+
+/**
+ * Sinusoidal embedding of (x[rows, dim], λ[rows]) into out[rows, 2F(dim + 1)]; `turns` holds 2F f32 factors
+ * (coordinates: s·ω_k/(2π), then λ: ω_k/(2π)); see shaders/nn/embed.wgsl.
+ */
+export function sinusoidalEmbed(
+  res: OpResources,
+  label: string,
+  s: { rows: number; dim: number; freqs: number },
+  x: GPUBuffer,
+  lambda: GPUBuffer,
+  turns: GPUBuffer,
+  out: GPUBuffer,
+): Dispatch[] {
+  const p = nnPipelines(res.device);
+  const u = res.uniform(EMBED, `${label}.params`, s);
+  return [
+    {
+      pipeline: p.embed.pipelines.embed!,
+      bindGroup: p.bind(p.embed, `${label}.bg`, [u, x, lambda, turns, out]),
+      x: Math.ceil((s.rows * (s.dim + 1)) / 64),
+    },
+  ];
+}

@@ -8,6 +8,11 @@ import batchnormWgsl from '../../../shaders/nn/batchnorm.wgsl?raw';
 import batchnormBackwardWgsl from '../../../shaders/nn/batchnorm_backward.wgsl?raw';
 import softmaxXentWgsl from '../../../shaders/nn/softmax_xent.wgsl?raw';
 import adamWgsl from '../../../shaders/nn/adam.wgsl?raw';
+import mseWgsl from '../../../shaders/nn/mse.wgsl?raw';
+import addWgsl from '../../../shaders/nn/add.wgsl?raw';
+import embedWgsl from '../../../shaders/nn/embed.wgsl?raw';
+import philoxWgsl from '../../../shaders/common/philox.wgsl?raw';
+import noiseWgsl from '../../../shaders/diffusion/noise.wgsl?raw';
 import {
   createBindGroup,
   createBindGroupLayout,
@@ -31,6 +36,9 @@ export class NnPipelines {
   readonly bnBackward: NnProgram;
   readonly xent: NnProgram;
   readonly adam: NnProgram;
+  readonly mse: NnProgram;
+  readonly add: NnProgram;
+  readonly embed: NnProgram;
 
   constructor(readonly device: GPUDevice) {
     const make = (name: string, code: string, kinds: BindingKind[], entries: string[]): NnProgram => {
@@ -84,6 +92,20 @@ export class NnPipelines {
       ['xent_rows', 'xent_reduce'],
     );
     this.adam = make('adam', adamWgsl, ['uniform', 'read', 'storage', 'storage', 'storage'], ['adam']);
+    this.mse = make(
+      'mse',
+      mseWgsl,
+      ['uniform', 'read', 'read', 'storage', 'storage', 'storage'],
+      ['mse_rows', 'mse_reduce'],
+    );
+    this.add = make('add', addWgsl, ['uniform', 'read', 'read', 'storage'], ['add']);
+    // The embedding shares the Diffusion lab's argument-reduced sin/cos (diffusion_cos_sin_turns).
+    this.embed = make(
+      'embed',
+      joinWgsl(philoxWgsl, noiseWgsl, embedWgsl),
+      ['uniform', 'read', 'read', 'read', 'storage'],
+      ['embed'],
+    );
   }
 
   bind(program: NnProgram, label: string, buffers: GPUBuffer[]): GPUBindGroup {
