@@ -7,20 +7,111 @@ import { boolParam, enumParam, floatParam, intParam, type ValuesOf } from './par
 export const DIFFUSION_SAMPLERS = ['ddpm-beta', 'ddpm-beta-tilde', 'ddim', 'ode-euler', 'ode-heun'] as const;
 export type DiffusionSamplerChoice = (typeof DIFFUSION_SAMPLERS)[number];
 
-/** Denoisers the page offers. 'exact' is the empirical-data posterior mean (attention over the data). */
-export const DIFFUSION_DENOISERS = ['exact'] as const;
+/**
+ * Denoisers the page offers. 'exact': the empirical-data posterior mean (attention over the data);
+ * 'mlp': the ε-prediction MLP shipped for the dataset (public/models/diffusion/<dataset>.ksmlp);
+ * 'trained': the MLP trained in this page by the trainer panel.
+ */
+export const DIFFUSION_DENOISERS = ['exact', 'mlp', 'trained'] as const;
+export type DiffusionDenoiserChoice = (typeof DIFFUSION_DENOISERS)[number];
+
+/** Datasets: the 2D toy sets. */
+export const DIFFUSION_DATASETS = [...DATASETS_2D] as const;
+export type DiffusionDataset = (typeof DIFFUSION_DATASETS)[number];
 
 /** What the second pane varies ('off': no comparison pane). */
 export const COMPARE_MODES = ['off', 'sampler', 'schedule'] as const;
+
+// ---------------------------------------------------------------------------------------------------------
+// Drawn points in the URL
+
+/** Most points a drawing holds. */
+export const MAX_DRAWN_POINTS = 1024;
+/** Drawn coordinates are quantised to this step (0.01) … */
+export const DRAW_QUANTUM = 0.01;
+/** … and must lie in [−DRAW_LIMIT, DRAW_LIMIT] (the lab's view is ±3.5). */
+export const DRAW_LIMIT = 3.5;
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+function bytesToBase64Url(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const b0 = bytes[i]!;
+    const b1 = bytes[i + 1];
+    const b2 = bytes[i + 2];
+    const n = (b0 << 16) | ((b1 ?? 0) << 8) | (b2 ?? 0);
+    out += B64[(n >> 18) & 63]! + B64[(n >> 12) & 63]!;
+    if (b1 !== undefined) out += B64[(n >> 6) & 63]!;
+    if (b2 !== undefined) out += B64[n & 63]!;
+  }
+  return out;
+}
+
+function base64UrlToBytes(text: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return null;
+  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
+  let o = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    const chunk = text.slice(i, i + 4);
+    let n = 0;
+    for (let j = 0; j < 4; j++) n = (n << 6) | (j < chunk.length ? B64.indexOf(chunk[j]!) : 0);
+    out[o++] = (n >> 16) & 255;
+    if (chunk.length > 2) out[o++] = (n >> 8) & 255;
+    if (chunk.length > 3) out[o++] = n & 255;
+  }
+  return out.subarray(0, o);
+}
+
+/** Snaps a coordinate to the drawing grid (multiples of DRAW_QUANTUM within ±DRAW_LIMIT). */
+export function quantiseDrawn(v: number): number {
+  const q = Math.round(Math.max(-DRAW_LIMIT, Math.min(DRAW_LIMIT, v)) / DRAW_QUANTUM);
+  return q * DRAW_QUANTUM;
+}
+
+/**
+ * Encodes drawn points (x, y interleaved) for the URL: each coordinate quantised to 0.01 as an int16
+ * (little-endian), the bytes as base64url — 4 bytes, about 5.3 characters, per point.
+ */
+export function encodeDrawing(points: ArrayLike<number>): string {
+  const n = Math.min(Math.floor(points.length / 2), MAX_DRAWN_POINTS);
+  const bytes = new Uint8Array(4 * n);
+  const view = new DataView(bytes.buffer);
+  for (let k = 0; k < 2 * n; k++) {
+    view.setInt16(2 * k, Math.round(quantiseDrawn(points[k]!) / DRAW_QUANTUM), true);
+  }
+  return bytesToBase64Url(bytes);
+}
+
+/** Decodes `encodeDrawing`'s text; a readable error for anything else. */
+export function decodeDrawing(text: string): Float32Array | { error: string } {
+  const bytes = base64UrlToBytes(text);
+  if (!bytes) return { error: 'not base64url text' };
+  if (bytes.length % 4 !== 0) return { error: 'not a whole number of (x, y) pairs' };
+  const n = bytes.length / 4;
+  if (n > MAX_DRAWN_POINTS) return { error: `${n} points; at most ${MAX_DRAWN_POINTS}` };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(2 * n);
+  const limit = Math.round(DRAW_LIMIT / DRAW_QUANTUM);
+  for (let k = 0; k < 2 * n; k++) {
+    const q = view.getInt16(2 * k, true);
+    if (Math.abs(q) > limit) return { error: `a coordinate ${q * DRAW_QUANTUM} lies outside ±${DRAW_LIMIT}` };
+    out[k] = q * DRAW_QUANTUM;
+  }
+  // Canonical form only (so a link has one spelling): re-encoding gives the same text.
+  if (bytesToBase64Url(bytes) !== text) return { error: 'not in canonical base64url form' };
+  return out;
+}
 
 /**
  * The Diffusion lab's controls as they appear in the URL
  * (#/diffusion?dataset=two-moons&schedule=cosine&T=100&sampler=ddpm-beta-tilde&…). Defaults are small
  * (T = 100, 2000 particles) so the page is quick even on a software WebGPU adapter. `steps` (DDIM / ODE
- * only) is clamped to T by the page with a notice; `particles` to the CPU ceiling on the CPU backend.
+ * only) is clamped to T by the page with a notice; `particles` to the CPU ceiling on the CPU backend;
+ * `forward` (the forward-process scrub) to T.
  */
 export const diffusionSchema = {
-  dataset: enumParam(DATASETS_2D, 'two-moons'),
+  dataset: enumParam(DIFFUSION_DATASETS, 'two-moons'),
   points: intParam({ min: 16, max: 8192, default: 1000 }),
   schedule: enumParam(SCHEDULE_KINDS, 'cosine'),
   T: intParam({ min: T_MIN, max: T_MAX, default: 100 }),

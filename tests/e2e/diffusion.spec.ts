@@ -177,3 +177,70 @@ for (const theme of ['light', 'dark']) {
     if (theme === 'dark') await screenshot(page, 'diffusion-dark-compare');
   });
 }
+
+/** Fraction of exported points within `r` of a training point. */
+function fractionNear(points: number[][], data: number[][], r: number): number {
+  let close = 0;
+  for (const [x, y] of points) {
+    let best = Infinity;
+    for (const [a, b] of data) best = Math.min(best, Math.hypot(x! - a!, y! - b!));
+    if (best < r) close++;
+  }
+  return close / points.length;
+}
+
+test('Diffusion lab: the trained MLP denoiser (shipped weights) samples two moons', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/diffusion?denoiser=mlp&sampler=ddim&steps=20&T=100&particles=1000');
+  const denoiser = page.getByRole('combobox', { name: 'Denoiser' });
+  await expect(denoiser).toHaveValue('mlp');
+  await expect(current(page)).toHaveText('t = 100');
+  await expect(page.getByText('Trained MLP ·').first()).toBeVisible();
+  const forward = page.getByRole('button', { name: 'Step forward' });
+  for (let i = 0; i < 20; i++) await forward.click();
+  await expect(current(page)).toHaveText('t = 0');
+  await screenshot(page, 'diffusion-mlp-end');
+  const samples = (await downloadJson(page, 'Export samples (JSON)')) as {
+    denoiser: string;
+    points: number[][];
+    data: number[][];
+  };
+  expect(samples.denoiser).toBe('mlp');
+  expect(samples.points).toHaveLength(1000);
+  // Measured 98.0% of the MLP's samples within 0.1 of one of the 1000 shown training points (SwiftShader,
+  // seed 7). Threshold 0.9.
+  const near = fractionNear(samples.points, samples.data, 0.1);
+  console.log(`MLP samples within 0.1 of a training point: ${(near * 100).toFixed(1)}%`);
+  expect(near).toBeGreaterThan(0.9);
+  expect(problems).toEqual([]);
+});
+
+test('Diffusion lab: MLP unavailable for a dataset (disabled, with the reason); a malformed weight file falls back to exact', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/diffusion?dataset=gaussian&T=20');
+  await expect(current(page)).toHaveText('t = 20');
+  const option = page.getByRole('combobox', { name: 'Denoiser' }).locator('option[value="mlp"]');
+  await expect(option).toBeDisabled();
+  await expect(option).toContainText('no trained MLP ships');
+  await expect(page.getByText('Trained MLP unavailable: no trained MLP ships for')).toBeVisible();
+  // The same dataset asked for with denoiser=mlp in the URL: a notice, and the exact denoiser runs.
+  await page.goto('./#/diffusion?dataset=gaussian&T=20&denoiser=mlp');
+  await expect(
+    page.getByText('No trained MLP ships for “Gaussian N(0, I)”; using the exact denoiser.'),
+  ).toBeVisible();
+
+  // A corrupted weight file: clear message, exact denoiser.
+  await page.route('**/models/diffusion/spiral.ksmlp', (route) =>
+    route.fulfill({ status: 200, contentType: 'application/octet-stream', body: Buffer.from('garbage!') }),
+  );
+  await page.goto('./#/diffusion?dataset=spiral&T=20&denoiser=mlp');
+  await expect(
+    page.getByText(/Could not load the trained MLP for “Spiral”: .*spiral\.ksmlp is not a valid weight file/),
+  ).toBeVisible();
+  await expect(current(page)).toHaveText('t = 20');
+  const samples = (await downloadJson(page, 'Export samples (JSON)')) as { denoiser: string };
+  expect(samples.denoiser).toBe('exact');
+  expect(problems).toEqual([]);
+});

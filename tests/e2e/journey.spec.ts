@@ -63,8 +63,8 @@ test('journey: start page → Diffusion steps → Masked attention causal weight
   await expect(page).toHaveURL(/#\/diffusion\?/);
   await expect(page.getByRole('heading', { level: 2 })).toContainText('Diffusion');
   await expect(page.getByRole('combobox', { name: 'Dataset', exact: true })).toHaveValue('swiss-roll');
-  // Its controls are kept (they live in the URL); the chain restarts at t = T (a known gap: the step t is not kept, see issue 6).
-  await expect(current(page)).toHaveText(/^t = \d+$/);
+  // Its controls are kept (they live in the URL), and so is the chain: the same t.
+  await expect(current(page)).toHaveText('t = 96');
   // Forward returns to the attention page, causal mask still on.
   for (let i = 0; i < 4 && !/mask=causal/.test(page.url()); i++) await page.goForward();
   await expect(causal).toBeChecked();
@@ -99,5 +99,42 @@ test('journey: the header at 400 px wide still shows the nav, the badge and the 
   expect(overflow).toBeLessThanOrEqual(0);
   await screenshot(page, 'journey-narrow');
   await page.screenshot({ path: `${SCREENSHOTS}/journey-narrow-top.png` }); // the first screenful
+  expect(problems).toEqual([]);
+});
+
+test('journey: the Diffusion chain keeps its step t across navigation (links and the browser Back)', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/diffusion?T=50&particles=1000');
+  await expect(current(page)).toHaveText('t = 50');
+  const forward = page.getByRole('button', { name: 'Step forward' });
+  for (let i = 0; i < 5; i++) await forward.click();
+  await expect(current(page)).toHaveText('t = 45');
+  const before = (await downloadJson(page, 'Export samples (JSON)')) as { t: number; points: number[][] };
+
+  // Away by a link, back by a link.
+  await navLink(page, 'Masked attention').click();
+  await expect(page).toHaveURL(/#\/attention\?/);
+  await expect(page.locator('.results[aria-busy="false"] .backend-line')).toBeVisible();
+  await navLink(page, 'Diffusion').click();
+  await expect(page).toHaveURL(/#\/diffusion\?/);
+  await expect(current(page)).toHaveText('t = 45');
+  const after = (await downloadJson(page, 'Export samples (JSON)')) as { t: number; points: number[][] };
+  expect(after.t).toBe(45);
+  expect(after.points).toEqual(before.points); // the same particles, not a re-run
+
+  // Step on, away again, and back with the browser's Back button.
+  await forward.click();
+  await expect(current(page)).toHaveText('t = 44');
+  await navLink(page, 'Random numbers').click();
+  await expect(page).toHaveURL(/#\/random\?/);
+  await expect(page.getByRole('table', { name: 'Moments' })).toBeVisible();
+  for (let i = 0; i < 4 && !/#\/diffusion/.test(page.url()); i++) await page.goBack();
+  await expect(page).toHaveURL(/#\/diffusion\?/);
+  await expect(current(page)).toHaveText('t = 44');
+  // The chain still steps on from there.
+  await forward.click();
+  await expect(current(page)).toHaveText('t = 43');
   expect(problems).toEqual([]);
 });

@@ -2,10 +2,20 @@
  * One chain pane of the Diffusion lab: a DiffusionRunner (GPU engine or CPU reference) plus what the page
  * keeps alongside it (schedule, data, last frame, trails of a few particles). No DOM here.
  */
-import type { DiffusionFrame, DiffusionRunner, ReadRequest, SamplerSpec } from '../../engine/diffusion';
-import { makeDataset2D, type Dataset2DKind } from '../../models/datasets2d';
+import type {
+  DenoiserChoice,
+  DiffusionFrame,
+  DiffusionRunner,
+  ReadRequest,
+  SamplerSpec,
+} from '../../engine/diffusion';
 import { makeSchedule, type Schedule, type ScheduleKind } from '../../models/schedules';
-import type { DiffusionSamplerChoice, DiffusionState } from '../../state/diffusion';
+import type {
+  DiffusionDataset,
+  DiffusionDenoiserChoice,
+  DiffusionSamplerChoice,
+  DiffusionState,
+} from '../../state/diffusion';
 
 /** The view extent [−EXTENT, EXTENT]²: the datasets have per-axis std ≈ 1 and x_T is N(0, I). */
 export const EXTENT = 3.5;
@@ -49,7 +59,7 @@ export function samplerSteps(choice: DiffusionSamplerChoice, steps: number, T: n
 }
 
 export interface PaneConfig {
-  dataset: Dataset2DKind;
+  dataset: DiffusionDataset;
   points: number;
   schedule: ScheduleKind;
   T: number;
@@ -59,6 +69,8 @@ export interface PaneConfig {
   eta: number;
   particles: number;
   seed: number;
+  /** The denoiser asked for (what runs is ChainPane.denoiserUsed: a missing model falls back to exact). */
+  denoiser: DiffusionDenoiserChoice;
 }
 
 export function paneConfig(p: DiffusionState, particles: number, which: 'A' | 'B'): PaneConfig {
@@ -73,6 +85,7 @@ export function paneConfig(p: DiffusionState, particles: number, which: 'A' | 'B
     eta: p.eta,
     particles,
     seed: p.seed,
+    denoiser: p.denoiser,
   };
   if (which === 'B') {
     if (p.compare === 'sampler') base.sampler = p.samplerB;
@@ -99,9 +112,22 @@ export function viewRequest(
   };
 }
 
+/** What a pane computes with besides its config: the training data and the resolved denoiser. */
+export interface PaneInputs {
+  /** M training points of `dim` components, row-major. */
+  data: Float32Array;
+  dim: number;
+  denoiser: DenoiserChoice;
+  /** Which of the page's denoisers this is ('exact' when the one asked for was unavailable). */
+  denoiserUsed: DiffusionDenoiserChoice;
+}
+
 export class ChainPane {
   readonly schedule: Schedule;
   readonly data: Float32Array;
+  readonly dim: number;
+  readonly denoiserUsed: DiffusionDenoiserChoice;
+  private readonly denoiser: DenoiserChoice;
   frame: DiffusionFrame | null = null;
   /** stepIndex → positions of the first TRAIL_COUNT particles. */
   private trailPoints = new Map<number, Float32Array>();
@@ -110,9 +136,13 @@ export class ChainPane {
     readonly runner: DiffusionRunner,
     readonly config: PaneConfig,
     readonly key: string,
+    inputs: PaneInputs,
   ) {
     this.schedule = makeSchedule({ kind: config.schedule, T: config.T, zeroTerminalSnr: config.ztsnr });
-    this.data = makeDataset2D({ kind: config.dataset, n: config.points, seed: DATA_SEED });
+    this.data = inputs.data;
+    this.dim = inputs.dim;
+    this.denoiser = inputs.denoiser;
+    this.denoiserUsed = inputs.denoiserUsed;
   }
 
   async setup(read: ReadRequest): Promise<DiffusionFrame> {
@@ -123,12 +153,12 @@ export class ChainPane {
         {
           schedule: this.schedule,
           data: this.data,
-          dim: 2,
+          dim: this.dim,
           count: c.particles,
           seed: c.seed,
           sampler: samplerSpec(c.sampler, c.eta),
           steps: samplerSteps(c.sampler, c.steps, c.T),
-          denoiser: { kind: 'exact' },
+          denoiser: this.denoiser,
           start: { from: 'noise' },
         },
         read,
@@ -141,6 +171,9 @@ export class ChainPane {
   }
   async stepBack(read: ReadRequest) {
     return this.take(await this.runner.stepBack(read));
+  }
+  async jumpToStep(k: number, read: ReadRequest) {
+    return this.take(await this.runner.jumpToStep(k, read));
   }
   async jumpToT(t: number, read: ReadRequest) {
     return this.take(await this.runner.jumpToT(t, read));

@@ -6,9 +6,11 @@ import {
   DiffusionEngine,
   MAX_PARTICLES_CPU,
   MAX_PARTICLES_GPU,
+  type DenoiserChoice,
   type DiffusionRunner,
+  type MlpModel,
 } from '../../engine/diffusion';
-import { DATASETS_2D, type Dataset2DKind } from '../../models/datasets2d';
+import { makeDataset2D } from '../../models/datasets2d';
 import {
   SCHEDULE_KINDS,
   T_MAX,
@@ -21,7 +23,10 @@ import { renderScatter, type ScatterColors } from '../../charts/scatter';
 import { renderSchedulePlot } from '../../charts/schedule-plot';
 import {
   COMPARE_MODES,
+  DIFFUSION_DATASETS,
   DIFFUSION_SAMPLERS,
+  type DiffusionDataset,
+  type DiffusionDenoiserChoice,
   type DiffusionSamplerChoice,
   type DiffusionState,
 } from '../../state/diffusion';
@@ -31,8 +36,10 @@ import { runtimeContext, type Runtime } from '../runtime';
 import { downloadBlob, downloadCsv, downloadJson, downloadSvg, downloadSvgAsPng, svgMarkup } from '../export';
 import { sharedStyles } from '../styles';
 import { diffusionLabStyles } from './styles';
+import { hasShippedMlp, loadShippedMlp, mlpUrl } from './models';
 import {
   ChainPane,
+  DATA_SEED,
   EXTENT,
   MAX_DRAWN,
   SAMPLER_LABELS,
@@ -41,10 +48,11 @@ import {
   paneLabel,
   samplerSteps,
   viewRequest,
+  type PaneInputs,
 } from './chain';
 import { TRAINING_LINES, currentSamplingLine, samplingLines } from './pseudocode';
 
-const DATASET_LABELS: Record<Dataset2DKind, string> = {
+const DATASET_LABELS: Record<DiffusionDataset, string> = {
   'two-moons': 'Two moons',
   'swiss-roll': 'Swiss roll',
   'eight-gaussians': '8 Gaussians',
@@ -58,6 +66,67 @@ const PARTICLE_CHOICES = [500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_
 /** Memorisation statistic: a final sample "is" a training point when closer than this. */
 const MEMO_RADIUS = 0.05;
 const MEMO_SAMPLE = 2_000;
+
+const DENOISER_LABELS: Record<DiffusionDenoiserChoice, string> = {
+  exact: 'Exact (attention over the data)',
+  mlp: 'Trained MLP',
+  trained: 'Trained in this page',
+};
+
+/** A model the trainer panel produced (its latest 'denoiser-trained' event). */
+interface TrainedModel {
+  model: MlpModel;
+  step: number;
+  totalSteps: number;
+  loss: number;
+  done: boolean;
+}
+
+/**
+ * What the lab keeps while the user visits other labs: the panes (runner, config, last frame, trails) of the
+ * setup key they were made for, so coming back — by a link or the browser's Back — shows the same t and
+ * particles instead of re-running the setup. One per Runtime (GPU engines are per device and owned by the
+ * runtime; the CPU runners are owned here).
+ */
+interface LabSession {
+  key: string;
+  viewKey: string;
+  panes: ChainPane[];
+  notices: string[];
+  backendLabel: string;
+  cpuRunners: DiffusionCpuEngine[];
+  /** The engine-operation queue, shared by every mount of the lab so operations never interleave. */
+  ops: Promise<void>;
+  /** Models trained in this page, per training-data key (dataKey). */
+  trained: Map<string, TrainedModel>;
+  trainedVersion: number;
+}
+
+const sessions = new WeakMap<Runtime, LabSession>();
+
+function sessionOf(runtime: Runtime): LabSession {
+  let s = sessions.get(runtime);
+  if (!s) {
+    s = {
+      key: '',
+      viewKey: '',
+      panes: [],
+      notices: [],
+      backendLabel: '',
+      cpuRunners: [],
+      ops: Promise.resolve(),
+      trained: new Map(),
+      trainedVersion: 0,
+    };
+    sessions.set(runtime, s);
+  }
+  return s;
+}
+
+/** Identifies the training data of a state (the trainer's models are kept per data). */
+function dataKey(p: DiffusionState): string {
+  return `${p.dataset}:${p.points}`;
+}
 
 /**
  * The Diffusion lab (#/diffusion): N particles stepped from pure noise to data through DDPM / DDIM / ODE
@@ -97,12 +166,13 @@ export class DiffusionLab extends LitElement {
   /** Bumped after every engine operation so the charts redraw. */
   @state() private version = 0;
 
+  /** Shown while a model's weights load. */
+  @state() private modelLoading: string | null = null;
+
   private setupKey = '';
   private viewKey = '';
   private drawnVersion = -1;
-  private ops: Promise<void> = Promise.resolve();
   private pendingOps = 0;
-  private cpuRunners: DiffusionCpuEngine[] = [];
   private readonly themeObserver = new MutationObserver(() => {
     this.drawnVersion = -1;
     this.requestUpdate();
@@ -114,6 +184,7 @@ export class DiffusionLab extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     window.addEventListener('keydown', this.onWindowKey);
+    this.addEventListener('denoiser-trained', this.onTrained);
     this.themeObserver.observe(document.documentElement, {
       attributes: true,
       attributeFilter: ['data-theme'],
@@ -123,35 +194,79 @@ export class DiffusionLab extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener('keydown', this.onWindowKey);
+    this.removeEventListener('denoiser-trained', this.onTrained);
     this.themeObserver.disconnect();
     this.playing = false;
+    // The panes stay in the session (GPU engines belong to the runtime, CPU runners to the session), so
+    // a later mount with the same setup shows the same chain.
     this.setupKey = '';
-    // GPU engines belong to the runtime (one per device); the CPU ones are ours.
-    const cpu = this.cpuRunners;
-    this.cpuRunners = [];
-    void this.ops.then(() => cpu.forEach((r) => r.destroy()));
+  }
+
+  /** The trainer panel's 'denoiser-trained' events: keep the model; with 'Trained in this page' selected
+   *  the change of the setup key re-runs the chain with it (at the same step). */
+  private onTrained = (e: Event) => {
+    const d = (e as CustomEvent<TrainedModel>).detail;
+    if (!d?.model?.params || d.model.config.dim !== 2) return;
+    const session = this.session;
+    session.trained.set(dataKey(this.lab.value), {
+      model: d.model,
+      step: d.step,
+      totalSteps: d.totalSteps,
+      loss: d.loss,
+      done: d.done,
+    });
+    session.trainedVersion++;
+    this.requestUpdate();
+  };
+
+  private get session(): LabSession {
+    return sessionOf(this.runtime);
   }
 
   override willUpdate(_: PropertyValues): void {
     const p = this.lab.value;
+    const session = this.session;
     const key = JSON.stringify([
       paneConfig(p, p.particles, 'A'),
       p.compare === 'off' ? null : paneConfig(p, p.particles, 'B'),
       this.backend.value,
       this.runtime.generation,
+      p.denoiser === 'trained' ? (session.trained.get(dataKey(p))?.step ?? null) : null,
     ]);
     const viewKey = JSON.stringify([p.x0, p.field, p.density]);
     if (key !== this.setupKey) {
+      const fresh = this.setupKey === '';
       this.setupKey = key;
-      this.viewKey = viewKey;
       this.playing = false;
-      void this.enqueue(() => this.doSetup(p));
-    } else if (viewKey !== this.viewKey) {
+      if (fresh && session.key === key && session.panes.length > 0) {
+        // Back on the lab with the setup it left: keep its chain (same t, same particles).
+        this.panes = session.panes;
+        this.notices = session.notices;
+        this.backendLabel = session.backendLabel;
+        this.viewKey = session.viewKey;
+        this.version++;
+        if (viewKey !== this.viewKey) this.refreshViews(viewKey);
+        return;
+      }
+      // A new model from the trainer keeps the chain's step (the samples improve as it trains).
+      const keepStep =
+        !fresh && p.denoiser === 'trained' && session.panes.length > 0
+          ? (session.panes[0]?.frame?.stepIndex ?? null)
+          : null;
       this.viewKey = viewKey;
-      void this.enqueue(async () => {
-        for (const pane of this.panes) await pane.read(this.read());
-      });
+      session.viewKey = viewKey;
+      void this.enqueue(() => this.doSetup(p, key, keepStep));
+    } else if (viewKey !== this.viewKey) {
+      this.refreshViews(viewKey);
     }
+  }
+
+  private refreshViews(viewKey: string) {
+    this.viewKey = viewKey;
+    this.session.viewKey = viewKey;
+    void this.enqueue(async () => {
+      for (const pane of this.panes) await pane.read(this.read());
+    });
   }
 
   override updated(_: PropertyValues): void {
@@ -164,10 +279,11 @@ export class DiffusionLab extends LitElement {
 
   /** Runs `op` after every earlier operation; errors show in the page. A droppable op is skipped while two or more wait. */
   private enqueue(op: () => Promise<void>, droppable = false): Promise<void> {
-    if (droppable && this.pendingOps > 1) return this.ops;
+    if (droppable && this.pendingOps > 1) return this.session.ops;
     this.pendingOps++;
     this.busy = true;
-    this.ops = this.ops
+    const session = this.session;
+    session.ops = session.ops
       .then(op)
       .then(() => {
         this.error = null;
@@ -181,7 +297,7 @@ export class DiffusionLab extends LitElement {
         this.busy = this.pendingOps > 0;
         this.version++;
       });
-    return this.ops;
+    return session.ops;
   }
 
   private read() {
@@ -189,7 +305,50 @@ export class DiffusionLab extends LitElement {
     return viewRequest(p, this.panes[0]?.config.particles ?? p.particles);
   }
 
-  private async doSetup(p: DiffusionState) {
+  /**
+   * The data and denoiser a pane computes with. The shipped MLP is fetched (with a status line while it
+   * loads); a dataset without weights, a failed fetch or a malformed file falls back to the exact denoiser
+   * with a notice saying why, as does 'trained' before the trainer has produced a model.
+   */
+  private async paneInputs(p: DiffusionState, notices: string[]): Promise<PaneInputs> {
+    const data = makeDataset2D({ kind: p.dataset, n: p.points, seed: DATA_SEED });
+    const exact = (): PaneInputs => ({ data, dim: 2, denoiser: { kind: 'exact' }, denoiserUsed: 'exact' });
+    const name = DATASET_LABELS[p.dataset];
+    if (p.denoiser === 'mlp') {
+      if (!hasShippedMlp(p.dataset)) {
+        notices.push(`No trained MLP ships for “${name}”; using the exact denoiser.`);
+        return exact();
+      }
+      this.modelLoading = `Loading the trained MLP weights (${mlpUrl(p.dataset)})…`;
+      try {
+        const model = await loadShippedMlp(p.dataset);
+        const denoiser: DenoiserChoice = { kind: 'mlp', model };
+        return { data, dim: 2, denoiser, denoiserUsed: 'mlp' };
+      } catch (e) {
+        notices.push(
+          `Could not load the trained MLP for “${name}”: ${e instanceof Error ? e.message : String(e)}. ` +
+            'Using the exact denoiser instead.',
+        );
+        return exact();
+      } finally {
+        this.modelLoading = null;
+      }
+    }
+    if (p.denoiser === 'trained') {
+      const trained = this.session.trained.get(dataKey(p));
+      if (!trained) {
+        notices.push(
+          `No denoiser has been trained in this page for “${name}” yet: press “Train denoiser” in the ` +
+            'training panel. Using the exact denoiser until then.',
+        );
+        return exact();
+      }
+      return { data, dim: 2, denoiser: { kind: 'mlp', model: trained.model }, denoiserUsed: 'trained' };
+    }
+    return exact();
+  }
+
+  private async doSetup(p: DiffusionState, key: string, keepStep: number | null) {
     const notices: string[] = [];
     let runners: DiffusionRunner[] | null = null;
     let label = 'CPU';
@@ -208,9 +367,10 @@ export class DiffusionLab extends LitElement {
       }
     }
     if (!runners) {
-      if (this.cpuRunners.length === 0)
-        this.cpuRunners = [new DiffusionCpuEngine(), new DiffusionCpuEngine()];
-      runners = this.cpuRunners;
+      const session = this.session;
+      if (session.cpuRunners.length === 0)
+        session.cpuRunners = [new DiffusionCpuEngine(), new DiffusionCpuEngine()];
+      runners = session.cpuRunners;
     }
     const particles = Math.min(p.particles, max);
     if (particles < p.particles) {
@@ -228,13 +388,20 @@ export class DiffusionLab extends LitElement {
     if (stepping.some((s) => !s.startsWith('ddpm')) && p.steps > p.T) {
       notices.push(`Sampler steps ${p.steps} exceed T = ${p.T}; using ${p.T}.`);
     }
-    const panes = [new ChainPane(runners[0]!, paneConfig(p, particles, 'A'), 'A')];
-    if (p.compare !== 'off') panes.push(new ChainPane(runners[1]!, paneConfig(p, particles, 'B'), 'B'));
+    const inputs = await this.paneInputs(p, notices);
+    const panes = [new ChainPane(runners[0]!, paneConfig(p, particles, 'A'), 'A', inputs)];
+    if (p.compare !== 'off')
+      panes.push(new ChainPane(runners[1]!, paneConfig(p, particles, 'B'), 'B', inputs));
     const read = viewRequest(p, particles);
     for (const pane of panes) await pane.setup(read);
+    if (keepStep !== null && keepStep > 0) {
+      await panes[0]!.jumpToStep(keepStep, read);
+      for (const pane of panes.slice(1)) await pane.jumpToT(panes[0]!.frame!.t, read);
+    }
     this.panes = panes;
     this.notices = notices;
     this.backendLabel = label;
+    Object.assign(this.session, { key, panes, notices, backendLabel: label });
   }
 
   /** Pane B follows pane A's timestep (the first of its own steps at or below A's t). */
@@ -332,14 +499,13 @@ export class DiffusionLab extends LitElement {
       // The drawn frame holds at most MAX_DRAWN particles: read every particle back for the export.
       const full = await a.runner.read({ positions: true });
       const pos = full.positions!;
-      const p = this.lab.value;
       const c = a.config;
       downloadJson(`kernelscope-diffusion-${c.dataset}-t${full.t}-seed${c.seed}.json`, {
         lab: 'diffusion',
         dataset: c.dataset,
         schedule: c.schedule,
         sampler: c.sampler,
-        denoiser: p.denoiser,
+        denoiser: a.denoiserUsed,
         T: c.T,
         t: full.t,
         seed: c.seed,
@@ -619,7 +785,7 @@ export class DiffusionLab extends LitElement {
       ${select(
         'Dataset',
         p.dataset,
-        DATASETS_2D,
+        DIFFUSION_DATASETS,
         (d) => DATASET_LABELS[d],
         (dataset) => this.set({ dataset }),
       )}
@@ -688,13 +854,7 @@ export class DiffusionLab extends LitElement {
           .value=${String(p.eta)}
           @change=${(e: Event) => this.onEta(e)}
       /></label>
-      ${select(
-        'Denoiser',
-        p.denoiser,
-        ['exact'] as const,
-        () => 'Exact (empirical data)',
-        () => undefined,
-      )}
+      ${this.renderDenoiserSelect(p)}
       ${select(
         'Particles',
         String(p.particles),
@@ -766,6 +926,35 @@ export class DiffusionLab extends LitElement {
     </section>`;
   }
 
+  /** The denoiser menu; an option that cannot run here is disabled and says why. */
+  private renderDenoiserSelect(p: DiffusionState) {
+    const shipped = hasShippedMlp(p.dataset);
+    const trained = this.session.trained.get(dataKey(p));
+    const reason = shipped ? null : `no trained MLP ships for “${DATASET_LABELS[p.dataset]}”`;
+    const option = (value: DiffusionDenoiserChoice, text: string, disabled = false) =>
+      html`<option value=${value} ?disabled=${disabled} .selected=${p.denoiser === value}>${text}</option>`;
+    return html`<label class="field"
+        >Denoiser
+        <select
+          aria-describedby="denoiser-note"
+          @change=${(e: Event) =>
+            this.set({ denoiser: (e.target as HTMLSelectElement).value as DiffusionDenoiserChoice })}
+        >
+          ${option('exact', DENOISER_LABELS.exact)}
+          ${option('mlp', `${DENOISER_LABELS.mlp}${reason ? ` (unavailable: ${reason})` : ''}`, !shipped)}
+          ${option(
+            'trained',
+            `${DENOISER_LABELS.trained}${trained ? ` (step ${trained.step} of ${trained.totalSteps})` : ' (not trained yet)'}`,
+          )}
+        </select></label
+      >
+      <span id="denoiser-note" class="small muted denoiser-note"
+        >${reason ? html`Trained MLP unavailable: ${reason}.` : nothing}${
+          this.modelLoading ? html`<span role="status">${this.modelLoading}</span>` : nothing
+        }</span
+      >`;
+  }
+
   private renderPane(pane: ChainPane, i: number) {
     const f = pane.frame;
     const p = this.lab.value;
@@ -801,11 +990,15 @@ export class DiffusionLab extends LitElement {
           memo
             ? html`<span class="memo"
                 ><strong>Memorisation:</strong> ${(memo.fraction * 100).toFixed(1)}% of the final samples lie
-                within ${MEMO_RADIUS} of a training point (median distance ${memo.median.toPrecision(2)}): the
-                exact denoiser reproduces its training set.</span
+                within ${MEMO_RADIUS} of a training point (median distance
+                ${memo.median.toPrecision(2)})${
+                  pane.denoiserUsed === 'exact'
+                    ? ': the exact denoiser reproduces its training set.'
+                    : ' — a trained network lands near the data without copying it point for point.'
+                }</span
               >`
-            : html`${DATASET_LABELS[pane.config.dataset]} · seed ${pane.config.seed} ·
-              ${n.toLocaleString('en-US')} particles`
+            : html`${DATASET_LABELS[pane.config.dataset]} · ${DENOISER_LABELS[pane.denoiserUsed]} · seed
+              ${pane.config.seed} · ${n.toLocaleString('en-US')} particles`
         }
         ${
           i === 0
@@ -866,6 +1059,12 @@ export class DiffusionLab extends LitElement {
         As t → 0 the softmax sharpens to the nearest training point, so the chain <strong>memorises</strong>:
         run to t = 0 and every sample sits on a training point (the pane reports the fraction). A trained
         network generalises precisely because it cannot represent this function exactly.
+      </p>
+      <p>
+        The <strong>trained MLP</strong> is that network: an ε-prediction model (sinusoidal embeddings of x_t
+        and of the log-SNR, three residual SiLU layers of width 64) trained on 4000 points of each dataset by
+        <span class="mono">npm run train:diffusion</span>; its weights ship with the page and it runs in WGSL.
+        “Trained in this page” uses the model the training panel produces.
       </p>
     </section>`;
   }

@@ -1,0 +1,53 @@
+/**
+ * The Diffusion lab's trained ε-MLPs: the weights shipped per 2D dataset (public/models/diffusion/<dataset>.ksmlp,
+ * made by `npm run train:diffusion`), fetched relative to the app's base path and parsed with parseMlp.
+ */
+import { MLP_DATASETS, parseMlp, type MlpModel } from '../../models/mlp-denoiser';
+
+export type MlpDataset = (typeof MLP_DATASETS)[number];
+
+/** Whether a dataset ships trained MLP weights. */
+export function hasShippedMlp(dataset: string): dataset is MlpDataset {
+  return (MLP_DATASETS as readonly string[]).includes(dataset);
+}
+
+/** Address of a dataset's weight file under the app's base path (works from any sub-path). */
+export function mlpUrl(dataset: MlpDataset): string {
+  return `${import.meta.env.BASE_URL}models/diffusion/${dataset}.ksmlp`;
+}
+
+const cache = new Map<string, Promise<MlpModel>>();
+
+/**
+ * Fetches and parses a dataset's shipped MLP (cached; a failure is not cached, so a later try fetches
+ * again). Rejects with a readable message: HTTP status, or what is wrong with the file.
+ */
+export function loadShippedMlp(dataset: MlpDataset, fetcher: typeof fetch = fetch): Promise<MlpModel> {
+  let p = cache.get(dataset);
+  if (!p) {
+    p = (async () => {
+      const url = mlpUrl(dataset);
+      let response: Response;
+      try {
+        response = await fetcher(url);
+      } catch (e) {
+        throw new Error(`${url} could not be fetched (${e instanceof Error ? e.message : String(e)})`);
+      }
+      if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);
+      const bytes = await response.arrayBuffer();
+      let model: MlpModel;
+      try {
+        model = parseMlp(bytes);
+      } catch (e) {
+        throw new Error(`${url} is not a valid weight file: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (model.config.dim !== 2) {
+        throw new Error(`${url} holds a model for D = ${model.config.dim}, not 2D points`);
+      }
+      return model;
+    })();
+    cache.set(dataset, p);
+    p.catch(() => cache.delete(dataset));
+  }
+  return p;
+}
