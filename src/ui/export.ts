@@ -15,14 +15,37 @@ export function downloadJson(filename: string, value: unknown): void {
   downloadBlob(filename, new Blob([JSON.stringify(value, null, 2)], { type: 'application/json' }));
 }
 
-export function downloadCsv(filename: string, rows: Array<Array<string | number>>): void {
-  const text = rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
-  downloadBlob(filename, new Blob([text], { type: 'text/csv' }));
+export type CsvRow = Array<string | number>;
+
+export function downloadCsv(filename: string, rows: CsvRow[]): void {
+  downloadBlob(filename, new Blob([csvText(rows)], { type: 'text/csv' }));
+}
+
+/** RFC 4180 text: cells with a comma, quote or line break are quoted; one record per line. */
+export function csvText(rows: CsvRow[]): string {
+  return rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
 }
 
 function csvCell(v: string | number): string {
   const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * A table as JSON records: one object per row keyed by the column names (the same table a CSV export
+ * writes, header row first). Non-finite numbers become null, since JSON has no ±Infinity or NaN.
+ */
+export function tableRecords(rows: CsvRow[]): Array<Record<string, string | number | null>> {
+  const [header, ...body] = rows;
+  if (!header) return [];
+  return body.map((row) =>
+    Object.fromEntries(
+      header.map((name, j) => {
+        const v = row[j];
+        return [String(name), typeof v === 'number' && !Number.isFinite(v) ? null : (v ?? null)];
+      }),
+    ),
+  );
 }
 
 /** Serialises an SVG element with computed colours inlined for the CSS variables it uses. */

@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { downloadJson, expectWebGpuBadge, screenshot, watchConsole } from './helpers';
+import { csvNumber, downloadText, parseCsv } from './downloads';
 
 interface AttentionExport {
   lab: string;
@@ -325,5 +326,94 @@ test('Attention lab: the fused path agrees with the reference and exports the sa
         const kept = k <= q && q - k < 3;
         if (!kept) expect(e.weights[h]![q]![k], `head ${h} (${q}, ${k})`).toBe(0);
       }
+  expect(problems).toEqual([]);
+});
+
+test('Attention lab: every stage, Q/K/V, the numerics and a row download as valid CSV and JSON', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/attention?text=one+two+three+four&heads=2&d=8&mask=causal&head=1&row=2');
+  await waitForRun(page, /2 heads · L = 4 · d = 8 .*mask causal/);
+  await expect(
+    page.getByRole('table', { name: 'Numerics' }).getByRole('row', { name: /Output/ }),
+  ).toContainText(/\d|^0$/);
+  const full = (await downloadJson(page, 'Export weights (JSON)')) as AttentionExport;
+  const h = 1; // head=1 in the URL is the second head (0-based), "head 2" on the page
+  const names = full.tokens.map((t, i) => `${i}:${t}`);
+  for (const [short, stage] of [
+    ['QKᵀ', 'scores'],
+    ['scaled', 'scaled'],
+    ['masked', 'masked'],
+    ['weights', 'weights'],
+    ['output', 'output'],
+  ] as const) {
+    const cols = stage === 'output' ? 8 : 4;
+    const csv = parseCsv((await downloadText(page, `Export ${short} of head 2 (CSV)`)).text);
+    expect(csv, stage).toHaveLength(5);
+    expect(csv[0]!.slice(1), stage).toEqual(
+      stage === 'output' ? [0, 1, 2, 3, 4, 5, 6, 7].map((j) => `dim${j}`) : names,
+    );
+    expect(
+      csv.slice(1).map((r) => r[0]),
+      stage,
+    ).toEqual(names);
+    const csvValues = csv.slice(1).map((r) => r.slice(1).map(csvNumber));
+    const json = JSON.parse((await downloadText(page, `Export ${short} of head 2 (JSON)`)).text) as {
+      lab: string;
+      stage: string;
+      head: number;
+      L: number;
+      values: Array<Array<number | null>>;
+    };
+    expect(json, stage).toMatchObject({ lab: 'attention', stage, head: 2, L: 4 });
+    expect(json.values, stage).toHaveLength(4);
+    for (const row of json.values) expect(row).toHaveLength(cols);
+    // CSV and JSON hold the same numbers (masked: -inf in CSV, null in JSON).
+    expect(
+      json.values.map((r) => r.map((v) => (v === null ? -Infinity : v))),
+      stage,
+    ).toEqual(csvValues);
+    if (stage === 'weights') expect(json.values, stage).toEqual(full.weights[h]);
+    if (stage === 'output') expect(json.values, stage).toEqual(full.output[h]);
+    if (stage === 'masked') {
+      for (let q = 0; q < 4; q++)
+        for (let k = 0; k < 4; k++) expect(json.values[q]![k] === null, `masked (${q}, ${k})`).toBe(k > q);
+    }
+  }
+
+  const qkv = JSON.parse((await downloadText(page, 'Export Q, K, V and output (JSON)')).text) as Record<
+    string,
+    unknown
+  >;
+  expect(qkv).toMatchObject({ lab: 'attention', head: 2, L: 4, d: 8, tokens: full.tokens });
+  for (const name of ['q', 'k', 'v', 'output'] as const) expect(qkv[name], name).toEqual(full[name][h]);
+  const qkvCsv = parseCsv((await downloadText(page, 'Export Q, K, V and output (CSV)')).text);
+  expect(qkvCsv).toHaveLength(5);
+  expect(qkvCsv[1]!.slice(2, 10).map(csvNumber)).toEqual(full.q[h]![0]);
+
+  const numCsv = parseCsv((await downloadText(page, 'Export numerics (CSV)')).text);
+  expect(numCsv[0]).toEqual(['quantity', 'value']);
+  const numJson = JSON.parse((await downloadText(page, 'Export numerics (JSON)')).text) as {
+    rows: Array<{ quantity: string; value: number | string }>;
+  };
+  expect(numJson.rows.map((r) => [r.quantity, String(r.value)])).toEqual(numCsv.slice(1));
+  const weightsDiff = numJson.rows.find((r) => r.quantity.includes('Softmax weights'))!.value;
+  expect(typeof weightsDiff).toBe('number');
+  expect(weightsDiff as number).toBeLessThan(1e-5);
+  expect(numJson.rows.find((r) => r.quantity === 'fully-masked rows')!.value).toBe(0);
+
+  await expect(page.getByRole('heading', { name: /Weights of query “three” \(#2\), head 2/ })).toBeVisible();
+  const rowCsv = parseCsv((await downloadText(page, 'Export row weights (CSV)')).text);
+  expect(rowCsv.slice(1).map((r) => csvNumber(r[2]!))).toEqual(full.weights[h]![2]);
+  const rowJson = JSON.parse((await downloadText(page, 'Export row weights (JSON)')).text) as {
+    query: number;
+    head: number;
+    weights: number[];
+  };
+  expect(rowJson).toMatchObject({ query: 2, head: 2, weights: full.weights[h]![2] });
+  const svg = await downloadText(page, 'Export row chart (SVG)');
+  expect(svg.text.startsWith('<svg')).toBe(true);
+  expect(svg.text).toContain('xmlns="http://www.w3.org/2000/svg"');
   expect(problems).toEqual([]);
 });

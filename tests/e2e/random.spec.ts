@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { downloadJson, expectWebGpuBadge, screenshot, watchConsole } from './helpers';
+import { csvNumber, downloadText, parseCsv } from './downloads';
 
 /** Reads the moments table as a user sees it: row header → empirical, theory and standard error. */
 async function readMoments(page: import('@playwright/test').Page) {
@@ -60,6 +61,44 @@ test('Random lab: change count and transform, moments match theory, export works
   );
   expect(Math.abs((exported.variance as number) - 1)).toBeLessThan(4 * Math.sqrt(2 / 100000));
   expect(String(exported.backend)).toMatch(/swiftshader|gpu|nvidia|amd|intel|apple/i);
+
+  // The moments table as CSV and JSON: the same numbers as the page and the moments export.
+  const tableCsv = parseCsv((await downloadText(page, 'Export moments table (CSV)')).text);
+  expect(tableCsv[0]).toEqual(['moment', 'empirical', 'theory', 'standardError', 'z']);
+  expect(tableCsv.slice(1).map((r) => r[0])).toEqual(['Mean', 'Variance', 'Skewness', 'Excess kurtosis']);
+  const variance = tableCsv[2]!.map((c, j) => (j === 0 ? 0 : csvNumber(c)));
+  expect(variance[1]).toBe(exported.variance);
+  expect(variance[2]).toBe(1);
+  expect(variance[4]).toBeCloseTo((variance[1]! - variance[2]!) / variance[3]!, 12);
+  const tableJson = JSON.parse((await downloadText(page, 'Export moments table (JSON)')).text) as {
+    lab: string;
+    transform: string;
+    count: number;
+    rows: Array<{ moment: string; empirical: number; theory: number; standardError: number; z: number }>;
+  };
+  expect(tableJson).toMatchObject({ lab: 'random', transform: 'box-muller', count: 100000 });
+  expect(tableJson.rows.map((r) => [r.moment, r.empirical, r.theory, r.standardError, r.z])).toEqual(
+    tableCsv.slice(1).map((r) => [r[0], ...r.slice(1).map(csvNumber)]),
+  );
+
+  // The histogram counts as CSV and JSON agree and account for every sample.
+  const histCsv = parseCsv((await downloadText(page, 'Export histogram (CSV)')).text);
+  expect(histCsv[0]).toEqual(['bin_lo', 'bin_hi', 'count']);
+  const hist = JSON.parse((await downloadText(page, 'Export histogram (JSON)')).text) as {
+    lab: string;
+    bins: number;
+    lo: number;
+    hi: number;
+    counts: number[];
+    underflow: number;
+    overflow: number;
+    count: number;
+  };
+  expect(hist).toMatchObject({ lab: 'random', bins: 64, lo: -5, hi: 5, count: 100000 });
+  expect(hist.counts).toHaveLength(64);
+  expect(histCsv.slice(1, 65).map((r) => csvNumber(r[2]!))).toEqual(hist.counts);
+  expect(histCsv.slice(65).map((r) => csvNumber(r[2]!))).toEqual([hist.underflow, hist.overflow]);
+  expect(hist.counts.reduce((a, b) => a + b, 0) + hist.underflow + hist.overflow).toBe(100000);
   expect(problems).toEqual([]);
 });
 

@@ -51,7 +51,16 @@ import {
 } from '../../state/attention';
 import { RuntimeController, StoreController, storeContext } from '../controllers';
 import { runtimeContext, type Runtime } from '../runtime';
-import { downloadBlob, downloadCanvasPng, downloadCsv, downloadJson } from '../export';
+import {
+  downloadBlob,
+  downloadCanvasPng,
+  downloadCsv,
+  downloadJson,
+  downloadSvg,
+  downloadSvgAsPng,
+  tableRecords,
+  type CsvRow,
+} from '../export';
 import { sharedStyles } from '../styles';
 import { attentionLabStyles } from './styles';
 import {
@@ -60,10 +69,13 @@ import {
   clampRect,
   crop,
   fmtValue,
+  headCsv,
+  headNested,
   headOf,
   nest3,
   poolRows,
   prepareInputs,
+  tokenNames,
   weightsCsv,
   type HeadMatrix,
   type ImportedFile,
@@ -1057,12 +1069,13 @@ export class AttentionLab extends LitElement {
         `The export needs every weight, which only the staged path stores: ${limit.message}`,
       );
     }
-    const { inputs, mask, scale } = lab.prepared;
+    const { inputs, mask, scale, bias } = lab.prepared;
     const run = await this.exclusive(async () => {
       this.checkResident(lab);
       return engine.runStaged(inputs, {
         mask,
         scale,
+        bias,
         stages: ['weights', 'output'],
         materialize: lab.available.has('scores') ? ['scores', 'scaled', 'masked'] : [],
       });
@@ -1139,6 +1152,176 @@ export class AttentionLab extends LitElement {
       ]);
     }
     downloadCsv(`kernelscope-attention-qkv-output-head${h + 1}.csv`, rows);
+  }
+
+  /** Q, K, V and the output of the selected head as JSON: {lab, head, tokens, L, d, q, k, v, output, backend}. */
+  private async exportTensorsJson() {
+    const lab = await this.currentRun();
+    if (!lab) return;
+    try {
+      const { L, d } = lab.run.shape;
+      const h = this.selectedHead();
+      const { inputs, tokens } = lab.prepared;
+      const output = lab.run.stages.output ?? (await this.fullResolution(lab)).output;
+      downloadJson(`kernelscope-attention-qkv-output-head${h + 1}.json`, {
+        lab: 'attention',
+        head: h + 1,
+        tokens,
+        L,
+        d,
+        q: headNested(inputs.q, h, L, d),
+        k: headNested(inputs.k, h, L, d),
+        v: headNested(inputs.v, h, L, d),
+        output: headNested(output, h, L, d),
+        backend: lab.backendLabel,
+      });
+      this.exportMessage = null;
+    } catch (e) {
+      this.exportMessage = { text: `Could not export: ${(e as Error).message}`, error: true };
+    }
+  }
+
+  /** Every head of a stage at full resolution: [heads][L][L], or [heads][L][d] for the output. */
+  private async stageTensor(lab: LabRun, stage: AttentionStage): Promise<Float32Array> {
+    const have = lab.run.stages[stage];
+    if (stage === 'output') return have ?? (await this.fullResolution(lab)).output;
+    if (lab.full && have) return have;
+    if (stage === 'weights') return (await this.fullResolution(lab)).weights;
+    if (!lab.available.has(stage) || !lab.engine) {
+      throw new RangeError(`The ${lab.run.path} path does not compute the ${STAGE_INFO[stage].title} stage.`);
+    }
+    const { heads, L } = lab.run.shape;
+    if (heads * L * L > EXPORT_MAX_NUMBERS) {
+      throw new RangeError(
+        `A full-resolution export holds heads·L² = ${(heads * L * L).toLocaleString('en-US')} scores, more than the ${EXPORT_MAX_NUMBERS.toLocaleString('en-US')} this page writes to one file; reduce L or the number of heads.`,
+      );
+    }
+    const engine = lab.engine;
+    const view = await this.exclusive(async () => {
+      this.checkResident(lab);
+      return engine.window({ stage, rect: this.fullRect(lab) });
+    });
+    return view.data;
+  }
+
+  /**
+   * One stage of the selected head at full resolution, as CSV (rows = queries, "index:token" names; masked
+   * entries -inf) or JSON {lab, stage, head, tokens, mask, L, d, scale, rows, cols, values, backend}
+   * (masked entries null).
+   */
+  private async exportStage(stage: AttentionStage, format: 'csv' | 'json') {
+    const lab = await this.currentRun();
+    if (!lab) return;
+    try {
+      const data = await this.stageTensor(lab, stage);
+      const { L, d } = lab.run.shape;
+      const h = this.selectedHead();
+      const cols = stage === 'output' ? d : L;
+      const { tokens, mask } = lab.prepared;
+      const base = `kernelscope-attention-${stage}-head${h + 1}`;
+      if (format === 'csv') {
+        const names = tokenNames(tokens);
+        const colNames = stage === 'output' ? Array.from({ length: d }, (_, j) => `dim${j}`) : names;
+        downloadCsv(
+          `${base}.csv`,
+          headCsv(stage === 'output' ? 'query \\ dim' : 'query \\ key', names, colNames, data, h, L, cols),
+        );
+      } else {
+        downloadJson(`${base}.json`, {
+          lab: 'attention',
+          stage,
+          head: h + 1,
+          tokens,
+          mask: mask.kind,
+          L,
+          d,
+          scale: lab.run.scale,
+          rows: 'query',
+          cols: stage === 'output' ? 'dim' : 'key',
+          values: headNested(data, h, L, cols),
+          backend: lab.backendLabel,
+        });
+      }
+      this.exportMessage = null;
+    } catch (e) {
+      this.exportMessage = { text: `Could not export: ${(e as Error).message}`, error: true };
+    }
+  }
+
+  /** The numerics table as rows: quantity, value (a number, or why there is none). */
+  private numericsRows(lab: LabRun): CsvRow[] {
+    const view = this.numericsTask.value;
+    const numerics = view?.kind === 'done' ? view.numerics : null;
+    const who = lab.run.path === 'cpu' ? 'CPU f32' : 'GPU';
+    const rows: CsvRow[] = [['quantity', 'value']];
+    for (const s of ALL_STAGES) {
+      const v = numerics?.maxAbsDiff[s];
+      const why = !lab.available.has(s)
+        ? 'not computed (fused path)'
+        : view?.kind === 'skipped'
+          ? view.reason
+          : numerics
+            ? 'not read back'
+            : 'not computed yet';
+      rows.push([`max |${who} − reference| ${STAGE_INFO[s].title}`, v ?? why]);
+    }
+    rows.push(
+      [
+        'max |row sum − 1|',
+        numerics?.maxRowSumError ?? (view?.kind === 'skipped' ? view.reason : 'not computed yet'),
+      ],
+      ['fully-masked rows', lab.run.fullyMaskedRows],
+      ['backend', lab.run.backend],
+    );
+    return rows;
+  }
+
+  /** The numerics panel as CSV (quantity, value) or JSON {lab, L, heads, d, mask, rows: [{quantity, value}], backend}. */
+  private exportNumerics(lab: LabRun, format: 'csv' | 'json') {
+    const rows = this.numericsRows(lab);
+    const { heads, L, d } = lab.run.shape;
+    const base = `kernelscope-attention-numerics-${lab.prepared.mask.kind}-L${L}`;
+    if (format === 'csv') downloadCsv(`${base}.csv`, rows);
+    else
+      downloadJson(`${base}.json`, {
+        lab: 'attention',
+        heads,
+        L,
+        d,
+        mask: lab.prepared.mask.kind,
+        rows: tableRecords(rows),
+        backend: lab.backendLabel,
+      });
+  }
+
+  /** The selected query row's weights (the bar chart) as CSV (key, token, weight) or JSON. */
+  private exportRow(lab: LabRun, row: RowWeights, format: 'csv' | 'json') {
+    const tokens = lab.prepared.tokens;
+    const base = `kernelscope-attention-row${row.row}-head${row.head + 1}`;
+    if (format === 'csv') {
+      const rows: CsvRow[] = [['key', 'token', 'weight']];
+      row.values.forEach((w, k) => rows.push([k, tokens[k] ?? '', w]));
+      downloadCsv(`${base}.csv`, rows);
+    } else {
+      downloadJson(`${base}.json`, {
+        lab: 'attention',
+        head: row.head + 1,
+        query: row.row,
+        token: tokens[row.row] ?? '',
+        tokens,
+        weights: Array.from(row.values),
+        backend: lab.backendLabel,
+      });
+    }
+  }
+
+  private exportRowChart(format: 'png' | 'svg') {
+    const svg = this.shadowRoot?.querySelector<SVGSVGElement>('svg.row-bars');
+    const row = this.rowTask.value;
+    if (!svg || !row) return;
+    const file = `kernelscope-attention-row${row.row}-head${row.head + 1}.${format}`;
+    if (format === 'svg') downloadSvg(file, svg);
+    else void downloadSvgAsPng(file, svg);
   }
 
   private exportHeatmap(id: string, format: 'png' | 'svg') {
@@ -1557,6 +1740,18 @@ export class AttentionLab extends LitElement {
                       >
                         SVG
                       </button>
+                      <button
+                        aria-label=${`Export ${STAGE_INFO[s].short} of head ${h + 1} (CSV)`}
+                        @click=${() => this.exportStage(s, 'csv')}
+                      >
+                        CSV
+                      </button>
+                      <button
+                        aria-label=${`Export ${STAGE_INFO[s].short} of head ${h + 1} (JSON)`}
+                        @click=${() => this.exportStage(s, 'json')}
+                      >
+                        JSON
+                      </button>
                       ${
                         !isOutput && (VIEW_STAGES as readonly string[]).includes(s)
                           ? html`<button
@@ -1851,6 +2046,12 @@ export class AttentionLab extends LitElement {
                   }.
                   The query's own position is drawn in the accent colour.
                 </figcaption>
+                <div class="small-buttons">
+                  <button @click=${() => this.exportRowChart('png')}>Export row chart (PNG)</button>
+                  <button @click=${() => this.exportRowChart('svg')}>Export row chart (SVG)</button>
+                  <button @click=${() => this.exportRow(lab, rw, 'csv')}>Export row weights (CSV)</button>
+                  <button @click=${() => this.exportRow(lab, rw, 'json')}>Export row weights (JSON)</button>
+                </div>
               </figure>`
             : html`<p role="status">Reading the row from the GPU…</p>`
       }
@@ -1975,6 +2176,10 @@ export class AttentionLab extends LitElement {
         zero weights and a zero output there.
         ${example ?? html`Try the padding mask with valid length 0 to see such rows.`}
       </p>
+      <div class="buttons">
+        <button @click=${() => this.exportNumerics(lab, 'csv')}>Export numerics (CSV)</button>
+        <button @click=${() => this.exportNumerics(lab, 'json')}>Export numerics (JSON)</button>
+      </div>
     </section>`;
   }
 
@@ -2025,6 +2230,7 @@ export class AttentionLab extends LitElement {
         <button class="primary" @click=${() => this.exportWeightsJson()}>Export weights (JSON)</button>
         <button @click=${() => this.exportWeightsCsv()}>Export weights (CSV)</button>
         <button @click=${() => this.exportTensorsCsv()}>Export Q, K, V and output (CSV)</button>
+        <button @click=${() => this.exportTensorsJson()}>Export Q, K, V and output (JSON)</button>
       </div>
       ${
         big
@@ -2034,7 +2240,10 @@ export class AttentionLab extends LitElement {
             </p>`
           : nothing
       }
-      <p class="small muted">The CSV files hold the selected head (head ${this.selectedHead() + 1}).</p>
+      <p class="small muted">
+        The CSV files, the Q, K, V JSON and each stage's CSV and JSON (buttons under every stage) hold the
+        selected head (head ${this.selectedHead() + 1}); masked scores are -inf in CSV and null in JSON.
+      </p>
     </section>`;
   }
 }

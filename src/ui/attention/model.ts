@@ -258,13 +258,60 @@ export function weightsCsv(
   h: number,
   L: number,
 ): Array<Array<string | number>> {
-  const names = tokens.map((t, i) => `${i}:${t}`);
-  const rows: Array<Array<string | number>> = [['query \\ key', ...names]];
-  for (let i = 0; i < L; i++) {
-    const o = (h * L + i) * L;
-    rows.push([names[i]!, ...Array.from(weights.subarray(o, o + L))]);
+  const names = tokenNames(tokens);
+  return headCsv('query \\ key', names, names, weights, h, L, L);
+}
+
+/** "index:token" names (unique even when tokens repeat), as CSV headers and JSON labels use them. */
+export function tokenNames(tokens: readonly string[]): string[] {
+  return tokens.map((t, i) => `${i}:${t}`);
+}
+
+/**
+ * CSV rows of head h of a [heads][rows][cols] tensor: a header row (`corner`, then the column names), then
+ * one row per query with its name first. Masked entries (≤ MASKED_SENTINEL) are written as -inf, the value
+ * the pseudocode's masked_fill puts there.
+ */
+export function headCsv(
+  corner: string,
+  rowNames: readonly string[],
+  colNames: readonly string[],
+  data: ArrayLike<number>,
+  h: number,
+  rows: number,
+  cols: number,
+): Array<Array<string | number>> {
+  const out: Array<Array<string | number>> = [[corner, ...colNames]];
+  for (let i = 0; i < rows; i++) {
+    const o = (h * rows + i) * cols;
+    const row: Array<string | number> = [rowNames[i] ?? String(i)];
+    for (let j = 0; j < cols; j++) {
+      const v = data[o + j]!;
+      row.push(v <= MASKED_SENTINEL ? '-inf' : v);
+    }
+    out.push(row);
   }
-  return rows;
+  return out;
+}
+
+/** Head h of a [heads][rows][cols] tensor as nested [row][col] arrays; masked entries become null (JSON has no −∞). */
+export function headNested(
+  data: ArrayLike<number>,
+  h: number,
+  rows: number,
+  cols: number,
+): Array<Array<number | null>> {
+  const out: Array<Array<number | null>> = [];
+  for (let i = 0; i < rows; i++) {
+    const o = (h * rows + i) * cols;
+    out.push(
+      Array.from({ length: cols }, (_, j) => {
+        const v = data[o + j]!;
+        return v <= MASKED_SENTINEL || !Number.isFinite(v) ? null : v;
+      }),
+    );
+  }
+  return out;
 }
 
 /** Compact number for tables and tooltips; masked entries print as −∞. */

@@ -11,7 +11,14 @@ import type { Store } from '../../state/store';
 import type { RandomState } from '../../state/random';
 import { RuntimeController, StoreController, storeContext } from '../controllers';
 import { runtimeContext, type Runtime } from '../runtime';
-import { downloadCsv, downloadJson, downloadSvg, downloadSvgAsPng } from '../export';
+import {
+  downloadCsv,
+  downloadJson,
+  downloadSvg,
+  downloadSvgAsPng,
+  tableRecords,
+  type CsvRow,
+} from '../export';
 import { sharedStyles } from '../styles';
 import { randomLabStyles } from './styles';
 
@@ -21,6 +28,14 @@ const TRANSFORM_LABELS: Record<Transform, string> = {
   'irwin-hall': 'Irwin–Hall: Σ₁₂ u − 6',
   'box-muller': 'Box–Muller normal',
 };
+
+/** The rows of the moments table (label, key into Moments / theory / standard errors). */
+const MOMENT_ROWS = [
+  ['Mean', 'mean'],
+  ['Variance', 'variance'],
+  ['Skewness', 'skewness'],
+  ['Excess kurtosis', 'excessKurtosis'],
+] as const;
 
 const COUNTS = [1_000, 10_000, 100_000, 1_000_000, 10_000_000];
 const BINS = [16, 32, 64, 128, 256, 512, 1024];
@@ -135,13 +150,69 @@ export class RandomLab extends LitElement {
     });
   }
 
-  private exportHistogram(run: LabRun) {
+  /** The histogram as rows: bin_lo, bin_hi, count (in-range bins, then underflow and overflow). */
+  private histogramRows(run: LabRun): CsvRow[] {
     const { spec, counts } = run.result;
     const w = (spec.hi - spec.lo) / spec.bins;
-    const rows: Array<Array<string | number>> = [['bin_lo', 'bin_hi', 'count']];
+    const rows: CsvRow[] = [['bin_lo', 'bin_hi', 'count']];
     for (let i = 0; i < spec.bins; i++) rows.push([spec.lo + i * w, spec.lo + (i + 1) * w, counts[i]!]);
     rows.push(['-inf', spec.lo, counts[spec.bins]!], [spec.hi, 'inf', counts[spec.bins + 1]!]);
-    downloadCsv(`kernelscope-random-histogram-${run.result.params.transform}.csv`, rows);
+    return rows;
+  }
+
+  private exportHistogram(run: LabRun) {
+    downloadCsv(`kernelscope-random-histogram-${run.result.params.transform}.csv`, this.histogramRows(run));
+  }
+
+  /** The same counts as the CSV, with the run's parameters: {lab, transform, seed, count, lo, hi, bins, counts, underflow, overflow, backend}. */
+  private exportHistogramJson(run: LabRun) {
+    const { spec, counts, params, sums } = run.result;
+    downloadJson(`kernelscope-random-histogram-${params.transform}.json`, {
+      lab: 'random',
+      transform: params.transform,
+      seed: params.seed,
+      count: sums.n,
+      lo: spec.lo,
+      hi: spec.hi,
+      bins: spec.bins,
+      counts: Array.from(counts.subarray(0, spec.bins)),
+      underflow: counts[spec.bins]!,
+      overflow: counts[spec.bins + 1]!,
+      backend: run.backendLabel,
+    });
+  }
+
+  /** The moments table as the page shows it: moment, empirical, theory, standard error, z. */
+  private momentRows(run: LabRun): CsvRow[] {
+    const { result } = run;
+    const t = theory(result.params.transform);
+    const se = standardErrors(t, result.sums.n);
+    const out: CsvRow[] = [['moment', 'empirical', 'theory', 'standardError', 'z']];
+    for (const [label, key] of MOMENT_ROWS) {
+      const emp = result.moments[key];
+      const th = t[key];
+      out.push([label, emp, th, se[key], (emp - th) / se[key]]);
+    }
+    return out;
+  }
+
+  private exportMomentsTable(run: LabRun, format: 'csv' | 'json') {
+    const { params, sums } = run.result;
+    const base = `kernelscope-random-moments-table-${params.transform}-seed${params.seed}`;
+    const rows = this.momentRows(run);
+    if (format === 'csv') {
+      downloadCsv(`${base}.csv`, rows);
+      return;
+    }
+    downloadJson(`${base}.json`, {
+      lab: 'random',
+      transform: params.transform,
+      seed: params.seed,
+      count: sums.n,
+      theory: theory(params.transform).label,
+      rows: tableRecords(rows),
+      backend: run.backendLabel,
+    });
   }
 
   override render() {
@@ -216,12 +287,7 @@ export class RandomLab extends LitElement {
     const t = theory(result.params.transform);
     const n = result.sums.n;
     const se = standardErrors(t, n);
-    const rows: Array<[string, keyof typeof se, number, number]> = [
-      ['Mean', 'mean', result.moments.mean, t.mean],
-      ['Variance', 'variance', result.moments.variance, t.variance],
-      ['Skewness', 'skewness', result.moments.skewness, t.skewness],
-      ['Excess kurtosis', 'excessKurtosis', result.moments.excessKurtosis, t.excessKurtosis],
-    ];
+    const rows = MOMENT_ROWS.map(([label, key]) => [label, key, result.moments[key], t[key]] as const);
     const generated = formatBytes(n * 4);
     return html`
       <div class="results ${stale ? 'stale' : ''}" aria-busy=${stale ? 'true' : 'false'}>
@@ -249,6 +315,7 @@ export class RandomLab extends LitElement {
                   Export histogram (SVG)
                 </button>
                 <button @click=${() => this.exportHistogram(run)}>Export histogram (CSV)</button>
+                <button @click=${() => this.exportHistogramJson(run)}>Export histogram (JSON)</button>
               </span>
             </figcaption>
           </figure>
@@ -287,7 +354,13 @@ export class RandomLab extends LitElement {
               ${fmt(result.elapsedMs, 1)} ms · generated ${generated} · read back
               ${result.bytesRead ? formatBytes(result.bytesRead) : 'nothing (CPU)'}
             </p>
-            <button class="primary" @click=${() => this.exportMoments(run)}>Export moments (JSON)</button>
+            <span class="buttons">
+              <button class="primary" @click=${() => this.exportMoments(run)}>Export moments (JSON)</button>
+              <button @click=${() => this.exportMomentsTable(run, 'csv')}>Export moments table (CSV)</button>
+              <button @click=${() => this.exportMomentsTable(run, 'json')}>
+                Export moments table (JSON)
+              </button>
+            </span>
           </section>
         </div>
         ${this.renderDerivation(result.params.transform)}
