@@ -1,7 +1,7 @@
 import { DATASETS_2D } from '../models/datasets2d';
 import { SCHEDULE_KINDS, T_MAX, T_MIN } from '../models/schedules';
 import { MAX_PARTICLES_GPU } from '../engine/diffusion';
-import { boolParam, enumParam, floatParam, intParam, type ValuesOf } from './params';
+import { boolParam, enumParam, floatParam, intParam, type Param, type ValuesOf } from './params';
 
 /** Sampler choices as they appear in the URL (the variance / method is part of the name). */
 export const DIFFUSION_SAMPLERS = ['ddpm-beta', 'ddpm-beta-tilde', 'ddim', 'ode-euler', 'ode-heun'] as const;
@@ -103,6 +103,19 @@ export function decodeDrawing(text: string): Float32Array | { error: string } {
   return out;
 }
 
+/** Start of the chain: 'off' = pure noise at t = T; a number t = the data noised forward to t. */
+function forwardParam(): Param<number | null> {
+  const int = intParam({ min: 0, max: T_MAX, default: 0 });
+  return {
+    default: null,
+    parse(raw) {
+      if (raw === 'off') return null;
+      return int.parse(raw);
+    },
+    format: (v) => (v === null ? 'off' : String(v)),
+  };
+}
+
 /**
  * The Diffusion lab's controls as they appear in the URL
  * (#/diffusion?dataset=two-moons&schedule=cosine&T=100&sampler=ddpm-beta-tilde&…). Defaults are small
@@ -122,6 +135,7 @@ export const diffusionSchema = {
   denoiser: enumParam(DIFFUSION_DENOISERS, 'exact'),
   particles: intParam({ min: 1, max: MAX_PARTICLES_GPU, default: 2000 }),
   seed: intParam({ min: 0, max: 2 ** 32 - 1, default: 7 }),
+  forward: forwardParam(),
   speed: intParam({ min: 1, max: 60, default: 10 }),
   x0: boolParam(false),
   field: boolParam(true),

@@ -244,3 +244,61 @@ test('Diffusion lab: MLP unavailable for a dataset (disabled, with the reason); 
   expect(samples.denoiser).toBe('exact');
   expect(problems).toEqual([]);
 });
+
+test('Diffusion lab: the forward-process scrub noises every particle to t; the reverse chain steps on from there', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/diffusion?T=100&particles=2000');
+  await expect(current(page)).toHaveText('t = 100');
+  const number = page.getByRole('spinbutton', { name: 'Forward t' });
+  const slider = page.getByRole('slider', { name: 'Forward t' });
+  await expect(slider).toHaveValue('100');
+
+  // t = 0: x₀ itself — particle i is training point i mod M.
+  await number.fill('0');
+  await number.press('Enter');
+  await expect(current(page)).toHaveText('t = 0');
+  await expect(page).toHaveURL(/forward=0/);
+  const at0 = (await downloadJson(page, 'Export samples (JSON)')) as { points: number[][]; data: number[][] };
+  at0.points.forEach((p, i) => expect(p).toEqual(at0.data[i % at0.data.length]));
+
+  // The slider (keyboard): t = 40, then x_t = √ᾱ x₀ + √(1 − ᾱ) ε, so ε recovered from the export is N(0, 1).
+  await slider.focus();
+  await slider.fill('40');
+  await expect(current(page)).toHaveText('t = 40');
+  await expect(number).toHaveValue('40');
+  await expect(page).toHaveURL(/forward=40/);
+  await screenshot(page, 'diffusion-forward');
+  const { alphaBar } = (await downloadJson(page, 'Export schedule (JSON)')) as { alphaBar: number[] };
+  const s = (await downloadJson(page, 'Export samples (JSON)')) as {
+    t: number;
+    points: number[][];
+    data: number[][];
+  };
+  expect(s.t).toBe(40);
+  const a = alphaBar[39]!;
+  const z: number[] = [];
+  s.points.forEach((p, i) => {
+    const x0 = s.data[i % s.data.length]!;
+    for (let d = 0; d < 2; d++) z.push((p[d]! - Math.sqrt(a) * x0[d]!) / Math.sqrt(1 - a));
+  });
+  const mean = z.reduce((u, v) => u + v, 0) / z.length;
+  const variance = z.reduce((u, v) => u + (v - mean) ** 2, 0) / (z.length - 1);
+  // 4000 normal values: 4 standard errors are 4/√4000 = 0.063 for the mean and 4·√(2/3999) = 0.089 for the variance.
+  expect(Math.abs(mean)).toBeLessThan(0.063);
+  expect(Math.abs(variance - 1)).toBeLessThan(0.089);
+
+  // The reverse chain continues from the scrubbed state; Reset returns to it.
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  await expect(current(page)).toHaveText('t = 39');
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await expect(current(page)).toHaveText('t = 40');
+  // A link with forward=… opens there.
+  await page.goto('./#/diffusion?T=100&particles=2000&forward=25');
+  await expect(current(page)).toHaveText('t = 25');
+  await page.getByRole('button', { name: 'Start from pure noise' }).click();
+  await expect(current(page)).toHaveText('t = 100');
+  await expect(page).toHaveURL(/forward=off/);
+  expect(problems).toEqual([]);
+});

@@ -582,6 +582,59 @@ describe('engine', () => {
     }
   });
 
+  it('forward scrub: restart({ from: data, t }) puts every particle at √ᾱ_t x₀ + √(1−ᾱ_t) ε (the reference), and the reverse chain steps on from there', async () => {
+    const m = 77;
+    const data = makeDataset2D({ kind: 'two-moons', n: m, seed: 1 });
+    const schedule = makeSchedule({ kind: 'cosine', T: 100 });
+    const n = 1000;
+    const engine = new DiffusionEngine(gpu);
+    const cpu = new DiffusionCpuEngine();
+    const setup = {
+      schedule,
+      data,
+      dim: 2,
+      count: n,
+      seed: 5,
+      sampler: { kind: 'ddpm', variance: 'beta-tilde' } as const,
+    };
+    await engine.setup(setup);
+    await cpu.setup(setup);
+    for (const t of [0, 1, 37, 100]) {
+      const f = await engine.restart({ from: 'data', t }, { positions: true });
+      expect(f.t).toBe(t);
+      expect(f.stepIndex).toBe(0);
+      expect(f.totalSteps).toBe(t);
+      const level = noiseLevel(schedule, t);
+      const ref = forwardReference(data, m, n, 2, level, 5);
+      // Same tolerance as the forward kernel test: two roundings of the sum plus the Box–Muller normal's.
+      check(
+        f.positions!,
+        ref.xt,
+        (k) =>
+          2 *
+            U *
+            (level.sqrtAlphaBar * Math.abs(data[(Math.floor(k / 2) % m) * 2 + (k % 2)]!) +
+              Math.abs(ref.xt[k]!)) +
+          level.sqrtOneMinusAlphaBar * zTol(ref.eps[k]!) +
+          1e-7,
+        `scrub to t = ${t}`,
+      );
+      if (t === 0)
+        expect(f.positions).toEqual(
+          Float32Array.from({ length: 2 * n }, (_, k) => data[(Math.floor(k / 2) % m) * 2 + (k % 2)]!),
+        );
+    }
+    // From t = 37 the reverse chain runs: 3 steps on the GPU equal the CPU engine's (same start, same noise).
+    await engine.restart({ from: 'data', t: 37 });
+    await cpu.restart({ from: 'data', t: 37 });
+    const g = await engine.jumpToStep(3, { positions: true });
+    const c = await cpu.jumpToStep(3, { positions: true });
+    expect(g.t).toBe(34);
+    check(g.positions!, c.positions!, () => 1e-4, 'three steps from the scrubbed start');
+    engine.destroy();
+    cpu.destroy();
+  });
+
   it('GPU and CPU engines agree after 5 DDIM (η = 0.3) steps, and the field matches the CPU field', async () => {
     const data = makeDataset2D({ kind: 'checkerboard', n: 100, seed: 4 });
     const setup = {

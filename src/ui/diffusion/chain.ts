@@ -8,6 +8,7 @@ import type {
   DiffusionRunner,
   ReadRequest,
   SamplerSpec,
+  StartSpec,
 } from '../../engine/diffusion';
 import { makeSchedule, type Schedule, type ScheduleKind } from '../../models/schedules';
 import type {
@@ -145,7 +146,8 @@ export class ChainPane {
     this.denoiserUsed = inputs.denoiserUsed;
   }
 
-  async setup(read: ReadRequest): Promise<DiffusionFrame> {
+  /** `start`: pure noise at t = T, or the data noised forward to t (the forward-process scrub). */
+  async setup(read: ReadRequest, start: StartSpec = { from: 'noise' }): Promise<DiffusionFrame> {
     const c = this.config;
     this.trailPoints.clear();
     return this.take(
@@ -159,7 +161,7 @@ export class ChainPane {
           sampler: samplerSpec(c.sampler, c.eta),
           steps: samplerSteps(c.sampler, c.steps, c.T),
           denoiser: this.denoiser,
-          start: { from: 'noise' },
+          start,
         },
         read,
       ),
@@ -178,9 +180,10 @@ export class ChainPane {
   async jumpToT(t: number, read: ReadRequest) {
     return this.take(await this.runner.jumpToT(t, read));
   }
-  async reset(read: ReadRequest) {
+  /** Back to the start of the chain: pure noise, or the data noised to t. */
+  async reset(read: ReadRequest, start: StartSpec = { from: 'noise' }) {
     this.trailPoints.clear();
-    return this.take(await this.runner.restart({ from: 'noise' }, read));
+    return this.take(await this.runner.restart(start, read));
   }
   async read(read: ReadRequest) {
     return this.take(await this.runner.read(read));

@@ -9,6 +9,7 @@ import {
   type DenoiserChoice,
   type DiffusionRunner,
   type MlpModel,
+  type StartSpec,
 } from '../../engine/diffusion';
 import { makeDataset2D } from '../../models/datasets2d';
 import {
@@ -16,6 +17,7 @@ import {
   T_MAX,
   T_MIN,
   makeSchedule,
+  noiseLevel,
   scheduleToJson,
   type ScheduleKind,
 } from '../../models/schedules';
@@ -91,6 +93,8 @@ interface TrainedModel {
 interface LabSession {
   key: string;
   viewKey: string;
+  /** The start the chain was (re)started from (JSON of the StartSpec). */
+  startKey: string;
   panes: ChainPane[];
   notices: string[];
   backendLabel: string;
@@ -110,6 +114,7 @@ function sessionOf(runtime: Runtime): LabSession {
     s = {
       key: '',
       viewKey: '',
+      startKey: '',
       panes: [],
       notices: [],
       backendLabel: '',
@@ -121,6 +126,11 @@ function sessionOf(runtime: Runtime): LabSession {
     sessions.set(runtime, s);
   }
   return s;
+}
+
+/** Where the chain starts: pure noise, or the data noised forward to `forward` (clamped to T). */
+function startOf(p: DiffusionState): StartSpec {
+  return p.forward === null ? { from: 'noise' } : { from: 'data', t: Math.min(p.forward, p.T) };
 }
 
 /** Identifies the training data of a state (the trainer's models are kept per data). */
@@ -171,6 +181,7 @@ export class DiffusionLab extends LitElement {
 
   private setupKey = '';
   private viewKey = '';
+  private startKey = '';
   private drawnVersion = -1;
   private pendingOps = 0;
   private readonly themeObserver = new MutationObserver(() => {
@@ -234,6 +245,7 @@ export class DiffusionLab extends LitElement {
       p.denoiser === 'trained' ? (session.trained.get(dataKey(p))?.step ?? null) : null,
     ]);
     const viewKey = JSON.stringify([p.x0, p.field, p.density]);
+    const startKey = JSON.stringify(startOf(p));
     if (key !== this.setupKey) {
       const fresh = this.setupKey === '';
       this.setupKey = key;
@@ -244,8 +256,10 @@ export class DiffusionLab extends LitElement {
         this.notices = session.notices;
         this.backendLabel = session.backendLabel;
         this.viewKey = session.viewKey;
+        this.startKey = session.startKey;
         this.version++;
-        if (viewKey !== this.viewKey) this.refreshViews(viewKey);
+        if (startKey !== this.startKey) this.restartFrom(startKey, p);
+        else if (viewKey !== this.viewKey) this.refreshViews(viewKey);
         return;
       }
       // A new model from the trainer keeps the chain's step (the samples improve as it trains).
@@ -255,10 +269,30 @@ export class DiffusionLab extends LitElement {
           : null;
       this.viewKey = viewKey;
       session.viewKey = viewKey;
+      this.startKey = startKey;
+      session.startKey = startKey;
       void this.enqueue(() => this.doSetup(p, key, keepStep));
+    } else if (startKey !== this.startKey) {
+      this.restartFrom(startKey, p);
     } else if (viewKey !== this.viewKey) {
       this.refreshViews(viewKey);
     }
+  }
+
+  /**
+   * The forward-process scrub: restart every pane's chain from the data noised to the new t (one forward
+   * dispatch on the GPU), or from pure noise. Droppable, so dragging the slider never queues a backlog; the
+   * last position always runs (it compares with the start the panes have when it runs).
+   */
+  private restartFrom(startKey: string, p: DiffusionState) {
+    this.startKey = startKey;
+    this.session.startKey = startKey;
+    this.playing = false;
+    const start = startOf(p);
+    void this.enqueue(async () => {
+      if (this.session.startKey !== startKey) return; // a newer scrub position is queued
+      for (const pane of this.panes) await pane.reset(this.read(), start);
+    });
   }
 
   private refreshViews(viewKey: string) {
@@ -388,12 +422,15 @@ export class DiffusionLab extends LitElement {
     if (stepping.some((s) => !s.startsWith('ddpm')) && p.steps > p.T) {
       notices.push(`Sampler steps ${p.steps} exceed T = ${p.T}; using ${p.T}.`);
     }
+    if (p.forward !== null && p.forward > p.T) {
+      notices.push(`Forward t = ${p.forward} exceeds T = ${p.T}; using ${p.T}.`);
+    }
     const inputs = await this.paneInputs(p, notices);
     const panes = [new ChainPane(runners[0]!, paneConfig(p, particles, 'A'), 'A', inputs)];
     if (p.compare !== 'off')
       panes.push(new ChainPane(runners[1]!, paneConfig(p, particles, 'B'), 'B', inputs));
     const read = viewRequest(p, particles);
-    for (const pane of panes) await pane.setup(read);
+    for (const pane of panes) await pane.setup(read, startOf(p));
     if (keepStep !== null && keepStep > 0) {
       await panes[0]!.jumpToStep(keepStep, read);
       for (const pane of panes.slice(1)) await pane.jumpToT(panes[0]!.frame!.t, read);
@@ -433,7 +470,8 @@ export class DiffusionLab extends LitElement {
   private reset() {
     this.playing = false;
     return this.enqueue(async () => {
-      for (const pane of this.panes) await pane.reset(this.read());
+      const start = startOf(this.lab.value);
+      for (const pane of this.panes) await pane.reset(this.read(), start);
     });
   }
 
@@ -719,6 +757,7 @@ export class DiffusionLab extends LitElement {
         ${f ? html`<span class="small muted">${f.elapsedMs.toFixed(1)} ms · read back ${f.bytesRead ? `${(f.bytesRead / 1024).toFixed(1)} KiB` : 'nothing (CPU)'}</span>` : nothing}
       </div>
       <p class="small muted">Keys: Space play/pause, ← step back, → step forward.</p>
+      ${this.renderForward(p, T)}
       <div class="notices">
         ${this.error ? html`<p class="error" role="alert">Could not compute: ${this.error}</p>` : nothing}
         ${this.notices.map((n) => html`<p class="notice" role="status">${n}</p>`)}
@@ -924,6 +963,48 @@ export class DiffusionLab extends LitElement {
           : nothing
       }
     </section>`;
+  }
+
+  /** The forward-process scrub: slider and number named "Forward t", in the URL as `forward`. */
+  private renderForward(p: DiffusionState, T: number) {
+    const a = this.panes[0];
+    const t = p.forward === null ? null : Math.min(p.forward, T);
+    const onInput = (e: Event) => {
+      const input = e.target as HTMLInputElement;
+      const v = Number(input.value);
+      if (input.value !== '' && Number.isInteger(v) && v >= 0 && v <= T) this.set({ forward: v });
+      else input.value = String(t ?? T);
+    };
+    const level = a && t !== null && t <= a.schedule.T ? noiseLevel(a.schedule, t) : null;
+    return html`<div class="forward panel" role="group" aria-label="Forward process">
+      <strong>Forward process</strong>
+      <label class="field"
+        >Forward t <input type="range" min="0" max=${T} step="1" .value=${String(t ?? T)} @input=${onInput}
+      /></label>
+      <input
+        type="number"
+        aria-label="Forward t"
+        min="0"
+        max=${T}
+        step="1"
+        .value=${String(t ?? T)}
+        @change=${onInput}
+      />
+      <button @click=${() => this.set({ forward: null })} ?disabled=${p.forward === null}>
+        Start from pure noise
+      </button>
+      <span class="small muted forward-note">
+        ${
+          level
+            ? html`Every particle (i ↦ data point i mod M) at x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε with t = ${t}: √ᾱ_t
+              = ${level.sqrtAlphaBar.toFixed(3)}, √(1 − ᾱ_t) = ${level.sqrtOneMinusAlphaBar.toFixed(3)},
+              computed on the ${this.backendLabel === 'CPU' ? 'CPU' : 'GPU'} in one dispatch. Step forward
+              runs the reverse chain from here.`
+            : html`The chain starts from pure noise x_T ~ N(0, I). Move the slider to noise the data forward
+              instead.`
+        }
+      </span>
+    </div>`;
   }
 
   /** The denoiser menu; an option that cannot run here is disabled and says why. */

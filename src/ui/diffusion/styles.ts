@@ -32,8 +32,19 @@ export const diffusionLabStyles = css`
     border-radius: 6px;
     background: var(--ks-badge);
   }
-  .stepper input[type='range'] {
+  .stepper input[type='range'],
+  .forward input[type='range'] {
     width: 14rem;
+  }
+  .forward {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem 0.75rem;
+    align-items: center;
+    margin-top: 0.75rem;
+  }
+  .forward-note {
+    flex: 1 1 20rem;
   }
   .busy {
     font-size: 0.8rem;
