@@ -13,12 +13,24 @@ import { createStorageBuffer } from '../gpu/compute';
 import { ReadbackPool, encodeReadback } from '../gpu/readback';
 import * as ops from '../kernels/nn/ops';
 import { encodeDispatches, type Dispatch } from '../kernels/nn/pipelines';
-import { CpuMlp, makeBatch, type MlpShape, type StepResult, type Task } from '../models/mlp';
+import {
+  CpuMlp,
+  isImageTask,
+  labDataDim,
+  makeBatch,
+  makeDataBatch,
+  type Batch,
+  type LabData,
+  type LabTask,
+  type MlpShape,
+  type StepResult,
+} from '../models/mlp';
 import { GpuMlp } from './nn';
 import type { Activation } from '../kernels/nn/nn.ref';
 
 export interface BatchNormLabConfig {
-  task: Task;
+  /** A 2D task generated on the fly, or an image task whose images come in `data`. */
+  task: LabTask;
   lr: number;
   batch: number;
   depth: number;
@@ -26,6 +38,11 @@ export interface BatchNormLabConfig {
   seed: number;
   /** Hidden nonlinearity (default ReLU). */
   activation?: Activation;
+  /**
+   * A fixed data set (required by the image tasks, optional for the others): batches are drawn from its
+   * rows with replacement, and its held-out split is evaluated when a step asks for it.
+   */
+  data?: LabData;
 }
 
 export interface StepOptions {
@@ -36,6 +53,15 @@ export interface StepOptions {
   /** Layer whose unit input is summarised by percentiles. */
   layer: number;
   unit: number;
+  /** Also evaluate both networks on the held-out split of config.data (eval mode: running statistics). */
+  evaluate?: boolean;
+}
+
+/** Held-out loss and accuracy of both networks on `count` rows (a whole number of batches). */
+export interface HeldOut {
+  count: number;
+  loss: { withBN: number; withoutBN: number };
+  accuracy: { withBN: number; withoutBN: number };
 }
 
 export interface ChannelStats {
@@ -69,6 +95,8 @@ export interface BatchNormStep {
     withBN: [number, number, number];
     withoutBN: [number, number, number];
   };
+  /** Present when the step was asked to evaluate and the data has a held-out split. */
+  heldOut?: HeldOut;
   backend: 'gpu' | 'cpu';
 }
 
@@ -92,10 +120,38 @@ export function columnPercentiles(values: ArrayLike<number>, rows: number, width
   }) as [number, number, number];
 }
 
-const shapes = (c: BatchNormLabConfig): [MlpShape, MlpShape] => [
-  { depth: c.depth, width: c.width, batchNorm: true, activation: c.activation ?? 'relu' },
-  { depth: c.depth, width: c.width, batchNorm: false, activation: c.activation ?? 'relu' },
-];
+/** Checks the config; returns the input dimension and class count of its task. */
+function taskShape(c: BatchNormLabConfig): { inDim: number; classes: number } {
+  if (c.data) return { inDim: labDataDim(c.data), classes: c.data.classes };
+  if (isImageTask(c.task)) {
+    throw new Error(
+      `The ${c.task} task needs its images: the page renders them and passes them as config.data.`,
+    );
+  }
+  return { inDim: 2, classes: 2 };
+}
+
+const shapes = (c: BatchNormLabConfig): [MlpShape, MlpShape] => {
+  const { inDim, classes } = taskShape(c);
+  const common = { depth: c.depth, width: c.width, activation: c.activation ?? 'relu', inDim, classes };
+  return [
+    { ...common, batchNorm: true },
+    { ...common, batchNorm: false },
+  ];
+};
+
+/** The batch of training step `step` (the same on both backends). */
+function batchAt(c: BatchNormLabConfig, step: number): Batch {
+  if (c.data) return makeDataBatch(c.data, c.seed, step, c.batch);
+  if (isImageTask(c.task)) throw new Error(`The ${c.task} task needs its images in config.data.`);
+  return makeBatch(c.task, c.seed, step, c.batch);
+}
+
+/** Held-out rows evaluated: whole batches only (the GPU nets are sized for one batch). */
+export function heldOutRows(c: BatchNormLabConfig): number {
+  const n = c.data?.test?.labels.length ?? 0;
+  return Math.floor(n / c.batch) * c.batch;
+}
 
 export class GpuBatchNormEngine implements BatchNormEngine {
   private readonly bn: GpuMlp;
@@ -105,6 +161,14 @@ export class GpuBatchNormEngine implements BatchNormEngine {
   /** Per layer: [preBN(2w) | postBN(2w) | plain(2w)] (mean, var interleaved per channel). */
   private readonly statsBuffers: GPUBuffer[] = [];
   private readonly statsList: Dispatch[] = [];
+  /** Held-out split on the GPU (when config.data has one): inputs, labels, and per-chunk results. */
+  private readonly heldOut: {
+    x: GPUBuffer;
+    labels: GPUBuffer;
+    out: GPUBuffer;
+    chunks: number;
+    inDim: number;
+  } | null = null;
   steps = 0;
 
   constructor(
@@ -117,6 +181,23 @@ export class GpuBatchNormEngine implements BatchNormEngine {
     this.plain = new GpuMlp(device, withoutBN, config.batch, config.seed, 'batchnorm.withoutBN');
     this.res = new ops.OpResources(device);
     this.pool = new ReadbackPool(device, 'batchnorm');
+    const test = config.data?.test;
+    const rows = heldOutRows(config);
+    if (test && rows > 0) {
+      const inDim = withBN.inDim!;
+      const x = createStorageBuffer(device, 'batchnorm.heldOut.x', rows * inDim * 4);
+      const labels = createStorageBuffer(device, 'batchnorm.heldOut.labels', rows * 4);
+      device.queue.writeBuffer(x, 0, test.inputs.slice(0, rows * inDim));
+      device.queue.writeBuffer(
+        labels,
+        0,
+        Uint32Array.from({ length: rows }, (_, i) => test.labels[i]!),
+      );
+      const chunks = rows / config.batch;
+      // Per chunk and net: the 16-byte (loss, accuracy, …) result of an eval-mode forward.
+      const out = createStorageBuffer(device, 'batchnorm.heldOut.results', 2 * chunks * 16);
+      this.heldOut = { x, labels, out, chunks, inDim };
+    }
     const s = { rows: config.batch, channels: config.width };
     for (let l = 0; l < config.depth; l++) {
       const out = [0, 1, 2].map((k) =>
@@ -135,7 +216,7 @@ export class GpuBatchNormEngine implements BatchNormEngine {
     const { device } = this.gpu;
     const { batch: B, width: W, depth } = this.config;
     return withErrorScopes(device, 'BatchNorm lab step', async () => {
-      const batch = makeBatch(this.config.task, this.config.seed, this.steps, B);
+      const batch = batchAt(this.config, this.steps);
       this.bn.setBatch(batch);
       this.plain.setBatch(batch);
       const enc = device.createCommandEncoder({ label: 'batchnorm.step' });
@@ -165,6 +246,24 @@ export class GpuBatchNormEngine implements BatchNormEngine {
       // The ReLU input of the chosen layer: y of the BN net, z of the plain net.
       copy(this.bnReluInput(layer), B * W);
       copy(this.plain.layers[layer]!.z, B * W);
+      const ho = o.evaluate ? this.heldOut : null;
+      if (ho) {
+        // Last in the command buffer (everything above has been copied out): each chunk of the held-out
+        // rows is copied into the nets' input buffers and run forward in eval mode.
+        for (let k = 0; k < ho.chunks; k++) {
+          for (const net of [this.bn, this.plain]) {
+            enc.copyBufferToBuffer(ho.x, k * B * ho.inDim * 4, net.x, 0, B * ho.inDim * 4);
+            enc.copyBufferToBuffer(ho.labels, k * B * 4, net.labels, 0, B * 4);
+          }
+          const p = enc.beginComputePass({ label: `batchnorm.heldOut.${k}` });
+          this.bn.encodeStep(p, { train: false, lr: 0 });
+          this.plain.encodeStep(p, { train: false, lr: 0 });
+          p.end();
+          enc.copyBufferToBuffer(this.bn.result, 0, ho.out, k * 16, 16);
+          enc.copyBufferToBuffer(this.plain.result, 0, ho.out, (ho.chunks + k) * 16, 16);
+        }
+        copy(ho.out, 2 * ho.chunks * 4);
+      }
       device.queue.submit([enc.finish()]);
       const data = await Promise.all(
         reads.map(([b, n]) => this.pool.read(b, n * 4).then((x) => new Float32Array(x))),
@@ -187,6 +286,21 @@ export class GpuBatchNormEngine implements BatchNormEngine {
       }
       const hBN = data[2 + 5 * depth]!;
       const hPlain = data[3 + 5 * depth]!;
+      let heldOut: HeldOut | undefined;
+      if (ho) {
+        const r = data[4 + 5 * depth]!;
+        // Equal chunks: the mean of the chunk means is the mean over all held-out rows.
+        const avg = (net: 0 | 1, field: 0 | 1) => {
+          let sum = 0;
+          for (let k = 0; k < ho.chunks; k++) sum += r[(net * ho.chunks + k) * 4 + field]!;
+          return sum / ho.chunks;
+        };
+        heldOut = {
+          count: ho.chunks * B,
+          loss: { withBN: avg(0, 0), withoutBN: avg(1, 0) },
+          accuracy: { withBN: avg(0, 1), withoutBN: avg(1, 1) },
+        };
+      }
       return {
         step: this.steps,
         view: o.view,
@@ -199,6 +313,7 @@ export class GpuBatchNormEngine implements BatchNormEngine {
           withBN: columnPercentiles(hBN, B, W, unit),
           withoutBN: columnPercentiles(hPlain, B, W, unit),
         },
+        ...(heldOut ? { heldOut } : {}),
         backend: 'gpu',
       };
     });
@@ -214,6 +329,7 @@ export class GpuBatchNormEngine implements BatchNormEngine {
     this.res.destroy();
     this.pool.destroy();
     for (const b of this.statsBuffers) b.destroy();
+    if (this.heldOut) for (const b of [this.heldOut.x, this.heldOut.labels, this.heldOut.out]) b.destroy();
   }
 }
 
@@ -230,7 +346,7 @@ export class CpuBatchNormEngine implements BatchNormEngine {
 
   async step(o: StepOptions): Promise<BatchNormStep> {
     const { batch: B, width: W, depth } = this.config;
-    const batch = makeBatch(this.config.task, this.config.seed, this.steps, B);
+    const batch = batchAt(this.config, this.steps);
     // Statistics describe the batch as the step saw it (before the update), like the GPU's train view.
     const rBN = this.bn.step(batch, { lr: this.config.lr, train: true, learn: o.train });
     const rPlain = this.plain.step(batch, { lr: this.config.lr, train: true, learn: o.train });
@@ -239,6 +355,7 @@ export class CpuBatchNormEngine implements BatchNormEngine {
     const arr = (v: Float64Array) => Array.from(v);
     const layer = Math.min(Math.max(0, o.layer), depth - 1);
     const unit = Math.min(Math.max(0, o.unit), W - 1);
+    const heldOut = o.evaluate ? this.evaluate() : undefined;
     return {
       step: this.steps,
       view: o.view,
@@ -258,7 +375,27 @@ export class CpuBatchNormEngine implements BatchNormEngine {
         withBN: columnPercentiles(shown.layers[layer]!.h, B, W, unit),
         withoutBN: columnPercentiles(rPlain.layers[layer]!.h, B, W, unit),
       },
+      ...(heldOut ? { heldOut } : {}),
       backend: 'cpu',
+    };
+  }
+
+  /** Eval-mode forward of both nets over the held-out rows the GPU engine would use. */
+  private evaluate(): HeldOut | undefined {
+    const test = this.config.data?.test;
+    const rows = heldOutRows(this.config);
+    if (!test || rows === 0) return undefined;
+    const inDim = test.inputs.length / test.labels.length;
+    const batch: Batch = {
+      x: test.inputs.slice(0, rows * inDim),
+      labels: Uint32Array.from({ length: rows }, (_, i) => test.labels[i]!),
+    };
+    const a = this.bn.step(batch, { lr: 0, train: false });
+    const b = this.plain.step(batch, { lr: 0, train: false });
+    return {
+      count: rows,
+      loss: { withBN: a.loss, withoutBN: b.loss },
+      accuracy: { withBN: a.accuracy, withoutBN: b.accuracy },
     };
   }
 

@@ -11,6 +11,80 @@ import * as ref from '../kernels/nn/nn.ref';
 
 export const TASKS = ['spirals', 'circles', 'xor'] as const;
 export type Task = (typeof TASKS)[number];
+/**
+ * Image tasks of the BatchNorm lab: glyphs rendered by the page (the engines get them as LabData, since
+ * rendering text needs a canvas).
+ */
+export const IMAGE_TASKS = ['digits', 'letters'] as const;
+export type ImageTask = (typeof IMAGE_TASKS)[number];
+export const LAB_TASKS = [...TASKS, ...IMAGE_TASKS] as const;
+export type LabTask = (typeof LAB_TASKS)[number];
+
+export function isImageTask(task: LabTask): task is ImageTask {
+  return (IMAGE_TASKS as readonly string[]).includes(task);
+}
+
+/** A fixed data set given to the trainers: rows of inDim inputs with a class each, plus a held-out split. */
+export interface LabData {
+  /** [rows, inDim] row-major. */
+  inputs: Float32Array;
+  /** Class index per row, in [0, classes). */
+  labels: ArrayLike<number>;
+  classes: number;
+  /** Held-out rows (never used for training), same layout. */
+  test?: { inputs: Float32Array; labels: ArrayLike<number> };
+}
+
+/** Checks a LabData and returns its input dimension; throws a readable message when it is malformed. */
+export function labDataDim(d: LabData): number {
+  const rows = d.labels.length;
+  if (rows < 1) throw new Error('The data set is empty: it needs at least one labelled row.');
+  if (!Number.isInteger(d.classes) || d.classes < 2) {
+    throw new Error(`The data set needs at least 2 classes, not ${d.classes}.`);
+  }
+  const inDim = d.inputs.length / rows;
+  if (!Number.isInteger(inDim) || inDim < 1) {
+    throw new Error(
+      `The data set has ${d.inputs.length} input values for ${rows} labels: not a whole number per row.`,
+    );
+  }
+  const check = (labels: ArrayLike<number>, what: string) => {
+    for (let i = 0; i < labels.length; i++) {
+      const c = labels[i]!;
+      if (!Number.isInteger(c) || c < 0 || c >= d.classes) {
+        throw new Error(`${what} label ${i} is ${c}, outside the ${d.classes} classes.`);
+      }
+    }
+  };
+  check(d.labels, 'Training');
+  if (d.test) {
+    if (d.test.inputs.length !== d.test.labels.length * inDim) {
+      throw new Error(
+        `The held-out split has ${d.test.inputs.length} input values for ${d.test.labels.length} labels; expected ${inDim} per row.`,
+      );
+    }
+    check(d.test.labels, 'Held-out');
+  }
+  return inDim;
+}
+
+/**
+ * Batch `step` drawn with replacement from a fixed data set: row i of the batch is data row
+ * philox(counter (i, step, 0xDA7A, 0x1A6E), key (seed, DATA_STREAM))[0] mod rows.
+ */
+export function makeDataBatch(data: LabData, seed: number, step: number, rows: number): Batch {
+  const n = data.labels.length;
+  const inDim = data.inputs.length / n;
+  const x = new Float32Array(rows * inDim);
+  const labels = new Uint32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const w = philox4x32([i, step >>> 0, 0xda7a, 0x1a6e], [seed >>> 0, DATA_STREAM]);
+    const r = w[0] % n;
+    x.set(data.inputs.subarray(r * inDim, (r + 1) * inDim), i * inDim);
+    labels[i] = data.labels[r]!;
+  }
+  return { x, labels };
+}
 
 export interface MlpShape {
   depth: number;
@@ -91,7 +165,7 @@ export function initWeights(shape: MlpShape, seed: number): Map<string, Float64A
 }
 
 export interface Batch {
-  /** [rows, 2] interleaved (x, y). */
+  /** [rows, inDim] row-major ((x, y) interleaved for the 2D tasks). */
   x: Float32Array<ArrayBuffer>;
   labels: Uint32Array<ArrayBuffer>;
 }
