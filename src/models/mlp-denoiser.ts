@@ -284,6 +284,74 @@ export interface TrainOptions {
   every?: number;
 }
 
+/** Adam's constants in both trainers (trainMlp and the GPU trainer in src/engine/denoiser-train.ts). */
+export const ADAM_BETA1 = 0.9;
+export const ADAM_BETA2 = 0.999;
+export const ADAM_EPS = 1e-8;
+
+/** The cosine-decayed learning rate of step `step` (0-based) of `steps`: lr0·½(1 + cos(π·step/steps)). */
+export function learningRateAt(lr0: number, step: number, steps: number): number {
+  return lr0 * 0.5 * (1 + Math.cos((Math.PI * step) / steps));
+}
+
+/** Where trainingBatch writes a batch: x_t [batch·D], λ [batch], the target noise ε [batch·D]. */
+export interface BatchArrays {
+  xt: Float64Array | Float32Array;
+  lambdas: Float64Array | Float32Array;
+  target: Float64Array | Float32Array;
+}
+
+/**
+ * Batch `step` of the DDPM ε objective, as both trainers draw it: for sample b, Philox counter (b, step, 0, 1)
+ * with key (seed, TRAIN_STREAM) picks the data point (word 0) and t uniform in 1…T (word 1); ε ~ N(0, I)
+ * from noiseBlock(seed, TRAIN_STREAM, b, step, ·); x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε, λ = modelLambda(ᾱ_t).
+ */
+export function trainingBatch(
+  data: ArrayLike<number>,
+  dim: number,
+  schedule: Schedule,
+  seed: number,
+  step: number,
+  batch: number,
+  out: BatchArrays,
+): void {
+  const D = dim;
+  const m = Math.floor(data.length / D);
+  for (let b = 0; b < batch; b++) {
+    const w = philox4x32([b, step, 0, 1], [seed >>> 0, TRAIN_STREAM]);
+    const i = Math.min(m - 1, Math.floor(unitFloat(w[0]) * m));
+    const t = 1 + Math.min(schedule.T - 1, Math.floor(unitFloat(w[1]) * schedule.T));
+    const s = schedule.sqrtAlphaBar[t]!;
+    const r = schedule.sqrtOneMinusAlphaBar[t]!;
+    out.lambdas[b] = modelLambda(schedule.alphaBar[t]!, schedule.oneMinusAlphaBar[t]!);
+    for (let j = 0; j * 4 < D; j++) {
+      const z = noiseBlock(seed, TRAIN_STREAM, b, step, j);
+      for (let k = 0; k < 4 && 4 * j + k < D; k++) {
+        const d = 4 * j + k;
+        out.target[b * D + d] = z[k]!;
+        out.xt[b * D + d] = s * data[i * D + d]! + r * z[k]!;
+      }
+    }
+  }
+}
+
+/** Checks a trainer's inputs; throws a readable RangeError. */
+export function checkTrainOptions(data: ArrayLike<number>, dim: number, steps: number, batch: number): void {
+  if (data.length < dim || data.length % dim !== 0) {
+    throw new RangeError(
+      `Training data must hold whole points of ${dim} values (got ${data.length} values).`,
+    );
+  }
+  if (!Array.prototype.every.call(data, Number.isFinite)) {
+    throw new RangeError('Training data contain a non-finite value.');
+  }
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new RangeError(`Training steps must be ≥ 1 (got ${steps}).`);
+  if (!Number.isInteger(batch) || batch < 1 || batch > 65536) {
+    throw new RangeError(`Batch size must be an integer in 1–65536 (got ${batch}).`);
+  }
+}
+
 /** Trains an ε-prediction MLP (see the module comment). Deterministic for a seed. */
 export function trainMlp(options: TrainOptions): MlpModel & { losses: number[] } {
   const config = options.config ?? { ...DEFAULT_MLP_CONFIG };
@@ -294,47 +362,33 @@ export function trainMlp(options: TrainOptions): MlpModel & { losses: number[] }
   const seed = options.seed ?? 0;
   const every = options.every ?? 100;
   const D = config.dim;
-  const m = data.length / D;
+  checkTrainOptions(data, D, steps, batch);
   const model = initMlp(config, seed);
   const P = model.params.length;
   const theta = Float64Array.from(model.params);
   const grad = new Float64Array(P);
   const m1 = new Float64Array(P);
   const m2 = new Float64Array(P);
-  const xt = new Float64Array(batch * D);
-  const target = new Float64Array(batch * D);
-  const lambdas = new Float64Array(batch);
+  const arrays = {
+    xt: new Float64Array(batch * D),
+    target: new Float64Array(batch * D),
+    lambdas: new Float64Array(batch),
+  };
   const losses: number[] = [];
   let acc = 0;
   for (let step = 0; step < steps; step++) {
-    for (let b = 0; b < batch; b++) {
-      const w = philox4x32([b, step, 0, 1], [seed >>> 0, TRAIN_STREAM]);
-      const i = Math.min(m - 1, Math.floor(unitFloat(w[0]) * m));
-      const t = 1 + Math.min(schedule.T - 1, Math.floor(unitFloat(w[1]) * schedule.T));
-      const s = schedule.sqrtAlphaBar[t]!;
-      const r = schedule.sqrtOneMinusAlphaBar[t]!;
-      lambdas[b] = modelLambda(schedule.alphaBar[t]!, schedule.oneMinusAlphaBar[t]!);
-      for (let j = 0; j * 4 < D; j++) {
-        const z = noiseBlock(seed, TRAIN_STREAM, b, step, j);
-        for (let k = 0; k < 4 && 4 * j + k < D; k++) {
-          const d = 4 * j + k;
-          target[b * D + d] = z[k]!;
-          xt[b * D + d] = s * data[i * D + d]! + r * z[k]!;
-        }
-      }
-    }
+    trainingBatch(data, D, schedule, seed, step, batch, arrays);
     grad.fill(0);
-    const loss = mlpLossAndGradient({ config, params: theta }, xt, lambdas, target, batch, grad);
+    const loss = mlpLossAndGradient(
+      { config, params: theta },
+      arrays.xt,
+      arrays.lambdas,
+      arrays.target,
+      batch,
+      grad,
+    );
     acc += loss;
-    const lr = lr0 * 0.5 * (1 + Math.cos((Math.PI * step) / steps));
-    const c1 = 1 - 0.9 ** (step + 1);
-    const c2 = 1 - 0.999 ** (step + 1);
-    for (let k = 0; k < P; k++) {
-      const g = grad[k]!;
-      m1[k] = 0.9 * m1[k]! + 0.1 * g;
-      m2[k] = 0.999 * m2[k]! + 0.001 * g * g;
-      theta[k] = theta[k]! - (lr * (m1[k]! / c1)) / (Math.sqrt(m2[k]! / c2) + 1e-8);
-    }
+    adamUpdate(theta, grad, m1, m2, step + 1, learningRateAt(lr0, step, steps));
     if ((step + 1) % every === 0) {
       losses.push(acc / every);
       options.onProgress?.(step + 1, acc / every);
@@ -342,6 +396,26 @@ export function trainMlp(options: TrainOptions): MlpModel & { losses: number[] }
     }
   }
   return { config, params: Float32Array.from(theta), losses };
+}
+
+/** One Adam step t ≥ 1 (float64, in place): the update both trainers apply. */
+export function adamUpdate(
+  theta: Float64Array,
+  grad: ArrayLike<number>,
+  m1: Float64Array,
+  m2: Float64Array,
+  t: number,
+  lr: number,
+): void {
+  const c1 = 1 - ADAM_BETA1 ** t;
+  const c2 = 1 - ADAM_BETA2 ** t;
+  for (let k = 0; k < theta.length; k++) {
+    const g = grad[k]!;
+    // 0.1 and 0.001 written out: 1 − 0.9 and 1 − 0.999 are not those numbers in float64.
+    m1[k] = ADAM_BETA1 * m1[k]! + 0.1 * g;
+    m2[k] = ADAM_BETA2 * m2[k]! + 0.001 * g * g;
+    theta[k] = theta[k]! - (lr * (m1[k]! / c1)) / (Math.sqrt(m2[k]! / c2) + ADAM_EPS);
+  }
 }
 
 const MAGIC = 'KSMLP1\0\0';
@@ -419,26 +493,34 @@ export const MLP_TRAINING = {
   seed: 0,
 } as const;
 
-/**
- * Trains the shipped MLP of one dataset (MLP_TRAINING settings unless overridden) and returns the weight
- * file bytes, with the training settings and final loss in its header.
- */
-export function trainDatasetMlp(
+/** The data and trainer options of one dataset's shipped MLP (MLP_TRAINING settings; steps overridable). */
+export function datasetTraining(
   kind: (typeof MLP_DATASETS)[number],
-  overrides: { steps?: number; onProgress?: (step: number, loss: number) => void } = {},
-): { bytes: ArrayBuffer; model: MlpModel; losses: number[] } {
+  steps: number = MLP_TRAINING.steps,
+): TrainOptions & { steps: number; data: Float32Array } {
   const s = MLP_TRAINING;
-  const steps = overrides.steps ?? s.steps;
-  const data = makeDataset2D({ kind, n: s.points, seed: s.dataSeed });
-  const trained = trainMlp({
-    data,
+  return {
+    data: makeDataset2D({ kind, n: s.points, seed: s.dataSeed }),
     schedule: makeSchedule(s.schedule),
+    config: { ...DEFAULT_MLP_CONFIG },
     steps,
     batch: s.batch,
     seed: s.seed,
     every: 100,
-    onProgress: overrides.onProgress,
-  });
+  };
+}
+
+/**
+ * A trained model of one dataset with its training record in the KSMLP1 header (settings, final loss and
+ * `trainer`, e.g. "typescript-f64" or "webgpu: <adapter>"), and the weight file bytes.
+ */
+export function datasetWeightFile(
+  kind: (typeof MLP_DATASETS)[number],
+  trained: { config: MlpConfig; params: Float32Array; losses: number[] },
+  steps: number,
+  trainer: string,
+): { bytes: ArrayBuffer; model: MlpModel } {
+  const s = MLP_TRAINING;
   const model: MlpModel = {
     config: trained.config,
     params: trained.params,
@@ -451,7 +533,22 @@ export function trainDatasetMlp(
       batch: s.batch,
       seed: s.seed,
       finalLoss: trained.losses[trained.losses.length - 1] ?? null,
+      trainer,
     },
   };
-  return { bytes: serializeMlp(model), model, losses: trained.losses };
+  return { bytes: serializeMlp(model), model };
+}
+
+/**
+ * Trains the shipped MLP of one dataset with the float64 TypeScript trainer (MLP_TRAINING settings unless
+ * overridden) and returns the weight file bytes, with the training settings and final loss in its header.
+ */
+export function trainDatasetMlp(
+  kind: (typeof MLP_DATASETS)[number],
+  overrides: { steps?: number; onProgress?: (step: number, loss: number) => void } = {},
+): { bytes: ArrayBuffer; model: MlpModel; losses: number[] } {
+  const options = datasetTraining(kind, overrides.steps);
+  const trained = trainMlp({ ...options, onProgress: overrides.onProgress });
+  const { bytes, model } = datasetWeightFile(kind, trained, options.steps, 'typescript-f64');
+  return { bytes, model, losses: trained.losses };
 }

@@ -1,0 +1,464 @@
+/**
+ * Trains the Diffusion lab's ε-prediction MLP (src/models/mlp-denoiser.ts: same architecture, same
+ * parameter layout, same batches and Adam settings as trainMlp) on the GPU with the training-core kernels
+ * (shaders/nn): sinusoidal embedding → Linear → SiLU → blocks × (Linear → SiLU → residual add) → Linear,
+ * MSE against ε, backward through the same ops (the residual add's backward is another add), Adam.
+ *
+ * Batches are drawn on the CPU by trainingBatch() (Philox, deterministic for a seed — the batches of
+ * trainMlp) and uploaded with queue.writeBuffer (5·batch·4 bytes per step). Every buffer, bind group and
+ * dispatch list is made once in the constructor; a step is one compute pass and one submit, so nothing is
+ * created per step. The mean loss of a chunk of steps is summed on the GPU (mse_reduce's running sum) and
+ * read back once per chunk through a persistent mappable buffer. Runs in the browser and in Node on Dawn.
+ */
+import { createStorageBuffer } from '../gpu/compute';
+import * as ops from '../kernels/nn/ops';
+import { encodeDispatches, type Dispatch } from '../kernels/nn/pipelines';
+import {
+  ADAM_BETA1,
+  ADAM_BETA2,
+  ADAM_EPS,
+  DEFAULT_MLP_CONFIG,
+  checkConfig,
+  checkTrainOptions,
+  embeddingSize,
+  frequencies,
+  initMlp,
+  learningRateAt,
+  parameterCount,
+  parameterLayout,
+  trainingBatch,
+  type MlpConfig,
+  type MlpModel,
+} from '../models/mlp-denoiser';
+import type { Schedule } from '../models/schedules';
+
+export interface GpuTrainerOptions {
+  /** M×dim training points. */
+  data: Float32Array;
+  /** The schedule the training noise levels come from. */
+  schedule: Schedule;
+  config?: MlpConfig;
+  /** Total steps (the cosine learning-rate decay runs over them). */
+  steps: number;
+  batch?: number;
+  learningRate?: number;
+  seed?: number;
+  /** Start from these parameters instead of initMlp(config, seed). */
+  init?: Float32Array;
+  label?: string;
+}
+
+/** One parameter tensor: its place in the flat parameter array and its GPU buffers. */
+export interface GpuTensor {
+  name: string;
+  offset: number;
+  size: number;
+  param: GPUBuffer;
+  grad: GPUBuffer;
+}
+
+export interface TrainProgress {
+  /** Steps done so far. */
+  step: number;
+  totalSteps: number;
+  /** Mean loss of the steps of the last chunk. */
+  loss: number;
+}
+
+export class GpuDenoiserTrainer {
+  readonly config: MlpConfig;
+  readonly batch: number;
+  readonly totalSteps: number;
+  readonly tensors: GpuTensor[] = [];
+  /** Uploaded batch: x_t [batch·D], λ [batch], target ε [batch·D]. */
+  readonly xt: GPUBuffer;
+  readonly lambdas: GPUBuffer;
+  readonly target: GPUBuffer;
+  /** (loss of the last step, running sum of losses since the last readLoss). */
+  readonly result: GPUBuffer;
+  /** ε̂ of the last forward [batch·D]. */
+  readonly output: GPUBuffer;
+  /** Steps done. */
+  step = 0;
+  private readonly buffers: GPUBuffer[] = [];
+  private readonly res: ops.OpResources;
+  private readonly list: Dispatch[] = [];
+  private readonly adamParams: GPUBuffer;
+  private readonly lossStaging: GPUBuffer;
+  private readonly paramStaging: GPUBuffer;
+  private readonly host: {
+    xt: Float32Array<ArrayBuffer>;
+    lambdas: Float32Array<ArrayBuffer>;
+    target: Float32Array<ArrayBuffer>;
+  };
+  private readonly lr0: number;
+  private readonly seed: number;
+  private stepsSinceRead = 0;
+  private destroyed = false;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly options: GpuTrainerOptions,
+  ) {
+    const config = options.config ?? { ...DEFAULT_MLP_CONFIG };
+    checkConfig(config);
+    this.config = config;
+    this.batch = options.batch ?? 256;
+    this.totalSteps = options.steps;
+    this.lr0 = options.learningRate ?? 2e-3;
+    this.seed = options.seed ?? 0;
+    checkTrainOptions(options.data, config.dim, options.steps, this.batch);
+    if (!(this.lr0 > 0 && Number.isFinite(this.lr0)))
+      throw new RangeError(`Learning rate must be positive (got ${this.lr0}).`);
+    const label = options.label ?? 'nn.denoiser';
+    const B = this.batch;
+    const D = config.dim;
+    const E = embeddingSize(config);
+    const L = parameterLayout(config);
+    const H = L.H;
+    const P = parameterCount(config);
+    const init = options.init ?? initMlp(config, this.seed).params;
+    if (init.length !== P) {
+      throw new RangeError(`Initial parameters hold ${init.length} values; this MLP needs ${P}.`);
+    }
+    this.res = new ops.OpResources(device);
+    const buf = (name: string, floats: number) => {
+      const b = createStorageBuffer(device, `${label}.${name}`, floats * 4);
+      this.buffers.push(b);
+      return b;
+    };
+    const tensor = (name: string, offset: number, size: number) => {
+      const t: GpuTensor = {
+        name,
+        offset,
+        size,
+        param: buf(name, size),
+        grad: buf(`${name}.grad`, size),
+      };
+      device.queue.writeBuffer(t.param, 0, init.slice(offset, offset + size));
+      this.tensors.push(t);
+      return t;
+    };
+    const tIn = tensor('in.weight', L.wIn, H * E);
+    const tInB = tensor('in.bias', L.bIn, H);
+    const tBlocks = L.blocks.map((blk, l) => ({
+      w: tensor(`blocks.${l}.weight`, blk.w, H * H),
+      b: tensor(`blocks.${l}.bias`, blk.b, H),
+    }));
+    const tOut = tensor('out.weight', L.wOut, D * H);
+    const tOutB = tensor('out.bias', L.bOut, D);
+
+    this.xt = buf('xt', B * D);
+    this.lambdas = buf('lambda', B);
+    this.target = buf('target', B * D);
+    this.result = buf('result', 2);
+    this.output = buf('eps_hat', B * D);
+    this.host = {
+      xt: new Float32Array(B * D),
+      lambdas: new Float32Array(B),
+      target: new Float32Array(B * D),
+    };
+    const omega = frequencies(config.freqs);
+    const turns = buf('turns', 2 * config.freqs);
+    device.queue.writeBuffer(
+      turns,
+      0,
+      Float32Array.from([
+        ...Array.from(omega, (w) => (config.inputScale * w) / (2 * Math.PI)),
+        ...Array.from(omega, (w) => w / (2 * Math.PI)),
+      ]),
+    );
+
+    // Forward.
+    const res = this.res;
+    const e = buf('embedding', B * E);
+    const a0 = buf('in.pre', B * H);
+    const h = [buf('h.0', B * H)];
+    const pre: GPUBuffer[] = [];
+    const list = this.list;
+    list.push(
+      ...ops.sinusoidalEmbed(
+        res,
+        `${label}.embed`,
+        { rows: B, dim: D, freqs: config.freqs },
+        this.xt,
+        this.lambdas,
+        turns,
+        e,
+      ),
+      ...ops.linearOutInForward(
+        res,
+        `${label}.in`,
+        { rows: B, inDim: E, outDim: H },
+        e,
+        tIn.param,
+        tInB.param,
+        a0,
+      ),
+      ...ops.activationOp(res, `${label}.in.silu`, 'silu', B * H, a0, h[0]!),
+    );
+    const s = buf('block.silu', B * H);
+    tBlocks.forEach((t, l) => {
+      const p = buf(`blocks.${l}.pre`, B * H);
+      const next = buf(`h.${l + 1}`, B * H);
+      pre.push(p);
+      list.push(
+        ...ops.linearOutInForward(
+          res,
+          `${label}.blocks.${l}`,
+          { rows: B, inDim: H, outDim: H },
+          h[l]!,
+          t.w.param,
+          t.b.param,
+          p,
+        ),
+        ...ops.activationOp(res, `${label}.blocks.${l}.silu`, 'silu', B * H, p, s),
+        ...ops.add(res, `${label}.blocks.${l}.residual`, B * H, h[l]!, s, next),
+      );
+      h.push(next);
+    });
+    const hL = h[config.blocks]!;
+    const dout = buf('eps_hat.grad', B * D);
+    list.push(
+      ...ops.linearOutInForward(
+        res,
+        `${label}.out`,
+        { rows: B, inDim: H, outDim: D },
+        hL,
+        tOut.param,
+        tOutB.param,
+        this.output,
+      ),
+      ...ops.mse(
+        res,
+        `${label}.mse`,
+        { rows: B, cols: D },
+        this.output,
+        this.target,
+        dout,
+        buf('row_loss', B),
+        this.result,
+      ),
+    );
+
+    // Backward: dh[l] = ∂loss/∂h_l.
+    const dh = h.map((_, l) => buf(`h.${l}.grad`, B * H));
+    list.push(
+      ...ops.linearOutInBackward(
+        res,
+        `${label}.out`,
+        { rows: B, inDim: H, outDim: D },
+        hL,
+        tOut.param,
+        dout,
+        tOut.grad,
+        tOutB.grad,
+        dh[config.blocks],
+      ),
+    );
+    const da = buf('pre.grad', B * H);
+    const through = buf('block.input.grad', B * H);
+    for (let l = config.blocks - 1; l >= 0; l--) {
+      const t = tBlocks[l]!;
+      list.push(
+        ...ops.activationOp(res, `${label}.blocks.${l}.silu.backward`, 'silu', B * H, pre[l]!, da, dh[l + 1]),
+        ...ops.linearOutInBackward(
+          res,
+          `${label}.blocks.${l}`,
+          { rows: B, inDim: H, outDim: H },
+          h[l]!,
+          t.w.param,
+          da,
+          t.w.grad,
+          t.b.grad,
+          through,
+        ),
+        // h_{l+1} = h_l + silu(·): the skip path passes dh_{l+1} through unchanged.
+        ...ops.add(res, `${label}.blocks.${l}.residual.backward`, B * H, dh[l + 1]!, through, dh[l]!),
+      );
+    }
+    list.push(
+      ...ops.activationOp(res, `${label}.in.silu.backward`, 'silu', B * H, a0, da, dh[0]),
+      ...ops.linearOutInBackward(
+        res,
+        `${label}.in`,
+        { rows: B, inDim: E, outDim: H },
+        e,
+        tIn.param,
+        da,
+        tIn.grad,
+        tInB.grad,
+      ),
+    );
+
+    // Adam, one dispatch per tensor, sharing one uniform written every step.
+    this.adamParams = ops.ADAM.createBuffer(device, `${label}.adam.params`);
+    this.buffers.push(this.adamParams);
+    for (const t of this.tensors) {
+      list.push(
+        ...ops.adam(
+          res,
+          `${label}.${t.name}`,
+          t.size,
+          this.adamParams,
+          t.grad,
+          t.param,
+          buf(`${t.name}.adam.m`, t.size),
+          buf(`${t.name}.adam.v`, t.size),
+        ),
+      );
+    }
+
+    const staging = (name: string, bytes: number) => {
+      const b = device.createBuffer({
+        label: `${label}.${name}`,
+        size: Math.ceil(bytes / 16) * 16,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
+      this.buffers.push(b);
+      return b;
+    };
+    this.lossStaging = staging('loss.readback', 8);
+    this.paramStaging = staging('params.readback', 4 * P);
+  }
+
+  /** Uploads batch `step` (trainingBatch with this trainer's data, schedule and seed). */
+  private upload(step: number): void {
+    const o = this.options;
+    trainingBatch(o.data, this.config.dim, o.schedule, this.seed, step, this.batch, this.host);
+    const q = this.device.queue;
+    q.writeBuffer(this.xt, 0, this.host.xt);
+    q.writeBuffer(this.lambdas, 0, this.host.lambdas);
+    q.writeBuffer(this.target, 0, this.host.target);
+  }
+
+  /** The batch of a step as uploaded (f32), for tests and references. */
+  batchOf(step: number): { xt: Float32Array; lambdas: Float32Array; target: Float32Array } {
+    const B = this.batch;
+    const D = this.config.dim;
+    const out = {
+      xt: new Float32Array(B * D),
+      lambdas: new Float32Array(B),
+      target: new Float32Array(B * D),
+    };
+    trainingBatch(this.options.data, D, this.options.schedule, this.seed, step, B, out);
+    return out;
+  }
+
+  /** Uploads the next batch and runs one training step (one compute pass, one submit). */
+  trainStep(): void {
+    if (this.destroyed) throw new Error('The trainer was destroyed.');
+    if (this.step >= this.totalSteps) throw new RangeError(`All ${this.totalSteps} steps are done.`);
+    const t = this.step + 1;
+    this.upload(this.step);
+    ops.ADAM.write(this.device, this.adamParams, {
+      lr: learningRateAt(this.lr0, this.step, this.totalSteps),
+      beta1: ADAM_BETA1,
+      beta2: ADAM_BETA2,
+      eps: ADAM_EPS,
+      bc1: 1 - ADAM_BETA1 ** t,
+      bc2: 1 - ADAM_BETA2 ** t,
+      weight_decay: 0,
+    });
+    const enc = this.device.createCommandEncoder({ label: `${this.options.label ?? 'nn.denoiser'}.step` });
+    const pass = enc.beginComputePass({ label: `${this.options.label ?? 'nn.denoiser'}.step` });
+    encodeDispatches(pass, this.list);
+    pass.end();
+    this.device.queue.submit([enc.finish()]);
+    this.step++;
+    this.stepsSinceRead++;
+  }
+
+  /**
+   * The mean loss of the steps since the last call (each step's loss is taken before its update), read
+   * through a persistent buffer; the GPU running sum is cleared. NaN when no step ran.
+   */
+  async readLoss(): Promise<number> {
+    const n = this.stepsSinceRead;
+    const enc = this.device.createCommandEncoder({ label: 'nn.denoiser.loss' });
+    enc.copyBufferToBuffer(this.result, 0, this.lossStaging, 0, 8);
+    enc.clearBuffer(this.result, 4, 4);
+    this.device.queue.submit([enc.finish()]);
+    this.stepsSinceRead = 0;
+    await this.lossStaging.mapAsync(GPUMapMode.READ, 0, 8);
+    const sum = new Float32Array(this.lossStaging.getMappedRange(0, 8))[1]!;
+    this.lossStaging.unmap();
+    return n > 0 ? sum / n : NaN;
+  }
+
+  /** The current parameters as a model in the KSMLP1 layout (ready for serializeMlp or MlpDenoiser). */
+  async model(meta?: Record<string, unknown>): Promise<MlpModel> {
+    const enc = this.device.createCommandEncoder({ label: 'nn.denoiser.params' });
+    for (const t of this.tensors)
+      enc.copyBufferToBuffer(t.param, 0, this.paramStaging, 4 * t.offset, 4 * t.size);
+    this.device.queue.submit([enc.finish()]);
+    const bytes = 4 * parameterCount(this.config);
+    await this.paramStaging.mapAsync(GPUMapMode.READ, 0, Math.ceil(bytes / 16) * 16);
+    const params = new Float32Array(
+      this.paramStaging.getMappedRange(0, Math.ceil(bytes / 16) * 16).slice(0, bytes),
+    );
+    this.paramStaging.unmap();
+    return meta ? { config: { ...this.config }, params, meta } : { config: { ...this.config }, params };
+  }
+
+  /**
+   * Runs steps in chunks of `chunk` (one loss readback each) until `until` (default: all) steps are done.
+   * `signal` is checked before every chunk; `onChunk` gets the progress after each (it may be async, e.g.
+   * to read a snapshot of the model). Resolves with whether it stopped early.
+   */
+  async run(
+    o: {
+      until?: number;
+      chunk?: number;
+      signal?: AbortSignal;
+      onChunk?: (p: TrainProgress) => void | Promise<void>;
+    } = {},
+  ): Promise<{ step: number; aborted: boolean }> {
+    const until = Math.min(o.until ?? this.totalSteps, this.totalSteps);
+    const chunk = Math.max(1, Math.floor(o.chunk ?? 100));
+    while (this.step < until) {
+      if (o.signal?.aborted) return { step: this.step, aborted: true };
+      const end = Math.min(until, this.step + chunk);
+      while (this.step < end) this.trainStep();
+      const loss = await this.readLoss();
+      await o.onChunk?.({ step: this.step, totalSteps: this.totalSteps, loss });
+    }
+    return { step: this.step, aborted: false };
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.res.destroy();
+    for (const b of this.buffers) b.destroy();
+  }
+}
+
+/**
+ * trainMlp's contract on the GPU: trains for options.steps steps and reports the mean loss of every `every`
+ * steps (default 100). Stops early (aborted: true, the model so far) when `signal` aborts between chunks.
+ */
+export async function trainMlpGpu(
+  device: GPUDevice,
+  options: GpuTrainerOptions & {
+    every?: number;
+    signal?: AbortSignal;
+    onProgress?: (step: number, loss: number) => void;
+  },
+): Promise<MlpModel & { losses: number[]; aborted: boolean }> {
+  const trainer = new GpuDenoiserTrainer(device, options);
+  try {
+    const losses: number[] = [];
+    const { aborted } = await trainer.run({
+      chunk: options.every ?? 100,
+      signal: options.signal,
+      onChunk: (p) => {
+        losses.push(p.loss);
+        options.onProgress?.(p.step, p.loss);
+      },
+    });
+    const model = await trainer.model();
+    return { ...model, losses, aborted };
+  } finally {
+    trainer.destroy();
+  }
+}
