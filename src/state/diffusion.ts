@@ -15,8 +15,8 @@ export type DiffusionSamplerChoice = (typeof DIFFUSION_SAMPLERS)[number];
 export const DIFFUSION_DENOISERS = ['exact', 'mlp', 'trained'] as const;
 export type DiffusionDenoiserChoice = (typeof DIFFUSION_DENOISERS)[number];
 
-/** Datasets: the 2D toy sets. */
-export const DIFFUSION_DATASETS = [...DATASETS_2D] as const;
+/** Datasets: the 2D toy sets and points the user draws ('draw', held in the `drawing` parameter). */
+export const DIFFUSION_DATASETS = [...DATASETS_2D, 'draw'] as const;
 export type DiffusionDataset = (typeof DIFFUSION_DATASETS)[number];
 
 /** What the second pane varies ('off': no comparison pane). */
@@ -103,6 +103,48 @@ export function decodeDrawing(text: string): Float32Array | { error: string } {
   return out;
 }
 
+/**
+ * Reads drawn points typed as text, one "x, y" per line (blank lines ignored; x and y separated by a comma
+ * and/or spaces). Every error names its line. Coordinates are quantised like clicked points.
+ */
+export function parseDrawingText(text: string): Float32Array | { error: string } {
+  const out: number[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    const parts = line.split(/\s*,\s*|\s+/);
+    const [x, y] = parts.map((v) => (v === '' ? NaN : Number(v)));
+    if (parts.length !== 2 || !Number.isFinite(x) || !Number.isFinite(y))
+      return { error: `Line ${i + 1}: “${line}” is not “x, y”.` };
+    if (Math.abs(x!) > DRAW_LIMIT || Math.abs(y!) > DRAW_LIMIT)
+      return { error: `Line ${i + 1}: coordinates must lie within ±${DRAW_LIMIT}.` };
+    out.push(quantiseDrawn(x!), quantiseDrawn(y!));
+  }
+  if (out.length / 2 > MAX_DRAWN_POINTS)
+    return { error: `${out.length / 2} points; a drawing holds at most ${MAX_DRAWN_POINTS}.` };
+  return Float32Array.from(out);
+}
+
+/** Drawn points as text, one "x, y" per line (the inverse of parseDrawingText). */
+export function drawingToText(points: ArrayLike<number>): string {
+  const lines: string[] = [];
+  for (let i = 0; i + 1 < points.length; i += 2)
+    lines.push(`${points[i]!.toFixed(2)}, ${points[i + 1]!.toFixed(2)}`);
+  return lines.join('\n');
+}
+
+function drawingParam(): Param<string> {
+  return {
+    default: '',
+    parse(raw) {
+      const v = decodeDrawing(raw);
+      return v instanceof Float32Array ? raw : v;
+    },
+    format: (v) => v,
+  };
+}
+
 /** Start of the chain: 'off' = pure noise at t = T; a number t = the data noised forward to t. */
 function forwardParam(): Param<number | null> {
   const int = intParam({ min: 0, max: T_MAX, default: 0 });
@@ -126,6 +168,7 @@ function forwardParam(): Param<number | null> {
 export const diffusionSchema = {
   dataset: enumParam(DIFFUSION_DATASETS, 'two-moons'),
   points: intParam({ min: 16, max: 8192, default: 1000 }),
+  drawing: drawingParam(),
   schedule: enumParam(SCHEDULE_KINDS, 'cosine'),
   T: intParam({ min: T_MIN, max: T_MAX, default: 100 }),
   ztsnr: boolParam(false),

@@ -302,3 +302,91 @@ test('Diffusion lab: the forward-process scrub noises every particle to t; the r
   await expect(page).toHaveURL(/forward=off/);
   expect(problems).toEqual([]);
 });
+
+test('Diffusion lab: draw your own training data (pointer and keyboard), kept in the URL; the exact denoiser memorises it', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/diffusion?dataset=draw&sampler=ddim&steps=10&T=100&particles=500');
+  await expect(page.getByText('Draw the training data: click or drag on the plot')).toBeVisible();
+  const mlp = page.getByRole('combobox', { name: 'Denoiser' }).locator('option[value="mlp"]');
+  await expect(mlp).toBeDisabled();
+  await expect(mlp).toContainText('no trained MLP ships for “Draw your own”');
+  const heading = page.getByRole('heading', { name: /Your training data: \d+ of 1024 points/ });
+  await expect(heading).toHaveText('Your training data: 0 of 1024 points');
+
+  // Pointer: the plot maps [−3.5, 3.5]² into a square of side min(w − 52, h − 40) at (40, 10) (charts/scatter.ts).
+  const canvas = page.locator('canvas.scatter[data-pane="0"]');
+  await canvas.scrollIntoViewIfNeeded();
+  const box = (await canvas.boundingBox())!;
+  const side = Math.min(box.width - 52, box.height - 40);
+  const at = (x: number, y: number) => ({
+    x: box.x + 40 + ((x + 3.5) / 7) * side,
+    y: box.y + 10 + ((3.5 - y) / 7) * side,
+  });
+  await page.mouse.click(at(1, 1).x, at(1, 1).y);
+  await expect(heading).toHaveText('Your training data: 1 of 1024 points');
+  await page.mouse.click(at(-1, -1).x, at(-1, -1).y);
+  await expect(heading).toHaveText('Your training data: 2 of 1024 points');
+  await page.mouse.move(at(-2, 2).x, at(-2, 2).y);
+  await page.mouse.down();
+  await page.mouse.move(at(2, 2).x, at(2, 2).y, { steps: 40 });
+  await page.mouse.up();
+  await expect(heading).not.toHaveText('Your training data: 2 of 1024 points');
+  const dragged = Number((await heading.textContent())!.match(/: (\d+) of/)![1]);
+  expect(dragged).toBeGreaterThan(20); // a 4-unit stroke at one point per 0.06 and 40 mouse moves
+  // Keyboard: the Add point form.
+  await page.getByRole('spinbutton', { name: 'Point x' }).fill('0.5');
+  await page.getByRole('spinbutton', { name: 'Point y' }).fill('-2');
+  await page.getByRole('button', { name: 'Add point' }).click();
+  await expect(heading).toHaveText(`Your training data: ${dragged + 1} of 1024 points`);
+  await expect(page).toHaveURL(/dataset=draw&.*drawing=[A-Za-z0-9_-]{20,}/);
+  await expect(current(page)).toHaveText('t = 100');
+  await screenshot(page, 'diffusion-draw');
+
+  // Run the chain to t = 0: the exact denoiser reproduces the drawn points.
+  const forward = page.getByRole('button', { name: 'Step forward' });
+  for (let i = 0; i < 10; i++) await forward.click();
+  await expect(current(page)).toHaveText('t = 0');
+  const s = (await downloadJson(page, 'Export samples (JSON)')) as {
+    dataset: string;
+    points: number[][];
+    data: number[][];
+  };
+  expect(s.dataset).toBe('draw');
+  expect(s.data).toHaveLength(dragged + 1);
+  expect(s.data).toContainEqual([1, 1]);
+  expect(s.data).toContainEqual([-1, -1]);
+  expect(s.data).toContainEqual([0.5, -2]);
+  expect(fractionNear(s.points, s.data, 0.05)).toBeGreaterThan(0.9);
+
+  // The link reproduces the drawing.
+  const url = page.url();
+  await page.goto('./#/');
+  await page.goto(url);
+  await expect(heading).toHaveText(`Your training data: ${dragged + 1} of 1024 points`);
+
+  // Typed points replace the drawing; bad lines are refused with the line named.
+  const area = page.getByRole('textbox', { name: 'Points (one “x, y” per line)' });
+  await area.fill('0, 0\n1.5, -0.25');
+  await page.getByRole('button', { name: 'Use these points' }).click();
+  await expect(heading).toHaveText('Your training data: 2 of 1024 points');
+  await expect(current(page)).toHaveText('t = 100');
+  const two = (await downloadJson(page, 'Export samples (JSON)')) as { data: number[][] };
+  expect(two.data).toEqual([
+    [0, 0],
+    [1.5, -0.25],
+  ]);
+  await area.fill('0, 0\nfive, 2');
+  await page.getByRole('button', { name: 'Use these points' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Line 2: “five, 2” is not “x, y”.');
+  await page.getByRole('button', { name: 'Clear drawing' }).click();
+  await expect(heading).toHaveText('Your training data: 0 of 1024 points');
+  await expect(page.getByText('Draw the training data: click or drag on the plot')).toBeVisible();
+
+  // A malformed drawing in a link: a notice, and no drawing.
+  await page.goto('./#/diffusion?dataset=draw&drawing=AAAA');
+  await expect(page.getByText('Ignored drawing=AAAA: not a whole number of (x, y) pairs')).toBeVisible();
+  await expect(heading).toHaveText('Your training data: 0 of 1024 points');
+  expect(problems).toEqual([]);
+});

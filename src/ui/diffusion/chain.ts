@@ -61,7 +61,10 @@ export function samplerSteps(choice: DiffusionSamplerChoice, steps: number, T: n
 
 export interface PaneConfig {
   dataset: DiffusionDataset;
+  /** Training points (for 'draw': the number drawn). */
   points: number;
+  /** The drawn points as in the URL ('' unless dataset is 'draw'). */
+  drawing: string;
   schedule: ScheduleKind;
   T: number;
   ztsnr: boolean;
@@ -77,7 +80,8 @@ export interface PaneConfig {
 export function paneConfig(p: DiffusionState, particles: number, which: 'A' | 'B'): PaneConfig {
   const base: PaneConfig = {
     dataset: p.dataset,
-    points: p.points,
+    points: p.dataset === 'draw' ? drawnCount(p.drawing) : p.points,
+    drawing: p.dataset === 'draw' ? p.drawing : '',
     schedule: p.schedule,
     T: p.T,
     ztsnr: p.ztsnr,
@@ -93,6 +97,11 @@ export function paneConfig(p: DiffusionState, particles: number, which: 'A' | 'B
     if (p.compare === 'schedule') base.schedule = p.scheduleB;
   }
   return base;
+}
+
+/** Points in an encoded drawing (4 base64url-encoded bytes each). */
+function drawnCount(drawing: string): number {
+  return Math.floor((drawing.length * 3) / 4 / 4);
 }
 
 export function paneLabel(c: PaneConfig, eta: number): string {

@@ -21,12 +21,18 @@ import {
   scheduleToJson,
   type ScheduleKind,
 } from '../../models/schedules';
-import { renderScatter, type ScatterColors } from '../../charts/scatter';
+import { renderScatter, scatterScales, type ScatterColors } from '../../charts/scatter';
 import { renderSchedulePlot } from '../../charts/schedule-plot';
 import {
   COMPARE_MODES,
   DIFFUSION_DATASETS,
   DIFFUSION_SAMPLERS,
+  MAX_DRAWN_POINTS,
+  decodeDrawing,
+  drawingToText,
+  encodeDrawing,
+  parseDrawingText,
+  quantiseDrawn,
   type DiffusionDataset,
   type DiffusionDenoiserChoice,
   type DiffusionSamplerChoice,
@@ -62,6 +68,7 @@ const DATASET_LABELS: Record<DiffusionDataset, string> = {
   rings: 'Concentric rings',
   spiral: 'Spiral',
   gaussian: 'Gaussian N(0, I)',
+  draw: 'Draw your own',
 };
 
 const PARTICLE_CHOICES = [500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 1_000_000];
@@ -135,8 +142,24 @@ function startOf(p: DiffusionState): StartSpec {
 
 /** Identifies the training data of a state (the trainer's models are kept per data). */
 function dataKey(p: DiffusionState): string {
-  return `${p.dataset}:${p.points}`;
+  return p.dataset === 'draw' ? `draw:${p.drawing}` : `${p.dataset}:${p.points}`;
 }
+
+/** The drawn points of a state (the URL parameter was validated when parsed; empty if it holds none). */
+function drawnPoints(p: DiffusionState): Float32Array {
+  const d = decodeDrawing(p.drawing);
+  return d instanceof Float32Array ? d : new Float32Array(0);
+}
+
+/** The training data of a 2D state: a seeded dataset, or the drawn points. */
+function trainingData(p: DiffusionState): Float32Array {
+  return p.dataset === 'draw'
+    ? drawnPoints(p)
+    : makeDataset2D({ kind: p.dataset, n: p.points, seed: DATA_SEED });
+}
+
+/** A drag adds a point once the pointer has moved this far (data units) from the last one. */
+const DRAG_SPACING = 0.06;
 
 /**
  * The Diffusion lab (#/diffusion): N particles stepped from pure noise to data through DDPM / DDIM / ODE
@@ -305,7 +328,12 @@ export class DiffusionLab extends LitElement {
 
   override updated(_: PropertyValues): void {
     const p = this.lab.value;
-    if (this.drawnVersion !== this.version || this.drawnTrails !== p.trails) this.draw();
+    if (
+      this.drawnVersion !== this.version ||
+      this.drawnTrails !== p.trails ||
+      this.drawnDrawing !== p.drawing
+    )
+      this.draw();
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -345,7 +373,7 @@ export class DiffusionLab extends LitElement {
    * with a notice saying why, as does 'trained' before the trainer has produced a model.
    */
   private async paneInputs(p: DiffusionState, notices: string[]): Promise<PaneInputs> {
-    const data = makeDataset2D({ kind: p.dataset, n: p.points, seed: DATA_SEED });
+    const data = trainingData(p);
     const exact = (): PaneInputs => ({ data, dim: 2, denoiser: { kind: 'exact' }, denoiserUsed: 'exact' });
     const name = DATASET_LABELS[p.dataset];
     if (p.denoiser === 'mlp') {
@@ -383,7 +411,18 @@ export class DiffusionLab extends LitElement {
   }
 
   private async doSetup(p: DiffusionState, key: string, keepStep: number | null) {
+    // A newer setup is queued (e.g. while a drawing grows under a drag): only the last one runs.
+    if (key !== this.setupKey) return;
     const notices: string[] = [];
+    if (p.dataset === 'draw' && p.drawing === '') {
+      notices.push(
+        'Draw the training data: click or drag on the plot, or type points in the drawing panel; the chain runs once there is at least one point.',
+      );
+      this.panes = [];
+      this.notices = notices;
+      Object.assign(this.session, { key, panes: [], notices });
+      return;
+    }
     let runners: DiffusionRunner[] | null = null;
     let label = 'CPU';
     let max = MAX_PARTICLES_CPU;
@@ -609,6 +648,9 @@ export class DiffusionLab extends LitElement {
   // Drawing
 
   private drawnTrails = true;
+  private drawnDrawing = '';
+  /** Width of the particle plots as last drawn (CSS px), for mapping clicks to data coordinates. */
+  private plotWidth = 480;
 
   private themeColors(): Partial<ScatterColors> {
     const style = getComputedStyle(this);
@@ -617,7 +659,15 @@ export class DiffusionLab extends LitElement {
     return {
       points: v('--ks-bar', '#4c78a8'),
       x0: v('--ks-accent', '#d1495b'),
-      data: dark ? 'rgba(220, 220, 220, 0.35)' : 'rgba(60, 60, 60, 0.3)',
+      // A drawing has few points: draw them strongly.
+      data:
+        this.lab.value.dataset === 'draw'
+          ? dark
+            ? 'rgba(235, 235, 235, 0.85)'
+            : 'rgba(40, 40, 40, 0.8)'
+          : dark
+            ? 'rgba(220, 220, 220, 0.35)'
+            : 'rgba(60, 60, 60, 0.3)',
       trail: dark ? '#f5c451' : '#c76b00',
       field: dark ? 'rgba(120, 210, 150, 0.8)' : 'rgba(30, 130, 70, 0.8)',
       density: dark ? '#b48cff' : '#7b3fbf',
@@ -628,7 +678,31 @@ export class DiffusionLab extends LitElement {
     const p = this.lab.value;
     this.drawnVersion = this.version;
     this.drawnTrails = p.trails;
+    this.drawnDrawing = p.drawing;
     const colors = this.themeColors();
+    const drawing = p.dataset === 'draw' ? drawnPoints(p) : null;
+    if (drawing && this.panes.length === 0) {
+      // No chain yet: an empty plot to draw on.
+      const canvas = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.scatter[data-pane="0"]');
+      const svg = this.renderRoot.querySelector<SVGSVGElement>('svg.scatter-axes[data-pane="0"]');
+      if (canvas && svg) {
+        const container = canvas.parentElement!;
+        const width = Math.max(300, Math.min(560, container.clientWidth || 480));
+        container.style.height = `${width}px`;
+        this.plotWidth = width;
+        renderScatter(
+          { canvas, svg },
+          { positions: new Float32Array(0), data: drawing },
+          {
+            width,
+            height: width,
+            extent: EXTENT,
+            title: 'Draw the training data here',
+            colors,
+          },
+        );
+      }
+    }
     this.panes.forEach((pane, i) => {
       const canvas = this.renderRoot.querySelector<HTMLCanvasElement>(`canvas.scatter[data-pane="${i}"]`);
       const svg = this.renderRoot.querySelector<SVGSVGElement>(`svg.scatter-axes[data-pane="${i}"]`);
@@ -637,11 +711,13 @@ export class DiffusionLab extends LitElement {
       const container = canvas.parentElement!;
       const width = Math.max(300, Math.min(560, container.clientWidth || 480));
       container.style.height = `${width}px`;
+      if (i === 0) this.plotWidth = width;
       renderScatter(
         { canvas, svg },
         {
           positions: f.positions ?? new Float32Array(0),
-          data: pane.data,
+          // While drawing, the newest points show before the chain has been set up with them.
+          data: drawing ?? pane.data,
           ...(f.x0 ? { x0: f.x0 } : {}),
           ...(p.trails ? { trails: pane.trails() } : {}),
           ...(f.density ? { density: f.density } : {}),
@@ -714,7 +790,7 @@ export class DiffusionLab extends LitElement {
         takes the denoiser's guess of x₀ and steps x_t towards t = 0 — every step a WGSL compute pass over all
         particles.
       </p>
-      ${this.renderControls(p, strided)}
+      ${this.renderControls(p, strided)} ${p.dataset === 'draw' ? this.renderDrawingPanel(p) : nothing}
       <div class="stepper panel" role="group" aria-label="Stepping">
         <output class="t-display" aria-label="Current step" aria-live="polite"
           >${f ? `t = ${f.t}` : 't = …'}</output
@@ -771,7 +847,10 @@ export class DiffusionLab extends LitElement {
             : nothing
         }
       </div>
-      <div class="panes">${this.panes.map((pane, i) => this.renderPane(pane, i))}</div>
+      <div class="panes">
+        ${this.panes.map((pane, i) => this.renderPane(pane, i))}
+        ${p.dataset === 'draw' && this.panes.length === 0 ? this.renderEmptyDrawing() : nothing}
+      </div>
       ${!a ? html`<p role="status">Setting up the chain…</p>` : nothing}
       <div class="explain">
         ${this.renderPseudocode(p.sampler, f?.stepIndex ?? 0, f?.t ?? T)} ${this.renderDenoiserNote()}
@@ -835,6 +914,8 @@ export class DiffusionLab extends LitElement {
           min="16"
           max="8192"
           step="1"
+          ?disabled=${p.dataset === 'draw'}
+          title=${p.dataset === 'draw' ? 'A drawing uses the points drawn' : 'Training points drawn from the dataset'}
           .value=${String(p.points)}
           @change=${(e: Event) => this.onInt(e, 'points', 16, 8192)}
       /></label>
@@ -965,6 +1046,161 @@ export class DiffusionLab extends LitElement {
     </section>`;
   }
 
+  // ---------------------------------------------------------------------------------------------------
+  // Drawing the training data ('Draw your own')
+
+  @state() private drawError: string | null = null;
+  private dragLast: [number, number] | null = null;
+
+  /** The particle canvas; in draw mode a click or drag on pane A's adds training points. */
+  private plotCanvas(i: number) {
+    const drawable = i === 0 && this.lab.value.dataset === 'draw';
+    return html`<canvas
+      class="scatter ${drawable ? 'drawable' : ''}"
+      data-pane=${i}
+      aria-hidden="true"
+      @pointerdown=${drawable ? this.onPlotDown : nothing}
+      @pointermove=${drawable ? this.onPlotMove : nothing}
+      @pointerup=${drawable ? this.onPlotUp : nothing}
+      @pointercancel=${drawable ? this.onPlotUp : nothing}
+    ></canvas>`;
+  }
+
+  /** The data point under the pointer (quantised), or null outside the view. */
+  private plotPoint(e: PointerEvent): [number, number] | null {
+    const canvas = e.currentTarget as HTMLCanvasElement;
+    const rect = canvas.getBoundingClientRect();
+    const { x, y } = scatterScales({ width: this.plotWidth, height: this.plotWidth, extent: EXTENT });
+    const dx = x.invert(e.clientX - rect.left);
+    const dy = y.invert(e.clientY - rect.top);
+    if (!(Math.abs(dx) <= EXTENT && Math.abs(dy) <= EXTENT)) return null;
+    return [quantiseDrawn(dx), quantiseDrawn(dy)];
+  }
+
+  private onPlotDown = (e: PointerEvent) => {
+    if (e.button !== 0) return;
+    const pt = this.plotPoint(e);
+    if (!pt) return;
+    (e.currentTarget as Element).setPointerCapture?.(e.pointerId);
+    this.dragLast = pt;
+    this.addDrawn(pt);
+  };
+
+  private onPlotMove = (e: PointerEvent) => {
+    if (!this.dragLast) return;
+    const pt = this.plotPoint(e);
+    if (!pt) return;
+    if (Math.hypot(pt[0] - this.dragLast[0], pt[1] - this.dragLast[1]) < DRAG_SPACING) return;
+    this.dragLast = pt;
+    this.addDrawn(pt);
+  };
+
+  private onPlotUp = () => {
+    this.dragLast = null;
+  };
+
+  /** Appends points to the drawing (refused, with a message, beyond MAX_DRAWN_POINTS). */
+  private addDrawn(...points: Array<[number, number]>) {
+    const p = this.lab.value;
+    const current = drawnPoints(p);
+    const room = MAX_DRAWN_POINTS - current.length / 2;
+    if (room <= 0) {
+      this.drawError = `The drawing is full: it holds at most ${MAX_DRAWN_POINTS} points.`;
+      this.dragLast = null;
+      return;
+    }
+    const next = new Float32Array(current.length + 2 * Math.min(room, points.length));
+    next.set(current);
+    points.slice(0, room).forEach(([x, y], k) => {
+      next[current.length + 2 * k] = x;
+      next[current.length + 2 * k + 1] = y;
+    });
+    this.drawError = null;
+    this.set({ drawing: encodeDrawing(next) });
+  }
+
+  private onAddPoint(e: SubmitEvent) {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const read = (name: string) => {
+      const input = form.querySelector<HTMLInputElement>(`input[name="${name}"]`)!;
+      return input.value.trim() === '' ? NaN : Number(input.value);
+    };
+    const x = read('x');
+    const y = read('y');
+    if (!Number.isFinite(x) || !Number.isFinite(y) || Math.abs(x) > EXTENT || Math.abs(y) > EXTENT) {
+      this.drawError = `A point needs x and y between −${EXTENT} and ${EXTENT}.`;
+      return;
+    }
+    this.addDrawn([quantiseDrawn(x), quantiseDrawn(y)]);
+  }
+
+  private onUseText() {
+    const area = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea.drawing-text');
+    if (!area) return;
+    const parsed = parseDrawingText(area.value);
+    if (!(parsed instanceof Float32Array)) {
+      this.drawError = parsed.error;
+      return;
+    }
+    this.drawError = null;
+    this.set({ drawing: encodeDrawing(parsed) });
+  }
+
+  private renderDrawingPanel(p: DiffusionState) {
+    const points = drawnPoints(p);
+    const n = points.length / 2;
+    return html`<section class="panel drawing" aria-label="Drawing">
+      <h3>Your training data: ${n} of ${MAX_DRAWN_POINTS} points</h3>
+      <p class="small muted">
+        Click or drag on the particle plot to add points (kept to 0.01 within ±${EXTENT}, and in the address
+        so a link shares the drawing). Or add them with the keyboard:
+      </p>
+      <div class="drawing-row">
+        <form class="drawing-add" @submit=${(e: SubmitEvent) => this.onAddPoint(e)}>
+          <label class="field"
+            >Point x <input name="x" type="number" step="0.01" min=${-EXTENT} max=${EXTENT} required
+          /></label>
+          <label class="field"
+            >Point y <input name="y" type="number" step="0.01" min=${-EXTENT} max=${EXTENT} required
+          /></label>
+          <button type="submit">Add point</button>
+        </form>
+        <label class="field drawing-text-field"
+          >Points (one “x, y” per line)
+          <textarea
+            class="drawing-text"
+            rows="4"
+            spellcheck="false"
+            .value=${drawingToText(points)}
+          ></textarea>
+        </label>
+        <div class="buttons">
+          <button @click=${() => this.onUseText()}>Use these points</button>
+          <button
+            @click=${() => {
+              this.drawError = null;
+              this.set({ drawing: '' });
+            }}
+            ?disabled=${n === 0}
+          >
+            Clear drawing
+          </button>
+        </div>
+      </div>
+      ${this.drawError ? html`<p class="error" role="alert">${this.drawError}</p>` : nothing}
+    </section>`;
+  }
+
+  /** Pane A's plot before any point is drawn. */
+  private renderEmptyDrawing() {
+    return html`<figure class="panel" aria-label="Pane A">
+      <h3 class="pane-title">Draw the training data</h3>
+      <div class="plot">${this.plotCanvas(0)}<svg class="scatter-axes" data-pane="0"></svg></div>
+      <figcaption>No points yet: click or drag here, or use the drawing panel.</figcaption>
+    </figure>`;
+  }
+
   /** The forward-process scrub: slider and number named "Forward t", in the URL as `forward`. */
   private renderForward(p: DiffusionState, T: number) {
     const a = this.panes[0];
@@ -1048,7 +1284,7 @@ export class DiffusionLab extends LitElement {
         steps${this.panes.length > 1 ? html` · <span class="mono">t = ${f?.t ?? '…'}</span>` : nothing}
       </h3>
       <div class="plot">
-        <canvas class="scatter" data-pane=${i} aria-hidden="true"></canvas>
+        ${this.plotCanvas(i)}
         <svg class="scatter-axes" data-pane=${i}></svg>
       </div>
       <div class="legend-inline" aria-hidden="true">

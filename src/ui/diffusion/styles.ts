@@ -76,6 +76,34 @@ export const diffusionLabStyles = css`
   .plot svg {
     pointer-events: none;
   }
+  canvas.drawable {
+    cursor: crosshair;
+    touch-action: none;
+  }
+  .drawing {
+    margin-top: 0.75rem;
+  }
+  .drawing h3 {
+    margin: 0 0 0.25rem;
+    font-size: 0.95rem;
+  }
+  .drawing-row {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.75rem 1.25rem;
+    align-items: flex-end;
+  }
+  .drawing-add {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem;
+    align-items: flex-end;
+  }
+  .drawing-text {
+    width: min(18rem, 100%);
+    font-family: var(--ks-mono);
+    font-size: 0.8rem;
+  }
   .pane-title {
     margin: 0 0 0.4rem;
     font-size: 0.95rem;
