@@ -12,6 +12,10 @@
  *   readback  work done → results in JavaScript (mapAsync + copy out + decode)
  *   gpu ts    sum over compute passes of (end − begin) timestamps, where the device has timestamp-query
  * Engine construction (pipeline creation) is timed on its own.
+ *
+ * Training (the BatchNorm lab) and diffusion cases are steps: they also report steps per second
+ * (stepsPerCall · 1000 / median wall) and the per-step counts (dispatches, submits, bytes read back, GPU
+ * buffers created in steady state).
  */
 import { adapterName, type GpuContext } from '../src/gpu/device';
 import { RandomEngine, runRandomCpu, MAX_COUNT_CPU } from '../src/engine/random';
@@ -27,12 +31,23 @@ import {
 } from '../src/engine/diffusion';
 import { makeSchedule } from '../src/models/schedules';
 import { makeDataset2D } from '../src/models/datasets2d';
+import { parseMlp, type MlpModel } from '../src/models/mlp-denoiser';
+import {
+  CpuBatchNormEngine,
+  GpuBatchNormEngine,
+  type BatchNormLabConfig,
+  type StepOptions,
+} from '../src/engine/batchnorm';
+import { GpuMlp } from '../src/engine/nn';
+import { CpuMlp, makeBatch, type MlpShape } from '../src/models/mlp';
+import { ReadbackPool, encodeReadback } from '../src/gpu/readback';
+import twoMoonsMlpUrl from '../public/models/diffusion/two-moons.ksmlp?inline';
 import type { AttentionShape } from '../src/kernels/attention/attention.ref';
 import { Instrument } from './instrument';
 import { formatBytes, formatMs, logLogSlope, summarize, type Stat } from './stats';
 
-export type Family = 'random' | 'attention' | 'diffusion';
-export const FAMILIES: readonly Family[] = ['random', 'attention', 'diffusion'];
+export type Family = 'random' | 'attention' | 'training' | 'diffusion';
+export const FAMILIES: readonly Family[] = ['random', 'attention', 'training', 'diffusion'];
 
 export interface BenchOptions {
   quick: boolean;
@@ -41,6 +56,8 @@ export interface BenchOptions {
   /** Diagnostics (Node runner): turn off timestamp queries / onSubmittedWorkDone. Default on. */
   timestamps?: boolean;
   workDone?: boolean;
+  /** Seconds after which every remaining case is skipped (a bounded run on a borrowed machine). */
+  timeBudgetS?: number | null;
 }
 
 /** A peer implementation of attention (TensorFlow.js WebGPU in the browser runner). */
@@ -88,6 +105,13 @@ export interface CaseResult {
   buffersCreatedPerRun?: number;
   /** ReadbackPool.buffersCreated delta per measured call (engine-reported). */
   readbackPoolCreatedPerRun?: number;
+  /** Bytes copied into mappable (MAP_READ) buffers per call, counted by the instrumented device. */
+  bytesToReadback?: number;
+  /** Steps taken by one call (training and diffusion; the pipelined training variant takes several). */
+  stepsPerCall?: number;
+  /** stepsPerCall · 1000 / median wall time, and the same from the median GPU timestamp time. */
+  stepsPerSecond?: number;
+  stepsPerSecondGpuTs?: number;
   /** Labels of the buffers created during the last measured call (when any were). */
   buffersCreatedLabels?: string[];
   /** Engine-reported dispatches / submits per call (attention results carry them). */
@@ -124,6 +148,12 @@ interface Plan {
   maxCpuRunMs: number;
   randomCounts: number[];
   attentionL: number[];
+  /** Batch sizes of the BatchNorm-lab step sweep (width 128, depth 4). */
+  trainingBatches: number[];
+  /** Batch sizes at which each network is also measured alone (BN, plain; awaited and pipelined). */
+  trainingNetBatches: number[];
+  /** Steps submitted back to back per call in the pipelined training variant. */
+  pipelinedSteps: number;
   diffusionN: number[];
 }
 
@@ -137,7 +167,10 @@ function plan(options: BenchOptions): Plan {
         maxCpuRunMs: 3_000,
         randomCounts: [1e4, 1e5, 1e6],
         attentionL: [128, 256, 512],
-        diffusionN: [1e3, 1e4, 1e5],
+        trainingBatches: [64, 128, 256, 512, 1024],
+        trainingNetBatches: [256, 1024],
+        pipelinedSteps: 8,
+        diffusionN: [1e3, 1e4],
       }
     : {
         warmup: 2,
@@ -147,7 +180,10 @@ function plan(options: BenchOptions): Plan {
         maxCpuRunMs: 5_000,
         randomCounts: [1e4, 1e5, 1e6, 1e7],
         attentionL: [128, 256, 512, 1024, 2048, 4096],
-        diffusionN: [1e3, 1e4, 1e5, 1e6],
+        trainingBatches: [64, 128, 256, 512, 1024],
+        trainingNetBatches: [256, 1024],
+        pipelinedSteps: 8,
+        diffusionN: [1e4, 1e5, 1e6],
       };
 }
 
@@ -160,11 +196,17 @@ interface Outcome {
 /** Skips a size when the previous size's median, grown by `exponent`, predicts a call over `maxMs`. */
 class Predictor {
   private last = new Map<string, { size: number; ms: number }>();
-  constructor(private readonly exponent: number) {}
+  constructor(
+    private readonly exponent: number,
+    /** The run's time budget: a reason to skip when it is spent. */
+    private readonly overBudget: () => string | null = () => null,
+  ) {}
   record(key: string, size: number, ms: number | undefined): void {
     if (ms !== undefined) this.last.set(key, { size, ms });
   }
   tooSlow(key: string, size: number, maxMs: number): string | null {
+    const spent = this.overBudget();
+    if (spent) return spent;
     const p = this.last.get(key);
     if (!p) return null;
     const predicted = p.ms * (size / p.size) ** this.exponent;
@@ -212,15 +254,25 @@ export async function runSuite(env: BenchEnv, options: BenchOptions): Promise<Su
       : 'No timestamp-query on this device: GPU time is wall clock from submit to onSubmittedWorkDone (gpu wall).',
   );
   const wanted = (f: Family) => !options.filter || f.includes(options.filter);
+  const started = performance.now();
+  /** A reason to skip every case once the run's time budget (--time-budget=SECONDS) is spent. */
+  const overBudget = (): string | null =>
+    options.timeBudgetS && performance.now() - started > options.timeBudgetS * 1000
+      ? `skipped: the run's time budget (${options.timeBudgetS} s) is spent`
+      : null;
+  if (options.timeBudgetS)
+    result.notes.push(
+      `Time budget: cases starting after ${options.timeBudgetS} s were skipped (each skipped row says so).`,
+    );
 
   /** Runs one case: warm-up, then reps (shrunk to the budget), collecting times and counts. */
   async function measure(
     c: CaseResult,
     fn: () => Promise<Outcome>,
-    extra: { gpu: boolean; poolCount?: () => number; maxReps?: number },
+    extra: { gpu: boolean; poolCount?: () => number; maxReps?: number; warmup?: number },
   ): Promise<void> {
     let first = 0;
-    for (let i = 0; i < p.warmup; i++) {
+    for (let i = 0; i < (extra.warmup ?? p.warmup); i++) {
       const t0 = performance.now();
       await fn();
       if (i === 0) first = performance.now() - t0;
@@ -238,6 +290,7 @@ export async function runSuite(env: BenchEnv, options: BenchOptions): Promise<Su
     let buffers = 0;
     let dispatches = 0;
     let submits = 0;
+    let toReadback = 0;
     let last: Outcome = {};
     let labels: string[] = [];
     const pool0 = extra.poolCount?.() ?? 0;
@@ -252,6 +305,7 @@ export async function runSuite(env: BenchEnv, options: BenchOptions): Promise<Su
       labels = probe.bufferLabels;
       dispatches += probe.dispatches;
       submits += probe.submits;
+      toReadback += probe.bytesToReadback;
       if (extra.gpu && probe.lastSubmit !== null && probe.firstSubmit !== null && probe.workDoneAt !== null) {
         encode.push(probe.lastSubmit - t0);
         gpuWall.push(probe.workDoneAt - probe.firstSubmit);
@@ -269,12 +323,19 @@ export async function runSuite(env: BenchEnv, options: BenchOptions): Promise<Su
       c.dispatches = dispatches / reps;
       c.submits = submits / reps;
       c.buffersCreatedPerRun = buffers / reps;
+      c.bytesToReadback = toReadback / reps;
       if (labels.length) c.buffersCreatedLabels = labels;
       if (extra.poolCount) c.readbackPoolCreatedPerRun = (extra.poolCount() - pool0) / reps;
       if (last.dispatches !== undefined) c.engineDispatches = last.dispatches;
       if (last.submits !== undefined) c.engineSubmits = last.submits;
     }
     if (last.bytesRead !== undefined) c.bytesRead = last.bytesRead;
+    else if (extra.gpu) c.bytesRead = c.bytesToReadback;
+    if (c.stepsPerCall && c.wallMs) {
+      c.stepsPerSecond = (c.stepsPerCall * 1000) / c.wallMs.median;
+      if (c.gpuTimestampMs && c.gpuTimestampMs.median > 0)
+        c.stepsPerSecondGpuTs = (c.stepsPerCall * 1000) / c.gpuTimestampMs.median;
+    }
   }
 
   function push(c: CaseResult): void {
@@ -294,7 +355,7 @@ export async function runSuite(env: BenchEnv, options: BenchOptions): Promise<Su
   // ------------------------------------------------------------------------------------------- random
   if (wanted('random')) {
     const engine = setupTime('RandomEngine', () => new RandomEngine(wrapped));
-    const pred = new Predictor(1);
+    const pred = new Predictor(1, overBudget);
     for (const count of p.randomCounts) {
       const params = { transform: 'box-muller' as const, seed: 42, count, bins: 64 };
       const g: CaseResult = {
@@ -325,7 +386,7 @@ export async function runSuite(env: BenchEnv, options: BenchOptions): Promise<Su
           ? `skipped: above the CPU path's limit (${MAX_COUNT_CPU.toLocaleString('en-US')})`
           : pred.tooSlow('cpu', count, p.maxCpuRunMs);
       if (cpuSlow) c.skipped = cpuSlow;
-      else await measure(c, async () => runRandomCpu(params), { gpu: false, maxReps: 5 });
+      else await measure(c, async () => runRandomCpu(params), { gpu: false, maxReps: 5, warmup: 1 });
       pred.record('cpu', count, c.wallMs?.median);
       push(c);
     }
@@ -335,7 +396,7 @@ export async function runSuite(env: BenchEnv, options: BenchOptions): Promise<Su
   // ---------------------------------------------------------------------------------------- attention
   if (wanted('attention')) {
     const engine = setupTime('AttentionEngine', () => new AttentionEngine(wrapped));
-    const pred = new Predictor(2);
+    const pred = new Predictor(2, overBudget);
     const heads = 8;
     const d = 64;
     const words = tokenize('the quick brown fox jumps over the lazy dog while the cat watches');
@@ -442,7 +503,7 @@ export async function runSuite(env: BenchEnv, options: BenchOptions): Promise<Su
               out = r.stages.output!;
               return {};
             },
-            { gpu: false, maxReps: 3 },
+            { gpu: false, maxReps: 3, warmup: 1 },
           );
           if (out && outputs.fused)
             cpu.check = `max |fused − float64| = ${maxAbsDiff(outputs.fused, out).toExponential(1)}`;
@@ -454,72 +515,276 @@ export async function runSuite(env: BenchEnv, options: BenchOptions): Promise<Su
     engine.destroy();
   }
 
+  // ----------------------------------------------------------------------------------------- training
+  // The BatchNorm lab's training step (src/engine/batchnorm.ts) at width 128, depth 4, ReLU, spirals,
+  // lr 0.01: both networks (BN and plain) trained on the same batch, the per-layer channel statistics and
+  // the chosen unit's activations read back, one submit — exactly what the lab runs each step. Its CPU twin
+  // (CpuBatchNormEngine, float64) is the reference. At trainingNetBatches each network is also measured
+  // alone (GpuMlp: one step, loss and accuracy read back, 8 bytes) and pipelined (K steps submitted back to
+  // back, only the last loss read: the throughput when the charts read at display rate).
+  if (wanted('training')) {
+    const pred = new Predictor(1, overBudget);
+    const width = 128;
+    const depth = 4;
+    const task = 'spirals' as const;
+    const lr = 0.01;
+    const seed = 1;
+    const activation = 'relu' as const;
+    const stepOptions: StepOptions = { train: true, view: 'train', layer: 0, unit: 0 };
+    const K = p.pipelinedSteps;
+    for (const B of p.trainingBatches) {
+      const config: BatchNormLabConfig = { task, lr, batch: B, depth, width, seed, activation };
+      const params = { net: 'lab (BN + plain + stats)', batch: B, width, depth, activation };
+      const g: CaseResult = {
+        family: 'training',
+        variant: 'gpu',
+        params,
+        size: B,
+        backend: name,
+        stepsPerCall: 1,
+      };
+      const slow = pred.tooSlow('gpu/lab', B, p.maxGpuRunMs);
+      if (slow) g.skipped = slow;
+      else {
+        const engine = setupTime(
+          `GpuBatchNormEngine batch ${B}`,
+          () => new GpuBatchNormEngine(wrapped, config),
+        );
+        await measure(g, async () => (await engine.step(stepOptions), {}), { gpu: true });
+        engine.destroy();
+      }
+      pred.record('gpu/lab', B, g.wallMs?.median);
+      push(g);
+      const c: CaseResult = {
+        family: 'training',
+        variant: 'cpu',
+        params,
+        size: B,
+        backend: 'CPU (JavaScript float64 reference)',
+        stepsPerCall: 1,
+      };
+      const cpuSlow = pred.tooSlow('cpu/lab', B, p.maxCpuRunMs);
+      if (cpuSlow) c.skipped = cpuSlow;
+      else {
+        const engine = new CpuBatchNormEngine(config);
+        await measure(c, async () => (await engine.step(stepOptions), {}), {
+          gpu: false,
+          maxReps: 5,
+          warmup: 1,
+        });
+      }
+      pred.record('cpu/lab', B, c.wallMs?.median);
+      push(c);
+
+      if (!p.trainingNetBatches.includes(B)) continue;
+      for (const net of ['bn', 'plain'] as const) {
+        const shape: MlpShape = { depth, width, batchNorm: net === 'bn', activation };
+        const netParams = { net, batch: B, width, depth, activation };
+        let step = 0;
+        let awaited: CaseResult | null = null;
+        for (const pipelined of [false, true]) {
+          const steps = pipelined ? K : 1;
+          const variant = pipelined ? 'gpu-pipelined' : 'gpu';
+          const gc: CaseResult = {
+            family: 'training',
+            variant,
+            params: pipelined ? { ...netParams, stepsPerCall: K } : netParams,
+            size: B,
+            backend: name,
+            stepsPerCall: steps,
+          };
+          const key = `${variant}/${net}`;
+          // The pipelined call takes about K awaited steps: skip it when those predict a call over budget.
+          const awaitedMs = pipelined ? awaited?.wallMs?.median : undefined;
+          const netSlow =
+            pred.tooSlow(key, B, p.maxGpuRunMs) ??
+            (pipelined && awaited?.skipped ? 'skipped: the awaited step was skipped' : null) ??
+            (awaitedMs !== undefined && awaitedMs * steps > p.maxGpuRunMs
+              ? `skipped: ${steps} awaited steps took ${formatMs(awaitedMs * steps)}, over the ${formatMs(p.maxGpuRunMs)} budget`
+              : null);
+          if (netSlow) gc.skipped = netSlow;
+          else {
+            const mlp = setupTime(
+              `GpuMlp ${net} batch ${B}`,
+              () => new GpuMlp(inst.device, shape, B, seed, `bench.training.${net}`),
+            );
+            const pool = new ReadbackPool(inst.device, `bench.training.${net}`);
+            const device = inst.device;
+            await measure(
+              gc,
+              async () => {
+                let read: GPUBuffer | null = null;
+                for (let k = 0; k < steps; k++) {
+                  mlp.setBatch(makeBatch(task, seed, step++, B));
+                  const enc = device.createCommandEncoder({ label: `bench.training.${net}.step` });
+                  const pass = enc.beginComputePass({ label: `bench.training.${net}.train` });
+                  mlp.encodeStep(pass, { train: true, lr });
+                  pass.end();
+                  if (k === steps - 1) read = encodeReadback(enc, pool, mlp.result, 8);
+                  device.queue.submit([enc.finish()]);
+                }
+                const out = new Float32Array(await pool.read(read!, 8));
+                if (!Number.isFinite(out[0]!)) throw new Error(`training ${net}: the loss is ${out[0]}`);
+                return {};
+              },
+              { gpu: true, poolCount: () => pool.buffersCreated },
+            );
+            pool.destroy();
+            mlp.destroy();
+          }
+          pred.record(key, B, gc.wallMs?.median);
+          push(gc);
+          if (!pipelined) awaited = gc;
+        }
+        const cc: CaseResult = {
+          family: 'training',
+          variant: 'cpu',
+          params: netParams,
+          size: B,
+          backend: 'CPU (JavaScript float64 reference)',
+          stepsPerCall: 1,
+        };
+        const key = `cpu/${net}`;
+        const cpuNetSlow = pred.tooSlow(key, B, p.maxCpuRunMs);
+        if (cpuNetSlow) cc.skipped = cpuNetSlow;
+        else {
+          const mlp = new CpuMlp(shape, seed);
+          let cpuStep = 0;
+          await measure(
+            cc,
+            async () => {
+              mlp.step(makeBatch(task, seed, cpuStep++, B), { lr, train: true });
+              return {};
+            },
+            { gpu: false, maxReps: 5, warmup: 1 },
+          );
+        }
+        pred.record(key, B, cc.wallMs?.median);
+        push(cc);
+      }
+    }
+    result.notes.push(
+      `Training: width ${width}, depth ${depth}, ${activation}, task ${task}, lr ${lr}, Adam. "lab" = one ` +
+        'GpuBatchNormEngine.step (both networks, all statistics, the unit activations; what the BatchNorm lab ' +
+        `runs per step); "bn"/"plain" = one network alone, reading back loss and accuracy; gpu-pipelined = ${K} ` +
+        'steps submitted back to back, only the last loss read (per-step figures divide by the steps per call).',
+    );
+  }
+
   // ---------------------------------------------------------------------------------------- diffusion
+  // One DiffusionEngine.step() reading back the 128×128 density grid the lab draws, for each denoiser
+  // (exact on 1000 two-moons points, Gaussian N(μ, Σ), the shipped two-moons ε-MLP) and each sampler family
+  // (DDPM σ² = β̃, DDIM η = 0, probability-flow ODE with Heun: two denoiser evaluations per step), against
+  // the CPU twin (DiffusionCpuEngine, float64).
   if (wanted('diffusion')) {
-    const pred = new Predictor(1);
-    const data = makeDataset2D({ kind: 'two-moons', n: 1000, seed: 1 });
+    const pred = new Predictor(1, overBudget);
+    const moons = makeDataset2D({ kind: 'two-moons', n: 1000, seed: 1 });
+    const gaussianSpec = {
+      mean: [0.5, -0.25] as [number, number],
+      cov: [
+        [1, 0.3],
+        [0.3, 0.5],
+      ] as [[number, number], [number, number]],
+    };
+    const gaussianData = makeDataset2D({ kind: 'gaussian', n: 1000, seed: 1, gaussian: gaussianSpec });
+    const law = { mean: gaussianSpec.mean, cov: gaussianSpec.cov.flat() };
+    const mlp = loadBundledMlp();
     const schedule = makeSchedule({ kind: 'cosine', T: 1000 });
     const read: ReadRequest = { density: { size: 128, xMin: -3, xMax: 3, yMin: -3, yMax: 3 } };
     const gpuEngine = setupTime('DiffusionEngine', () => new DiffusionEngine(wrapped));
     const cpuEngine = new DiffusionCpuEngine();
-    for (const count of p.diffusionN) {
-      const setup: DiffusionSetup = {
-        schedule,
-        data,
-        dim: 2,
-        count,
-        seed: 7,
-        sampler: { kind: 'ddim', eta: 0 },
-        steps: 1000,
-      };
-      const params = { particles: count, data: 1000, dim: 2, sampler: 'ddim', denoiser: 'exact', grid: 128 };
-      for (const [variant, engine, maxMs] of [
-        ['gpu', gpuEngine, p.maxGpuRunMs],
-        ['cpu', cpuEngine, p.maxCpuRunMs],
-      ] as Array<[string, DiffusionRunner, number]>) {
-        const c: CaseResult = {
-          family: 'diffusion',
-          variant,
-          params,
-          size: count,
-          backend: variant === 'gpu' ? name : 'CPU (JavaScript float64 reference)',
-        };
-        const slow =
-          variant === 'cpu' && count > MAX_PARTICLES_CPU
-            ? `skipped: above the CPU path's limit (${MAX_PARTICLES_CPU.toLocaleString('en-US')})`
-            : pred.tooSlow(variant, count, maxMs);
-        if (slow) c.skipped = slow;
-        else {
-          await engine.setup(setup);
-          await measure(
-            c,
-            async () => {
-              if (engine.done) await engine.restart({ from: 'noise' });
-              return engine.step(read);
-            },
-            {
-              gpu: variant === 'gpu',
-              poolCount: variant === 'gpu' ? () => gpuEngine.buffersCreated : undefined,
-              maxReps: variant === 'cpu' ? 5 : undefined,
-            },
-          );
+    const denoisers: Array<{ name: string; data: Float32Array; choice: DiffusionSetup['denoiser'] }> = [
+      { name: 'exact', data: moons, choice: { kind: 'exact' } },
+      { name: 'gaussian', data: gaussianData, choice: { kind: 'gaussian', law } },
+      { name: 'mlp', data: moons, choice: { kind: 'mlp', model: mlp } },
+    ];
+    const samplers: Array<{ name: string; spec: DiffusionSetup['sampler'] }> = [
+      { name: 'ddpm', spec: { kind: 'ddpm', variance: 'beta-tilde' } },
+      { name: 'ddim', spec: { kind: 'ddim', eta: 0 } },
+      { name: 'ode-heun', spec: { kind: 'ode', method: 'heun' } },
+    ];
+    for (const den of denoisers) {
+      for (const sampler of samplers) {
+        for (const count of p.diffusionN) {
+          const setup: DiffusionSetup = {
+            schedule,
+            data: den.data,
+            dim: 2,
+            count,
+            seed: 7,
+            sampler: sampler.spec,
+            steps: 1000,
+            denoiser: den.choice,
+          };
+          const params = {
+            particles: count,
+            denoiser: den.name,
+            sampler: sampler.name,
+            data: den.name === 'exact' ? 1000 : 0,
+            grid: 128,
+          };
+          for (const [variant, engine, maxMs] of [
+            ['gpu', gpuEngine, p.maxGpuRunMs],
+            ['cpu', cpuEngine, p.maxCpuRunMs],
+          ] as Array<[string, DiffusionRunner, number]>) {
+            const c: CaseResult = {
+              family: 'diffusion',
+              variant,
+              params,
+              size: count,
+              backend: variant === 'gpu' ? name : 'CPU (JavaScript float64 reference)',
+              stepsPerCall: 1,
+            };
+            const key = `${variant}/${den.name}/${sampler.name}`;
+            const slow =
+              variant === 'cpu' && count > MAX_PARTICLES_CPU
+                ? `skipped: above the CPU path's limit (${MAX_PARTICLES_CPU.toLocaleString('en-US')})`
+                : pred.tooSlow(key, count, maxMs);
+            if (slow) c.skipped = slow;
+            else {
+              await engine.setup(setup);
+              await measure(
+                c,
+                async () => {
+                  if (engine.done) await engine.restart({ from: 'noise' });
+                  return engine.step(read);
+                },
+                {
+                  gpu: variant === 'gpu',
+                  poolCount: variant === 'gpu' ? () => gpuEngine.buffersCreated : undefined,
+                  maxReps: variant === 'cpu' ? 5 : undefined,
+                  warmup: variant === 'cpu' ? 1 : undefined,
+                },
+              );
+            }
+            pred.record(key, count, c.wallMs?.median);
+            push(c);
+          }
         }
-        pred.record(variant, count, c.wallMs?.median);
-        push(c);
       }
     }
     gpuEngine.destroy();
     cpuEngine.destroy();
     result.notes.push(
-      'Diffusion steps use the default step-back history (256 MiB): each step snapshots the particles into a ' +
-        'new GPU buffer (diffusion.history[k]) until that budget is full; the labels of every buffer created ' +
-        'during a measured step are listed under the case.',
+      'Diffusion: cosine schedule T = 1000, 1000 sampler steps, seed 7; exact = 1000 two-moons points; ' +
+        'gaussian = N((0.5, −0.25), [[1, 0.3], [0.3, 0.5]]); mlp = public/models/diffusion/two-moons.ksmlp. ' +
+        'Each step reads back the 128×128 density grid. Steps use the default step-back history (256 MiB); ' +
+        'the labels of every buffer created during a measured step are listed under the case.',
     );
   }
 
   inst.destroy();
   derive(result);
   return result;
+}
+
+/** The shipped two-moons ε-MLP, inlined into the bundle by Vite (a base64 data URL). */
+function loadBundledMlp(): MlpModel {
+  const comma = twoMoonsMlpUrl.indexOf(',');
+  if (!twoMoonsMlpUrl.startsWith('data:') || !twoMoonsMlpUrl.slice(0, comma).endsWith(';base64'))
+    throw new Error('bench: the two-moons MLP was not inlined as a base64 data URL (needs Vite ?inline).');
+  const bytes = Uint8Array.from(atob(twoMoonsMlpUrl.slice(comma + 1)), (ch) => ch.charCodeAt(0));
+  return parseMlp(bytes.buffer);
 }
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
@@ -535,7 +800,12 @@ function paramsKey(params: CaseResult['params'], omit: string): string {
     .join(' ');
 }
 
-const SIZE_KEY: Record<Family, string> = { random: 'count', attention: 'L', diffusion: 'particles' };
+const SIZE_KEY: Record<Family, string> = {
+  random: 'count',
+  attention: 'L',
+  training: 'batch',
+  diffusion: 'particles',
+};
 
 /** Growth slopes and ratios from the medians of one run. */
 function derive(r: SuiteResult): void {
@@ -582,8 +852,27 @@ function derive(r: SuiteResult): void {
       ratio('tfjs ÷ fused', find('attention', 'tfjs', c), c);
       ratio('tfjs ÷ staged', find('attention', 'tfjs', c), find('attention', 'staged', c));
     }
-    if ((c.family === 'random' || c.family === 'diffusion') && c.variant === 'gpu') {
+    if (c.family !== 'attention' && c.variant === 'gpu') {
       ratio('CPU reference ÷ GPU', find(c.family, 'cpu', c), c);
+    }
+    if (c.family === 'training' && c.variant === 'gpu-pipelined' && c.stepsPerCall) {
+      // Per step: one awaited step against one step of a pipelined call.
+      const { stepsPerCall: _k, ...rest } = c.params;
+      const awaited = done.find(
+        (d) =>
+          d.family === 'training' &&
+          d.variant === 'gpu' &&
+          d.size === c.size &&
+          paramsKey(d.params, '') === paramsKey(rest, ''),
+      );
+      if (awaited?.wallMs && c.wallMs)
+        r.ratios.push({
+          family: c.family,
+          what: 'awaited ÷ pipelined step',
+          params,
+          size: c.size,
+          ratio: awaited.wallMs.median / (c.wallMs.median / c.stepsPerCall),
+        });
     }
   }
 }
@@ -650,6 +939,14 @@ export function formatReport(r: SuiteResult): string {
       if (c.readbackMs) parts.push(`readback ${stat(c.readbackMs)}`);
       if (c.gpuTimestampMs) parts.push(`gpu ts ${stat(c.gpuTimestampMs)}`);
       if (parts.length) lines.push(`${''.padEnd(11)}${parts.join('  ')}`);
+      if (c.stepsPerSecond !== undefined)
+        lines.push(
+          `${''.padEnd(11)}${fmtRate(c.stepsPerSecond)} steps/s (wall)` +
+            (c.stepsPerSecondGpuTs !== undefined
+              ? `, ${fmtRate(c.stepsPerSecondGpuTs)} steps/s from GPU timestamps alone`
+              : '') +
+            ((c.stepsPerCall ?? 1) > 1 ? `; ${c.stepsPerCall} steps per call, counts below per call` : ''),
+        );
       const counts: string[] = [];
       if (c.dispatches !== undefined) counts.push(`${fmtN(c.dispatches)} dispatches`);
       if (c.submits !== undefined) counts.push(`${fmtN(c.submits)} submits`);
@@ -660,6 +957,8 @@ export function formatReport(r: SuiteResult): string {
         counts.push(
           `${fmtN(c.buffersCreatedPerRun)} buffers created/run (readback pool ${fmtN(c.readbackPoolCreatedPerRun ?? 0)})`,
         );
+      if (c.bytesToReadback !== undefined && c.bytesToReadback !== c.bytesRead)
+        counts.push(`${formatBytes(c.bytesToReadback)} copied to mappable buffers`);
       if (c.check) counts.push(c.check);
       if (counts.length) lines.push(`${''.padEnd(11)}${counts.join(', ')}`);
       if (c.buffersCreatedLabels)
@@ -683,6 +982,10 @@ export function formatReport(r: SuiteResult): string {
   lines.push('');
   for (const n of r.notes) lines.push(`Note: ${n}`);
   return lines.join('\n');
+}
+
+function fmtRate(x: number): string {
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toPrecision(2);
 }
 
 function fmtN(x: number): string {

@@ -17,6 +17,9 @@ export interface Probe {
   dispatches: number;
   passes: number;
   submits: number;
+  /** Bytes copied into MAP_READ buffers (copyBufferToBuffer whose destination is mappable): what a
+   *  call reads back, counted whatever the engine reports. The harness's own timestamp copy is not counted. */
+  bytesToReadback: number;
   /** performance.now() at the first and last queue.submit, and when the last submit's work was done. */
   firstSubmit: number | null;
   lastSubmit: number | null;
@@ -30,6 +33,7 @@ function freshProbe(): Probe {
     dispatches: 0,
     passes: 0,
     submits: 0,
+    bytesToReadback: 0,
     firstSubmit: null,
     lastSubmit: null,
     workDone: null,
@@ -193,6 +197,20 @@ export class Instrument {
             }
             this.probe.passes++;
             return this.wrapPass(target.beginComputePass(desc));
+          };
+        }
+        if (prop === 'copyBufferToBuffer') {
+          return (...args: unknown[]) => {
+            // (src, srcOffset, dst, dstOffset, size) or the short form (src, dst, size?).
+            const long = typeof args[1] === 'number';
+            const src = args[0] as GPUBuffer;
+            const dst = (long ? args[2] : args[1]) as GPUBuffer;
+            const size = (long ? args[4] : args[2]) as number | undefined;
+            if (dst.usage & GPUBufferUsage.MAP_READ) {
+              const srcOffset = long ? (args[1] as number) : 0;
+              this.probe.bytesToReadback += size ?? src.size - srcOffset;
+            }
+            return (target.copyBufferToBuffer as (...a: unknown[]) => unknown).apply(target, args);
           };
         }
         if (prop === 'finish') {

@@ -1,6 +1,7 @@
 /**
  * The benchmark in Node on Dawn (the `webgpu` package), bundled and started by bench/run-node.mjs:
- *   node node-entry.mjs [--quick] [--filter=attention] [--adapter=NAME] --out=FILE
+ *   node node-entry.mjs [--quick] [--filter=attention] [--adapter=NAME] [--time-budget=SECONDS] [--probe] --out=FILE
+ * --probe prints the adapter (one JSON line) and exits.
  * Prints progress and the report; writes the result JSON to FILE. No peer library here (tfjs's WebGPU
  * backend is browser-only in this project).
  */
@@ -16,7 +17,10 @@ const options: BenchOptions = {
   filter: value('filter') || null,
   timestamps: !args.includes('--no-timestamps'),
   workDone: !args.includes('--no-workdone'),
+  timeBudgetS: value('time-budget') ? Number(value('time-budget')) : null,
 };
+if (options.timeBudgetS !== null && !(options.timeBudgetS! > 0))
+  throw new Error(`--time-budget=SECONDS needs a positive number, got "${value('time-budget')}"`);
 const adapter = value('adapter');
 const out = value('out');
 
@@ -25,6 +29,14 @@ console.log(
   `Dawn adapter: ${adapterName(gpu.info)} — ${gpu.info.description || '(no description)'}` +
     `${adapter ? ` (asked for adapter=${adapter})` : ''}; features: ${gpu.info.features.join(', ')}`,
 );
+if (args.includes('--probe')) {
+  // bench/device/run.sh: check that an adapter is there before the long run.
+  console.log(
+    `probe: ${JSON.stringify({ name: adapterName(gpu.info), fallback: gpu.info.isFallback, vendor: gpu.info.vendor, architecture: gpu.info.architecture, description: gpu.info.description })}`,
+  );
+  gpu.destroy();
+  process.exit(0);
+}
 const result = await runSuite(
   {
     gpu,

@@ -23,6 +23,8 @@ await build({
   root: resolve('bench'),
   base: './',
   logLevel: 'warn',
+  // .ksmlp (the diffusion MLP weights) is an asset type, so `?inline` turns it into a data URL.
+  assetsInclude: ['**/*.ksmlp'],
   build: { outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 4096 },
 });
 

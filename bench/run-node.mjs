@@ -19,6 +19,11 @@ const outDir = resolve('node_modules/.cache/kernelscope-bench-node');
 await build({
   configFile: false,
   logLevel: 'warn',
+  // The bench inlines public/models/diffusion/two-moons.ksmlp (?inline); Vite refuses imports from its
+  // public directory, so there is none here.
+  publicDir: false,
+  // .ksmlp (the diffusion MLP weights) is an asset type, so `?inline` turns it into a data URL.
+  assetsInclude: ['**/*.ksmlp'],
   build: {
     ssr: true,
     outDir,
