@@ -31,9 +31,10 @@
  * - { kind: 'custom', model, cpu }: any EpsilonModel (GPU) and CpuDenoiser (CPU).
  *
  * ## History ("Step back")
- * Before each step the engine copies the particles into a snapshot (on the GPU; Float64Array on the CPU),
- * keeping at most `historyBytes` of snapshots (default 256 MiB GPU / 64 MiB CPU); when full, the snapshot of
- * the earliest step is dropped. Stepping back to a step without a snapshot recomputes it deterministically:
+ * Before each step the engine copies the particles into a snapshot (on the GPU a slot of one history buffer,
+ * allocated once and reused, so steady-state stepping creates no GPU buffers; Float64Array on the CPU),
+ * keeping at most `historyBytes` of snapshots (default 256 MiB GPU / 64 MiB CPU; on the GPU also at most
+ * maxBufferSize and T snapshots); when full, the snapshot of the earliest step is dropped. Stepping back to a step without a snapshot recomputes it deterministically:
  * every random number is a pure function of (seed, particle, timestep) (diffusion.ref.ts), so the engine
  * restarts from the nearest earlier snapshot (or the start) and replays the steps — same numbers, same
  * result, only slower.
@@ -337,8 +338,18 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
   private ownsModel = false;
   private buffers: Record<'cur' | 'alt' | 'x0' | 'eps' | 'x0b' | 'epsb' | 'source', GPUBuffer> | null = null;
   private field: { size: number; points: GPUBuffer; x0: GPUBuffer; eps: GPUBuffer } | null = null;
-  private snapshots = new Map<number, GPUBuffer>();
-  private spare: GPUBuffer[] = [];
+  /**
+   * Step-back snapshots live in one buffer of `historySlots` slots of `bytes` each (slot i at offset
+   * i·bytes), allocated on the first snapshot and kept across restarts and setups while it is big enough,
+   * so stepping creates no GPU buffers.
+   */
+  private history: GPUBuffer | null = null;
+  private historySlots = 0;
+  /** Whether `historySlots` has been sized for the current setup. */
+  private historySized = false;
+  /** Step index → slot. */
+  private snapshots = new Map<number, number>();
+  private freeSlots: number[] = [];
   /** Step index at which x0/eps hold the denoiser's output for `cur`, or −1. */
   private evaluatedAt = -1;
 
@@ -544,21 +555,43 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
     this.evaluatedAt = -1;
   }
 
+  /**
+   * Sizes the history buffer for this setup: as many snapshots as the budget (historyBytes) and the
+   * device's maxBufferSize allow, but no more than the longest chain of the schedule (T steps). An existing
+   * buffer big enough is reused. Returns the number of slots (0: no history, step back replays).
+   */
+  private sizeHistory(): number {
+    if (this.historySized) return this.historySlots;
+    this.historySized = true;
+    const bytes = this.bytes;
+    const budget = this.cfg.historyBytes ?? DEFAULT_HISTORY_BYTES_GPU;
+    const limit = Math.min(budget, this.gpu.device.limits.maxBufferSize);
+    const wanted = Math.min(Math.floor(limit / bytes), this.cfg.schedule.T);
+    if (wanted < 1) {
+      this.historySlots = 0;
+    } else if (this.history && Math.floor(this.history.size / bytes) >= wanted) {
+      this.historySlots = Math.min(Math.floor(this.history.size / bytes), Math.floor(limit / bytes));
+    } else {
+      this.history?.destroy();
+      this.history = createStorageBuffer(this.gpu.device, 'diffusion.history', wanted * bytes);
+      this.historySlots = wanted;
+    }
+    this.snapshots.clear();
+    this.freeSlots = Array.from({ length: this.historySlots }, (_, i) => this.historySlots - 1 - i);
+    return this.historySlots;
+  }
+
   private encodeSnapshot(encoder: GPUCommandEncoder): void {
     if (this.snapshots.has(this.k)) return;
-    const budget = this.cfg.historyBytes ?? DEFAULT_HISTORY_BYTES_GPU;
-    const cap = Math.floor(budget / this.bytes);
-    if (cap < 1) return;
-    while (this.snapshots.size >= cap) {
+    if (this.sizeHistory() < 1) return;
+    if (this.freeSlots.length === 0) {
       const oldest = Math.min(...this.snapshots.keys());
-      this.spare.push(this.snapshots.get(oldest)!);
+      this.freeSlots.push(this.snapshots.get(oldest)!);
       this.snapshots.delete(oldest);
     }
-    const buffer =
-      this.spare.pop() ??
-      createStorageBuffer(this.gpu.device, `diffusion.history[${this.snapshots.size}]`, this.bytes);
-    encoder.copyBufferToBuffer(this.buf.cur, 0, buffer, 0, this.bytes);
-    this.snapshots.set(this.k, buffer);
+    const slot = this.freeSlots.pop()!;
+    encoder.copyBufferToBuffer(this.buf.cur, 0, this.history!, slot * this.bytes, this.bytes);
+    this.snapshots.set(this.k, slot);
   }
 
   private async moveTo(target: number, read: ReadRequest): Promise<DiffusionFrame> {
@@ -569,7 +602,8 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
       let from = -1;
       for (const j of this.snapshots.keys()) if (j <= target && j > from) from = j;
       if (from >= 0) {
-        encoder.copyBufferToBuffer(this.snapshots.get(from)!, 0, this.buf.cur, 0, this.bytes);
+        const offset = this.snapshots.get(from)! * this.bytes;
+        encoder.copyBufferToBuffer(this.history!, offset, this.buf.cur, 0, this.bytes);
         this.k = from;
         this.evaluatedAt = -1;
       } else {
@@ -687,7 +721,7 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
   }
 
   private dropSnapshots(): void {
-    for (const buffer of this.snapshots.values()) this.spare.push(buffer);
+    for (const slot of this.snapshots.values()) this.freeSlots.push(slot);
     this.snapshots.clear();
   }
 
@@ -702,10 +736,10 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
   private freeChain(): void {
     if (this.buffers) for (const buffer of Object.values(this.buffers)) buffer.destroy();
     this.buffers = null;
-    for (const buffer of this.snapshots.values()) buffer.destroy();
-    for (const buffer of this.spare) buffer.destroy();
+    // The history buffer outlives the chain (a later setup reuses it when big enough); its slots are freed.
     this.snapshots.clear();
-    this.spare = [];
+    this.freeSlots = [];
+    this.historySized = false;
     if (this.ownsModel) this.model?.destroy();
     this.model = null;
     this.evaluatedAt = -1;
@@ -714,6 +748,9 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
   destroy(): void {
     this.freeChain();
     this.freeField();
+    this.history?.destroy();
+    this.history = null;
+    this.historySlots = 0;
     this.forwardKernel.destroy();
     this.stepKernel.destroy();
     this.grid.destroy();

@@ -635,6 +635,62 @@ describe('engine', () => {
     cpu.destroy();
   });
 
+  it('history snapshots reuse one buffer: after warm-up, 20 steps, 5 back and 5 forward create no GPU buffers', async () => {
+    let created = 0;
+    const labels: string[] = [];
+    const real = gpu.device;
+    const device = new Proxy(real, {
+      get(target, prop) {
+        if (prop === 'createBuffer')
+          return (d: GPUBufferDescriptor) => {
+            created++;
+            labels.push(d.label ?? '?');
+            return target.createBuffer(d);
+          };
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const engine = new DiffusionEngine({ device, info: gpu.info });
+    const data = makeDataset2D({ kind: 'rings', n: 100, seed: 2 });
+    const setup = {
+      schedule: makeSchedule({ kind: 'cosine', T: 60 }),
+      data,
+      dim: 2,
+      count: 777,
+      seed: 4,
+      sampler: { kind: 'ddpm', variance: 'beta' } as const,
+    };
+    const read = { positions: 64, x0: 64, density: { size: 16, xMin: -3, xMax: 3, yMin: -3, yMax: 3 } };
+    const session = async () => {
+      const states: Float32Array[] = [];
+      for (let i = 0; i < 20; i++) states.push((await engine.step(read)).positions!);
+      for (let i = 0; i < 5; i++) {
+        const f = await engine.stepBack(read);
+        expect(f.positions).toEqual(states[18 - i]); // snapshots hold exactly what was there
+      }
+      for (let i = 0; i < 5; i++) await engine.step(read);
+      return states;
+    };
+    await engine.setup(setup, read);
+    await session(); // warm-up: pipelines, parameter rings, readback pool, the history buffer
+    await engine.restart({ from: 'noise' }, read); // back to t = T (its parameter buffer is warm-up too)
+    const warm = created;
+    expect(labels.filter((l) => l === 'diffusion.history')).toHaveLength(1);
+    const again = await session();
+    expect(created - warm, `buffers created in steady state: ${labels.slice(warm).join(', ')}`).toBe(0);
+    // Running on to t = 0 and jumping back to a snapshot create none either.
+    expect(again).toHaveLength(20);
+    expect((await engine.jumpToStep(60, read)).t).toBe(0);
+    expect((await engine.jumpToStep(3, read)).stepIndex).toBe(3);
+    expect(created - warm).toBe(0);
+    // A second setup of the same size reuses the history buffer as well.
+    await engine.setup({ ...setup, seed: 5 }, read);
+    const afterSetup = labels.slice(warm);
+    expect(afterSetup).not.toContain('diffusion.history');
+    engine.destroy();
+  });
+
   it('GPU and CPU engines agree after 5 DDIM (η = 0.3) steps, and the field matches the CPU field', async () => {
     const data = makeDataset2D({ kind: 'checkerboard', n: 100, seed: 4 });
     const setup = {
