@@ -402,25 +402,35 @@ export class GpuDenoiserTrainer {
   }
 
   /**
-   * Runs steps in chunks of `chunk` (one loss readback each) until `until` (default: all) steps are done.
-   * `signal` is checked before every chunk; `onChunk` gets the progress after each (it may be async, e.g.
-   * to read a snapshot of the model). Resolves with whether it stopped early.
+   * Runs steps in chunks of at most `chunk` (one loss readback each) until `until` (default: all) steps are
+   * done. With `chunkMs`, chunks start at one step and adapt so that each takes about that long (a slow
+   * adapter then still reports and cancels promptly). `signal` is checked before every chunk; `onChunk` gets
+   * the progress after each (it may be async, e.g. to read a snapshot of the model). Resolves with whether it
+   * stopped early.
    */
   async run(
     o: {
       until?: number;
       chunk?: number;
+      chunkMs?: number;
       signal?: AbortSignal;
       onChunk?: (p: TrainProgress) => void | Promise<void>;
     } = {},
   ): Promise<{ step: number; aborted: boolean }> {
     const until = Math.min(o.until ?? this.totalSteps, this.totalSteps);
-    const chunk = Math.max(1, Math.floor(o.chunk ?? 100));
+    const maxChunk = Math.max(1, Math.floor(o.chunk ?? 100));
+    let size = o.chunkMs ? 1 : maxChunk;
     while (this.step < until) {
       if (o.signal?.aborted) return { step: this.step, aborted: true };
-      const end = Math.min(until, this.step + chunk);
+      const end = Math.min(until, this.step + size);
+      const n = end - this.step;
+      const started = performance.now();
       while (this.step < end) this.trainStep();
       const loss = await this.readLoss();
+      if (o.chunkMs) {
+        const perStep = Math.max(1e-3, (performance.now() - started) / n);
+        size = Math.max(1, Math.min(maxChunk, Math.round(o.chunkMs / perStep)));
+      }
       await o.onChunk?.({ step: this.step, totalSteps: this.totalSteps, loss });
     }
     return { step: this.step, aborted: false };

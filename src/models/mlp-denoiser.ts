@@ -352,50 +352,92 @@ export function checkTrainOptions(data: ArrayLike<number>, dim: number, steps: n
   }
 }
 
+/**
+ * The float64 trainer one step at a time (trainMlp runs it to the end; the Diffusion lab's trainer panel
+ * runs it in chunks when there is no GPU). Deterministic for a seed.
+ */
+export class MlpTrainer {
+  readonly config: MlpConfig;
+  readonly totalSteps: number;
+  readonly batch: number;
+  /** Steps done. */
+  step = 0;
+  private readonly theta: Float64Array;
+  private readonly grad: Float64Array;
+  private readonly m1: Float64Array;
+  private readonly m2: Float64Array;
+  private readonly arrays: BatchArrays;
+  private readonly lr0: number;
+  private readonly seed: number;
+
+  constructor(private readonly options: TrainOptions) {
+    this.config = options.config ?? { ...DEFAULT_MLP_CONFIG };
+    this.totalSteps = options.steps ?? 4000;
+    this.batch = options.batch ?? 256;
+    this.lr0 = options.learningRate ?? 2e-3;
+    this.seed = options.seed ?? 0;
+    const D = this.config.dim;
+    checkTrainOptions(options.data, D, this.totalSteps, this.batch);
+    const P = parameterCount(this.config);
+    this.theta = Float64Array.from(initMlp(this.config, this.seed).params);
+    this.grad = new Float64Array(P);
+    this.m1 = new Float64Array(P);
+    this.m2 = new Float64Array(P);
+    this.arrays = {
+      xt: new Float64Array(this.batch * D),
+      target: new Float64Array(this.batch * D),
+      lambdas: new Float64Array(this.batch),
+    };
+  }
+
+  /** One step (batch trainingBatch(step), gradient, Adam); returns the batch loss before the update. */
+  trainStep(): number {
+    if (this.step >= this.totalSteps) throw new RangeError(`All ${this.totalSteps} steps are done.`);
+    const { data, schedule } = this.options;
+    const a = this.arrays;
+    trainingBatch(data, this.config.dim, schedule, this.seed, this.step, this.batch, a);
+    this.grad.fill(0);
+    const loss = mlpLossAndGradient(
+      { config: this.config, params: this.theta },
+      a.xt,
+      a.lambdas,
+      a.target,
+      this.batch,
+      this.grad,
+    );
+    adamUpdate(
+      this.theta,
+      this.grad,
+      this.m1,
+      this.m2,
+      this.step + 1,
+      learningRateAt(this.lr0, this.step, this.totalSteps),
+    );
+    this.step++;
+    return loss;
+  }
+
+  /** The current parameters (rounded to f32, the weight-file precision). */
+  model(): MlpModel {
+    return { config: { ...this.config }, params: Float32Array.from(this.theta) };
+  }
+}
+
 /** Trains an ε-prediction MLP (see the module comment). Deterministic for a seed. */
 export function trainMlp(options: TrainOptions): MlpModel & { losses: number[] } {
-  const config = options.config ?? { ...DEFAULT_MLP_CONFIG };
-  const { data, schedule } = options;
-  const steps = options.steps ?? 4000;
-  const batch = options.batch ?? 256;
-  const lr0 = options.learningRate ?? 2e-3;
-  const seed = options.seed ?? 0;
+  const trainer = new MlpTrainer(options);
   const every = options.every ?? 100;
-  const D = config.dim;
-  checkTrainOptions(data, D, steps, batch);
-  const model = initMlp(config, seed);
-  const P = model.params.length;
-  const theta = Float64Array.from(model.params);
-  const grad = new Float64Array(P);
-  const m1 = new Float64Array(P);
-  const m2 = new Float64Array(P);
-  const arrays = {
-    xt: new Float64Array(batch * D),
-    target: new Float64Array(batch * D),
-    lambdas: new Float64Array(batch),
-  };
   const losses: number[] = [];
   let acc = 0;
-  for (let step = 0; step < steps; step++) {
-    trainingBatch(data, D, schedule, seed, step, batch, arrays);
-    grad.fill(0);
-    const loss = mlpLossAndGradient(
-      { config, params: theta },
-      arrays.xt,
-      arrays.lambdas,
-      arrays.target,
-      batch,
-      grad,
-    );
-    acc += loss;
-    adamUpdate(theta, grad, m1, m2, step + 1, learningRateAt(lr0, step, steps));
-    if ((step + 1) % every === 0) {
+  while (trainer.step < trainer.totalSteps) {
+    acc += trainer.trainStep();
+    if (trainer.step % every === 0) {
       losses.push(acc / every);
-      options.onProgress?.(step + 1, acc / every);
+      options.onProgress?.(trainer.step, acc / every);
       acc = 0;
     }
   }
-  return { config, params: Float32Array.from(theta), losses };
+  return { ...trainer.model(), losses };
 }
 
 /** One Adam step t ≥ 1 (float64, in place): the update both trainers apply. */

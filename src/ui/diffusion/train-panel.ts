@@ -1,0 +1,316 @@
+/**
+ * <ks-denoiser-trainer>: trains the Diffusion lab's ε-prediction MLP (src/models/mlp-denoiser.ts architecture
+ * and parameter layout) on the user's data, live. On a GPU it runs the WGSL training core
+ * (src/engine/denoiser-train.ts); with `gpu` null it runs the float64 TypeScript trainer (MlpTrainer) in
+ * short chunks between frames. Either way the batches and the update are the same, so a seed gives the
+ * same training on both.
+ *
+ * Properties: `gpu` (GpuContext | null), `data` (M×2 interleaved points), `dataset` (a name recorded in the
+ * model), `seed`, and the choices `steps` and `batch` (also offered as selectors).
+ * Controls: "Train denoiser", "Cancel training", a <progress> named "Training progress", a live loss chart.
+ * Event: `denoiser-trained` (bubbles, composed) every ~10% of the run and at the end, with
+ * detail { model: MlpModel, step, totalSteps, loss, done } — the model so far, so samples improve as it
+ * trains. Cancelling stops between chunks and sends no further event; changing `data` or `dataset` while
+ * training cancels too (the model would belong to other data).
+ */
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { customElement, property, query, state } from 'lit/decorators.js';
+import { renderLines } from '../../charts/lines';
+import { adapterName, type GpuContext } from '../../gpu/device';
+import { GpuDenoiserTrainer } from '../../engine/denoiser-train';
+import { DEFAULT_MLP_CONFIG, MLP_TRAINING, MlpTrainer, type MlpModel } from '../../models/mlp-denoiser';
+import { makeSchedule } from '../../models/schedules';
+import { sharedStyles } from '../styles';
+
+export interface DenoiserTrainedDetail {
+  model: MlpModel;
+  step: number;
+  totalSteps: number;
+  loss: number;
+  done: boolean;
+}
+
+export const TRAIN_STEP_CHOICES = [50, 200, 500, 1000, 2000, 5000] as const;
+export const TRAIN_BATCH_CHOICES = [32, 64, 128, 256] as const;
+const LEARNING_RATE = 2e-3;
+/** Snapshots (events) per run. */
+const SNAPSHOTS = 10;
+/** GPU chunks (one loss readback each) last about this long, so Cancel answers promptly. */
+const GPU_CHUNK_MS = 250;
+/** CPU chunks yield to the page after about this many milliseconds. */
+const CPU_SLICE_MS = 30;
+
+@customElement('ks-denoiser-trainer')
+export class DenoiserTrainerPanel extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      .row {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.6rem 1rem;
+        align-items: end;
+      }
+      progress {
+        width: 14rem;
+        height: 1rem;
+      }
+      .status {
+        font-variant-numeric: tabular-nums;
+        min-height: 1.3em;
+      }
+      svg {
+        display: block;
+        max-width: 100%;
+        height: auto;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) gpu: GpuContext | null = null;
+  @property({ attribute: false }) data: Float32Array = new Float32Array(0);
+  /**
+   * The dataset's name (recorded in the model). Contract 4 names this string property `dataset`, which
+   * shadows HTMLElement.dataset (a DOMStringMap) on this element — nothing here uses data-* attributes
+   * through it. Typed `string & DOMStringMap` so the class still satisfies HTMLElement; at run time it is
+   * the string that was set (bind it as `.dataset=${name}`).
+   */
+  @property({ attribute: false }) override dataset = '' as string & DOMStringMap;
+  @property({ type: Number }) seed = 0;
+  @property({ type: Number }) steps = 1000;
+  @property({ type: Number }) batch = 256;
+
+  @state() private running = false;
+  @state() private step = 0;
+  @state() private totalSteps = 0;
+  @state() private lastLoss = NaN;
+  @state() private message = '';
+  @state() private error = '';
+  @query('svg.loss') private lossSvg?: SVGSVGElement;
+
+  private lossSteps: number[] = [];
+  private losses: number[] = [];
+  private controller: AbortController | null = null;
+  private run = 0;
+
+  /** Resolves when the current run (if any) has stopped. */
+  done: Promise<void> = Promise.resolve();
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.cancel();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (this.running && (changed.has('data') || changed.has('dataset'))) {
+      this.cancel('Training stopped: the data changed.');
+    }
+  }
+
+  protected override updated(): void {
+    this.drawChart();
+  }
+
+  /** Starts training (the "Train denoiser" button). */
+  start(): void {
+    if (this.running) return;
+    this.error = '';
+    if (this.data.length < 2 || this.data.length % 2 !== 0) {
+      this.error = 'No 2D training data to train on.';
+      return;
+    }
+    const controller = new AbortController();
+    this.controller = controller;
+    const id = ++this.run;
+    this.running = true;
+    this.step = 0;
+    this.totalSteps = this.steps;
+    this.lastLoss = NaN;
+    this.lossSteps = [];
+    this.losses = [];
+    this.message = 'Starting…';
+    this.done = this.train(controller.signal)
+      .catch((e: unknown) => {
+        if (id === this.run) this.error = `Training failed: ${e instanceof Error ? e.message : String(e)}`;
+      })
+      .finally(() => {
+        if (id !== this.run) return;
+        this.running = false;
+        this.controller = null;
+      });
+  }
+
+  /** Stops training between chunks (the "Cancel training" button). */
+  cancel(why = 'Training cancelled.'): void {
+    if (!this.controller) return;
+    this.controller.abort();
+    this.controller = null;
+    this.message = `${why} Stopped at step ${this.step} of ${this.totalSteps}.`;
+  }
+
+  private async train(signal: AbortSignal): Promise<void> {
+    const totalSteps = this.steps;
+    const batch = this.batch;
+    const options = {
+      data: Float32Array.from(this.data),
+      schedule: makeSchedule(MLP_TRAINING.schedule),
+      config: { ...DEFAULT_MLP_CONFIG },
+      steps: totalSteps,
+      batch,
+      learningRate: LEARNING_RATE,
+      seed: this.seed,
+    };
+    const chunk = Math.max(1, Math.min(100, Math.round(totalSteps / 50)));
+    let nextSnapshot = 1;
+    const snapshotAt = (k: number) => Math.round((k * totalSteps) / SNAPSHOTS);
+    const meta = (trainer: string, step: number, loss: number) => ({
+      dataset: String(this.dataset),
+      trainSteps: step,
+      batch,
+      seed: this.seed,
+      learningRate: LEARNING_RATE,
+      schedule: MLP_TRAINING.schedule,
+      finalLoss: loss,
+      trainer,
+    });
+    const report = (step: number, loss: number) => {
+      this.step = step;
+      this.lastLoss = loss;
+      this.lossSteps.push(step);
+      this.losses.push(loss);
+      this.message = `Step ${step} of ${totalSteps} · loss ${loss.toFixed(4)}`;
+    };
+    const emit = (model: MlpModel, step: number, loss: number) => {
+      const done = step >= totalSteps;
+      this.dispatchEvent(
+        new CustomEvent<DenoiserTrainedDetail>('denoiser-trained', {
+          bubbles: true,
+          composed: true,
+          detail: { model, step, totalSteps, loss, done },
+        }),
+      );
+    };
+    const dueSnapshot = (step: number) => {
+      if (step < snapshotAt(nextSnapshot) && step < totalSteps) return false;
+      while (nextSnapshot <= SNAPSHOTS && snapshotAt(nextSnapshot) <= step) nextSnapshot++;
+      return true;
+    };
+
+    const gpu = this.gpu;
+    if (gpu) {
+      const name = `webgpu: ${adapterName(gpu.info)}`;
+      const trainer = new GpuDenoiserTrainer(gpu.device, { ...options, label: 'diffusion.trainer' });
+      try {
+        await trainer.run({
+          chunk,
+          chunkMs: GPU_CHUNK_MS,
+          signal,
+          onChunk: async (p) => {
+            if (signal.aborted) return;
+            report(p.step, p.loss);
+            if (dueSnapshot(p.step)) {
+              const model = await trainer.model(meta(name, p.step, p.loss));
+              if (!signal.aborted) emit(model, p.step, p.loss);
+            }
+          },
+        });
+      } finally {
+        trainer.destroy();
+      }
+      return;
+    }
+
+    const trainer = new MlpTrainer(options);
+    const name = 'typescript-f64';
+    while (trainer.step < totalSteps && !signal.aborted) {
+      const end = Math.min(totalSteps, trainer.step + chunk);
+      let sum = 0;
+      let n = 0;
+      const started = performance.now();
+      while (trainer.step < end) {
+        sum += trainer.trainStep();
+        n++;
+        if (performance.now() - started > CPU_SLICE_MS && trainer.step < end) {
+          await nextTask();
+          if (signal.aborted) return;
+        }
+      }
+      report(trainer.step, sum / n);
+      if (dueSnapshot(trainer.step)) {
+        const model = trainer.model();
+        emit({ ...model, meta: meta(name, trainer.step, sum / n) }, trainer.step, sum / n);
+      }
+      await nextTask();
+    }
+  }
+
+  private drawChart(): void {
+    if (!this.lossSvg) return;
+    const width = Math.max(260, Math.min(520, (this.lossSvg.parentElement?.clientWidth ?? 480) - 8));
+    renderLines(
+      this.lossSvg,
+      {
+        lines: [{ label: 'ε loss (MSE)', color: '#1f77b4', x: this.lossSteps, y: this.losses }],
+      },
+      {
+        width,
+        height: 180,
+        title: 'Denoiser training loss (mean squared error of ε̂)',
+        xLabel: 'step',
+        yLabel: 'loss',
+      },
+    );
+  }
+
+  private onSteps(e: Event): void {
+    this.steps = Number((e.target as HTMLSelectElement).value);
+  }
+
+  private onBatch(e: Event): void {
+    this.batch = Number((e.target as HTMLSelectElement).value);
+  }
+
+  override render() {
+    const stepChoices = [...new Set<number>([...TRAIN_STEP_CHOICES, this.steps])].sort((a, b) => a - b);
+    const batchChoices = [...new Set<number>([...TRAIN_BATCH_CHOICES, this.batch])].sort((a, b) => a - b);
+    const backend = this.gpu ? `GPU (${adapterName(this.gpu.info)})` : 'CPU (TypeScript, float64)';
+    return html`
+      <div class="row">
+        <label class="field"
+          >Training steps
+          <select .value=${String(this.steps)} ?disabled=${this.running} @change=${this.onSteps}>
+            ${stepChoices.map((s) => html`<option value=${s} ?selected=${s === this.steps}>${s}</option>`)}
+          </select>
+        </label>
+        <label class="field"
+          >Batch size
+          <select .value=${String(this.batch)} ?disabled=${this.running} @change=${this.onBatch}>
+            ${batchChoices.map((b) => html`<option value=${b} ?selected=${b === this.batch}>${b}</option>`)}
+          </select>
+        </label>
+        <button class="primary" ?disabled=${this.running} @click=${() => this.start()}>Train denoiser</button>
+        <button ?disabled=${!this.running} @click=${() => this.cancel()}>Cancel training</button>
+        <progress
+          aria-label="Training progress"
+          max=${Math.max(1, this.totalSteps || this.steps)}
+          .value=${this.step}
+        ></progress>
+      </div>
+      <p class="status" role="status" aria-live="polite">
+        ${this.message || `Trains the ε-MLP on ${backend}.`}
+      </p>
+      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+      <svg class="loss" data-steps=${this.lossSteps.length} data-loss=${String(this.lastLoss)}></svg>
+    `;
+  }
+}
+
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'ks-denoiser-trainer': DenoiserTrainerPanel;
+  }
+}
