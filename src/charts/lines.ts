@@ -136,6 +136,31 @@ export function renderLines(
       .attr('stroke', b.color)
       .attr('stroke-width', 1.5)
       .attr('d', mid(idx.filter((i) => ok(b.mid[i]!))));
+    if (idx.length === 1) {
+      // A single step: the band is a vertical bar from lo to hi with a dot at the middle.
+      const i = idx[0]!;
+      svg
+        .append('line')
+        .attr('class', 'point')
+        .attr('data-series', b.label)
+        .attr('x1', x(b.x[i]!))
+        .attr('x2', x(b.x[i]!))
+        .attr('y1', y(b.lo[i]!))
+        .attr('y2', y(b.hi[i]!))
+        .attr('stroke', b.color)
+        .attr('stroke-opacity', 0.5)
+        .attr('stroke-width', 6);
+      if (ok(b.mid[i]!)) {
+        svg
+          .append('circle')
+          .attr('class', 'point')
+          .attr('data-series', b.label)
+          .attr('cx', x(b.x[i]!))
+          .attr('cy', y(b.mid[i]!))
+          .attr('r', 3.5)
+          .attr('fill', b.color);
+      }
+    }
   }
   for (const s of lines) {
     const line = d3
@@ -152,6 +177,18 @@ export function renderLines(
       .attr('stroke-width', 1.75)
       .attr('stroke-dasharray', s.dashed ? '5 3' : null)
       .attr('d', line(d3.range(s.x.length)));
+    // A series with a single point (e.g. step 0 before training) has no line to draw: mark the point.
+    const pts = d3.range(s.x.length).filter((i) => ok(s.y[i]!));
+    if (pts.length === 1) {
+      svg
+        .append('circle')
+        .attr('class', 'point')
+        .attr('data-series', s.label)
+        .attr('cx', x(s.x[pts[0]!]!))
+        .attr('cy', y(s.y[pts[0]!]!))
+        .attr('r', 3.5)
+        .attr('fill', s.color);
+    }
   }
   const legend = svg.append('g').attr('class', 'legend').attr('font-size', 12);
   let lx = MARGIN.left;

@@ -1,10 +1,13 @@
-import { TASKS } from '../models/mlp';
+import { LAB_TASKS } from '../models/mlp';
 import { ACTIVATIONS } from '../kernels/nn/nn.ref';
 import { enumParam, floatParam, intParam, type ValuesOf } from './params';
 
+/** Input resolutions of the image tasks: 16×16 (32×32 glyphs average-pooled 2×2) or the full 28×28. */
+export const IMAGE_PIXELS = ['16', '28'] as const;
+
 /** The BatchNorm lab's controls, as they appear in the URL (#/batchnorm?task=…&lr=…&batch=…). */
 export const batchnormSchema = {
-  task: enumParam(TASKS, 'spirals'),
+  task: enumParam(LAB_TASKS, 'spirals'),
   lr: floatParam({ min: 1e-5, max: 1, default: 0.01 }),
   batch: intParam({ min: 8, max: 1024, default: 64 }),
   depth: intParam({ min: 1, max: 8, default: 3 }),
@@ -14,6 +17,7 @@ export const batchnormSchema = {
   layer: intParam({ min: 0, max: 7, default: 0 }),
   unit: intParam({ min: 0, max: 127, default: 0 }),
   view: enumParam(['train', 'eval'] as const, 'train'),
+  pixels: enumParam(IMAGE_PIXELS, '16'),
 };
 
 export type BatchnormState = ValuesOf<typeof batchnormSchema>;

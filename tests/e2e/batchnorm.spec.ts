@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { downloadJson, expectWebGpuBadge, screenshot, watchConsole } from './helpers';
 
 interface Stats {
@@ -59,5 +60,155 @@ test('BatchNorm lab: train, pause, export — post-BN channels standardised, pre
   await screenshot(page, 'batchnorm-eval');
   await page.getByRole('button', { name: 'Reset' }).click();
   await expect(status).toContainText('step 0');
+  expect(problems).toEqual([]);
+});
+
+async function downloadText(page: import('@playwright/test').Page, buttonName: string): Promise<string> {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: buttonName, exact: true }).click(),
+  ]);
+  const chunks: Buffer[] = [];
+  for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * As a user: before training the charts already show step 0; pick the digit-glyph task (16×16), train,
+ * pause, and export. The statistics keep their format (16 channels per layer, post-BN standardised), the
+ * config names the image data, and the held-out accuracy — on 1024 images never trained on — is shown and
+ * exported, at least 30% (chance is 10%; measured ≈ 60–90% after 30–40 steps at this setting).
+ */
+test('BatchNorm lab: glyph digits — step-0 charts, train, held-out accuracy, exports', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/batchnorm?task=spirals&batch=32&depth=2&width=16&lr=0.03&seed=3');
+  const status = page.getByRole('status', { name: 'Training status' });
+  await expect(status).toContainText('step 0');
+  // Step 0 from the initial forward pass: one point per curve, and a hint to press Train.
+  await expect(page.locator('ks-batchnorm-lab svg.loss circle.point')).toHaveCount(2);
+  await expect(page.locator('ks-batchnorm-lab svg.percentiles circle.point')).toHaveCount(2);
+  await expect(page.getByText('Press Train to start; the curves fill as the networks learn.')).toBeVisible();
+
+  await page.getByRole('combobox', { name: 'Task' }).selectOption({ label: 'Glyphs (digits)' });
+  await expect(page).toHaveURL(/task=digits/);
+  await expect(page.getByRole('combobox', { name: 'Image size' })).toHaveValue('16');
+  await expect(status).toContainText(/step 0 [\s\S]*held-out accuracy \d+%\s*\/\s*\d+%\s*\(1024 images\)/);
+  const glyphs = page.locator('ks-batchnorm-lab canvas.glyphs');
+  await expect(glyphs).toBeVisible();
+  // 10 columns of 16×16 images at scale 4 with 2-pixel gaps.
+  expect(await glyphs.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([
+    10 * 66 - 2,
+    2 * 66 - 2,
+  ]);
+  await expect(page.locator('ks-batchnorm-lab #glyphs-caption')).toContainText(
+    'The first 20 of 3000 digit images (10 classes)',
+  );
+
+  await page.getByRole('button', { name: 'Train' }).click();
+  await expect(status).toContainText(/step ([3-9]\d|\d{3,})\b/);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByRole('button', { name: 'Train' })).toBeVisible();
+  await page.waitForTimeout(1000);
+  await screenshot(page, 'batchnorm-glyphs');
+
+  const data = (await downloadJson(page, 'Export statistics (JSON)')) as Export & {
+    view: string;
+    config: Record<string, unknown>;
+  };
+  expect(data.lab).toBe('batchnorm');
+  expect(data.step).toBeGreaterThanOrEqual(30);
+  expect(data.loss.withBN.length).toBe(data.step);
+  expect(data.layers.map((l) => l.index)).toEqual([0, 1]);
+  for (const layer of data.layers) {
+    for (const k of ['preBN', 'postBN'] as const) {
+      expect(layer[k].mean).toHaveLength(16);
+      expect(layer[k].var).toHaveLength(16);
+    }
+    expect(layer.runningMean).toHaveLength(16);
+    for (const m of layer.postBN.mean) expect(Math.abs(m)).toBeLessThan(1e-3);
+    for (const v of layer.postBN.var) expect(Math.abs(v - 1)).toBeLessThan(1e-2);
+  }
+  expect(data.view).toBe('train');
+  expect(data.config).toMatchObject({
+    task: 'digits',
+    pixels: 16,
+    inputs: 256,
+    trainImages: 3000,
+    heldOutImages: 1024,
+  });
+  expect(data.config.classes).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+  expect((data.config.fonts as string[]).slice(0, 3)).toEqual(['serif', 'sans-serif', 'monospace']);
+  expect(data.config).not.toHaveProperty('data');
+
+  // The latest-step table as JSON and CSV: held-out accuracy of both networks.
+  const latest = JSON.parse(await downloadText(page, 'Export latest step (JSON)')) as Array<
+    Record<string, unknown>
+  >;
+  const row = (q: string) => latest.find((r) => r.quantity === q)!;
+  expect(row('step')['with BN']).toBe(data.step);
+  expect(row('held-out images')['with BN']).toBe(1024);
+  const acc = row('held-out accuracy');
+  expect(acc['with BN'] as number).toBeGreaterThanOrEqual(0.3);
+  expect(acc['with BN'] as number).toBeLessThanOrEqual(1);
+  expect(acc['without BN'] as number).toBeGreaterThanOrEqual(0);
+  const csv = (await downloadText(page, 'Export latest step (CSV)')).trim().split('\n');
+  expect(csv[0]).toBe('quantity,with BN,without BN');
+  expect(csv).toContain(`held-out accuracy,${acc['with BN']},${acc['without BN']}`);
+  // The other tables export too, with their headers.
+  await page.getByText(/^Per-channel statistics, layer 0/).click();
+  const channels = (await downloadText(page, 'Export channel statistics (CSV)')).trim().split('\n');
+  expect(channels[0]).toBe(
+    'layer,channel,pre-BN mean,pre-BN var,post-BN mean,post-BN var,running mean,running var,no-BN mean,no-BN var',
+  );
+  expect(channels).toHaveLength(17);
+  await page.getByText(/^Training history/).click();
+  const history = JSON.parse(await downloadText(page, 'Export training history (JSON)')) as Array<
+    Record<string, number>
+  >;
+  expect(history).toHaveLength(data.step);
+  expect(history.map((r) => r['loss with BN'])).toEqual(data.loss.withBN);
+  await page.getByText(/^Held-out accuracy \(/).click();
+  const held = JSON.parse(await downloadText(page, 'Export held-out accuracy (JSON)')) as Array<
+    Record<string, number>
+  >;
+  expect(held[0]!.step).toBe(0);
+  expect(held.at(-1)!.step).toBe(data.step);
+  expect(held.at(-1)!['held-out accuracy with BN']).toBe(acc['with BN']);
+  // The image panel, the open tables and their export buttons pass axe (no serious or critical issues).
+  const axe = await new AxeBuilder({ page }).analyze();
+  expect(
+    axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+  ).toEqual([]);
+  expect(problems).toEqual([]);
+});
+
+/**
+ * The high-learning-rate demo: spirals, lr 0.3, 5 hidden layers. The plain network's loss blows up
+ * (measured ≈ 330 after its first update on the CPU reference) and then sits near ln 2 (dead ReLUs); the BN
+ * network's does not blow up and ends lower. Bounds: plain peak > 20, BN peak < 10, and over the last 20 of
+ * ≥ 60 steps BN's mean loss < plain's − 0.1.
+ */
+test('BatchNorm lab: high learning rate demo — the plain network diverges, the BN one trains', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/batchnorm');
+  const status = page.getByRole('status', { name: 'Training status' });
+  await expect(status).toContainText('step 0');
+  await page.getByRole('button', { name: 'High learning rate demo' }).click();
+  await expect(page).toHaveURL(/lr=0\.3/);
+  await expect(page).toHaveURL(/depth=5/);
+  await expect(page).toHaveURL(/task=spirals/);
+  await page.getByRole('button', { name: 'Train' }).click();
+  await expect(status).toContainText(/step ([6-9]\d|\d{3,})\b/, { timeout: 110_000 });
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.waitForTimeout(300);
+  await screenshot(page, 'batchnorm-high-lr');
+  const data = (await downloadJson(page, 'Export statistics (JSON)')) as Export;
+  const { withBN, withoutBN } = data.loss;
+  expect(Math.max(...withoutBN)).toBeGreaterThan(20);
+  expect(Math.max(...withBN)).toBeLessThan(10);
+  const tail = (a: number[]) => a.slice(-20).reduce((s, v) => s + v, 0) / 20;
+  expect(tail(withBN)).toBeLessThan(tail(withoutBN) - 0.1);
   expect(problems).toEqual([]);
 });

@@ -74,4 +74,44 @@ export const batchnormLabStyles = css`
     border-radius: 6px;
     padding: 0.25rem 0.6rem;
   }
+  .hint {
+    margin: 0.75rem 0 0;
+    color: var(--ks-muted);
+  }
+  .glyph-panel {
+    margin-top: 1rem;
+  }
+  .glyph-panel canvas {
+    display: block;
+    max-width: 100%;
+    margin: 0.25rem 0 0.5rem;
+    image-rendering: pixelated;
+  }
+  .numbers {
+    margin-top: 1rem;
+  }
+  .numbers h3 {
+    margin-top: 0;
+  }
+  .numbers details {
+    margin-top: 0.75rem;
+  }
+  .numbers summary {
+    cursor: pointer;
+  }
+  .table-block {
+    overflow-x: auto;
+    margin-top: 0.4rem;
+  }
+  .table-block .note {
+    margin: 0.3rem 0 0;
+    font-size: 0.85rem;
+    color: var(--ks-muted);
+  }
+  .exports {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem;
+    margin-top: 0.4rem;
+  }
 `;
