@@ -212,3 +212,39 @@ test('BatchNorm lab: high learning rate demo — the plain network diverges, the
   expect(tail(withBN)).toBeLessThan(tail(withoutBN) - 0.1);
   expect(problems).toEqual([]);
 });
+
+/**
+ * The letters task at full 28×28 resolution (784 inputs, 26 classes) on both backends' shared path: the
+ * images render, the held-out split evaluates 1024 images, and training runs.
+ */
+test('BatchNorm lab: glyph letters at 28×28 — 26 classes, held-out evaluated, trains', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/batchnorm?task=letters&pixels=28&batch=64&depth=1&width=16&lr=0.01&seed=2');
+  const status = page.getByRole('status', { name: 'Training status' });
+  await expect(status).toContainText(/step 0 [\s\S]*\(1024 images\)/);
+  await expect(page.locator('ks-batchnorm-lab #glyphs-caption')).toContainText(
+    'The first 20 of 3120 letter images (26 classes)',
+  );
+  await expect(page.getByRole('combobox', { name: 'Image size' })).toHaveValue('28');
+  const glyphs = page.locator('ks-batchnorm-lab canvas.glyphs');
+  expect(await glyphs.evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([
+    10 * 86 - 2,
+    2 * 86 - 2,
+  ]);
+  await page.getByRole('button', { name: 'Train' }).click();
+  await expect(status).toContainText(/step ([1-9]\d|\d{3,})\b/);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  const data = (await downloadJson(page, 'Export statistics (JSON)')) as Export & {
+    config: Record<string, unknown>;
+  };
+  expect(data.config).toMatchObject({
+    task: 'letters',
+    pixels: 28,
+    inputs: 784,
+    trainImages: 3120,
+    heldOutImages: 1024,
+  });
+  expect(data.config.classes as string[]).toHaveLength(26);
+  expect(data.layers[0]!.postBN.mean).toHaveLength(16);
+  expect(problems).toEqual([]);
+});
