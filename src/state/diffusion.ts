@@ -15,9 +15,20 @@ export type DiffusionSamplerChoice = (typeof DIFFUSION_SAMPLERS)[number];
 export const DIFFUSION_DENOISERS = ['exact', 'mlp', 'trained'] as const;
 export type DiffusionDenoiserChoice = (typeof DIFFUSION_DENOISERS)[number];
 
-/** Datasets: the 2D toy sets and points the user draws ('draw', held in the `drawing` parameter). */
-export const DIFFUSION_DATASETS = [...DATASETS_2D, 'draw'] as const;
+/**
+ * Datasets: the 2D toy sets, points the user draws ('draw', held in the `drawing` parameter), and glyph
+ * images rendered from the browser's fonts (image mode, `size`×`size` pixels).
+ */
+export const DIFFUSION_DATASETS = [...DATASETS_2D, 'draw', 'glyphs-digits', 'glyphs-letters'] as const;
 export type DiffusionDataset = (typeof DIFFUSION_DATASETS)[number];
+export type GlyphDataset = 'glyphs-digits' | 'glyphs-letters';
+
+/** Image side choices of the glyph datasets. */
+export const GLYPH_SIZES = ['28', '32'] as const;
+
+export function isImageDataset(d: DiffusionDataset): d is GlyphDataset {
+  return d === 'glyphs-digits' || d === 'glyphs-letters';
+}
 
 /** What the second pane varies ('off': no comparison pane). */
 export const COMPARE_MODES = ['off', 'sampler', 'schedule'] as const;
@@ -169,6 +180,7 @@ export const diffusionSchema = {
   dataset: enumParam(DIFFUSION_DATASETS, 'two-moons'),
   points: intParam({ min: 16, max: 8192, default: 1000 }),
   drawing: drawingParam(),
+  size: enumParam(GLYPH_SIZES, '28'),
   schedule: enumParam(SCHEDULE_KINDS, 'cosine'),
   T: intParam({ min: T_MIN, max: T_MAX, default: 100 }),
   ztsnr: boolParam(false),

@@ -390,3 +390,63 @@ test('Diffusion lab: draw your own training data (pointer and keyboard), kept in
   await expect(heading).toHaveText('Your training data: 0 of 1024 points');
   expect(problems).toEqual([]);
 });
+
+test('Diffusion lab image mode: glyphs from the browser fonts, run to t = 0, exported images are training glyphs (memorisation)', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/diffusion?dataset=glyphs-digits&size=28&sampler=ddim&steps=10&T=100');
+  await expect(current(page)).toHaveText('t = 100');
+  await expect(
+    page.getByText('Image mode shows at most 64 images (particles); running 64 of the 2,000'),
+  ).toBeVisible();
+  // Image grids instead of the scatter, field and density.
+  await expect(page.getByText('x_t at t = 100', { exact: true })).toBeVisible();
+  await expect(page.getByText('Predicted x̂₀', { exact: true })).toBeVisible();
+  await expect(page.locator('canvas.scatter')).toHaveCount(0);
+  await expect(page.getByRole('checkbox', { name: 'Vector field' })).toHaveCount(0);
+  await expect(page.getByRole('combobox', { name: 'Image size' })).toHaveValue('28');
+  const forward = page.getByRole('button', { name: 'Step forward' });
+  for (let i = 0; i < 5; i++) await forward.click();
+  await expect(current(page)).toHaveText('t = 50');
+  await screenshot(page, 'diffusion-images-midway');
+  for (let i = 0; i < 5; i++) await forward.click();
+  await expect(current(page)).toHaveText('t = 0');
+  await expect(page.getByText('x_t at t = 0', { exact: true })).toBeVisible();
+  await expect(page.getByText('of the final samples lie within 0.05 of a training image')).toBeVisible();
+  await screenshot(page, 'diffusion-images-end');
+
+  const s = (await downloadJson(page, 'Export samples (JSON)')) as Record<string, unknown> & {
+    images: number[][];
+    data: number[][];
+  };
+  expect(Object.keys(s).slice(0, 3)).toEqual(['lab', 'dataset', 'size']);
+  expect(s).toMatchObject({
+    lab: 'diffusion',
+    dataset: 'glyphs-digits',
+    size: 28,
+    t: 0,
+    T: 100,
+    denoiser: 'exact',
+  });
+  expect(s.images).toHaveLength(64);
+  expect(s.data.length).toBe(160); // 16 glyphs per class
+  for (const img of [...s.images, ...s.data]) expect(img).toHaveLength(28 * 28);
+  // Every final image is (within f32 rounding) one of the training glyphs: RMS distance per pixel < 0.05.
+  const rms = (a: number[], b: number[]) =>
+    Math.sqrt(a.reduce((u, v, k) => u + (v - b[k]!) ** 2, 0) / a.length);
+  const nearest = s.images.map((img) => Math.min(...s.data.map((d) => rms(img, d))));
+  console.log(`image mode: largest nearest-glyph RMS distance ${Math.max(...nearest).toExponential(2)}`);
+  for (const d of nearest) expect(d).toBeLessThan(0.05);
+  // The glyphs differ from each other by far more than that (so the check can fail).
+  expect(rms(s.data[0]!, s.data[1]!)).toBeGreaterThan(0.2);
+
+  // 32×32 from the menu: the export follows.
+  await page.getByRole('combobox', { name: 'Image size' }).selectOption('32');
+  await expect(page).toHaveURL(/size=32/);
+  await expect(current(page)).toHaveText('t = 100');
+  const s32 = (await downloadJson(page, 'Export samples (JSON)')) as { size: number; images: number[][] };
+  expect(s32.size).toBe(32);
+  expect(s32.images[0]).toHaveLength(32 * 32);
+  expect(problems).toEqual([]);
+});

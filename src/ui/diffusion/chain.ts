@@ -11,11 +11,12 @@ import type {
   StartSpec,
 } from '../../engine/diffusion';
 import { makeSchedule, type Schedule, type ScheduleKind } from '../../models/schedules';
-import type {
-  DiffusionDataset,
-  DiffusionDenoiserChoice,
-  DiffusionSamplerChoice,
-  DiffusionState,
+import {
+  isImageDataset,
+  type DiffusionDataset,
+  type DiffusionDenoiserChoice,
+  type DiffusionSamplerChoice,
+  type DiffusionState,
 } from '../../state/diffusion';
 
 /** The view extent [−EXTENT, EXTENT]²: the datasets have per-axis std ≈ 1 and x_T is N(0, I). */
@@ -30,6 +31,10 @@ export const DENSITY_GRID = 64;
 export const FIELD_GRID = 21;
 /** The training data are drawn with this fixed seed, so reseeding the sampler keeps the same data. */
 export const DATA_SEED = 1;
+/** Image mode: particles (images) per pane at most. */
+export const MAX_IMAGE_PARTICLES = 64;
+/** Image mode: training glyphs per class. */
+export const GLYPHS_PER_CLASS = 16;
 
 export function samplerSpec(choice: DiffusionSamplerChoice, eta: number): SamplerSpec {
   switch (choice) {
@@ -65,6 +70,8 @@ export interface PaneConfig {
   points: number;
   /** The drawn points as in the URL ('' unless dataset is 'draw'). */
   drawing: string;
+  /** Image side for the glyph datasets (0 for 2D data). */
+  size: number;
   schedule: ScheduleKind;
   T: number;
   ztsnr: boolean;
@@ -82,6 +89,7 @@ export function paneConfig(p: DiffusionState, particles: number, which: 'A' | 'B
     dataset: p.dataset,
     points: p.dataset === 'draw' ? drawnCount(p.drawing) : p.points,
     drawing: p.dataset === 'draw' ? p.drawing : '',
+    size: isImageDataset(p.dataset) ? Number(p.size) : 0,
     schedule: p.schedule,
     T: p.T,
     ztsnr: p.ztsnr,
@@ -110,9 +118,11 @@ export function paneLabel(c: PaneConfig, eta: number): string {
 }
 
 export function viewRequest(
-  view: { x0: boolean; field: boolean; density: boolean },
+  view: { x0: boolean; field: boolean; density: boolean; dataset: DiffusionDataset },
   particles: number,
 ): ReadRequest {
+  // Image mode reads every image and its x̂₀ (at most MAX_IMAGE_PARTICLES): the grids show both.
+  if (isImageDataset(view.dataset)) return { positions: true, x0: true };
   const grid = (size: number) => ({ size, xMin: -EXTENT, xMax: EXTENT, yMin: -EXTENT, yMax: EXTENT });
   return {
     positions: Math.min(particles, MAX_DRAWN),
@@ -218,7 +228,8 @@ export class ChainPane {
   private take(frame: DiffusionFrame): DiffusionFrame {
     this.frame = frame;
     for (const k of [...this.trailPoints.keys()]) if (k > frame.stepIndex) this.trailPoints.delete(k);
-    if (frame.positions) this.trailPoints.set(frame.stepIndex, frame.positions.slice(0, 2 * TRAIL_COUNT));
+    if (frame.positions && this.dim === 2)
+      this.trailPoints.set(frame.stepIndex, frame.positions.slice(0, 2 * TRAIL_COUNT));
     return frame;
   }
 }

@@ -7,6 +7,7 @@ import {
   MAX_PARTICLES_CPU,
   MAX_PARTICLES_GPU,
   type DenoiserChoice,
+  type DiffusionFrame,
   type DiffusionRunner,
   type MlpModel,
   type StartSpec,
@@ -27,7 +28,9 @@ import {
   COMPARE_MODES,
   DIFFUSION_DATASETS,
   DIFFUSION_SAMPLERS,
+  GLYPH_SIZES,
   MAX_DRAWN_POINTS,
+  isImageDataset,
   decodeDrawing,
   drawingToText,
   encodeDrawing,
@@ -35,6 +38,7 @@ import {
   quantiseDrawn,
   type DiffusionDataset,
   type DiffusionDenoiserChoice,
+  type GlyphDataset,
   type DiffusionSamplerChoice,
   type DiffusionState,
 } from '../../state/diffusion';
@@ -45,10 +49,14 @@ import { downloadBlob, downloadCsv, downloadJson, downloadSvg, downloadSvgAsPng,
 import { sharedStyles } from '../styles';
 import { diffusionLabStyles } from './styles';
 import { hasShippedMlp, loadShippedMlp, mlpUrl } from './models';
+import { renderGlyphs, type GlyphImages } from '../glyphs';
+import './image-view';
 import {
   ChainPane,
   DATA_SEED,
   EXTENT,
+  GLYPHS_PER_CLASS,
+  MAX_IMAGE_PARTICLES,
   MAX_DRAWN,
   SAMPLER_LABELS,
   TRAIL_COUNT,
@@ -69,12 +77,16 @@ const DATASET_LABELS: Record<DiffusionDataset, string> = {
   spiral: 'Spiral',
   gaussian: 'Gaussian N(0, I)',
   draw: 'Draw your own',
+  'glyphs-digits': 'Glyphs: digits',
+  'glyphs-letters': 'Glyphs: letters',
 };
 
 const PARTICLE_CHOICES = [500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 1_000_000];
 /** Memorisation statistic: a final sample "is" a training point when closer than this. */
 const MEMO_RADIUS = 0.05;
 const MEMO_SAMPLE = 2_000;
+/** Image mode: a final image "is" a training glyph when its RMS distance per pixel (range [−1, 1]) is below this. */
+const IMAGE_MEMO_RADIUS = 0.05;
 
 const DENOISER_LABELS: Record<DiffusionDenoiserChoice, string> = {
   exact: 'Exact (attention over the data)',
@@ -151,11 +163,33 @@ function drawnPoints(p: DiffusionState): Float32Array {
   return d instanceof Float32Array ? d : new Float32Array(0);
 }
 
-/** The training data of a 2D state: a seeded dataset, or the drawn points. */
-function trainingData(p: DiffusionState): Float32Array {
-  return p.dataset === 'draw'
-    ? drawnPoints(p)
-    : makeDataset2D({ kind: p.dataset, n: p.points, seed: DATA_SEED });
+const glyphCache = new Map<string, GlyphImages>();
+
+/** The training glyphs of an image dataset (rendered once per set and size from the browser's fonts). */
+function glyphImages(dataset: GlyphDataset, size: number): GlyphImages {
+  const key = `${dataset}:${size}`;
+  let g = glyphCache.get(key);
+  if (!g) {
+    g = renderGlyphs({
+      set: dataset === 'glyphs-digits' ? 'digits' : 'letters',
+      size: size === 32 ? 32 : 28,
+      perClass: GLYPHS_PER_CLASS,
+      seed: DATA_SEED,
+      jitter: true,
+    });
+    glyphCache.set(key, g);
+  }
+  return g;
+}
+
+/** The training data of a state and its dimension: a seeded 2D dataset, the drawn points, or glyph images. */
+function trainingData(p: DiffusionState): { data: Float32Array; dim: number } {
+  if (isImageDataset(p.dataset)) {
+    const size = Number(p.size);
+    return { data: glyphImages(p.dataset, size).images, dim: size * size };
+  }
+  if (p.dataset === 'draw') return { data: drawnPoints(p), dim: 2 };
+  return { data: makeDataset2D({ kind: p.dataset, n: p.points, seed: DATA_SEED }), dim: 2 };
 }
 
 /** A drag adds a point once the pointer has moved this far (data units) from the last one. */
@@ -373,8 +407,8 @@ export class DiffusionLab extends LitElement {
    * with a notice saying why, as does 'trained' before the trainer has produced a model.
    */
   private async paneInputs(p: DiffusionState, notices: string[]): Promise<PaneInputs> {
-    const data = trainingData(p);
-    const exact = (): PaneInputs => ({ data, dim: 2, denoiser: { kind: 'exact' }, denoiserUsed: 'exact' });
+    const { data, dim } = trainingData(p);
+    const exact = (): PaneInputs => ({ data, dim, denoiser: { kind: 'exact' }, denoiserUsed: 'exact' });
     const name = DATASET_LABELS[p.dataset];
     if (p.denoiser === 'mlp') {
       if (!hasShippedMlp(p.dataset)) {
@@ -397,6 +431,12 @@ export class DiffusionLab extends LitElement {
       }
     }
     if (p.denoiser === 'trained') {
+      if (dim !== 2) {
+        notices.push(
+          'The training panel trains denoisers for 2D points; image mode uses the exact denoiser.',
+        );
+        return exact();
+      }
       const trained = this.session.trained.get(dataKey(p));
       if (!trained) {
         notices.push(
@@ -445,8 +485,14 @@ export class DiffusionLab extends LitElement {
         session.cpuRunners = [new DiffusionCpuEngine(), new DiffusionCpuEngine()];
       runners = session.cpuRunners;
     }
-    const particles = Math.min(p.particles, max);
-    if (particles < p.particles) {
+    const image = isImageDataset(p.dataset);
+    const particles = Math.min(p.particles, max, image ? MAX_IMAGE_PARTICLES : Infinity);
+    if (image && p.particles > particles) {
+      notices.push(
+        `Image mode shows at most ${MAX_IMAGE_PARTICLES} images (particles); running ${particles} of the ` +
+          `${p.particles.toLocaleString('en-US')} asked for.`,
+      );
+    } else if (particles < p.particles) {
       notices.push(
         `The CPU backend runs at most ${max.toLocaleString('en-US')} particles; showing ` +
           `${particles.toLocaleString('en-US')} of the ${p.particles.toLocaleString('en-US')} asked for.`,
@@ -577,7 +623,8 @@ export class DiffusionLab extends LitElement {
       const full = await a.runner.read({ positions: true });
       const pos = full.positions!;
       const c = a.config;
-      downloadJson(`kernelscope-diffusion-${c.dataset}-t${full.t}-seed${c.seed}.json`, {
+      const name = `kernelscope-diffusion-${c.dataset}-t${full.t}-seed${c.seed}.json`;
+      const common = {
         lab: 'diffusion',
         dataset: c.dataset,
         schedule: c.schedule,
@@ -586,10 +633,27 @@ export class DiffusionLab extends LitElement {
         T: c.T,
         t: full.t,
         seed: c.seed,
-        points: pairs(pos),
-        data: pairs(a.data),
-        backend: this.backendLabel,
-      });
+      };
+      if (a.dim === 2) {
+        downloadJson(name, {
+          ...common,
+          points: pairs(pos),
+          data: pairs(a.data),
+          backend: this.backendLabel,
+        });
+      } else {
+        // Image mode: every image (and training glyph) as a row-major array of size² pixels in [−1, 1].
+        const { lab, dataset, ...rest } = common;
+        downloadJson(name, {
+          lab,
+          dataset,
+          size: c.size,
+          ...rest,
+          images: rows(pos, a.dim),
+          data: rows(a.data, a.dim),
+          backend: this.backendLabel,
+        });
+      }
     });
   }
 
@@ -599,9 +663,15 @@ export class DiffusionLab extends LitElement {
       if (!a) return;
       const full = await a.runner.read({ positions: true });
       const pos = full.positions!;
-      const rows: Array<Array<number | string>> = [['x', 'y']];
-      for (let i = 0; i + 1 < pos.length; i += 2) rows.push([pos[i]!, pos[i + 1]!]);
-      downloadCsv(`kernelscope-diffusion-${a.config.dataset}-t${full.t}.csv`, rows);
+      const d = a.dim;
+      // 2D: one particle per row (x, y). Images: one image per row, pixels p0 … p(size²−1) row-major.
+      const header = d === 2 ? ['x', 'y'] : ['image', ...Array.from({ length: d }, (_, k) => `p${k}`)];
+      const out: Array<Array<number | string>> = [header];
+      for (let i = 0; (i + 1) * d <= pos.length; i++) {
+        const row = Array.from(pos.subarray(i * d, (i + 1) * d));
+        out.push(d === 2 ? row : [i, ...row]);
+      }
+      downloadCsv(`kernelscope-diffusion-${a.config.dataset}-t${full.t}.csv`, out);
     });
   }
 
@@ -907,6 +977,17 @@ export class DiffusionLab extends LitElement {
         (d) => DATASET_LABELS[d],
         (dataset) => this.set({ dataset }),
       )}
+      ${
+        isImageDataset(p.dataset)
+          ? select(
+              'Image size',
+              p.size,
+              GLYPH_SIZES,
+              (v) => `${v} × ${v}`,
+              (size) => this.set({ size }),
+            )
+          : nothing
+      }
       <label class="field"
         >Data points
         <input
@@ -914,8 +995,14 @@ export class DiffusionLab extends LitElement {
           min="16"
           max="8192"
           step="1"
-          ?disabled=${p.dataset === 'draw'}
-          title=${p.dataset === 'draw' ? 'A drawing uses the points drawn' : 'Training points drawn from the dataset'}
+          ?disabled=${p.dataset === 'draw' || isImageDataset(p.dataset)}
+          title=${
+            p.dataset === 'draw'
+              ? 'A drawing uses the points drawn'
+              : isImageDataset(p.dataset)
+                ? `Image mode renders ${GLYPHS_PER_CLASS} glyphs per class`
+                : 'Training points drawn from the dataset'
+          }
           .value=${String(p.points)}
           @change=${(e: Event) => this.onInt(e, 'points', 16, 8192)}
       /></label>
@@ -993,27 +1080,31 @@ export class DiffusionLab extends LitElement {
           @change=${(e: Event) => this.onInt(e, 'seed', 0, 2 ** 32 - 1)}
       /></label>
       <button @click=${() => this.set({ seed: Math.floor(Math.random() * 2 ** 32) })}>New seed</button>
-      <fieldset>
-        <legend class="visually-hidden">Views</legend>
-        ${(
-          [
-            ['x0', 'Show x̂₀'],
-            ['field', 'Vector field'],
-            ['density', 'Density of x_t'],
-            ['trails', 'Trails'],
-          ] as const
-        ).map(
-          ([key, label]) =>
-            html`<label class="check"
-              ><input
-                type="checkbox"
-                .checked=${p[key]}
-                @change=${(e: Event) => this.set({ [key]: (e.target as HTMLInputElement).checked })}
-              />
-              ${label}</label
-            >`,
-        )}
-      </fieldset>
+      ${
+        isImageDataset(p.dataset)
+          ? nothing
+          : html`<fieldset>
+              <legend class="visually-hidden">Views</legend>
+              ${(
+                [
+                  ['x0', 'Show x̂₀'],
+                  ['field', 'Vector field'],
+                  ['density', 'Density of x_t'],
+                  ['trails', 'Trails'],
+                ] as const
+              ).map(
+                ([key, label]) =>
+                  html`<label class="check"
+                    ><input
+                      type="checkbox"
+                      .checked=${p[key]}
+                      @change=${(e: Event) => this.set({ [key]: (e.target as HTMLInputElement).checked })}
+                    />
+                    ${label}</label
+                  >`,
+              )}
+            </fieldset>`
+      }
       ${select(
         'Compare with',
         p.compare,
@@ -1261,7 +1352,14 @@ export class DiffusionLab extends LitElement {
           ${option('mlp', `${DENOISER_LABELS.mlp}${reason ? ` (unavailable: ${reason})` : ''}`, !shipped)}
           ${option(
             'trained',
-            `${DENOISER_LABELS.trained}${trained ? ` (step ${trained.step} of ${trained.totalSteps})` : ' (not trained yet)'}`,
+            `${DENOISER_LABELS.trained}${
+              isImageDataset(p.dataset)
+                ? ' (unavailable: the training panel trains on 2D points)'
+                : trained
+                  ? ` (step ${trained.step} of ${trained.totalSteps})`
+                  : ' (not trained yet)'
+            }`,
+            isImageDataset(p.dataset),
           )}
         </select></label
       >
@@ -1272,11 +1370,38 @@ export class DiffusionLab extends LitElement {
       >`;
   }
 
+  private memos = new WeakMap<DiffusionFrame, Memorisation>();
+
+  /** The memorisation statistic of a final frame (computed once per frame). */
+  private memoOf(f: DiffusionFrame, pane: ChainPane): Memorisation {
+    let m = this.memos.get(f);
+    if (!m) {
+      m = memorisation(f.positions!, pane.data, pane.dim);
+      this.memos.set(f, m);
+    }
+    return m;
+  }
+
+  /** The memorisation readout (at t = 0): how close the final samples are to the training data. */
+  private renderMemo(pane: ChainPane, memo: Memorisation) {
+    const image = pane.dim !== 2;
+    return html`<span class="memo"
+      ><strong>Memorisation:</strong> ${(memo.fraction * 100).toFixed(1)}% of the final samples lie within
+      ${memo.radius} of a training ${image ? 'image (RMS distance per pixel)' : 'point'} (median distance
+      ${memo.median.toPrecision(2)})${
+        pane.denoiserUsed === 'exact'
+          ? ': the exact denoiser reproduces its training set.'
+          : ' — a trained network lands near the data without copying it point for point.'
+      }</span
+    >`;
+  }
+
   private renderPane(pane: ChainPane, i: number) {
     const f = pane.frame;
     const p = this.lab.value;
     const n = pane.config.particles;
-    const memo = f && f.t === 0 && f.positions ? memorisation(f.positions, pane.data) : null;
+    const memo = f && f.t === 0 && f.positions ? this.memoOf(f, pane) : null;
+    if (pane.dim !== 2) return this.renderImagePane(pane, i, memo);
     return html`<figure class="panel" aria-label=${`Pane ${i === 0 ? 'A' : 'B'}`}>
       <h3 class="pane-title">
         ${this.panes.length > 1 ? `${i === 0 ? 'A' : 'B'}: ` : ''}${paneLabel(pane.config, p.eta)} ·
@@ -1305,15 +1430,7 @@ export class DiffusionLab extends LitElement {
       <figcaption>
         ${
           memo
-            ? html`<span class="memo"
-                ><strong>Memorisation:</strong> ${(memo.fraction * 100).toFixed(1)}% of the final samples lie
-                within ${MEMO_RADIUS} of a training point (median distance
-                ${memo.median.toPrecision(2)})${
-                  pane.denoiserUsed === 'exact'
-                    ? ': the exact denoiser reproduces its training set.'
-                    : ' — a trained network lands near the data without copying it point for point.'
-                }</span
-              >`
+            ? this.renderMemo(pane, memo)
             : html`${DATASET_LABELS[pane.config.dataset]} · ${DENOISER_LABELS[pane.denoiserUsed]} · seed
               ${pane.config.seed} · ${n.toLocaleString('en-US')} particles`
         }
@@ -1328,6 +1445,45 @@ export class DiffusionLab extends LitElement {
             : html`<span class="buttons">
                 <button @click=${() => this.exportScatter(i, 'png')}>Export pane B (PNG)</button>
               </span>`
+        }
+      </figcaption>
+    </figure>`;
+  }
+
+  /** Image mode: grids of x_t and x̂₀ (<ks-diffusion-image-view>) instead of the scatter. */
+  private renderImagePane(pane: ChainPane, i: number, memo: Memorisation | null) {
+    const f = pane.frame;
+    const p = this.lab.value;
+    const size = pane.config.size;
+    return html`<figure class="panel image-pane" aria-label=${`Pane ${i === 0 ? 'A' : 'B'}`}>
+      <h3 class="pane-title">
+        ${this.panes.length > 1 ? `${i === 0 ? 'A' : 'B'}: ` : ''}${paneLabel(pane.config, p.eta)} ·
+        ${samplerSteps(pane.config.sampler, pane.config.steps, pane.config.T)} steps · ${size}×${size}
+        images${this.panes.length > 1 ? html` · <span class="mono">t = ${f?.t ?? '…'}</span>` : nothing}
+      </h3>
+      <ks-diffusion-image-view
+        .size=${size}
+        .count=${pane.config.particles}
+        .t=${f?.t ?? pane.config.T}
+        .xt=${f?.positions ?? null}
+        .x0=${f?.x0 ?? null}
+        .data=${pane.data}
+      ></ks-diffusion-image-view>
+      <figcaption>
+        ${
+          memo
+            ? this.renderMemo(pane, memo)
+            : html`${DATASET_LABELS[pane.config.dataset]} (${pane.data.length / (size * size)} training glyphs
+              rendered from this browser's fonts) · ${DENOISER_LABELS[pane.denoiserUsed]} · seed
+              ${pane.config.seed} · ${pane.config.particles} images`
+        }
+        ${
+          i === 0
+            ? html`<span class="buttons">
+                <button @click=${() => this.exportSamples()}>Export samples (JSON)</button>
+                <button @click=${() => this.exportSamplesCsv()}>Export samples (CSV)</button>
+              </span>`
+            : nothing
         }
       </figcaption>
     </figure>`;
@@ -1393,33 +1549,67 @@ function indent(line: string): string {
   return `padding-left: ${spaces}ch`;
 }
 
+/** Rows of `dim` values. */
+function rows(a: Float32Array, dim: number): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; (i + 1) * dim <= a.length; i++) out.push(Array.from(a.subarray(i * dim, (i + 1) * dim)));
+  return out;
+}
+
 function pairs(a: ArrayLike<number>): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   for (let i = 0; i + 1 < a.length; i += 2) out.push([a[i]!, a[i + 1]!]);
   return out;
 }
 
-/** Fraction of (the first MEMO_SAMPLE) samples within MEMO_RADIUS of a training point, and the median distance. */
-function memorisation(pos: Float32Array, data: Float32Array): { fraction: number; median: number } {
-  const n = Math.min(pos.length / 2, MEMO_SAMPLE);
-  const m = data.length / 2;
-  const dist = new Float64Array(n);
+interface Memorisation {
+  /** Fraction of the samples within `radius` of a training point. */
+  fraction: number;
+  median: number;
+  radius: number;
+  /** Per sample (the first MEMO_SAMPLE): index of the nearest training point and the distance to it. */
+  nearest: Int32Array;
+  distance: Float64Array;
+}
+
+/**
+ * Memorisation statistic of (the first MEMO_SAMPLE) samples: each sample's nearest training point and
+ * distance — Euclidean in 2D, RMS per pixel for images (so one radius fits both sizes) — the fraction
+ * within MEMO_RADIUS (2D) or IMAGE_MEMO_RADIUS (images), and the median distance.
+ */
+function memorisation(pos: Float32Array, data: Float32Array, dim: number): Memorisation {
+  const n = Math.min(Math.floor(pos.length / dim), MEMO_SAMPLE);
+  const m = Math.floor(data.length / dim);
+  const radius = dim === 2 ? MEMO_RADIUS : IMAGE_MEMO_RADIUS;
+  const distance = new Float64Array(n);
+  const nearest = new Int32Array(n);
   let close = 0;
   for (let i = 0; i < n; i++) {
-    const x = pos[2 * i]!;
-    const y = pos[2 * i + 1]!;
     let best = Infinity;
+    let at = -1;
     for (let j = 0; j < m; j++) {
-      const dx = x - data[2 * j]!;
-      const dy = y - data[2 * j + 1]!;
-      const d = dx * dx + dy * dy;
-      if (d < best) best = d;
+      let d = 0;
+      for (let c = 0; c < dim; c++) {
+        const v = pos[i * dim + c]! - data[j * dim + c]!;
+        d += v * v;
+      }
+      if (d < best) {
+        best = d;
+        at = j;
+      }
     }
-    dist[i] = Math.sqrt(best);
-    if (dist[i]! <= MEMO_RADIUS) close++;
+    distance[i] = Math.sqrt(dim === 2 ? best : best / dim);
+    nearest[i] = at;
+    if (distance[i]! <= radius) close++;
   }
-  dist.sort();
-  return { fraction: n ? close / n : 0, median: n ? dist[Math.floor(n / 2)]! : 0 };
+  const sorted = distance.slice().sort();
+  return {
+    fraction: n ? close / n : 0,
+    median: n ? sorted[Math.floor(n / 2)]! : 0,
+    radius,
+    nearest,
+    distance,
+  };
 }
 
 declare global {
