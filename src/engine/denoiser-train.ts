@@ -43,6 +43,11 @@ export interface GpuTrainerOptions {
   batch?: number;
   learningRate?: number;
   seed?: number;
+  /**
+   * Matmul kernel of the Linear layers: 'direct' (one thread per output, no workgroup barriers; default) or
+   * 'tiled' (16×16 tiles in workgroup memory). Same summation order, so the same results to rounding.
+   */
+  matmul?: 'direct' | 'tiled';
   /** Start from these parameters instead of initMlp(config, seed). */
   init?: Float32Array;
   label?: string;
@@ -111,6 +116,7 @@ export class GpuDenoiserTrainer {
     if (!(this.lr0 > 0 && Number.isFinite(this.lr0)))
       throw new RangeError(`Learning rate must be positive (got ${this.lr0}).`);
     const label = options.label ?? 'nn.denoiser';
+    const direct = (options.matmul ?? 'direct') === 'direct';
     const B = this.batch;
     const D = config.dim;
     const E = embeddingSize(config);
@@ -189,7 +195,7 @@ export class GpuDenoiserTrainer {
       ...ops.linearOutInForward(
         res,
         `${label}.in`,
-        { rows: B, inDim: E, outDim: H },
+        { rows: B, inDim: E, outDim: H, direct },
         e,
         tIn.param,
         tInB.param,
@@ -206,7 +212,7 @@ export class GpuDenoiserTrainer {
         ...ops.linearOutInForward(
           res,
           `${label}.blocks.${l}`,
-          { rows: B, inDim: H, outDim: H },
+          { rows: B, inDim: H, outDim: H, direct },
           h[l]!,
           t.w.param,
           t.b.param,
@@ -223,7 +229,7 @@ export class GpuDenoiserTrainer {
       ...ops.linearOutInForward(
         res,
         `${label}.out`,
-        { rows: B, inDim: H, outDim: D },
+        { rows: B, inDim: H, outDim: D, direct },
         hL,
         tOut.param,
         tOutB.param,
@@ -247,7 +253,7 @@ export class GpuDenoiserTrainer {
       ...ops.linearOutInBackward(
         res,
         `${label}.out`,
-        { rows: B, inDim: H, outDim: D },
+        { rows: B, inDim: H, outDim: D, direct },
         hL,
         tOut.param,
         dout,
@@ -265,7 +271,7 @@ export class GpuDenoiserTrainer {
         ...ops.linearOutInBackward(
           res,
           `${label}.blocks.${l}`,
-          { rows: B, inDim: H, outDim: H },
+          { rows: B, inDim: H, outDim: H, direct },
           h[l]!,
           t.w.param,
           da,
@@ -282,7 +288,7 @@ export class GpuDenoiserTrainer {
       ...ops.linearOutInBackward(
         res,
         `${label}.in`,
-        { rows: B, inDim: E, outDim: H },
+        { rows: B, inDim: E, outDim: H, direct },
         e,
         tIn.param,
         da,

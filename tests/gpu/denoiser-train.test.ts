@@ -58,43 +58,45 @@ const schedule = makeSchedule({ kind: 'cosine', T: 1000 });
 const moons = makeDataset2D({ kind: 'two-moons', n: 800, seed: 1 });
 
 describe('GPU ε-MLP trainer', () => {
-  it('one step equals one float64 step (mlpLossAndGradient + Adam) on the same batch (B = 100)', async () => {
-    const lr = 2e-3;
-    const opts = { data: moons, schedule, steps: 50, batch: 100, learningRate: lr, seed: 5 };
-    const trainer = new GpuDenoiserTrainer(gpu.device, opts);
-    const config = DEFAULT_MLP_CONFIG;
-    const P = parameterCount(config);
-    const theta = Float64Array.from(initMlp(config, 5).params);
-    const b = trainer.batchOf(0);
-    const grad = new Float64Array(P);
-    const loss = mlpLossAndGradient({ config, params: theta }, b.xt, b.lambdas, b.target, 100, grad);
-    adamUpdate(theta, grad, new Float64Array(P), new Float64Array(P), 1, learningRateAt(lr, 0, 50));
+  for (const matmul of ['direct', 'tiled'] as const)
+    it(`one step equals one float64 step (mlpLossAndGradient + Adam) on the same batch (B = 100, ${matmul} matmul)`, async () => {
+      const lr = 2e-3;
+      const opts = { data: moons, schedule, steps: 50, batch: 100, learningRate: lr, seed: 5, matmul };
+      const trainer = new GpuDenoiserTrainer(gpu.device, opts);
+      const config = DEFAULT_MLP_CONFIG;
+      const P = parameterCount(config);
+      const theta = Float64Array.from(initMlp(config, 5).params);
+      const b = trainer.batchOf(0);
+      const grad = new Float64Array(P);
+      const loss = mlpLossAndGradient({ config, params: theta }, b.xt, b.lambdas, b.target, 100, grad);
+      adamUpdate(theta, grad, new Float64Array(P), new Float64Array(P), 1, learningRateAt(lr, 0, 50));
 
-    trainer.trainStep();
-    const gotLoss = (await read(trainer.result, 2))[0]!;
-    expect(Math.abs(gotLoss - loss), `loss ${gotLoss} vs ${loss}`).toBeLessThanOrEqual(1e-4 * loss);
-    const after = (await trainer.model()).params;
-    let worstGrad = 0;
-    for (const t of trainer.tensors) {
-      const g = await read(t.grad, t.size);
-      const want = grad.subarray(t.offset, t.offset + t.size);
-      const scale = Math.max(...Array.from(want, Math.abs));
-      const err = Math.max(...Array.from(g, (v, i) => Math.abs(v - want[i]!)));
-      worstGrad = Math.max(worstGrad, err / scale);
-      expect(err, `${t.name}: ‖Δg‖∞ = ${err}, ‖g‖∞ = ${scale}`).toBeLessThanOrEqual(1e-3 * scale);
-      for (let i = 0; i < t.size; i++) {
-        const k = t.offset + i;
-        const noisy = Math.abs(want[i]!) <= 1e-3 * scale;
-        const bound = (noisy ? 2 * lr : 1e-3 * lr) + 1e-6 * Math.abs(theta[k]!);
-        const d = Math.abs(after[k]! - theta[k]!);
-        if (!(d <= bound)) expect.fail(`${t.name}[${i}]: θ ${after[k]} vs ${theta[k]} (|Δ| ${d} > ${bound})`);
+      trainer.trainStep();
+      const gotLoss = (await read(trainer.result, 2))[0]!;
+      expect(Math.abs(gotLoss - loss), `loss ${gotLoss} vs ${loss}`).toBeLessThanOrEqual(1e-4 * loss);
+      const after = (await trainer.model()).params;
+      let worstGrad = 0;
+      for (const t of trainer.tensors) {
+        const g = await read(t.grad, t.size);
+        const want = grad.subarray(t.offset, t.offset + t.size);
+        const scale = Math.max(...Array.from(want, Math.abs));
+        const err = Math.max(...Array.from(g, (v, i) => Math.abs(v - want[i]!)));
+        worstGrad = Math.max(worstGrad, err / scale);
+        expect(err, `${t.name}: ‖Δg‖∞ = ${err}, ‖g‖∞ = ${scale}`).toBeLessThanOrEqual(1e-3 * scale);
+        for (let i = 0; i < t.size; i++) {
+          const k = t.offset + i;
+          const noisy = Math.abs(want[i]!) <= 1e-3 * scale;
+          const bound = (noisy ? 2 * lr : 1e-3 * lr) + 1e-6 * Math.abs(theta[k]!);
+          const d = Math.abs(after[k]! - theta[k]!);
+          if (!(d <= bound))
+            expect.fail(`${t.name}[${i}]: θ ${after[k]} vs ${theta[k]} (|Δ| ${d} > ${bound})`);
+        }
       }
-    }
-    console.log(
-      `one step: |Δloss|/loss ${(Math.abs(gotLoss - loss) / loss).toExponential(2)}, worst ‖Δg‖∞/‖g‖∞ ${worstGrad.toExponential(2)}`,
-    );
-    trainer.destroy();
-  });
+      console.log(
+        `one step: |Δloss|/loss ${(Math.abs(gotLoss - loss) / loss).toExponential(2)}, worst ‖Δg‖∞/‖g‖∞ ${worstGrad.toExponential(2)}`,
+      );
+      trainer.destroy();
+    });
 
   let trained: Awaited<ReturnType<typeof trainMlpGpu>>;
   const small = {

@@ -23,6 +23,7 @@ import * as ref from '../../src/kernels/nn/nn.ref';
 import { GpuMlp } from '../../src/engine/nn';
 import { CpuMlp, makeBatch } from '../../src/models/mlp';
 import { testGpu, testRng } from './gpu-test-context';
+import { embed, embeddingSize, frequencies } from '../../src/models/mlp-denoiser';
 
 let gpu: GpuContext;
 let res: ops.OpResources;
@@ -112,6 +113,89 @@ describe('Linear (tiled matmul) forward and backward', () => {
       expectClose(await read(db, O), g.db, (i) => 2 * B * U * gAbs.db[i]! + 1e-7, 'db');
     });
   }
+});
+
+describe('Linear with [out][in] weights (tiled and direct matmul), residual add, sinusoidal embedding', () => {
+  const transpose = (w: Float64Array, rows: number, cols: number) =>
+    Float64Array.from({ length: rows * cols }, (_, i) => w[(i % rows) * cols + Math.floor(i / rows)]!);
+  for (const direct of [false, true]) {
+    for (const [B, I, O] of [
+      [5, 3, 7],
+      [37, 48, 33],
+    ] as const) {
+      it(`${direct ? 'direct' : 'tiled'} B=${B}, in=${I}, out=${O}: Y, dX, dW, db (same bounds as Linear)`, async () => {
+        const x = f32s(B * I, 51);
+        const wOI = f32s(O * I, 52);
+        const b = f32s(O, 53);
+        const dy = f32s(B * O, 54);
+        const w = transpose(wOI, O, I); // [in][out] for the reference
+        const [bx, bw, bb, bdy] = [upload(x), upload(wOI), upload(b), upload(dy)];
+        const [y, dx, dw, db] = [empty(B * O), empty(B * I), empty(O * I), empty(O)];
+        const s = { rows: B, inDim: I, outDim: O, direct };
+        await run([
+          ...ops.linearOutInForward(res, 't.linoi', s, bx, bw, bb, y),
+          ...ops.linearOutInBackward(res, 't.linoi', s, bx, bw, bdy, dw, db, dx),
+        ]);
+        const abs = (v: Float64Array) => v.map(Math.abs);
+        const yRef = ref.linearForward(x, w, b, B, I, O);
+        const yAbs = ref.linearForward(abs(x), abs(w), abs(b), B, I, O);
+        const g = ref.linearBackward(x, w, dy, B, I, O);
+        const gAbs = ref.linearBackward(abs(x), abs(w), abs(dy), B, I, O);
+        const dwRef = transpose(g.dw, I, O);
+        const dwAbs = transpose(gAbs.dw, I, O);
+        expectClose(await read(y, B * O), yRef, (i) => 2 * (I + 1) * U * yAbs[i]! + 1e-7, 'Y');
+        expectClose(await read(dx, B * I), g.dx, (i) => 2 * O * U * gAbs.dx[i]! + 1e-7, 'dX');
+        expectClose(await read(dw, O * I), dwRef, (i) => 2 * B * U * dwAbs[i]! + 1e-7, 'dW');
+        expectClose(await read(db, O), g.db, (i) => 2 * B * U * gAbs.db[i]! + 1e-7, 'db');
+      });
+    }
+  }
+
+  it('add is exact (one f32 rounding, as the reference rounded to f32; n = 1001)', async () => {
+    const a = f32s(1001, 55);
+    const b = f32s(1001, 56);
+    const out = empty(1001);
+    await run(ops.add(res, 't.add', 1001, upload(a), upload(b), out));
+    expect(Array.from(await read(out, 1001))).toEqual(Array.from(a, (v, i) => Math.fround(v + b[i]!)));
+  });
+
+  it('sinusoidal embedding equals embed() of the ε-MLP (|Δ| ≤ 2⁻²³·|arg| + 8·2⁻²³; 37 rows, D = 2, F = 8)', async () => {
+    const config = { dim: 2, hidden: 8, blocks: 1, freqs: 8, inputScale: 25 };
+    const B = 37;
+    const E = embeddingSize(config);
+    const x = f32s(B * 2, 57, 1.5);
+    const lambdas = Float64Array.from({ length: B }, (_, i) => Math.fround(-20 + (40 * i) / (B - 1)));
+    const omega = frequencies(8);
+    const turns = Float32Array.from([
+      ...Array.from(omega, (w) => (25 * w) / (2 * Math.PI)),
+      ...Array.from(omega, (w) => w / (2 * Math.PI)),
+    ]);
+    const out = empty(B * E);
+    await run(
+      ops.sinusoidalEmbed(
+        res,
+        't.embed',
+        { rows: B, dim: 2, freqs: 8 },
+        upload(x),
+        upload(lambdas),
+        upload(turns),
+        out,
+      ),
+    );
+    const got = await read(out, B * E);
+    const row = new Float64Array(E);
+    for (let r = 0; r < B; r++) {
+      embed(config, x, 2 * r, lambdas[r]!, row, omega);
+      for (let j = 0; j < E; j++) {
+        const d = Math.floor(j / 16);
+        const arg = omega[j % 8]! * (d < 2 ? 25 * x[2 * r + d]! : lambdas[r]!);
+        const bound = 2 ** -23 * (Math.abs(arg) + 8);
+        const err = Math.abs(got[r * E + j]! - row[j]!);
+        if (!(err <= bound))
+          expect.fail(`row ${r} feature ${j}: gpu ${got[r * E + j]} ref ${row[j]} (> ${bound})`);
+      }
+    }
+  });
 });
 
 describe('ReLU', () => {

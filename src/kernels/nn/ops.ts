@@ -70,9 +70,18 @@ function matmulDispatch(
   b: GPUBuffer,
   bias: GPUBuffer,
   c: GPUBuffer,
+  direct = false,
 ): Dispatch {
   const p = nnPipelines(res.device);
   const u = res.uniform(MATMUL, `${label}.params`, dims);
+  const groups = Math.ceil((dims.m * dims.n) / 64);
+  if (direct && groups <= res.device.limits.maxComputeWorkgroupsPerDimension) {
+    return {
+      pipeline: p.matmul.pipelines.matmul_direct!,
+      bindGroup: p.bind(p.matmul, `${label}.bg`, [u, a, b, bias, c]),
+      x: groups,
+    };
+  }
   return {
     pipeline: p.matmul.pipelines.matmul!,
     bindGroup: p.bind(p.matmul, `${label}.bg`, [u, a, b, bias, c]),
@@ -347,12 +356,13 @@ export function adam(
 
 /**
  * Y[rows, out] = X[rows, in]·Wᵀ + b with W stored [out][in] (row-major, the layout of PyTorch's nn.Linear
- * and of the diffusion ε-MLP's parameter array).
+ * and of the diffusion ε-MLP's parameter array). `direct` uses the barrier-free `matmul_direct` entry
+ * (same summation order; faster on software adapters for small shapes).
  */
 export function linearOutInForward(
   res: OpResources,
   label: string,
-  s: { rows: number; inDim: number; outDim: number },
+  s: { rows: number; inDim: number; outDim: number; direct?: boolean },
   x: GPUBuffer,
   w: GPUBuffer,
   b: GPUBuffer,
@@ -367,6 +377,7 @@ export function linearOutInForward(
       w,
       b,
       y,
+      s.direct,
     ),
   ];
 }
@@ -375,7 +386,7 @@ export function linearOutInForward(
 export function linearOutInBackward(
   res: OpResources,
   label: string,
-  s: { rows: number; inDim: number; outDim: number },
+  s: { rows: number; inDim: number; outDim: number; direct?: boolean },
   x: GPUBuffer,
   w: GPUBuffer,
   dy: GPUBuffer,
@@ -385,7 +396,16 @@ export function linearOutInBackward(
 ): Dispatch[] {
   const p = nnPipelines(res.device);
   const out: Dispatch[] = [
-    matmulDispatch(res, `${label}.dw`, { m: s.outDim, n: s.inDim, k: s.rows, flags: TRANS_A }, dy, x, x, dw),
+    matmulDispatch(
+      res,
+      `${label}.dw`,
+      { m: s.outDim, n: s.inDim, k: s.rows, flags: TRANS_A },
+      dy,
+      x,
+      x,
+      dw,
+      s.direct,
+    ),
   ];
   const u = res.uniform(MATMUL, `${label}.db.params`, { m: s.rows, n: s.outDim, k: 0, flags: 0 });
   out.push({
@@ -395,7 +415,16 @@ export function linearOutInBackward(
   });
   if (dx) {
     out.push(
-      matmulDispatch(res, `${label}.dx`, { m: s.rows, n: s.inDim, k: s.outDim, flags: 0 }, dy, w, w, dx),
+      matmulDispatch(
+        res,
+        `${label}.dx`,
+        { m: s.rows, n: s.inDim, k: s.outDim, flags: 0 },
+        dy,
+        w,
+        w,
+        dx,
+        s.direct,
+      ),
     );
   }
   return out;

@@ -53,7 +53,7 @@ export class NnPipelines {
       'matmul',
       matmulWgsl,
       ['uniform', 'read', 'read', 'read', 'storage'],
-      ['matmul', 'column_sum'],
+      ['matmul', 'column_sum', 'matmul_direct'],
     );
     this.relu = make(
       'relu',
