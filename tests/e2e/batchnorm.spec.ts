@@ -92,7 +92,9 @@ test('BatchNorm lab: glyph digits — step-0 charts, train, held-out accuracy, e
   await page.getByRole('combobox', { name: 'Task' }).selectOption({ label: 'Glyphs (digits)' });
   await expect(page).toHaveURL(/task=digits/);
   await expect(page.getByRole('combobox', { name: 'Image size' })).toHaveValue('16');
-  await expect(status).toContainText(/step 0 [\s\S]*held-out accuracy \d+%\s*\/\s*\d+%\s*\(1024 images\)/);
+  await expect(status).toContainText(
+    /step 0 [\s\S]*held-out accuracy \d+%\s*\/\s*\d+%\s*\(1024 images, after step\s+0\)/,
+  );
   const glyphs = page.locator('ks-batchnorm-lab canvas.glyphs');
   await expect(glyphs).toBeVisible();
   // 10 columns of 16×16 images at scale 4 with 2-pixel gaps.
@@ -108,7 +110,9 @@ test('BatchNorm lab: glyph digits — step-0 charts, train, held-out accuracy, e
   await expect(status).toContainText(/step ([3-9]\d|\d{3,})\b/);
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByRole('button', { name: 'Train' })).toBeVisible();
-  await page.waitForTimeout(1000);
+  // Pausing evaluates the held-out split where training stopped.
+  const stopped = Number(/step (\d+)/.exec((await status.textContent()) ?? '')![1]);
+  await expect(status).toContainText(new RegExp(`after step\\s+${stopped}\\)`));
   await screenshot(page, 'batchnorm-glyphs');
 
   const data = (await downloadJson(page, 'Export statistics (JSON)')) as Export & {
@@ -147,6 +151,7 @@ test('BatchNorm lab: glyph digits — step-0 charts, train, held-out accuracy, e
   const row = (q: string) => latest.find((r) => r.quantity === q)!;
   expect(row('step')['with BN']).toBe(data.step);
   expect(row('held-out images')['with BN']).toBe(1024);
+  expect(row('held-out evaluated after step')['with BN']).toBe(data.step);
   const acc = row('held-out accuracy');
   expect(acc['with BN'] as number).toBeGreaterThanOrEqual(0.3);
   expect(acc['with BN'] as number).toBeLessThanOrEqual(1);
@@ -221,7 +226,7 @@ test('BatchNorm lab: glyph letters at 28×28 — 26 classes, held-out evaluated,
   const problems = watchConsole(page);
   await page.goto('./#/batchnorm?task=letters&pixels=28&batch=64&depth=1&width=16&lr=0.01&seed=2');
   const status = page.getByRole('status', { name: 'Training status' });
-  await expect(status).toContainText(/step 0 [\s\S]*\(1024 images\)/);
+  await expect(status).toContainText(/step 0 [\s\S]*\(1024 images, after step\s+0\)/);
   await expect(page.locator('ks-batchnorm-lab #glyphs-caption')).toContainText(
     'The first 20 of 3120 letter images (26 classes)',
   );
@@ -246,5 +251,40 @@ test('BatchNorm lab: glyph letters at 28×28 — 26 classes, held-out evaluated,
   });
   expect(data.config.classes as string[]).toHaveLength(26);
   expect(data.layers[0]!.postBN.mean).toHaveLength(16);
+  expect(problems).toEqual([]);
+});
+
+/**
+ * Without WebGPU the glyph task runs on the CPU engine (float64 references): same controls, held-out
+ * accuracy, export with backend "CPU (WebGPU unavailable)".
+ */
+test('BatchNorm lab without WebGPU: the digits task trains on the CPU engine', async ({ page }) => {
+  await page.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
+  });
+  const problems = watchConsole(page);
+  await page.goto('./#/batchnorm?task=digits&pixels=16&batch=32&depth=2&width=16&lr=0.03&seed=3');
+  const status = page.getByRole('status', { name: 'Training status' });
+  await expect(status).toContainText(/step 0 [\s\S]*\(1024 images, after step\s+0\)/);
+  await page.getByRole('button', { name: 'Train' }).click();
+  await expect(status).toContainText(/step ([3-9]\d|\d{3,})\b/);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  // Pausing evaluates the held-out split at the step where training stopped.
+  const step = Number(/step (\d+)/.exec((await status.textContent()) ?? '')![1]);
+  await expect(status).toContainText(new RegExp(`after step\\s+${step}\\)`));
+  await page.getByText(/^Held-out accuracy \(/).click();
+  const data = (await downloadJson(page, 'Export statistics (JSON)')) as Export;
+  expect(data.backend).toMatch(/^CPU/);
+  expect(data.step).toBeGreaterThanOrEqual(30);
+  for (const layer of data.layers) for (const m of layer.postBN.mean) expect(Math.abs(m)).toBeLessThan(1e-6);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export held-out accuracy (JSON)', exact: true }).click(),
+  ]);
+  const chunks: Buffer[] = [];
+  for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
+  const held = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Array<Record<string, number>>;
+  expect(held.at(-1)!.step).toBe(data.step);
+  expect(held.at(-1)!['held-out accuracy with BN']).toBeGreaterThanOrEqual(0.3);
   expect(problems).toEqual([]);
 });

@@ -227,6 +227,8 @@ export class BatchnormLab extends LitElement {
   private engine: BatchNormEngine | null = null;
   /** The latest held-out evaluation (kept between the steps that do not evaluate). */
   private heldOut: BatchNormStep['heldOut'] = undefined;
+  /** Updates made before that evaluation. */
+  private heldOutStep = 0;
   private engineKey = '';
   private history = emptyHistory();
   private loop: Promise<void> | null = null;
@@ -343,6 +345,7 @@ export class BatchnormLab extends LitElement {
         h.hPlain.push(r.heldOut.accuracy.withoutBN);
       }
       this.heldOut = r.heldOut;
+      this.heldOutStep = r.step;
     }
     this.latest = r;
     this.scheduleDraw();
@@ -596,6 +599,7 @@ export class BatchnormLab extends LitElement {
       rows.push(['held-out loss', ho.loss.withBN, ho.loss.withoutBN]);
       rows.push(['held-out accuracy', ho.accuracy.withBN, ho.accuracy.withoutBN]);
       rows.push(['held-out images', ho.count, ho.count]);
+      rows.push(['held-out evaluated after step', this.heldOutStep, this.heldOutStep]);
     }
     return rows;
   }
@@ -864,7 +868,8 @@ export class BatchnormLab extends LitElement {
                 ${pct(r.accuracy.withoutBN)}${
                   this.heldOut
                     ? html` · held-out accuracy ${pct(this.heldOut.accuracy.withBN)} /
-                      ${pct(this.heldOut.accuracy.withoutBN)} (${this.heldOut.count} images)`
+                      ${pct(this.heldOut.accuracy.withoutBN)} (${this.heldOut.count} images, after step
+                      ${this.heldOutStep})`
                     : nothing
                 }`
               : this.preparing || 'starting…'
