@@ -9,7 +9,8 @@ struct Params {
   key0: u32,
   key1: u32,
   threads_per_row: u32,
-  _pad0: u32,
+  // First thread of this dispatch: a long run generates in batches of threads, one submit each.
+  first_thread: u32,
   _pad1: u32,
   _pad2: u32,
 };
@@ -40,7 +41,7 @@ fn store(i: u32, bits: u32) {
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let t = gid.x + gid.y * params.threads_per_row;
+  let t = gid.x + gid.y * params.threads_per_row + params.first_thread;
   if (params.transform == 3u) {
     // One value per thread from three blocks (12 uniforms).
     if (t >= params.count) {

@@ -19,6 +19,10 @@
  * - runFused: ONE submit; 1 dispatch (online softmax over K/V tiles, never writes L×L), plus 1 for `pool` and
  *   1 for `window` (weights recomputed per cell from Q, K and the row stats: cell area · d multiply-adds per
  *   output cell). Reads back the output (heads·L·d·4 bytes) and the row stats unless told otherwise.
+ *   Long runs (heads·L²·d above `workPerSubmit` multiply-adds, 2²⁷ by default: e.g. L = 4096) run a few
+ *   heads per submit (their Q/K/V copied to scratch buffers, results copied back), then one submit for the
+ *   views and readbacks, so progress is reported and Cancel (RunControl.signal) works between submits.
+ *   A pipeline not yet compiled for this head dim is compiled first without blocking (phase 'compile').
  * - pool / window: ONE submit, 1 dispatch, on the buffers of the last run (no recomputation of attention),
  *   reading back heads·rows·cols·4 bytes: what zoom and pan need.
  * - runAttentionCpu: the float64 reference (every stage), no GPU.
@@ -34,7 +38,7 @@ import type { GpuContext } from '../gpu/device';
 import { adapterName, withErrorScopes } from '../gpu/device';
 import { LimitError, checkStorageSize } from '../gpu/limits';
 import { ReadbackPool, encodeReadback } from '../gpu/readback';
-import { createStorageBuffer } from '../gpu/compute';
+import { createStorageBuffer, submitCheckpoint, throwIfAborted, type RunControl } from '../gpu/compute';
 import {
   MASKED_SENTINEL,
   MASK_KIND_ID,
@@ -159,6 +163,8 @@ interface Resident {
 }
 
 const BYTES = 4;
+/** Multiply-adds of fused attention per submit before a run is split by heads (≈ 1 s on a software adapter). */
+export const WORK_PER_SUBMIT = 2 ** 27;
 
 /** Bytes of one [heads][L][L] f32 stage. */
 export function matrixStageBytes(shape: AttentionShape): number {
@@ -226,8 +232,15 @@ export class AttentionEngine {
   private readonly buffers = new Map<string, GPUBuffer>();
   private resident: Resident | null = null;
 
-  constructor(private readonly gpu: Pick<GpuContext, 'device' | 'info'>) {
+  /** Fused multiply-adds per submit before a run is split by heads (tests use a small one). */
+  private readonly workPerSubmit: number;
+
+  constructor(
+    private readonly gpu: Pick<GpuContext, 'device' | 'info'>,
+    options: { workPerSubmit?: number } = {},
+  ) {
     const { device } = gpu;
+    this.workPerSubmit = options.workPerSubmit ?? WORK_PER_SUBMIT;
     this.scores = new AttentionScoresKernel(device, 'attention.scores');
     this.softmax = new SoftmaxKernel(device, 'attention.softmax');
     this.weightsV = new WeightsTimesVKernel(device, 'attention.weightsV');
@@ -242,6 +255,11 @@ export class AttentionEngine {
   /** "GPU (<adapter name>)" — what the numerics panel shows as the backend. */
   get backend(): string {
     return `GPU (${adapterName(this.gpu.info)})`;
+  }
+
+  /** Whether the buffers hold a completed run that pool() and window() can read. */
+  get hasResult(): boolean {
+    return this.resident !== null;
   }
 
   /** Readback buffers ever created (a benchmark figure: stops growing at a steady size). */
@@ -335,11 +353,22 @@ export class AttentionEngine {
    * Throws RangeError for bad inputs, LimitError when a [heads][L][L] stage exceeds the adapter's limits
    * (use runFused then), GpuError for GPU failures.
    */
-  async runStaged(inputs: AttentionInputs, options: AttentionRunOptions = {}): Promise<AttentionRunResult> {
+  async runStaged(
+    inputs: AttentionInputs,
+    options: AttentionRunOptions = {},
+    control: RunControl = {},
+  ): Promise<AttentionRunResult> {
     const { device } = this.gpu;
     const start = performance.now();
     const wanted = options.stages ?? ['weights', 'output'];
     this.checkStaged(inputs.shape);
+    throwIfAborted(control.signal);
+    control.onProgress?.({
+      phase: 'run',
+      message: 'Running the staged path (one GPU submit)…',
+      done: 0,
+      total: 1,
+    });
     return withErrorScopes(device, 'Attention (staged)', async () => {
       const p = this.prepare(inputs, options);
       const { shape } = p;
@@ -428,8 +457,13 @@ export class AttentionEngine {
    * optional pooled / windowed weights recomputed per cell from the row stats. `stages` may only hold
    * 'output' (default); `pool.stage` and `window.stage` must be 'weights'.
    */
-  async runFused(inputs: AttentionInputs, options: AttentionRunOptions = {}): Promise<AttentionRunResult> {
+  async runFused(
+    inputs: AttentionInputs,
+    options: AttentionRunOptions = {},
+    control: RunControl = {},
+  ): Promise<AttentionRunResult> {
     const { device } = this.gpu;
+    const { signal, onProgress } = control;
     const start = performance.now();
     const wanted = options.stages ?? ['output'];
     for (const s of wanted) {
@@ -443,20 +477,57 @@ export class AttentionEngine {
       }
     }
     if (options.materialize?.length) throw new RangeError('The fused path materialises no L×L stage.');
+    throwIfAborted(signal);
+    validateAttention(inputs, options);
+    const { heads, L, d } = inputs.shape;
+    const headsPerSubmit = Math.max(1, Math.floor(this.workPerSubmit / (L * L * d)));
+    const batches = headsPerSubmit < heads ? Math.ceil(heads / headsPerSubmit) : 0;
+    const total = batches + 1;
+    if (!this.fused.isCompiled(d)) {
+      onProgress?.({ phase: 'compile', message: 'Compiling shaders…', done: 0, total });
+      await withErrorScopes(device, 'Attention (fused) shader compilation', () => this.fused.compile(d));
+      throwIfAborted(signal);
+    }
     return withErrorScopes(device, 'Attention (fused)', async () => {
       const p = this.prepare(inputs, options);
       const { shape } = p;
-      const { heads, L, d } = shape;
       const outBytes = heads * L * d * BYTES;
       const out = this.buffer('output', outBytes, 'output');
       const statsBytes = heads * L * 2 * BYTES;
       const stats = this.buffer('stats', statsBytes, 'row stats');
+      const params = { shape, scale: p.scale, mask: p.maskU, biasMode: p.biasMode };
+      for (let b = 0; b < batches; b++) {
+        const h0 = b * headsPerSubmit;
+        const n = Math.min(headsPerSubmit, heads - h0);
+        onProgress?.({
+          phase: 'run',
+          message: `Running ${b + 1} of ${batches} batches (${n === 1 ? `head ${h0 + 1}` : `heads ${h0 + 1}–${h0 + n}`} of ${heads})…`,
+          done: b,
+          total,
+        });
+        const encoder = device.createCommandEncoder({ label: 'attention.runFused.batch' });
+        this.encodeFusedHeads(encoder, p, h0, n, out, stats);
+        device.queue.submit([encoder.finish()]);
+        await submitCheckpoint(device, signal);
+      }
+      onProgress?.({
+        phase: batches ? 'read' : 'run',
+        message: batches ? 'Reading the results back…' : 'Running the fused path (one GPU submit)…',
+        done: batches,
+        total,
+      });
       const encoder = device.createCommandEncoder({ label: 'attention.runFused' });
-      this.fused.encode(
-        encoder,
-        { shape, scale: p.scale, mask: p.maskU, biasMode: p.biasMode },
-        { q: p.q, k: p.k, v: p.v, bias: p.bias, maskBits: p.maskBits, out, stats },
-      );
+      if (!batches) {
+        this.fused.encode(encoder, params, {
+          q: p.q,
+          k: p.k,
+          v: p.v,
+          bias: p.bias,
+          maskBits: p.maskBits,
+          out,
+          stats,
+        });
+      }
       const resident: Resident = {
         path: 'fused',
         shape,
@@ -483,8 +554,8 @@ export class AttentionEngine {
         fullyMaskedRows: 0,
         elapsedMs: 0,
         bytesRead: 0,
-        dispatches: 1 + views.dispatches,
-        submits: 1,
+        dispatches: Math.max(1, batches) + views.dispatches,
+        submits: total,
       };
       await Promise.all([
         outRead &&
@@ -503,6 +574,43 @@ export class AttentionEngine {
       result.elapsedMs = performance.now() - start;
       return result;
     });
+  }
+
+  /**
+   * Fused attention for heads h0…h0+n−1 only: copies their Q, K, V (and per-head bias) into scratch
+   * buffers, runs the fused kernel on them as an n-head problem and copies the output and row stats
+   * into place in the full buffers. Same arithmetic per head as the one-dispatch run.
+   */
+  private encodeFusedHeads(
+    encoder: GPUCommandEncoder,
+    p: ReturnType<AttentionEngine['prepare']>,
+    h0: number,
+    n: number,
+    out: GPUBuffer,
+    stats: GPUBuffer,
+  ): void {
+    const { L, d } = p.shape;
+    const vecBytes = n * L * d * BYTES;
+    const vecOffset = h0 * L * d * BYTES;
+    const slice = (src: GPUBuffer, name: string, offset: number, bytes: number) => {
+      const dst = this.buffer(`batch.${name}`, bytes, `batch ${name}`);
+      encoder.copyBufferToBuffer(src, offset, dst, 0, bytes);
+      return dst;
+    };
+    const q = slice(p.q, 'q', vecOffset, vecBytes);
+    const k = slice(p.k, 'k', vecOffset, vecBytes);
+    const v = slice(p.v, 'v', vecOffset, vecBytes);
+    const bias =
+      p.bias && p.biasMode === 2 ? slice(p.bias, 'bias', h0 * L * L * BYTES, n * L * L * BYTES) : p.bias;
+    const batchOut = this.buffer('batch.output', vecBytes, 'batch output');
+    const batchStats = this.buffer('batch.stats', n * L * 2 * BYTES, 'batch row stats');
+    this.fused.encode(
+      encoder,
+      { shape: { heads: n, L, d }, scale: p.scale, mask: p.maskU, biasMode: p.biasMode },
+      { q, k, v, bias, maskBits: p.maskBits, out: batchOut, stats: batchStats },
+    );
+    encoder.copyBufferToBuffer(batchOut, 0, out, vecOffset, vecBytes);
+    encoder.copyBufferToBuffer(batchStats, 0, stats, h0 * L * 2 * BYTES, n * L * 2 * BYTES);
   }
 
   /** Encodes the pool / window views asked for on the resident buffers; returns how to collect them. */

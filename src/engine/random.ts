@@ -1,12 +1,17 @@
 /**
  * Random lab engine: generate → moments → histogram in one submit, reading back only the 20-byte
  * moments and the bin counts. A CPU path computes the same outputs from the float64 references.
+ *
+ * Long runs (more than `batchValues` values, 2²¹ by default: the lab's 10⁷) generate in batches, one submit
+ * each, then reduce moments and histogram in a last submit; between submits the engine reports progress
+ * and checks the AbortSignal (RunControl), so Cancel takes effect within one batch. The batches write
+ * exactly the values of a single dispatch, so results do not depend on the batching.
  */
 import type { GpuContext } from '../gpu/device';
 import { withErrorScopes } from '../gpu/device';
 import { checkStorageSize } from '../gpu/limits';
 import { ReadbackPool, encodeReadback } from '../gpu/readback';
-import { createStorageBuffer } from '../gpu/compute';
+import { createStorageBuffer, submitCheckpoint, throwIfAborted, type RunControl } from '../gpu/compute';
 import { RandomKernel } from '../kernels/random/random';
 import { MomentsKernel, MOMENTS_BYTES } from '../kernels/random/moments';
 import { HistogramKernel } from '../kernels/random/histogram';
@@ -40,11 +45,15 @@ export interface RandomResult {
   elapsedMs: number;
   /** Bytes copied from GPU to JavaScript for this run. */
   bytesRead: number;
+  /** Queue submits this run made (1, or batches + 1 for a long run; 0 on the CPU). */
+  submits: number;
 }
 
 export const MIN_COUNT = 1_000;
 export const MAX_COUNT_GPU = 10_000_000;
 export const MAX_COUNT_CPU = 1_000_000;
+/** Above this many values a run generates in batches of about this many, one submit each. */
+export const BATCH_VALUES = 2 ** 21;
 
 export class RandomEngine {
   private readonly generator: RandomKernel;
@@ -53,8 +62,15 @@ export class RandomEngine {
   private readonly readback: ReadbackPool;
   private samples: GPUBuffer | null = null;
 
-  constructor(private readonly gpu: Pick<GpuContext, 'device' | 'info'>) {
+  /** Values per generation submit in a long run (tests use a small one to exercise batching). */
+  private readonly batchValues: number;
+
+  constructor(
+    private readonly gpu: Pick<GpuContext, 'device' | 'info'>,
+    options: { batchValues?: number } = {},
+  ) {
     const { device } = gpu;
+    this.batchValues = options.batchValues ?? BATCH_VALUES;
     this.generator = new RandomKernel(device, 'random.generate');
     this.moments = new MomentsKernel(device, 'random.moments');
     this.histogram = new HistogramKernel(device, 'random.histogram');
@@ -76,18 +92,50 @@ export class RandomEngine {
     return this.readback.buffersCreated;
   }
 
-  async run(params: RandomParams): Promise<RandomResult> {
+  /**
+   * Generates `params.count` values and reduces them. Up to `batchValues` values: ONE submit. Longer runs:
+   * ⌈count / batchValues⌉ generation submits and one reduction submit, with progress and cancellation
+   * between them (`control`); rejects with an AbortError when cancelled, leaving the engine usable.
+   */
+  async run(params: RandomParams, control: RunControl = {}): Promise<RandomResult> {
     const { device } = this.gpu;
+    const { signal, onProgress } = control;
+    throwIfAborted(signal);
     const spec = histogramSpec(params.transform, params.bins);
     const start = performance.now();
     return withErrorScopes(device, 'Random lab', async () => {
       const samples = this.samplesFor(params.count);
-      const encoder = device.createCommandEncoder({ label: 'random.run' });
-      this.generator.encode(encoder, samples, {
-        transform: params.transform,
-        count: params.count,
-        key: { seed: params.seed },
+      const options = { transform: params.transform, count: params.count, key: { seed: params.seed } };
+      const threads = RandomKernel.threads(params.transform, params.count);
+      const perBatch = RandomKernel.threads(params.transform, this.batchValues);
+      const batches = params.count > this.batchValues ? Math.ceil(threads / perBatch) : 0;
+      const total = batches + 1;
+      for (let b = 0; b < batches; b++) {
+        onProgress?.({
+          phase: 'run',
+          message: `Generating ${params.count.toLocaleString('en-US')} values: batch ${b + 1} of ${batches}…`,
+          done: b,
+          total,
+        });
+        const encoder = device.createCommandEncoder({ label: 'random.generateBatch' });
+        const first = b * perBatch;
+        this.generator.encode(encoder, samples, {
+          ...options,
+          threads: { first, count: Math.min(perBatch, threads - first) },
+        });
+        device.queue.submit([encoder.finish()]);
+        await submitCheckpoint(device, signal);
+      }
+      onProgress?.({
+        phase: 'run',
+        message: batches
+          ? 'Reducing moments and histogram (one GPU submit)…'
+          : 'Generating and reducing (one GPU submit)…',
+        done: batches,
+        total,
       });
+      const encoder = device.createCommandEncoder({ label: 'random.run' });
+      if (!batches) this.generator.encode(encoder, samples, options);
       const momentsBuffer = this.moments.encode(encoder, samples, params.count);
       const countsBuffer = this.histogram.encode(encoder, samples, params.count, spec);
       const countBytes = (spec.bins + 2) * 4;
@@ -108,6 +156,7 @@ export class RandomEngine {
         backend: 'gpu',
         elapsedMs: performance.now() - start,
         bytesRead: MOMENTS_BYTES + countBytes,
+        submits: total,
       };
     });
   }
@@ -153,5 +202,6 @@ export function runRandomCpu(params: RandomParams): RandomResult {
     backend: 'cpu',
     elapsedMs: performance.now() - start,
     bytesRead: 0,
+    submits: 0,
   };
 }

@@ -88,3 +88,50 @@ export function encodeComputePass(
   pass.dispatchWorkgroups(x, y, z);
   pass.end();
 }
+
+/** Where a long GPU run is, reported by engines between submits (no DOM: the UI decides how to show it). */
+export interface RunProgress {
+  /** 'compile': shader pipelines being compiled; 'run': GPU work; 'read': results coming back. */
+  phase: 'compile' | 'run' | 'read';
+  /** A short sentence for a status line, e.g. "Running 3 of 5 batches…". */
+  message: string;
+  /** Steps finished and the number of steps, for a progress bar (total 0 = unknown). */
+  done: number;
+  total: number;
+}
+
+/** Cancellation and progress for one engine call. */
+export interface RunControl {
+  /**
+   * Checked between submits: once it aborts, the call rejects with an AbortError at the next check. A
+   * command buffer already submitted to the GPU cannot be cancelled; it finishes first.
+   */
+  signal?: AbortSignal | undefined;
+  onProgress?: ((progress: RunProgress) => void) | undefined;
+}
+
+/** The error an aborted engine call rejects with (name "AbortError", as fetch and the DOM use). */
+export function abortError(signal?: AbortSignal): Error {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof Error && reason.name === 'AbortError') return reason;
+  return new DOMException('The computation was cancelled.', 'AbortError');
+}
+
+export function isAbortError(e: unknown): boolean {
+  return (e as { name?: unknown } | null)?.name === 'AbortError';
+}
+
+export function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw abortError(signal);
+}
+
+/**
+ * A cancellation point between submits: waits until the GPU has finished the work submitted so far (so
+ * progress is real and the page is not flooded with queued work), then throws an AbortError if the call
+ * was cancelled meanwhile.
+ */
+export async function submitCheckpoint(device: GPUDevice, signal?: AbortSignal): Promise<void> {
+  throwIfAborted(signal);
+  await device.queue.onSubmittedWorkDone();
+  throwIfAborted(signal);
+}

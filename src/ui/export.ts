@@ -8,7 +8,9 @@ export function downloadBlob(filename: string, blob: Blob): void {
   document.body.append(a);
   a.click();
   a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  // The browser fetches the blob after this returns, in another process: on a busy machine that can take
+  // over a second, and a revoked URL makes the download vanish without a trace. Keep it for a minute.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 export function downloadJson(filename: string, value: unknown): void {

@@ -417,3 +417,32 @@ test('Attention lab: every stage, Q/K/V, the numerics and a row download as vali
   expect(svg.text).toContain('xmlns="http://www.w3.org/2000/svg"');
   expect(problems).toEqual([]);
 });
+
+test('Attention lab: L = 4096 runs in batches with progress; Cancel keeps the last result', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/attention?heads=2&d=8');
+  await waitForRun(page, /2 heads · L = 11 /);
+  const L = page.getByRole('spinbutton', { name: 'L (0 = token count)' });
+  await L.fill('4096');
+  await L.press('Enter');
+  const status = page.getByRole('status').filter({ hasText: /Running 1 of 2 batches \(head 1 of 2\)/ });
+  await expect(status).toBeVisible();
+  await screenshot(page, 'attention-progress');
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Cancelled.' })).toContainText(
+    'Showing the last completed result',
+  );
+  await expect(page.locator('.results[aria-busy="false"] .backend-line')).toContainText(/2 heads · L = 11 /);
+  // The last result still answers: its weights export at full resolution.
+  const e = (await downloadJson(page, 'Export weights (JSON)')) as AttentionExport;
+  expect(e).toMatchObject({ heads: 2, L: 11, d: 8 });
+  expectRowsSumToOne(e);
+  // And the controls work: back to the sentence's length.
+  await L.fill('0');
+  await L.press('Enter');
+  await waitForRun(page, /2 heads · L = 11 /);
+  await expect(page.getByText('Cancelled.')).toHaveCount(0);
+  expect(problems).toEqual([]);
+});

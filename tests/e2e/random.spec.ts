@@ -129,3 +129,34 @@ test('CPU backend: the same lab computed by the float64 reference, badge says CP
   expect(exported.count).toBe(10000);
   expect(problems).toEqual([]);
 });
+
+test('Random lab: 10⁷ values show progress by batch; Cancel keeps the last result and the page responsive', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/random?seed=9&count=100000&transform=irwin-hall&bins=64');
+  const caption = page.locator('figcaption');
+  await expect(caption).toContainText('100,000 samples of Irwin–Hall');
+  const before = await page.getByRole('table', { name: 'Moments' }).textContent();
+
+  await page.getByRole('combobox', { name: 'Sample count' }).selectOption('10000000');
+  const status = page
+    .getByRole('status')
+    .filter({ hasText: /Generating 10,000,000 values: batch \d+ of \d+/ });
+  await expect(status).toBeVisible();
+  await expect(page.getByText('work already submitted to the GPU cannot be cancelled')).toBeVisible();
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Cancelled.' })).toContainText(
+    'Showing the last completed result',
+  );
+  await expect(page.getByRole('button', { name: 'Cancel', exact: true })).toHaveCount(0);
+  await expect(caption).toContainText('100,000 samples of Irwin–Hall');
+  expect(await page.getByRole('table', { name: 'Moments' }).textContent()).toBe(before);
+  await screenshot(page, 'random-cancelled');
+
+  // Still responsive: another change computes at once.
+  await page.getByRole('combobox', { name: 'Sample count' }).selectOption('10000');
+  await expect(caption).toContainText('10,000 samples of Irwin–Hall');
+  await expect(page.getByText('Cancelled.')).toHaveCount(0);
+  expect(problems).toEqual([]);
+});

@@ -1,11 +1,6 @@
 import onlineSoftmaxWgsl from '../../../shaders/common/online_softmax.wgsl?raw';
 import fusedWgsl from '../../../shaders/attention/fused.wgsl?raw';
-import {
-  createBindGroup,
-  createBindGroupLayout,
-  createComputePipeline,
-  encodeComputePass,
-} from '../../gpu/compute';
+import { createBindGroup, createBindGroupLayout, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import type { AttentionShape } from './attention.ref';
 import { ATTENTION_LIMITS } from './attention.ref';
@@ -80,17 +75,42 @@ export class FusedAttentionKernel {
     this.dummy = createDummyBuffer(device, `${label}.unusedInput`);
   }
 
-  private pipeline(d: number): GPUComputePipeline {
+  private pipelineDescriptor(d: number): { tier: number; descriptor: GPUComputePipelineDescriptor } {
     if (d > ATTENTION_LIMITS.maxD) {
       throw new RangeError(`Fused attention supports d ≤ ${ATTENTION_LIMITS.maxD} (got ${d}).`);
     }
     const tier = fusedChunkTier(d);
+    const label = `${this.label}[d≤${tier * TILE}]`;
+    const code = joinWgsl(`const D_CHUNKS: u32 = ${tier}u;`, onlineSoftmaxWgsl, maskWgsl, fusedWgsl);
+    const module = this.device.createShaderModule({ label, code });
+    const layout = this.device.createPipelineLayout({
+      label: `${label}.layout`,
+      bindGroupLayouts: [this.layout],
+    });
+    return { tier, descriptor: { label, layout, compute: { module, entryPoint: 'fused' } } };
+  }
+
+  /** Whether the pipeline for head dim `d` is compiled (encode would otherwise compile it first). */
+  isCompiled(d: number): boolean {
+    return this.pipelines.has(fusedChunkTier(d));
+  }
+
+  /**
+   * Compiles the pipeline for head dim `d` without blocking the page (createComputePipelineAsync); encode
+   * then uses it. A no-op when it is already compiled.
+   */
+  async compile(d: number): Promise<void> {
+    if (this.isCompiled(d)) return;
+    const { tier, descriptor } = this.pipelineDescriptor(d);
+    const pipeline = await this.device.createComputePipelineAsync(descriptor);
+    if (!this.pipelines.has(tier)) this.pipelines.set(tier, pipeline);
+  }
+
+  private pipeline(d: number): GPUComputePipeline {
+    const tier = fusedChunkTier(d);
     let pipeline = this.pipelines.get(tier);
     if (!pipeline) {
-      const label = `${this.label}[d≤${tier * TILE}]`;
-      const code = joinWgsl(`const D_CHUNKS: u32 = ${tier}u;`, onlineSoftmaxWgsl, maskWgsl, fusedWgsl);
-      const module = this.device.createShaderModule({ label, code });
-      pipeline = createComputePipeline(this.device, label, module, this.layout, 'fused');
+      pipeline = this.device.createComputePipeline(this.pipelineDescriptor(d).descriptor);
       this.pipelines.set(tier, pipeline);
     }
     return pipeline;

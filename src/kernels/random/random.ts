@@ -16,6 +16,7 @@ const PARAMS = new UniformLayout([
   ['key0', 'u32'],
   ['key1', 'u32'],
   ['threadsPerRow', 'u32'],
+  ['firstThread', 'u32'],
 ] as const);
 
 const WORKGROUP = 256;
@@ -40,14 +41,33 @@ export class RandomKernel {
     this.params = PARAMS.createBuffer(device, `${label}.params`);
   }
 
-  /** Encodes generation of `count` values into `out` (array<u32>, at least 4·count bytes). */
+  /** Invocations that generate `count` values of `transform` (one value each for Irwin–Hall, else four). */
+  static threads(transform: Transform | 'raw', count: number): number {
+    return transform === 'irwin-hall' ? count : Math.ceil(count / 4);
+  }
+
+  /**
+   * Encodes generation of `count` values into `out` (array<u32>, at least 4·count bytes). With `threads`,
+   * only invocations first…first+count−1 of the full run (RandomKernel.threads) are dispatched: a long run
+   * split into batches writes exactly the values of the single dispatch.
+   */
   encode(
     encoder: GPUCommandEncoder,
     out: GPUBuffer,
-    options: { transform: Transform | 'raw'; count: number; key: StreamKey },
+    options: {
+      transform: Transform | 'raw';
+      count: number;
+      key: StreamKey;
+      threads?: { first: number; count: number };
+    },
   ): void {
     const id = TRANSFORM_ID[options.transform];
-    const threads = options.transform === 'irwin-hall' ? options.count : Math.ceil(options.count / 4);
+    const total = RandomKernel.threads(options.transform, options.count);
+    const first = options.threads?.first ?? 0;
+    const threads = options.threads?.count ?? total;
+    if (!Number.isInteger(first) || first < 0 || !Number.isInteger(threads) || first + threads > total) {
+      throw new RangeError(`Thread range ${first}+${threads} is outside the run's ${total} threads.`);
+    }
     const grid = grid1D(threads, WORKGROUP, this.device.limits.maxComputeWorkgroupsPerDimension);
     PARAMS.write(this.device, this.params, {
       count: options.count,
@@ -55,6 +75,7 @@ export class RandomKernel {
       key0: options.key.seed,
       key1: options.key.stream ?? 0,
       threadsPerRow: grid.threadsPerRow,
+      firstThread: first,
     });
     let bindGroup = this.bindGroups.get(out);
     if (!bindGroup) {

@@ -62,6 +62,8 @@ import {
   type CsvRow,
 } from '../export';
 import { sharedStyles } from '../styles';
+import { ProgressController } from '../progress';
+import { isAbortError, throwIfAborted, type RunControl } from '../../gpu/compute';
 import { attentionLabStyles } from './styles';
 import {
   axisLabels,
@@ -100,6 +102,22 @@ const EXPORT_MAX_NUMBERS = 2 ** 22;
  * weights). An adapter may allow larger single buffers than the device can actually allocate at once.
  */
 const STAGED_BUDGET_BYTES = 2 ** 30;
+/** The keys of the "Export weights (JSON)" object, in order (shown in the Export panel). */
+const EXPORT_KEYS = [
+  'lab',
+  'tokens',
+  'mask',
+  'heads',
+  'L',
+  'd',
+  'scale',
+  'q',
+  'k',
+  'v',
+  'weights',
+  'output',
+  'backend',
+] as const;
 /** Smallest zoom window (cells per side). */
 const MIN_ZOOM = 4;
 
@@ -237,7 +255,16 @@ export class AttentionLab extends LitElement {
   } | null = null;
   private lastL = 0;
 
+  /**
+   * The last run that completed (Task.value is cleared when a run fails or is cancelled; the page keeps
+   * showing this one then).
+   */
+  private lastGood: LabRun | undefined;
+
   private runTask = new Task(this, {
+    onComplete: (lab: LabRun) => {
+      this.lastGood = lab;
+    },
     args: () =>
       [
         this.computeKey(),
@@ -247,64 +274,94 @@ export class AttentionLab extends LitElement {
         this.customVersion,
       ] as const,
     task: async ([, backend], { signal }): Promise<LabRun> => {
-      const p = this.lab.value;
-      const id = this.nextRunId++;
-      this.exportMessage = null;
-      const notices: string[] = [];
-      if (backend === 'gpu') {
-        const ctx = await this.runtime.gpu();
-        if (ctx) {
-          const prepared = await prepareInputs(p, {
-            imported: this.imported,
-            custom: this.customKeep,
-            maxL: ATTENTION_LIMITS.maxL,
-            initialise: this.initialise,
-          });
-          this.adoptCustom(prepared);
-          const engine = this.runtime.engine(ctx, 'attention', (c) => new AttentionEngine(c));
-          const adapter = this.runtime.status.kind === 'ready' ? this.runtime.status.name : 'GPU';
-          return this.exclusive(() => this.runGpu(id, engine, prepared, p, adapter, notices));
-        }
-        notices.push('WebGPU is not available, so the CPU reference computed this.');
+      const control = this.progress.begin(signal);
+      try {
+        return await this.compute(backend, control);
+      } finally {
+        this.progress.end(control.run);
       }
-      const prepared = await prepareInputs(p, {
-        imported: this.imported,
-        custom: this.customKeep,
-        maxL: MAX_ATTENTION_L_CPU,
-        maxLReason: 'The CPU reference',
-        initialise: this.initialise,
-      });
-      this.adoptCustom(prepared);
-      const job = await this.runtime.cpu.run(
-        {
-          kind: 'attention',
-          inputs: prepared.inputs,
-          options: { mask: prepared.mask, scale: prepared.scale, bias: prepared.bias, stages: ALL_STAGES },
-        },
-        signal,
-      );
-      return {
-        id,
-        prepared,
-        run: job.result!,
-        full: true,
-        available: new Set(ALL_STAGES),
-        backendLabel: 'CPU',
-        engine: null,
-        numerics: job.numerics,
-        notices,
-      };
     },
   });
+
+  /** Status line, bar and Cancel while a run takes long (shader compilation, large L). */
+  private progress = new ProgressController(this);
+
+  private async compute(backend: string, control: RunControl): Promise<LabRun> {
+    const p = this.lab.value;
+    const id = this.nextRunId++;
+    const { signal } = control;
+    this.exportMessage = null;
+    const notices: string[] = [];
+    const preparing = () =>
+      control.onProgress?.({ phase: 'run', message: 'Preparing Q, K and V…', done: 0, total: 0 });
+    if (backend === 'gpu') {
+      const ctx = await this.runtime.gpu();
+      if (ctx) {
+        preparing();
+        const prepared = await prepareInputs(p, {
+          imported: this.imported,
+          custom: this.customKeep,
+          maxL: ATTENTION_LIMITS.maxL,
+          initialise: this.initialise,
+        });
+        throwIfAborted(signal);
+        this.adoptCustom(prepared);
+        const engine = this.runtime.engine(ctx, 'attention', (c) => new AttentionEngine(c));
+        const adapter = this.runtime.status.kind === 'ready' ? this.runtime.status.name : 'GPU';
+        return this.exclusive(() => this.runGpu(id, engine, prepared, p, adapter, notices, control));
+      }
+      notices.push('WebGPU is not available, so the CPU reference computed this.');
+    }
+    preparing();
+    const prepared = await prepareInputs(p, {
+      imported: this.imported,
+      custom: this.customKeep,
+      maxL: MAX_ATTENTION_L_CPU,
+      maxLReason: 'The CPU reference',
+      initialise: this.initialise,
+    });
+    throwIfAborted(signal);
+    this.adoptCustom(prepared);
+    control.onProgress?.({
+      phase: 'run',
+      message: 'Computing on the CPU reference…',
+      done: 0,
+      total: 0,
+    });
+    const job = await this.runtime.cpu.run(
+      {
+        kind: 'attention',
+        inputs: prepared.inputs,
+        options: { mask: prepared.mask, scale: prepared.scale, bias: prepared.bias, stages: ALL_STAGES },
+      },
+      signal,
+    );
+    return {
+      id,
+      prepared,
+      run: job.result!,
+      full: true,
+      available: new Set(ALL_STAGES),
+      backendLabel: 'CPU',
+      engine: null,
+      numerics: job.numerics,
+      notices,
+    };
+  }
+
+  private cancelRun() {
+    this.progress.cancelling();
+    this.runTask.abort(new DOMException('Cancelled by the user.', 'AbortError'));
+  }
 
   /** Pooled overviews and zoomed windows fetched from the GPU for runs too long to read back whole. */
   private viewTask = new Task(this, {
     args: () =>
       [
-        this.runTask.value,
+        this.lastGood,
         this.lab.value.pool,
         this.zoom ? rectKey(this.zoom) : '',
-        this.enlargedStage(this.runTask.value),
+        this.enlargedStage(this.lastGood),
       ] as const,
     task: async ([lab, mode, , stage]): Promise<Views | null> => {
       if (!lab || lab.full || !lab.engine) return null;
@@ -346,7 +403,7 @@ export class AttentionLab extends LitElement {
 
   /** The selected query row's weights at full resolution (a 1×L window when the run was pooled). */
   private rowTask = new Task(this, {
-    args: () => [this.runTask.value, this.selectedHead(), this.selectedRow()] as const,
+    args: () => [this.lastGood, this.selectedHead(), this.selectedRow()] as const,
     task: async ([lab, head, row]): Promise<RowWeights | null> => {
       if (!lab || row < 0) return null;
       const L = lab.run.shape.L;
@@ -366,7 +423,7 @@ export class AttentionLab extends LitElement {
 
   /** max |GPU − reference| per stage, from the float64 reference in the CPU worker (L ≤ 256). */
   private numericsTask = new Task(this, {
-    args: () => [this.runTask.value] as const,
+    args: () => [this.lastGood] as const,
     task: async ([lab]): Promise<NumericsView | null> => {
       if (!lab) return null;
       if (lab.numerics) return { kind: 'done', numerics: lab.numerics };
@@ -493,6 +550,25 @@ export class AttentionLab extends LitElement {
     p: AttentionState,
     adapter: string,
     notices: string[],
+    control: RunControl,
+  ): Promise<LabRun> {
+    try {
+      return await this.runGpuPath(id, engine, prepared, p, adapter, notices, control);
+    } catch (e) {
+      // A failed or cancelled run may have replaced the buffers that the last good run's zoom reads.
+      if (!engine.hasResult) this.residentRunId = 0;
+      throw e;
+    }
+  }
+
+  private async runGpuPath(
+    id: number,
+    engine: AttentionEngine,
+    prepared: Prepared,
+    p: AttentionState,
+    adapter: string,
+    notices: string[],
+    control: RunControl,
   ): Promise<LabRun> {
     const { inputs, mask, scale, bias } = prepared;
     const { L } = inputs.shape;
@@ -523,20 +599,25 @@ export class AttentionLab extends LitElement {
     let run: AttentionRunResult;
     if (path === 'staged') {
       run = full
-        ? await engine.runStaged(inputs, { ...options, stages: ALL_STAGES })
-        : await engine.runStaged(inputs, {
-            ...options,
-            stages: ['output'],
-            materialize: ['scores', 'scaled', 'masked', 'weights'],
-          });
+        ? await engine.runStaged(inputs, { ...options, stages: ALL_STAGES }, control)
+        : await engine.runStaged(
+            inputs,
+            {
+              ...options,
+              stages: ['output'],
+              materialize: ['scores', 'scaled', 'masked', 'weights'],
+            },
+            control,
+          );
     } else if (full) {
-      run = await engine.runFused(inputs, {
-        ...options,
-        window: { rect: { row0: 0, col0: 0, rows: L, cols: L } },
-      });
+      run = await engine.runFused(
+        inputs,
+        { ...options, window: { rect: { row0: 0, col0: 0, rows: L, cols: L } } },
+        control,
+      );
       run.stages.weights = run.window!.data;
     } else {
-      run = await engine.runFused(inputs, options);
+      run = await engine.runFused(inputs, options, control);
     }
     this.residentRunId = id;
     return {
@@ -555,12 +636,12 @@ export class AttentionLab extends LitElement {
   // Selection helpers
 
   private selectedHead(): number {
-    const heads = this.runTask.value?.run.shape.heads ?? this.lab.value.heads;
+    const heads = this.lastGood?.run.shape.heads ?? this.lab.value.heads;
     return Math.max(0, Math.min(heads - 1, this.lab.value.head));
   }
 
   private selectedRow(): number {
-    const L = this.runTask.value?.run.shape.L ?? 0;
+    const L = this.lastGood?.run.shape.L ?? 0;
     const row = this.lab.value.row;
     return row >= 0 && row < L ? row : -1;
   }
@@ -667,7 +748,7 @@ export class AttentionLab extends LitElement {
   override willUpdate(changed: PropertyValues): void {
     super.willUpdate(changed);
     // A new sequence length invalidates the zoom window.
-    const lab = this.runTask.value;
+    const lab = this.lastGood;
     if (lab && lab.run.shape.L !== this.lastL) {
       this.lastL = lab.run.shape.L;
       this.zoom = null;
@@ -676,7 +757,7 @@ export class AttentionLab extends LitElement {
 
   override updated(changed: PropertyValues): void {
     super.updated(changed);
-    const lab = this.runTask.value;
+    const lab = this.lastGood;
     const root = this.shadowRoot!;
     for (const canvas of root.querySelectorAll<HTMLCanvasElement>('canvas[data-hm]')) {
       const entry = this.heatmaps.get(canvas.dataset.hm!);
@@ -821,7 +902,7 @@ export class AttentionLab extends LitElement {
   }
 
   private onPointerMove(id: string, e: PointerEvent) {
-    const lab = this.runTask.value;
+    const lab = this.lastGood;
     const entry = this.heatmaps.get(id);
     if (!lab || !entry) return;
     if (this.drag && id === 'enlarged') {
@@ -850,7 +931,7 @@ export class AttentionLab extends LitElement {
     const patch: Partial<AttentionState> = {};
     if ((VIEW_STAGES as readonly string[]).includes(stage)) patch.stage = stage as MatrixStage;
     const m = this.heatmaps.get(id);
-    const lab = this.runTask.value;
+    const lab = this.lastGood;
     if (cell && m && lab) {
       const matrix = this.stripMatrix(lab, stage, this.selectedHead());
       if (matrix) patch.row = poolCellRange(cell.row, matrix.rows, matrix.rect.row0, matrix.rect.rows)[0];
@@ -859,7 +940,7 @@ export class AttentionLab extends LitElement {
   }
 
   private onPointerDown(id: string, e: PointerEvent) {
-    const lab = this.runTask.value;
+    const lab = this.lastGood;
     if (!lab || e.button !== 0) return;
     const canvas = e.currentTarget as HTMLCanvasElement;
     canvas.setPointerCapture?.(e.pointerId);
@@ -906,7 +987,7 @@ export class AttentionLab extends LitElement {
   private onPointerUp(id: string, e: PointerEvent) {
     const drag = this.drag;
     this.drag = null;
-    const lab = this.runTask.value;
+    const lab = this.lastGood;
     if (!drag || !lab) return;
     if (drag.paint !== null) {
       this.customVersion++;
@@ -935,7 +1016,7 @@ export class AttentionLab extends LitElement {
   }
 
   private onWheel(id: string, e: WheelEvent) {
-    const lab = this.runTask.value;
+    const lab = this.lastGood;
     if (!lab) return;
     e.preventDefault();
     const cell = this.cellFromEvent(id, e);
@@ -976,7 +1057,7 @@ export class AttentionLab extends LitElement {
 
   /** Keyboard for the enlarged heatmap: arrows move the cell cursor, Shift+arrows pan, +/− zoom. */
   private onCanvasKey(id: string, e: KeyboardEvent) {
-    const lab = this.runTask.value;
+    const lab = this.lastGood;
     const entry = this.heatmaps.get(id);
     if (!lab || !entry) return;
     const moves: Record<string, [number, number]> = {
@@ -1045,11 +1126,11 @@ export class AttentionLab extends LitElement {
   private async currentRun(): Promise<LabRun | undefined> {
     try {
       await this.runTask.taskComplete;
-    } catch {
-      // The error is on screen; export nothing.
-      return undefined;
+    } catch (e) {
+      // Cancelled: the last result is on screen and exports. Any other error is on screen; export nothing.
+      return isAbortError(e) ? this.lastGood : undefined;
     }
-    return this.runTask.value;
+    return this.lastGood;
   }
 
   /** Weights and output at full resolution, the numbers the GPU computed (re-running staged if needed). */
@@ -1389,34 +1470,45 @@ export class AttentionLab extends LitElement {
             : nothing
         }
       </div>
+      ${this.progress.renderStatus(() => this.cancelRun())}
       ${this.runTask.render({
         initial: () => html`<p role="status">Starting…</p>`,
         pending: () =>
-          this.runTask.value
-            ? this.renderResult(this.runTask.value, true)
+          this.lastGood
+            ? this.renderResult(this.lastGood, true)
             : html`<p role="status">Computing attention…</p>`,
         complete: (lab) => this.renderResult(lab, false),
         error: (e) =>
-          html`<div class="error" role="alert">
-              Could not compute attention: ${(e as Error).message}
-              ${
-                e instanceof GpuError && e.details
-                  ? html`<details>
-                      <summary>Details</summary>
-                      <pre class="small">${e.details}</pre>
-                    </details>`
-                  : nothing
-              }
-              ${
-                e instanceof GpuError
-                  ? html`<p class="small">
-                      Try fewer heads, a smaller L, or the fused path; if the GPU was lost, use “Reconnect
-                      GPU” above.
-                    </p>`
-                  : nothing
-              }
-            </div>
-            ${this.runTask.value ? this.renderResult(this.runTask.value, false) : nothing}`,
+          isAbortError(e)
+            ? html`<p class="notice cancelled" role="status">
+                  Cancelled.
+                  ${
+                    this.lastGood
+                      ? 'Showing the last completed result; change a control to compute again.'
+                      : 'Nothing was computed yet; change a control to compute.'
+                  }
+                </p>
+                ${this.lastGood ? this.renderResult(this.lastGood, false) : nothing}`
+            : html`<div class="error" role="alert">
+                  Could not compute attention: ${(e as Error).message}
+                  ${
+                    e instanceof GpuError && e.details
+                      ? html`<details>
+                          <summary>Details</summary>
+                          <pre class="small">${e.details}</pre>
+                        </details>`
+                      : nothing
+                  }
+                  ${
+                    e instanceof GpuError
+                      ? html`<p class="small">
+                          Try fewer heads, a smaller L, or the fused path; if the GPU was lost, use “Reconnect
+                          GPU” above.
+                        </p>`
+                      : nothing
+                  }
+                </div>
+                ${this.lastGood ? this.renderResult(this.lastGood, false) : nothing}`,
       })}
       ${
         this.tooltip
@@ -2217,7 +2309,9 @@ export class AttentionLab extends LitElement {
       <p class="small muted">
         JSON:
         <code class="wrap"
-          >{"lab":"attention","tokens","mask","heads","L","d","scale","q","k","v","weights","output","backend"}</code
+          >{${EXPORT_KEYS.map(
+            (k, i) => html`${i ? html`,<wbr />` : nothing}"${k}"${k === 'lab' ? ':"attention"' : ''}`,
+          )}}</code
         >, tensors as [head][query][key or dim], full resolution — the numbers
         ${lab.run.path === 'cpu' ? 'the CPU reference' : 'the GPU'}
         computed${

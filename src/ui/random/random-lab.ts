@@ -20,6 +20,8 @@ import {
   type CsvRow,
 } from '../export';
 import { sharedStyles } from '../styles';
+import { ProgressController } from '../progress';
+import { isAbortError } from '../../gpu/compute';
 import { randomLabStyles } from './styles';
 
 const TRANSFORM_LABELS: Record<Transform, string> = {
@@ -71,45 +73,78 @@ export class RandomLab extends LitElement {
 
   @query('svg.histogram') private svg!: SVGSVGElement;
 
+  /** Status line, bar and Cancel while a run takes long (10⁷ values generate in batches). */
+  private progress = new ProgressController(this);
+
+  /** The last run that completed (Task.value is cleared when a run fails or is cancelled). */
+  private lastRun: LabRun | undefined;
+
   private task = new Task(this, {
+    onComplete: (run: LabRun) => {
+      this.lastRun = run;
+    },
     args: () => [this.lab.value, this.backend.value, this.runtime.generation] as const,
     task: async ([params, backend], { signal }): Promise<LabRun> => {
-      const request = {
-        transform: params.transform,
-        seed: params.seed,
-        count: params.count,
-        bins: params.bins,
-      };
-      let notice: string | undefined;
-      if (backend === 'gpu') {
-        const ctx = await this.runtime.gpu();
-        if (ctx) {
-          const engine = this.runtime.engine(ctx, 'random', (c) => new RandomEngine(c));
-          const result = await engine.run(request);
-          return {
-            result,
-            backendLabel: this.runtime.status.kind === 'ready' ? this.runtime.status.name : 'GPU',
-          };
-        }
-        notice = 'WebGPU is not available, so the CPU reference computed this.';
+      const control = this.progress.begin(signal);
+      try {
+        return await this.compute(params, backend, control);
+      } finally {
+        this.progress.end(control.run);
       }
-      const count = Math.min(params.count, MAX_COUNT_CPU);
-      const job = await this.runtime.cpu.run({ kind: 'random', params: { ...request, count } }, signal);
-      return {
-        result: job.result,
-        backendLabel: 'CPU',
-        ...(count < params.count ? { reducedFrom: params.count } : {}),
-        ...(notice ? { notice } : {}),
-      };
     },
   });
+
+  private async compute(
+    params: RandomState,
+    backend: string,
+    control: ReturnType<ProgressController['begin']>,
+  ): Promise<LabRun> {
+    const request = {
+      transform: params.transform,
+      seed: params.seed,
+      count: params.count,
+      bins: params.bins,
+    };
+    let notice: string | undefined;
+    if (backend === 'gpu') {
+      const ctx = await this.runtime.gpu();
+      if (ctx) {
+        const engine = this.runtime.engine(ctx, 'random', (c) => new RandomEngine(c));
+        const result = await engine.run(request, control);
+        return {
+          result,
+          backendLabel: this.runtime.status.kind === 'ready' ? this.runtime.status.name : 'GPU',
+        };
+      }
+      notice = 'WebGPU is not available, so the CPU reference computed this.';
+    }
+    const count = Math.min(params.count, MAX_COUNT_CPU);
+    control.onProgress?.({
+      phase: 'run',
+      message: `Drawing ${count.toLocaleString('en-US')} values on the CPU reference…`,
+      done: 0,
+      total: 0,
+    });
+    const job = await this.runtime.cpu.run({ kind: 'random', params: { ...request, count } }, control.signal);
+    return {
+      result: job.result,
+      backendLabel: 'CPU',
+      ...(count < params.count ? { reducedFrom: params.count } : {}),
+      ...(notice ? { notice } : {}),
+    };
+  }
+
+  private cancel() {
+    this.progress.cancelling();
+    this.task.abort(new DOMException('Cancelled by the user.', 'AbortError'));
+  }
 
   private set(patch: Partial<RandomState>) {
     this.store.setLab('random', patch);
   }
 
   override updated(_: PropertyValues): void {
-    const run = this.task.value;
+    const run = this.lastRun;
     if (run && this.svg) this.drawChart(run.result);
   }
 
@@ -264,13 +299,25 @@ export class RandomLab extends LitElement {
         >
         <button @click=${() => this.task.run()}>Run again</button>
       </section>
+      ${this.progress.renderStatus(() => this.cancel())}
       ${this.task.render({
         pending: () =>
-          this.task.value ? this.renderResult(this.task.value, true) : html`<p role="status">Computing…</p>`,
+          this.lastRun ? this.renderResult(this.lastRun, true) : html`<p role="status">Computing…</p>`,
         complete: (run) => this.renderResult(run, false),
         error: (e) =>
-          html`<p class="error" role="alert">Could not compute: ${(e as Error).message}</p>
-            ${this.task.value ? this.renderResult(this.task.value, false) : nothing}`,
+          html`${
+            isAbortError(e)
+              ? html`<p class="notice cancelled" role="status">
+                  Cancelled.
+                  ${
+                    this.lastRun
+                      ? 'Showing the last completed result; “Run again” or any change computes anew.'
+                      : 'Nothing was computed yet; “Run again” starts it.'
+                  }
+                </p>`
+              : html`<p class="error" role="alert">Could not compute: ${(e as Error).message}</p>`
+          }
+          ${this.lastRun ? this.renderResult(this.lastRun, false) : nothing}`,
       })}
     `;
   }
