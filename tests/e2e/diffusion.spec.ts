@@ -450,3 +450,31 @@ test('Diffusion lab image mode: glyphs from the browser fonts, run to t = 0, exp
   expect(s32.images[0]).toHaveLength(32 * 32);
   expect(problems).toEqual([]);
 });
+
+test('Diffusion lab: a denoiser trained in this page (training panel) drives the chain', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/diffusion?T=50&sampler=ddim&steps=10&particles=500&denoiser=trained');
+  await expect(current(page)).toHaveText('t = 50');
+  await expect(page.getByText(/No denoiser has been trained in this page for “Two moons” yet/)).toBeVisible();
+  const panel = page.getByRole('region', { name: 'Train a denoiser in this page' });
+  await panel.getByRole('combobox', { name: 'Training steps' }).selectOption('50');
+  await panel.getByRole('button', { name: 'Train denoiser' }).click();
+  // Snapshots arrive during training; the last one is marked done.
+  await expect(panel.locator('p', { hasText: 'Latest model: step 50 of 50' })).toContainText('(done)', {
+    timeout: 110_000,
+  });
+  await expect(
+    page.getByRole('combobox', { name: 'Denoiser' }).locator('option[value="trained"]'),
+  ).toHaveText('Trained in this page (step 50 of 50)');
+  await expect(page.getByText(/No denoiser has been trained/)).toHaveCount(0);
+  await expect(page.getByText('Trained in this page ·').first()).toBeVisible();
+  const forward = page.getByRole('button', { name: 'Step forward' });
+  for (let i = 0; i < 10; i++) await forward.click();
+  await expect(current(page)).toHaveText('t = 0');
+  await screenshot(page, 'diffusion-trained-here');
+  const s = (await downloadJson(page, 'Export samples (JSON)')) as { denoiser: string; points: number[][] };
+  expect(s.denoiser).toBe('trained');
+  expect(s.points).toHaveLength(500);
+  for (const [x, y] of s.points) expect(Number.isFinite(x) && Number.isFinite(y)).toBe(true);
+  expect(problems).toEqual([]);
+});

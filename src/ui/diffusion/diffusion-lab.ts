@@ -51,6 +51,7 @@ import { diffusionLabStyles } from './styles';
 import { hasShippedMlp, loadShippedMlp, mlpUrl } from './models';
 import { renderGlyphs, type GlyphImages } from '../glyphs';
 import './image-view';
+import './train-panel';
 import {
   ChainPane,
   DATA_SEED,
@@ -182,14 +183,26 @@ function glyphImages(dataset: GlyphDataset, size: number): GlyphImages {
   return g;
 }
 
+/** The last few 2D training sets, so one data set keeps one array (the trainer panel restarts on a new one). */
+const dataCache = new Map<string, Float32Array>();
+
 /** The training data of a state and its dimension: a seeded 2D dataset, the drawn points, or glyph images. */
 function trainingData(p: DiffusionState): { data: Float32Array; dim: number } {
   if (isImageDataset(p.dataset)) {
     const size = Number(p.size);
     return { data: glyphImages(p.dataset, size).images, dim: size * size };
   }
-  if (p.dataset === 'draw') return { data: drawnPoints(p), dim: 2 };
-  return { data: makeDataset2D({ kind: p.dataset, n: p.points, seed: DATA_SEED }), dim: 2 };
+  const key = dataKey(p);
+  let data = dataCache.get(key);
+  if (!data) {
+    data =
+      p.dataset === 'draw'
+        ? drawnPoints(p)
+        : makeDataset2D({ kind: p.dataset, n: p.points, seed: DATA_SEED });
+    if (dataCache.size >= 8) dataCache.delete(dataCache.keys().next().value!);
+    dataCache.set(key, data);
+  }
+  return { data, dim: 2 };
 }
 
 /** A drag adds a point once the pointer has moved this far (data units) from the last one. */
@@ -921,7 +934,7 @@ export class DiffusionLab extends LitElement {
         ${this.panes.map((pane, i) => this.renderPane(pane, i))}
         ${p.dataset === 'draw' && this.panes.length === 0 ? this.renderEmptyDrawing() : nothing}
       </div>
-      ${!a ? html`<p role="status">Setting up the chain…</p>` : nothing}
+      ${!a ? html`<p role="status">Setting up the chain…</p>` : nothing} ${this.renderTrainer(p)}
       <div class="explain">
         ${this.renderPseudocode(p.sampler, f?.stepIndex ?? 0, f?.t ?? T)} ${this.renderDenoiserNote()}
       </div>
@@ -1448,6 +1461,43 @@ export class DiffusionLab extends LitElement {
         }
       </figcaption>
     </figure>`;
+  }
+
+  /**
+   * The training panel (<ks-denoiser-trainer>): trains the ε-MLP on the current 2D data in this page; its
+   * 'denoiser-trained' events feed the "Trained in this page" denoiser.
+   */
+  private renderTrainer(p: DiffusionState) {
+    if (isImageDataset(p.dataset)) return nothing;
+    const { data } = trainingData(p);
+    const status = this.runtime.status;
+    const gpu = this.backend.value === 'gpu' && status.kind === 'ready' ? status.ctx : null;
+    const trained = this.session.trained.get(dataKey(p));
+    return html`<section class="panel trainer" aria-label="Train a denoiser in this page">
+      <h3>Train a denoiser in this page</h3>
+      <p class="small muted">
+        Trains the same ε-prediction MLP as the shipped weights on this data
+        (${(data.length / 2).toLocaleString('en-US')} points), ${gpu ? 'in WGSL on the GPU' : 'on the CPU'};
+        choose “${DENOISER_LABELS.trained}” as the denoiser to sample with it — the chain is re-run with each
+        snapshot, so the samples improve as it trains.
+        ${
+          trained
+            ? html`Latest model: step ${trained.step} of ${trained.totalSteps}, loss
+              ${trained.loss.toPrecision(3)}${trained.done ? ' (done)' : ''}.`
+            : nothing
+        }
+      </p>
+      ${
+        data.length >= 2
+          ? html`<ks-denoiser-trainer
+              .gpu=${gpu}
+              .data=${data}
+              .dataset=${p.dataset as string & DOMStringMap}
+              .seed=${p.seed}
+            ></ks-denoiser-trainer>`
+          : html`<p class="small muted">Draw some points first.</p>`
+      }
+    </section>`;
   }
 
   /** Image mode: grids of x_t and x̂₀ (<ks-diffusion-image-view>) instead of the scatter. */

@@ -164,6 +164,13 @@ export const diffusionLabStyles = css`
   .small {
     font-size: 0.8rem;
   }
+  .trainer {
+    margin-top: 1rem;
+  }
+  .trainer h3 {
+    margin: 0 0 0.25rem;
+    font-size: 0.95rem;
+  }
   .notices {
     display: grid;
     gap: 0.5rem;
