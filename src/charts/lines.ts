@@ -64,8 +64,10 @@ export function renderLines(
     Array.from(b.x).forEach((v) => xs.push(v));
     for (const arr of [b.lo, b.hi]) Array.from(arr).forEach((v) => finite(v) && ys.push(v));
   }
-  const xMax = Math.max(1, d3.max(xs) ?? 1);
-  const xMin = Math.min(xMax - 1, d3.min(xs) ?? 0);
+  // A single x (e.g. step 0 before training): centre it, with one tick, instead of a [0, 1] axis.
+  const single = xs.length > 0 && xs.every((v) => v === xs[0]) ? xs[0]! : null;
+  const xMax = single !== null ? single + 0.5 : Math.max(1, d3.max(xs) ?? 1);
+  const xMin = single !== null ? single - 0.5 : Math.min(xMax - 1, d3.min(xs) ?? 0);
   let [lo, hi] = o.yDomain ?? [d3.min(ys) ?? 0, d3.max(ys) ?? 1];
   if (!(hi > lo)) {
     lo -= 0.5;
@@ -84,7 +86,11 @@ export function renderLines(
     .append('g')
     .attr('class', 'x-axis')
     .attr('transform', `translate(0,${o.height - MARGIN.bottom})`)
-    .call(d3.axisBottom(x).ticks(Math.max(2, Math.floor(o.width / 80))));
+    .call(
+      single !== null
+        ? d3.axisBottom(x).tickValues([single]).tickFormat(d3.format('~g'))
+        : d3.axisBottom(x).ticks(Math.max(2, Math.floor(o.width / 80))),
+    );
   svg
     .append('g')
     .attr('class', 'y-axis')

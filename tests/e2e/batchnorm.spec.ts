@@ -88,6 +88,7 @@ test('BatchNorm lab: glyph digits — step-0 charts, train, held-out accuracy, e
   await expect(page.locator('ks-batchnorm-lab svg.loss circle.point')).toHaveCount(2);
   await expect(page.locator('ks-batchnorm-lab svg.percentiles circle.point')).toHaveCount(2);
   await expect(page.getByText('Press Train to start; the curves fill as the networks learn.')).toBeVisible();
+  await screenshot(page, 'batchnorm-step0');
 
   await page.getByRole('combobox', { name: 'Task' }).selectOption({ label: 'Glyphs (digits)' });
   await expect(page).toHaveURL(/task=digits/);

@@ -27,6 +27,10 @@ describe('renderLines single points', () => {
     const cy = Number(dotB.getAttribute('cy'));
     expect(Number(bar.getAttribute('y2'))).toBeLessThan(cy);
     expect(Number(bar.getAttribute('y1'))).toBeGreaterThan(cy);
+    // The single step is centred with one tick, labelled 0.
+    const cx = Number(dotB.getAttribute('cx'));
+    expect(Math.abs(cx - (52 + (300 - 14)) / 2)).toBeLessThan(1);
+    expect([...el.querySelectorAll('g.x-axis .tick text')].map((t) => t.textContent)).toEqual(['0']);
     el.remove();
   });
 
