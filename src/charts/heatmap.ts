@@ -133,9 +133,16 @@ function cut(label: string, max: number): string {
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : label;
 }
 
-/** Every k-th index such that labels `cell` pixels apart are at least `need` pixels apart. */
-function labelIndices(n: number, cell: number, need: number): number[] {
-  const step = Math.max(1, Math.ceil(need / Math.max(cell, 1e-9)));
+/**
+ * Every k-th index such that labels `cell` pixels apart are at least `need` pixels apart, with k from the
+ * 1-2-5 sequence (1, 2, 5, 10, 20, 50 …) so that numbered axes read 0, 5, 10 … rather than 0, 3, 6 ….
+ */
+export function labelIndices(n: number, cell: number, need: number): number[] {
+  const min = Math.max(1, Math.ceil(need / Math.max(cell, 1e-9)));
+  let step = 1;
+  for (let decade = 1; step < min; decade *= 10) {
+    step = [1, 2, 5].map((m) => m * decade).find((k) => k >= min) ?? 10 * decade;
+  }
   const out: number[] = [];
   for (let i = 0; i < n; i += step) out.push(i);
   return out;
@@ -185,8 +192,10 @@ export function heatmapLayout(
     cellH,
     rows: data.rows,
     cols: data.cols,
+    // Row labels stack like lines of text; column labels are rotated, so glyphs sit side by side and
+    // need more room to stay apart.
     rowLabelsDrawn: rowText.length ? labelIndices(data.rows, cellH, fontSize + 1) : [],
-    colLabelsDrawn: colText.length ? labelIndices(data.cols, cellW, fontSize + 1) : [],
+    colLabelsDrawn: colText.length ? labelIndices(data.cols, cellW, Math.ceil(fontSize * 1.5)) : [],
   };
 }
 

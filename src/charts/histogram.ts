@@ -23,7 +23,8 @@ export interface HistogramOptions {
   xLabel?: string;
 }
 
-const MARGIN = { top: 28, right: 16, bottom: 40, left: 52 };
+// The right margin leaves room for half of the last x tick label (centred on the axis end).
+const MARGIN = { top: 28, right: 24, bottom: 40, left: 52 };
 
 export function renderHistogram(svgEl: SVGSVGElement, data: HistogramData, options: HistogramOptions): void {
   const { width, height } = options;

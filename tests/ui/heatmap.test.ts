@@ -10,6 +10,7 @@ import {
   heatmapCellAt,
   heatmapColor,
   heatmapSvg,
+  labelIndices,
   renderHeatmap,
   renderHeatmapLegend,
 } from '../../src/charts/heatmap';
@@ -145,6 +146,37 @@ describe('renderHeatmap', () => {
     expect(layout.rowLabelsDrawn[0]).toBe(0);
     const step = layout.rowLabelsDrawn[1]! - layout.rowLabelsDrawn[0]!;
     expect(step * layout.cellH).toBeGreaterThanOrEqual(12);
+    c.remove();
+  });
+
+  it('thins crowded column labels to a 1-2-5 step (an output heatmap of d = 16 dims in a narrow panel)', () => {
+    const c = canvas();
+    const labels = Array.from({ length: 16 }, (_, j) => String(j));
+    const layout = renderHeatmap(
+      c,
+      { rows: 11, cols: 16, values: new Float32Array(11 * 16), colLabels: labels },
+      {
+        width: 150,
+        height: 150,
+        square: false,
+        fontSize: 10,
+        scale: { kind: 'diverging', max: 1 },
+        dpr: 1,
+      },
+    );
+    // About 9 px per column: rotated 10 px labels need 15 px, so every second one is drawn.
+    expect(layout.cellW).toBeLessThan(15);
+    expect(layout.colLabelsDrawn).toEqual([0, 2, 4, 6, 8, 10, 12, 14]);
+    for (const [cell, need, step] of [
+      [10, 15, 2],
+      [4, 15, 5],
+      [2, 15, 10],
+      [0.5, 15, 50],
+      [20, 15, 1],
+    ] as const) {
+      const drawn = labelIndices(100, cell, need);
+      expect(drawn[1]! - drawn[0]!, `cell ${cell}`).toBe(step);
+    }
     c.remove();
   });
 

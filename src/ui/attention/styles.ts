@@ -145,6 +145,13 @@ export const attentionLabStyles = css`
     font-size: 0.75rem;
     padding: 0.15rem 0.45rem;
   }
+  /* Five buttons under each stage heatmap: compact enough to stay on one line at the usual widths. */
+  .stage .small-buttons {
+    gap: 0.2rem;
+  }
+  .stage .small-buttons button {
+    padding: 0.1rem 0.3rem;
+  }
   .legend {
     margin-top: 0.5rem;
     color: var(--ks-fg);
@@ -243,7 +250,9 @@ export const attentionLabStyles = css`
     font-size: 0.8rem;
   }
   code.wrap {
-    word-break: break-all;
+    /* Break between keys (the <wbr> after each comma), never inside a key. */
+    word-break: normal;
+    overflow-wrap: anywhere;
   }
   figure {
     margin: 0;
