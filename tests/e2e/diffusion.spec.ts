@@ -4,6 +4,24 @@ import { downloadJson, expectWebGpuBadge, screenshot, watchConsole } from './hel
 
 const current = (page: Page) => page.getByRole('status', { name: 'Current step' });
 
+/** The text of the file a button downloads (for CSV). */
+async function downloadText(page: Page, name: string): Promise<string> {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name, exact: true }).click(),
+  ]);
+  const chunks: Buffer[] = [];
+  for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** CSV text → rows of cells (the exports quote nothing: numbers and plain names only). */
+const csv = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .map((line) => line.split(','));
+
 test('Diffusion lab: step forward and back, play and pause, reset, exports', async ({ page }) => {
   const problems = watchConsole(page);
   await page.goto('./#/diffusion');
@@ -91,6 +109,10 @@ test('Diffusion lab: step forward and back, play and pause, reset, exports', asy
   expect(schedule.alphaBar).toHaveLength(100);
   for (let i = 1; i < schedule.alphaBar.length; i++)
     expect(schedule.alphaBar[i]!).toBeLessThan(schedule.alphaBar[i - 1]!);
+  const scheduleCsv = csv(await downloadText(page, 'Export schedule (CSV)'));
+  expect(scheduleCsv[0]).toEqual(['t', 'beta', 'alphaBar', 'sqrtAlphaBar', 'sqrtOneMinusAlphaBar', 'logSNR']);
+  expect(scheduleCsv).toHaveLength(101);
+  expect(Number(scheduleCsv[100]![2])).toBeCloseTo(schedule.alphaBar[99]!, 12);
   expect(problems).toEqual([]);
 });
 
@@ -106,6 +128,31 @@ test('Diffusion lab: a DDIM chain run to t = 0 lands on the training data (memor
   for (let i = 0; i < 12; i++) await forward.click();
   await expect(current(page)).toHaveText('t = 40');
   await screenshot(page, 'diffusion-midway');
+  // The vector field and density grids on screen export as JSON and CSV (21² and 64² cells).
+  const field = (await downloadJson(page, 'Export vector field (JSON)')) as {
+    t: number;
+    grid: { size: number };
+    cells: Array<Record<string, number>>;
+  };
+  expect(field.t).toBe(40);
+  expect(field.cells).toHaveLength(21 * 21);
+  expect(Object.keys(field.cells[0]!)).toEqual(['row', 'col', 'x', 'y', 'x0_x', 'x0_y', 'eps_x', 'eps_y']);
+  const fieldCsv = csv(await downloadText(page, 'Export vector field (CSV)'));
+  expect(fieldCsv).toHaveLength(21 * 21 + 1);
+  expect(Number(fieldCsv[5]![4])).toBeCloseTo(field.cells[4]!.x0_x!, 5);
+  const density = (await downloadJson(page, 'Export density (JSON)')) as {
+    outside: number;
+    cells: Array<{ count: number }>;
+  };
+  expect(density.cells).toHaveLength(64 * 64);
+  expect(density.cells.reduce((a, c) => a + c.count, 0) + density.outside).toBe(2000);
+  expect(csv(await downloadText(page, 'Export density (CSV)'))).toHaveLength(64 * 64 + 1);
+  const x0 = (await downloadJson(page, 'Export x̂₀ (JSON)')) as { t: number; x0: number[][] };
+  expect(x0.t).toBe(40);
+  expect(x0.x0).toHaveLength(2000);
+  const x0Csv = csv(await downloadText(page, 'Export x̂₀ (CSV)'));
+  expect(x0Csv[0]).toEqual(['particle', 'x', 'y']);
+  expect(Number(x0Csv[1]![1])).toBeCloseTo(x0.x0[0]![0]!, 5);
   for (let i = 0; i < 8; i++) await forward.click();
   await expect(current(page)).toHaveText('t = 0');
   await expect(
@@ -125,6 +172,32 @@ test('Diffusion lab: a DDIM chain run to t = 0 lands on the training data (memor
   }
   expect(close / samples.points.length).toBeGreaterThan(0.9);
   await screenshot(page, 'diffusion-end');
+  // The memorisation readout as JSON and CSV: per sample the nearest training point and the distance.
+  const memo = (await downloadJson(page, 'Export memorisation (JSON)')) as {
+    fraction: number;
+    radius: number;
+    samples: Array<{ sample: number; nearestTrainingIndex: number; distance: number }>;
+  };
+  expect(memo.radius).toBe(0.05);
+  expect(memo.samples).toHaveLength(2000);
+  expect(memo.fraction).toBeCloseTo(memo.samples.filter((r) => r.distance <= 0.05).length / 2000, 10);
+  const r0 = memo.samples[0]!;
+  const [px, py] = samples.points[0]!;
+  const [dx, dy] = samples.data[r0.nearestTrainingIndex]!;
+  expect(r0.distance).toBeCloseTo(Math.hypot(px! - dx!, py! - dy!), 5);
+  const memoCsv = csv(await downloadText(page, 'Export memorisation (CSV)'));
+  expect(memoCsv[0]).toEqual(['sample', 'nearestTrainingIndex', 'distance']);
+  expect(memoCsv).toHaveLength(2001);
+  // Pane B's samples, beside pane A's.
+  const b = (await downloadJson(page, 'Export pane B samples (JSON)')) as {
+    sampler: string;
+    points: number[][];
+  };
+  expect(b.sampler).toBe('ode-heun');
+  expect(b.points).toHaveLength(2000);
+  const samplesCsv = csv(await downloadText(page, 'Export samples (CSV)'));
+  expect(samplesCsv).toHaveLength(2001);
+  expect(Number(samplesCsv[1]![0])).toBeCloseTo(samples.points[0]![0]!, 5);
   expect(problems).toEqual([]);
 });
 

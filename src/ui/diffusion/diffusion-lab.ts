@@ -45,7 +45,16 @@ import {
 import type { Store } from '../../state/store';
 import { RuntimeController, StoreController, storeContext } from '../controllers';
 import { runtimeContext, type Runtime } from '../runtime';
-import { downloadBlob, downloadCsv, downloadJson, downloadSvg, downloadSvgAsPng, svgMarkup } from '../export';
+import {
+  downloadBlob,
+  downloadCsv,
+  downloadJson,
+  downloadSvg,
+  downloadSvgAsPng,
+  svgMarkup,
+  tableRecords,
+} from '../export';
+import { densityRows, fieldRows, memorisationRows, scheduleRows, vectorRows } from './exports';
 import { sharedStyles } from '../styles';
 import { diffusionLabStyles } from './styles';
 import { hasShippedMlp, loadShippedMlp, mlpUrl } from './models';
@@ -628,15 +637,15 @@ export class DiffusionLab extends LitElement {
   // ---------------------------------------------------------------------------------------------------
   // Exports
 
-  private async exportSamples() {
+  private async exportSamples(i = 0) {
     await this.enqueue(async () => {
-      const a = this.panes[0];
+      const a = this.panes[i];
       if (!a) return;
       // The drawn frame holds at most MAX_DRAWN particles: read every particle back for the export.
       const full = await a.runner.read({ positions: true });
       const pos = full.positions!;
       const c = a.config;
-      const name = `kernelscope-diffusion-${c.dataset}-t${full.t}-seed${c.seed}.json`;
+      const name = `kernelscope-diffusion-${i === 0 ? '' : 'b-'}${c.dataset}-t${full.t}-seed${c.seed}.json`;
       const common = {
         lab: 'diffusion',
         dataset: c.dataset,
@@ -670,9 +679,9 @@ export class DiffusionLab extends LitElement {
     });
   }
 
-  private async exportSamplesCsv() {
+  private async exportSamplesCsv(i = 0) {
     await this.enqueue(async () => {
-      const a = this.panes[0];
+      const a = this.panes[i];
       if (!a) return;
       const full = await a.runner.read({ positions: true });
       const pos = full.positions!;
@@ -684,8 +693,91 @@ export class DiffusionLab extends LitElement {
         const row = Array.from(pos.subarray(i * d, (i + 1) * d));
         out.push(d === 2 ? row : [i, ...row]);
       }
-      downloadCsv(`kernelscope-diffusion-${a.config.dataset}-t${full.t}.csv`, out);
+      downloadCsv(`kernelscope-diffusion-${i === 0 ? '' : 'b-'}${a.config.dataset}-t${full.t}.csv`, out);
     });
+  }
+
+  /** x̂₀ of every particle at the current t (read back in full), as JSON or CSV. */
+  private async exportX0(kind: 'json' | 'csv') {
+    await this.enqueue(async () => {
+      const a = this.panes[0];
+      if (!a) return;
+      const full = await a.runner.read({ x0: true });
+      const name = `kernelscope-diffusion-x0-${a.config.dataset}-t${full.t}`;
+      if (kind === 'csv') downloadCsv(`${name}.csv`, vectorRows(full.x0!, a.dim));
+      else
+        downloadJson(`${name}.json`, {
+          lab: 'diffusion',
+          dataset: a.config.dataset,
+          denoiser: a.denoiserUsed,
+          t: full.t,
+          dim: a.dim,
+          x0: rows(full.x0!, a.dim),
+        });
+    });
+  }
+
+  /** The vector field or the density grid of the frame on screen, as JSON or CSV. */
+  private exportGrid(which: 'field' | 'density', kind: 'json' | 'csv') {
+    const a = this.panes[0];
+    const f = a?.frame;
+    if (!a || !f) return;
+    const name = `kernelscope-diffusion-${which}-${a.config.dataset}-t${f.t}`;
+    if (which === 'field' && f.field) {
+      const table = fieldRows(f.field);
+      if (kind === 'csv') downloadCsv(`${name}.csv`, table);
+      else
+        downloadJson(`${name}.json`, {
+          lab: 'diffusion',
+          denoiser: a.denoiserUsed,
+          t: f.t,
+          grid: f.field.spec,
+          cells: tableRecords(table),
+        });
+    } else if (which === 'density' && f.density) {
+      const table = densityRows(f.density);
+      if (kind === 'csv') downloadCsv(`${name}.csv`, table);
+      else
+        downloadJson(`${name}.json`, {
+          lab: 'diffusion',
+          t: f.t,
+          grid: f.density.spec,
+          outside: f.density.outside,
+          cells: tableRecords(table),
+        });
+    }
+  }
+
+  /** The memorisation readout (t = 0): per sample the nearest training point and its distance. */
+  private exportMemo(kind: 'json' | 'csv') {
+    const a = this.panes[0];
+    const f = a?.frame;
+    if (!a || !f || f.t !== 0 || !f.positions) return;
+    const m = this.memoOf(f, a);
+    const table = memorisationRows(m.nearest, m.distance);
+    const name = `kernelscope-diffusion-memorisation-${a.config.dataset}`;
+    if (kind === 'csv') downloadCsv(`${name}.csv`, table);
+    else
+      downloadJson(`${name}.json`, {
+        lab: 'diffusion',
+        dataset: a.config.dataset,
+        denoiser: a.denoiserUsed,
+        t: f.t,
+        metric: a.dim === 2 ? 'euclidean' : 'rms-per-pixel',
+        radius: m.radius,
+        fraction: m.fraction,
+        median: m.median,
+        samples: tableRecords(table),
+      });
+  }
+
+  private exportScheduleCsv() {
+    const a = this.panes[0];
+    if (!a) return;
+    downloadCsv(
+      `kernelscope-diffusion-schedule-${a.schedule.kind}-T${a.schedule.T}.csv`,
+      scheduleRows(a.schedule),
+    );
   }
 
   private exportSchedule() {
@@ -943,6 +1035,7 @@ export class DiffusionLab extends LitElement {
         <svg class="schedule-plot"></svg>
         <div class="buttons">
           <button @click=${() => this.exportSchedule()}>Export schedule (JSON)</button>
+          <button @click=${() => this.exportScheduleCsv()}>Export schedule (CSV)</button>
           <button
             @click=${() => {
               const svg = this.renderRoot.querySelector<SVGSVGElement>('svg.schedule-plot');
@@ -1395,6 +1488,20 @@ export class DiffusionLab extends LitElement {
     return m;
   }
 
+  /** JSON and CSV of the other tensors and tables on screen: x̂₀, the field and density grids, memorisation. */
+  private renderDataExports(pane: ChainPane) {
+    const f = pane.frame;
+    const pair = (label: string, run: (kind: 'json' | 'csv') => unknown) =>
+      html`<button @click=${() => run('json')}>Export ${label} (JSON)</button>
+        <button @click=${() => run('csv')}>Export ${label} (CSV)</button>`;
+    return html`<span class="buttons data-exports">
+      ${pair('x̂₀', (k) => this.exportX0(k))}
+      ${f?.field ? pair('vector field', (k) => this.exportGrid('field', k)) : nothing}
+      ${f?.density ? pair('density', (k) => this.exportGrid('density', k)) : nothing}
+      ${f && f.t === 0 && f.positions ? pair('memorisation', (k) => this.exportMemo(k)) : nothing}
+    </span>`;
+  }
+
   /** The memorisation readout (at t = 0): how close the final samples are to the training data. */
   private renderMemo(pane: ChainPane, memo: Memorisation) {
     const image = pane.dim !== 2;
@@ -1450,12 +1557,15 @@ export class DiffusionLab extends LitElement {
         ${
           i === 0
             ? html`<span class="buttons">
-                <button @click=${() => this.exportSamples()}>Export samples (JSON)</button>
-                <button @click=${() => this.exportSamplesCsv()}>Export samples (CSV)</button>
-                <button @click=${() => this.exportScatter(i, 'png')}>Export particles (PNG)</button>
-                <button @click=${() => this.exportScatter(i, 'svg')}>Export particles (SVG)</button>
-              </span>`
+                  <button @click=${() => this.exportSamples()}>Export samples (JSON)</button>
+                  <button @click=${() => this.exportSamplesCsv()}>Export samples (CSV)</button>
+                  <button @click=${() => this.exportScatter(i, 'png')}>Export particles (PNG)</button>
+                  <button @click=${() => this.exportScatter(i, 'svg')}>Export particles (SVG)</button>
+                </span>
+                ${this.renderDataExports(pane)}`
             : html`<span class="buttons">
+                <button @click=${() => this.exportSamples(1)}>Export pane B samples (JSON)</button>
+                <button @click=${() => this.exportSamplesCsv(1)}>Export pane B samples (CSV)</button>
                 <button @click=${() => this.exportScatter(i, 'png')}>Export pane B (PNG)</button>
               </span>`
         }
@@ -1530,10 +1640,14 @@ export class DiffusionLab extends LitElement {
         ${
           i === 0
             ? html`<span class="buttons">
-                <button @click=${() => this.exportSamples()}>Export samples (JSON)</button>
-                <button @click=${() => this.exportSamplesCsv()}>Export samples (CSV)</button>
+                  <button @click=${() => this.exportSamples()}>Export samples (JSON)</button>
+                  <button @click=${() => this.exportSamplesCsv()}>Export samples (CSV)</button>
+                </span>
+                ${this.renderDataExports(pane)}`
+            : html`<span class="buttons">
+                <button @click=${() => this.exportSamples(1)}>Export pane B samples (JSON)</button>
+                <button @click=${() => this.exportSamplesCsv(1)}>Export pane B samples (CSV)</button>
               </span>`
-            : nothing
         }
       </figcaption>
     </figure>`;
