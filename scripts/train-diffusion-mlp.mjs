@@ -1,18 +1,62 @@
 #!/usr/bin/env node
 /**
- * Trains the Diffusion lab's ε-prediction MLPs (src/models/mlp-denoiser.ts, `trainDatasetMlp`) and writes
- * one KSMLP1 weight file per 2D dataset: public/models/diffusion/<dataset>.ksmlp (served by Vite at
- * `models/diffusion/<dataset>.ksmlp`; load with parseMlp). Pure TypeScript on the CPU, deterministic.
+ * Trains the Diffusion lab's ε-prediction MLPs (src/models/mlp-denoiser.ts) and writes one KSMLP1 weight file
+ * per 2D dataset: public/models/diffusion/<dataset>.ksmlp (served by Vite at `models/diffusion/<dataset>.ksmlp`;
+ * load with parseMlp). Settings (data, schedule, steps, batch, seed): MLP_TRAINING in src/models/mlp-denoiser.ts.
  *
- *   node scripts/train-diffusion-mlp.mjs [dataset …] [--steps N] [--out DIR]
+ *   npm run train:diffusion -- [dataset …] [--steps N] [--out DIR] [--adapter NAME] [--cpu]
  *
- * The TypeScript is loaded through Vite's SSR module loader, so no build step is needed.
+ * By default it trains on the GPU with the same WGSL kernels as the browser's "Train denoiser" button
+ * (src/engine/denoiser-train.ts, shaders/nn/): scripts/train-diffusion-gpu.ts is bundled with Vite into
+ * node_modules/.cache/kernelscope-train/ and run in a child Node process on Dawn (the `webgpu` package).
+ * `--adapter NAME` is passed to Dawn (`adapter=NAME`, e.g. part of the adapter's name). On a machine without
+ * a GPU, Dawn uses Chromium's SwiftShader when it is installed (/usr/lib/chromium): the child gets
+ * LD_LIBRARY_PATH=/usr/lib/chromium and VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json unless
+ * they are set already. SwiftShader runs the WGSL on the CPU, slowly (measured on a loaded 2-core machine:
+ * about 0.5 steps/s at batch 256, against about 40 steps/s for `--cpu`), so the shipped files were trained
+ * with `--cpu`: the float64 TypeScript trainer (trainMlp), loaded through Vite's SSR module loader (no build
+ * step). tests/node/denoiser-train.node.ts runs the GPU command for a few steps and loads its file back.
+ * Both trainers draw the same batches (trainingBatch) and apply the same Adam update; every file records
+ * which trainer made it in its header (`trainer`).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createServer } from 'vite';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
 
 const args = process.argv.slice(2);
+const cpu = args.includes('--cpu');
+
+if (!cpu) {
+  const outDir = resolve('node_modules/.cache/kernelscope-train');
+  const { build } = await import('vite');
+  await build({
+    configFile: false,
+    logLevel: 'warn',
+    build: {
+      ssr: true,
+      outDir,
+      emptyOutDir: true,
+      target: 'node20',
+      minify: false,
+      rollupOptions: {
+        input: { 'train-diffusion-gpu': resolve('scripts/train-diffusion-gpu.ts') },
+        output: { format: 'es', entryFileNames: '[name].mjs' },
+      },
+    },
+  });
+  const env = { ...process.env };
+  const chromium = '/usr/lib/chromium';
+  if (!env.VK_ICD_FILENAMES && existsSync(`${chromium}/vk_swiftshader_icd.json`)) {
+    env.VK_ICD_FILENAMES = `${chromium}/vk_swiftshader_icd.json`;
+    env.LD_LIBRARY_PATH = env.LD_LIBRARY_PATH ? `${chromium}:${env.LD_LIBRARY_PATH}` : chromium;
+  }
+  const child = spawnSync(process.execPath, [join(outDir, 'train-diffusion-gpu.mjs'), ...args], {
+    stdio: 'inherit',
+    env,
+  });
+  process.exit(child.status ?? 1);
+}
+
 const option = (name) => {
   const i = args.indexOf(name);
   if (i < 0) return undefined;
@@ -20,9 +64,12 @@ const option = (name) => {
   args.splice(i, 2);
   return v;
 };
+args.splice(args.indexOf('--cpu'), 1);
 const steps = option('--steps');
 const out = option('--out') ?? 'public/models/diffusion';
+if (option('--adapter') !== undefined) console.log('--adapter is ignored with --cpu.');
 
+const { createServer } = await import('vite');
 const server = await createServer({
   configFile: false,
   logLevel: 'error',

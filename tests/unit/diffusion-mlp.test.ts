@@ -17,6 +17,9 @@ import {
   MLP_DATASETS,
   MLP_TRAINING,
   type MlpConfig,
+  MlpTrainer,
+  trainingBatch,
+  datasetWeightFile,
 } from '../../src/models/mlp-denoiser';
 import { existsSync, readFileSync } from 'node:fs';
 import { DiffusionCpuEngine } from '../../src/engine/diffusion';
@@ -99,6 +102,71 @@ describe('MLP denoiser', () => {
     expect(() => parseMlp(new ArrayBuffer(16))).toThrow(/KSMLP1/);
     expect(modelLambda(0, 1)).toBe(-LAMBDA_CLIP);
     expect(modelLambda(0.5, 0.5)).toBe(0);
+  });
+});
+
+describe('trainer pieces shared by the CPU and GPU trainers', () => {
+  it('trainingBatch is deterministic, x_t = √ᾱ x₀ + √(1−ᾱ) ε with x₀ a data point, λ = modelLambda(ᾱ)', () => {
+    const schedule = makeSchedule({ kind: 'cosine', T: 1000 });
+    const data = makeDataset2D({ kind: 'rings', n: 50, seed: 1 });
+    const a = { xt: new Float64Array(40), lambdas: new Float64Array(20), target: new Float64Array(40) };
+    const b = { xt: new Float32Array(40), lambdas: new Float32Array(20), target: new Float32Array(40) };
+    trainingBatch(data, 2, schedule, 4, 7, 20, a);
+    trainingBatch(data, 2, schedule, 4, 7, 20, b);
+    expect(Array.from(b.xt)).toEqual(Array.from(a.xt, Math.fround));
+    for (let i = 0; i < 20; i++) {
+      const t = schedule.alphaBar.findIndex(
+        (ab, k) => k > 0 && modelLambda(ab, schedule.oneMinusAlphaBar[k]!) === a.lambdas[i],
+      );
+      expect(t).toBeGreaterThan(0);
+      const s = schedule.sqrtAlphaBar[t]!;
+      const r = schedule.sqrtOneMinusAlphaBar[t]!;
+      const x0 = [0, 1].map((d) => (a.xt[2 * i + d]! - r * a.target[2 * i + d]!) / s);
+      const nearest = Math.min(
+        ...Array.from({ length: 50 }, (_, j) => Math.hypot(x0[0]! - data[2 * j]!, x0[1]! - data[2 * j + 1]!)),
+      );
+      expect(nearest).toBeLessThan(1e-9 / s + 1e-9);
+    }
+    const other = { xt: new Float64Array(40), lambdas: new Float64Array(20), target: new Float64Array(40) };
+    trainingBatch(data, 2, schedule, 4, 8, 20, other);
+    expect(Array.from(other.target)).not.toEqual(Array.from(a.target));
+  });
+
+  it('MlpTrainer step by step is trainMlp; bad input is refused with a readable message', () => {
+    const options = {
+      data: makeDataset2D({ kind: 'two-moons', n: 100, seed: 1 }),
+      schedule: makeSchedule({ kind: 'cosine', T: 100 }),
+      config: { dim: 2, hidden: 8, blocks: 1, freqs: 4, inputScale: 25 },
+      steps: 6,
+      batch: 16,
+      seed: 3,
+      every: 3,
+    };
+    const trainer = new MlpTrainer(options);
+    const losses = Array.from({ length: 6 }, () => trainer.trainStep());
+    const whole = trainMlp(options);
+    expect(Array.from(trainer.model().params)).toEqual(Array.from(whole.params));
+    expect(whole.losses).toEqual([
+      (losses[0]! + losses[1]! + losses[2]!) / 3,
+      (losses[3]! + losses[4]! + losses[5]!) / 3,
+    ]);
+    expect(() => trainer.trainStep()).toThrow(/All 6 steps are done/);
+    expect(() => new MlpTrainer({ ...options, data: new Float32Array(3) })).toThrow(/whole points of 2/);
+    expect(() => new MlpTrainer({ ...options, batch: 0 })).toThrow(/Batch size/);
+  });
+
+  it('datasetWeightFile records the trainer and the settings in the KSMLP1 header', () => {
+    const model = initMlp(DEFAULT_MLP_CONFIG, 0);
+    const { bytes } = datasetWeightFile('spiral', { ...model, losses: [0.9, 0.5] }, 7, 'webgpu: test');
+    const back = parseMlp(bytes);
+    expect(back.meta).toMatchObject({
+      dataset: 'spiral',
+      trainSteps: 7,
+      finalLoss: 0.5,
+      trainer: 'webgpu: test',
+      batch: MLP_TRAINING.batch,
+    });
+    expect(Array.from(back.params)).toEqual(Array.from(model.params));
   });
 });
 
