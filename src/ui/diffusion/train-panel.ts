@@ -299,6 +299,14 @@ export class DenoiserTrainerPanel extends LitElement {
       <p class="status" role="status" aria-live="polite">
         ${this.message || `Trains the ε-MLP on ${backend}.`}
       </p>
+      ${
+        this.gpu?.info.isFallback
+          ? html`<p class="muted">
+              This is a software adapter: the WGSL runs on the CPU, much slower than a GPU (and than the
+              TypeScript trainer). Use few steps and a small batch here.
+            </p>`
+          : nothing
+      }
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       <svg class="loss" data-steps=${this.lossSteps.length} data-loss=${String(this.lastLoss)}></svg>
     `;
