@@ -18,6 +18,8 @@ export const batchnormSchema = {
   unit: intParam({ min: 0, max: 127, default: 0 }),
   view: enumParam(['train', 'eval'] as const, 'train'),
   pixels: enumParam(IMAGE_PIXELS, '16'),
+  /** Per-channel mean/variance charts: one bar per channel, or a histogram over the channels. */
+  channels: enumParam(['bars', 'histogram'] as const, 'bars'),
 };
 
 export type BatchnormState = ValuesOf<typeof batchnormSchema>;

@@ -216,6 +216,26 @@ test('BatchNorm lab: high learning rate demo — the plain network diverges, the
   expect(Math.max(...withBN)).toBeLessThan(10);
   const tail = (a: number[]) => a.slice(-20).reduce((s, v) => s + v, 0) / 20;
   expect(tail(withBN)).toBeLessThan(tail(withoutBN) - 0.1);
+
+  // The per-channel charts as histograms over the channels: all 32 post-BN batch means fall in the bin
+  // holding 0, while the pre-BN means spread over several bins.
+  await page.getByRole('radio', { name: 'histogram' }).check();
+  await expect(page).toHaveURL(/channels=histogram/);
+  const hist = page.locator('ks-batchnorm-lab svg.means path.hist');
+  await expect(hist).toHaveCount(3);
+  const counts = async (series: string) =>
+    (await page
+      .locator(`ks-batchnorm-lab svg.means path.hist[data-series="${series}"]`)
+      .getAttribute('data-counts'))!
+      .split(',')
+      .map(Number);
+  const post = await counts('after BN (x̂)');
+  expect(post.reduce((a, b) => a + b, 0)).toBe(32);
+  expect(Math.max(...post)).toBe(32);
+  const pre = await counts('before BN');
+  expect(pre.filter((c) => c > 0).length).toBeGreaterThan(2);
+  await expect(page.locator('ks-batchnorm-lab svg.vars path.hist')).toHaveCount(3);
+  await screenshot(page, 'batchnorm-histograms');
   expect(problems).toEqual([]);
 });
 

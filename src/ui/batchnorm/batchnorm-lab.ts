@@ -3,6 +3,7 @@ import { customElement, query, state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { renderChannels, renderLines } from '../../charts/lines';
 import { renderImageGrid } from '../../charts/image-grid';
+import { renderChannelHistogram } from '../../charts/channel-histogram';
 import {
   createBatchNormEngine,
   heldOutRows,
@@ -513,24 +514,43 @@ export class BatchnormLab extends LitElement {
       },
     );
     const L = r.layers[r.percentiles.layer]!;
-    renderChannels(
-      this.meansSvg,
-      [
-        { label: 'before BN', color: '#ff7f0e', values: L.preBN.mean },
-        { label: 'after BN (x̂)', color: BN_COLOR, values: L.postBN.mean },
-        { label: 'no-BN net', color: PLAIN_COLOR, values: L.plain.mean },
-      ],
-      { width, height, title: `Batch mean of each channel, layer ${L.index}`, reference: 0 },
-    );
-    renderChannels(
-      this.varsSvg,
-      [
-        { label: 'before BN', color: '#ff7f0e', values: L.preBN.var },
-        { label: 'after BN (x̂)', color: BN_COLOR, values: L.postBN.var },
-        { label: 'no-BN net', color: PLAIN_COLOR, values: L.plain.var },
-      ],
-      { width, height, title: `Batch variance of each channel, layer ${L.index}`, reference: 1 },
-    );
+    const stat = (k: 'mean' | 'var') => [
+      { label: 'before BN', color: '#ff7f0e', values: L.preBN[k] },
+      { label: 'after BN (x̂)', color: BN_COLOR, values: L.postBN[k] },
+      { label: 'no-BN net', color: PLAIN_COLOR, values: L.plain[k], dashed: true },
+    ];
+    if (this.lab.value.channels === 'histogram') {
+      const bins = Math.max(8, Math.min(24, L.preBN.mean.length));
+      renderChannelHistogram(this.meansSvg, stat('mean'), {
+        width,
+        height,
+        bins,
+        title: `Histogram over the ${L.preBN.mean.length} channels of the batch mean, layer ${L.index}`,
+        reference: 0,
+        xLabel: 'batch mean',
+      });
+      renderChannelHistogram(this.varsSvg, stat('var'), {
+        width,
+        height,
+        bins,
+        title: `Histogram over the ${L.preBN.var.length} channels of the batch variance, layer ${L.index}`,
+        reference: 1,
+        xLabel: 'batch variance',
+      });
+    } else {
+      renderChannels(this.meansSvg, stat('mean'), {
+        width,
+        height,
+        title: `Batch mean of each channel, layer ${L.index}`,
+        reference: 0,
+      });
+      renderChannels(this.varsSvg, stat('var'), {
+        width,
+        height,
+        title: `Batch variance of each channel, layer ${L.index}`,
+        reference: 1,
+      });
+    }
     renderChannels(
       this.runningSvg,
       [
@@ -848,6 +868,22 @@ export class BatchnormLab extends LitElement {
               >`,
           )}
         </fieldset>
+        <fieldset class="toggle">
+          <legend>Per-channel charts</legend>
+          ${(['bars', 'histogram'] as const).map(
+            (v) =>
+              html`<label
+                ><input
+                  type="radio"
+                  name="channels"
+                  value=${v}
+                  .checked=${p.channels === v}
+                  @change=${() => this.store.setLab('batchnorm', { channels: v })}
+                />
+                ${v === 'bars' ? 'by channel' : 'histogram'}</label
+              >`,
+          )}
+        </fieldset>
       </section>
       <div class="run">
         <button @click=${() => this.toggle()}>${this.running ? 'Pause' : 'Train'}</button>
@@ -925,7 +961,8 @@ export class BatchnormLab extends LitElement {
           <h3>Per-channel batch mean</h3>
           <svg class="means"></svg>
           <figcaption>
-            Before BN (Linear output), after BN (x̂, before γ and β) and in the network without BN.
+            ${p.channels === 'histogram' ? 'How many channels have each batch mean: b' : 'B'}efore BN (Linear
+            output), after BN (x̂, before γ and β) and in the network without BN.
             ${
               p.view === 'eval'
                 ? 'Eval view: x̂ uses the running statistics, so its batch mean is no longer exactly 0.'
@@ -937,6 +974,7 @@ export class BatchnormLab extends LitElement {
           <h3>Per-channel batch variance</h3>
           <svg class="vars"></svg>
           <figcaption>
+            ${p.channels === 'histogram' ? 'How many channels have each batch variance. ' : ''}
             ${
               p.view === 'eval'
                 ? 'Eval view: x̂ is scaled by the running variance, so its batch variance is only near 1.'
