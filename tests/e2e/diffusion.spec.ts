@@ -30,6 +30,11 @@ test('Diffusion lab: step forward and back, play and pause, reset, exports', asy
   // Defaults: cosine, T = 100, DDPM (every timestep), 2000 particles, starting from pure noise at t = T.
   await expect(current(page)).toHaveText('t = 100');
   await expect(page).toHaveURL(/#\/diffusion\?.*T=100/);
+  // At 1280 px a single pane puts its legend, caption and exports beside the square plot, not below it.
+  const plotBox = (await page.locator('svg.scatter-axes').first().boundingBox())!;
+  const exportBox = (await page.getByRole('button', { name: 'Export samples (JSON)' }).boundingBox())!;
+  expect(exportBox.x).toBeGreaterThan(plotBox.x + plotBox.width);
+  expect(exportBox.y).toBeLessThan(plotBox.y + plotBox.height);
   await screenshot(page, 'diffusion-start');
 
   const forward = page.getByRole('button', { name: 'Step forward' });

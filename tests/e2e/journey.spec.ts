@@ -97,6 +97,14 @@ test('journey: the header at 400 px wide still shows the nav, the badge and the 
   // Nothing in the header sticks out sideways.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
+  // The Diffusion lab's noise-schedule charts fit the narrow screen (one column), nothing cut off.
+  const schedules = page.locator('svg.schedule-plot');
+  await schedules.scrollIntoViewIfNeeded();
+  const box = (await schedules.boundingBox())!;
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(400);
+  const plot = (await page.locator('svg.scatter-axes').first().boundingBox())!;
+  expect(plot.x + plot.width).toBeLessThanOrEqual(400);
   await screenshot(page, 'journey-narrow');
   await page.screenshot({ path: `${SCREENSHOTS}/journey-narrow-top.png` }); // the first screenful
   expect(problems).toEqual([]);

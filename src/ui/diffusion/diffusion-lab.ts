@@ -917,14 +917,17 @@ export class DiffusionLab extends LitElement {
           kind === a.schedule.kind ? a.schedule : makeSchedule({ kind, T, zeroTerminalSnr: a.config.ztsnr });
         return { label: kind, beta: s.beta, alphaBar: s.alphaBar, highlight: kind === a.schedule.kind };
       });
-      const width = Math.max(600, Math.min(1220, svg.parentElement?.clientWidth ?? 900));
+      // Fit the panel: five charts in a row when wide, fewer (down to one) on a narrow screen.
+      const available = svg.parentElement?.clientWidth || 900;
+      const width = Math.max(260, Math.min(1220, available));
+      const columns = width > 900 ? 5 : width > 640 ? 3 : width > 420 ? 2 : 1;
       renderSchedulePlot(
         svg,
         { T, series, t: a.frame?.t ?? T },
         {
           width,
-          columns: width > 900 ? 5 : 3,
-          panelHeight: 190,
+          columns,
+          panelHeight: columns === 1 ? 170 : 190,
           title: `Noise schedules at T = ${T}${a.config.ztsnr ? ' (zero terminal SNR)' : ''}: β, ᾱ, √ᾱ, √(1 − ᾱ) and log-SNR; ${a.schedule.kind} highlighted, current t marked`,
         },
       );
@@ -1522,54 +1525,58 @@ export class DiffusionLab extends LitElement {
     const n = pane.config.particles;
     const memo = f && f.t === 0 && f.positions ? this.memoOf(f, pane) : null;
     if (pane.dim !== 2) return this.renderImagePane(pane, i, memo);
-    return html`<figure class="panel" aria-label=${`Pane ${i === 0 ? 'A' : 'B'}`}>
+    return html`<figure class="panel scatter-pane" aria-label=${`Pane ${i === 0 ? 'A' : 'B'}`}>
       <h3 class="pane-title">
         ${this.panes.length > 1 ? `${i === 0 ? 'A' : 'B'}: ` : ''}${paneLabel(pane.config, p.eta)} ·
         ${samplerSteps(pane.config.sampler, pane.config.steps, pane.config.T)}
         steps${this.panes.length > 1 ? html` · <span class="mono">t = ${f?.t ?? '…'}</span>` : nothing}
       </h3>
-      <div class="plot">
-        ${this.plotCanvas(i)}
-        <svg class="scatter-axes" data-pane=${i}></svg>
+      <div class="pane-body">
+        <div class="plot">
+          ${this.plotCanvas(i)}
+          <svg class="scatter-axes" data-pane=${i}></svg>
+        </div>
+        <div class="pane-side">
+          <div class="legend-inline" aria-hidden="true">
+            <span
+              ><span class="swatch" style="background: var(--ks-bar)"></span>x_t
+              (${Math.min(n, MAX_DRAWN).toLocaleString('en-US')}${n > MAX_DRAWN ? ` of ${n.toLocaleString('en-US')}` : ''}
+              particles)</span
+            >
+            <span
+              ><span class="swatch" style="background: rgba(120,120,120,.5)"></span>training data
+              (${pane.config.points})</span
+            >
+            ${p.x0 ? html`<span><span class="swatch" style="background: var(--ks-accent)"></span>predicted x̂₀</span>` : nothing}
+            ${p.field ? html`<span><span class="swatch" style="background: #2a8a50"></span>denoiser field x → x̂₀</span>` : nothing}
+            ${p.trails ? html`<span><span class="swatch" style="background: #c76b00"></span>trails of ${TRAIL_COUNT} particles</span>` : nothing}
+            ${p.density ? html`<span><span class="swatch" style="background: #7b3fbf"></span>density of x_t</span>` : nothing}
+          </div>
+          <figcaption>
+            ${
+              memo
+                ? this.renderMemo(pane, memo)
+                : html`${DATASET_LABELS[pane.config.dataset]} · ${DENOISER_LABELS[pane.denoiserUsed]} · seed
+                  ${pane.config.seed} · ${n.toLocaleString('en-US')} particles`
+            }
+            ${
+              i === 0
+                ? html`<span class="buttons">
+                      <button @click=${() => this.exportSamples()}>Export samples (JSON)</button>
+                      <button @click=${() => this.exportSamplesCsv()}>Export samples (CSV)</button>
+                      <button @click=${() => this.exportScatter(i, 'png')}>Export particles (PNG)</button>
+                      <button @click=${() => this.exportScatter(i, 'svg')}>Export particles (SVG)</button>
+                    </span>
+                    ${this.renderDataExports(pane)}`
+                : html`<span class="buttons">
+                    <button @click=${() => this.exportSamples(1)}>Export pane B samples (JSON)</button>
+                    <button @click=${() => this.exportSamplesCsv(1)}>Export pane B samples (CSV)</button>
+                    <button @click=${() => this.exportScatter(i, 'png')}>Export pane B (PNG)</button>
+                  </span>`
+            }
+          </figcaption>
+        </div>
       </div>
-      <div class="legend-inline" aria-hidden="true">
-        <span
-          ><span class="swatch" style="background: var(--ks-bar)"></span>x_t
-          (${Math.min(n, MAX_DRAWN).toLocaleString('en-US')}${n > MAX_DRAWN ? ` of ${n.toLocaleString('en-US')}` : ''}
-          particles)</span
-        >
-        <span
-          ><span class="swatch" style="background: rgba(120,120,120,.5)"></span>training data
-          (${pane.config.points})</span
-        >
-        ${p.x0 ? html`<span><span class="swatch" style="background: var(--ks-accent)"></span>predicted x̂₀</span>` : nothing}
-        ${p.field ? html`<span><span class="swatch" style="background: #2a8a50"></span>denoiser field x → x̂₀</span>` : nothing}
-        ${p.trails ? html`<span><span class="swatch" style="background: #c76b00"></span>trails of ${TRAIL_COUNT} particles</span>` : nothing}
-        ${p.density ? html`<span><span class="swatch" style="background: #7b3fbf"></span>density of x_t</span>` : nothing}
-      </div>
-      <figcaption>
-        ${
-          memo
-            ? this.renderMemo(pane, memo)
-            : html`${DATASET_LABELS[pane.config.dataset]} · ${DENOISER_LABELS[pane.denoiserUsed]} · seed
-              ${pane.config.seed} · ${n.toLocaleString('en-US')} particles`
-        }
-        ${
-          i === 0
-            ? html`<span class="buttons">
-                  <button @click=${() => this.exportSamples()}>Export samples (JSON)</button>
-                  <button @click=${() => this.exportSamplesCsv()}>Export samples (CSV)</button>
-                  <button @click=${() => this.exportScatter(i, 'png')}>Export particles (PNG)</button>
-                  <button @click=${() => this.exportScatter(i, 'svg')}>Export particles (SVG)</button>
-                </span>
-                ${this.renderDataExports(pane)}`
-            : html`<span class="buttons">
-                <button @click=${() => this.exportSamples(1)}>Export pane B samples (JSON)</button>
-                <button @click=${() => this.exportSamplesCsv(1)}>Export pane B samples (CSV)</button>
-                <button @click=${() => this.exportScatter(i, 'png')}>Export pane B (PNG)</button>
-              </span>`
-        }
-      </figcaption>
     </figure>`;
   }
 

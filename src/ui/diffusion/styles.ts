@@ -66,6 +66,27 @@ export const diffusionLabStyles = css`
   }
   .plot {
     position: relative;
+    min-width: 0;
+  }
+  /* A pane wide enough for the plot and a column beside it puts legend, caption and exports there, so a
+     single pane does not leave empty space at the side of a square plot. */
+  .scatter-pane {
+    container-type: inline-size;
+  }
+  .pane-side {
+    min-width: 0;
+  }
+  @container (min-width: 820px) {
+    .pane-body {
+      display: grid;
+      grid-template-columns: minmax(300px, 560px) minmax(220px, 1fr);
+      gap: 1.25rem;
+      align-items: start;
+    }
+    .pane-side .legend-inline {
+      flex-direction: column;
+      margin-top: 0;
+    }
   }
   .plot canvas,
   .plot svg {
@@ -151,6 +172,10 @@ export const diffusionLabStyles = css`
   .schedules {
     margin-top: 1rem;
     overflow-x: auto;
+  }
+  .schedules svg {
+    max-width: 100%;
+    height: auto;
   }
   .badge {
     display: inline-block;
