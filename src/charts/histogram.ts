@@ -3,6 +3,7 @@
  * drawn SVG; no app state. Colours come from CSS custom properties so themes apply.
  */
 import * as d3 from 'd3';
+import { addText, chartRoot, drawAxes } from './axes';
 
 export interface HistogramData {
   lo: number;
@@ -28,15 +29,7 @@ const MARGIN = { top: 28, right: 24, bottom: 40, left: 52 };
 
 export function renderHistogram(svgEl: SVGSVGElement, data: HistogramData, options: HistogramOptions): void {
   const { width, height } = options;
-  const svg = d3.select(svgEl);
-  svg.selectAll('*').remove();
-  svg
-    .attr('viewBox', `0 0 ${width} ${height}`)
-    .attr('width', width)
-    .attr('height', height)
-    .attr('role', 'img')
-    .attr('aria-label', options.title);
-  svg.append('title').text(options.title);
+  const svg = chartRoot(svgEl, width, height, options.title);
 
   const bins = data.counts.length;
   const binWidth = (data.hi - data.lo) / bins;
@@ -90,34 +83,16 @@ export function renderHistogram(svgEl: SVGSVGElement, data: HistogramData, optio
       );
   }
 
-  svg
-    .append('g')
-    .attr('class', 'x-axis')
-    .attr('transform', `translate(0,${height - MARGIN.bottom})`)
-    .call(d3.axisBottom(x).ticks(Math.max(2, Math.floor(width / 80))));
-  svg
-    .append('g')
-    .attr('class', 'y-axis')
-    .attr('transform', `translate(${MARGIN.left},0)`)
-    .call(d3.axisLeft(y).ticks(5));
-  svg
-    .append('text')
-    .attr('class', 'y-label')
-    .attr('x', MARGIN.left)
-    .attr('y', MARGIN.top - 10)
-    .attr('fill', 'currentColor')
-    .attr('font-size', 12)
-    .text('density');
+  drawAxes(svg, {
+    x: d3.axisBottom(x).ticks(Math.max(2, Math.floor(width / 80))),
+    y: d3.axisLeft(y).ticks(5),
+    bottom: height - MARGIN.bottom,
+    left: MARGIN.left,
+  });
+  addText(svg, { className: 'y-label', x: MARGIN.left, y: MARGIN.top - 10, size: 12 }, 'density');
   if (options.xLabel) {
-    svg
-      .append('text')
-      .attr('class', 'x-label')
-      .attr('x', (MARGIN.left + width - MARGIN.right) / 2)
-      .attr('y', height - 6)
-      .attr('text-anchor', 'middle')
-      .attr('fill', 'currentColor')
-      .attr('font-size', 12)
-      .text(options.xLabel);
+    const spec = { x: (MARGIN.left + width - MARGIN.right) / 2, y: height - 6, size: 12 };
+    addText(svg, { ...spec, className: 'x-label', anchor: 'middle' }, options.xLabel);
   }
   if (data.density && data.densityLabel) {
     const legend = svg.append('g').attr('class', 'legend').attr('font-size', 12);

@@ -6,6 +6,7 @@
  * Structure: `path.series[data-series]` per line, `path.band[data-series]` per band, a legend `g.legend`.
  */
 import * as d3 from 'd3';
+import { addText, chartRoot, drawAxes, legendEntry } from './axes';
 
 export interface LineSeries {
   label: string;
@@ -44,15 +45,7 @@ export function renderLines(
 ): void {
   const lines = data.lines ?? [];
   const bands = data.bands ?? [];
-  const svg = d3.select(svgEl);
-  svg.selectAll('*').remove();
-  svg
-    .attr('viewBox', `0 0 ${o.width} ${o.height}`)
-    .attr('width', o.width)
-    .attr('height', o.height)
-    .attr('role', 'img')
-    .attr('aria-label', o.title);
-  svg.append('title').text(o.title);
+  const svg = chartRoot(svgEl, o.width, o.height, o.title);
   const xs: number[] = [];
   const ys: number[] = [];
   const finite = (v: number) => Number.isFinite(v) && (!o.logY || v > 0);
@@ -82,39 +75,17 @@ export function renderLines(
     .nice()
     .range([o.height - MARGIN.bottom, MARGIN.top])
     .clamp(true);
-  svg
-    .append('g')
-    .attr('class', 'x-axis')
-    .attr('transform', `translate(0,${o.height - MARGIN.bottom})`)
-    .call(
+  drawAxes(svg, {
+    x:
       single !== null
         ? d3.axisBottom(x).tickValues([single]).tickFormat(d3.format('~g'))
         : d3.axisBottom(x).ticks(Math.max(2, Math.floor(o.width / 80))),
-    );
-  svg
-    .append('g')
-    .attr('class', 'y-axis')
-    .attr('transform', `translate(${MARGIN.left},0)`)
-    .call(d3.axisLeft(y).ticks(5, o.logY ? '~g' : undefined));
-  if (o.xLabel) {
-    svg
-      .append('text')
-      .attr('x', o.width - MARGIN.right)
-      .attr('y', o.height - 4)
-      .attr('text-anchor', 'end')
-      .attr('fill', 'currentColor')
-      .attr('font-size', 11)
-      .text(o.xLabel);
-  }
-  if (o.yLabel) {
-    svg
-      .append('text')
-      .attr('x', 4)
-      .attr('y', MARGIN.top - 14)
-      .attr('fill', 'currentColor')
-      .attr('font-size', 11)
-      .text(o.yLabel);
-  }
+    y: d3.axisLeft(y).ticks(5, o.logY ? '~g' : undefined),
+    bottom: o.height - MARGIN.bottom,
+    left: MARGIN.left,
+  });
+  if (o.xLabel) xLabel(svg, o, o.xLabel);
+  if (o.yLabel) yLabel(svg, o.yLabel);
   const ok = (v: number) => finite(v);
   for (const b of bands) {
     const idx = d3.range(b.x.length).filter((i) => ok(b.lo[i]!) && ok(b.hi[i]!));
@@ -156,16 +127,7 @@ export function renderLines(
         .attr('stroke', b.color)
         .attr('stroke-opacity', 0.5)
         .attr('stroke-width', 6);
-      if (ok(b.mid[i]!)) {
-        svg
-          .append('circle')
-          .attr('class', 'point')
-          .attr('data-series', b.label)
-          .attr('cx', x(b.x[i]!))
-          .attr('cy', y(b.mid[i]!))
-          .attr('r', 3.5)
-          .attr('fill', b.color);
-      }
+      if (ok(b.mid[i]!)) pointMark(svg, b.label, x(b.x[i]!), y(b.mid[i]!), b.color);
     }
   }
   for (const s of lines) {
@@ -185,32 +147,37 @@ export function renderLines(
       .attr('d', line(d3.range(s.x.length)));
     // A series with a single point (e.g. step 0 before training) has no line to draw: mark the point.
     const pts = d3.range(s.x.length).filter((i) => ok(s.y[i]!));
-    if (pts.length === 1) {
-      svg
-        .append('circle')
-        .attr('class', 'point')
-        .attr('data-series', s.label)
-        .attr('cx', x(s.x[pts[0]!]!))
-        .attr('cy', y(s.y[pts[0]!]!))
-        .attr('r', 3.5)
-        .attr('fill', s.color);
-    }
+    if (pts.length === 1) pointMark(svg, s.label, x(s.x[pts[0]!]!), y(s.y[pts[0]!]!), s.color);
   }
   const legend = svg.append('g').attr('class', 'legend').attr('font-size', 12);
   let lx = MARGIN.left;
   for (const item of [...bands.map((b) => ({ ...b, dashed: false })), ...lines]) {
-    const g = legend.append('g').attr('transform', `translate(${lx},14)`);
-    g.append('line')
-      .attr('x1', 0)
-      .attr('x2', 16)
-      .attr('y1', -4)
-      .attr('y2', -4)
-      .attr('stroke', item.color)
-      .attr('stroke-width', 3)
-      .attr('stroke-dasharray', item.dashed ? '5 3' : null);
-    g.append('text').attr('x', 20).attr('y', 0).attr('fill', 'currentColor').text(item.label);
+    const dash = item.dashed ? '5 3' : null;
+    legendEntry(legend, { x: lx, y: 14, color: item.color, label: item.label, swatch: 'line', dash });
     lx += 30 + item.label.length * 6.5;
   }
+}
+
+/** A dot marking a series that has a single point (a line needs two). */
+function pointMark(svg: ReturnType<typeof chartRoot>, series: string, cx: number, cy: number, color: string) {
+  svg
+    .append('circle')
+    .attr('class', 'point')
+    .attr('data-series', series)
+    .attr('cx', cx)
+    .attr('cy', cy)
+    .attr('r', 3.5)
+    .attr('fill', color);
+}
+
+/** The x-axis title, right-aligned under the axis. */
+function xLabel(svg: ReturnType<typeof chartRoot>, o: LinesOptions, text: string) {
+  addText(svg, { x: o.width - MARGIN.right, y: o.height - 4, anchor: 'end', size: 11 }, text);
+}
+
+/** The y-axis title, above the axis. */
+function yLabel(svg: ReturnType<typeof chartRoot>, text: string) {
+  addText(svg, { x: 4, y: MARGIN.top - 14, size: 11 }, text);
 }
 
 export interface ChannelSeries {
@@ -229,15 +196,7 @@ export function renderChannels(
   series: ChannelSeries[],
   o: LinesOptions & { reference?: number },
 ): void {
-  const svg = d3.select(svgEl);
-  svg.selectAll('*').remove();
-  svg
-    .attr('viewBox', `0 0 ${o.width} ${o.height}`)
-    .attr('width', o.width)
-    .attr('height', o.height)
-    .attr('role', 'img')
-    .attr('aria-label', o.title);
-  svg.append('title').text(o.title);
+  const svg = chartRoot(svgEl, o.width, o.height, o.title);
   const n = Math.max(1, ...series.map((s) => s.values.length));
   const all = series.flatMap((s) => Array.from(s.values).filter(Number.isFinite));
   if (o.reference !== undefined) all.push(o.reference);
@@ -256,24 +215,13 @@ export function renderChannels(
     .range([o.height - MARGIN.bottom, MARGIN.top])
     .clamp(true);
   const every = Math.ceil(n / 16);
-  svg
-    .append('g')
-    .attr('class', 'x-axis')
-    .attr('transform', `translate(0,${o.height - MARGIN.bottom})`)
-    .call(d3.axisBottom(x).tickValues(d3.range(0, n, every)));
-  svg
-    .append('g')
-    .attr('class', 'y-axis')
-    .attr('transform', `translate(${MARGIN.left},0)`)
-    .call(d3.axisLeft(y).ticks(5));
-  svg
-    .append('text')
-    .attr('x', o.width - MARGIN.right)
-    .attr('y', o.height - 4)
-    .attr('text-anchor', 'end')
-    .attr('fill', 'currentColor')
-    .attr('font-size', 11)
-    .text(o.xLabel ?? 'channel');
+  drawAxes(svg, {
+    x: d3.axisBottom(x).tickValues(d3.range(0, n, every)),
+    y: d3.axisLeft(y).ticks(5),
+    bottom: o.height - MARGIN.bottom,
+    left: MARGIN.left,
+  });
+  xLabel(svg, o, o.xLabel ?? 'channel');
   if (o.reference !== undefined) {
     svg
       .append('line')
@@ -312,18 +260,8 @@ export function renderChannels(
   const legend = svg.append('g').attr('class', 'legend').attr('font-size', 12);
   let lx = MARGIN.left;
   for (const s of series) {
-    const g = legend.append('g').attr('transform', `translate(${lx},14)`);
-    g.append('rect').attr('x', 0).attr('y', -9).attr('width', 12).attr('height', 10).attr('fill', s.color);
-    g.append('text').attr('x', 16).attr('y', 0).attr('fill', 'currentColor').text(s.label);
+    legendEntry(legend, { x: lx, y: 14, color: s.color, label: s.label, swatch: 'box' });
     lx += 28 + s.label.length * 6.5;
   }
-  if (o.yLabel) {
-    svg
-      .append('text')
-      .attr('x', 4)
-      .attr('y', MARGIN.top - 14)
-      .attr('fill', 'currentColor')
-      .attr('font-size', 11)
-      .text(o.yLabel);
-  }
+  if (o.yLabel) yLabel(svg, o.yLabel);
 }

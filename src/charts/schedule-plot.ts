@@ -8,6 +8,7 @@
  * and a `circle.marker` at the current t when `t` is given.
  */
 import * as d3 from 'd3';
+import { addText, chartRoot, drawAxes, legendEntry } from './axes';
 
 export const SCHEDULE_QUANTITIES = [
   'beta',
@@ -87,35 +88,22 @@ export function renderSchedulePlot(
   const width = options.width;
   const height = LEGEND_H + rows * panelH;
   const panelW = width / columns;
-  const svg = d3.select(svgEl);
-  svg.selectAll('*').remove();
-  svg
-    .attr('viewBox', `0 0 ${width} ${height}`)
-    .attr('width', width)
-    .attr('height', height)
-    .attr('role', 'img')
-    .attr('aria-label', options.title);
-  svg.append('title').text(options.title);
+  const svg = chartRoot(svgEl, width, height, options.title);
 
   // Legend: one swatch per schedule.
   const legend = svg.append('g').attr('class', 'legend').attr('font-size', 12);
   let lx = MARGIN.left;
   data.series.forEach((s, i) => {
-    const g = legend.append('g').attr('transform', `translate(${lx},14)`);
-    g.append('line')
-      .attr('x1', 0)
-      .attr('x2', 16)
-      .attr('y1', -4)
-      .attr('y2', -4)
-      .attr('stroke', COLORS[i % COLORS.length]!)
-      .attr('stroke-width', s.highlight ? 3 : 1.5)
-      .attr('stroke-dasharray', s.highlight ? null : '4 2');
-    g.append('text')
-      .attr('x', 20)
-      .attr('y', 0)
-      .attr('fill', 'currentColor')
-      .attr('font-weight', s.highlight ? 700 : 400)
-      .text(s.label);
+    legendEntry(legend, {
+      x: lx,
+      y: 14,
+      color: COLORS[i % COLORS.length]!,
+      label: s.label,
+      swatch: 'line',
+      strokeWidth: s.highlight ? 3 : 1.5,
+      dash: s.highlight ? null : '4 2',
+      bold: !!s.highlight,
+    });
     lx += 28 + s.label.length * 7;
   });
 
@@ -146,33 +134,15 @@ export function renderSchedulePlot(
       .domain([lo, hi])
       .nice()
       .range([panelH - MARGIN.bottom, MARGIN.top]);
-    panel
-      .append('g')
-      .attr('class', 'x-axis')
-      .attr('transform', `translate(0,${panelH - MARGIN.bottom})`)
-      .call(d3.axisBottom(x).ticks(Math.max(2, Math.floor(panelW / 70))));
-    panel
-      .append('g')
-      .attr('class', 'y-axis')
-      .attr('transform', `translate(${MARGIN.left},0)`)
-      .call(d3.axisLeft(y).ticks(4));
-    panel
-      .append('text')
-      .attr('class', 'panel-title')
-      .attr('x', MARGIN.left)
-      .attr('y', MARGIN.top - 8)
-      .attr('fill', 'currentColor')
-      .attr('font-size', 12)
-      .attr('font-weight', 600)
-      .text(QUANTITY_LABELS[q]);
-    panel
-      .append('text')
-      .attr('x', panelW - MARGIN.right)
-      .attr('y', panelH - 4)
-      .attr('text-anchor', 'end')
-      .attr('fill', 'currentColor')
-      .attr('font-size', 11)
-      .text('t');
+    drawAxes(panel, {
+      x: d3.axisBottom(x).ticks(Math.max(2, Math.floor(panelW / 70))),
+      y: d3.axisLeft(y).ticks(4),
+      bottom: panelH - MARGIN.bottom,
+      left: MARGIN.left,
+    });
+    const title = { className: 'panel-title', x: MARGIN.left, y: MARGIN.top - 8, size: 12, weight: 600 };
+    addText(panel, title, QUANTITY_LABELS[q]);
+    addText(panel, { x: panelW - MARGIN.right, y: panelH - 4, anchor: 'end', size: 11 }, 't');
     const line = d3
       .line<number>()
       .x((_, i) => x(ts[i]!))
