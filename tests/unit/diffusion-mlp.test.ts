@@ -244,6 +244,6 @@ describe('shipped MLP weights (public/models/diffusion, made by scripts/train-di
       expect(mmdSamples).toBeLessThan(5e-3);
       expect(mmdSamples).toBeLessThan(mmdNoise);
       engine.destroy();
-    });
+    }, 60_000); // 50 DDIM steps × 300 particles in float64: ~1 s alone, several on a loaded 2-core machine
   }
 });
