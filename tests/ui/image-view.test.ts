@@ -104,6 +104,19 @@ describe('ks-diffusion-image-view', () => {
     expect(root.querySelector('canvas[data-grid="xt"]')).not.toBeNull();
   });
 
+  it('64 glyph-sized images are drawn at scale 2 (8 columns), so the two grids fit side by side', async () => {
+    const px = 28 * 28;
+    const xt = new Float32Array(64 * px);
+    const el = await mount({ size: 28, count: 64, t: 3, xt, x0: xt });
+    const c = el.shadowRoot!.querySelector<HTMLCanvasElement>('canvas[data-grid="x0"]')!;
+    expect(c.width).toBe(8 * (28 * 2 + 2) - 2);
+    expect(c.height).toBe(8 * (28 * 2 + 2) - 2);
+    const few = await mount({ size: 28, count: 4, t: 3, xt, x0: null });
+    expect(few.shadowRoot!.querySelector<HTMLCanvasElement>('canvas[data-grid="xt"]')!.width).toBe(
+      2 * (28 * 3 + 2) - 2,
+    );
+  });
+
   it('imageStats: two-pass mean and std, nearest by RMS distance', () => {
     const s = imageStats(new Float32Array([1, 3, 0, 0]), 2, 2, new Float32Array([0, 0, 1, 2]));
     expect(s[0]).toEqual({ mean: 2, std: 1, nearest: Math.sqrt(0.5), nearestIndex: 1 });

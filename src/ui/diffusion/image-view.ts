@@ -113,6 +113,15 @@ export class KsDiffusionImageView extends LitElement {
     return Math.max(1, Math.min(8, Math.ceil(Math.sqrt(this.count))));
   }
 
+  /**
+   * Canvas pixels per image pixel: large for small images; 28/32-pixel images at 3, or at 2 when there are
+   * more than 16 of them, so the x_t and x̂₀ grids of 64 images (8 columns, ≈ 500 px) fit side by side.
+   */
+  private scaleFor(count: number): number {
+    if (this.size <= 16) return 5;
+    return count > 16 ? 2 : 3;
+  }
+
   /** Why a grid cannot be drawn, or null when it can. */
   private problem(values: Float32Array | null, count: number): string | null {
     const px = this.size * this.size;
@@ -134,7 +143,7 @@ export class KsDiffusionImageView extends LitElement {
     const draw = (key: GridKey, values: Float32Array | null, count: number, columns: number) => {
       const canvas = this.renderRoot.querySelector<HTMLCanvasElement>(`canvas[data-grid="${key}"]`);
       if (!canvas || !values || count === 0 || this.problem(values, count)) return;
-      renderImageGrid(canvas, values, { size: this.size, count, columns, scale: this.size <= 16 ? 5 : 3 });
+      renderImageGrid(canvas, values, { size: this.size, count, columns, scale: this.scaleFor(count) });
     };
     draw('xt', this.xt, this.count, this.columns);
     draw('x0', this.x0, this.count, this.columns);
