@@ -111,6 +111,11 @@ describe('ks-diffusion-image-view', () => {
     const c = el.shadowRoot!.querySelector<HTMLCanvasElement>('canvas[data-grid="x0"]')!;
     expect(c.width).toBe(8 * (28 * 2 + 2) - 2);
     expect(c.height).toBe(8 * (28 * 2 + 2) - 2);
+    // The training images use the same scale.
+    const withData = await mount({ size: 28, count: 64, t: 3, xt, x0: xt, data: new Float32Array(16 * px) });
+    const d = withData.shadowRoot!.querySelector<HTMLCanvasElement>('canvas[data-grid="data"]')!;
+    expect(d.width).toBe(8 * (28 * 2 + 2) - 2);
+    expect(d.height).toBe(2 * (28 * 2 + 2) - 2);
     const few = await mount({ size: 28, count: 4, t: 3, xt, x0: null });
     expect(few.shadowRoot!.querySelector<HTMLCanvasElement>('canvas[data-grid="xt"]')!.width).toBe(
       2 * (28 * 3 + 2) - 2,

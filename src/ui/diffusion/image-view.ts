@@ -143,7 +143,8 @@ export class KsDiffusionImageView extends LitElement {
     const draw = (key: GridKey, values: Float32Array | null, count: number, columns: number) => {
       const canvas = this.renderRoot.querySelector<HTMLCanvasElement>(`canvas[data-grid="${key}"]`);
       if (!canvas || !values || count === 0 || this.problem(values, count)) return;
-      renderImageGrid(canvas, values, { size: this.size, count, columns, scale: this.scaleFor(count) });
+      // One scale for all three grids (the training images match the x_t and x̂₀ ones).
+      renderImageGrid(canvas, values, { size: this.size, count, columns, scale: this.scaleFor(this.count) });
     };
     draw('xt', this.xt, this.count, this.columns);
     draw('x0', this.x0, this.count, this.columns);
