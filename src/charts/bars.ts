@@ -4,6 +4,7 @@
  * max-pooled into equal groups (the caption says so).
  */
 import * as d3 from 'd3';
+import { chartRoot } from './axes';
 
 export interface BarsData {
   /** One label per bar (key tokens). */
@@ -47,15 +48,7 @@ export function poolBars(
 
 export function renderBars(svgEl: SVGSVGElement, data: BarsData, options: BarsOptions): void {
   const { width, height } = options;
-  const svg = d3.select(svgEl);
-  svg.selectAll('*').remove();
-  svg
-    .attr('viewBox', `0 0 ${width} ${height}`)
-    .attr('width', width)
-    .attr('height', height)
-    .attr('role', 'img')
-    .attr('aria-label', options.title);
-  svg.append('title').text(options.title);
+  const svg = chartRoot(svgEl, width, height, options.title);
   const pooled = poolBars(data.labels, data.values, options.maxBars ?? 128);
   const n = pooled.values.length;
   const yMax = options.yMax ?? Math.max(1e-6, d3.max(pooled.values) ?? 0);

@@ -8,6 +8,7 @@
  * Canvas colours cannot read CSS variables, so callers pass the theme's colours in `options.colors`.
  */
 import * as d3 from 'd3';
+import { chartRoot } from './axes';
 
 export interface ScatterGrid {
   spec: { size: number; xMin: number; xMax: number; yMin: number; yMax: number };
@@ -118,15 +119,7 @@ export function renderScatter(
     ctx.restore();
   }
 
-  const svg = d3.select(target.svg);
-  svg.selectAll('*').remove();
-  svg
-    .attr('viewBox', `0 0 ${width} ${height}`)
-    .attr('width', width)
-    .attr('height', height)
-    .attr('role', 'img')
-    .attr('aria-label', options.title);
-  svg.append('title').text(options.title);
+  const svg = chartRoot(target.svg, width, height, options.title);
   svg
     .append('rect')
     .attr('class', 'frame')

@@ -135,3 +135,48 @@ export async function submitCheckpoint(device: GPUDevice, signal?: AbortSignal):
   await device.queue.onSubmittedWorkDone();
   throwIfAborted(signal);
 }
+
+/** What a kernel wrapper's constructor makes from its WGSL: layout, pipelines and uniform buffer. */
+export interface ComputeKernelParts {
+  layout: GPUBindGroupLayout;
+  /** The pipeline of the first entry point. */
+  pipeline: GPUComputePipeline;
+  /** Every entry point's pipeline, by entry point name. */
+  pipelines: Map<string, GPUComputePipeline>;
+  /** The kernel's uniform buffer (`<label>.params`), sized by its UniformLayout. */
+  params: GPUBuffer;
+}
+
+/**
+ * The constructor boilerplate every kernel wrapper shares: one shader module from `code`, a bind-group
+ * layout from `bindings` (binding i = entry i), one pipeline per entry point, and the uniform buffer.
+ * Labels: module `label`, layout `<label>.bgl`, pipeline `label` (or `<label>.<entry>` when there are
+ * several), uniforms `<label>.params`.
+ */
+export function createComputeKernel(
+  device: GPUDevice,
+  label: string,
+  spec: {
+    code: string;
+    bindings: BindingKind[];
+    entryPoints: string | readonly string[];
+    uniforms: { createBuffer(device: GPUDevice, label: string): GPUBuffer };
+  },
+): ComputeKernelParts {
+  const module = device.createShaderModule({ label, code: spec.code });
+  const layout = createBindGroupLayout(device, `${label}.bgl`, spec.bindings);
+  const entries = typeof spec.entryPoints === 'string' ? [spec.entryPoints] : spec.entryPoints;
+  if (entries.length === 0) throw new RangeError(`${label}: a kernel needs at least one entry point.`);
+  const pipelines = new Map(
+    entries.map((entry) => {
+      const name = entries.length === 1 ? label : `${label}.${entry}`;
+      return [entry, createComputePipeline(device, name, module, layout, entry)] as const;
+    }),
+  );
+  return {
+    layout,
+    pipeline: pipelines.get(entries[0]!)!,
+    pipelines,
+    params: spec.uniforms.createBuffer(device, `${label}.params`),
+  };
+}

@@ -37,6 +37,39 @@ export function maskUniform(mask: AttentionMask, L: number): MaskUniform {
   }
 }
 
+/**
+ * The uniform fields that open the Params struct of scores.wgsl, fused.wgsl and weights_pool.wgsl (same
+ * order as the WGSL), and their values for a run.
+ */
+export const ATTENTION_UNIFORM_FIELDS = [
+  ['heads', 'u32'],
+  ['len', 'u32'],
+  ['dim', 'u32'],
+  ['scale', 'f32'],
+  ['maskKind', 'u32'],
+  ['maskParam', 'u32'],
+  ['rowWords', 'u32'],
+  ['biasMode', 'u32'],
+] as const;
+
+export function attentionUniformValues(p: {
+  shape: AttentionShape;
+  scale: number;
+  mask: MaskUniform;
+  biasMode: number;
+}) {
+  return {
+    heads: p.shape.heads,
+    len: p.shape.L,
+    dim: p.shape.d,
+    scale: p.scale,
+    maskKind: p.mask.kind,
+    maskParam: p.mask.param,
+    rowWords: p.mask.rowWords,
+    biasMode: p.biasMode,
+  };
+}
+
 /** Packs an L×L keep matrix as bits: ⌈L/32⌉ u32 words per query row, bit k % 32 of word k / 32. */
 export function packCustomMask(keep: Uint8Array, L: number): Uint32Array {
   const rowWords = Math.ceil(L / 32);

@@ -4,18 +4,17 @@ import { createBindGroup, createBindGroupLayout, encodeComputePass } from '../..
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import type { AttentionShape } from './attention.ref';
 import { ATTENTION_LIMITS } from './attention.ref';
-import { TILE, ceilDiv, createDummyBuffer, maskWgsl, type MaskUniform } from './common';
+import {
+  ATTENTION_UNIFORM_FIELDS,
+  TILE,
+  attentionUniformValues,
+  ceilDiv,
+  createDummyBuffer,
+  maskWgsl,
+  type MaskUniform,
+} from './common';
 
-const PARAMS = new UniformLayout([
-  ['heads', 'u32'],
-  ['len', 'u32'],
-  ['dim', 'u32'],
-  ['scale', 'f32'],
-  ['maskKind', 'u32'],
-  ['maskParam', 'u32'],
-  ['rowWords', 'u32'],
-  ['biasMode', 'u32'],
-] as const);
+const PARAMS = new UniformLayout(ATTENTION_UNIFORM_FIELDS);
 
 export interface FusedBuffers {
   q: GPUBuffer;
@@ -119,16 +118,7 @@ export class FusedAttentionKernel {
   encode(encoder: GPUCommandEncoder, p: FusedParams, b: FusedBuffers): void {
     const { heads, L, d } = p.shape;
     const pipeline = this.pipeline(d);
-    PARAMS.write(this.device, this.params, {
-      heads,
-      len: L,
-      dim: d,
-      scale: p.scale,
-      maskKind: p.mask.kind,
-      maskParam: p.mask.param,
-      rowWords: p.mask.rowWords,
-      biasMode: p.biasMode,
-    });
+    PARAMS.write(this.device, this.params, attentionUniformValues(p));
     const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
       this.params,
       b.q,

@@ -1,10 +1,5 @@
 import poolWgsl from '../../../shaders/attention/pool.wgsl?raw';
-import {
-  createBindGroup,
-  createBindGroupLayout,
-  createComputePipeline,
-  encodeComputePass,
-} from '../../gpu/compute';
+import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import { validatePool, type AttentionShape, type PoolMode, type Rect } from './attention.ref';
 import { TILE, ceilDiv, maskWgsl } from './common';
@@ -20,15 +15,6 @@ const PARAMS = new UniformLayout([
   ['outCols', 'u32'],
 ] as const);
 
-function makePipelines(device: GPUDevice, label: string, entries: string[]) {
-  const module = device.createShaderModule({ label, code: joinWgsl(maskWgsl, poolWgsl) });
-  const layout = createBindGroupLayout(device, `${label}.bgl`, ['uniform', 'read', 'storage']);
-  const pipelines = new Map(
-    entries.map((e) => [e, createComputePipeline(device, `${label}.${e}`, module, layout, e)] as const),
-  );
-  return { layout, pipelines };
-}
-
 abstract class RectKernel {
   protected readonly layout: GPUBindGroupLayout;
   protected readonly pipelines: Map<string, GPUComputePipeline>;
@@ -39,8 +25,16 @@ abstract class RectKernel {
     protected readonly label: string,
     entries: string[],
   ) {
-    ({ layout: this.layout, pipelines: this.pipelines } = makePipelines(device, label, entries));
-    this.params = PARAMS.createBuffer(device, `${label}.params`);
+    ({
+      layout: this.layout,
+      pipelines: this.pipelines,
+      params: this.params,
+    } = createComputeKernel(device, label, {
+      code: joinWgsl(maskWgsl, poolWgsl),
+      bindings: ['uniform', 'read', 'storage'],
+      entryPoints: entries,
+      uniforms: PARAMS,
+    }));
   }
 
   protected dispatch(

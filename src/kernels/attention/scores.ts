@@ -1,23 +1,19 @@
 import scoresWgsl from '../../../shaders/attention/scores.wgsl?raw';
-import {
-  createBindGroup,
-  createBindGroupLayout,
-  createComputePipeline,
-  encodeComputePass,
-} from '../../gpu/compute';
+import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import type { AttentionShape } from './attention.ref';
-import { TILE, ceilDiv, createDummyBuffer, maskWgsl, type MaskUniform } from './common';
+import {
+  ATTENTION_UNIFORM_FIELDS,
+  TILE,
+  attentionUniformValues,
+  ceilDiv,
+  createDummyBuffer,
+  maskWgsl,
+  type MaskUniform,
+} from './common';
 
 const PARAMS = new UniformLayout([
-  ['heads', 'u32'],
-  ['len', 'u32'],
-  ['dim', 'u32'],
-  ['scale', 'f32'],
-  ['maskKind', 'u32'],
-  ['maskParam', 'u32'],
-  ['rowWords', 'u32'],
-  ['biasMode', 'u32'],
+  ...ATTENTION_UNIFORM_FIELDS,
   ['writeRaw', 'u32'],
   ['writeScaled', 'u32'],
   ['pad0', 'u32'],
@@ -66,35 +62,25 @@ export class AttentionScoresKernel {
     private readonly device: GPUDevice,
     private readonly label = 'attention.scores',
   ) {
-    const module = device.createShaderModule({ label, code: joinWgsl(maskWgsl, scoresWgsl) });
-    this.layout = createBindGroupLayout(device, `${label}.bgl`, [
-      'uniform',
-      'read',
-      'read',
-      'read',
-      'read',
-      'storage',
-      'storage',
-      'storage',
-    ]);
-    this.pipeline = createComputePipeline(device, label, module, this.layout, 'scores');
-    this.params = PARAMS.createBuffer(device, `${label}.params`);
+    ({
+      layout: this.layout,
+      pipeline: this.pipeline,
+      params: this.params,
+    } = createComputeKernel(device, label, {
+      code: joinWgsl(maskWgsl, scoresWgsl),
+      bindings: ['uniform', 'read', 'read', 'read', 'read', 'storage', 'storage', 'storage'],
+      entryPoints: 'scores',
+      uniforms: PARAMS,
+    }));
     this.dummyRead = createDummyBuffer(device, `${label}.unusedInput`);
     this.dummyRaw = createDummyBuffer(device, `${label}.unusedRaw`);
     this.dummyScaled = createDummyBuffer(device, `${label}.unusedScaled`);
   }
 
   encode(encoder: GPUCommandEncoder, p: ScoresParams, b: ScoresBuffers): void {
-    const { heads, L, d } = p.shape;
+    const { heads, L } = p.shape;
     PARAMS.write(this.device, this.params, {
-      heads,
-      len: L,
-      dim: d,
-      scale: p.scale,
-      maskKind: p.mask.kind,
-      maskParam: p.mask.param,
-      rowWords: p.mask.rowWords,
-      biasMode: p.biasMode,
+      ...attentionUniformValues(p),
       writeRaw: b.raw ? 1 : 0,
       writeScaled: b.scaled ? 1 : 0,
       pad0: 0,

@@ -1,10 +1,5 @@
 import softmaxWgsl from '../../../shaders/attention/softmax.wgsl?raw';
-import {
-  createBindGroup,
-  createBindGroupLayout,
-  createComputePipeline,
-  encodeComputePass,
-} from '../../gpu/compute';
+import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import type { AttentionShape } from './attention.ref';
 import { maskWgsl } from './common';
@@ -29,10 +24,16 @@ export class SoftmaxKernel {
     private readonly device: GPUDevice,
     private readonly label = 'attention.softmax',
   ) {
-    const module = device.createShaderModule({ label, code: joinWgsl(maskWgsl, softmaxWgsl) });
-    this.layout = createBindGroupLayout(device, `${label}.bgl`, ['uniform', 'read', 'storage', 'storage']);
-    this.pipeline = createComputePipeline(device, label, module, this.layout, 'softmax');
-    this.params = PARAMS.createBuffer(device, `${label}.params`);
+    ({
+      layout: this.layout,
+      pipeline: this.pipeline,
+      params: this.params,
+    } = createComputeKernel(device, label, {
+      code: joinWgsl(maskWgsl, softmaxWgsl),
+      bindings: ['uniform', 'read', 'storage', 'storage'],
+      entryPoints: 'softmax',
+      uniforms: PARAMS,
+    }));
   }
 
   encode(

@@ -1,23 +1,19 @@
 import weightsPoolWgsl from '../../../shaders/attention/weights_pool.wgsl?raw';
-import {
-  createBindGroup,
-  createBindGroupLayout,
-  createComputePipeline,
-  encodeComputePass,
-} from '../../gpu/compute';
+import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import { validatePool, type AttentionShape, type PoolMode, type Rect } from './attention.ref';
-import { TILE, ceilDiv, createDummyBuffer, maskWgsl, type MaskUniform } from './common';
+import {
+  ATTENTION_UNIFORM_FIELDS,
+  TILE,
+  attentionUniformValues,
+  ceilDiv,
+  createDummyBuffer,
+  maskWgsl,
+  type MaskUniform,
+} from './common';
 
 const PARAMS = new UniformLayout([
-  ['heads', 'u32'],
-  ['len', 'u32'],
-  ['dim', 'u32'],
-  ['scale', 'f32'],
-  ['maskKind', 'u32'],
-  ['maskParam', 'u32'],
-  ['rowWords', 'u32'],
-  ['biasMode', 'u32'],
+  ...ATTENTION_UNIFORM_FIELDS,
   ['row0', 'u32'],
   ['col0', 'u32'],
   ['rows', 'u32'],
@@ -56,18 +52,16 @@ export class WeightsPoolKernel {
     private readonly device: GPUDevice,
     private readonly label = 'attention.weightsPool',
   ) {
-    const module = device.createShaderModule({ label, code: joinWgsl(maskWgsl, weightsPoolWgsl) });
-    this.layout = createBindGroupLayout(device, `${label}.bgl`, [
-      'uniform',
-      'read',
-      'read',
-      'read',
-      'read',
-      'read',
-      'storage',
-    ]);
-    this.pipeline = createComputePipeline(device, label, module, this.layout, 'weights_pool');
-    this.params = PARAMS.createBuffer(device, `${label}.params`);
+    ({
+      layout: this.layout,
+      pipeline: this.pipeline,
+      params: this.params,
+    } = createComputeKernel(device, label, {
+      code: joinWgsl(maskWgsl, weightsPoolWgsl),
+      bindings: ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage'],
+      entryPoints: 'weights_pool',
+      uniforms: PARAMS,
+    }));
     this.dummy = createDummyBuffer(device, `${label}.unusedInput`);
   }
 
@@ -85,17 +79,10 @@ export class WeightsPoolKernel {
     },
     b: WeightsPoolBuffers,
   ): void {
-    const { heads, L, d } = p.shape;
+    const { heads, L } = p.shape;
     validatePool(L, p.rect, p.outRows, p.outCols);
     PARAMS.write(this.device, this.params, {
-      heads,
-      len: L,
-      dim: d,
-      scale: p.scale,
-      maskKind: p.mask.kind,
-      maskParam: p.mask.param,
-      rowWords: p.mask.rowWords,
-      biasMode: p.biasMode,
+      ...attentionUniformValues(p),
       row0: p.rect.row0,
       col0: p.rect.col0,
       rows: p.rect.rows,

@@ -1,10 +1,5 @@
 import weightsVWgsl from '../../../shaders/attention/weights_v.wgsl?raw';
-import {
-  createBindGroup,
-  createBindGroupLayout,
-  createComputePipeline,
-  encodeComputePass,
-} from '../../gpu/compute';
+import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import type { AttentionShape } from './attention.ref';
 import { TILE, ceilDiv, maskWgsl, type MaskUniform } from './common';
@@ -31,10 +26,16 @@ export class WeightsTimesVKernel {
     private readonly device: GPUDevice,
     private readonly label = 'attention.weightsV',
   ) {
-    const module = device.createShaderModule({ label, code: joinWgsl(maskWgsl, weightsVWgsl) });
-    this.layout = createBindGroupLayout(device, `${label}.bgl`, ['uniform', 'read', 'read', 'storage']);
-    this.pipeline = createComputePipeline(device, label, module, this.layout, 'weights_v');
-    this.params = PARAMS.createBuffer(device, `${label}.params`);
+    ({
+      layout: this.layout,
+      pipeline: this.pipeline,
+      params: this.params,
+    } = createComputeKernel(device, label, {
+      code: joinWgsl(maskWgsl, weightsVWgsl),
+      bindings: ['uniform', 'read', 'read', 'storage'],
+      entryPoints: 'weights_v',
+      uniforms: PARAMS,
+    }));
   }
 
   encode(

@@ -1,8 +1,7 @@
 import histogramWgsl from '../../../shaders/random/histogram.wgsl?raw';
 import {
   createBindGroup,
-  createBindGroupLayout,
-  createComputePipeline,
+  createComputeKernel,
   createStorageBuffer,
   encodeComputePass,
 } from '../../gpu/compute';
@@ -33,10 +32,16 @@ export class HistogramKernel {
     private readonly device: GPUDevice,
     private readonly label = 'histogram',
   ) {
-    const module = device.createShaderModule({ label, code: histogramWgsl });
-    this.layout = createBindGroupLayout(device, `${label}.bgl`, ['uniform', 'read', 'storage']);
-    this.pipeline = createComputePipeline(device, label, module, this.layout, 'histogram');
-    this.params = PARAMS.createBuffer(device, `${label}.params`);
+    ({
+      layout: this.layout,
+      pipeline: this.pipeline,
+      params: this.params,
+    } = createComputeKernel(device, label, {
+      code: histogramWgsl,
+      bindings: ['uniform', 'read', 'storage'],
+      entryPoints: 'histogram',
+      uniforms: PARAMS,
+    }));
     this.counts = createStorageBuffer(device, `${label}.counts`, (MAX_BINS + 2) * 4);
   }
 

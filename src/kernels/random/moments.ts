@@ -1,11 +1,6 @@
 import momentsCommonWgsl from '../../../shaders/common/moments.wgsl?raw';
 import momentsWgsl from '../../../shaders/random/moments.wgsl?raw';
-import {
-  createBindGroup,
-  createBindGroupLayout,
-  createComputePipeline,
-  createStorageBuffer,
-} from '../../gpu/compute';
+import { createBindGroup, createComputeKernel, createStorageBuffer } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import type { CentralSums } from './moments.ref';
 
@@ -38,23 +33,16 @@ export class MomentsKernel {
     private readonly device: GPUDevice,
     private readonly label = 'moments',
   ) {
-    const module = device.createShaderModule({ label, code: joinWgsl(momentsCommonWgsl, momentsWgsl) });
-    this.layout = createBindGroupLayout(device, `${label}.bgl`, ['uniform', 'read', 'storage', 'storage']);
-    this.partialPipeline = createComputePipeline(
-      device,
-      `${label}.partial`,
-      module,
-      this.layout,
-      'partial_moments',
-    );
-    this.finalizePipeline = createComputePipeline(
-      device,
-      `${label}.finalize`,
-      module,
-      this.layout,
-      'finalize_moments',
-    );
-    this.params = PARAMS.createBuffer(device, `${label}.params`);
+    const kernel = createComputeKernel(device, label, {
+      code: joinWgsl(momentsCommonWgsl, momentsWgsl),
+      bindings: ['uniform', 'read', 'storage', 'storage'],
+      entryPoints: ['partial_moments', 'finalize_moments'],
+      uniforms: PARAMS,
+    });
+    this.layout = kernel.layout;
+    this.partialPipeline = kernel.pipelines.get('partial_moments')!;
+    this.finalizePipeline = kernel.pipelines.get('finalize_moments')!;
+    this.params = kernel.params;
     this.partials = createStorageBuffer(device, `${label}.partials`, MAX_PARTIALS * MOMENTS_BYTES);
     this.result = createStorageBuffer(device, `${label}.result`, MOMENTS_BYTES);
   }

@@ -1,12 +1,6 @@
 import philoxWgsl from '../../../shaders/common/philox.wgsl?raw';
 import generateWgsl from '../../../shaders/random/generate.wgsl?raw';
-import {
-  createBindGroup,
-  createBindGroupLayout,
-  createComputePipeline,
-  grid1D,
-  encodeComputePass,
-} from '../../gpu/compute';
+import { createBindGroup, createComputeKernel, grid1D, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import { TRANSFORM_ID, type StreamKey, type Transform } from './random.ref';
 
@@ -35,10 +29,16 @@ export class RandomKernel {
     private readonly device: GPUDevice,
     private readonly label = 'random.generate',
   ) {
-    const module = device.createShaderModule({ label, code: joinWgsl(philoxWgsl, generateWgsl) });
-    this.layout = createBindGroupLayout(device, `${label}.bgl`, ['uniform', 'storage']);
-    this.pipeline = createComputePipeline(device, label, module, this.layout, 'main');
-    this.params = PARAMS.createBuffer(device, `${label}.params`);
+    ({
+      layout: this.layout,
+      pipeline: this.pipeline,
+      params: this.params,
+    } = createComputeKernel(device, label, {
+      code: joinWgsl(philoxWgsl, generateWgsl),
+      bindings: ['uniform', 'storage'],
+      entryPoints: 'main',
+      uniforms: PARAMS,
+    }));
   }
 
   /** Invocations that generate `count` values of `transform` (one value each for Irwin–Hall, else four). */
