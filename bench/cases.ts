@@ -40,7 +40,8 @@ import {
 } from '../src/engine/batchnorm';
 import { GpuMlp } from '../src/engine/nn';
 import { CpuMlp, makeBatch, type MlpShape } from '../src/models/mlp';
-import { ReadbackPool, encodeReadback } from '../src/gpu/readback';
+import { ReadbackPool } from '../src/gpu/readback';
+import { trainSteps } from './training';
 import twoMoonsMlpUrl from '../public/models/diffusion/two-moons.ksmlp?inline';
 import type { AttentionShape } from '../src/kernels/attention/attention.ref';
 import { Instrument } from './instrument';
@@ -609,22 +610,12 @@ export async function runSuite(env: BenchEnv, options: BenchOptions): Promise<Su
               () => new GpuMlp(inst.device, shape, B, seed, `bench.training.${net}`),
             );
             const pool = new ReadbackPool(inst.device, `bench.training.${net}`);
-            const device = inst.device;
             await measure(
               gc,
               async () => {
-                let read: GPUBuffer | null = null;
-                for (let k = 0; k < steps; k++) {
-                  mlp.setBatch(makeBatch(task, seed, step++, B));
-                  const enc = device.createCommandEncoder({ label: `bench.training.${net}.step` });
-                  const pass = enc.beginComputePass({ label: `bench.training.${net}.train` });
-                  mlp.encodeStep(pass, { train: true, lr });
-                  pass.end();
-                  if (k === steps - 1) read = encodeReadback(enc, pool, mlp.result, 8);
-                  device.queue.submit([enc.finish()]);
-                }
-                const out = new Float32Array(await pool.read(read!, 8));
-                if (!Number.isFinite(out[0]!)) throw new Error(`training ${net}: the loss is ${out[0]}`);
+                const r = await trainSteps(mlp, pool, { task, seed, lr, first: step, steps });
+                step += steps;
+                if (!Number.isFinite(r.loss)) throw new Error(`training ${net}: the loss is ${r.loss}`);
                 return {};
               },
               { gpu: true, poolCount: () => pool.buffersCreated },
