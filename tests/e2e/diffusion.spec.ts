@@ -346,6 +346,7 @@ test('Diffusion lab: the forward-process scrub noises every particle to t; the r
   await slider.fill('40');
   await expect(current(page)).toHaveText('t = 40');
   await expect(number).toHaveValue('40');
+  await expect(page.getByText('(forward process from the data)')).toBeVisible(); // the pseudocode's first line
   await expect(page).toHaveURL(/forward=40/);
   await screenshot(page, 'diffusion-forward');
   const { alphaBar } = (await downloadJson(page, 'Export schedule (JSON)')) as { alphaBar: number[] };
@@ -555,4 +556,24 @@ test('Diffusion lab: a denoiser trained in this page (training panel) drives the
   expect(s.points).toHaveLength(500);
   for (const [x, y] of s.points) expect(Number.isFinite(x) && Number.isFinite(y)).toBe(true);
   expect(problems).toEqual([]);
+});
+
+test('Diffusion lab: image mode and draw mode have no serious or critical axe violations', async ({
+  page,
+}) => {
+  for (const [query, ready] of [
+    ['dataset=glyphs-letters&size=32&T=20', 't = 20'],
+    ['dataset=draw&drawing=AAAAAGQAZAA&T=20&theme=dark', 't = 20'],
+  ] as const) {
+    await page.goto(`./#/diffusion?${query}`);
+    await expect(current(page)).toHaveText(ready);
+    const results = await new AxeBuilder({ page }).analyze();
+    const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(
+      bad.map(
+        (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+      ),
+      query,
+    ).toEqual([]);
+  }
 });

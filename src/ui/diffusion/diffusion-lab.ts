@@ -1661,7 +1661,8 @@ export class DiffusionLab extends LitElement {
   }
 
   private renderPseudocode(sampler: DiffusionSamplerChoice, stepIndex: number, t: number) {
-    const lines = samplingLines(sampler);
+    const start = startOf(this.lab.value);
+    const lines = samplingLines(sampler, start.from === 'data' ? start.t : null);
     const current = currentSamplingLine(stepIndex, t);
     return html`<section class="panel" aria-label="Pseudocode">
       <h3>Sampling (${SAMPLER_LABELS[sampler]}) — the chain is on the highlighted line</h3>

@@ -11,7 +11,20 @@ export const TRAINING_LINES = [
   'until converged',
 ];
 
-export function samplingLines(sampler: DiffusionSamplerChoice): string[] {
+/**
+ * The sampling algorithm's lines. `forwardT`: the chain started from the data noised to this t (the
+ * forward-process scrub) rather than from pure noise, and the first line says so.
+ */
+export function samplingLines(sampler: DiffusionSamplerChoice, forwardT: number | null = null): string[] {
+  const lines = samplingLinesFromNoise(sampler);
+  if (forwardT !== null) {
+    lines[0] = `x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε,  t = ${forwardT}      (forward process from the data)`;
+    lines[1] = lines[1]!.replace('t = T,', `t = ${forwardT},`);
+  }
+  return lines;
+}
+
+function samplingLinesFromNoise(sampler: DiffusionSamplerChoice): string[] {
   if (sampler.startsWith('ddpm')) {
     const sigma = sampler === 'ddpm-beta' ? 'σ_t² = β_t' : 'σ_t² = β̃_t = β_t(1 − ᾱ_{t−1})/(1 − ᾱ_t)';
     return [
