@@ -1,6 +1,6 @@
 /**
  * The benchmark page (built by bench/run-browser.mjs). Options come from the query string
- * (?quick=1&filter=attention). Progress goes to the console (the runner relays it); the result is left on
+ * (?quick=1&filter=attention&budget=SECONDS). Progress goes to the console (the runner relays it); the result is left on
  * `window.__bench` = { done, result?, report?, error? }.
  */
 import { requestGpu } from '../src/gpu/device';
@@ -19,7 +19,11 @@ const state: BenchState = { done: false };
 
 async function main(): Promise<void> {
   const query = new URLSearchParams(location.search);
-  const options: BenchOptions = { quick: query.get('quick') === '1', filter: query.get('filter') || null };
+  const options: BenchOptions = {
+    quick: query.get('quick') === '1',
+    filter: query.get('filter') || null,
+    timeBudgetS: Number(query.get('budget')) > 0 ? Number(query.get('budget')) : null,
+  };
   const gpu = await requestGpu({ label: 'bench' });
   let peer: AttentionPeer | null = null;
   if (!options.filter || 'attention'.includes(options.filter)) {

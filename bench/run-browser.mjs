@@ -1,4 +1,5 @@
-// `npm run bench [-- --quick] [-- --filter=attention]`: the benchmark in headless Chromium.
+// `npm run bench [-- --quick] [-- --filter=attention] [-- --time-budget=SECONDS]`: the benchmark in headless
+// Chromium.
 // 1. Builds bench/index.html + bench/browser-entry.ts with Vite into node_modules/.cache/kernelscope-bench
 //    (separate from the app's dist/).
 // 2. Serves it on 127.0.0.1 (a secure context, so WebGPU is available) with a tiny static server.
@@ -16,6 +17,9 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick') || process.env.BENCH_QUICK === '1';
 const filter =
   args.find((a) => a.startsWith('--filter='))?.slice('--filter='.length) ?? process.env.BENCH_FILTER ?? '';
+const budget = args.find((a) => a.startsWith('--time-budget='))?.slice('--time-budget='.length) ?? '';
+if (budget && !(Number(budget) > 0))
+  throw new Error(`--time-budget=SECONDS needs a positive number, got "${budget}"`);
 const outDir = resolve('node_modules/.cache/kernelscope-bench');
 
 await build({
@@ -63,7 +67,7 @@ try {
     if (text.startsWith('bench: ')) console.log(text.slice('bench: '.length));
   });
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-  const query = new URLSearchParams({ quick: quick ? '1' : '0', filter });
+  const query = new URLSearchParams({ quick: quick ? '1' : '0', filter, budget });
   console.log(`Benchmark page: http://127.0.0.1:${port}/?${query} (Chromium: ${chromiumPath})`);
   await page.goto(`http://127.0.0.1:${port}/?${query}`);
   await page.waitForFunction(() => globalThis.__bench?.done === true, null, { timeout: 0, polling: 1000 });
