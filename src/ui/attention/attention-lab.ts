@@ -49,7 +49,7 @@ import {
   VIEW_STAGES,
   type AttentionState,
 } from '../../state/attention';
-import { RuntimeController, StoreController, storeContext } from '../controllers';
+import { LabController, storeContext } from '../controllers';
 import { runtimeContext, type Runtime } from '../runtime';
 import {
   downloadBlob,
@@ -206,17 +206,8 @@ export class AttentionLab extends LitElement {
   @consume({ context: storeContext }) store!: Store;
   @consume({ context: runtimeContext }) runtime!: Runtime;
 
-  private lab = new StoreController(
-    this,
-    () => this.store,
-    (s) => s.labs.attention,
-  );
-  private backend = new StoreController(
-    this,
-    () => this.store,
-    (s) => s.backend,
-  );
-  protected gpuStatus = new RuntimeController(this, () => this.runtime);
+  /** The lab's controls (params), the backend choice and GPU status re-renders; set() changes controls. */
+  private lab = new LabController(this, 'attention');
 
   @state() private imported: ImportedFile | null = null;
   @state() private importError: string | null = null;
@@ -268,7 +259,7 @@ export class AttentionLab extends LitElement {
     args: () =>
       [
         this.computeKey(),
-        this.backend.value,
+        this.lab.backend,
         this.runtime.generation,
         this.imported,
         this.customVersion,
@@ -287,7 +278,7 @@ export class AttentionLab extends LitElement {
   private progress = new ProgressController(this);
 
   private async compute(backend: string, control: RunControl): Promise<LabRun> {
-    const p = this.lab.value;
+    const p = this.lab.params;
     const id = this.nextRunId++;
     const { signal } = control;
     this.exportMessage = null;
@@ -359,7 +350,7 @@ export class AttentionLab extends LitElement {
     args: () =>
       [
         this.lastGood,
-        this.lab.value.pool,
+        this.lab.params.pool,
         this.zoom ? rectKey(this.zoom) : '',
         this.enlargedStage(this.lastGood),
       ] as const,
@@ -489,16 +480,12 @@ export class AttentionLab extends LitElement {
   };
 
   private toggleCausal() {
-    this.set({ mask: this.lab.value.mask === 'causal' ? 'none' : 'causal' });
-  }
-
-  private set(patch: Partial<AttentionState>) {
-    this.store.setLab('attention', patch);
+    this.lab.set({ mask: this.lab.params.mask === 'causal' ? 'none' : 'causal' });
   }
 
   /** Only the controls that change the computation (not the selected head, row or view). */
   private computeKey(): string {
-    const p = this.lab.value;
+    const p = this.lab.params;
     return JSON.stringify([
       p.text,
       p.tokenizer,
@@ -636,18 +623,18 @@ export class AttentionLab extends LitElement {
   // Selection helpers
 
   private selectedHead(): number {
-    const heads = this.lastGood?.run.shape.heads ?? this.lab.value.heads;
-    return Math.max(0, Math.min(heads - 1, this.lab.value.head));
+    const heads = this.lastGood?.run.shape.heads ?? this.lab.params.heads;
+    return Math.max(0, Math.min(heads - 1, this.lab.params.head));
   }
 
   private selectedRow(): number {
     const L = this.lastGood?.run.shape.L ?? 0;
-    const row = this.lab.value.row;
+    const row = this.lab.params.row;
     return row >= 0 && row < L ? row : -1;
   }
 
   private enlargedStage(lab: LabRun | undefined): MatrixStage {
-    const s = this.lab.value.stage;
+    const s = this.lab.params.stage;
     return !lab || lab.available.has(s) ? s : 'weights';
   }
 
@@ -667,7 +654,7 @@ export class AttentionLab extends LitElement {
     if (!lab.available.has(stage)) return null;
     if (stage === 'output') {
       const o = lab.run.stages.output;
-      return o ? poolRows(headOf(o, h, L, d), POOL_PIX, this.lab.value.pool) : null;
+      return o ? poolRows(headOf(o, h, L, d), POOL_PIX, this.lab.params.pool) : null;
     }
     if (lab.full) {
       const a = lab.run.stages[stage];
@@ -723,11 +710,11 @@ export class AttentionLab extends LitElement {
     const v = m.data[row * m.cols + col]!;
     const qText = q1 - q0 === 1 ? `query “${tokens[q0]}” (#${q0})` : `queries #${q0}–${q1 - 1}`;
     if (stage === 'output') {
-      return `${qText} · output dim ${col} = ${fmtValue(v)}${q1 - q0 > 1 ? ` (${this.lab.value.pool} of rows)` : ''}`;
+      return `${qText} · output dim ${col} = ${fmtValue(v)}${q1 - q0 > 1 ? ` (${this.lab.params.pool} of rows)` : ''}`;
     }
     const [k0, k1] = poolCellRange(col, m.cols, m.rect.col0, m.rect.cols);
     if (q1 - q0 > 1 || k1 - k0 > 1) {
-      return `${qText} × keys #${k0}–${k1 - 1} · ${this.lab.value.pool} ${STAGE_INFO[stage].short} = ${fmtValue(v)} (pooled; zoom in for single cells)`;
+      return `${qText} × keys #${k0}–${k1 - 1} · ${this.lab.params.pool} ${STAGE_INFO[stage].short} = ${fmtValue(v)} (pooled; zoom in for single cells)`;
     }
     const raw = this.valueAt(lab, 'scores', h, q0, k0);
     const weight = this.valueAt(lab, 'weights', h, q0, k0);
@@ -774,12 +761,12 @@ export class AttentionLab extends LitElement {
         const m = this.stripMatrix(lab, s, h);
         if (m) maxes.push([STAGE_INFO[s].short, maxAbs(m.data)]);
       }
-      const key = `${this.legendWidth()}:${JSON.stringify(maxes)}:${this.lab.value.weightRange}`;
+      const key = `${this.legendWidth()}:${JSON.stringify(maxes)}:${this.lab.params.weightRange}`;
       if (this.drawnKeys.get(legend) !== key) {
         renderHeatmapLegend(legend, {
           width: this.legendWidth(),
           divergingMax: maxes,
-          weightsRange: this.lab.value.weightRange,
+          weightsRange: this.lab.params.weightRange,
         });
         this.drawnKeys.set(legend, key);
       }
@@ -840,7 +827,7 @@ export class AttentionLab extends LitElement {
 
   /** Weights use viridis over [0, 1], or over [0, this panel's max] when the user asks for contrast. */
   private weightsScale(values: ArrayLike<number>): HeatmapScale {
-    if (this.lab.value.weightRange === 'unit') return { kind: 'sequential', min: 0, max: 1 };
+    if (this.lab.params.weightRange === 'unit') return { kind: 'sequential', min: 0, max: 1 };
     const m = maxOf(values);
     return { kind: 'sequential', min: 0, max: m > 0 ? m : 1 };
   }
@@ -936,7 +923,7 @@ export class AttentionLab extends LitElement {
       const matrix = this.stripMatrix(lab, stage, this.selectedHead());
       if (matrix) patch.row = poolCellRange(cell.row, matrix.rows, matrix.rect.row0, matrix.rect.rows)[0];
     }
-    this.set(patch);
+    this.lab.set(patch);
   }
 
   private onPointerDown(id: string, e: PointerEvent) {
@@ -1001,7 +988,7 @@ export class AttentionLab extends LitElement {
     if (!drag.moved) {
       const cell = this.cellFromEvent(id, e);
       const m = this.enlargedMatrix(lab, this.enlargedStage(lab), this.selectedHead());
-      if (cell && m) this.set({ row: poolCellRange(cell.row, m.rows, m.rect.row0, m.rect.rows)[0] });
+      if (cell && m) this.lab.set({ row: poolCellRange(cell.row, m.rows, m.rect.row0, m.rect.rows)[0] });
     }
   }
 
@@ -1084,7 +1071,7 @@ export class AttentionLab extends LitElement {
       this.zoom = null;
     } else if (e.key === 'Enter') {
       const m = this.enlargedMatrix(lab, this.enlargedStage(lab), this.selectedHead());
-      if (m) this.set({ row: poolCellRange(cur.row, m.rows, m.rect.row0, m.rect.rows)[0] });
+      if (m) this.lab.set({ row: poolCellRange(cur.row, m.rows, m.rect.row0, m.rect.rows)[0] });
     } else if (e.key === ' ' && lab.prepared.mask.kind === 'custom' && this.customKeep) {
       const m = this.enlargedMatrix(lab, this.enlargedStage(lab), this.selectedHead());
       if (m) {
@@ -1435,7 +1422,7 @@ export class AttentionLab extends LitElement {
   // Render
 
   override render() {
-    const p = this.lab.value;
+    const p = this.lab.params;
     this.heatmaps = new Map();
     return html`
       <h2>Masked attention: QKᵀ/√d → mask → softmax → weights · V</h2>
@@ -1531,7 +1518,7 @@ export class AttentionLab extends LitElement {
     max: number,
     disabled = false,
   ) {
-    const p = this.lab.value;
+    const p = this.lab.params;
     return html`<label class="field"
       >${label}
       <input
@@ -1544,8 +1531,9 @@ export class AttentionLab extends LitElement {
         @change=${(e: Event) => {
           const input = e.target as HTMLInputElement;
           const v = Number(input.value);
-          if (Number.isInteger(v) && v >= min && v <= max) this.set({ [key]: v } as Partial<AttentionState>);
-          else input.value = String(this.lab.value[key]);
+          if (Number.isInteger(v) && v >= min && v <= max)
+            this.lab.set({ [key]: v } as Partial<AttentionState>);
+          else input.value = String(this.lab.params[key]);
         }}
     /></label>`;
   }
@@ -1559,7 +1547,7 @@ export class AttentionLab extends LitElement {
   private commitSentence(value: string) {
     clearTimeout(this.sentenceTimer);
     if (value.length > 2000) return;
-    if (value !== this.lab.value.text) this.set({ text: value });
+    if (value !== this.lab.params.text) this.lab.set({ text: value });
   }
 
   private renderControls(p: AttentionState) {
@@ -1582,7 +1570,7 @@ export class AttentionLab extends LitElement {
         <select
           ?disabled=${fromFile}
           @change=${(e: Event) =>
-            this.set({ tokenizer: (e.target as HTMLSelectElement).value as AttentionState['tokenizer'] })}
+            this.lab.set({ tokenizer: (e.target as HTMLSelectElement).value as AttentionState['tokenizer'] })}
         >
           ${TOKENIZERS.map((t) => html`<option value=${t} .selected=${t === p.tokenizer}>${t}</option>`)}
         </select></label
@@ -1592,13 +1580,13 @@ export class AttentionLab extends LitElement {
           type="checkbox"
           aria-keyshortcuts="c"
           .checked=${p.mask === 'causal'}
-          @change=${(e: Event) => this.set({ mask: (e.target as HTMLInputElement).checked ? 'causal' : 'none' })}
+          @change=${(e: Event) => this.lab.set({ mask: (e.target as HTMLInputElement).checked ? 'causal' : 'none' })}
         />Causal mask <kbd aria-hidden="true">C</kbd></label
       >
       <label class="field"
         >Mask
         <select
-          @change=${(e: Event) => this.set({ mask: (e.target as HTMLSelectElement).value as MaskKind })}
+          @change=${(e: Event) => this.lab.set({ mask: (e.target as HTMLSelectElement).value as MaskKind })}
         >
           ${MASK_KINDS.map((m) => html`<option value=${m} .selected=${m === p.mask}>${MASK_LABELS[m]}</option>`)}
         </select></label
@@ -1611,7 +1599,7 @@ export class AttentionLab extends LitElement {
                 ><input
                   type="checkbox"
                   .checked=${p.windowCausal}
-                  @change=${(e: Event) => this.set({ windowCausal: (e.target as HTMLInputElement).checked })}
+                  @change=${(e: Event) => this.lab.set({ windowCausal: (e.target as HTMLInputElement).checked })}
                 />Causal window</label
               >`
           : nothing
@@ -1632,14 +1620,14 @@ export class AttentionLab extends LitElement {
             const input = e.target as HTMLInputElement;
             const v = Number(input.value);
             if (input.value.trim() !== '' && Number.isFinite(v) && v >= 0 && v <= 1000)
-              this.set({ scale: v });
-            else input.value = String(this.lab.value.scale);
+              this.lab.set({ scale: v });
+            else input.value = String(this.lab.params.scale);
           }}
       /></label>
       <label class="field"
         >Bias
         <select
-          @change=${(e: Event) => this.set({ bias: (e.target as HTMLSelectElement).value as AttentionState['bias'] })}
+          @change=${(e: Event) => this.lab.set({ bias: (e.target as HTMLSelectElement).value as AttentionState['bias'] })}
         >
           <option value="none" .selected=${p.bias === 'none'}>none</option>
           <option value="alibi" .selected=${p.bias === 'alibi'}>ALiBi −m·|q − k|</option>
@@ -1648,7 +1636,7 @@ export class AttentionLab extends LitElement {
       <label class="field"
         >Path
         <select
-          @change=${(e: Event) => this.set({ path: (e.target as HTMLSelectElement).value as AttentionState['path'] })}
+          @change=${(e: Event) => this.lab.set({ path: (e.target as HTMLSelectElement).value as AttentionState['path'] })}
         >
           ${ATTENTION_PATHS.map(
             (x) =>
@@ -1661,7 +1649,7 @@ export class AttentionLab extends LitElement {
       <label class="field"
         >Pooling (L &gt; ${FULL_MAX_L})
         <select
-          @change=${(e: Event) => this.set({ pool: (e.target as HTMLSelectElement).value as PoolMode })}
+          @change=${(e: Event) => this.lab.set({ pool: (e.target as HTMLSelectElement).value as PoolMode })}
         >
           ${POOL_MODES.map((m) => html`<option value=${m} .selected=${m === p.pool}>${m}</option>`)}
         </select></label
@@ -1670,7 +1658,9 @@ export class AttentionLab extends LitElement {
         >Weights colour
         <select
           @change=${(e: Event) =>
-            this.set({ weightRange: (e.target as HTMLSelectElement).value as AttentionState['weightRange'] })}
+            this.lab.set({
+              weightRange: (e.target as HTMLSelectElement).value as AttentionState['weightRange'],
+            })}
         >
           <option value="unit" .selected=${p.weightRange === 'unit'}>0 → 1</option>
           <option value="max" .selected=${p.weightRange === 'max'}>0 → panel max</option>
@@ -1730,7 +1720,7 @@ export class AttentionLab extends LitElement {
 
   private pseudocodeLine(lab: LabRun, s: AttentionStage): TemplateResult {
     const scaleNote =
-      this.lab.value.scale > 0 || lab.prepared.scale !== undefined
+      this.lab.params.scale > 0 || lab.prepared.scale !== undefined
         ? html` <span class="note">(scale override: × ${fmtValue(lab.run.scale, 5)})</span>`
         : html` <span class="note">(√d = ${fmtValue(Math.sqrt(lab.run.shape.d), 3)})</span>`;
     const maskNote = html` <span class="note">(${describeMask(lab.prepared.mask)})</span>`;
@@ -1746,7 +1736,7 @@ export class AttentionLab extends LitElement {
     const c = this.colors();
     const tokens = lab.prepared.tokens;
     const { L, d } = lab.run.shape;
-    const p = this.lab.value;
+    const p = this.lab.params;
     return html`<section class="panel" aria-labelledby="strip-title">
       <h3 id="strip-title">Every stage, head ${h + 1}</h3>
       <ol class="pseudocode" aria-label="Pseudocode">
@@ -1785,7 +1775,7 @@ export class AttentionLab extends LitElement {
               selRow >= 0 ? rowIndexOf(selRow, m.rows, m.rect.row0, m.rect.rows) : undefined;
             const hov = this.hover?.id === id ? this.hover : null;
             const entry: HeatmapEntry = {
-              key: `${lab.id}:${this.lab.value.weightRange}:${this.lab.value.pool}:${h}:${cell}:${m.rows}x${m.cols}:${highlightRow}:${hov?.row},${hov?.col}:${this.themeVersion}:${this.currentViews(lab)?.overview === undefined}`,
+              key: `${lab.id}:${this.lab.params.weightRange}:${this.lab.params.pool}:${h}:${cell}:${m.rows}x${m.cols}:${highlightRow}:${hov?.row},${hov?.col}:${this.themeVersion}:${this.currentViews(lab)?.overview === undefined}`,
               data: { rows: m.rows, cols: m.cols, values: m.data, rowLabels, colLabels },
               options: {
                 width: cell,
@@ -1849,7 +1839,7 @@ export class AttentionLab extends LitElement {
                           ? html`<button
                               aria-label=${`Enlarge ${STAGE_INFO[s].short}`}
                               aria-pressed=${this.enlargedStage(lab) === s ? 'true' : 'false'}
-                              @click=${() => this.set({ stage: s as MatrixStage })}
+                              @click=${() => this.lab.set({ stage: s as MatrixStage })}
                             >
                               Enlarge
                             </button>`
@@ -1957,7 +1947,7 @@ export class AttentionLab extends LitElement {
         }
       }
       const entry: HeatmapEntry = {
-        key: `${lab.id}:${this.lab.value.weightRange}:${this.lab.value.pool}:${h}:${stage}:${size}:${rectKey(m.rect)}:${m.rows}:${highlightRow}:${hov?.row},${hov?.col}:${this.themeVersion}:${this.paintVersion}:${this.customVersion}`,
+        key: `${lab.id}:${this.lab.params.weightRange}:${this.lab.params.pool}:${h}:${stage}:${size}:${rectKey(m.rect)}:${m.rows}:${highlightRow}:${hov?.row},${hov?.col}:${this.themeVersion}:${this.paintVersion}:${this.customVersion}`,
         data: {
           rows: m.rows,
           cols: m.cols,
@@ -1983,7 +1973,7 @@ export class AttentionLab extends LitElement {
         describe: (r, col) => this.describeCell(lab, m, h, r, col, stage),
       };
       canvas = this.heatmap('enlarged', entry, {
-        label: `${STAGE_INFO[stage].title} of head ${h + 1}, queries ${m.rect.row0}–${m.rect.row0 + m.rect.rows - 1} by keys ${m.rect.col0}–${m.rect.col0 + m.rect.cols - 1}${m.pooled ? `, ${this.lab.value.pool}-pooled to ${m.rows}×${m.cols}` : ''}`,
+        label: `${STAGE_INFO[stage].title} of head ${h + 1}, queries ${m.rect.row0}–${m.rect.row0 + m.rect.rows - 1} by keys ${m.rect.col0}–${m.rect.col0 + m.rect.cols - 1}${m.pooled ? `, ${this.lab.params.pool}-pooled to ${m.rows}×${m.cols}` : ''}`,
         interactive: true,
       });
       if (hov) info = entry.describe(hov.row, hov.col);
@@ -1991,12 +1981,12 @@ export class AttentionLab extends LitElement {
     const resolution = !m
       ? ''
       : m.pooled
-        ? `${this.lab.value.pool}-pooled on the GPU to ${m.rows}×${m.cols} (each cell covers up to ${Math.ceil(m.rect.rows / m.rows)}×${Math.ceil(m.rect.cols / m.cols)} entries)`
+        ? `${this.lab.params.pool}-pooled on the GPU to ${m.rows}×${m.cols} (each cell covers up to ${Math.ceil(m.rect.rows / m.rows)}×${Math.ceil(m.rect.cols / m.cols)} entries)`
         : `full resolution${!lab.full ? ' (a window fetched from the GPU)' : ''}`;
     const dim =
       m &&
       stage === 'weights' &&
-      this.lab.value.weightRange === 'unit' &&
+      this.lab.params.weightRange === 'unit' &&
       maxOf(m.data) > 0 &&
       maxOf(m.data) < 0.05
         ? ' Every weight here is below 0.05: choose Weights colour “0 → panel max” for contrast.'
@@ -2007,7 +1997,7 @@ export class AttentionLab extends LitElement {
         <label class="field"
           >Stage
           <select
-            @change=${(e: Event) => this.set({ stage: (e.target as HTMLSelectElement).value as MatrixStage })}
+            @change=${(e: Event) => this.lab.set({ stage: (e.target as HTMLSelectElement).value as MatrixStage })}
           >
             ${VIEW_STAGES.map(
               (s) =>
@@ -2119,7 +2109,7 @@ export class AttentionLab extends LitElement {
           @change=${(e: Event) => {
             const input = e.target as HTMLInputElement;
             const v = Number(input.value);
-            if (Number.isInteger(v) && v >= -1 && v < L) this.set({ row: v });
+            if (Number.isInteger(v) && v >= -1 && v < L) this.lab.set({ row: v });
             else input.value = String(this.selectedRow());
           }}
       /></label>
@@ -2165,7 +2155,7 @@ export class AttentionLab extends LitElement {
           if (!m) return html`<span class="muted small">Head ${i + 1}: pooling…</span>`;
           const id = `head-${i}`;
           const entry: HeatmapEntry = {
-            key: `${lab.id}:${this.lab.value.weightRange}:${this.lab.value.pool}:${size}:${m.rows}:${this.themeVersion}`,
+            key: `${lab.id}:${this.lab.params.weightRange}:${this.lab.params.pool}:${size}:${m.rows}:${this.themeVersion}`,
             data: { rows: m.rows, cols: m.cols, values: m.data },
             options: {
               width: size,
@@ -2179,7 +2169,7 @@ export class AttentionLab extends LitElement {
           };
           return html`<button
             aria-pressed=${i === h ? 'true' : 'false'}
-            @click=${() => this.set({ head: i })}
+            @click=${() => this.lab.set({ head: i })}
           >
             ${this.heatmap(id, entry, { label: `Weights of head ${i + 1}`, hidden: true })}
             <span>Head ${i + 1}</span>

@@ -9,7 +9,7 @@ import { standardErrors, theory } from '../../kernels/random/moments.ref';
 import { formatBytes } from '../../gpu/limits';
 import type { Store } from '../../state/store';
 import type { RandomState } from '../../state/random';
-import { RuntimeController, StoreController, storeContext } from '../controllers';
+import { LabController, storeContext } from '../controllers';
 import { runtimeContext, type Runtime } from '../runtime';
 import {
   downloadCsv,
@@ -58,18 +58,8 @@ export class RandomLab extends LitElement {
   @consume({ context: storeContext }) store!: Store;
   @consume({ context: runtimeContext }) runtime!: Runtime;
 
-  private lab = new StoreController(
-    this,
-    () => this.store,
-    (s) => s.labs.random,
-  );
-  private backend = new StoreController(
-    this,
-    () => this.store,
-    (s) => s.backend,
-  );
-  /** Re-renders (and re-runs, via runtime.generation) when the GPU status changes. */
-  protected gpuStatus = new RuntimeController(this, () => this.runtime);
+  /** The lab's controls (params), the backend choice and GPU status re-renders; set() changes controls. */
+  private lab = new LabController(this, 'random');
 
   @query('svg.histogram') private svg!: SVGSVGElement;
 
@@ -83,7 +73,7 @@ export class RandomLab extends LitElement {
     onComplete: (run: LabRun) => {
       this.lastRun = run;
     },
-    args: () => [this.lab.value, this.backend.value, this.runtime.generation] as const,
+    args: () => [this.lab.params, this.lab.backend, this.runtime.generation] as const,
     task: async ([params, backend], { signal }): Promise<LabRun> => {
       const control = this.progress.begin(signal);
       try {
@@ -137,10 +127,6 @@ export class RandomLab extends LitElement {
   private cancel() {
     this.progress.cancelling();
     this.task.abort(new DOMException('Cancelled by the user.', 'AbortError'));
-  }
-
-  private set(patch: Partial<RandomState>) {
-    this.store.setLab('random', patch);
   }
 
   override updated(_: PropertyValues): void {
@@ -251,7 +237,7 @@ export class RandomLab extends LitElement {
   }
 
   override render() {
-    const p = this.lab.value;
+    const p = this.lab.params;
     return html`
       <h2>Random numbers: why a uniform generator has mean ½ and variance 1/12</h2>
       <p class="lede">
@@ -269,10 +255,12 @@ export class RandomLab extends LitElement {
             .value=${String(p.seed)}
             @change=${(e: Event) => this.onSeed(e)}
         /></label>
-        <button @click=${() => this.set({ seed: Math.floor(Math.random() * 2 ** 32) })}>New seed</button>
+        <button @click=${() => this.lab.set({ seed: Math.floor(Math.random() * 2 ** 32) })}>New seed</button>
         <label class="field"
           >Sample count
-          <select @change=${(e: Event) => this.set({ count: Number((e.target as HTMLSelectElement).value) })}>
+          <select
+            @change=${(e: Event) => this.lab.set({ count: Number((e.target as HTMLSelectElement).value) })}
+          >
             ${[...new Set([...COUNTS, p.count])]
               .sort((a, b) => a - b)
               .map(
@@ -284,14 +272,16 @@ export class RandomLab extends LitElement {
         <label class="field"
           >Transform
           <select
-            @change=${(e: Event) => this.set({ transform: (e.target as HTMLSelectElement).value as Transform })}
+            @change=${(e: Event) => this.lab.set({ transform: (e.target as HTMLSelectElement).value as Transform })}
           >
             ${TRANSFORMS.map((t) => html`<option value=${t} .selected=${t === p.transform}>${TRANSFORM_LABELS[t]}</option>`)}
           </select></label
         >
         <label class="field"
           >Bins
-          <select @change=${(e: Event) => this.set({ bins: Number((e.target as HTMLSelectElement).value) })}>
+          <select
+            @change=${(e: Event) => this.lab.set({ bins: Number((e.target as HTMLSelectElement).value) })}
+          >
             ${[...new Set([...BINS, p.bins])]
               .sort((a, b) => a - b)
               .map((b) => html`<option value=${b} .selected=${b === p.bins}>${b}</option>`)}
@@ -325,8 +315,8 @@ export class RandomLab extends LitElement {
   private onSeed(e: Event) {
     const input = e.target as HTMLInputElement;
     const v = Number(input.value);
-    if (Number.isInteger(v) && v >= 0 && v < 2 ** 32) this.set({ seed: v });
-    else input.value = String(this.lab.value.seed);
+    if (Number.isInteger(v) && v >= 0 && v < 2 ** 32) this.lab.set({ seed: v });
+    else input.value = String(this.lab.params.seed);
   }
 
   private renderResult(run: LabRun, stale: boolean) {
