@@ -421,34 +421,7 @@ export class AttentionEngine {
       device.queue.submit([encoder.finish()]);
       this.resident = resident;
 
-      const result: AttentionRunResult = {
-        path: 'staged',
-        backend: this.backend,
-        shape,
-        scale: p.scale,
-        mask: p.mask,
-        stages: {},
-        fullyMaskedRows: 0,
-        elapsedMs: 0,
-        bytesRead: 0,
-        dispatches,
-        submits: 1,
-      };
-      await Promise.all([
-        ...reads.map(async ({ s, bytes, dst }) => {
-          result.stages[s] = new Float32Array(await this.readback.read(dst, bytes));
-          result.bytesRead += bytes;
-        }),
-        statsRead &&
-          this.readback.read(statsRead, statsBytes).then((b) => {
-            result.stats = statsFrom(new Float32Array(b), heads, L);
-            result.bytesRead += statsBytes;
-          }),
-        views.finish(result),
-      ]);
-      result.fullyMaskedRows = result.stats?.fullyMaskedCount ?? countFullyMaskedRows(p.mask, shape);
-      result.elapsedMs = performance.now() - start;
-      return result;
+      return this.collectRun(p, 'staged', start, { dispatches, submits: 1 }, reads, statsRead, views);
     });
   }
 
@@ -544,36 +517,51 @@ export class AttentionEngine {
       const statsRead = wantStats ? encodeReadback(encoder, this.readback, stats, statsBytes) : null;
       device.queue.submit([encoder.finish()]);
       this.resident = resident;
-      const result: AttentionRunResult = {
-        path: 'fused',
-        backend: this.backend,
-        shape,
-        scale: p.scale,
-        mask: p.mask,
-        stages: {},
-        fullyMaskedRows: 0,
-        elapsedMs: 0,
-        bytesRead: 0,
-        dispatches: Math.max(1, batches) + views.dispatches,
-        submits: total,
-      };
-      await Promise.all([
-        outRead &&
-          this.readback.read(outRead, outBytes).then((b) => {
-            result.stages.output = new Float32Array(b);
-            result.bytesRead += outBytes;
-          }),
-        statsRead &&
-          this.readback.read(statsRead, statsBytes).then((b) => {
-            result.stats = statsFrom(new Float32Array(b), heads, L);
-            result.bytesRead += statsBytes;
-          }),
-        views.finish(result),
-      ]);
-      result.fullyMaskedRows = result.stats?.fullyMaskedCount ?? countFullyMaskedRows(p.mask, shape);
-      result.elapsedMs = performance.now() - start;
-      return result;
+      const reads = outRead ? [{ s: 'output' as const, bytes: outBytes, dst: outRead }] : [];
+      const counts = { dispatches: Math.max(1, batches) + views.dispatches, submits: total };
+      return this.collectRun(p, 'fused', start, counts, reads, statsRead, views);
     });
+  }
+
+  /** A run's result from the readbacks encoded for it (stages, row stats, views), once they are mapped. */
+  private async collectRun(
+    p: ReturnType<AttentionEngine['prepare']>,
+    path: 'staged' | 'fused',
+    start: number,
+    counts: { dispatches: number; submits: number },
+    reads: Array<{ s: AttentionStage; bytes: number; dst: GPUBuffer }>,
+    statsRead: GPUBuffer | null,
+    views: ReturnType<AttentionEngine['encodeViews']>,
+  ): Promise<AttentionRunResult> {
+    const { heads, L } = p.shape;
+    const statsBytes = heads * L * 2 * BYTES;
+    const result: AttentionRunResult = {
+      path,
+      backend: this.backend,
+      shape: p.shape,
+      scale: p.scale,
+      mask: p.mask,
+      stages: {},
+      fullyMaskedRows: 0,
+      elapsedMs: 0,
+      bytesRead: 0,
+      ...counts,
+    };
+    await Promise.all([
+      ...reads.map(async ({ s, bytes, dst }) => {
+        result.stages[s] = new Float32Array(await this.readback.read(dst, bytes));
+        result.bytesRead += bytes;
+      }),
+      statsRead &&
+        this.readback.read(statsRead, statsBytes).then((b) => {
+          result.stats = statsFrom(new Float32Array(b), heads, L);
+          result.bytesRead += statsBytes;
+        }),
+      views.finish(result),
+    ]);
+    result.fullyMaskedRows = result.stats?.fullyMaskedCount ?? countFullyMaskedRows(p.mask, p.shape);
+    result.elapsedMs = performance.now() - start;
+    return result;
   }
 
   /**
