@@ -238,6 +238,14 @@ test('Diffusion lab on the CPU backend: same page, badge and export say CPU, par
   expect(samples.points).toHaveLength(500);
   await page.goto('./#/diffusion?backend=cpu&particles=1000000&T=20');
   await expect(page.getByText('The CPU backend runs at most 200,000 particles')).toBeVisible();
+  // Image mode on the CPU reference too: DDIM in ten steps to t = 0 lands on training glyphs.
+  await page.goto('./#/diffusion?backend=cpu&dataset=glyphs-digits&T=100&sampler=ddim&steps=10&particles=16');
+  await expect(current(page)).toHaveText('t = 100');
+  for (let i = 0; i < 10; i++) await page.getByRole('button', { name: 'Step forward' }).click();
+  await expect(current(page)).toHaveText('t = 0');
+  await expect(
+    page.getByText('100.0% of the final samples lie within 0.05 of a training image'),
+  ).toBeVisible();
   expect(problems).toEqual([]);
 });
 
@@ -535,6 +543,9 @@ test('Diffusion lab: a denoiser trained in this page (training panel) drives the
   await page.goto('./#/diffusion?T=50&sampler=ddim&steps=10&particles=500&denoiser=trained');
   await expect(current(page)).toHaveText('t = 50');
   await expect(page.getByText(/No denoiser has been trained in this page for “Two moons” yet/)).toBeVisible();
+  const forward = page.getByRole('button', { name: 'Step forward' });
+  for (let i = 0; i < 3; i++) await forward.click();
+  await expect(current(page)).toHaveText('t = 35');
   const panel = page.getByRole('region', { name: 'Train a denoiser in this page' });
   await panel.getByRole('combobox', { name: 'Training steps' }).selectOption('50');
   await panel.getByRole('button', { name: 'Train denoiser' }).click();
@@ -547,8 +558,9 @@ test('Diffusion lab: a denoiser trained in this page (training panel) drives the
   ).toHaveText('Trained in this page (step 50 of 50)');
   await expect(page.getByText(/No denoiser has been trained/)).toHaveCount(0);
   await expect(page.getByText('Trained in this page ·').first()).toBeVisible();
-  const forward = page.getByRole('button', { name: 'Step forward' });
-  for (let i = 0; i < 10; i++) await forward.click();
+  // Each snapshot re-ran the chain with the newer model at the same step.
+  await expect(current(page)).toHaveText('t = 35');
+  for (let i = 0; i < 7; i++) await forward.click();
   await expect(current(page)).toHaveText('t = 0');
   await screenshot(page, 'diffusion-trained-here');
   const s = (await downloadJson(page, 'Export samples (JSON)')) as { denoiser: string; points: number[][] };

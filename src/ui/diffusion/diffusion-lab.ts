@@ -259,6 +259,8 @@ export class DiffusionLab extends LitElement {
   @state() private modelLoading: string | null = null;
 
   private setupKey = '';
+  /** The setup key without the trained-model version. */
+  private baseKey = '';
   private viewKey = '';
   private startKey = '';
   private drawnVersion = -1;
@@ -316,18 +318,23 @@ export class DiffusionLab extends LitElement {
   override willUpdate(_: PropertyValues): void {
     const p = this.lab.value;
     const session = this.session;
-    const key = JSON.stringify([
+    const baseKey = JSON.stringify([
       paneConfig(p, p.particles, 'A'),
       p.compare === 'off' ? null : paneConfig(p, p.particles, 'B'),
       this.backend.value,
       this.runtime.generation,
-      p.denoiser === 'trained' ? (session.trained.get(dataKey(p))?.step ?? null) : null,
     ]);
+    // With "Trained in this page", every new snapshot from the trainer is a new setup.
+    const trainedVersion =
+      p.denoiser === 'trained' && session.trained.has(dataKey(p)) ? session.trainedVersion : null;
+    const key = JSON.stringify([baseKey, trainedVersion]);
     const viewKey = JSON.stringify([p.x0, p.field, p.density]);
     const startKey = JSON.stringify(startOf(p));
     if (key !== this.setupKey) {
       const fresh = this.setupKey === '';
+      const sameBase = baseKey === this.baseKey;
       this.setupKey = key;
+      this.baseKey = baseKey;
       this.playing = false;
       if (fresh && session.key === key && session.panes.length > 0) {
         // Back on the lab with the setup it left: keep its chain (same t, same particles).
@@ -341,9 +348,10 @@ export class DiffusionLab extends LitElement {
         else if (viewKey !== this.viewKey) this.refreshViews(viewKey);
         return;
       }
-      // A new model from the trainer keeps the chain's step (the samples improve as it trains).
+      // A new model from the trainer (nothing else changed) keeps the chain's step: the samples improve as
+      // it trains.
       const keepStep =
-        !fresh && p.denoiser === 'trained' && session.panes.length > 0
+        !fresh && sameBase && p.denoiser === 'trained' && session.panes.length > 0
           ? (session.panes[0]?.frame?.stepIndex ?? null)
           : null;
       this.viewKey = viewKey;
