@@ -118,6 +118,8 @@ const EXPORT_KEYS = [
   'output',
   'backend',
 ] as const;
+/** The lab is two columns wide above this host width (px); styles.ts has the same @container query. */
+const TWO_COLUMN_MIN = 960;
 /** Smallest zoom window (cells per side). */
 const MIN_ZOOM = 4;
 
@@ -233,7 +235,9 @@ export class AttentionLab extends LitElement {
   private overviewCache = new Map<string, Partial<Record<MatrixStage, MatrixView>>>();
   private resize = new ResizeObserver((entries) => {
     const w = Math.round(entries[0]?.contentRect.width ?? 0);
-    if (w > 0 && Math.abs(w - this.hostWidth) > 8) this.hostWidth = w;
+    // Small changes are ignored, except across the one/two-column breakpoint (the CSS container query).
+    const crossed = w > TWO_COLUMN_MIN !== this.hostWidth > TWO_COLUMN_MIN;
+    if (w > 0 && (crossed || Math.abs(w - this.hostWidth) > 8)) this.hostWidth = w;
   });
   private themeObserver = new MutationObserver(() => this.themeVersion++);
   private sentenceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -812,7 +816,7 @@ export class AttentionLab extends LitElement {
   }
 
   private twoColumn(): boolean {
-    return this.hostWidth > 960;
+    return this.hostWidth > TWO_COLUMN_MIN;
   }
 
   private enlargedSize(): number {

@@ -1,6 +1,9 @@
 import { css } from 'lit';
 
 export const attentionLabStyles = css`
+  :host {
+    container-type: inline-size;
+  }
   .controls input[type='text'].sentence {
     width: min(36rem, 80vw);
   }
@@ -147,10 +150,11 @@ export const attentionLabStyles = css`
   }
   /* Five buttons under each stage heatmap: compact enough to stay on one line at the usual widths. */
   .stage .small-buttons {
-    gap: 0.2rem;
+    gap: 0.15rem;
   }
   .stage .small-buttons button {
-    padding: 0.1rem 0.3rem;
+    font-size: 0.72rem;
+    padding: 0.1rem 0.22rem;
   }
   .legend {
     margin-top: 0.5rem;
@@ -162,7 +166,12 @@ export const attentionLabStyles = css`
     grid-template-columns: minmax(0, 1.15fr) minmax(0, 1fr);
     gap: 1rem;
   }
-  @media (max-width: 960px) {
+  /*
+   * One column when the lab itself is at most 960 px wide: the same measure (the host's width, from a
+   * ResizeObserver) that sizes the canvases in twoColumn(), so the heatmap and bar chart always fit their
+   * panels. A viewport media query disagreed with it between 960 and ~1000 px and the charts overflowed.
+   */
+  @container (max-width: 960px) {
     .two {
       grid-template-columns: 1fr;
     }
