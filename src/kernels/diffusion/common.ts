@@ -22,8 +22,14 @@ export const MAX_DIM = 2048;
  * submits, so the ring never needs resetting.
  */
 export const RING_SLOTS = 16;
+/** Rings up to this many bytes in all are allocated when created (see BufferRing). */
+export const EAGER_RING_BYTES = 1 << 20;
 
-/** A ring of RING_SLOTS small buffers (uniform or storage) written with queue.writeBuffer. */
+/**
+ * A ring of RING_SLOTS small buffers (uniform or storage) written with queue.writeBuffer. Rings of at most
+ * EAGER_RING_BYTES in all create every slot up front, so encoding never creates a GPU buffer (the benchmark
+ * counts buffers created per step); larger ones (the affine denoiser's D×D matrix) create slots on first use.
+ */
 export class BufferRing {
   private readonly buffers: GPUBuffer[] = [];
   private cursor = 0;
@@ -33,18 +39,25 @@ export class BufferRing {
     private readonly label: string,
     private readonly bytes: number,
     private readonly usage: GPUBufferUsageFlags,
-  ) {}
+  ) {
+    if (bytes * RING_SLOTS <= EAGER_RING_BYTES) for (let i = 0; i < RING_SLOTS; i++) this.slot(i);
+  }
 
-  next(data: ArrayBuffer | ArrayBufferView<ArrayBuffer>): GPUBuffer {
-    let buffer = this.buffers[this.cursor];
+  private slot(i: number): GPUBuffer {
+    let buffer = this.buffers[i];
     if (!buffer) {
       buffer = this.device.createBuffer({
-        label: `${this.label}[${this.cursor}]`,
+        label: `${this.label}[${i}]`,
         size: Math.max(16, Math.ceil(this.bytes / 16) * 16),
         usage: this.usage | GPUBufferUsage.COPY_DST,
       });
-      this.buffers[this.cursor] = buffer;
+      this.buffers[i] = buffer;
     }
+    return buffer;
+  }
+
+  next(data: ArrayBuffer | ArrayBufferView<ArrayBuffer>): GPUBuffer {
+    const buffer = this.slot(this.cursor);
     this.cursor = (this.cursor + 1) % RING_SLOTS;
     if (ArrayBuffer.isView(data))
       this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
