@@ -18,6 +18,7 @@ import { IMAGE_PIXELS, type BatchnormState } from '../../state/batchnorm';
 import { RuntimeController, StoreController, storeContext } from '../controllers';
 import { runtimeContext, type Runtime } from '../runtime';
 import { downloadCsv, downloadJson } from '../export';
+import { downloadChartPng, downloadChartSvg } from './chart-export';
 import { downsampleImages, renderGlyphs } from '../glyphs';
 import { sharedStyles } from '../styles';
 import { batchnormLabStyles } from './styles';
@@ -76,6 +77,17 @@ const BN_COLOR = '#1f77b4';
 const PLAIN_COLOR = '#d62728';
 const HELD_BN_COLOR = '#9467bd';
 const HELD_PLAIN_COLOR = '#ff7f0e';
+
+/** The lab's charts: the class of each one's <svg>, its name in the export buttons and in the file names. */
+type ChartKey = 'loss' | 'accuracy' | 'percentiles' | 'running' | 'means' | 'vars';
+const CHARTS: Record<ChartKey, { name: string; file: string }> = {
+  loss: { name: 'loss', file: 'loss' },
+  accuracy: { name: 'accuracy', file: 'accuracy' },
+  percentiles: { name: 'unit input percentiles', file: 'unit-percentiles' },
+  running: { name: 'running statistics', file: 'running-stats' },
+  means: { name: 'channel means', file: 'channel-means' },
+  vars: { name: 'channel variances', file: 'channel-variances' },
+};
 
 interface History {
   step: number[];
@@ -216,6 +228,8 @@ export class BatchnormLab extends LitElement {
   /** Shown while the glyph images are being rendered. */
   @state() private preparing = '';
   @state() private images: ImageSet | null = null;
+  /** Why the last chart export failed (cleared by the next one). */
+  @state() private exportError = '';
 
   @query('svg.loss') private lossSvg!: SVGSVGElement;
   @query('svg.accuracy') private accSvg!: SVGSVGElement;
@@ -600,6 +614,57 @@ export class BatchnormLab extends LitElement {
     };
   }
 
+  private chartSvg(key: ChartKey): SVGSVGElement | null {
+    return this.renderRoot.querySelector<SVGSVGElement>(`svg.${key}`);
+  }
+
+  /**
+   * Saves one chart as drawn (a self-contained copy: colours, font and background resolved from the current
+   * theme). The per-channel charts' file names say which view they show (by channel or histogram).
+   */
+  private async exportChart(key: ChartKey, kind: 'png' | 'svg'): Promise<void> {
+    const svg = this.chartSvg(key);
+    if (!svg || !this.latest) return;
+    const view = key === 'means' || key === 'vars' ? `-${this.lab.value.channels}` : '';
+    const name = `kernelscope-batchnorm-${CHARTS[key].file}${view}-step${this.latest.step}.${kind}`;
+    this.exportError = '';
+    try {
+      if (kind === 'svg') downloadChartSvg(name, svg);
+      else await downloadChartPng(name, svg);
+    } catch (e) {
+      this.exportError = `Could not export the ${CHARTS[key].name} chart: ${(e as Error).message}`;
+    }
+  }
+
+  /** A chart's heading with its PNG and SVG export buttons beside it. */
+  private chartHead(key: ChartKey, heading: string) {
+    const { name } = CHARTS[key];
+    const off = !this.latest;
+    return html`<div class="chart-head">
+      <h3>${heading}</h3>
+      <span class="chart-exports" role="group" aria-label=${`Export the ${name} chart`}>
+        <button
+          type="button"
+          aria-label=${`Export ${name} (PNG)`}
+          title=${`Save the ${name} chart as a PNG image`}
+          ?disabled=${off}
+          @click=${() => void this.exportChart(key, 'png')}
+        >
+          PNG
+        </button>
+        <button
+          type="button"
+          aria-label=${`Export ${name} (SVG)`}
+          title=${`Save the ${name} chart as an SVG file`}
+          ?disabled=${off}
+          @click=${() => void this.exportChart(key, 'svg')}
+        >
+          SVG
+        </button>
+      </span>
+    </div>`;
+  }
+
   private download(name: string, rows: Cell[][], format: 'csv' | 'json') {
     const step = this.latest?.step ?? 0;
     if (format === 'csv') downloadCsv(`kernelscope-batchnorm-${name}-step${step}.csv`, rows);
@@ -913,6 +978,7 @@ export class BatchnormLab extends LitElement {
         >
       </div>
       ${this.error ? html`<p class="error" role="alert">Training stopped: ${this.error}</p>` : nothing}
+      ${this.exportError ? html`<p class="error" role="alert">${this.exportError}</p>` : nothing}
       ${
         r && r.step === 0 && !this.running
           ? html`<p class="hint">
@@ -924,12 +990,12 @@ export class BatchnormLab extends LitElement {
       ${this.images && isImageTask(p.task) ? this.glyphPanel(p.task) : nothing}
       <div class="grid">
         <figure class="panel">
-          <h3>Loss</h3>
+          ${this.chartHead('loss', 'Loss')}
           <svg class="loss"></svg>
           <figcaption>Cross-entropy of each training batch (log scale).</figcaption>
         </figure>
         <figure class="panel">
-          <h3>Accuracy</h3>
+          ${this.chartHead('accuracy', 'Accuracy')}
           <svg class="accuracy"></svg>
           <figcaption>
             Fraction of the current batch classified
@@ -942,7 +1008,7 @@ export class BatchnormLab extends LitElement {
           </figcaption>
         </figure>
         <figure class="panel">
-          <h3>A unit's input over training</h3>
+          ${this.chartHead('percentiles', "A unit's input over training")}
           <svg class="percentiles"></svg>
           <figcaption>
             15th/50th/85th percentiles over the batch of the input to the activation of one unit (after BN in
@@ -950,7 +1016,7 @@ export class BatchnormLab extends LitElement {
           </figcaption>
         </figure>
         <figure class="panel">
-          <h3>Running vs batch statistics</h3>
+          ${this.chartHead('running', 'Running vs batch statistics')}
           <svg class="running"></svg>
           <figcaption>
             The running mean/variance (momentum 0.1, unbiased variance) used in eval mode, against the current
@@ -958,7 +1024,7 @@ export class BatchnormLab extends LitElement {
           </figcaption>
         </figure>
         <figure class="panel">
-          <h3>Per-channel batch mean</h3>
+          ${this.chartHead('means', 'Per-channel batch mean')}
           <svg class="means"></svg>
           <figcaption>
             ${p.channels === 'histogram' ? 'How many channels have each batch mean: b' : 'B'}efore BN (Linear
@@ -971,7 +1037,7 @@ export class BatchnormLab extends LitElement {
           </figcaption>
         </figure>
         <figure class="panel">
-          <h3>Per-channel batch variance</h3>
+          ${this.chartHead('vars', 'Per-channel batch variance')}
           <svg class="vars"></svg>
           <figcaption>
             ${p.channels === 'histogram' ? 'How many channels have each batch variance. ' : ''}

@@ -39,6 +39,31 @@ export const batchnormLabStyles = css`
     margin: 0 0 0.25rem;
     font-size: 0.95rem;
   }
+  /* A chart's heading, with its small PNG / SVG export buttons at the right (below it when too narrow). */
+  .chart-head {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: baseline;
+    justify-content: space-between;
+    gap: 0.25rem 0.75rem;
+    margin-bottom: 0.25rem;
+  }
+  .chart-head h3 {
+    margin: 0;
+  }
+  .chart-exports {
+    display: inline-flex;
+    gap: 0.3rem;
+    margin-left: auto;
+  }
+  .chart-exports button {
+    /* Small, but a 24 px target (WCAG 2.2 target size). */
+    min-height: 24px;
+    min-width: 2.75rem;
+    padding: 0.1rem 0.45rem;
+    font-size: 0.75rem;
+    line-height: 1.2;
+  }
   figcaption {
     font-size: 0.85rem;
     color: var(--ks-muted);
