@@ -136,7 +136,8 @@ export class RandomLab extends LitElement {
 
   private drawChart(result: RandomResult) {
     const t = theory(result.params.transform);
-    const width = Math.max(320, Math.min(760, this.svg.parentElement?.clientWidth ?? 640));
+    // The figure's width (the SVG scales down with CSS below 240 px).
+    const width = Math.max(240, Math.min(760, this.svg.parentElement?.clientWidth ?? 640));
     renderHistogram(
       this.svg,
       {
@@ -356,7 +357,7 @@ export class RandomLab extends LitElement {
               </span>
             </figcaption>
           </figure>
-          <section class="panel">
+          <section class="panel moments">
             <table aria-label="Moments">
               <caption>
                 Empirical moments against theory (${t.label})

@@ -12,13 +12,22 @@ export const randomLabStyles = css`
   }
   .grid {
     display: grid;
-    grid-template-columns: minmax(320px, 1.4fr) minmax(300px, 1fr);
+    /* minmax(0, …): a column never grows to its content, so narrow screens do not scroll sideways. */
+    grid-template-columns: minmax(0, 1.4fr) minmax(0, 1fr);
     gap: 1rem;
   }
   @media (max-width: 900px) {
     .grid {
-      grid-template-columns: 1fr;
+      grid-template-columns: minmax(0, 1fr);
     }
+  }
+  svg.histogram {
+    display: block;
+    max-width: 100%;
+    height: auto;
+  }
+  .moments {
+    overflow-x: auto;
   }
   figure {
     margin: 0;
