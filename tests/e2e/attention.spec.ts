@@ -422,8 +422,9 @@ test('Attention lab: L = 4096 runs in batches with progress; Cancel keeps the la
   page,
 }) => {
   const problems = watchConsole(page);
-  await page.goto('./#/attention?heads=2&d=8');
-  await waitForRun(page, /2 heads · L = 11 /);
+  // A pooled result first (L > 256): its zoom reads the GPU buffers that the cancelled run replaces.
+  await page.goto('./#/attention?heads=2&d=8&L=300');
+  await waitForRun(page, /2 heads · L = 300 /);
   const L = page.getByRole('spinbutton', { name: 'L (0 = token count)' });
   await L.fill('4096');
   await L.press('Enter');
@@ -434,15 +435,22 @@ test('Attention lab: L = 4096 runs in batches with progress; Cancel keeps the la
   await expect(page.getByRole('status').filter({ hasText: 'Cancelled.' })).toContainText(
     'Showing the last completed result',
   );
-  await expect(page.locator('.results[aria-busy="false"] .backend-line')).toContainText(/2 heads · L = 11 /);
-  // The last result still answers: its weights export at full resolution.
-  const e = (await downloadJson(page, 'Export weights (JSON)')) as AttentionExport;
-  expect(e).toMatchObject({ heads: 2, L: 11, d: 8 });
-  expectRowsSumToOne(e);
-  // And the controls work: back to the sentence's length.
-  await L.fill('0');
+  await expect(page.locator('.results[aria-busy="false"] .backend-line')).toContainText(/2 heads · L = 300 /);
+  await expect(page.getByText(/max-pooled on the GPU to 256×256/)).toBeVisible();
+  // Zooming needs the result's GPU buffers, which the cancelled run overwrote: the page says so.
+  await page.getByRole('button', { name: 'Zoom in' }).click();
+  await expect(page.locator('#enlarged-help')).toContainText(
+    'cannot fetch the zoomed window: the GPU no longer holds this result',
+  );
+  // The controls work: the same L computes again, and zoom fetches from the GPU again.
+  await L.fill('300');
   await L.press('Enter');
-  await waitForRun(page, /2 heads · L = 11 /);
   await expect(page.getByText('Cancelled.')).toHaveCount(0);
+  await waitForRun(page, /2 heads · L = 300 /);
+  await page.getByRole('button', { name: 'Zoom in' }).click();
+  await expect(page.getByText(/full resolution \(a window fetched from the GPU\)/)).toBeVisible();
+  const e = (await downloadJson(page, 'Export weights (JSON)')) as AttentionExport;
+  expect(e).toMatchObject({ heads: 2, L: 300, d: 8 });
+  expectRowsSumToOne(e);
   expect(problems).toEqual([]);
 });

@@ -1,7 +1,7 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
-import { Task } from '@lit/task';
+import { Task, TaskStatus } from '@lit/task';
 import {
   AttentionEngine,
   MATRIX_STAGES,
@@ -118,6 +118,9 @@ const EXPORT_KEYS = [
   'output',
   'backend',
 ] as const;
+/** Why a GPU view or export of a run is no longer possible after a later run replaced its buffers. */
+const NOT_RESIDENT =
+  'the GPU no longer holds this result (a later run replaced it or was cancelled); change a control to compute it again';
 /** The lab is two columns wide above this host width (px); styles.ts has the same @container query. */
 const TWO_COLUMN_MIN = 960;
 /** Smallest zoom window (cells per side). */
@@ -172,6 +175,8 @@ interface Views {
   runId: number;
   overview: Partial<Record<MatrixStage, MatrixView>>;
   zoom: Partial<Record<MatrixStage, MatrixView>>;
+  /** Why the zoom window could not be fetched (the GPU no longer holds this run's buffers). */
+  zoomError?: string;
 }
 
 interface RowWeights {
@@ -349,8 +354,14 @@ export class AttentionLab extends LitElement {
     this.runTask.abort(new DOMException('Cancelled by the user.', 'AbortError'));
   }
 
+  /** The last views fetched (Task.value is cleared when a fetch fails). */
+  private lastViews: Views | null = null;
+
   /** Pooled overviews and zoomed windows fetched from the GPU for runs too long to read back whole. */
   private viewTask = new Task(this, {
+    onComplete: (views: Views | null) => {
+      this.lastViews = views;
+    },
     args: () =>
       [
         this.lastGood,
@@ -379,6 +390,9 @@ export class AttentionLab extends LitElement {
       }
       const zoom: Partial<Record<MatrixStage, MatrixView>> = {};
       const rect = this.zoom;
+      if (rect && this.residentRunId !== lab.id) {
+        return { runId: lab.id, overview, zoom, zoomError: NOT_RESIDENT };
+      }
       if (rect) {
         const wanted = new Set<MatrixStage>([stage]);
         for (const s of ['scores', 'weights'] as const) if (lab.available.has(s)) wanted.add(s);
@@ -531,7 +545,9 @@ export class AttentionLab extends LitElement {
   }
 
   private checkResident(lab: LabRun) {
-    if (this.residentRunId !== lab.id) throw new DOMException('A newer run replaced this one.', 'AbortError');
+    if (this.residentRunId !== lab.id) {
+      throw new DOMException(NOT_RESIDENT, 'AbortError');
+    }
   }
 
   private async runGpu(
@@ -648,7 +664,8 @@ export class AttentionLab extends LitElement {
   }
 
   private currentViews(lab: LabRun): Views | null {
-    const v = this.viewTask.value;
+    // Task.value is cleared when a fetch fails: keep drawing the last views fetched.
+    const v = this.viewTask.value ?? this.lastViews;
     return v && v.runId === lab.id ? v : null;
   }
 
@@ -1924,6 +1941,17 @@ export class AttentionLab extends LitElement {
     const L = lab.run.shape.L;
     const rect = this.zoom ?? this.fullRect(lab);
     const fetching = !lab.full && this.zoom && m && rectKey(m.rect) !== rectKey(this.zoom);
+    // A zoom of a pooled result needs its GPU buffers; after a cancelled or failed run they may be gone.
+    const viewError =
+      this.currentViews(lab)?.zoomError ??
+      (this.viewTask.status === TaskStatus.ERROR && this.runTask.status !== TaskStatus.PENDING
+        ? (this.viewTask.error as Error).message
+        : null);
+    const fetchNote = fetching
+      ? viewError
+        ? ` · cannot fetch the zoomed window: ${viewError}`
+        : ' · fetching the zoomed window…'
+      : '';
     let canvas: TemplateResult;
     let info = '';
     if (!m) {
@@ -2056,7 +2084,7 @@ export class AttentionLab extends LitElement {
       ${canvas}
       <p class="cell-info" aria-live="polite">${info}</p>
       <p id="enlarged-help" class="small muted">
-        ${`Queries ${rect.row0}–${rect.row0 + rect.rows - 1} × keys ${rect.col0}–${rect.col0 + rect.cols - 1}, ${resolution}${fetching ? ' · fetching the zoomed window…' : ''}.${dim}`}
+        ${`Queries ${rect.row0}–${rect.row0 + rect.rows - 1} × keys ${rect.col0}–${rect.col0 + rect.cols - 1}, ${resolution}${fetchNote}.${dim}`}
         Hover or use the arrow keys for values; click (or Enter) picks a query row; wheel or +/− zooms, drag
         or Shift+arrows pans.
         ${lab.prepared.mask.kind === 'custom' ? 'Custom mask: click or drag (Space) to mask or unmask cells.' : ''}
