@@ -308,7 +308,15 @@ export class AttentionLab extends LitElement {
         this.adoptCustom(prepared);
         const engine = this.runtime.engine(ctx, 'attention', (c) => new AttentionEngine(c));
         const adapter = this.runtime.status.kind === 'ready' ? this.runtime.status.name : 'GPU';
-        return this.exclusive(() => this.runGpu(id, engine, prepared, p, adapter, notices, control));
+        return this.exclusive(async () => {
+          try {
+            return await this.runGpu(id, engine, prepared, p, adapter, notices, control);
+          } catch (e) {
+            // A failed or cancelled run may have replaced the buffers the last good run's zoom reads.
+            if (!engine.hasResult) this.residentRunId = 0;
+            throw e;
+          }
+        });
       }
       notices.push('WebGPU is not available, so the CPU reference computed this.');
     }
@@ -551,24 +559,6 @@ export class AttentionLab extends LitElement {
   }
 
   private async runGpu(
-    id: number,
-    engine: AttentionEngine,
-    prepared: Prepared,
-    p: AttentionState,
-    adapter: string,
-    notices: string[],
-    control: RunControl,
-  ): Promise<LabRun> {
-    try {
-      return await this.runGpuPath(id, engine, prepared, p, adapter, notices, control);
-    } catch (e) {
-      // A failed or cancelled run may have replaced the buffers that the last good run's zoom reads.
-      if (!engine.hasResult) this.residentRunId = 0;
-      throw e;
-    }
-  }
-
-  private async runGpuPath(
     id: number,
     engine: AttentionEngine,
     prepared: Prepared,
