@@ -1,4 +1,5 @@
-// BatchNorm1d over x [rows, channels], one workgroup per channel. Joined after moments.wgsl and
+// BatchNorm1d over x [rows, channels], one workgroup per channel (bn_forward) or one invocation per channel
+// (bn_forward_serial, for software adapters). Joined after moments.wgsl and
 // channel_stats.wgsl. Train mode: μ, σ² (biased) from the batch; running stats r ← (1 − m)·r + m·stat with
 // the unbiased variance (PyTorch). Eval mode: the running statistics. x̂ = (x − μ)/√(σ² + ε), y = γ x̂ + β.
 // stats[3c..3c+2] = (μ, σ², 1/√(σ² + ε)) as used — the backward pass reads them.
@@ -24,38 +25,62 @@ struct Params {
 
 var<workgroup> used: vec2f;
 
+// Train mode: the batch statistics (and the running-stat update); returns (μ, biased σ²).
+fn batch_stats(c: u32, m: Moments) -> vec2f {
+  let var_b = m.m2 / m.n;
+  if (p.update_running != 0u) {
+    let var_u = select(var_b, m.m2 / (m.n - 1.0), m.n > 1.0);
+    running_mean[c] = (1.0 - p.momentum) * running_mean[c] + p.momentum * m.mean;
+    running_var[c] = (1.0 - p.momentum) * running_var[c] + p.momentum * var_u;
+  }
+  return vec2f(m.mean, var_b);
+}
+
+// Normalises rows first, first + stride, … of channel c with (μ, σ²) = s; row 0's writer stores the stats.
+fn normalize(c: u32, s: vec2f, first: u32, stride: u32) {
+  let mean = s.x;
+  let inv_std = inverseSqrt(s.y + p.eps);
+  if (first == 0u) {
+    stats[3u * c] = mean;
+    stats[3u * c + 1u] = s.y;
+    stats[3u * c + 2u] = inv_std;
+  }
+  let g = gamma[c];
+  let b = beta[c];
+  for (var r = first; r < p.rows; r += stride) {
+    let i = r * p.channels + c;
+    let h = (x[i] - mean) * inv_std;
+    xhat[i] = h;
+    y[i] = g * h + b;
+  }
+}
+
+// One workgroup per channel (GPUs).
 @compute @workgroup_size(64)
 fn bn_forward(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let c = wg.x;
   if (p.train != 0u) {
     let m = reduce_channel(c, lid.x, p.rows, p.channels);
     if (lid.x == 0u) {
-      let mean = m.mean;
-      let var_b = m.m2 / m.n;
-      used = vec2f(mean, var_b);
-      if (p.update_running != 0u) {
-        let var_u = select(var_b, m.m2 / (m.n - 1.0), m.n > 1.0);
-        running_mean[c] = (1.0 - p.momentum) * running_mean[c] + p.momentum * mean;
-        running_var[c] = (1.0 - p.momentum) * running_var[c] + p.momentum * var_u;
-      }
+      used = batch_stats(c, m);
     }
   } else if (lid.x == 0u) {
     used = vec2f(running_mean[c], running_var[c]);
   }
   workgroupBarrier();
-  let mean = used.x;
-  let inv_std = inverseSqrt(used.y + p.eps);
-  if (lid.x == 0u) {
-    stats[3u * c] = mean;
-    stats[3u * c + 1u] = used.y;
-    stats[3u * c + 2u] = inv_std;
+  normalize(c, used, lid.x, WG);
+}
+
+// One invocation per channel, no barriers (software adapters).
+@compute @workgroup_size(64)
+fn bn_forward_serial(@builtin(global_invocation_id) gid: vec3u) {
+  let c = gid.x;
+  if (c >= p.channels) {
+    return;
   }
-  let g = gamma[c];
-  let b = beta[c];
-  for (var r = lid.x; r < p.rows; r += WG) {
-    let i = r * p.channels + c;
-    let h = (x[i] - mean) * inv_std;
-    xhat[i] = h;
-    y[i] = g * h + b;
+  var s = vec2f(running_mean[c], running_var[c]);
+  if (p.train != 0u) {
+    s = batch_stats(c, reduce_column(c, p.rows, p.channels));
   }
+  normalize(c, s, 0u, 1u);
 }

@@ -18,7 +18,13 @@ import type { GpuContext } from '../../src/gpu/device';
 import { createStorageBuffer } from '../../src/gpu/compute';
 import { ReadbackPool, encodeReadback } from '../../src/gpu/readback';
 import * as ops from '../../src/kernels/nn/ops';
-import { encodeDispatches, type Dispatch } from '../../src/kernels/nn/pipelines';
+import {
+  encodeDispatches,
+  isSoftwareDevice,
+  nnPipelines,
+  type Dispatch,
+  type NnKernelStyle,
+} from '../../src/kernels/nn/pipelines';
 import * as ref from '../../src/kernels/nn/nn.ref';
 import { GpuMlp } from '../../src/engine/nn';
 import { CpuMlp, makeBatch } from '../../src/models/mlp';
@@ -83,14 +89,40 @@ function expectClose(
   return worst;
 }
 const U = 2 ** -24;
+/** Both kernel families are checked whatever the adapter; ops record the style set when they are made. */
+const STYLES: NnKernelStyle[] = ['workgroup', 'barrier-free'];
+async function withStyle<T>(style: NnKernelStyle, fn: () => Promise<T>): Promise<T> {
+  const p = nnPipelines(gpu.device);
+  const before = p.style;
+  p.style = style;
+  try {
+    return await fn();
+  } finally {
+    p.style = before;
+  }
+}
 
-describe('Linear (tiled matmul) forward and backward', () => {
-  for (const [B, I, O] of [
-    [5, 3, 7],
-    [37, 19, 33],
-    [64, 2, 32],
-  ] as const) {
-    it(`B=${B}, in=${I}, out=${O}: Y, dX, dW, db`, async () => {
+describe('kernel style', () => {
+  it('follows the adapter: barrier-free kernels on a software adapter, workgroup kernels on a GPU', () => {
+    const info = gpu.device.adapterInfo;
+    const software =
+      info.isFallbackAdapter || /swiftshader/i.test(`${info.architecture} ${info.description}`);
+    expect(isSoftwareDevice(gpu.device)).toBe(software);
+    expect(nnPipelines(gpu.device).style).toBe(software ? 'barrier-free' : 'workgroup');
+  });
+});
+
+describe('Linear (tiled and 4×4-block matmul) forward and backward', () => {
+  for (const [style, [B, I, O]] of STYLES.flatMap((st) =>
+    (
+      [
+        [5, 3, 7],
+        [37, 19, 33],
+        [64, 2, 32],
+      ] as const
+    ).map((shape) => [st, shape] as const),
+  )) {
+    it(`${style}: B=${B}, in=${I}, out=${O}: Y, dX, dW, db`, async () => {
       const x = f32s(B * I, 1);
       const w = f32s(I * O, 2);
       const b = f32s(O, 3);
@@ -98,10 +130,12 @@ describe('Linear (tiled matmul) forward and backward', () => {
       const [bx, bw, bb, bdy] = [upload(x), upload(w), upload(b), upload(dy)];
       const [y, dx, dw, db] = [empty(B * O), empty(B * I), empty(I * O), empty(O)];
       const s = { rows: B, inDim: I, outDim: O };
-      await run([
-        ...ops.linearForward(res, 't.lin', s, bx, bw, bb, y),
-        ...ops.linearBackward(res, 't.lin', s, bx, bw, bdy, dw, db, dx),
-      ]);
+      await withStyle(style, () =>
+        run([
+          ...ops.linearForward(res, 't.lin', s, bx, bw, bb, y),
+          ...ops.linearBackward(res, 't.lin', s, bx, bw, bdy, dw, db, dx),
+        ]),
+      );
       const abs = (v: Float64Array) => v.map(Math.abs);
       const yRef = ref.linearForward(x, w, b, B, I, O);
       const yAbs = ref.linearForward(abs(x), abs(w), abs(b), B, I, O);
@@ -115,15 +149,18 @@ describe('Linear (tiled matmul) forward and backward', () => {
   }
 });
 
-describe('Linear with [out][in] weights (tiled and direct matmul), residual add, sinusoidal embedding', () => {
+describe('Linear with [out][in] weights (tiled, direct and 4×4-block matmul), residual add, sinusoidal embedding', () => {
   const transpose = (w: Float64Array, rows: number, cols: number) =>
     Float64Array.from({ length: rows * cols }, (_, i) => w[(i % rows) * cols + Math.floor(i / rows)]!);
-  for (const direct of [false, true]) {
+  // direct = false is the tiled kernel under both styles; true is matmul_direct (workgroup style) or
+  // matmul_block4 (barrier-free style).
+  for (const [style, direct] of STYLES.flatMap((st) => [false, true].map((d) => [st, d] as const))) {
     for (const [B, I, O] of [
       [5, 3, 7],
       [37, 48, 33],
     ] as const) {
-      it(`${direct ? 'direct' : 'tiled'} B=${B}, in=${I}, out=${O}: Y, dX, dW, db (same bounds as Linear)`, async () => {
+      const kernel = !direct ? 'tiled' : style === 'workgroup' ? 'direct' : '4×4-block';
+      it(`${style} style, ${kernel} matmul, B=${B}, in=${I}, out=${O}: Y, dX, dW, db (same bounds as Linear)`, async () => {
         const x = f32s(B * I, 51);
         const wOI = f32s(O * I, 52);
         const b = f32s(O, 53);
@@ -132,10 +169,12 @@ describe('Linear with [out][in] weights (tiled and direct matmul), residual add,
         const [bx, bw, bb, bdy] = [upload(x), upload(wOI), upload(b), upload(dy)];
         const [y, dx, dw, db] = [empty(B * O), empty(B * I), empty(O * I), empty(O)];
         const s = { rows: B, inDim: I, outDim: O, direct };
-        await run([
-          ...ops.linearOutInForward(res, 't.linoi', s, bx, bw, bb, y),
-          ...ops.linearOutInBackward(res, 't.linoi', s, bx, bw, bdy, dw, db, dx),
-        ]);
+        await withStyle(style, () =>
+          run([
+            ...ops.linearOutInForward(res, 't.linoi', s, bx, bw, bb, y),
+            ...ops.linearOutInBackward(res, 't.linoi', s, bx, bw, bdy, dw, db, dx),
+          ]),
+        );
         const abs = (v: Float64Array) => v.map(Math.abs);
         const yRef = ref.linearForward(x, w, b, B, I, O);
         const yAbs = ref.linearForward(abs(x), abs(w), abs(b), B, I, O);
@@ -235,47 +274,53 @@ describe('activations (sigmoid, SiLU, GELU-tanh, ReLU)', () => {
 });
 
 describe('per-channel statistics (Chan/Pébay merge reduction)', () => {
-  it('mean and biased variance, incl. a channel offset by 1e4 (rows = 1000, channels = 5)', async () => {
-    const [N, C] = [1000, 5];
-    const x = f32s(N * C, 7).map((v, i) => Math.fround(v * (1 + (i % C)) + (i % C === 4 ? 1e4 : i % C)));
-    const out = empty(2 * C);
-    await run(ops.channelStats(res, 't.stats', { rows: N, channels: C }, upload(x), out));
-    const r = ref.channelStats(x, N, C);
-    const g = await read(out, 2 * C);
-    for (let c = 0; c < C; c++) {
-      const mu = Math.abs(r.mean[c]!);
-      const sd = Math.sqrt(r.variance[c]!);
-      expect(Math.abs(g[2 * c]! - r.mean[c]!)).toBeLessThanOrEqual(N * 2 * U * (mu + sd));
-      expect(Math.abs(g[2 * c + 1]! - r.variance[c]!)).toBeLessThanOrEqual(
-        4 * N * 2 * U * (sd * sd + sd * mu),
+  for (const style of STYLES)
+    it(`${style}: mean and biased variance, incl. a channel offset by 1e4 (rows = 1000, channels = 5)`, async () => {
+      const [N, C] = [1000, 5];
+      const x = f32s(N * C, 7).map((v, i) => Math.fround(v * (1 + (i % C)) + (i % C === 4 ? 1e4 : i % C)));
+      const out = empty(2 * C);
+      await withStyle(style, () =>
+        run(ops.channelStats(res, 't.stats', { rows: N, channels: C }, upload(x), out)),
       );
-    }
-  });
+      const r = ref.channelStats(x, N, C);
+      const g = await read(out, 2 * C);
+      for (let c = 0; c < C; c++) {
+        const mu = Math.abs(r.mean[c]!);
+        const sd = Math.sqrt(r.variance[c]!);
+        expect(Math.abs(g[2 * c]! - r.mean[c]!)).toBeLessThanOrEqual(N * 2 * U * (mu + sd));
+        expect(Math.abs(g[2 * c + 1]! - r.variance[c]!)).toBeLessThanOrEqual(
+          4 * N * 2 * U * (sd * sd + sd * mu),
+        );
+      }
+    });
 });
 
 describe('per-channel statistics on 10^6 values with a large common offset', () => {
-  it('10^4 + N(0,1) over 250,000 rows × 4 channels vs float64: |Δμ| < 4 ULP(10^4), |Δσ²|/σ² < 1e-3', async () => {
-    // Stated bounds: μ within 4 ULP of 10^4 (ULP = 2^-10 ≈ 9.8e-4; measured ≈ 2.1 ULP): each thread's
-    // Welford μ += d/n stalls once |d|/n is below half an ULP, i.e. after a few thousand rows, when μ is
-    // already within a few ULP. σ² is built from differences x − μ that are exact near the offset
-    // (Sterbenz), so it keeps ~1e-4 relative accuracy (measured 7e-5; bound 1e-3), where E[x²] − E[x]² in
-    // f32 would lose every digit (10^8 against a variance of 1).
-    const [N, C] = [250_000, 4];
-    const x = f32s(N * C, 30).map((v) => Math.fround(1e4 + v));
-    const out = empty(2 * C);
-    await run(ops.channelStats(res, 't.stats.big', { rows: N, channels: C }, upload(x), out));
-    const r = ref.channelStats(x, N, C);
-    const g = await read(out, 2 * C);
-    for (let c = 0; c < C; c++) {
-      expect(Math.abs(g[2 * c]! - r.mean[c]!)).toBeLessThan(4 * 2 ** -10);
-      expect(Math.abs(g[2 * c + 1]! - r.variance[c]!) / r.variance[c]!).toBeLessThan(1e-3);
-    }
-  }, 60_000);
+  for (const style of STYLES)
+    it(`${style}: 10^4 + N(0,1) over 250,000 rows × 4 channels vs float64: |Δμ| < 4 ULP(10^4), |Δσ²|/σ² < 1e-3`, async () => {
+      // Stated bounds: μ within 4 ULP of 10^4 (ULP = 2^-10 ≈ 9.8e-4; measured ≈ 2.1 ULP): each thread's
+      // Welford μ += d/n stalls once |d|/n is below half an ULP, i.e. after a few thousand rows, when μ is
+      // already within a few ULP. σ² is built from differences x − μ that are exact near the offset
+      // (Sterbenz), so it keeps ~1e-4 relative accuracy (measured 7e-5; bound 1e-3), where E[x²] − E[x]² in
+      // f32 would lose every digit (10^8 against a variance of 1).
+      const [N, C] = [250_000, 4];
+      const x = f32s(N * C, 30).map((v) => Math.fround(1e4 + v));
+      const out = empty(2 * C);
+      await withStyle(style, () =>
+        run(ops.channelStats(res, 't.stats.big', { rows: N, channels: C }, upload(x), out)),
+      );
+      const r = ref.channelStats(x, N, C);
+      const g = await read(out, 2 * C);
+      for (let c = 0; c < C; c++) {
+        expect(Math.abs(g[2 * c]! - r.mean[c]!)).toBeLessThan(4 * 2 ** -10);
+        expect(Math.abs(g[2 * c + 1]! - r.variance[c]!) / r.variance[c]!).toBeLessThan(1e-3);
+      }
+    }, 60_000);
 });
 
 describe('BatchNorm1d', () => {
-  for (const train of [true, false]) {
-    it(`${train ? 'train' : 'eval'} forward (running-stat update) and backward vs reference (B=37, C=19)`, async () => {
+  for (const [style, train] of STYLES.flatMap((st) => [true, false].map((t) => [st, t] as const))) {
+    it(`${style}: ${train ? 'train' : 'eval'} forward (running-stat update) and backward vs reference (B=37, C=19)`, async () => {
       const [B, C] = [37, 19];
       const x = f32s(B * C, 8).map((v, i) => Math.fround(v * (0.5 + (i % C) / 4) + (i % 7) - 3));
       const gamma = f32s(C, 9, 0.3, 1);
@@ -293,10 +338,12 @@ describe('BatchNorm1d', () => {
       };
       const [y, dx, dg, db] = [empty(B * C), empty(B * C), empty(C), empty(C)];
       const s = { rows: B, channels: C, train, updateRunning: train, momentum: 0.1, eps: 1e-5 };
-      await run([
-        ...ops.bnForward(res, 't.bn', s, upload(x), bn, y),
-        ...ops.bnBackward(res, 't.bn', s, upload(dyv), bn, dx, dg, db),
-      ]);
+      await withStyle(style, () =>
+        run([
+          ...ops.bnForward(res, 't.bn', s, upload(x), bn, y),
+          ...ops.bnBackward(res, 't.bn', s, upload(dyv), bn, dx, dg, db),
+        ]),
+      );
       const state = { gamma, beta, runningMean: Float64Array.from(rm), runningVar: Float64Array.from(rv) };
       const f = ref.bnForward(x, B, C, state, train);
       const g = ref.bnBackward(dyv, f.xhat, gamma, f.invStd, B, C, train);

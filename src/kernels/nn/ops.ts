@@ -70,12 +70,24 @@ function matmulDispatch(
   b: GPUBuffer,
   bias: GPUBuffer,
   c: GPUBuffer,
-  direct = false,
+  direct?: boolean,
 ): Dispatch {
+  // Kernel: `direct` false → the tiled kernel on any adapter. Otherwise, with the 'barrier-free' style
+  // (software adapters), 4×4 outputs per invocation (matmul_block4); with the 'workgroup' style, one thread
+  // per output (matmul_direct) when `direct` is true and the tiled kernel when it is not given.
   const p = nnPipelines(res.device);
   const u = res.uniform(MATMUL, `${label}.params`, dims);
+  const maxGroups = res.device.limits.maxComputeWorkgroupsPerDimension;
+  const blockGroups = Math.ceil((Math.ceil(dims.m / 4) * Math.ceil(dims.n / 4)) / 64);
+  if (direct !== false && p.style === 'barrier-free' && blockGroups <= maxGroups) {
+    return {
+      pipeline: p.matmul.pipelines.matmul_block4!,
+      bindGroup: p.bind(p.matmul, `${label}.bg`, [u, a, b, bias, c]),
+      x: blockGroups,
+    };
+  }
   const groups = Math.ceil((dims.m * dims.n) / 64);
-  if (direct && groups <= res.device.limits.maxComputeWorkgroupsPerDimension) {
+  if (direct && groups <= maxGroups) {
     return {
       pipeline: p.matmul.pipelines.matmul_direct!,
       bindGroup: p.bind(p.matmul, `${label}.bg`, [u, a, b, bias, c]),
@@ -216,11 +228,12 @@ export function channelStats(
 ): Dispatch[] {
   const p = nnPipelines(res.device);
   const u = res.uniform(ROWS_CHANNELS, `${label}.params`, s);
+  const serial = p.style === 'barrier-free';
   return [
     {
-      pipeline: p.stats.pipelines.channel_stats!,
+      pipeline: p.stats.pipelines[serial ? 'channel_stats_serial' : 'channel_stats']!,
       bindGroup: p.bind(p.stats, `${label}.bg`, [u, x, out]),
-      x: s.channels,
+      x: serial ? Math.ceil(s.channels / 64) : s.channels,
     },
   ];
 }
@@ -260,9 +273,10 @@ export function bnForward(
     momentum: s.momentum,
     eps: s.eps,
   });
+  const serial = p.style === 'barrier-free';
   return [
     {
-      pipeline: p.bnForward.pipelines.bn_forward!,
+      pipeline: p.bnForward.pipelines[serial ? 'bn_forward_serial' : 'bn_forward']!,
       bindGroup: p.bind(p.bnForward, `${label}.forward.bg`, [
         u,
         x,
@@ -274,7 +288,7 @@ export function bnForward(
         bn.xhat,
         bn.stats,
       ]),
-      x: s.channels,
+      x: serial ? Math.ceil(s.channels / 64) : s.channels,
     },
   ];
 }
@@ -295,9 +309,10 @@ export function bnBackward(
     channels: s.channels,
     train: s.train ? 1 : 0,
   });
+  const serial = p.style === 'barrier-free';
   return [
     {
-      pipeline: p.bnBackward.pipelines.bn_backward!,
+      pipeline: p.bnBackward.pipelines[serial ? 'bn_backward_serial' : 'bn_backward']!,
       bindGroup: p.bind(p.bnBackward, `${label}.backward.bg`, [
         u,
         dy,
@@ -308,7 +323,7 @@ export function bnBackward(
         dgamma,
         dbeta,
       ]),
-      x: s.channels,
+      x: serial ? Math.ceil(s.channels / 64) : s.channels,
     },
   ];
 }
@@ -356,8 +371,9 @@ export function adam(
 
 /**
  * Y[rows, out] = X[rows, in]·Wᵀ + b with W stored [out][in] (row-major, the layout of PyTorch's nn.Linear
- * and of the diffusion ε-MLP's parameter array). `direct` uses the barrier-free `matmul_direct` entry
- * (same summation order; faster on software adapters for small shapes).
+ * and of the diffusion ε-MLP's parameter array). `direct` true asks for a barrier-free kernel (`matmul_direct`,
+ * or `matmul_block4` under the 'barrier-free' style), false for the tiled one, absent for the style's default
+ * (same summation order in all three).
  */
 export function linearOutInForward(
   res: OpResources,
