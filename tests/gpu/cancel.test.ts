@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/device';
 import type { RunProgress } from '../../src/gpu/compute';
 import { RandomEngine } from '../../src/engine/random';
+import { RandomKernel } from '../../src/kernels/random/random';
+import { createStorageBuffer } from '../../src/gpu/compute';
 import { TRANSFORMS } from '../../src/kernels/random/random.ref';
 import { AttentionEngine } from '../../src/engine/attention';
 import { alibiBias } from '../../src/ui/attention/model';
@@ -55,6 +57,20 @@ describe('Random engine: batched long runs', () => {
       single.destroy();
       batched.destroy();
     }
+  });
+
+  it('a generation batch outside the run is refused with a RangeError naming the range', () => {
+    const kernel = new RandomKernel(gpu.device, 'test.generate');
+    const out = createStorageBuffer(gpu.device, 'test.out', 400);
+    const encoder = gpu.device.createCommandEncoder();
+    const options = { transform: 'uniform' as const, count: 100, key: { seed: 1 } };
+    // 100 uniform values = 25 threads of four values.
+    expect(() => kernel.encode(encoder, out, { ...options, threads: { first: 20, count: 10 } })).toThrow(
+      /Thread range 20\+10 is outside the run's 25 threads/,
+    );
+    expect(() => kernel.encode(encoder, out, { ...options, threads: { first: 20, count: 5 } })).not.toThrow();
+    kernel.destroy();
+    out.destroy();
   });
 
   it('aborting between batches rejects with an AbortError; the engine then runs correctly', async () => {
