@@ -1420,7 +1420,7 @@ export class AttentionLab extends LitElement {
     if (format === 'png') {
       const canvas = document.createElement('canvas');
       renderHeatmap(canvas, entry.data, options);
-      void downloadCanvasPng(`${entry.fileBase}.png`, canvas);
+      void downloadCanvasPng(`${entry.fileBase}.png`, canvas, c.panel);
     } else {
       downloadBlob(
         `${entry.fileBase}.svg`,

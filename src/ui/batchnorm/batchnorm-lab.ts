@@ -17,8 +17,7 @@ import type { Store } from '../../state/store';
 import { IMAGE_PIXELS, type BatchnormState } from '../../state/batchnorm';
 import { RuntimeController, StoreController, storeContext } from '../controllers';
 import { runtimeContext, type Runtime } from '../runtime';
-import { downloadCsv, downloadJson } from '../export';
-import { downloadChartPng, downloadChartSvg } from './chart-export';
+import { downloadCsv, downloadJson, downloadSvg, downloadSvgAsPng } from '../export';
 import { downsampleImages, renderGlyphs } from '../glyphs';
 import { sharedStyles } from '../styles';
 import { batchnormLabStyles } from './styles';
@@ -629,8 +628,8 @@ export class BatchnormLab extends LitElement {
     const name = `kernelscope-batchnorm-${CHARTS[key].file}${view}-step${this.latest.step}.${kind}`;
     this.exportError = '';
     try {
-      if (kind === 'svg') downloadChartSvg(name, svg);
-      else await downloadChartPng(name, svg);
+      if (kind === 'svg') downloadSvg(name, svg);
+      else await downloadSvgAsPng(name, svg);
     } catch (e) {
       this.exportError = `Could not export the ${CHARTS[key].name} chart: ${(e as Error).message}`;
     }

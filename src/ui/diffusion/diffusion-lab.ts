@@ -45,15 +45,7 @@ import {
 import type { Store } from '../../state/store';
 import { RuntimeController, StoreController, storeContext } from '../controllers';
 import { runtimeContext, type Runtime } from '../runtime';
-import {
-  downloadBlob,
-  downloadCsv,
-  downloadJson,
-  downloadSvg,
-  downloadSvgAsPng,
-  svgMarkup,
-  tableRecords,
-} from '../export';
+import { downloadCsv, downloadJson, downloadSvg, downloadSvgAsPng, tableRecords } from '../export';
 import { densityRows, fieldRows, memorisationRows, scheduleRows, vectorRows } from './exports';
 import { sharedStyles } from '../styles';
 import { diffusionLabStyles } from './styles';
@@ -797,34 +789,17 @@ export class DiffusionLab extends LitElement {
     );
   }
 
-  /** The scatter's SVG with the canvas embedded as an image under the axes. */
-  private scatterSvg(i: number): SVGSVGElement | null {
+  /**
+   * Saves a particle plot: its SVG of axes with the canvas of points embedded under them, as a
+   * self-contained file in the current theme's colours (PNG on an opaque background).
+   */
+  private exportScatter(i: number, kind: 'png' | 'svg') {
     const svg = this.renderRoot.querySelector<SVGSVGElement>(`svg.scatter-axes[data-pane="${i}"]`);
     const canvas = this.renderRoot.querySelector<HTMLCanvasElement>(`canvas.scatter[data-pane="${i}"]`);
-    if (!svg || !canvas) return null;
-    const clone = svg.cloneNode(true) as SVGSVGElement;
-    const image = document.createElementNS('http://www.w3.org/2000/svg', 'image');
-    image.setAttribute('href', canvas.toDataURL('image/png'));
-    image.setAttribute('x', '0');
-    image.setAttribute('y', '0');
-    image.setAttribute('width', svg.getAttribute('width') ?? '0');
-    image.setAttribute('height', svg.getAttribute('height') ?? '0');
-    clone.insertBefore(image, clone.firstChild);
-    // Computed styles (colours) come from the live element.
-    clone.setAttribute('style', svg.getAttribute('style') ?? '');
-    svg.parentElement!.append(clone);
-    return clone;
-  }
-
-  private exportScatter(i: number, kind: 'png' | 'svg') {
-    const clone = this.scatterSvg(i);
-    if (!clone) return;
+    if (!svg || !canvas) return;
     const name = `kernelscope-diffusion-particles-${i === 0 ? 'a' : 'b'}.${kind}`;
-    const done = () => clone.remove();
-    if (kind === 'svg') {
-      downloadBlob(name, new Blob([svgMarkup(clone)], { type: 'image/svg+xml' }));
-      done();
-    } else void downloadSvgAsPng(name, clone).finally(done);
+    if (kind === 'svg') downloadSvg(name, svg, { underlay: canvas });
+    else void downloadSvgAsPng(name, svg, { underlay: canvas });
   }
 
   // ---------------------------------------------------------------------------------------------------
