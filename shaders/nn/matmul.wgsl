@@ -97,70 +97,109 @@ fn matmul_direct(@builtin(global_invocation_id) gid: vec3u) {
   c[row * p.n + col] = acc;
 }
 
-// The same product with 4×4 outputs per invocation, for software adapters: no workgroup memory or barriers,
-// no branch or bounds check inside the k loop (edge blocks read clamped rows/columns and skip their writes),
-// and 8 loads per 16 multiply-adds instead of 2 per 1. Each output still sums k in the same order as
-// `matmul`, then adds the bias. op(A)(row, kk) = a[row·a_row + kk·a_k], op(B)(kk, col) = b[kk·b_k + col·b_col].
-@compute @workgroup_size(64)
-fn matmul_block4(@builtin(global_invocation_id) gid: vec3u) {
-  let col_blocks = (p.n + 3u) / 4u;
-  let blocks = col_blocks * ((p.m + 3u) / 4u);
-  if (gid.x >= blocks) {
+// The same product with 8×8 outputs per invocation, for software adapters (SwiftShader runs invocations as
+// the lanes of CPU SIMD registers): no workgroup memory or barriers, no branch or bounds check inside the
+// k loop (edge blocks read clamped rows/columns and skip their writes), 16 loads per 64 multiply-adds. An
+// invocation takes rows 8·rb … 8·rb + 7 and the columns cb + j·⌈n/8⌉ (j = 0 … 7), so neighbouring
+// invocations read neighbouring columns of op(B). Measured on SwiftShader (2 cores): 2–3× faster than
+// 4×4 blocks of adjacent columns at 256×128×128, ~10× faster than `matmul`. Each output still sums k in
+// the same order as `matmul`, then adds the bias. op(A)(row, kk) = a[row·a_row + kk·a_k] and
+// op(B)(kk, col) = b[kk·b_k + col·b_col].
+
+fn store_row(row: u32, lo: vec4f, hi: vec4f, cols_lo: vec4u, cols_hi: vec4u) {
+  if (row >= p.m) {
     return;
   }
-  let r0 = (gid.x / col_blocks) * 4u;
-  let c0 = (gid.x % col_blocks) * 4u;
+  for (var j = 0u; j < 4u; j++) {
+    if (cols_lo[j] < p.n) {
+      c[row * p.n + cols_lo[j]] = lo[j];
+    }
+    if (cols_hi[j] < p.n) {
+      c[row * p.n + cols_hi[j]] = hi[j];
+    }
+  }
+}
+
+@compute @workgroup_size(64)
+fn matmul_block8(@builtin(global_invocation_id) gid: vec3u) {
+  let col_blocks = (p.n + 7u) / 8u;
+  if (gid.x >= col_blocks * ((p.m + 7u) / 8u)) {
+    return;
+  }
+  let r0 = (gid.x / col_blocks) * 8u;
   let trans_a = (p.flags & 1u) != 0u;
   let trans_b = (p.flags & 2u) != 0u;
   let a_row = select(p.k, 1u, trans_a);
-  let a_k = select(1u, p.m, trans_a);
+  let a_k = vec4u(select(1u, p.m, trans_a));
   let b_col = select(1u, p.k, trans_b);
-  let b_k = select(p.n, 1u, trans_b);
-  let last_r = p.m - 1u;
-  let last_c = p.n - 1u;
-  var ia = vec4u(
-    min(r0, last_r),
-    min(r0 + 1u, last_r),
-    min(r0 + 2u, last_r),
-    min(r0 + 3u, last_r),
-  ) * a_row;
-  var ib = vec4u(
-    min(c0, last_c),
-    min(c0 + 1u, last_c),
-    min(c0 + 2u, last_c),
-    min(c0 + 3u, last_c),
-  ) * b_col;
-  var acc0 = vec4f(0.0);
-  var acc1 = vec4f(0.0);
-  var acc2 = vec4f(0.0);
-  var acc3 = vec4f(0.0);
+  let b_k = vec4u(select(p.n, 1u, trans_b));
+  let last_r = vec4u(p.m - 1u);
+  let last_c = vec4u(p.n - 1u);
+  let rows_lo = vec4u(r0) + vec4u(0u, 1u, 2u, 3u);
+  let rows_hi = rows_lo + vec4u(4u);
+  let cols_lo = vec4u(gid.x % col_blocks) + vec4u(0u, 1u, 2u, 3u) * col_blocks;
+  let cols_hi = cols_lo + vec4u(4u * col_blocks);
+  var ia_lo = min(rows_lo, last_r) * a_row;
+  var ia_hi = min(rows_hi, last_r) * a_row;
+  var ib_lo = min(cols_lo, last_c) * b_col;
+  var ib_hi = min(cols_hi, last_c) * b_col;
+  // acc{i}{l,h}: row r0 + i, columns cols_lo / cols_hi.
+  var acc0l = vec4f(0.0);
+  var acc0h = vec4f(0.0);
+  var acc1l = vec4f(0.0);
+  var acc1h = vec4f(0.0);
+  var acc2l = vec4f(0.0);
+  var acc2h = vec4f(0.0);
+  var acc3l = vec4f(0.0);
+  var acc3h = vec4f(0.0);
+  var acc4l = vec4f(0.0);
+  var acc4h = vec4f(0.0);
+  var acc5l = vec4f(0.0);
+  var acc5h = vec4f(0.0);
+  var acc6l = vec4f(0.0);
+  var acc6h = vec4f(0.0);
+  var acc7l = vec4f(0.0);
+  var acc7h = vec4f(0.0);
   for (var kk = 0u; kk < p.k; kk++) {
-    let bv = vec4f(b[ib.x], b[ib.y], b[ib.z], b[ib.w]);
-    acc0 += a[ia.x] * bv;
-    acc1 += a[ia.y] * bv;
-    acc2 += a[ia.z] * bv;
-    acc3 += a[ia.w] * bv;
-    ia += vec4u(a_k);
-    ib += vec4u(b_k);
+    let bl = vec4f(b[ib_lo.x], b[ib_lo.y], b[ib_lo.z], b[ib_lo.w]);
+    let bh = vec4f(b[ib_hi.x], b[ib_hi.y], b[ib_hi.z], b[ib_hi.w]);
+    let al = vec4f(a[ia_lo.x], a[ia_lo.y], a[ia_lo.z], a[ia_lo.w]);
+    let ah = vec4f(a[ia_hi.x], a[ia_hi.y], a[ia_hi.z], a[ia_hi.w]);
+    acc0l += al.x * bl;
+    acc0h += al.x * bh;
+    acc1l += al.y * bl;
+    acc1h += al.y * bh;
+    acc2l += al.z * bl;
+    acc2h += al.z * bh;
+    acc3l += al.w * bl;
+    acc3h += al.w * bh;
+    acc4l += ah.x * bl;
+    acc4h += ah.x * bh;
+    acc5l += ah.y * bl;
+    acc5h += ah.y * bh;
+    acc6l += ah.z * bl;
+    acc6h += ah.z * bh;
+    acc7l += ah.w * bl;
+    acc7h += ah.w * bh;
+    ia_lo += a_k;
+    ia_hi += a_k;
+    ib_lo += b_k;
+    ib_hi += b_k;
   }
-  var bias_v = vec4f(0.0);
+  var bias_l = vec4f(0.0);
+  var bias_h = vec4f(0.0);
   if ((p.flags & 4u) != 0u) {
-    bias_v = vec4f(
-      bias[min(c0, last_c)],
-      bias[min(c0 + 1u, last_c)],
-      bias[min(c0 + 2u, last_c)],
-      bias[min(c0 + 3u, last_c)],
-    );
+    let jl = min(cols_lo, last_c);
+    let jh = min(cols_hi, last_c);
+    bias_l = vec4f(bias[jl.x], bias[jl.y], bias[jl.z], bias[jl.w]);
+    bias_h = vec4f(bias[jh.x], bias[jh.y], bias[jh.z], bias[jh.w]);
   }
-  let rows = array<vec4f, 4>(acc0 + bias_v, acc1 + bias_v, acc2 + bias_v, acc3 + bias_v);
-  for (var i = 0u; i < 4u; i++) {
-    let r = r0 + i;
-    if (r < p.m) {
-      for (var j = 0u; j < 4u; j++) {
-        if (c0 + j < p.n) {
-          c[r * p.n + c0 + j] = rows[i][j];
-        }
-      }
-    }
-  }
+  store_row(r0, acc0l + bias_l, acc0h + bias_h, cols_lo, cols_hi);
+  store_row(r0 + 1u, acc1l + bias_l, acc1h + bias_h, cols_lo, cols_hi);
+  store_row(r0 + 2u, acc2l + bias_l, acc2h + bias_h, cols_lo, cols_hi);
+  store_row(r0 + 3u, acc3l + bias_l, acc3h + bias_h, cols_lo, cols_hi);
+  store_row(r0 + 4u, acc4l + bias_l, acc4h + bias_h, cols_lo, cols_hi);
+  store_row(r0 + 5u, acc5l + bias_l, acc5h + bias_h, cols_lo, cols_hi);
+  store_row(r0 + 6u, acc6l + bias_l, acc6h + bias_h, cols_lo, cols_hi);
+  store_row(r0 + 7u, acc7l + bias_l, acc7h + bias_h, cols_lo, cols_hi);
 }

@@ -112,13 +112,14 @@ describe('kernel style', () => {
   });
 });
 
-describe('Linear (tiled and 4×4-block matmul) forward and backward', () => {
+describe('Linear (tiled and 8×8-block matmul) forward and backward', () => {
   for (const [style, [B, I, O]] of STYLES.flatMap((st) =>
     (
       [
         [5, 3, 7],
         [37, 19, 33],
         [64, 2, 32],
+        [130, 40, 72],
       ] as const
     ).map((shape) => [st, shape] as const),
   )) {
@@ -149,7 +150,7 @@ describe('Linear (tiled and 4×4-block matmul) forward and backward', () => {
   }
 });
 
-describe('Linear with [out][in] weights (tiled, direct and 4×4-block matmul), residual add, sinusoidal embedding', () => {
+describe('Linear with [out][in] weights (tiled, direct and 8×8-block matmul), residual add, sinusoidal embedding', () => {
   const transpose = (w: Float64Array, rows: number, cols: number) =>
     Float64Array.from({ length: rows * cols }, (_, i) => w[(i % rows) * cols + Math.floor(i / rows)]!);
   // direct = false is the tiled kernel under both styles; true is matmul_direct (workgroup style) or
@@ -159,7 +160,7 @@ describe('Linear with [out][in] weights (tiled, direct and 4×4-block matmul), r
       [5, 3, 7],
       [37, 48, 33],
     ] as const) {
-      const kernel = !direct ? 'tiled' : style === 'workgroup' ? 'direct' : '4×4-block';
+      const kernel = !direct ? 'tiled' : style === 'workgroup' ? 'direct' : '8×8-block';
       it(`${style} style, ${kernel} matmul, B=${B}, in=${I}, out=${O}: Y, dX, dW, db (same bounds as Linear)`, async () => {
         const x = f32s(B * I, 51);
         const wOI = f32s(O * I, 52);

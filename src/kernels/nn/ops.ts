@@ -73,15 +73,15 @@ function matmulDispatch(
   direct?: boolean,
 ): Dispatch {
   // Kernel: `direct` false → the tiled kernel on any adapter. Otherwise, with the 'barrier-free' style
-  // (software adapters), 4×4 outputs per invocation (matmul_block4); with the 'workgroup' style, one thread
+  // (software adapters), 8×8 outputs per invocation (matmul_block8); with the 'workgroup' style, one thread
   // per output (matmul_direct) when `direct` is true and the tiled kernel when it is not given.
   const p = nnPipelines(res.device);
   const u = res.uniform(MATMUL, `${label}.params`, dims);
   const maxGroups = res.device.limits.maxComputeWorkgroupsPerDimension;
-  const blockGroups = Math.ceil((Math.ceil(dims.m / 4) * Math.ceil(dims.n / 4)) / 64);
+  const blockGroups = Math.ceil((Math.ceil(dims.m / 8) * Math.ceil(dims.n / 8)) / 64);
   if (direct !== false && p.style === 'barrier-free' && blockGroups <= maxGroups) {
     return {
-      pipeline: p.matmul.pipelines.matmul_block4!,
+      pipeline: p.matmul.pipelines.matmul_block8!,
       bindGroup: p.bind(p.matmul, `${label}.bg`, [u, a, b, bias, c]),
       x: blockGroups,
     };
@@ -372,7 +372,7 @@ export function adam(
 /**
  * Y[rows, out] = X[rows, in]·Wᵀ + b with W stored [out][in] (row-major, the layout of PyTorch's nn.Linear
  * and of the diffusion ε-MLP's parameter array). `direct` true asks for a barrier-free kernel (`matmul_direct`,
- * or `matmul_block4` under the 'barrier-free' style), false for the tiled one, absent for the style's default
+ * or `matmul_block8` under the 'barrier-free' style), false for the tiled one, absent for the style's default
  * (same summation order in all three).
  */
 export function linearOutInForward(
