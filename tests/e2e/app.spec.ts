@@ -201,3 +201,107 @@ test('the Backend menu switches the badge to "CPU" and back', async ({ page }) =
   await expect(page).not.toHaveURL(/backend=/);
   expect(problems).toEqual([]);
 });
+
+/** Clicks a button (exact accessible name) and returns the downloaded file's name and bytes. */
+async function downloadBytes(page: Page, buttonName: string): Promise<{ name: string; bytes: Buffer }> {
+  await page.waitForTimeout(250); // Chromium drops downloads started in quick succession
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: buttonName, exact: true }).click(),
+  ]);
+  const chunks: Buffer[] = [];
+  for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
+  return { name: download.suggestedFilename(), bytes: Buffer.concat(chunks) };
+}
+
+/**
+ * In the dark theme, one chart of each lab exports as a self-contained SVG (no currentColor or var() left,
+ * a background rectangle that paints the corner dark when the file is drawn on its own) and as a PNG whose
+ * corner is that same opaque dark colour — a transparent file of light text would be unreadable in a viewer
+ * with a white background. The Diffusion particles also carry their canvas of points in the SVG.
+ */
+test('dark theme: a chart of every lab exports as SVG and PNG with its own dark background', async ({
+  page,
+}) => {
+  test.setTimeout(240_000);
+  const problems = watchConsole(page);
+  const rgb = (s: string) => (/^rgb\((\d+), (\d+), (\d+)\)$/.exec(s) ?? []).slice(1).map(Number);
+  const isDark = (px: number[]) =>
+    px.length >= 3 && px[0]! < 80 && px[1]! < 80 && px[2]! < 80 && (px[3] ?? 255) === 255;
+
+  const check = async (chart: string, files: string, marks: string) => {
+    const svg = await downloadBytes(page, `Export ${chart} (SVG)`);
+    expect(svg.name).toBe(`${files}.svg`);
+    const text = svg.bytes.toString('utf8');
+    expect(text, chart).not.toMatch(/currentColor|var\(/i);
+    const got = await page.evaluate(
+      async ({ text, marks }) => {
+        const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+        const root = doc.documentElement;
+        // The file drawn on its own, on a transparent canvas: the corner it paints itself.
+        const url = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
+        const img = new Image();
+        img.src = url;
+        await img.decode();
+        const ctx = new OffscreenCanvas(img.width, img.height).getContext('2d')!;
+        ctx.drawImage(img, 0, 0);
+        URL.revokeObjectURL(url);
+        return {
+          errors: doc.getElementsByTagName('parsererror').length,
+          root: root.localName,
+          background: root.querySelector('rect.export-background')?.getAttribute('fill') ?? '',
+          marks: root.querySelectorAll(marks).length,
+          corner: [...ctx.getImageData(1, 1, 1, 1).data],
+        };
+      },
+      { text, marks },
+    );
+    expect(got, chart).toMatchObject({ errors: 0, root: 'svg' });
+    expect(got.marks, `${chart}: ${marks}`).toBeGreaterThan(0);
+    const background = rgb(got.background);
+    expect(isDark(background), `${chart} background ${got.background}`).toBe(true);
+    expect(got.corner, chart).toEqual([...background, 255]);
+
+    const png = await downloadBytes(page, `Export ${chart} (PNG)`);
+    expect(png.name).toBe(`${files}.png`);
+    expect([...png.bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const corner = await page.evaluate(async (b64) => {
+      const bmp = await createImageBitmap(await (await fetch(`data:image/png;base64,${b64}`)).blob());
+      const ctx = new OffscreenCanvas(bmp.width, bmp.height).getContext('2d')!;
+      ctx.drawImage(bmp, 0, 0);
+      return [...ctx.getImageData(1, 1, 1, 1).data];
+    }, png.bytes.toString('base64'));
+    expect(corner, `${chart} PNG corner`).toEqual([...background, 255]);
+  };
+
+  // Random: the histogram (bars coloured by a theme variable).
+  await page.goto('./#/random?count=10000');
+  await field(page, 'combobox', 'Theme').selectOption('dark');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await expect(page.getByRole('table', { name: 'Moments' })).toBeVisible();
+  await check('histogram', 'kernelscope-random-histogram', 'g.bars rect');
+
+  // Attention: the chart of one query row's weights.
+  await page.goto('./#/attention?text=one+two+three+four&heads=2&d=8&head=1&row=2&theme=dark');
+  await expect(page.locator('.results[aria-busy="false"] .backend-line')).toContainText(/2 heads · L = 4 /);
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await check('row chart', 'kernelscope-attention-row2-head2', 'g.bars rect');
+
+  // Diffusion: the particle plot (points on a canvas under SVG axes; the SVG embeds them as an image).
+  await page.goto('./#/diffusion?dataset=swiss-roll&T=50&seed=3&particles=500&theme=dark');
+  await expect(page.getByRole('status', { name: 'Current step' })).toHaveText('t = 50');
+  await check('particles', 'kernelscope-diffusion-particles-a', 'image.export-underlay');
+
+  // BatchNorm: the loss chart, after a few training steps.
+  await page.goto('./#/batchnorm?task=spirals&batch=32&depth=2&width=16&lr=0.03&seed=3&theme=dark');
+  const status = page.getByRole('status', { name: 'Training status' });
+  await expect(status).toContainText('step 0');
+  await page.getByRole('button', { name: 'Train' }).click();
+  await expect(status).toContainText(/step ([3-9]|\d{2,})\b/);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByRole('button', { name: 'Train' })).toBeVisible();
+  await page.waitForTimeout(300);
+  const step = /step (\d+)/.exec((await status.textContent()) ?? '')![1];
+  await check('loss', `kernelscope-batchnorm-loss-step${step}`, 'path.series');
+  expect(problems).toEqual([]);
+});
