@@ -6,6 +6,7 @@ import { formatHash, parseHash } from '../state/url';
 import { Runtime, runtimeContext } from './runtime';
 import { RuntimeController, StoreController, storeContext } from './controllers';
 import { sharedStyles } from './styles';
+import { EXPORT_ERROR_EVENT } from './export';
 import './home';
 import './random/random-lab';
 import './attention/attention-lab';
@@ -154,6 +155,8 @@ export class KsApp extends LitElement {
   private app = new StoreController(this, () => this.store);
   private gpuStatus = new RuntimeController(this, () => this.runtime);
   @state() private dismissedNotices = false;
+  /** Failed exports (EXPORT_ERROR_EVENT), newest last, shown as alerts until dismissed. */
+  @state() private exportErrors: string[] = [];
   private lastPush = 0;
   private readonly media = globalThis.matchMedia?.('(prefers-color-scheme: dark)');
 
@@ -168,6 +171,7 @@ export class KsApp extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     window.addEventListener('hashchange', this.onHashChange);
+    window.addEventListener(EXPORT_ERROR_EVENT, this.onExportError);
     window.addEventListener('keydown', this.onKey);
     window.addEventListener('keydown', this.onKeyWhileDialog, true);
     this.media?.addEventListener('change', this.applyTheme);
@@ -180,6 +184,7 @@ export class KsApp extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener('hashchange', this.onHashChange);
+    window.removeEventListener(EXPORT_ERROR_EVENT, this.onExportError);
     window.removeEventListener('keydown', this.onKey);
     window.removeEventListener('keydown', this.onKeyWhileDialog, true);
     this.media?.removeEventListener('change', this.applyTheme);
@@ -187,6 +192,11 @@ export class KsApp extends LitElement {
   }
 
   private unsubscribe: (() => void) | null = null;
+
+  private onExportError = (e: Event) => {
+    const message = (e as CustomEvent<{ message?: string }>).detail?.message ?? 'unknown error';
+    this.exportErrors = [...this.exportErrors.slice(-2), message];
+  };
 
   private onHashChange = () => {
     if (location.hash === formatHash(this.store.state)) return;
@@ -361,6 +371,14 @@ export class KsApp extends LitElement {
         html`<div class="error" role="alert">
           <strong>The GPU device was lost.</strong> ${st.error.details ?? ''}
           <button @click=${() => this.runtime.reconnect()}>Reconnect GPU</button>
+        </div>`,
+      );
+    }
+    for (const message of this.exportErrors) {
+      parts.push(
+        html`<div class="error" role="alert">
+          <strong>The export failed:</strong> ${message}
+          <button @click=${() => (this.exportErrors = [])}>Dismiss</button>
         </div>`,
       );
     }

@@ -13,6 +13,20 @@ export function downloadBlob(filename: string, blob: Blob): void {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
+/** Window event the app shell turns into a visible alert when an export fails (detail: { message }). */
+export const EXPORT_ERROR_EVENT = 'ks-export-error';
+
+/**
+ * Runs an export started by a click without awaiting it: a failure (chart not drawn yet, canvas encoding
+ * refused, …) becomes an alert in the app shell instead of an unhandled rejection.
+ */
+export function reportExport(work: Promise<unknown>): void {
+  work.catch((e: unknown) => {
+    const message = e instanceof Error ? e.message : String(e);
+    window.dispatchEvent(new CustomEvent(EXPORT_ERROR_EVENT, { detail: { message } }));
+  });
+}
+
 export function downloadJson(filename: string, value: unknown): void {
   downloadBlob(filename, new Blob([JSON.stringify(value, null, 2)], { type: 'application/json' }));
 }

@@ -60,6 +60,7 @@ import {
   downloadSvgAsPng,
   tableRecords,
   type CsvRow,
+  reportExport,
 } from '../export';
 import { sharedStyles } from '../styles';
 import { ProgressController } from '../progress';
@@ -1400,7 +1401,7 @@ export class AttentionLab extends LitElement {
     if (!svg || !row) return;
     const file = `kernelscope-attention-row${row.row}-head${row.head + 1}.${format}`;
     if (format === 'svg') downloadSvg(file, svg);
-    else void downloadSvgAsPng(file, svg);
+    else reportExport(downloadSvgAsPng(file, svg));
   }
 
   private exportHeatmap(id: string, format: 'png' | 'svg') {
@@ -1420,7 +1421,7 @@ export class AttentionLab extends LitElement {
     if (format === 'png') {
       const canvas = document.createElement('canvas');
       renderHeatmap(canvas, entry.data, options);
-      void downloadCanvasPng(`${entry.fileBase}.png`, canvas, c.panel);
+      reportExport(downloadCanvasPng(`${entry.fileBase}.png`, canvas, c.panel));
     } else {
       downloadBlob(
         `${entry.fileBase}.svg`,

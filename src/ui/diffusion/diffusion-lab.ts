@@ -45,7 +45,14 @@ import {
 import type { Store } from '../../state/store';
 import { RuntimeController, StoreController, storeContext } from '../controllers';
 import { runtimeContext, type Runtime } from '../runtime';
-import { downloadCsv, downloadJson, downloadSvg, downloadSvgAsPng, tableRecords } from '../export';
+import {
+  downloadCsv,
+  downloadJson,
+  downloadSvg,
+  downloadSvgAsPng,
+  tableRecords,
+  reportExport,
+} from '../export';
 import { densityRows, fieldRows, memorisationRows, scheduleRows, vectorRows } from './exports';
 import { sharedStyles } from '../styles';
 import { diffusionLabStyles } from './styles';
@@ -799,7 +806,7 @@ export class DiffusionLab extends LitElement {
     if (!svg || !canvas) return;
     const name = `kernelscope-diffusion-particles-${i === 0 ? 'a' : 'b'}.${kind}`;
     if (kind === 'svg') downloadSvg(name, svg, { underlay: canvas });
-    else void downloadSvgAsPng(name, svg, { underlay: canvas });
+    else reportExport(downloadSvgAsPng(name, svg, { underlay: canvas }));
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -1025,7 +1032,7 @@ export class DiffusionLab extends LitElement {
           <button
             @click=${() => {
               const svg = this.renderRoot.querySelector<SVGSVGElement>('svg.schedule-plot');
-              if (svg) void downloadSvgAsPng('kernelscope-diffusion-schedules.png', svg);
+              if (svg) reportExport(downloadSvgAsPng('kernelscope-diffusion-schedules.png', svg));
             }}
           >
             Export schedules (PNG)

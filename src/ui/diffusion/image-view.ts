@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { renderImageGrid } from '../../charts/image-grid';
-import { downloadCanvasPng } from '../export';
+import { downloadCanvasPng, reportExport } from '../export';
 import { sharedStyles } from '../styles';
 
 /** Per-image summary shown in the data-table alternative of a grid. */
@@ -154,7 +154,8 @@ export class KsDiffusionImageView extends LitElement {
 
   private exportPng(key: 'xt' | 'x0'): void {
     const canvas = this.renderRoot.querySelector<HTMLCanvasElement>(`canvas[data-grid="${key}"]`);
-    if (canvas) void downloadCanvasPng(`diffusion-${key === 'xt' ? 'xt' : 'x0hat'}-t${this.t}.png`, canvas);
+    if (canvas)
+      reportExport(downloadCanvasPng(`diffusion-${key === 'xt' ? 'xt' : 'x0hat'}-t${this.t}.png`, canvas));
   }
 
   private table(label: string, values: Float32Array, count: number) {

@@ -18,6 +18,7 @@ import {
   downloadSvgAsPng,
   tableRecords,
   type CsvRow,
+  reportExport,
 } from '../export';
 import { sharedStyles } from '../styles';
 import { ProgressController } from '../progress';
@@ -346,7 +347,9 @@ export class RandomLab extends LitElement {
               ${result.spec.bins} bins on [${fmt(result.spec.lo, 3)}, ${fmt(result.spec.hi, 3)});
               ${result.counts[result.spec.bins]! + result.counts[result.spec.bins + 1]!} outside the range.
               <span class="buttons">
-                <button @click=${() => downloadSvgAsPng('kernelscope-random-histogram.png', this.svg)}>
+                <button
+                  @click=${() => reportExport(downloadSvgAsPng('kernelscope-random-histogram.png', this.svg))}
+                >
                   Export histogram (PNG)
                 </button>
                 <button @click=${() => downloadSvg('kernelscope-random-histogram.svg', this.svg)}>
