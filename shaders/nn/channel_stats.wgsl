@@ -3,9 +3,10 @@
 //  - reduce_channel: one workgroup per channel; each thread folds a strided set of rows with the Welford
 //    update, then a tree of Chan/Pébay merges in workgroup memory (shaders/common/moments.wgsl). For GPUs.
 //  - reduce_column: one invocation per channel, no workgroup memory or barriers (software adapters emulate
-//    invocations on the CPU, where a barrier costs far more than the arithmetic): Welford over chunks of
-//    CHUNK consecutive rows, and the chunks merged pairwise like a binary counter (stack[l] holds the merge
-//    of 2^l chunks), so every value passes through O(log(rows/CHUNK)) merges, as in the tree.
+//    invocations on the CPU, where a barrier costs far more than the arithmetic): chunks of CHUNK
+//    consecutive rows in two shifted passes, and the chunks merged pairwise (Chan) like a binary counter
+//    (stack[l] holds the merge of 2^l chunks), so every value passes through O(log(rows/CHUNK)) merges, as
+//    in the tree.
 
 const WG: u32 = 64u;
 var<workgroup> shared_moments: array<Moments, 64>;
@@ -28,31 +29,58 @@ fn reduce_channel(channel: u32, lid: u32, rows: u32, channels: u32) -> Moments {
 
 const CHUNK: u32 = 16u;
 
+// Chan's merge of (count, mean, M2): the first three fields of moments_merge.
+fn merge_mean_m2(a: vec3f, b: vec3f) -> vec3f {
+  if (b.x == 0.0) {
+    return a;
+  }
+  if (a.x == 0.0) {
+    return b;
+  }
+  let n = a.x + b.x;
+  let fb = b.x / n;
+  let d = b.y - a.y;
+  return vec3f(n, a.y + d * fb, a.z + b.z + d * d * a.x * fb);
+}
+
+// Count, mean and M2 of one column (the M3, M4 fields of the result are 0: BatchNorm and the statistics pass
+// use only the mean and variance).
 fn reduce_column(channel: u32, rows: u32, channels: u32) -> Moments {
-  var stack: array<Moments, 28>;
+  var stack: array<vec3f, 28>;
   var chunks = 0u;
   for (var r0 = 0u; r0 < rows; r0 += CHUNK) {
-    var m = moments_empty();
     let end = min(r0 + CHUNK, rows);
-    for (var r = r0; r < end; r++) {
-      m = moments_merge(m, Moments(1.0, x[r * channels + channel], 0.0, 0.0, 0.0));
+    // A chunk in two passes, shifted by its first value (differences of nearby values are exact, so a
+    // large common offset costs no accuracy): mean = x0 + Σ(x − x0)/n, then M2 = Σ(x − mean)².
+    let x0 = x[r0 * channels + channel];
+    var s = 0.0;
+    for (var r = r0 + 1u; r < end; r++) {
+      s += x[r * channels + channel] - x0;
     }
-    // Carry: merge with the stored 2^l-chunk sums while bit l of the chunk count is set.
+    let count = f32(end - r0);
+    let mean = x0 + s / count;
+    var m2 = 0.0;
+    for (var r = r0; r < end; r++) {
+      let d = x[r * channels + channel] - mean;
+      m2 += d * d;
+    }
+    var m = vec3f(count, mean, m2);
+    // Carry: merge with the stored 2^l-chunk results while bit l of the chunk count is set.
     var level = 0u;
     var bits = chunks;
     while ((bits & 1u) != 0u) {
-      m = moments_merge(stack[level], m);
+      m = merge_mean_m2(stack[level], m);
       level++;
       bits >>= 1u;
     }
     stack[level] = m;
     chunks++;
   }
-  var total = moments_empty();
+  var total = vec3f(0.0);
   for (var l = 0u; l < 28u; l++) {
     if (((chunks >> l) & 1u) != 0u) {
-      total = moments_merge(stack[l], total);
+      total = merge_mean_m2(stack[l], total);
     }
   }
-  return total;
+  return Moments(total.x, total.y, total.z, 0.0, 0.0);
 }
