@@ -9,45 +9,24 @@
 // with --swiftshader, Chromium's SwiftShader (/usr/lib/chromium) is used — a software adapter.
 // The `GPU` object from the webgpu package must stay reachable while its devices are used: src/gpu/node.ts
 // (requestNodeGpu) keeps it alive; without that, garbage collection freed Dawn's instance mid-run.
-import { build } from 'vite';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { SWIFTSHADER_ICD, bundleForNode, dawnEnv } from '../scripts/node-dawn.mjs';
 
 const args = process.argv.slice(2);
 const outDir = resolve('node_modules/.cache/kernelscope-bench-node');
-await build({
-  configFile: false,
-  logLevel: 'warn',
+await bundleForNode({ 'node-entry': resolve('bench/node-entry.ts') }, outDir, {
   // The bench inlines public/models/diffusion/two-moons.ksmlp (?inline); Vite refuses imports from its
   // public directory, so there is none here.
   publicDir: false,
   // .ksmlp (the diffusion MLP weights) is an asset type, so `?inline` turns it into a data URL.
   assetsInclude: ['**/*.ksmlp'],
-  build: {
-    ssr: true,
-    outDir,
-    emptyOutDir: true,
-    target: 'node20',
-    minify: false,
-    rollupOptions: {
-      input: { 'node-entry': resolve('bench/node-entry.ts') },
-      output: { format: 'es', entryFileNames: '[name].mjs' },
-    },
-  },
 });
 
-const env = { ...process.env };
-const swiftshaderIcd = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const forceSwiftshader = args.includes('--swiftshader');
-if (
-  forceSwiftshader ||
-  (!env.VK_ICD_FILENAMES && !existsSync('/dev/nvidia0') && existsSync(swiftshaderIcd))
-) {
-  env.VK_ICD_FILENAMES = swiftshaderIcd;
-  env.LD_LIBRARY_PATH = ['/usr/lib/chromium', env.LD_LIBRARY_PATH].filter(Boolean).join(':');
-  console.log(`Vulkan driver: SwiftShader (${swiftshaderIcd}) — a software adapter, not a GPU.`);
-}
+const { env, swiftshader } = dawnEnv(process.env, { force: args.includes('--swiftshader') });
+if (swiftshader)
+  console.log(`Vulkan driver: SwiftShader (${SWIFTSHADER_ICD}) — a software adapter, not a GPU.`);
 const webgpuVersion = JSON.parse(readFileSync('node_modules/webgpu/package.json', 'utf8')).version;
 env.BENCH_HOST = `Node ${process.version}, webgpu ${webgpuVersion} (Dawn)`;
 

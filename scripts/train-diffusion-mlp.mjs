@@ -19,37 +19,18 @@
  * Both trainers draw the same batches (trainingBatch) and apply the same Adam update; every file records
  * which trainer made it in its header (`trainer`).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { bundleForNode, dawnEnv } from './node-dawn.mjs';
 
 const args = process.argv.slice(2);
 const cpu = args.includes('--cpu');
 
 if (!cpu) {
   const outDir = resolve('node_modules/.cache/kernelscope-train');
-  const { build } = await import('vite');
-  await build({
-    configFile: false,
-    logLevel: 'warn',
-    build: {
-      ssr: true,
-      outDir,
-      emptyOutDir: true,
-      target: 'node20',
-      minify: false,
-      rollupOptions: {
-        input: { 'train-diffusion-gpu': resolve('scripts/train-diffusion-gpu.ts') },
-        output: { format: 'es', entryFileNames: '[name].mjs' },
-      },
-    },
-  });
-  const env = { ...process.env };
-  const chromium = '/usr/lib/chromium';
-  if (!env.VK_ICD_FILENAMES && existsSync(`${chromium}/vk_swiftshader_icd.json`)) {
-    env.VK_ICD_FILENAMES = `${chromium}/vk_swiftshader_icd.json`;
-    env.LD_LIBRARY_PATH = env.LD_LIBRARY_PATH ? `${chromium}:${env.LD_LIBRARY_PATH}` : chromium;
-  }
+  await bundleForNode({ 'train-diffusion-gpu': resolve('scripts/train-diffusion-gpu.ts') }, outDir);
+  const { env } = dawnEnv();
   const child = spawnSync(process.execPath, [join(outDir, 'train-diffusion-gpu.mjs'), ...args], {
     stdio: 'inherit',
     env,

@@ -13,7 +13,7 @@
 //   pack/MANIFEST.txt                    what is inside, sizes, and the source commit
 // Options: --no-node (skip the Node binary), --no-gl (skip the loader packages: no apt here).
 // Fails when the pack plus the working tree would exceed the device tool's 64 MiB.
-import { build } from 'vite';
+import { bundleForNode } from '../../scripts/node-dawn.mjs';
 import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
@@ -43,24 +43,16 @@ rmSync(pack, { recursive: true, force: true });
 mkdirSync(pack, { recursive: true });
 
 // 1. One-file bundle of the Node benchmark.
-await build({
-  configFile: false,
-  logLevel: 'warn',
-  publicDir: false,
-  assetsInclude: ['**/*.ksmlp'],
-  ssr: { noExternal: true, external: ['webgpu'] },
-  build: {
-    ssr: true,
-    outDir: pack,
-    emptyOutDir: false,
-    target: 'node20',
-    minify: false,
-    rollupOptions: {
-      input: { 'bench-node': resolve('bench/node-entry.ts') },
-      output: { format: 'es', entryFileNames: '[name].mjs', codeSplitting: false },
-    },
+await bundleForNode(
+  { 'bench-node': resolve('bench/node-entry.ts') },
+  pack,
+  {
+    publicDir: false,
+    assetsInclude: ['**/*.ksmlp'],
+    ssr: { noExternal: true, external: ['webgpu'] },
   },
-});
+  { emptyOutDir: false, output: { codeSplitting: false } },
+);
 const files = readdirSync(pack);
 if (files.join() !== 'bench-node.mjs')
   throw new Error(`prepare: expected one bundle file, got ${files.join(', ')}`);

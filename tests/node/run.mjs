@@ -11,6 +11,7 @@ import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { bundleForNode } from '../../scripts/node-dawn.mjs';
 
 const outDir = resolve('node_modules/.cache/kernelscope-node');
 
@@ -48,19 +49,7 @@ const files = process.argv.slice(2).length
       .map((f) => `tests/node/${f}`);
 const input = Object.fromEntries(files.map((f) => [basename(f, '.ts'), resolve(f)]));
 // Vite (and its native bundler threads) is loaded only here, never in the test process.
-const { build } = await import('vite');
-await build({
-  configFile: false,
-  logLevel: 'warn',
-  build: {
-    ssr: true,
-    outDir,
-    emptyOutDir: true,
-    target: 'node20',
-    minify: false,
-    rollupOptions: { input, output: { format: 'es', entryFileNames: '[name].mjs' } },
-  },
-});
+await bundleForNode(input, outDir);
 const bundles = Object.keys(input).map((name) => `${outDir}/${name}.mjs`);
 const child = spawnSync(process.execPath, ['--expose-gc', process.argv[1], '--run', ...bundles], {
   encoding: 'utf8',
