@@ -54,18 +54,18 @@ fn act_grad(v: f32) -> f32 {
   }
 }
 
+// Grid-stride loops: an invocation takes elements gid, gid + stride, … (stride = all invocations), so a
+// dispatch may use fewer invocations than elements (software adapters pay per invocation).
 @compute @workgroup_size(256)
-fn activation_forward(@builtin(global_invocation_id) gid: vec3u) {
-  let i = gid.x;
-  if (i < p.count) {
+fn activation_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  for (var i = gid.x; i < p.count; i += groups.x * 256u) {
     out[i] = act(x[i]);
   }
 }
 
 @compute @workgroup_size(256)
-fn activation_backward(@builtin(global_invocation_id) gid: vec3u) {
-  let i = gid.x;
-  if (i < p.count) {
+fn activation_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  for (var i = gid.x; i < p.count; i += groups.x * 256u) {
     out[i] = dy[i] * act_grad(x[i]);
   }
 }

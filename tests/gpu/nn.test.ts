@@ -256,16 +256,19 @@ describe('ReLU', () => {
 describe('activations (sigmoid, SiLU, GELU-tanh, ReLU)', () => {
   // Tolerance 1e-5·(1 + |ref|) absolute: exp (3 + 2|x| ULP, |x| ≤ 8 here), / (2.5 ULP) and tanh (inherited
   // from its exp form) compose to a few tens of ULP of values of order 1.
-  for (const kind of ref.ACTIVATIONS) {
-    it(`${kind}: forward and backward vs reference (n = 1001, x in ±8)`, async () => {
+  // Both styles: one element per invocation (workgroup) or grid-stride loops over fewer invocations.
+  for (const [style, kind] of STYLES.flatMap((st) => ref.ACTIVATIONS.map((k) => [st, k] as const))) {
+    it(`${style}: ${kind}: forward and backward vs reference (n = 1001, x in ±8)`, async () => {
       const x = f32s(1001, 40, 3).map((v) => Math.fround(Math.max(-8, Math.min(8, v))));
       const dy = f32s(1001, 41);
       const [y, dx] = [empty(1001), empty(1001)];
       const bx = upload(x);
-      await run([
-        ...ops.activationOp(res, `t.${kind}`, kind, 1001, bx, y),
-        ...ops.activationOp(res, `t.${kind}.b`, kind, 1001, bx, dx, upload(dy)),
-      ]);
+      await withStyle(style, () =>
+        run([
+          ...ops.activationOp(res, `t.${kind}`, kind, 1001, bx, y),
+          ...ops.activationOp(res, `t.${kind}.b`, kind, 1001, bx, dx, upload(dy)),
+        ]),
+      );
       const yr = ref.activationForward(kind, x);
       const dr = ref.activationBackward(kind, x, dy);
       expectClose(await read(y, 1001), yr, (i) => 1e-5 * (1 + Math.abs(yr[i]!)), `${kind} y`);
@@ -406,8 +409,8 @@ describe('softmax cross-entropy', () => {
 
 describe('Adam / AdamW', () => {
   // Decay 0 is plain Adam (the reference without weightDecay); decay 0.1 is AdamW's decoupled decay.
-  for (const wd of [0, 0.1]) {
-    it(`five steps on 1000 parameters match the reference (weight decay ${wd})`, async () => {
+  for (const [style, wd] of STYLES.flatMap((st) => [0, 0.1].map((w) => [st, w] as const))) {
+    it(`${style}: five steps on 1000 parameters match the reference (weight decay ${wd})`, async () => {
       const n = 1000;
       const p = f32s(n, 15);
       const lr = 0.01;
@@ -427,7 +430,8 @@ describe('Adam / AdamW', () => {
       for (let t = 1; t <= 5; t++) {
         const g = f32s(n, 20 + t, 0.1);
         ops.ADAM.write(gpu.device, params, values(t));
-        await run(ops.adam(res, 't', n, params, upload(g), bp, m, v));
+        const grad = upload(g);
+        await withStyle(style, () => run(ops.adam(res, 't', n, params, grad, bp, m, v)));
         if (wd === 0) ref.adamStep(pref, g, mr, vr, t, { lr });
         else ref.adamStep(pref, g, mr, vr, t, { lr, weightDecay: wd });
       }
