@@ -10,7 +10,7 @@
 import type { GpuContext } from '../gpu/device';
 import { withErrorScopes } from '../gpu/device';
 import { createStorageBuffer } from '../gpu/compute';
-import { ReadbackPool, encodeReadback } from '../gpu/readback';
+import { ReadbackPool } from '../gpu/readback';
 import * as ops from '../kernels/nn/ops';
 import { encodeDispatches, type Dispatch } from '../kernels/nn/pipelines';
 import {
@@ -225,9 +225,17 @@ export class GpuBatchNormEngine implements BatchNormEngine {
       this.bn.encodeStep(pass, { train: true, learn: o.train, lr: this.config.lr });
       this.plain.encodeStep(pass, { train: true, learn: o.train, lr: this.config.lr });
       pass.end();
-      const reads: [GPUBuffer, number][] = [];
+      // Everything read back goes into one pooled staging buffer (one map per step instead of one per
+      // tensor), each copy encoded where the command stream has the value: [offset in floats, floats].
+      const ho = o.evaluate ? this.heldOut : null;
+      const totalFloats = 4 + 6 * depth * W + 2 * depth * W + 2 * B * W + (ho ? 8 * ho.chunks : 0);
+      const staging = this.pool.acquire(totalFloats * 4);
+      const reads: [number, number][] = [];
+      let filled = 0;
       const copy = (src: GPUBuffer, floats: number) => {
-        reads.push([encodeReadback(enc, this.pool, src, floats * 4), floats]);
+        enc.copyBufferToBuffer(src, 0, staging, filled * 4, floats * 4);
+        reads.push([filled, floats]);
+        filled += floats;
       };
       copy(this.bn.result, 2);
       copy(this.plain.result, 2);
@@ -246,7 +254,6 @@ export class GpuBatchNormEngine implements BatchNormEngine {
       // The ReLU input of the chosen layer: y of the BN net, z of the plain net.
       copy(this.bnReluInput(layer), B * W);
       copy(this.plain.layers[layer]!.z, B * W);
-      const ho = o.evaluate ? this.heldOut : null;
       if (ho) {
         // Last in the command buffer (everything above has been copied out): each chunk of the held-out
         // rows is copied into the nets' input buffers and run forward in eval mode.
@@ -265,9 +272,10 @@ export class GpuBatchNormEngine implements BatchNormEngine {
         copy(ho.out, 2 * ho.chunks * 4);
       }
       device.queue.submit([enc.finish()]);
-      const data = await Promise.all(
-        reads.map(([b, n]) => this.pool.read(b, n * 4).then((x) => new Float32Array(x))),
-      );
+      if (filled !== totalFloats)
+        throw new Error(`BatchNorm lab step: read ${filled} floats, sized ${totalFloats}`);
+      const all = new Float32Array(await this.pool.read(staging, totalFloats * 4));
+      const data = reads.map(([at, n]) => all.subarray(at, at + n));
       if (o.train) this.steps++;
       const split = (v: Float32Array): ChannelStats => ({
         mean: Array.from({ length: W }, (_, c) => v[2 * c]!),
