@@ -29,9 +29,7 @@ test('BatchNorm lab: train, pause, export — post-BN channels standardised, pre
 
   await page.getByRole('button', { name: 'Train' }).click();
   await expect(status).toContainText(/step ([3-9]\d|\d{3,})\b/);
-  await page.getByRole('button', { name: 'Pause' }).click();
-  await expect(page.getByRole('button', { name: 'Train' })).toBeVisible();
-  await page.waitForTimeout(300);
+  await pauseTraining(page);
   await screenshot(page, 'batchnorm-trained');
 
   const data = (await downloadJson(page, 'Export statistics (JSON)')) as Export;
@@ -63,6 +61,29 @@ test('BatchNorm lab: train, pause, export — post-BN channels standardised, pre
   await expect(status).toContainText('step 0');
   expect(problems).toEqual([]);
 });
+
+/**
+ * Clicks Pause and waits until training has really stopped; returns the step it stopped at. The button
+ * turns back into Train at once, but the step in flight when Pause was clicked still completes (one more
+ * update, shown a frame later) and image tasks then evaluate the held-out split. Reading the status right
+ * after the click could see the step before that last one — on a loaded machine it often did, and a test
+ * then waited for an evaluation "after step N" that never came, or exported tables one step apart. No
+ * visible control says a step is in flight, so this awaits the lab's own training loop, then a frame and
+ * the render that shows its last step.
+ */
+async function pauseTraining(page: import('@playwright/test').Page): Promise<number> {
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByRole('button', { name: 'Train' })).toBeVisible();
+  await page.locator('ks-batchnorm-lab').evaluate(async (el) => {
+    const lab = el as HTMLElement & { loop?: unknown; updateComplete?: Promise<unknown> };
+    if (!(lab.loop instanceof Promise)) throw new Error('ks-batchnorm-lab has no training loop promise');
+    await lab.loop;
+    await new Promise((r) => requestAnimationFrame(r));
+    await lab.updateComplete;
+  });
+  const text = (await page.getByRole('status', { name: 'Training status' }).textContent()) ?? '';
+  return Number(/step (\d+)/.exec(text)![1]);
+}
 
 async function downloadText(page: import('@playwright/test').Page, buttonName: string): Promise<string> {
   const [download] = await Promise.all([
@@ -110,10 +131,8 @@ test('BatchNorm lab: glyph digits — step-0 charts, train, held-out accuracy, e
 
   await page.getByRole('button', { name: 'Train' }).click();
   await expect(status).toContainText(/step ([3-9]\d|\d{3,})\b/);
-  await page.getByRole('button', { name: 'Pause' }).click();
-  await expect(page.getByRole('button', { name: 'Train' })).toBeVisible();
+  const stopped = await pauseTraining(page);
   // Pausing evaluates the held-out split where training stopped.
-  const stopped = Number(/step (\d+)/.exec((await status.textContent()) ?? '')![1]);
   await expect(status).toContainText(new RegExp(`after step\\s+${stopped}\\)`));
   await screenshot(page, 'batchnorm-glyphs');
 
@@ -123,6 +142,7 @@ test('BatchNorm lab: glyph digits — step-0 charts, train, held-out accuracy, e
   };
   expect(data.lab).toBe('batchnorm');
   expect(data.step).toBeGreaterThanOrEqual(30);
+  expect(data.step, 'the export is of the step where training stopped').toBe(stopped);
   expect(data.loss.withBN.length).toBe(data.step);
   expect(data.layers.map((l) => l.index)).toEqual([0, 1]);
   for (const layer of data.layers) {
@@ -208,8 +228,7 @@ test('BatchNorm lab: high learning rate demo — the plain network diverges, the
   await expect(page).toHaveURL(/task=spirals/);
   await page.getByRole('button', { name: 'Train' }).click();
   await expect(status).toContainText(/step ([6-9]\d|\d{3,})\b/, { timeout: 110_000 });
-  await page.getByRole('button', { name: 'Pause' }).click();
-  await page.waitForTimeout(300);
+  await pauseTraining(page);
   await screenshot(page, 'batchnorm-high-lr');
   const data = (await downloadJson(page, 'Export statistics (JSON)')) as Export;
   const { withBN, withoutBN } = data.loss;
@@ -290,14 +309,14 @@ test('BatchNorm lab without WebGPU: the digits task trains on the CPU engine', a
   await expect(status).toContainText(/step 0 [\s\S]*\(1024 images, after step\s+0\)/);
   await page.getByRole('button', { name: 'Train' }).click();
   await expect(status).toContainText(/step ([3-9]\d|\d{3,})\b/);
-  await page.getByRole('button', { name: 'Pause' }).click();
+  const step = await pauseTraining(page);
   // Pausing evaluates the held-out split at the step where training stopped.
-  const step = Number(/step (\d+)/.exec((await status.textContent()) ?? '')![1]);
   await expect(status).toContainText(new RegExp(`after step\\s+${step}\\)`));
   await page.getByText(/^Held-out accuracy \(/).click();
   const data = (await downloadJson(page, 'Export statistics (JSON)')) as Export;
   expect(data.backend).toMatch(/^CPU/);
   expect(data.step).toBeGreaterThanOrEqual(30);
+  expect(data.step, 'the export is of the step where training stopped').toBe(step);
   for (const layer of data.layers) for (const m of layer.postBN.mean) expect(Math.abs(m)).toBeLessThan(1e-6);
   const [download] = await Promise.all([
     page.waitForEvent('download'),
@@ -361,10 +380,7 @@ test('BatchNorm lab: every chart exports as PNG and SVG, self-contained in the d
   await expect(status).toContainText('step 0');
   await page.getByRole('button', { name: 'Train' }).click();
   await expect(status).toContainText(/step ([5-9]|\d{2,})\b/);
-  await page.getByRole('button', { name: 'Pause' }).click();
-  await expect(page.getByRole('button', { name: 'Train' })).toBeVisible();
-  await page.waitForTimeout(300);
-  const step = Number(/step (\d+)/.exec((await status.textContent()) ?? '')![1]);
+  const step = await pauseTraining(page);
 
   const checkSvg = async (key: string, marks: string, count: number, view = '') => {
     const { name, bytes } = await downloadFile(page, `Export ${CHART_MARKS[key]!.name} (SVG)`);
@@ -475,12 +491,10 @@ test('BatchNorm lab: every chart exports as PNG and SVG, self-contained in the d
   for (const h of wide) expect(h).toMatchObject({ sameLine: true, inside: true });
   await screenshot(page, 'batchnorm-exports-dark');
   await page.setViewportSize({ width: 400, height: 900 });
-  await page.waitForTimeout(300);
-  const narrow = await layout();
-  for (const h of narrow) {
-    expect(h.inside).toBe(true);
-    expect(h.height).toBeLessThan(40);
-  }
+  // The panels re-lay out over the next frames (container queries, ResizeObserver): poll until they have.
+  await expect
+    .poll(async () => (await layout()).map((h) => ({ inside: h.inside, short: h.height < 40 })))
+    .toEqual(Array.from({ length: 6 }, () => ({ inside: true, short: true })));
   await screenshot(page, 'batchnorm-exports-narrow');
   expect(problems).toEqual([]);
 });
