@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { watchConsole } from './helpers';
+import { pauseTraining } from './batchnorm-pause';
 
 // The app shell: every lab's controls round-trip through the URL (load, reload), back/forward, the theme
 // switch, the keyboard-shortcuts dialog and the Backend menu.
@@ -298,10 +299,7 @@ test('dark theme: a chart of every lab exports as SVG and PNG with its own dark 
   await expect(status).toContainText('step 0');
   await page.getByRole('button', { name: 'Train' }).click();
   await expect(status).toContainText(/step ([3-9]|\d{2,})\b/);
-  await page.getByRole('button', { name: 'Pause' }).click();
-  await expect(page.getByRole('button', { name: 'Train' })).toBeVisible();
-  await page.waitForTimeout(300);
-  const step = /step (\d+)/.exec((await status.textContent()) ?? '')![1];
+  const step = await pauseTraining(page);
   await check('loss', `kernelscope-batchnorm-loss-step${step}`, 'path.series');
   expect(problems).toEqual([]);
 });

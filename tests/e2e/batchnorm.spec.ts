@@ -2,6 +2,7 @@ import { expect, test } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { SCREENSHOTS, downloadJson, expectWebGpuBadge, screenshot, watchConsole } from './helpers';
+import { pauseTraining } from './batchnorm-pause';
 
 interface Stats {
   mean: number[];
@@ -61,29 +62,6 @@ test('BatchNorm lab: train, pause, export — post-BN channels standardised, pre
   await expect(status).toContainText('step 0');
   expect(problems).toEqual([]);
 });
-
-/**
- * Clicks Pause and waits until training has really stopped; returns the step it stopped at. The button
- * turns back into Train at once, but the step in flight when Pause was clicked still completes (one more
- * update, shown a frame later) and image tasks then evaluate the held-out split. Reading the status right
- * after the click could see the step before that last one — on a loaded machine it often did, and a test
- * then waited for an evaluation "after step N" that never came, or exported tables one step apart. No
- * visible control says a step is in flight, so this awaits the lab's own training loop, then a frame and
- * the render that shows its last step.
- */
-async function pauseTraining(page: import('@playwright/test').Page): Promise<number> {
-  await page.getByRole('button', { name: 'Pause' }).click();
-  await expect(page.getByRole('button', { name: 'Train' })).toBeVisible();
-  await page.locator('ks-batchnorm-lab').evaluate(async (el) => {
-    const lab = el as HTMLElement & { loop?: unknown; updateComplete?: Promise<unknown> };
-    if (!(lab.loop instanceof Promise)) throw new Error('ks-batchnorm-lab has no training loop promise');
-    await lab.loop;
-    await new Promise((r) => requestAnimationFrame(r));
-    await lab.updateComplete;
-  });
-  const text = (await page.getByRole('status', { name: 'Training status' }).textContent()) ?? '';
-  return Number(/step (\d+)/.exec(text)![1]);
-}
 
 async function downloadText(page: import('@playwright/test').Page, buttonName: string): Promise<string> {
   const [download] = await Promise.all([
@@ -218,6 +196,8 @@ test('BatchNorm lab: glyph digits — step-0 charts, train, held-out accuracy, e
 test('BatchNorm lab: high learning rate demo — the plain network diverges, the BN one trains', async ({
   page,
 }) => {
+  // Room for the 110 s wait for 60 steps below plus the rest (the default 120 s would cut that wait short).
+  test.setTimeout(240_000);
   const problems = watchConsole(page);
   await page.goto('./#/batchnorm');
   const status = page.getByRole('status', { name: 'Training status' });
