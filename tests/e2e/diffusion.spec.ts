@@ -539,6 +539,8 @@ test('Diffusion lab image mode: glyphs from the browser fonts, run to t = 0, exp
 });
 
 test('Diffusion lab: a denoiser trained in this page (training panel) drives the chain', async ({ page }) => {
+  // Room for the 110 s wait for training below plus the rest (the default 120 s would cut that wait short).
+  test.setTimeout(240_000);
   const problems = watchConsole(page);
   await page.goto('./#/diffusion?T=50&sampler=ddim&steps=10&particles=500&denoiser=trained');
   await expect(current(page)).toHaveText('t = 50');
