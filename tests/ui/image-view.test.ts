@@ -82,7 +82,8 @@ describe('ks-diffusion-image-view', () => {
       const [bx, b0] = [...el.shadowRoot!.querySelectorAll('button')];
       bx!.click();
       b0!.click();
-      for (let i = 0; i < 100 && names.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      // Waits for both downloads (PNG encoding is asynchronous): up to 10 s, as a loaded 2-core machine needs.
+      for (let i = 0; i < 500 && names.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
     } finally {
       document.removeEventListener('click', onClick, true);
     }
