@@ -478,3 +478,61 @@ test('BatchNorm lab: every chart exports as PNG and SVG, self-contained in the d
   await screenshot(page, 'batchnorm-exports-narrow');
   expect(problems).toEqual([]);
 });
+
+/**
+ * Pause turns the button back into Train at once while the step in flight finishes. Clicking Train again
+ * before that step ends must not start a second loop on the same engine (double-speed, interleaved steps and
+ * overlapping reads of the one staging buffer): the new loop waits for the old one. Checked directly by
+ * counting overlapping engine.step calls.
+ */
+test('BatchNorm lab: a quick Pause → Train never runs two training loops at once', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/batchnorm');
+  const status = page.getByRole('status', { name: 'Training status' });
+  await expect(status).toContainText('step 0');
+  await page.getByRole('button', { name: 'Train' }).click();
+  await expect(status).toContainText(/step ([3-9]|\d{2,})\b/);
+
+  const lab = page.locator('ks-batchnorm-lab');
+  await lab.evaluate((el) => {
+    type Step = (...args: unknown[]) => Promise<unknown>;
+    const host = el as unknown as { engine: { step: Step }; maxInFlight: number };
+    const step = host.engine.step.bind(host.engine);
+    let inFlight = 0;
+    host.maxInFlight = 0;
+    host.engine.step = async (...args: unknown[]) => {
+      inFlight++;
+      host.maxInFlight = Math.max(host.maxInFlight, inFlight);
+      try {
+        return await step(...args);
+      } finally {
+        inFlight--;
+      }
+    };
+  });
+  // Pause and Train three times in quick succession, each time while a step is in flight.
+  await lab.evaluate(async (el) => {
+    const host = el as HTMLElement & { updateComplete: Promise<unknown> };
+    const button = () =>
+      [...host.shadowRoot!.querySelectorAll('button')].find((b) =>
+        /^(Train|Pause)$/.test(b.textContent!.trim()),
+      )!;
+    for (let i = 0; i < 3; i++) {
+      button().click(); // Pause
+      await host.updateComplete;
+      button().click(); // Train
+      await host.updateComplete;
+    }
+  });
+  const resumedAt = Number(/step (\d+)/.exec((await status.textContent()) ?? '')![1]);
+  await expect
+    .poll(async () => Number(/step (\d+)/.exec((await status.textContent()) ?? '')![1]), { timeout: 60_000 })
+    .toBeGreaterThanOrEqual(resumedAt + 5);
+  const stopped = await pauseTraining(page);
+  expect(await lab.evaluate((el) => (el as unknown as { maxInFlight: number }).maxInFlight)).toBe(1);
+
+  const data = (await downloadJson(page, 'Export statistics (JSON)')) as Export;
+  expect(data.step).toBe(stopped);
+  expect(data.loss.withBN.length).toBe(data.step);
+  expect(problems).toEqual([]);
+});

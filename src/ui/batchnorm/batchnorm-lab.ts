@@ -221,6 +221,8 @@ export class BatchnormLab extends LitElement {
   protected gpuStatus = new RuntimeController(this, () => this.runtime);
 
   @state() private running = false;
+  /** Id of the newest training loop (see toggle()). */
+  private loopId = 0;
   @state() private latest: BatchNormStep | null = null;
   @state() private error: string | null = null;
   @state() private backendLabel = '';
@@ -382,9 +384,15 @@ export class BatchnormLab extends LitElement {
     }
     this.running = true;
     this.error = null;
+    // Pause shows "Train" at once while the step in flight finishes; a quick Pause → Train must not leave
+    // two loops stepping the same engine. Each loop has an id, stops when a newer one exists, and the new
+    // loop starts only after the previous one has finished its step.
+    const id = ++this.loopId;
+    const previous = this.loop;
     this.loop = (async () => {
+      await previous;
       try {
-        while (this.running && this.isConnected) {
+        while (this.running && this.loopId === id && this.isConnected) {
           await this.oneStep(true);
           // Let input events and the animation frame in between steps (the CPU backend computes synchronously).
           await new Promise((r) => setTimeout(r, 0));
