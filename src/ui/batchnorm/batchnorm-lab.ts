@@ -15,7 +15,7 @@ import { LAB_TASKS, isImageTask, type ImageTask, type LabData, type LabTask } fr
 import { ACTIVATIONS, type Activation } from '../../kernels/nn/nn.ref';
 import type { Store } from '../../state/store';
 import { IMAGE_PIXELS, type BatchnormState } from '../../state/batchnorm';
-import { RuntimeController, StoreController, storeContext } from '../controllers';
+import { LabController, storeContext } from '../controllers';
 import { runtimeContext, type Runtime } from '../runtime';
 import { downloadCsv, downloadJson, downloadSvg, downloadSvgAsPng } from '../export';
 import { downsampleImages, renderGlyphs } from '../glyphs';
@@ -208,17 +208,8 @@ export class BatchnormLab extends LitElement {
   @consume({ context: storeContext }) store!: Store;
   @consume({ context: runtimeContext }) runtime!: Runtime;
 
-  private lab = new StoreController(
-    this,
-    () => this.store,
-    (s) => s.labs.batchnorm,
-  );
-  private backend = new StoreController(
-    this,
-    () => this.store,
-    (s) => s.backend,
-  );
-  protected gpuStatus = new RuntimeController(this, () => this.runtime);
+  /** The lab's controls (params), the backend choice and GPU status re-renders; lab.set() changes controls. */
+  private lab = new LabController(this, 'batchnorm');
 
   @state() private running = false;
   /** Id of the newest training loop (see toggle()). */
@@ -275,8 +266,8 @@ export class BatchnormLab extends LitElement {
 
   /** The engine for the current controls and backend (re-created, with history cleared, when they change). */
   private async ensureEngine(): Promise<BatchNormEngine> {
-    const p = this.lab.value;
-    const wantGpu = this.backend.value === 'gpu';
+    const p = this.lab.params;
+    const wantGpu = this.lab.backend === 'gpu';
     const ctx = wantGpu ? await this.runtime.gpu() : null;
     const image = isImageTask(p.task);
     const key = JSON.stringify([
@@ -319,7 +310,7 @@ export class BatchnormLab extends LitElement {
 
   private async oneStep(train: boolean): Promise<void> {
     const engine = await this.ensureEngine();
-    const p = this.lab.value;
+    const p = this.lab.params;
     const layer = Math.min(p.layer, p.depth - 1);
     const unit = Math.min(p.unit, p.width - 1);
     // Held-out accuracy (image tasks): every EVAL_EVERY steps while training, and at every look.
@@ -379,7 +370,7 @@ export class BatchnormLab extends LitElement {
     if (this.running) {
       this.running = false;
       // Image tasks: evaluate the held-out split where training stopped.
-      if (isImageTask(this.lab.value.task)) void this.loop?.then(() => this.refresh());
+      if (isImageTask(this.lab.params.task)) void this.loop?.then(() => this.refresh());
       return;
     }
     this.running = true;
@@ -430,7 +421,7 @@ export class BatchnormLab extends LitElement {
   }
 
   private set(patch: Partial<BatchnormState>) {
-    this.store.setLab('batchnorm', patch);
+    this.lab.set(patch);
     // Shape or task changes restart training; layer, unit and view apply to the next step.
     void this.loop?.then(() => this.refresh());
     if (!this.loop) void this.refresh();
@@ -540,7 +531,7 @@ export class BatchnormLab extends LitElement {
       { label: 'after BN (x̂)', color: BN_COLOR, values: L.postBN[k] },
       { label: 'no-BN net', color: PLAIN_COLOR, values: L.plain[k], dashed: true },
     ];
-    if (this.lab.value.channels === 'histogram') {
+    if (this.lab.params.channels === 'histogram') {
       const bins = Math.max(8, Math.min(24, L.preBN.mean.length));
       renderChannelHistogram(this.meansSvg, stat('mean'), {
         width,
@@ -587,7 +578,7 @@ export class BatchnormLab extends LitElement {
   private exportStats() {
     const r = this.latest;
     if (!r) return;
-    const p = this.lab.value;
+    const p = this.lab.params;
     downloadJson(`kernelscope-batchnorm-step${r.step}.json`, {
       lab: 'batchnorm',
       step: r.step,
@@ -632,7 +623,7 @@ export class BatchnormLab extends LitElement {
   private async exportChart(key: ChartKey, kind: 'png' | 'svg'): Promise<void> {
     const svg = this.chartSvg(key);
     if (!svg || !this.latest) return;
-    const view = key === 'means' || key === 'vars' ? `-${this.lab.value.channels}` : '';
+    const view = key === 'means' || key === 'vars' ? `-${this.lab.params.channels}` : '';
     const name = `kernelscope-batchnorm-${CHARTS[key].file}${view}-step${this.latest.step}.${kind}`;
     this.exportError = '';
     try {
@@ -820,7 +811,7 @@ export class BatchnormLab extends LitElement {
   }
 
   override render() {
-    const p = this.lab.value;
+    const p = this.lab.params;
     const r = this.latest;
     const num = (e: Event) => Number((e.target as HTMLInputElement | HTMLSelectElement).value);
     return html`
@@ -950,7 +941,7 @@ export class BatchnormLab extends LitElement {
                   name="channels"
                   value=${v}
                   .checked=${p.channels === v}
-                  @change=${() => this.store.setLab('batchnorm', { channels: v })}
+                  @change=${() => this.lab.set({ channels: v })}
                 />
                 ${v === 'bars' ? 'by channel' : 'histogram'}</label
               >`,
@@ -1118,7 +1109,7 @@ export class BatchnormLab extends LitElement {
     const input = e.target as HTMLInputElement;
     const v = Number(input.value);
     if (Number.isInteger(v) && v >= min && v <= max) this.set({ [key]: v });
-    else input.value = String(this.lab.value[key]);
+    else input.value = String(this.lab.params[key]);
   }
 }
 

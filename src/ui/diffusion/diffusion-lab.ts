@@ -43,7 +43,7 @@ import {
   type DiffusionState,
 } from '../../state/diffusion';
 import type { Store } from '../../state/store';
-import { RuntimeController, StoreController, storeContext } from '../controllers';
+import { LabController, storeContext } from '../controllers';
 import { runtimeContext, type Runtime } from '../runtime';
 import {
   downloadCsv,
@@ -232,18 +232,8 @@ export class DiffusionLab extends LitElement {
   @consume({ context: storeContext }) store!: Store;
   @consume({ context: runtimeContext }) runtime!: Runtime;
 
-  private lab = new StoreController(
-    this,
-    () => this.store,
-    (s) => s.labs.diffusion,
-  );
-  private backend = new StoreController(
-    this,
-    () => this.store,
-    (s) => s.backend,
-  );
-  /** Re-renders (and re-sets-up, via runtime.generation) when the GPU status changes. */
-  protected gpuStatus = new RuntimeController(this, () => this.runtime);
+  /** The lab's controls (params), the backend choice and GPU status re-renders; set() changes controls. */
+  private lab = new LabController(this, 'diffusion');
 
   @state() private panes: ChainPane[] = [];
   @state() private playing = false;
@@ -299,7 +289,7 @@ export class DiffusionLab extends LitElement {
     const d = (e as CustomEvent<TrainedModel>).detail;
     if (!d?.model?.params || d.model.config.dim !== 2) return;
     const session = this.session;
-    session.trained.set(dataKey(this.lab.value), {
+    session.trained.set(dataKey(this.lab.params), {
       model: d.model,
       step: d.step,
       totalSteps: d.totalSteps,
@@ -315,12 +305,12 @@ export class DiffusionLab extends LitElement {
   }
 
   override willUpdate(_: PropertyValues): void {
-    const p = this.lab.value;
+    const p = this.lab.params;
     const session = this.session;
     const baseKey = JSON.stringify([
       paneConfig(p, p.particles, 'A'),
       p.compare === 'off' ? null : paneConfig(p, p.particles, 'B'),
-      this.backend.value,
+      this.lab.backend,
       this.runtime.generation,
     ]);
     // With "Trained in this page", every new snapshot from the trainer is a new setup.
@@ -390,7 +380,7 @@ export class DiffusionLab extends LitElement {
   }
 
   override updated(_: PropertyValues): void {
-    const p = this.lab.value;
+    const p = this.lab.params;
     if (
       this.drawnVersion !== this.version ||
       this.drawnTrails !== p.trails ||
@@ -426,7 +416,7 @@ export class DiffusionLab extends LitElement {
   }
 
   private read() {
-    const p = this.lab.value;
+    const p = this.lab.params;
     return viewRequest(p, this.panes[0]?.config.particles ?? p.particles);
   }
 
@@ -495,7 +485,7 @@ export class DiffusionLab extends LitElement {
     let runners: DiffusionRunner[] | null = null;
     let label = 'CPU';
     let max = MAX_PARTICLES_CPU;
-    if (this.backend.value === 'gpu') {
+    if (this.lab.backend === 'gpu') {
       const ctx = await this.runtime.gpu();
       if (ctx) {
         runners = [
@@ -584,7 +574,7 @@ export class DiffusionLab extends LitElement {
   private reset() {
     this.playing = false;
     return this.enqueue(async () => {
-      const start = startOf(this.lab.value);
+      const start = startOf(this.lab.params);
       for (const pane of this.panes) await pane.reset(this.read(), start);
     });
   }
@@ -617,7 +607,7 @@ export class DiffusionLab extends LitElement {
         this.playing = false;
         break;
       }
-      const wait = Math.max(0, 1000 / this.lab.value.speed - (performance.now() - started));
+      const wait = Math.max(0, 1000 / this.lab.params.speed - (performance.now() - started));
       // Always yield at least one frame so the charts draw between steps.
       await new Promise((r) => setTimeout(r, Math.max(wait, 16)));
     }
@@ -826,7 +816,7 @@ export class DiffusionLab extends LitElement {
       x0: v('--ks-accent', '#d1495b'),
       // A drawing has few points: draw them strongly.
       data:
-        this.lab.value.dataset === 'draw'
+        this.lab.params.dataset === 'draw'
           ? dark
             ? 'rgba(235, 235, 235, 0.85)'
             : 'rgba(40, 40, 40, 0.8)'
@@ -840,7 +830,7 @@ export class DiffusionLab extends LitElement {
   }
 
   private draw() {
-    const p = this.lab.value;
+    const p = this.lab.params;
     this.drawnVersion = this.version;
     this.drawnTrails = p.trails;
     this.drawnDrawing = p.drawing;
@@ -927,26 +917,22 @@ export class DiffusionLab extends LitElement {
   // ---------------------------------------------------------------------------------------------------
   // Controls
 
-  private set(patch: Partial<DiffusionState>) {
-    this.store.setLab('diffusion', patch);
-  }
-
   private onInt(e: Event, key: 'points' | 'T' | 'steps' | 'seed' | 'speed', min: number, max: number) {
     const input = e.target as HTMLInputElement;
     const v = Number(input.value);
-    if (Number.isInteger(v) && v >= min && v <= max) this.set({ [key]: v });
-    else input.value = String(this.lab.value[key]);
+    if (Number.isInteger(v) && v >= min && v <= max) this.lab.set({ [key]: v });
+    else input.value = String(this.lab.params[key]);
   }
 
   private onEta(e: Event) {
     const input = e.target as HTMLInputElement;
     const v = Number(input.value);
-    if (Number.isFinite(v) && v >= 0 && v <= 1) this.set({ eta: v });
-    else input.value = String(this.lab.value.eta);
+    if (Number.isFinite(v) && v >= 0 && v <= 1) this.lab.set({ eta: v });
+    else input.value = String(this.lab.params.eta);
   }
 
   override render() {
-    const p = this.lab.value;
+    const p = this.lab.params;
     const a = this.panes[0];
     const f = a?.frame;
     const T = a?.config.T ?? p.T;
@@ -1074,7 +1060,7 @@ export class DiffusionLab extends LitElement {
         p.dataset,
         DIFFUSION_DATASETS,
         (d) => DATASET_LABELS[d],
-        (dataset) => this.set({ dataset }),
+        (dataset) => this.lab.set({ dataset }),
       )}
       ${
         isImageDataset(p.dataset)
@@ -1083,7 +1069,7 @@ export class DiffusionLab extends LitElement {
               p.size,
               GLYPH_SIZES,
               (v) => `${v} × ${v}`,
-              (size) => this.set({ size }),
+              (size) => this.lab.set({ size }),
             )
           : nothing
       }
@@ -1110,7 +1096,7 @@ export class DiffusionLab extends LitElement {
         p.schedule,
         SCHEDULE_KINDS,
         (s) => s,
-        (schedule) => this.set({ schedule }),
+        (schedule) => this.lab.set({ schedule }),
       )}
       <label class="field"
         >T
@@ -1126,7 +1112,7 @@ export class DiffusionLab extends LitElement {
         ><input
           type="checkbox"
           .checked=${p.ztsnr}
-          @change=${(e: Event) => this.set({ ztsnr: (e.target as HTMLInputElement).checked })}
+          @change=${(e: Event) => this.lab.set({ ztsnr: (e.target as HTMLInputElement).checked })}
         />
         Zero terminal SNR</label
       >
@@ -1135,7 +1121,7 @@ export class DiffusionLab extends LitElement {
         p.sampler,
         DIFFUSION_SAMPLERS,
         (s) => SAMPLER_LABELS[s],
-        (sampler) => this.set({ sampler }),
+        (sampler) => this.lab.set({ sampler }),
       )}
       <label class="field"
         >Sampler steps
@@ -1166,7 +1152,7 @@ export class DiffusionLab extends LitElement {
         String(p.particles),
         [...new Set([...PARTICLE_CHOICES, p.particles])].sort((x, y) => x - y).map(String),
         (n) => Number(n).toLocaleString('en-US'),
-        (n) => this.set({ particles: Number(n) }),
+        (n) => this.lab.set({ particles: Number(n) }),
       )}
       <label class="field"
         >Seed
@@ -1178,7 +1164,7 @@ export class DiffusionLab extends LitElement {
           .value=${String(p.seed)}
           @change=${(e: Event) => this.onInt(e, 'seed', 0, 2 ** 32 - 1)}
       /></label>
-      <button @click=${() => this.set({ seed: Math.floor(Math.random() * 2 ** 32) })}>New seed</button>
+      <button @click=${() => this.lab.set({ seed: Math.floor(Math.random() * 2 ** 32) })}>New seed</button>
       ${
         isImageDataset(p.dataset)
           ? nothing
@@ -1197,7 +1183,7 @@ export class DiffusionLab extends LitElement {
                     ><input
                       type="checkbox"
                       .checked=${p[key]}
-                      @change=${(e: Event) => this.set({ [key]: (e.target as HTMLInputElement).checked })}
+                      @change=${(e: Event) => this.lab.set({ [key]: (e.target as HTMLInputElement).checked })}
                     />
                     ${label}</label
                   >`,
@@ -1209,7 +1195,7 @@ export class DiffusionLab extends LitElement {
         p.compare,
         COMPARE_MODES,
         (m) => (m === 'off' ? 'Off' : m === 'sampler' ? 'Another sampler' : 'Another schedule'),
-        (compare) => this.set({ compare }),
+        (compare) => this.lab.set({ compare }),
       )}
       ${
         p.compare === 'sampler'
@@ -1218,7 +1204,7 @@ export class DiffusionLab extends LitElement {
               p.samplerB,
               DIFFUSION_SAMPLERS,
               (s) => SAMPLER_LABELS[s],
-              (samplerB) => this.set({ samplerB }),
+              (samplerB) => this.lab.set({ samplerB }),
             )
           : nothing
       }
@@ -1229,7 +1215,7 @@ export class DiffusionLab extends LitElement {
               p.scheduleB,
               SCHEDULE_KINDS,
               (s) => s,
-              (scheduleB) => this.set({ scheduleB }),
+              (scheduleB) => this.lab.set({ scheduleB }),
             )
           : nothing
       }
@@ -1244,7 +1230,7 @@ export class DiffusionLab extends LitElement {
 
   /** The particle canvas; in draw mode a click or drag on pane A's adds training points. */
   private plotCanvas(i: number) {
-    const drawable = i === 0 && this.lab.value.dataset === 'draw';
+    const drawable = i === 0 && this.lab.params.dataset === 'draw';
     return html`<canvas
       class="scatter ${drawable ? 'drawable' : ''}"
       data-pane=${i}
@@ -1291,7 +1277,7 @@ export class DiffusionLab extends LitElement {
 
   /** Appends points to the drawing (refused, with a message, beyond MAX_DRAWN_POINTS). */
   private addDrawn(...points: Array<[number, number]>) {
-    const p = this.lab.value;
+    const p = this.lab.params;
     const current = drawnPoints(p);
     const room = MAX_DRAWN_POINTS - current.length / 2;
     if (room <= 0) {
@@ -1306,7 +1292,7 @@ export class DiffusionLab extends LitElement {
       next[current.length + 2 * k + 1] = y;
     });
     this.drawError = null;
-    this.set({ drawing: encodeDrawing(next) });
+    this.lab.set({ drawing: encodeDrawing(next) });
   }
 
   private onAddPoint(e: SubmitEvent) {
@@ -1334,7 +1320,7 @@ export class DiffusionLab extends LitElement {
       return;
     }
     this.drawError = null;
-    this.set({ drawing: encodeDrawing(parsed) });
+    this.lab.set({ drawing: encodeDrawing(parsed) });
   }
 
   private renderDrawingPanel(p: DiffusionState) {
@@ -1370,7 +1356,7 @@ export class DiffusionLab extends LitElement {
           <button
             @click=${() => {
               this.drawError = null;
-              this.set({ drawing: '' });
+              this.lab.set({ drawing: '' });
             }}
             ?disabled=${n === 0}
           >
@@ -1398,7 +1384,7 @@ export class DiffusionLab extends LitElement {
     const onInput = (e: Event) => {
       const input = e.target as HTMLInputElement;
       const v = Number(input.value);
-      if (input.value !== '' && Number.isInteger(v) && v >= 0 && v <= T) this.set({ forward: v });
+      if (input.value !== '' && Number.isInteger(v) && v >= 0 && v <= T) this.lab.set({ forward: v });
       else input.value = String(t ?? T);
     };
     const level = a && t !== null && t <= a.schedule.T ? noiseLevel(a.schedule, t) : null;
@@ -1416,7 +1402,7 @@ export class DiffusionLab extends LitElement {
         .value=${String(t ?? T)}
         @change=${onInput}
       />
-      <button @click=${() => this.set({ forward: null })} ?disabled=${p.forward === null}>
+      <button @click=${() => this.lab.set({ forward: null })} ?disabled=${p.forward === null}>
         Start from pure noise
       </button>
       <span class="small muted forward-note">
@@ -1445,7 +1431,7 @@ export class DiffusionLab extends LitElement {
         <select
           aria-describedby="denoiser-note"
           @change=${(e: Event) =>
-            this.set({ denoiser: (e.target as HTMLSelectElement).value as DiffusionDenoiserChoice })}
+            this.lab.set({ denoiser: (e.target as HTMLSelectElement).value as DiffusionDenoiserChoice })}
         >
           ${option('exact', DENOISER_LABELS.exact)}
           ${option('mlp', `${DENOISER_LABELS.mlp}${reason ? ` (unavailable: ${reason})` : ''}`, !shipped)}
@@ -1511,7 +1497,7 @@ export class DiffusionLab extends LitElement {
 
   private renderPane(pane: ChainPane, i: number) {
     const f = pane.frame;
-    const p = this.lab.value;
+    const p = this.lab.params;
     const n = pane.config.particles;
     const memo = f && f.t === 0 && f.positions ? this.memoOf(f, pane) : null;
     if (pane.dim !== 2) return this.renderImagePane(pane, i, memo);
@@ -1578,7 +1564,7 @@ export class DiffusionLab extends LitElement {
     if (isImageDataset(p.dataset)) return nothing;
     const { data } = trainingData(p);
     const status = this.runtime.status;
-    const gpu = this.backend.value === 'gpu' && status.kind === 'ready' ? status.ctx : null;
+    const gpu = this.lab.backend === 'gpu' && status.kind === 'ready' ? status.ctx : null;
     const trained = this.session.trained.get(dataKey(p));
     return html`<section class="panel trainer" aria-label="Train a denoiser in this page">
       <h3>Train a denoiser in this page</h3>
@@ -1610,7 +1596,7 @@ export class DiffusionLab extends LitElement {
   /** Image mode: grids of x_t and x̂₀ (<ks-diffusion-image-view>) instead of the scatter. */
   private renderImagePane(pane: ChainPane, i: number, memo: Memorisation | null) {
     const f = pane.frame;
-    const p = this.lab.value;
+    const p = this.lab.params;
     const size = pane.config.size;
     return html`<figure class="panel image-pane" aria-label=${`Pane ${i === 0 ? 'A' : 'B'}`}>
       <h3 class="pane-title">
@@ -1651,7 +1637,7 @@ export class DiffusionLab extends LitElement {
   }
 
   private renderPseudocode(sampler: DiffusionSamplerChoice, stepIndex: number, t: number) {
-    const start = startOf(this.lab.value);
+    const start = startOf(this.lab.params);
     const lines = samplingLines(sampler, start.from === 'data' ? start.t : null);
     const current = currentSamplingLine(stepIndex, t);
     return html`<section class="panel" aria-label="Pseudocode">
