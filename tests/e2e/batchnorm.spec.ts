@@ -56,7 +56,8 @@ test('BatchNorm lab: train, pause, export — post-BN channels standardised, pre
 
   await page.getByRole('radio', { name: /eval/ }).check();
   await expect(page).toHaveURL(/view=eval/);
-  await page.waitForTimeout(500);
+  // The lab re-looks at the batch in the eval view; the charts are drawn in the render that shows it.
+  await expect(page.locator('summary', { hasText: 'Per-channel statistics' })).toContainText('(eval view)');
   await screenshot(page, 'batchnorm-eval');
   await page.getByRole('button', { name: 'Reset' }).click();
   await expect(status).toContainText('step 0');

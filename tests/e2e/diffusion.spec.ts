@@ -61,11 +61,19 @@ test('Diffusion lab: step forward and back, play and pause, reset, exports', asy
     .toBeLessThan(95);
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByRole('button', { name: 'Play' })).toBeVisible();
-  // A step already in flight when Pause is pressed still lands; after that t stays put.
+  // A step already in flight when Pause is pressed still lands: wait until the lab has no operation
+  // queued or running (its "working…" indicator is empty; it is set before a step starts and cleared in
+  // the render that shows the step's t), however long that step takes on a loaded machine.
+  const working = page.getByRole('group', { name: 'Stepping' }).locator('.busy');
+  await expect(working).toHaveText('');
+  const paused = (await current(page).textContent())!;
+  expect(paused).toMatch(/^t = \d+$/);
+  // After that t stays put and nothing more is queued. A playing lab (speed 10 steps/s by default) would
+  // step several times in this window, so a loop still running after Pause fails here; an observation
+  // window, not a wait for a condition.
   await page.waitForTimeout(500);
-  const paused = await current(page).textContent();
-  await page.waitForTimeout(500);
-  await expect(current(page)).toHaveText(paused!);
+  await expect(current(page)).toHaveText(paused);
+  await expect(working).toHaveText('');
 
   await page.getByRole('button', { name: 'Reset' }).click();
   await expect(current(page)).toHaveText('t = 100');

@@ -77,7 +77,8 @@ test('journey: start page → Diffusion steps → Masked attention causal weight
   await navLink(page, 'BatchNorm').click();
   await expect(page).toHaveURL(/#\/batchnorm/);
   await expect(page.getByRole('heading', { level: 2 })).toContainText('BatchNorm');
-  await page.waitForTimeout(1000);
+  // Its first look at a batch (step 0) is shown, with the charts drawn in the same render.
+  await expect(page.getByRole('status', { name: 'Training status' })).toContainText('step 0');
   await screenshot(page, 'journey-batchnorm');
   expect(problems).toEqual([]);
 });
