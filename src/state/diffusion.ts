@@ -31,7 +31,7 @@ export function isImageDataset(d: DiffusionDataset): d is GlyphDataset {
 }
 
 /** What the second pane varies ('off': no comparison pane). */
-export const COMPARE_MODES = ['off', 'sampler', 'schedule'] as const;
+export const COMPARE_MODES = ['off', 'sampler', 'schedule', 'denoiser'] as const;
 
 // ---------------------------------------------------------------------------------------------------------
 // Drawn points in the URL
@@ -199,6 +199,7 @@ export const diffusionSchema = {
   compare: enumParam(COMPARE_MODES, 'off'),
   samplerB: enumParam(DIFFUSION_SAMPLERS, 'ddim'),
   scheduleB: enumParam(SCHEDULE_KINDS, 'linear'),
+  denoiserB: enumParam(DIFFUSION_DENOISERS, 'mlp'),
 };
 
 export type DiffusionState = ValuesOf<typeof diffusionSchema>;

@@ -103,6 +103,7 @@ export function paneConfig(p: DiffusionState, particles: number, which: 'A' | 'B
   if (which === 'B') {
     if (p.compare === 'sampler') base.sampler = p.samplerB;
     if (p.compare === 'schedule') base.schedule = p.scheduleB;
+    if (p.compare === 'denoiser') base.denoiser = p.denoiserB;
   }
   return base;
 }

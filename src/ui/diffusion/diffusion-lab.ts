@@ -90,6 +90,13 @@ const DATASET_LABELS: Record<DiffusionDataset, string> = {
   'glyphs-letters': 'Glyphs: letters',
 };
 
+const COMPARE_LABELS: Record<(typeof COMPARE_MODES)[number], string> = {
+  off: 'Off',
+  sampler: 'Another sampler',
+  schedule: 'Another schedule',
+  denoiser: 'Another denoiser',
+};
+
 const PARTICLE_CHOICES = [500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 1_000_000];
 /** Memorisation statistic: a final sample "is" a training point when closer than this. */
 const MEMO_RADIUS = 0.05;
@@ -314,8 +321,8 @@ export class DiffusionLab extends LitElement {
       this.runtime.generation,
     ]);
     // With "Trained in this page", every new snapshot from the trainer is a new setup.
-    const trainedVersion =
-      p.denoiser === 'trained' && session.trained.has(dataKey(p)) ? session.trainedVersion : null;
+    const usesTrained = p.denoiser === 'trained' || (p.compare === 'denoiser' && p.denoiserB === 'trained');
+    const trainedVersion = usesTrained && session.trained.has(dataKey(p)) ? session.trainedVersion : null;
     const key = JSON.stringify([baseKey, trainedVersion]);
     const viewKey = JSON.stringify([p.x0, p.field, p.density]);
     const startKey = JSON.stringify(startOf(p));
@@ -425,11 +432,15 @@ export class DiffusionLab extends LitElement {
    * loads); a dataset without weights, a failed fetch or a malformed file falls back to the exact denoiser
    * with a notice saying why, as does 'trained' before the trainer has produced a model.
    */
-  private async paneInputs(p: DiffusionState, notices: string[]): Promise<PaneInputs> {
+  private async paneInputs(
+    p: DiffusionState,
+    choice: DiffusionDenoiserChoice,
+    notices: string[],
+  ): Promise<PaneInputs> {
     const { data, dim } = trainingData(p);
     const exact = (): PaneInputs => ({ data, dim, denoiser: { kind: 'exact' }, denoiserUsed: 'exact' });
     const name = DATASET_LABELS[p.dataset];
-    if (p.denoiser === 'mlp') {
+    if (choice === 'mlp') {
       if (!hasShippedMlp(p.dataset)) {
         notices.push(`No trained MLP ships for “${name}”; using the exact denoiser.`);
         return exact();
@@ -449,7 +460,7 @@ export class DiffusionLab extends LitElement {
         this.modelLoading = null;
       }
     }
-    if (p.denoiser === 'trained') {
+    if (choice === 'trained') {
       if (dim !== 2) {
         notices.push(
           'The training panel trains denoisers for 2D points; image mode uses the exact denoiser.',
@@ -529,10 +540,15 @@ export class DiffusionLab extends LitElement {
     if (p.forward !== null && p.forward > p.T) {
       notices.push(`Forward t = ${p.forward} exceeds T = ${p.T}; using ${p.T}.`);
     }
-    const inputs = await this.paneInputs(p, notices);
+    const configB = paneConfig(p, particles, 'B');
+    const inputs = await this.paneInputs(p, p.denoiser, notices);
+    // Pane B resolves its own denoiser when the comparison is between denoisers (same data, same seed).
+    const inputsB =
+      p.compare === 'denoiser' && configB.denoiser !== p.denoiser
+        ? await this.paneInputs(p, configB.denoiser, notices)
+        : inputs;
     const panes = [new ChainPane(runners[0]!, paneConfig(p, particles, 'A'), 'A', inputs)];
-    if (p.compare !== 'off')
-      panes.push(new ChainPane(runners[1]!, paneConfig(p, particles, 'B'), 'B', inputs));
+    if (p.compare !== 'off') panes.push(new ChainPane(runners[1]!, configB, 'B', inputsB));
     const read = viewRequest(p, particles);
     for (const pane of panes) await pane.setup(read, startOf(p));
     if (keepStep !== null && keepStep > 0) {
@@ -1194,7 +1210,7 @@ export class DiffusionLab extends LitElement {
         'Compare with',
         p.compare,
         COMPARE_MODES,
-        (m) => (m === 'off' ? 'Off' : m === 'sampler' ? 'Another sampler' : 'Another schedule'),
+        (m) => COMPARE_LABELS[m],
         (compare) => this.lab.set({ compare }),
       )}
       ${
@@ -1208,6 +1224,7 @@ export class DiffusionLab extends LitElement {
             )
           : nothing
       }
+      ${p.compare === 'denoiser' ? this.renderDenoiserSelect(p, 'B') : nothing}
       ${
         p.compare === 'schedule'
           ? select(
@@ -1419,19 +1436,25 @@ export class DiffusionLab extends LitElement {
     </div>`;
   }
 
-  /** The denoiser menu; an option that cannot run here is disabled and says why. */
-  private renderDenoiserSelect(p: DiffusionState) {
+  /**
+   * The denoiser menu (pane A's, or with which = 'B' the second pane's when comparing denoisers); an option
+   * that cannot run here is disabled and says why.
+   */
+  private renderDenoiserSelect(p: DiffusionState, which: 'A' | 'B' = 'A') {
+    const current = which === 'A' ? p.denoiser : p.denoiserB;
+    const key = which === 'A' ? 'denoiser' : 'denoiserB';
+    const noteId = which === 'A' ? 'denoiser-note' : 'denoiser-b-note';
     const shipped = hasShippedMlp(p.dataset);
     const trained = this.session.trained.get(dataKey(p));
     const reason = shipped ? null : `no trained MLP ships for “${DATASET_LABELS[p.dataset]}”`;
     const option = (value: DiffusionDenoiserChoice, text: string, disabled = false) =>
-      html`<option value=${value} ?disabled=${disabled} .selected=${p.denoiser === value}>${text}</option>`;
+      html`<option value=${value} ?disabled=${disabled} .selected=${current === value}>${text}</option>`;
     return html`<label class="field"
-        >Denoiser
+        >${which === 'A' ? 'Denoiser' : 'Denoiser B'}
         <select
-          aria-describedby="denoiser-note"
+          aria-describedby=${noteId}
           @change=${(e: Event) =>
-            this.lab.set({ denoiser: (e.target as HTMLSelectElement).value as DiffusionDenoiserChoice })}
+            this.lab.set({ [key]: (e.target as HTMLSelectElement).value as DiffusionDenoiserChoice })}
         >
           ${option('exact', DENOISER_LABELS.exact)}
           ${option('mlp', `${DENOISER_LABELS.mlp}${reason ? ` (unavailable: ${reason})` : ''}`, !shipped)}
@@ -1448,9 +1471,9 @@ export class DiffusionLab extends LitElement {
           )}
         </select></label
       >
-      <span id="denoiser-note" class="small muted denoiser-note"
+      <span id=${noteId} class="small muted denoiser-note"
         >${reason ? html`Trained MLP unavailable: ${reason}.` : nothing}${
-          this.modelLoading ? html`<span role="status">${this.modelLoading}</span>` : nothing
+          which === 'A' && this.modelLoading ? html`<span role="status">${this.modelLoading}</span>` : nothing
         }</span
       >`;
   }
@@ -1503,8 +1526,10 @@ export class DiffusionLab extends LitElement {
     if (pane.dim !== 2) return this.renderImagePane(pane, i, memo);
     return html`<figure class="panel scatter-pane" aria-label=${`Pane ${i === 0 ? 'A' : 'B'}`}>
       <h3 class="pane-title">
-        ${this.panes.length > 1 ? `${i === 0 ? 'A' : 'B'}: ` : ''}${paneLabel(pane.config, p.eta)} ·
-        ${samplerSteps(pane.config.sampler, pane.config.steps, pane.config.T)}
+        ${this.panes.length > 1 ? `${i === 0 ? 'A' : 'B'}: ` : ''}${paneLabel(pane.config, p.eta)}${
+          p.compare === 'denoiser' ? ` · ${DENOISER_LABELS[pane.denoiserUsed]}` : ''
+        }
+        · ${samplerSteps(pane.config.sampler, pane.config.steps, pane.config.T)}
         steps${this.panes.length > 1 ? html` · <span class="mono">t = ${f?.t ?? '…'}</span>` : nothing}
       </h3>
       <div class="pane-body">
@@ -1600,8 +1625,10 @@ export class DiffusionLab extends LitElement {
     const size = pane.config.size;
     return html`<figure class="panel image-pane" aria-label=${`Pane ${i === 0 ? 'A' : 'B'}`}>
       <h3 class="pane-title">
-        ${this.panes.length > 1 ? `${i === 0 ? 'A' : 'B'}: ` : ''}${paneLabel(pane.config, p.eta)} ·
-        ${samplerSteps(pane.config.sampler, pane.config.steps, pane.config.T)} steps · ${size}×${size}
+        ${this.panes.length > 1 ? `${i === 0 ? 'A' : 'B'}: ` : ''}${paneLabel(pane.config, p.eta)}${
+          p.compare === 'denoiser' ? ` · ${DENOISER_LABELS[pane.denoiserUsed]}` : ''
+        }
+        · ${samplerSteps(pane.config.sampler, pane.config.steps, pane.config.T)} steps · ${size}×${size}
         images${this.panes.length > 1 ? html` · <span class="mono">t = ${f?.t ?? '…'}</span>` : nothing}
       </h3>
       <ks-diffusion-image-view
