@@ -302,8 +302,8 @@ export class DenoiserTrainerPanel extends LitElement {
       ${
         this.gpu?.info.isFallback
           ? html`<p class="muted">
-              This is a software adapter: the WGSL runs on the CPU, much slower than a GPU (about 20–30 steps/s
-              at batch 256 on a 2-core machine). Use few steps and a small batch here.
+              This is a software adapter: the WGSL runs on the CPU, much slower than a GPU (about 20–30
+              steps/s at batch 256 on a 2-core machine). Use few steps and a small batch here.
             </p>`
           : nothing
       }
