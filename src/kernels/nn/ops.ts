@@ -138,9 +138,47 @@ export function linearBackward(
   db: GPUBuffer,
   dx?: GPUBuffer,
 ): Dispatch[] {
+  return linearBackwardDispatches(res, label, s, 'in-out', x, w, dy, dw, db, dx);
+}
+
+/**
+ * The three dispatches of a Linear layer's backward pass for either weight layout: dW (from Xᵀ·dY for W[in][out],
+ * dYᵀ·X for W[out][in]), db = Σ_rows dY, and (when dx is given) dX = dY·Wᵀ or dY·W.
+ */
+function linearBackwardDispatches(
+  res: OpResources,
+  label: string,
+  s: { rows: number; inDim: number; outDim: number; direct?: boolean },
+  layout: 'in-out' | 'out-in',
+  x: GPUBuffer,
+  w: GPUBuffer,
+  dy: GPUBuffer,
+  dw: GPUBuffer,
+  db: GPUBuffer,
+  dx?: GPUBuffer,
+): Dispatch[] {
   const p = nnPipelines(res.device);
   const out: Dispatch[] = [
-    matmulDispatch(res, `${label}.dw`, { m: s.inDim, n: s.outDim, k: s.rows, flags: TRANS_A }, x, dy, dy, dw),
+    layout === 'in-out'
+      ? matmulDispatch(
+          res,
+          `${label}.dw`,
+          { m: s.inDim, n: s.outDim, k: s.rows, flags: TRANS_A },
+          x,
+          dy,
+          dy,
+          dw,
+        )
+      : matmulDispatch(
+          res,
+          `${label}.dw`,
+          { m: s.outDim, n: s.inDim, k: s.rows, flags: TRANS_A },
+          dy,
+          x,
+          x,
+          dw,
+          s.direct,
+        ),
   ];
   const u = res.uniform(MATMUL, `${label}.db.params`, { m: s.rows, n: s.outDim, k: 0, flags: 0 });
   out.push({
@@ -149,15 +187,17 @@ export function linearBackward(
     x: Math.ceil(s.outDim / 64),
   });
   if (dx) {
+    const flags = layout === 'in-out' ? TRANS_B : 0;
     out.push(
       matmulDispatch(
         res,
         `${label}.dx`,
-        { m: s.rows, n: s.inDim, k: s.outDim, flags: TRANS_B },
+        { m: s.rows, n: s.inDim, k: s.outDim, flags },
         dy,
         w,
         w,
         dx,
+        layout === 'in-out' ? undefined : s.direct,
       ),
     );
   }
@@ -419,40 +459,7 @@ export function linearOutInBackward(
   db: GPUBuffer,
   dx?: GPUBuffer,
 ): Dispatch[] {
-  const p = nnPipelines(res.device);
-  const out: Dispatch[] = [
-    matmulDispatch(
-      res,
-      `${label}.dw`,
-      { m: s.outDim, n: s.inDim, k: s.rows, flags: TRANS_A },
-      dy,
-      x,
-      x,
-      dw,
-      s.direct,
-    ),
-  ];
-  const u = res.uniform(MATMUL, `${label}.db.params`, { m: s.rows, n: s.outDim, k: 0, flags: 0 });
-  out.push({
-    pipeline: p.matmul.pipelines.column_sum!,
-    bindGroup: p.bind(p.matmul, `${label}.db.bg`, [u, dy, dy, dy, db]),
-    x: Math.ceil(s.outDim / 64),
-  });
-  if (dx) {
-    out.push(
-      matmulDispatch(
-        res,
-        `${label}.dx`,
-        { m: s.rows, n: s.inDim, k: s.outDim, flags: 0 },
-        dy,
-        w,
-        w,
-        dx,
-        s.direct,
-      ),
-    );
-  }
-  return out;
+  return linearBackwardDispatches(res, label, s, 'out-in', x, w, dy, dw, db, dx);
 }
 
 /** out = a + b elementwise (residual connections, forward and backward). */
