@@ -12,9 +12,9 @@
  * `--adapter NAME` is passed to Dawn (`adapter=NAME`, e.g. part of the adapter's name). On a machine without
  * a GPU, Dawn uses Chromium's SwiftShader when it is installed (/usr/lib/chromium): the child gets
  * LD_LIBRARY_PATH=/usr/lib/chromium and VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json unless
- * they are set already. SwiftShader runs the WGSL on the CPU, slowly (measured on a loaded 2-core machine:
- * about 0.5 steps/s at batch 256, against about 40 steps/s for `--cpu`), so the shipped files were trained
- * with `--cpu`: the float64 TypeScript trainer (trainMlp), loaded through Vite's SSR module loader (no build
+ * they are set already (or the machine has an NVIDIA device: scripts/node-dawn.mjs). SwiftShader runs the WGSL
+ * on the CPU: 20–40 steps/s at batch 256 on a 2-core machine, about as fast as `--cpu`, the float64 TypeScript
+ * trainer (trainMlp), loaded through Vite's SSR module loader (no build
  * step). tests/node/denoiser-train.node.ts runs the GPU command for a few steps and loads its file back.
  * Both trainers draw the same batches (trainingBatch) and apply the same Adam update; every file records
  * which trainer made it in its header (`trainer`).
