@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     filter: query.get('filter') || null,
     timeBudgetS: Number(query.get('budget')) > 0 ? Number(query.get('budget')) : null,
   };
-  const gpu = await requestGpu({ label: 'bench' });
+  const gpu = await requestGpu({ gpu: navigator.gpu, label: 'bench' });
   let peer: AttentionPeer | null = null;
   if (!options.filter || 'attention'.includes(options.filter)) {
     try {

@@ -80,15 +80,15 @@ export function adapterName(info: AdapterSummary): string {
 }
 
 export interface RequestGpuOptions {
-  /** navigator.gpu in the browser, or `create([])` from the `webgpu` package in Node. */
-  gpu?: GPU | undefined;
+  /** navigator.gpu in the browser (the UI passes it in), or `create([])` from the `webgpu` package in Node. */
+  gpu: GPU | undefined;
   powerPreference?: GPUPowerPreference;
   label?: string;
 }
 
 /** Requests adapter and device, raising limits the labs need up to what the adapter allows. */
-export async function requestGpu(options: RequestGpuOptions = {}): Promise<GpuContext> {
-  const gpu = options.gpu ?? (globalThis.navigator as Navigator | undefined)?.gpu;
+export async function requestGpu(options: RequestGpuOptions): Promise<GpuContext> {
+  const gpu = options.gpu;
   if (!gpu) {
     throw new GpuError(
       'unavailable',

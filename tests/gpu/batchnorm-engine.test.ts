@@ -19,7 +19,7 @@ import {
   type BatchNormLabConfig,
 } from '../../src/engine/batchnorm';
 import { makeDataBatch, type LabData } from '../../src/models/mlp';
-import { downsampleImages, renderGlyphs } from '../../src/ui/glyphs';
+import { downsampleImages, renderGlyphs } from '../../src/ui/common/glyphs';
 import { nnPipelines, type NnKernelStyle } from '../../src/kernels/nn/pipelines';
 import { testGpu } from './gpu-test-context';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import '../../src/ui/app';
-import { reportExport } from '../../src/ui/export';
+import '../../src/ui/shell/app';
+import { reportExport } from '../../src/ui/common/export';
 
 // A failed export started from a click (a chart not drawn yet, a refused canvas encoding) must reach the user
 // as an alert in the app shell, not as an unhandled promise rejection.

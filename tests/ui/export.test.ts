@@ -18,7 +18,7 @@ import {
   resolveValue,
   standaloneChart,
   svgMarkup,
-} from '../../src/ui/export';
+} from '../../src/ui/common/export';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 // The dark theme's text and panel colours, as computed colours.

@@ -4,7 +4,7 @@
  * jitter varies images within a class, and clear errors for bad options.
  */
 import { describe, expect, it } from 'vitest';
-import { availableGlyphFonts, downsampleImages, renderGlyphs } from '../../src/ui/glyphs';
+import { availableGlyphFonts, downsampleImages, renderGlyphs } from '../../src/ui/common/glyphs';
 
 function meanImage(images: Float32Array, labels: Int32Array, cls: number, px: number): Float64Array {
   const m = new Float64Array(px);

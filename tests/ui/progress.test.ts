@@ -1,7 +1,7 @@
 /** The progress status element and its controller, in real Chromium. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { LitElement, html } from 'lit';
-import { CANCEL_NOTE, ProgressController, type ProgressStatus } from '../../src/ui/progress';
+import { CANCEL_NOTE, ProgressController, type ProgressStatus } from '../../src/ui/common/progress';
 
 afterEach(() => {
   document.body.replaceChildren();

@@ -3,8 +3,8 @@
  * adapter, shows moments near theory, and the URL mirrors its controls.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import '../../src/ui/app';
-import type { KsApp } from '../../src/ui/app';
+import '../../src/ui/shell/app';
+import type { KsApp } from '../../src/ui/shell/app';
 import { NO_ADAPTER_HELP } from '../gpu/gpu-test-context';
 
 async function until<T>(fn: () => T | null | undefined, timeoutMs = 60_000): Promise<T> {

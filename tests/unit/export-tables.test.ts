@@ -1,6 +1,6 @@
 /** Table and tensor export layouts shared by the Random and Attention labs (pure functions, no DOM). */
 import { describe, expect, it } from 'vitest';
-import { csvText, tableRecords } from '../../src/ui/export';
+import { csvText, tableRecords } from '../../src/ui/common/export';
 import { headCsv, headNested, tokenNames, weightsCsv } from '../../src/ui/attention/model';
 import { MASKED_SENTINEL } from '../../src/kernels/attention/attention.ref';
 

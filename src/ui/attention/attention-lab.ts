@@ -49,8 +49,8 @@ import {
   VIEW_STAGES,
   type AttentionState,
 } from '../../state/attention';
-import { LabController, storeContext } from '../controllers';
-import { runtimeContext, type Runtime } from '../runtime';
+import { LabController, storeContext } from '../common/controllers';
+import { runtimeContext, type Runtime } from '../common/runtime';
 import {
   downloadBlob,
   downloadCanvasPng,
@@ -61,9 +61,9 @@ import {
   tableRecords,
   type CsvRow,
   reportExport,
-} from '../export';
-import { sharedStyles } from '../styles';
-import { ProgressController } from '../progress';
+} from '../common/export';
+import { sharedStyles } from '../common/styles';
+import { ProgressController } from '../common/progress';
 import { isAbortError, throwIfAborted, type RunControl } from '../../gpu/compute';
 import { attentionLabStyles } from './styles';
 import {

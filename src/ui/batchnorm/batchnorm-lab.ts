@@ -15,11 +15,11 @@ import { LAB_TASKS, isImageTask, type ImageTask, type LabData, type LabTask } fr
 import { ACTIVATIONS, type Activation } from '../../kernels/nn/nn.ref';
 import type { Store } from '../../state/store';
 import { IMAGE_PIXELS, type BatchnormState } from '../../state/batchnorm';
-import { LabController, storeContext } from '../controllers';
-import { runtimeContext, type Runtime } from '../runtime';
-import { downloadCsv, downloadJson, downloadSvg, downloadSvgAsPng } from '../export';
-import { downsampleImages, renderGlyphs } from '../glyphs';
-import { sharedStyles } from '../styles';
+import { LabController, storeContext } from '../common/controllers';
+import { runtimeContext, type Runtime } from '../common/runtime';
+import { downloadCsv, downloadJson, downloadSvg, downloadSvgAsPng } from '../common/export';
+import { downsampleImages, renderGlyphs } from '../common/glyphs';
+import { sharedStyles } from '../common/styles';
 import { batchnormLabStyles } from './styles';
 
 const TASK_LABELS: Record<LabTask, string> = {

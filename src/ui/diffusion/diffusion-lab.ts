@@ -43,8 +43,8 @@ import {
   type DiffusionState,
 } from '../../state/diffusion';
 import type { Store } from '../../state/store';
-import { LabController, storeContext } from '../controllers';
-import { runtimeContext, type Runtime } from '../runtime';
+import { LabController, storeContext } from '../common/controllers';
+import { runtimeContext, type Runtime } from '../common/runtime';
 import {
   downloadCsv,
   downloadJson,
@@ -52,12 +52,12 @@ import {
   downloadSvgAsPng,
   tableRecords,
   reportExport,
-} from '../export';
+} from '../common/export';
 import { densityRows, fieldRows, memorisationRows, scheduleRows, vectorRows } from './exports';
-import { sharedStyles } from '../styles';
+import { sharedStyles } from '../common/styles';
 import { diffusionLabStyles } from './styles';
 import { hasShippedMlp, loadShippedMlp, mlpUrl } from './models';
-import { renderGlyphs, type GlyphImages } from '../glyphs';
+import { renderGlyphs, type GlyphImages } from '../common/glyphs';
 import './image-view';
 import './train-panel';
 import {

@@ -1,8 +1,8 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { renderImageGrid } from '../../charts/image-grid';
-import { downloadCanvasPng, reportExport } from '../export';
-import { sharedStyles } from '../styles';
+import { downloadCanvasPng, reportExport } from '../common/export';
+import { sharedStyles } from '../common/styles';
 
 /** Per-image summary shown in the data-table alternative of a grid. */
 export interface ImageStats {

@@ -20,7 +20,7 @@ import { adapterName, type GpuContext } from '../../gpu/device';
 import { GpuDenoiserTrainer } from '../../engine/denoiser-train';
 import { DEFAULT_MLP_CONFIG, MLP_TRAINING, MlpTrainer, type MlpModel } from '../../models/mlp-denoiser';
 import { makeSchedule } from '../../models/schedules';
-import { sharedStyles } from '../styles';
+import { sharedStyles } from '../common/styles';
 
 export interface DenoiserTrainedDetail {
   model: MlpModel;

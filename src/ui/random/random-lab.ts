@@ -9,8 +9,8 @@ import { standardErrors, theory } from '../../kernels/random/moments.ref';
 import { formatBytes } from '../../gpu/limits';
 import type { Store } from '../../state/store';
 import type { RandomState } from '../../state/random';
-import { LabController, storeContext } from '../controllers';
-import { runtimeContext, type Runtime } from '../runtime';
+import { LabController, storeContext } from '../common/controllers';
+import { runtimeContext, type Runtime } from '../common/runtime';
 import {
   downloadCsv,
   downloadJson,
@@ -19,9 +19,9 @@ import {
   tableRecords,
   type CsvRow,
   reportExport,
-} from '../export';
-import { sharedStyles } from '../styles';
-import { ProgressController } from '../progress';
+} from '../common/export';
+import { sharedStyles } from '../common/styles';
+import { ProgressController } from '../common/progress';
 import { isAbortError } from '../../gpu/compute';
 import { randomLabStyles } from './styles';
 

@@ -1,4 +1,4 @@
-import type { CpuJob, CpuJobResult } from '../engine/cpu-jobs';
+import type { CpuJob, CpuJobResult } from '../../engine/cpu-jobs';
 
 /** Runs CPU reference jobs in a Web Worker; aborting a job terminates the worker (a new one starts next time). */
 export class CpuClient {

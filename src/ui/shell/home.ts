@@ -1,6 +1,6 @@
 import { LitElement, html, css } from 'lit';
 import { customElement } from 'lit/decorators.js';
-import { sharedStyles } from './styles';
+import { sharedStyles } from '../common/styles';
 
 const QUESTIONS: Array<{ q: string; lab: string; href: string; line: string }> = [
   {

@@ -3,7 +3,7 @@
  * per-lab engines bound to the current device, and the CPU worker. Provided to every lab via @lit/context.
  */
 import { createContext } from '@lit/context';
-import { adapterName, requestGpu, GpuError, type GpuContext } from '../gpu/device';
+import { adapterName, requestGpu, GpuError, type GpuContext } from '../../gpu/device';
 import { CpuClient } from './cpu-client';
 
 export type GpuStatus =

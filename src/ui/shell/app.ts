@@ -1,18 +1,17 @@
 import { LitElement, html, nothing, css } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { ContextProvider } from '@lit/context';
-import { initialState, Store, THEMES, type AppState, type Route, type Theme } from '../state/store';
-import { formatHash, parseHash } from '../state/url';
-import { Runtime, runtimeContext } from './runtime';
-import { RuntimeController, StoreController, storeContext } from './controllers';
-import { sharedStyles } from './styles';
-import { EXPORT_ERROR_EVENT } from './export';
+import { initialState, Store, THEMES, type AppState, type Route, type Theme } from '../../state/store';
+import { formatHash, parseHash } from '../../state/url';
+import { Runtime, runtimeContext } from '../common/runtime';
+import { RuntimeController, StoreController, storeContext } from '../common/controllers';
+import { sharedStyles } from '../common/styles';
+import { EXPORT_ERROR_EVENT } from '../common/export';
 import './home';
-import './random/random-lab';
-import './attention/attention-lab';
-import './diffusion/diffusion-lab';
-import './batchnorm/batchnorm-lab';
-import './pending-lab';
+import '../random/random-lab';
+import '../attention/attention-lab';
+import '../diffusion/diffusion-lab';
+import '../batchnorm/batchnorm-lab';
 import { isTextEntry, type KsShortcuts } from './shortcuts';
 
 const NAV: Array<[Route, string]> = [

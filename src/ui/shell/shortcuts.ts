@@ -1,6 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, query } from 'lit/decorators.js';
-import { sharedStyles } from './styles';
+import { sharedStyles } from '../common/styles';
 
 /** The app's keyboard shortcuts; the labs that own them register their own key listeners. */
 export const SHORTCUTS: ReadonlyArray<{ keys: string[]; action: string; where: string }> = [

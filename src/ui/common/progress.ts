@@ -9,7 +9,7 @@
  */
 import { LitElement, css, html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { RunControl, RunProgress } from '../gpu/compute';
+import type { RunControl, RunProgress } from '../../gpu/compute';
 
 /** What the status says about cancelling: a submitted GPU command buffer runs to its end. */
 export const CANCEL_NOTE =

@@ -1,6 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { createContext } from '@lit/context';
-import type { AppState, BackendChoice, LabStates, SchemaLab, Store } from '../state/store';
+import type { AppState, BackendChoice, LabStates, SchemaLab, Store } from '../../state/store';
 import type { Runtime } from './runtime';
 
 export const storeContext = createContext<Store>(Symbol('kernelscope-store'));
