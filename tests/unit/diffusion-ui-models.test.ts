@@ -1,8 +1,8 @@
 /** Loading the shipped MLP weights the way the Diffusion lab does: errors are readable, nothing is cached on failure. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { hasShippedMlp, loadShippedMlp, mlpUrl } from '../../src/ui/diffusion/models';
-import { DEFAULT_MLP_CONFIG, MLP_DATASETS } from '../../src/models/mlp-denoiser';
+import { hasShippedMlp, loadShippedMlp, mlpFacts, mlpUrl } from '../../src/ui/diffusion/models';
+import { DEFAULT_MLP_CONFIG, MLP_DATASETS, parseMlp } from '../../src/models/mlp-denoiser';
 
 const file = (name: string) => new Uint8Array(readFileSync(`public/models/diffusion/${name}.ksmlp`)).buffer;
 
@@ -52,5 +52,31 @@ describe('shipped MLP loading (src/ui/diffusion/models.ts)', () => {
     expect(model.config).toEqual(DEFAULT_MLP_CONFIG);
     expect(await loadShippedMlp('rings', good)).toBe(model);
     expect(calls).toBe(5);
+  });
+
+  it('reads the description of every shipped model from its file header; a missing field is left out', () => {
+    for (const d of MLP_DATASETS) {
+      const model = parseMlp(file(d));
+      const facts = mlpFacts(model);
+      // What the lab's MLP note prints, straight from the header (scripts/train-diffusion-mlp.mjs wrote it).
+      expect(facts).toMatchObject({
+        blocks: model.config.blocks,
+        hidden: model.config.hidden,
+        dataset: d,
+        points: model.meta!.points,
+        trainSteps: model.meta!.trainSteps,
+        batch: model.meta!.batch,
+        finalLoss: model.meta!.finalLoss,
+        trainer: model.meta!.trainer,
+      });
+      expect(facts.points).toBeGreaterThan(0);
+      expect(facts.finalLoss).toBeGreaterThan(0);
+    }
+    const bare = mlpFacts({
+      config: { ...DEFAULT_MLP_CONFIG, blocks: 2, hidden: 32 },
+      params: new Float32Array(0),
+      meta: { points: 'many', trainSteps: Number.NaN, trainer: '' },
+    });
+    expect(bare).toEqual({ blocks: 2, hidden: 32 });
   });
 });

@@ -51,3 +51,38 @@ export function loadShippedMlp(dataset: MlpDataset, fetcher: typeof fetch = fetc
   }
   return p;
 }
+
+/** What a weight file says about its model (architecture from `config`, training from the header). */
+export interface MlpFacts {
+  blocks: number;
+  hidden: number;
+  dataset?: string;
+  points?: number;
+  trainSteps?: number;
+  batch?: number;
+  finalLoss?: number;
+  trainer?: string;
+}
+
+/** The facts a parsed model's header holds; a field it lacks (or of the wrong type) is left out. */
+export function mlpFacts(model: MlpModel): MlpFacts {
+  const meta = (model.meta ?? {}) as Record<string, unknown>;
+  const num = (k: string) => {
+    const v = meta[k];
+    return typeof v === 'number' && Number.isFinite(v) ? { [k]: v } : {};
+  };
+  const str = (k: string) => {
+    const v = meta[k];
+    return typeof v === 'string' && v !== '' ? { [k]: v } : {};
+  };
+  return {
+    blocks: model.config.blocks,
+    hidden: model.config.hidden,
+    ...str('dataset'),
+    ...num('points'),
+    ...num('trainSteps'),
+    ...num('batch'),
+    ...num('finalLoss'),
+    ...str('trainer'),
+  };
+}

@@ -1,17 +1,9 @@
 /**
- * <ks-denoiser-trainer>: trains the Diffusion lab's ε-prediction MLP (src/models/mlp-denoiser.ts architecture
- * and parameter layout) on the user's data, live. On a GPU it runs the WGSL training core
- * (src/engine/denoiser-train.ts); with `gpu` null it runs the float64 TypeScript trainer (MlpTrainer) in
- * short chunks between frames. Either way the batches and the update are the same, so a seed gives the
- * same training on both.
- *
- * Properties: `gpu` (GpuContext | null), `data` (M×2 interleaved points), `dataset` (a name recorded in the
- * model), `seed`, and the choices `steps` and `batch` (also offered as selectors).
- * Controls: "Train denoiser", "Cancel training", a <progress> named "Training progress", a live loss chart.
- * Event: `denoiser-trained` (bubbles, composed) every ~10% of the run and at the end, with
- * detail { model: MlpModel, step, totalSteps, loss, done } — the model so far, so samples improve as it
- * trains. Cancelling stops between chunks and sends no further event; changing `data` or `dataset` while
- * training cancels too (the model would belong to other data).
+ * <ks-denoiser-trainer>: trains the Diffusion lab's ε-MLP (src/models/mlp-denoiser.ts) on the user's 2D
+ * data, live: in WGSL on `gpu` (GpuDenoiserTrainer), else with the float64 TypeScript trainer in short
+ * chunks between frames (same batches and update, so a seed trains alike on both). Properties: gpu, data,
+ * dataset, seed, steps, batch. It sends `denoiser-trained` (bubbles, composed; detail DenoiserTrainedDetail)
+ * about every 10% of the run and at the end; Cancel, or new data, stops it between chunks.
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
@@ -21,6 +13,7 @@ import { GpuDenoiserTrainer } from '../../engine/denoiser-train';
 import { DEFAULT_MLP_CONFIG, MLP_TRAINING, MlpTrainer, type MlpModel } from '../../models/mlp-denoiser';
 import { makeSchedule } from '../../models/schedules';
 import { sharedStyles } from '../common/styles';
+import { ThemeController } from '../common/theme';
 
 export interface DenoiserTrainedDetail {
   model: MlpModel;
@@ -86,8 +79,12 @@ export class DenoiserTrainerPanel extends LitElement {
   @state() private lastLoss = NaN;
   @state() private message = '';
   @state() private error = '';
+  /** This run's speed so far: steps completed / wall time since Train, at its batch size. */
+  @state() private rate: { stepsPerSecond: number; batch: number } | null = null;
   @query('svg.loss') private lossSvg?: SVGSVGElement;
 
+  /** Redraws the loss chart in the new theme's line colour. */
+  private theme = new ThemeController(this);
   private lossSteps: number[] = [];
   private losses: number[] = [];
   private controller: AbortController | null = null;
@@ -126,6 +123,7 @@ export class DenoiserTrainerPanel extends LitElement {
     this.step = 0;
     this.totalSteps = this.steps;
     this.lastLoss = NaN;
+    this.rate = null;
     this.lossSteps = [];
     this.losses = [];
     this.message = 'Starting…';
@@ -173,12 +171,16 @@ export class DenoiserTrainerPanel extends LitElement {
       finalLoss: loss,
       trainer,
     });
+    const started = performance.now();
     const report = (step: number, loss: number) => {
       this.step = step;
       this.lastLoss = loss;
       this.lossSteps.push(step);
       this.losses.push(loss);
-      this.message = `Step ${step} of ${totalSteps} · loss ${loss.toFixed(4)}`;
+      const seconds = (performance.now() - started) / 1000;
+      this.rate = seconds > 0 ? { stepsPerSecond: step / seconds, batch } : null;
+      const rate = this.rate ? ` · ${this.rate.stepsPerSecond.toFixed(1)} steps/s` : '';
+      this.message = `Step ${step} of ${totalSteps} · loss ${loss.toFixed(4)}${rate}`;
     };
     const emit = (model: MlpModel, step: number, loss: number) => {
       const done = step >= totalSteps;
@@ -250,7 +252,14 @@ export class DenoiserTrainerPanel extends LitElement {
     renderLines(
       this.lossSvg,
       {
-        lines: [{ label: 'ε loss (MSE)', color: '#1f77b4', x: this.lossSteps, y: this.losses }],
+        lines: [
+          {
+            label: 'ε loss (MSE)',
+            color: this.theme.cssVar('--ks-bar', this) || '#4c78a8',
+            x: this.lossSteps,
+            y: this.losses,
+          },
+        ],
       },
       {
         width,
@@ -302,8 +311,14 @@ export class DenoiserTrainerPanel extends LitElement {
       ${
         this.gpu?.info.isFallback
           ? html`<p class="muted">
-              This is a software adapter: the WGSL runs on the CPU, much slower than a GPU (about 20–30
-              steps/s at batch 256 on a 2-core machine). Use few steps and a small batch here.
+              This is a software adapter: the WGSL runs on the CPU, much slower than a GPU. Use few steps and
+              a small batch
+              here${
+                this.rate
+                  ? html` (this run: ${this.rate.stepsPerSecond.toFixed(1)} steps/s at batch
+                    ${this.rate.batch})`
+                  : nothing
+              }.
             </p>`
           : nothing
       }

@@ -1,0 +1,291 @@
+/** The Diffusion lab's controls panel: data, schedule, sampler, denoiser, particles, seed, views, comparison. */
+import { html, nothing, type TemplateResult } from 'lit';
+import { SCHEDULE_KINDS, T_MAX, T_MIN } from '../../models/schedules';
+import {
+  COMPARE_MODES,
+  DIFFUSION_DATASETS,
+  DIFFUSION_SAMPLERS,
+  GLYPH_SIZES,
+  isImageDataset,
+  type DiffusionDenoiserChoice,
+  type DiffusionState,
+} from '../../state/diffusion';
+import { formatCount } from '../../util/format';
+import { GLYPHS_PER_CLASS, SAMPLER_LABELS } from './chain';
+import { DATASET_LABELS, DENOISER_LABELS } from './inputs';
+import { hasShippedMlp } from './models';
+import type { TrainedModel } from './session';
+
+const COMPARE_LABELS: Record<(typeof COMPARE_MODES)[number], string> = {
+  off: 'Off',
+  sampler: 'Another sampler',
+  schedule: 'Another schedule',
+  denoiser: 'Another denoiser',
+};
+
+const PARTICLE_CHOICES = [500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 1_000_000];
+
+export interface ControlsContext {
+  p: DiffusionState;
+  set: (patch: Partial<DiffusionState>) => void;
+  /** The model trained in this page for the current data, if any. */
+  trained: TrainedModel | undefined;
+  /** The status line while a model's weights load. */
+  modelLoading: string | null;
+}
+
+/** A labelled <select>. */
+function select<T extends string>(
+  label: string,
+  value: T,
+  options: readonly T[],
+  names: (v: T) => string,
+  onChange: (v: T) => void,
+  disabled = false,
+): TemplateResult {
+  return html`<label class="field"
+    >${label}
+    <select
+      ?disabled=${disabled}
+      @change=${(e: Event) => onChange((e.target as HTMLSelectElement).value as T)}
+    >
+      ${options.map((o) => html`<option value=${o} .selected=${o === value}>${names(o)}</option>`)}
+    </select></label
+  >`;
+}
+
+type IntKey = 'points' | 'T' | 'steps' | 'seed' | 'speed';
+
+/** A change handler for an integer field: applies a value in [min, max], else restores the field. */
+export function onInt(c: Pick<ControlsContext, 'p' | 'set'>, key: IntKey, min: number, max: number) {
+  return (e: Event) => {
+    const input = e.target as HTMLInputElement;
+    const v = Number(input.value);
+    if (Number.isInteger(v) && v >= min && v <= max) c.set({ [key]: v });
+    else input.value = String(c.p[key]);
+  };
+}
+
+function onEta(c: ControlsContext) {
+  return (e: Event) => {
+    const input = e.target as HTMLInputElement;
+    const v = Number(input.value);
+    if (Number.isFinite(v) && v >= 0 && v <= 1) c.set({ eta: v });
+    else input.value = String(c.p.eta);
+  };
+}
+
+/**
+ * The denoiser menu (pane A's, or with which = 'B' the second pane's when comparing denoisers); an option
+ * that cannot run here is disabled and says why.
+ */
+function denoiserSelect(c: ControlsContext, which: 'A' | 'B' = 'A'): TemplateResult {
+  const { p, trained } = c;
+  const current = which === 'A' ? p.denoiser : p.denoiserB;
+  const key = which === 'A' ? 'denoiser' : 'denoiserB';
+  const noteId = which === 'A' ? 'denoiser-note' : 'denoiser-b-note';
+  const shipped = hasShippedMlp(p.dataset);
+  const reason = shipped ? null : `no trained MLP ships for “${DATASET_LABELS[p.dataset]}”`;
+  const image = isImageDataset(p.dataset);
+  const option = (value: DiffusionDenoiserChoice, text: string, disabled = false) =>
+    html`<option value=${value} ?disabled=${disabled} .selected=${current === value}>${text}</option>`;
+  const trainedNote = image
+    ? ' (unavailable: the training panel trains on 2D points)'
+    : trained
+      ? ` (step ${trained.step} of ${trained.totalSteps})`
+      : ' (not trained yet)';
+  return html`<label class="field"
+      >${which === 'A' ? 'Denoiser' : 'Denoiser B'}
+      <select
+        aria-describedby=${noteId}
+        @change=${(e: Event) =>
+          c.set({ [key]: (e.target as HTMLSelectElement).value as DiffusionDenoiserChoice })}
+      >
+        ${option('exact', DENOISER_LABELS.exact)}
+        ${option('mlp', `${DENOISER_LABELS.mlp}${reason ? ` (unavailable: ${reason})` : ''}`, !shipped)}
+        ${option('trained', `${DENOISER_LABELS.trained}${trainedNote}`, image)}
+      </select></label
+    >
+    <span id=${noteId} class="small muted denoiser-note"
+      >${reason ? html`Trained MLP unavailable: ${reason}.` : nothing}${
+        which === 'A' && c.modelLoading ? html`<span role="status">${c.modelLoading}</span>` : nothing
+      }</span
+    >`;
+}
+
+/** The check boxes of the optional views (2D only). */
+function views(c: ControlsContext): TemplateResult {
+  const boxes = [
+    ['x0', 'Show x̂₀'],
+    ['field', 'Vector field'],
+    ['density', 'Density of x_t'],
+    ['trails', 'Trails'],
+  ] as const;
+  return html`<fieldset>
+    <legend class="visually-hidden">Views</legend>
+    ${boxes.map(
+      ([key, label]) =>
+        html`<label class="check"
+          ><input
+            type="checkbox"
+            .checked=${c.p[key]}
+            @change=${(e: Event) => c.set({ [key]: (e.target as HTMLInputElement).checked })}
+          />
+          ${label}</label
+        >`,
+    )}
+  </fieldset>`;
+}
+
+/** The comparison menu and the second pane's choice. */
+function comparison(c: ControlsContext): TemplateResult {
+  const { p, set } = c;
+  const second =
+    p.compare === 'sampler'
+      ? select(
+          'Sampler B',
+          p.samplerB,
+          DIFFUSION_SAMPLERS,
+          (s) => SAMPLER_LABELS[s],
+          (samplerB) => set({ samplerB }),
+        )
+      : p.compare === 'denoiser'
+        ? denoiserSelect(c, 'B')
+        : p.compare === 'schedule'
+          ? select(
+              'Schedule B',
+              p.scheduleB,
+              SCHEDULE_KINDS,
+              (s) => s,
+              (scheduleB) => set({ scheduleB }),
+            )
+          : nothing;
+  return html`${select(
+    'Compare with',
+    p.compare,
+    COMPARE_MODES,
+    (m) => COMPARE_LABELS[m],
+    (compare) => set({ compare }),
+  )}
+  ${second}`;
+}
+
+export function renderControls(c: ControlsContext): TemplateResult {
+  const { p, set } = c;
+  const image = isImageDataset(p.dataset);
+  const strided = !p.sampler.startsWith('ddpm');
+  const particles = [...new Set([...PARTICLE_CHOICES, p.particles])].sort((x, y) => x - y).map(String);
+  return html`<section class="panel controls" aria-label="Diffusion lab controls">
+    ${select(
+      'Dataset',
+      p.dataset,
+      DIFFUSION_DATASETS,
+      (d) => DATASET_LABELS[d],
+      (dataset) => set({ dataset }),
+    )}
+    ${
+      image
+        ? select(
+            'Image size',
+            p.size,
+            GLYPH_SIZES,
+            (v) => `${v} × ${v}`,
+            (size) => set({ size }),
+          )
+        : nothing
+    }
+    <label class="field"
+      >Data points
+      <input
+        type="number"
+        min="16"
+        max="8192"
+        step="1"
+        ?disabled=${p.dataset === 'draw' || image}
+        title=${
+          p.dataset === 'draw'
+            ? 'A drawing uses the points drawn'
+            : image
+              ? `Image mode renders ${GLYPHS_PER_CLASS} glyphs per class`
+              : 'Training points drawn from the dataset'
+        }
+        .value=${String(p.points)}
+        @change=${onInt(c, 'points', 16, 8192)}
+    /></label>
+    ${select(
+      'Schedule',
+      p.schedule,
+      SCHEDULE_KINDS,
+      (s) => s,
+      (schedule) => set({ schedule }),
+    )}
+    <label class="field"
+      >T
+      <input
+        type="number"
+        min=${T_MIN}
+        max=${T_MAX}
+        step="1"
+        .value=${String(p.T)}
+        @change=${onInt(c, 'T', T_MIN, T_MAX)}
+    /></label>
+    <label class="check"
+      ><input
+        type="checkbox"
+        .checked=${p.ztsnr}
+        @change=${(e: Event) => set({ ztsnr: (e.target as HTMLInputElement).checked })}
+      />
+      Zero terminal SNR</label
+    >
+    ${select(
+      'Sampler',
+      p.sampler,
+      DIFFUSION_SAMPLERS,
+      (s) => SAMPLER_LABELS[s],
+      (sampler) => set({ sampler }),
+    )}
+    <label class="field"
+      >Sampler steps
+      <input
+        type="number"
+        min="1"
+        max=${T_MAX}
+        step="1"
+        ?disabled=${!strided}
+        title=${strided ? 'Strided steps from T to 0' : 'DDPM visits every timestep'}
+        .value=${String(strided ? p.steps : p.T)}
+        @change=${onInt(c, 'steps', 1, T_MAX)}
+    /></label>
+    <label class="field"
+      >DDIM η
+      <input
+        type="number"
+        min="0"
+        max="1"
+        step="0.1"
+        ?disabled=${p.sampler !== 'ddim'}
+        .value=${String(p.eta)}
+        @change=${onEta(c)}
+    /></label>
+    ${denoiserSelect(c)}
+    ${select(
+      'Particles',
+      String(p.particles),
+      particles,
+      (n) => formatCount(Number(n)),
+      (n) => set({ particles: Number(n) }),
+    )}
+    <label class="field"
+      >Seed
+      <input
+        type="number"
+        min="0"
+        max="4294967295"
+        step="1"
+        .value=${String(p.seed)}
+        @change=${onInt(c, 'seed', 0, 2 ** 32 - 1)}
+    /></label>
+    <button @click=${() => set({ seed: Math.floor(Math.random() * 2 ** 32) })}>New seed</button>
+    ${image ? nothing : views(c)} ${comparison(c)}
+  </section>`;
+}

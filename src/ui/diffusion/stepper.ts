@@ -1,0 +1,132 @@
+/** The Diffusion lab's stepping bar, the forward-process scrub and the notices above the panes. */
+import { html, nothing, type TemplateResult } from 'lit';
+import { noiseLevel } from '../../models/schedules';
+import type { DiffusionState } from '../../state/diffusion';
+import { formatBytes } from '../../util/format';
+import { CPU_LABEL } from '../common/backend';
+import { onInt } from './controls';
+import type { DiffusionSession } from './session';
+
+/** Step back / forward, Play, Reset, Jump to t, Speed; the backend badge and the last operation's cost. */
+export function renderStepper(
+  session: DiffusionSession,
+  p: DiffusionState,
+  set: (patch: Partial<DiffusionState>) => void,
+): TemplateResult {
+  const a = session.panes[0];
+  const f = a?.frame;
+  const T = a?.config.T ?? p.T;
+  return html`<div class="stepper panel" role="group" aria-label="Stepping">
+      <output class="t-display" aria-label="Current step" aria-live="polite"
+        >${f ? `t = ${f.t}` : 't = …'}</output
+      >
+      <span class="small muted">${f ? `step ${f.stepIndex} of ${f.totalSteps}` : ''}</span>
+      <button @click=${() => session.stepBack()} ?disabled=${!f || f.stepIndex === 0}>Step back</button>
+      <button class="primary" @click=${() => session.stepForward()} ?disabled=${!f || f.t === 0}>
+        Step forward
+      </button>
+      <button
+        @click=${() => session.togglePlay()}
+        ?disabled=${!f}
+        aria-pressed=${session.playing ? 'true' : 'false'}
+      >
+        ${session.playing ? 'Pause' : 'Play'}
+      </button>
+      <button @click=${() => session.reset()} ?disabled=${!f}>Reset</button>
+      <label class="field"
+        >Jump to t
+        <input
+          type="range"
+          min="0"
+          max=${T}
+          step="1"
+          .value=${String(f?.t ?? T)}
+          @change=${(e: Event) => session.jumpTo(Number((e.target as HTMLInputElement).value))}
+      /></label>
+      <label class="field"
+        >Speed (steps/s)
+        <input
+          type="number"
+          min="1"
+          max="60"
+          step="1"
+          .value=${String(p.speed)}
+          @change=${onInt({ p, set }, 'speed', 1, 60)}
+      /></label>
+      <span class="busy" aria-hidden="true">${session.busy ? 'working…' : ''}</span>
+      <span class="badge" title="What computed these particles">${session.backendLabel || '…'}</span>
+      ${
+        f
+          ? html`<span class="small muted"
+              >${f.elapsedMs.toFixed(1)} ms · read back
+              ${f.bytesRead ? formatBytes(f.bytesRead) : 'nothing (CPU)'}</span
+            >`
+          : nothing
+      }
+    </div>
+    <p class="small muted">Keys: Space play/pause, ← step back, → step forward.</p>`;
+}
+
+/** The forward-process scrub: slider and number named "Forward t", in the URL as `forward`. */
+export function renderForward(
+  session: DiffusionSession,
+  p: DiffusionState,
+  set: (patch: Partial<DiffusionState>) => void,
+): TemplateResult {
+  const a = session.panes[0];
+  const T = a?.config.T ?? p.T;
+  const t = p.forward === null ? null : Math.min(p.forward, T);
+  const onInput = (e: Event) => {
+    const input = e.target as HTMLInputElement;
+    const v = Number(input.value);
+    if (input.value !== '' && Number.isInteger(v) && v >= 0 && v <= T) set({ forward: v });
+    else input.value = String(t ?? T);
+  };
+  const level = a && t !== null && t <= a.schedule.T ? noiseLevel(a.schedule, t) : null;
+  const where = session.backendLabel === CPU_LABEL ? 'on the CPU' : 'on the GPU in one dispatch';
+  return html`<div class="forward panel" role="group" aria-label="Forward process">
+    <strong>Forward process</strong>
+    <label class="field"
+      >Forward t <input type="range" min="0" max=${T} step="1" .value=${String(t ?? T)} @input=${onInput}
+    /></label>
+    <input
+      type="number"
+      aria-label="Forward t"
+      min="0"
+      max=${T}
+      step="1"
+      .value=${String(t ?? T)}
+      @change=${onInput}
+    />
+    <button @click=${() => set({ forward: null })} ?disabled=${p.forward === null}>
+      Start from pure noise
+    </button>
+    <span class="small muted forward-note">
+      ${
+        level
+          ? html`Every particle (i ↦ data point i mod M) at x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε with t = ${t}: √ᾱ_t =
+            ${level.sqrtAlphaBar.toFixed(3)}, √(1 − ᾱ_t) = ${level.sqrtOneMinusAlphaBar.toFixed(3)}, computed
+            ${where}. Step forward runs the reverse chain from here.`
+          : html`The chain starts from pure noise x_T ~ N(0, I). Move the slider to noise the data forward
+            instead.`
+      }
+    </span>
+  </div>`;
+}
+
+/** The error of the last operation, the setup's notices and the schedules' warnings. */
+export function renderNotices(session: DiffusionSession): TemplateResult {
+  const [a, b] = session.panes;
+  const warning = (label: string, text: string) =>
+    html`<p class="notice" role="status"><strong>Schedule warning (${label}):</strong> ${text}</p>`;
+  return html`<div class="notices">
+    ${session.error ? html`<p class="error" role="alert">Could not compute: ${session.error}</p>` : nothing}
+    ${session.notices.map((n) => html`<p class="notice" role="status">${n}</p>`)}
+    ${a?.schedule.warning ? warning(a.schedule.label, a.schedule.warning) : nothing}
+    ${
+      b?.schedule.warning && b.schedule.kind !== a?.schedule.kind
+        ? warning(b.schedule.label, b.schedule.warning)
+        : nothing
+    }
+  </div>`;
+}
