@@ -10,7 +10,7 @@
 import * as d3 from 'd3';
 
 export const GRID_GAP = 2;
-export const NAN_RGB: readonly [number, number, number] = [255, 0, 255];
+const NAN_RGB: readonly [number, number, number] = [255, 0, 255];
 
 export interface ImageGridOptions {
   /** Each image is size×size values, row-major. */

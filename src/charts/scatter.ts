@@ -59,7 +59,7 @@ export interface ScatterOptions {
   pointSize?: number;
 }
 
-export const DEFAULT_SCATTER_COLORS: ScatterColors = {
+const DEFAULT_SCATTER_COLORS: ScatterColors = {
   points: '#1f5fbf',
   data: 'rgba(120, 120, 120, 0.35)',
   x0: '#d1495b',
@@ -68,7 +68,7 @@ export const DEFAULT_SCATTER_COLORS: ScatterColors = {
   density: '#7b3fbf',
 };
 
-export const SCATTER_MARGIN = { top: 10, right: 12, bottom: 30, left: 40 };
+const SCATTER_MARGIN = { top: 10, right: 12, bottom: 30, left: 40 };
 
 export function scatterScales(options: Pick<ScatterOptions, 'width' | 'height' | 'extent'>) {
   const m = SCATTER_MARGIN;

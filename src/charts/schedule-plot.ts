@@ -19,7 +19,7 @@ export const SCHEDULE_QUANTITIES = [
 ] as const;
 export type ScheduleQuantity = (typeof SCHEDULE_QUANTITIES)[number];
 
-export const QUANTITY_LABELS: Record<ScheduleQuantity, string> = {
+const QUANTITY_LABELS: Record<ScheduleQuantity, string> = {
   beta: 'β_t',
   alphaBar: 'ᾱ_t',
   sqrtAlphaBar: '√ᾱ_t',
@@ -53,13 +53,13 @@ export interface SchedulePlotOptions {
 }
 
 /** log-SNR is clipped to ±LOG_SNR_CLIP for drawing (it is ±∞ at t = 0 and with zero terminal SNR at T). */
-export const LOG_SNR_CLIP = 20;
+const LOG_SNR_CLIP = 20;
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 const MARGIN = { top: 22, right: 12, bottom: 30, left: 48 };
 const LEGEND_H = 24;
 
-export function quantityValue(q: ScheduleQuantity, beta: number, alphaBar: number): number {
+function quantityValue(q: ScheduleQuantity, beta: number, alphaBar: number): number {
   switch (q) {
     case 'beta':
       return beta;

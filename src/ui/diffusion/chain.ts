@@ -24,11 +24,11 @@ export const EXTENT = 3.5;
 /** Particles drawn (and read back for drawing) at most; exports read all of them. */
 export const MAX_DRAWN = 100_000;
 /** x̂₀ overlay points read back at most. */
-export const MAX_DRAWN_X0 = 20_000;
+const MAX_DRAWN_X0 = 20_000;
 /** Particles whose paths are drawn as trails. */
 export const TRAIL_COUNT = 8;
-export const DENSITY_GRID = 64;
-export const FIELD_GRID = 21;
+const DENSITY_GRID = 64;
+const FIELD_GRID = 21;
 /** The training data are drawn with this fixed seed, so reseeding the sampler keeps the same data. */
 export const DATA_SEED = 1;
 /** Image mode: particles (images) per pane at most. */
@@ -36,7 +36,7 @@ export const MAX_IMAGE_PARTICLES = 64;
 /** Image mode: training glyphs per class. */
 export const GLYPHS_PER_CLASS = 16;
 
-export function samplerSpec(choice: DiffusionSamplerChoice, eta: number): SamplerSpec {
+function samplerSpec(choice: DiffusionSamplerChoice, eta: number): SamplerSpec {
   switch (choice) {
     case 'ddpm-beta':
       return { kind: 'ddpm', variance: 'beta' };

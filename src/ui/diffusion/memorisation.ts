@@ -6,9 +6,9 @@
 /** A 2D sample "is" a training point when its Euclidean distance is at most this. */
 export const MEMO_RADIUS = 0.05;
 /** An image "is" a training glyph when its RMS distance per pixel (values in [−1, 1]) is at most this. */
-export const IMAGE_MEMO_RADIUS = 0.05;
+const IMAGE_MEMO_RADIUS = 0.05;
 /** Samples measured at most (the first ones); the export lists the same samples. */
-export const MEMO_SAMPLE = 2_000;
+const MEMO_SAMPLE = 2_000;
 /** At least this fraction within the radius: the chain reproduces its training set. */
 export const MEMORISES_AT = 0.9;
 /** Below this fraction within the radius: most samples are not copies of training points. */

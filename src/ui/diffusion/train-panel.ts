@@ -23,8 +23,8 @@ export interface DenoiserTrainedDetail {
   done: boolean;
 }
 
-export const TRAIN_STEP_CHOICES = [50, 200, 500, 1000, 2000, 5000] as const;
-export const TRAIN_BATCH_CHOICES = [32, 64, 128, 256] as const;
+const TRAIN_STEP_CHOICES = [50, 200, 500, 1000, 2000, 5000] as const;
+const TRAIN_BATCH_CHOICES = [32, 64, 128, 256] as const;
 const LEARNING_RATE = 2e-3;
 /** Snapshots (events) per run. */
 const SNAPSHOTS = 10;
