@@ -3,11 +3,12 @@
  * `depth` times at width `width`, then Linear → logits, softmax cross-entropy, Adam. Seeded initialisation
  * and data use the project's Philox4x32-10 reference, so a (config, seed) pair is the same network and the
  * same batches on every machine and on both backends. `CpuMlp` is the float64 CPU trainer composed from
- * the references in src/kernels/nn/nn.ref.ts; src/engine/nn.ts runs the same model on the GPU.
+ * the references in src/kernels/nn/ref.ts; src/engine/nn.ts runs the same model on the GPU.
  */
 import { philox4x32, unitFloat } from '../kernels/random/philox.ref';
 import { boxMuller } from '../kernels/random/random.ref';
-import * as ref from '../kernels/nn/nn.ref';
+import * as ref from '../kernels/nn/ref';
+import type { Activation } from '../kernels/nn/spec';
 
 export const TASKS = ['spirals', 'circles', 'xor'] as const;
 export type Task = (typeof TASKS)[number];
@@ -91,7 +92,7 @@ export interface MlpShape {
   width: number;
   batchNorm: boolean;
   /** Hidden-layer nonlinearity (default ReLU). */
-  activation?: ref.Activation;
+  activation?: Activation;
   inDim?: number;
   classes?: number;
 }

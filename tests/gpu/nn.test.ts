@@ -25,7 +25,8 @@ import {
   type Dispatch,
   type NnKernelStyle,
 } from '../../src/kernels/nn/pipelines';
-import * as ref from '../../src/kernels/nn/nn.ref';
+import * as ref from '../../src/kernels/nn/ref';
+import { ACTIVATIONS } from '../../src/kernels/nn/spec';
 import { GpuMlp } from '../../src/engine/nn';
 import { CpuMlp, makeBatch } from '../../src/models/mlp';
 import { testGpu, testRng } from './gpu-test-context';
@@ -257,7 +258,7 @@ describe('activations (sigmoid, SiLU, GELU-tanh, ReLU)', () => {
   // Tolerance 1e-5·(1 + |ref|) absolute: exp (3 + 2|x| ULP, |x| ≤ 8 here), / (2.5 ULP) and tanh (inherited
   // from its exp form) compose to a few tens of ULP of values of order 1.
   // Both styles: one element per invocation (workgroup) or grid-stride loops over fewer invocations.
-  for (const [style, kind] of STYLES.flatMap((st) => ref.ACTIVATIONS.map((k) => [st, k] as const))) {
+  for (const [style, kind] of STYLES.flatMap((st) => ACTIVATIONS.map((k) => [st, k] as const))) {
     it(`${style}: ${kind}: forward and backward vs reference (n = 1001, x in ±8)`, async () => {
       const x = f32s(1001, 40, 3).map((v) => Math.fround(Math.max(-8, Math.min(8, v))));
       const dy = f32s(1001, 41);
