@@ -18,7 +18,8 @@
  * buffers created in steady state).
  */
 import { adapterName, type GpuContext } from '../src/gpu/device';
-import { RandomEngine, runRandomCpu, MAX_COUNT_CPU } from '../src/engine/random';
+import { RandomEngine, runRandomCpu } from '../src/engine/random';
+import { MAX_COUNT_CPU } from '../src/kernels/random/spec';
 import { AttentionEngine, runAttentionCpu, type AttentionRunResult } from '../src/engine/attention';
 import { initAttentionInputs, repeatTokens, tokenize } from '../src/models/attention-inputs';
 import {

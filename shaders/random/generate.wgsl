@@ -1,7 +1,7 @@
 // Fills `out` with `count` values from Philox4x32-10 (shaders/common/philox.wgsl is joined in front).
 // transform: 0 raw u32 words, 1 uniform [0,1), 2 standardized (u − 1/2)·√12, 3 Irwin–Hall (Σ12 u) − 6,
 // 4 Box–Muller normals. Floats are stored as their bits (out is array<u32>), so one buffer serves both.
-// Layout of values over blocks matches src/kernels/random/random.ref.ts.
+// Layout of values over blocks matches sampleReference in src/kernels/random/ref.ts.
 
 struct Params {
   count: u32,

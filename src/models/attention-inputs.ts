@@ -17,7 +17,7 @@
  *   [heads][L][d] row-major.
  */
 import { philox4x32 } from '../kernels/random/philox.ref';
-import { boxMuller } from '../kernels/random/random.ref';
+import { boxMuller } from '../kernels/random/ref';
 import {
   ATTENTION_LIMITS,
   MASK_KINDS,

@@ -6,7 +6,7 @@
  * the references in src/kernels/nn/ref.ts; src/engine/nn.ts runs the same model on the GPU.
  */
 import { philox4x32, unitFloat } from '../kernels/random/philox.ref';
-import { boxMuller } from '../kernels/random/random.ref';
+import { boxMuller } from '../kernels/random/ref';
 import * as ref from '../kernels/nn/ref';
 import type { Activation } from '../kernels/nn/spec';
 

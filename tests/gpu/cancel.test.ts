@@ -11,7 +11,7 @@ import type { RunProgress } from '../../src/gpu/compute';
 import { RandomEngine } from '../../src/engine/random';
 import { RandomKernel } from '../../src/kernels/random/random';
 import { createStorageBuffer } from '../../src/gpu/compute';
-import { TRANSFORMS } from '../../src/kernels/random/random.ref';
+import { TRANSFORMS } from '../../src/kernels/random/spec';
 import { AttentionEngine } from '../../src/engine/attention';
 import { alibiBias } from '../../src/ui/attention/model';
 import type { AttentionInputs } from '../../src/kernels/attention/attention.ref';

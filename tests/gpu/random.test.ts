@@ -10,16 +10,15 @@ import { RandomEngine } from '../../src/engine/random';
 import { RandomKernel } from '../../src/kernels/random/random';
 import { MomentsKernel, MOMENTS_BYTES } from '../../src/kernels/random/moments';
 import { HistogramKernel } from '../../src/kernels/random/histogram';
-import { rawWords, sampleReference, TRANSFORMS } from '../../src/kernels/random/random.ref';
 import {
   centralSums,
   histogramReference,
-  ksCritical001,
-  ksStatistic,
   momentsReference,
-  standardErrors,
-  theory,
-} from '../../src/kernels/random/moments.ref';
+  rawWords,
+  sampleReference,
+} from '../../src/kernels/random/ref';
+import { TRANSFORMS } from '../../src/kernels/random/spec';
+import { ksCritical001, ksStatistic, standardErrors, theory } from '../../src/kernels/random/theory';
 import { ReadbackPool, encodeReadback } from '../../src/gpu/readback';
 import { createStorageBuffer } from '../../src/gpu/compute';
 import { testGpu, testRng } from './gpu-test-context';

@@ -30,7 +30,7 @@ import {
   tokenize,
 } from '../../src/models/attention-inputs';
 import { philox4x32 } from '../../src/kernels/random/philox.ref';
-import { boxMuller } from '../../src/kernels/random/random.ref';
+import { boxMuller } from '../../src/kernels/random/ref';
 
 const EPS = 1e-12;
 

@@ -2,7 +2,7 @@ import philoxWgsl from '../../../shaders/common/philox.wgsl?raw';
 import generateWgsl from '../../../shaders/random/generate.wgsl?raw';
 import { createBindGroup, createComputeKernel, grid1D, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
-import { TRANSFORM_ID, type StreamKey, type Transform } from './random.ref';
+import { TRANSFORM_ID, type StreamKey, type Transform } from './spec';
 
 const PARAMS = new UniformLayout([
   ['count', 'u32'],
