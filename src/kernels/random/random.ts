@@ -1,4 +1,5 @@
 import philoxWgsl from '../../../shaders/common/philox.wgsl?raw';
+import boxMullerWgsl from '../../../shaders/common/box_muller.wgsl?raw';
 import generateWgsl from '../../../shaders/random/generate.wgsl?raw';
 import { createBindGroup, createComputeKernel, grid1D, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
@@ -34,7 +35,7 @@ export class RandomKernel {
       pipeline: this.pipeline,
       params: this.params,
     } = createComputeKernel(device, label, {
-      code: joinWgsl(philoxWgsl, generateWgsl),
+      code: joinWgsl(philoxWgsl, boxMullerWgsl, generateWgsl),
       bindings: ['uniform', 'storage'],
       entryPoints: 'main',
       uniforms: PARAMS,

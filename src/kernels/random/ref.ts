@@ -54,7 +54,7 @@ export function sampleReference(transform: Transform, count: number, key: Stream
   return out;
 }
 
-/** Box–Muller on one pair of words; u1 in (0, 1] so the log is finite; angle in [−π, π) where WGSL's cos is accurate. */
+/** Box–Muller on one pair of words (box_muller in shaders/common/box_muller.wgsl): u1 in (0, 1], θ in [−π, π). */
 export function boxMuller(w1: number, w2: number): [number, number] {
   const u1 = 1 - unitFloat(w1);
   const u2 = unitFloat(w2);
