@@ -81,6 +81,7 @@ describe('BatchNorm lab engine', () => {
             for (const v of la.postBN.var) expect(Math.abs(v - 1)).toBeLessThan(1e-3);
           }
         }
+        console.log(`MEASURE bne ${style} step ${s} ${view}: pBN ${JSON.stringify(a.percentiles.withBN.map((v, k) => v - b.percentiles.withBN[k]!))} pPlain ${JSON.stringify(a.percentiles.withoutBN.map((v, k) => v - b.percentiles.withoutBN[k]!))} acc ${a.accuracy.withBN - b.accuracy.withBN} ${a.accuracy.withoutBN - b.accuracy.withoutBN} loss ${(a.loss.withBN - b.loss.withBN) / b.loss.withBN} ${(a.loss.withoutBN - b.loss.withoutBN) / b.loss.withoutBN} pvals ${JSON.stringify(b.percentiles.withBN)}`);
         for (let k = 0; k < 3; k++) {
           expect(Math.abs(a.percentiles.withoutBN[k]! - b.percentiles.withoutBN[k]!)).toBeLessThan(
             1e-3 * (1 + Math.abs(b.percentiles.withoutBN[k]!)),

@@ -316,6 +316,12 @@ describe('per-channel statistics on 10^6 values with a large common offset', () 
       );
       const r = ref.channelStats(x, N, C);
       const g = await read(out, 2 * C);
+      let [wm, wv] = [0, 0];
+      for (let c = 0; c < C; c++) {
+        wm = Math.max(wm, Math.abs(g[2 * c]! - r.mean[c]!) / 2 ** -10);
+        wv = Math.max(wv, Math.abs(g[2 * c + 1]! - r.variance[c]!) / r.variance[c]!);
+      }
+      console.log(`MEASURE stats.big ${style}: |Δμ| = ${wm.toFixed(3)} ULP(1e4), |Δσ²|/σ² = ${wv.toExponential(2)}`);
       for (let c = 0; c < C; c++) {
         expect(Math.abs(g[2 * c]! - r.mean[c]!)).toBeLessThan(4 * 2 ** -10);
         expect(Math.abs(g[2 * c + 1]! - r.variance[c]!) / r.variance[c]!).toBeLessThan(1e-3);
@@ -352,6 +358,47 @@ describe('BatchNorm1d', () => {
       const state = { gamma, beta, runningMean: Float64Array.from(rm), runningVar: Float64Array.from(rv) };
       const f = ref.bnForward(x, B, C, state, train);
       const g = ref.bnBackward(dyv, f.xhat, gamma, f.invStd, B, C, train);
+      {
+        const u2 = 2 ** -23;
+        const ch = (i: number) => i % C;
+        const kap = (c: number) => 1 + Math.abs(f.mean[c]!) / Math.sqrt(f.variance[c]!);
+        const gx = await read(bn.xhat, B * C);
+        const gy = await read(y, B * C);
+        const grm = await read(bn.runningMean, C);
+        const grv = await read(bn.runningVar, C);
+        const gdb = await read(db, C);
+        const gdg = await read(dg, C);
+        const gdx = await read(dx, B * C);
+        const s0 = new Float64Array(C);
+        const s1 = new Float64Array(C);
+        const a0 = new Float64Array(C);
+        const a1 = new Float64Array(C);
+        for (let i = 0; i < B * C; i++) {
+          s0[ch(i)] = s0[ch(i)]! + dyv[i]!;
+          s1[ch(i)] = s1[ch(i)]! + dyv[i]! * f.xhat[i]!;
+          a0[ch(i)] = a0[ch(i)]! + Math.abs(dyv[i]!);
+          a1[ch(i)] = a1[ch(i)]! + Math.abs(dyv[i]! * f.xhat[i]!);
+        }
+        const m = { xhat: 0, y: 0, rm: 0, rv: 0, db: 0, dg: 0, dx: 0, xhatAbs: 0, dxRel: 0 };
+        for (let i = 0; i < B * C; i++) {
+          const c = ch(i);
+          const xb = u2 * (1 + Math.abs(f.xhat[i]!)) * kap(c);
+          m.xhat = Math.max(m.xhat, Math.abs(gx[i]! - f.xhat[i]!) / xb);
+          m.xhatAbs = Math.max(m.xhatAbs, Math.abs(gx[i]! - f.xhat[i]!) / (1 + Math.abs(f.xhat[i]!)));
+          m.y = Math.max(m.y, Math.abs(gy[i]! - f.y[i]!) / (Math.abs(gamma[c]!) * xb + u2 * Math.abs(beta[c]!)));
+          const sc = Math.abs(gamma[c]! * f.invStd[c]!);
+          const db2 = u2 * sc * (Math.abs(dyv[i]!) + (a0[c]! + (1 + Math.abs(f.xhat[i]!)) * kap(c) * (a1[c]! + Math.abs(s1[c]!) + a0[c]!)) / B);
+          m.dx = Math.max(m.dx, Math.abs(gdx[i]! - g.dx[i]!) / db2);
+          m.dxRel = Math.max(m.dxRel, Math.abs(gdx[i]! - g.dx[i]!) / ((1 + Math.abs(g.dx[i]!)) * sc));
+        }
+        for (let c = 0; c < C; c++) {
+          m.rm = Math.max(m.rm, Math.abs(grm[c]! - state.runningMean[c]!) / (u2 * (Math.abs(rm[c]!) + Math.abs(f.mean[c]!) * kap(c))));
+          m.rv = Math.max(m.rv, Math.abs(grv[c]! - state.runningVar[c]!) / (u2 * (Math.abs(rv[c]!) + f.variance[c]! * kap(c) * kap(c))));
+          m.db = Math.max(m.db, Math.abs(gdb[c]! - g.dbeta[c]!) / (u2 * a0[c]!));
+          m.dg = Math.max(m.dg, Math.abs(gdg[c]! - g.dgamma[c]!) / (u2 * (a1[c]! + a0[c]! * kap(c))));
+        }
+        console.log(`MEASURE bn ${style} ${train}: ${JSON.stringify(m)}`);
+      }
       expectClose(await read(bn.xhat, B * C), f.xhat, (i) => 1e-4 * (1 + Math.abs(f.xhat[i]!)), 'x̂');
       expectClose(await read(y, B * C), f.y, (i) => 1e-4 * (1 + Math.abs(f.y[i]!)), 'y');
       expectClose(
@@ -515,9 +562,12 @@ describe('GPU MLP', () => {
       const shape = { depth: 2, width: 20, batchNorm, activation };
       const mlp = new GpuMlp(gpu.device, shape, 50, 3);
       const cpu = new CpuMlp(shape, 3);
+      let worstLoss = 0;
       for (let s = 0; s < 5; s++) {
         const r = cpu.step(makeBatch('spirals', 3, s, 50), { lr: 0.01 });
         const g = await trainSteps(mlp, 'spirals', 3, s, 1, 0.01);
+        worstLoss = Math.max(worstLoss, Math.abs(g[0]! - r.loss) / r.loss);
+        console.log(`MEASURE mlp ${batchNorm} ${activation} step ${s} loss rel ${(Math.abs(g[0]! - r.loss) / r.loss).toExponential(2)} acc ${g[1]} vs ${r.accuracy}`);
         expect(Math.abs(g[0]! - r.loss), `step ${s} bn=${batchNorm} ${activation}`).toBeLessThanOrEqual(
           1e-3 * r.loss,
         );
@@ -528,6 +578,7 @@ describe('GPU MLP', () => {
         // normalises the f32 vs f64 rounding noise of that zero to ±lr steps, so those biases are not compared.
         if (batchNorm && /^layers\.\d+\.bias$/.test(k)) continue;
         const worst = Math.max(...Array.from(w, (v, i) => Math.abs(v - saved[k]![i]!)));
+        console.log(`MEASURE mlp ${batchNorm} ${activation} ${k}: max |Δw| ${worst.toExponential(2)}`);
         expect(worst, k).toBeLessThan(1e-3);
       }
       mlp.destroy();
