@@ -25,7 +25,7 @@ import { testGpu } from './gpu-test-context';
 
 let gpu: GpuContext;
 beforeAll(async () => {
-  gpu = await testGpu();
+  gpu = await testGpu(navigator.gpu);
 });
 afterAll(() => gpu?.destroy());
 

@@ -37,7 +37,7 @@ let res: ops.OpResources;
 let pool: ReadbackPool;
 const temp: GPUBuffer[] = [];
 beforeAll(async () => {
-  gpu = await testGpu();
+  gpu = await testGpu(navigator.gpu);
   res = new ops.OpResources(gpu.device);
   pool = new ReadbackPool(gpu.device, 'test.nn');
 });

@@ -33,7 +33,7 @@ import { testGpu, testRng } from './gpu-test-context';
 let gpu: GpuContext;
 let engine: RandomEngine;
 beforeAll(async () => {
-  gpu = await testGpu();
+  gpu = await testGpu(navigator.gpu);
   engine = new RandomEngine(gpu);
 });
 afterAll(() => {
