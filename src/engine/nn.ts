@@ -9,7 +9,7 @@ import * as ops from '../kernels/nn/ops';
 import { ADAM_DEFAULTS, BN_EPS, BN_MOMENTUM } from '../kernels/nn/spec';
 import { initWeights, tensorSpecs, type Batch, type MlpShape, type TensorSpec } from '../models/mlp';
 
-export interface GpuLayer {
+interface GpuLayer {
   /** Linear output [rows, width] (BN input). */
   z: GPUBuffer;
   /** BN buffers (x̂ [rows, width], stats (μ, σ², 1/√(σ²+ε)) per channel, running stats); absent without BN. */

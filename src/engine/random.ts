@@ -48,7 +48,7 @@ export interface RandomResult {
 }
 
 /** Above this many values a run generates in batches of about this many, one submit each. */
-export const BATCH_VALUES = 2 ** 21;
+const BATCH_VALUES = 2 ** 21;
 
 export class RandomEngine {
   private readonly generator: RandomKernel;

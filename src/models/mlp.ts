@@ -16,7 +16,7 @@ export type Task = (typeof TASKS)[number];
  * Image tasks of the BatchNorm lab: glyphs rendered by the page (the engines get them as LabData, since
  * rendering text needs a canvas).
  */
-export const IMAGE_TASKS = ['digits', 'letters'] as const;
+const IMAGE_TASKS = ['digits', 'letters'] as const;
 export type ImageTask = (typeof IMAGE_TASKS)[number];
 export const LAB_TASKS = [...TASKS, ...IMAGE_TASKS] as const;
 export type LabTask = (typeof LAB_TASKS)[number];
@@ -98,8 +98,8 @@ export interface MlpShape {
 }
 
 /** Second Philox key word of weight initialisation ("ML1N") and of the data stream. */
-export const INIT_STREAM = 0x4d4c314e;
-export const DATA_STREAM = 0x4d4c3144;
+const INIT_STREAM = 0x4d4c314e;
+const DATA_STREAM = 0x4d4c3144;
 
 export interface TensorSpec {
   name: string;
@@ -223,7 +223,7 @@ export interface TrainOptions {
   learn?: boolean;
 }
 
-export interface LayerStats {
+interface LayerStats {
   index: number;
   /** Batch statistics of the Linear output (BN input), per channel. */
   preBN: { mean: Float64Array; variance: Float64Array };

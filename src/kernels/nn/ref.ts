@@ -5,7 +5,7 @@
  */
 import { ADAM_DEFAULTS, BN_EPS, BN_MOMENTUM, type Activation, type AdamOptions } from './spec';
 
-export type Vec = Float64Array;
+type Vec = Float64Array;
 
 /** Y[B, O] = X[B, I]·W[I, O] + b[O]. */
 export function linearForward(x: Vec, w: Vec, b: Vec, B: number, I: number, O: number): Vec {
@@ -65,7 +65,7 @@ export function activation(kind: Activation, v: number): number {
 }
 
 /** f'(x). */
-export function activationGrad(kind: Activation, v: number): number {
+function activationGrad(kind: Activation, v: number): number {
   switch (kind) {
     case 'sigmoid': {
       const s = sigmoid(v);
@@ -108,7 +108,7 @@ export function channelStats(x: Vec, B: number, C: number) {
   return { mean, variance };
 }
 
-export interface BnState {
+interface BnState {
   gamma: Vec;
   beta: Vec;
   runningMean: Vec;

@@ -4,7 +4,7 @@
  */
 import { PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1 } from './spec';
 
-export type Words4 = [number, number, number, number];
+type Words4 = [number, number, number, number];
 
 /** High 32 bits of the 64-bit product of two u32 values. */
 export function mulhi32(a: number, b: number): number {
