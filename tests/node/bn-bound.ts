@@ -30,9 +30,6 @@ export interface LayerBound {
   /** The activation input (y with BN, z without) and its elementwise bound, [rows][width]. */
   h: Float64Array;
   eh: Float64Array;
-  /** Bound on the running statistics after a training step (train mode with BN only). */
-  eRunningMean: Float64Array | null;
-  eRunningVar: Float64Array | null;
 }
 
 export interface ForwardBound {
@@ -128,8 +125,6 @@ export function forwardBound(mlp: CpuMlp, batch: Batch, mode: 'train' | 'eval'):
     let h = z;
     let eh = ez;
     let post: ColumnBound | null = null;
-    let eRunningMean: Float64Array | null = null;
-    let eRunningVar: Float64Array | null = null;
     if (batchNorm) {
       const running = mlp.running[l]!;
       const gamma = W(`layers.${l}.bn.gamma`);
@@ -154,18 +149,8 @@ export function forwardBound(mlp: CpuMlp, batch: Batch, mode: 'train' | 'eval'):
         }
       }
       post = columnStats(xhat, ex, B, C);
-      if (mode === 'train') {
-        // r ← 0.9·r + 0.1·stat (unbiased variance), from the running statistics before the step.
-        eRunningMean = pre.eMean.map(
-          (e, c) => 0.1 * e + 3 * U * Math.abs(0.9 * running.mean[c]! + 0.1 * pre.mean[c]!),
-        );
-        eRunningVar = pre.eVar.map(
-          (e, c) =>
-            ((0.1 * B) / (B - 1)) * e + 4 * U * (0.9 * running.var[c]! + (0.1 * B * pre.var[c]!) / (B - 1)),
-        );
-      }
     }
-    layers.push({ pre, post, h, eh, eRunningMean, eRunningVar });
+    layers.push({ pre, post, h, eh });
     a = h.map((y) => Math.max(0, y));
     ea = eh;
   }
@@ -207,8 +192,6 @@ export function forwardBound(mlp: CpuMlp, batch: Batch, mode: 'train' | 'eval'):
     double(l.pre);
     double(l.post);
     l.eh.forEach((e, i) => (l.eh[i] = 2 * e));
-    l.eRunningMean?.forEach((e, c) => (l.eRunningMean![c] = 2 * e));
-    l.eRunningVar?.forEach((e, c) => (l.eRunningVar![c] = 2 * e));
   }
   return {
     loss,
