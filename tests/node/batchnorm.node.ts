@@ -26,7 +26,7 @@ import {
 } from '../../src/engine/batchnorm';
 import { CpuMlp, makeBatch, type MlpShape } from '../../src/models/mlp';
 import { forwardBound, type ForwardBound } from './bn-bound';
-import { U, checkWithin } from './numerics';
+import { U, adamStepBound, checkWithin } from './numerics';
 
 let gpu: GpuContext;
 
@@ -140,18 +140,6 @@ function compareStep(
     c.percentiles.withoutBN,
     (k) => ePlain + 4 * U * Math.abs(c.percentiles.withoutBN[k]!),
   );
-}
-
-/** c_t = √(Σ_s a_s²/b_s): the largest |m̂/√v̂| of Adam at step t (see the file comment). */
-function adamStepBound(t: number): number {
-  const [b1, b2] = [0.9, 0.999];
-  let sum = 0;
-  for (let s = 1; s <= t; s++) {
-    const a = ((1 - b1) * b1 ** (t - s)) / (1 - b1 ** t);
-    const b = ((1 - b2) * b2 ** (t - s)) / (1 - b2 ** t);
-    sum += (a * a) / b;
-  }
-  return Math.sqrt(sum);
 }
 
 /** Running statistics' bounds, carried step to step (initial 0 and 1 are exact in f32). */

@@ -40,3 +40,19 @@ export function checkWithin(
     );
   return w;
 }
+
+/**
+ * The largest |m̂/√v̂| of Adam at step t ≥ 1 (β₁ = 0.9, β₂ = 0.999): with the bias-corrected weights
+ * a_s = (1 − β₁)β₁^{t−s}/(1 − β₁^t), b_s = (1 − β₂)β₂^{t−s}/(1 − β₂^t), Cauchy–Schwarz gives
+ * |Σ a_s g_s| ≤ √(Σ a_s²/b_s)·√(Σ b_s g_s²), so one update moves a parameter by at most lr·c_t (c_1 = 1).
+ */
+export function adamStepBound(t: number): number {
+  const [b1, b2] = [0.9, 0.999];
+  let sum = 0;
+  for (let s = 1; s <= t; s++) {
+    const a = ((1 - b1) * b1 ** (t - s)) / (1 - b1 ** t);
+    const b = ((1 - b2) * b2 ** (t - s)) / (1 - b2 ** t);
+    sum += (a * a) / b;
+  }
+  return Math.sqrt(sum);
+}
