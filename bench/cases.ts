@@ -43,7 +43,7 @@ import { CpuMlp, makeBatch, type MlpShape } from '../src/models/mlp';
 import { ReadbackPool } from '../src/gpu/readback';
 import { trainSteps } from './training';
 import twoMoonsMlpUrl from '../public/models/diffusion/two-moons.ksmlp?inline';
-import type { AttentionShape } from '../src/kernels/attention/attention.ref';
+import type { AttentionShape } from '../src/kernels/attention/spec';
 import { Instrument } from './instrument';
 import { formatBytes, formatMs, logLogSlope, summarize, type Stat } from './stats';
 

@@ -10,7 +10,7 @@ import {
   type AttentionRunOptions,
   type AttentionRunResult,
 } from './attention';
-import type { AttentionInputs, AttentionShape } from '../kernels/attention/attention.ref';
+import type { AttentionInputs, AttentionShape } from '../kernels/attention/spec';
 import { initAttentionInputs, type AttentionInitOptions } from '../models/attention-inputs';
 
 /** Largest L the attention lab runs on the CPU reference (O(heads·L²·d) float64 work in a worker). */

@@ -23,7 +23,7 @@ import {
   MASK_KINDS,
   type AttentionShape,
   type MaskKind,
-} from '../kernels/attention/attention.ref';
+} from '../kernels/attention/spec';
 
 // ---------------------------------------------------------------------------------------------------------
 // Tokenizer

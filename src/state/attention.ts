@@ -1,4 +1,4 @@
-import { ATTENTION_LIMITS, MASK_KINDS } from '../kernels/attention/attention.ref';
+import { ATTENTION_LIMITS, MASK_KINDS } from '../kernels/attention/spec';
 import { boolParam, enumParam, floatParam, intParam, stringParam, type ValuesOf } from './params';
 
 export const ATTENTION_PATHS = ['auto', 'staged', 'fused'] as const;

@@ -1,5 +1,5 @@
 /**
- * Attention kernels on a real WebGPU adapter against the float64 reference (src/kernels/attention/attention.ref.ts).
+ * Attention kernels on a real WebGPU adapter against the float64 reference (src/kernels/attention/ref.ts).
  *
  * Tolerances, all of the form |gpu − ref| ≤ atol + (bound), derived from f32 (u = 2⁻²³ below, one ulp at 1)
  * and the WGSL accuracy rules (+ − * correctly rounded, / 2.5 ulp, exp(x) 3 + 2|x| ulp, flushing allowed):
@@ -35,20 +35,22 @@ import {
 } from '../../src/engine/attention';
 import {
   MASKED_SENTINEL,
-  attentionReference,
   biasAt,
   isMaskedValue,
+  type AttentionInputs,
+  type AttentionMask,
+  type AttentionOptions,
+  type PoolMode,
+  type Rect,
+} from '../../src/kernels/attention/spec';
+import {
+  attentionReference,
   poolReference,
   referenceSoftmax,
   referenceWeightsTimesV,
   windowReference,
-  type AttentionInputs,
-  type AttentionMask,
-  type AttentionOptions,
   type AttentionReference,
-  type PoolMode,
-  type Rect,
-} from '../../src/kernels/attention/attention.ref';
+} from '../../src/kernels/attention/ref';
 import { testGpu, testRng } from './gpu-test-context';
 
 const U = 2 ** -23;

@@ -6,18 +6,20 @@
 import { describe, expect, it } from 'vitest';
 import {
   MASKED_SENTINEL,
-  attentionReference,
   fullyMaskedRows,
   isMaskedValue,
-  literalMaskedSoftmaxRow,
   maskMatrix,
   poolCellRange,
-  poolReference,
   validateAttention,
-  windowReference,
   type AttentionInputs,
   type AttentionMask,
-} from '../../src/kernels/attention/attention.ref';
+} from '../../src/kernels/attention/spec';
+import {
+  attentionReference,
+  literalMaskedSoftmaxRow,
+  poolReference,
+  windowReference,
+} from '../../src/kernels/attention/ref';
 import { packCustomMask } from '../../src/kernels/attention/common';
 import { attentionNumerics, countFullyMaskedRows, runAttentionCpu } from '../../src/engine/attention';
 import {

@@ -2,8 +2,7 @@ import onlineSoftmaxWgsl from '../../../shaders/common/online_softmax.wgsl?raw';
 import fusedWgsl from '../../../shaders/attention/fused.wgsl?raw';
 import { createBindGroup, createBindGroupLayout, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
-import type { AttentionShape } from './attention.ref';
-import { ATTENTION_LIMITS } from './attention.ref';
+import { ATTENTION_LIMITS, type AttentionShape } from './spec';
 import {
   ATTENTION_UNIFORM_FIELDS,
   TILE,

@@ -1,7 +1,7 @@
 import scoresWgsl from '../../../shaders/attention/scores.wgsl?raw';
 import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
-import type { AttentionShape } from './attention.ref';
+import type { AttentionShape } from './spec';
 import {
   ATTENTION_UNIFORM_FIELDS,
   TILE,
