@@ -251,4 +251,3 @@ export function validatePool(L: number, rect: Rect, outRows: number, outCols: nu
     );
   }
 }
-
