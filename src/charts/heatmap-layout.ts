@@ -93,7 +93,7 @@ export function labelIndices(n: number, cell: number, need: number): number[] {
 }
 
 /** Width of a text in CSS pixels. */
-export type TextMeasure = (text: string) => number;
+type TextMeasure = (text: string) => number;
 
 /** Measures with the canvas font (or estimates 0.6 em per character without a context). */
 export function measureWith(ctx: CanvasRenderingContext2D | null, fontSize: number): TextMeasure {

@@ -7,7 +7,7 @@
 import * as d3 from 'd3';
 
 /** Values at or below this are masked (−∞ in the reference, −3e38 on the GPU). */
-export const MASKED_THRESHOLD = -1e38;
+const MASKED_THRESHOLD = -1e38;
 export const MASKED_COLOR = '#8c8c8c';
 const NAN_COLOR = '#ff00ff';
 

@@ -24,7 +24,7 @@ export const MAX_ATTENTION_L_CPU = 256;
  * - With `compare` (a GPU run's stages): computes the float64 reference and returns only the numerics of
  *   the GPU run against it (max |GPU − reference| per stage), so no reference tensors cross to the page.
  */
-export interface AttentionJob {
+interface AttentionJob {
   kind: 'attention';
   inputs: AttentionInputs;
   options: AttentionRunOptions;

@@ -6,7 +6,7 @@ import { ATTENTION_LIMITS, MASK_KINDS, type AttentionShape, type MaskKind } from
 import { findJsonError, lineColumn } from './json-error';
 
 /** Result of parsing an imported file: the tensors, or one readable sentence naming the problem. */
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
+type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /** The optional fields of an imported file. */
 interface ImportExtras {

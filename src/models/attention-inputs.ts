@@ -7,10 +7,10 @@ import { philox4x32 } from '../kernels/random/philox.ref';
 import { boxMuller } from '../kernels/random/random.ref';
 import { ATTENTION_LIMITS, type AttentionShape } from '../kernels/attention/spec';
 
-export { tokenize, repeatTokens, type TokenizerMode } from './tokenizer';
-export { parseAttentionJson, type ImportedAttention, type ParseResult } from './attention-import';
+export { tokenize, repeatTokens } from './tokenizer';
+export { parseAttentionJson, type ImportedAttention } from './attention-import';
 
-export const INIT_TAG = { embedding: 1, wq: 2, wk: 3, wv: 4 } as const;
+const INIT_TAG = { embedding: 1, wq: 2, wk: 3, wv: 4 } as const;
 export const DEFAULT_D_MODEL = 64;
 
 /** FNV-1a, 32-bit, over the UTF-8 bytes of `s`. */

@@ -3,7 +3,7 @@
  * sentence to a long sequence.
  */
 
-export type TokenizerMode = 'words' | 'characters';
+type TokenizerMode = 'words' | 'characters';
 
 const WORD = /[\p{L}\p{M}\p{N}]+(?:['’][\p{L}\p{M}\p{N}]+)*|[^\s\p{L}\p{M}\p{N}]/gu;
 

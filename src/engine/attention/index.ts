@@ -11,12 +11,9 @@ export {
   MATRIX_STAGES,
   countFullyMaskedRows,
   matrixStageBytes,
-  type AttentionPath,
   type AttentionRunOptions,
   type AttentionRunResult,
   type AttentionStage,
   type MatrixStage,
   type MatrixView,
-  type PoolRequest,
-  type WindowRequest,
 } from './types';

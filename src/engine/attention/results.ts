@@ -13,7 +13,7 @@ export interface StageRead {
 }
 
 /** The run as encoded: what to read back and what it cost. */
-export interface EncodedRun {
+interface EncodedRun {
   path: 'staged' | 'fused';
   /** performance.now() when the call started. */
   start: number;

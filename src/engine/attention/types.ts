@@ -70,7 +70,7 @@ export interface AttentionRunOptions extends AttentionOptions {
   window?: WindowRequest;
 }
 
-export type AttentionPath = 'staged' | 'fused' | 'cpu';
+type AttentionPath = 'staged' | 'fused' | 'cpu';
 
 export interface AttentionRunResult {
   path: AttentionPath;

@@ -19,7 +19,7 @@ import {
   type WindowRequest,
 } from './types';
 
-export interface ViewContext {
+interface ViewContext {
   kernels: AttentionKernels;
   buffers: AttentionBuffers;
   readback: ReadbackPool;

@@ -7,7 +7,7 @@
 import type { AttentionInputs, AttentionShape, FloatArray } from './spec';
 
 /** One ulp at 1 in f32. */
-export const F32_ULP = 2 ** -23;
+const F32_ULP = 2 ** -23;
 /** Added to every bound: f32 implementations may flush subnormals (below ~1.2e-38) to zero. */
 const FLUSH_ATOL = 1e-30;
 
@@ -43,7 +43,7 @@ export function attentionMagnitudes(inputs: AttentionInputs, bias?: FloatArray):
 }
 
 /** Bounds on max |run − reference| per stage, absolute (the same units as the stage). */
-export interface AttentionErrorBounds {
+interface AttentionErrorBounds {
   scores: number;
   scaled: number;
   masked: number;

@@ -15,7 +15,7 @@ import {
 
 const PARAMS = new UniformLayout(ATTENTION_UNIFORM_FIELDS);
 
-export interface FusedBuffers {
+interface FusedBuffers {
   q: GPUBuffer;
   k: GPUBuffer;
   v: GPUBuffer;
@@ -27,7 +27,7 @@ export interface FusedBuffers {
   stats: GPUBuffer;
 }
 
-export interface FusedParams {
+interface FusedParams {
   shape: AttentionShape;
   scale: number;
   mask: MaskUniform;
@@ -35,7 +35,7 @@ export interface FusedParams {
 }
 
 /** Output dims each thread accumulates: ⌈d/16⌉ rounded up to a power of two (1, 2, 4, 8 or 16). */
-export function fusedChunkTier(d: number): number {
+function fusedChunkTier(d: number): number {
   const chunks = ceilDiv(d, TILE);
   let tier = 1;
   while (tier < chunks) tier *= 2;

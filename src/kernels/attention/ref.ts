@@ -44,7 +44,7 @@ export interface AttentionReference {
 }
 
 /** Raw QKᵀ per head in float64: [heads][L][L]. */
-export function referenceScores(shape: AttentionShape, q: FloatArray, k: FloatArray): Float64Array {
+function referenceScores(shape: AttentionShape, q: FloatArray, k: FloatArray): Float64Array {
   const { heads, L, d } = shape;
   const out = new Float64Array(heads * L * L);
   for (let h = 0; h < heads; h++) {

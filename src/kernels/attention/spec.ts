@@ -78,7 +78,7 @@ export interface AttentionOptions {
   bias?: FloatArray;
 }
 
-export function defaultScale(d: number): number {
+function defaultScale(d: number): number {
   return 1 / Math.sqrt(d);
 }
 

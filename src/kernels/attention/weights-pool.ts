@@ -24,7 +24,7 @@ const PARAMS = new UniformLayout([
   ['pad0', 'u32'],
 ] as const);
 
-export interface WeightsPoolBuffers {
+interface WeightsPoolBuffers {
   q: GPUBuffer;
   k: GPUBuffer;
   bias?: GPUBuffer | undefined;
