@@ -2,27 +2,36 @@
  * Attention kernels on a real WebGPU adapter against the float64 reference (src/kernels/attention/ref.ts).
  *
  * Tolerances, all of the form |gpu − ref| ≤ atol + (bound), derived from f32 (u = 2⁻²³ below, one ulp at 1)
- * and the WGSL accuracy rules (+ − * correctly rounded, / 2.5 ulp, exp(x) 3 + 2|x| ulp, flushing allowed):
- * - scores (raw QKᵀ), length-d dot products:   d·u·Σ_c |q_c k_c|                                  + 1e-35
- * - scaled / masked (kept entries):            (d+2)·u·scale·Σ_c |q_c k_c| + u·(|bias| + |ref|)    + 1e-35
+ * and the WGSL accuracy rules (+ − * correctly rounded, / 2.5 ulp, exp(x) 3 + 2|x| ulp, flushing allowed).
+ * [m: …] is the measured worst |gpu − ref| / tolerance over this file's cases on SwiftShader (and the
+ * worst |gpu − ref|), printed once when the tolerances were last reviewed.
+ * - scores (raw QKᵀ), length-d dot products:   d·u·Σ_c |q_c k_c| + 1e-35           [m: 0.45; 3.2e-5]
+ * - scaled / masked (kept entries): (d+2)·u·scale·Σ_c |q_c k_c| + u·(|bias| + |ref|) + 1e-35   [m: 0.27; 1.9e-5]
  *   masked entries: exactly MASKED_SENTINEL (reference −∞).
  * - weights, stage by stage (reference softmax of the GPU's own masked stage), N kept keys in the row:
  *   w·(90 + N + 2.5·|x − m|)·u + 1e-37  [exp error 3 + 2.5|x − m| ulp incl. the rounding of x − m; the row
  *   sum's error ≤ (80 + N)·u because terms with |x − m| > 30 are below e⁻³⁰; 1/l and the product 4 ulp].
- *   Masked weights exactly 0; fully-masked rows all 0; every other row sums to 1 within (L + 4)·u (the sum
- *   of L f32 exps, the reciprocal and L products: rowSumBound).
- * - output, stage by stage (reference weights·V from the GPU's own weights): L·u·Σ_k |w_k v_k|       + 1e-30
+ *   [m: 0.22; 2.0e-7]. Masked weights exactly 0; fully-masked rows all 0; every other row sums to 1 within
+ *   (⌈L/256⌉ + 12)·u: the softmax shader sums ⌈L/256⌉ exps per thread, then a tree of depth 8 (no
+ *   reordering crosses its barriers), then 1/l (2.5 ulp) and one product per weight   [m: 0.16; 2.5e-7].
+ * - output, stage by stage (reference weights·V from the GPU's own weights): L·u·Σ_k |w_k v_k| + 1e-30
+ *   [m: 0.18; 1.2e-6].
  * - end to end (GPU stage vs the float64 reference from the inputs): with E the row's largest scaled-logit
  *   bound above, exact-arithmetic softmax of the GPU logits differs by a factor within e^{±2E}, so
- *   weights: w·(e^{2E} − 1 + e^{2E}·δ) + 1e-37 with δ the stage-by-stage relative bound (|x − m| + 2E);
- *   output: Σ_k tol_w(k)|v_k| + L·u·Σ_k (w_k + tol_w(k))|v_k| + 1e-30.
+ *   weights: w·(e^{2E} − 1 + e^{2E}·δ) + 1e-37 with δ the stage-by-stage relative bound (|x − m| + 2E)
+ *   [m: 0.052; 2.3e-6]; output: Σ_k tol_w(k)|v_k| + L·u·Σ_k (w_k + tol_w(k))|v_k| + 1e-30 [m: 0.019; 8.7e-6].
+ *   These are worst cases (every rounding in the same direction); random rounding measures ~√ of them.
  * - fused output: as end to end, with δ_f = (10·T + 40 + N + 2.5·|x − m| + 4·R)·u for T key tiles and R the
- *   row's logit range (online softmax rescales the accumulators once per tile with exp(m_old − m_new)).
- *   fused vs staged: the sum of the two end-to-end bounds (triangle inequality).
+ *   row's logit range (online softmax rescales the accumulators once per tile with exp(m_old − m_new))
+ *   [m: 0.017; 8.7e-6]. fused vs staged: the sum of the two end-to-end bounds (triangle inequality)
+ *   [m: 0.0064; 1.4e-6].
  * - pool of the GPU weights vs the reference pool of the same f32 weights: max and window exact; mean
- *   n·u·|ref| + 1e-37 for n entries per cell. Fused pooled weights (recomputed per cell from the row
- *   stats) vs the reference pool of the float64 weights: the end-to-end fused weight bound, maxed/averaged
- *   over the cell, plus n·u·|ref|.
+ *   n·u·|ref| + 1e-37 for n entries per cell [m: 0.24; 3.2e-8]. Fused pooled / windowed weights
+ *   (recomputed per cell from the row stats) vs the float64 weights: twice the end-to-end fused weight
+ *   bound, maxed/averaged over the cell, plus n·u·|ref| [m: 0.015; 3.8e-7 pooled, 0.011; 7.1e-8 window].
+ * - the numerics panel's per-stage bounds (attentionErrorBounds, from input magnitudes only) hold on every
+ *   case for both paths, so nothing is flagged [m: scores 0.10, scaled/masked 0.062, weights 0.005,
+ *   output 0.0035 staged, 0.0026 fused].
  * Shapes are small (SwiftShader runs WGSL slower than plain JavaScript); the whole file takes well under 60 s.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +61,7 @@ import {
   windowReference,
   type AttentionReference,
 } from '../../src/kernels/attention/ref';
-import { attentionMagnitudes, rowSumBound } from '../../src/kernels/attention/bounds';
+import { attentionMagnitudes } from '../../src/kernels/attention/bounds';
 import { testGpu, testRng } from './gpu-test-context';
 
 const U = 2 ** -23;
@@ -63,11 +72,10 @@ const ATOL_O = 1e-30;
 let gpu: GpuContext;
 let engine: AttentionEngine;
 beforeAll(async () => {
-  gpu = await testGpu();
+  gpu = await testGpu(navigator.gpu);
   engine = new AttentionEngine(gpu);
 });
 afterAll(() => {
-  console.log('measured worst |gpu − ref| / tol, |gpu − ref|:', Object.fromEntries(measured));
   engine?.destroy();
   gpu?.destroy();
 });
@@ -138,24 +146,15 @@ function absDots(x: AttentionInputs): Float64Array {
   return out;
 }
 
-/** Worst |gpu − ref| / tol and worst |gpu − ref| per check, over every case (printed once to state them). */
-const measured = new Map<string, { ratio: number; diff: number }>();
-
-function record(what: string, ratio: number, diff: number) {
-  const m = measured.get(what) ?? { ratio: 0, diff: 0 };
-  measured.set(what, { ratio: Math.max(m.ratio, ratio), diff: Math.max(m.diff, diff) });
-}
-
 /** Counts entries outside |got − want| ≤ tol(i); reports the worst one. */
 function check(
   what: string,
   got: ArrayLike<number>,
   want: ArrayLike<number>,
   tol: (i: number) => number,
-): { bad: number; worst: string; worstRatio: number; worstDiff: number } {
+): { bad: number; worst: string } {
   let bad = 0;
   let worstRatio = 0;
-  let worstDiff = 0;
   let worst = 'none';
   for (let i = 0; i < want.length; i++) {
     const g = got[i]!;
@@ -164,13 +163,12 @@ function check(
     const diff = g === w ? 0 : Math.abs(g - w);
     const ratio = diff === 0 ? 0 : diff / t;
     if (!(diff <= t)) bad++;
-    if (t !== Infinity && diff > worstDiff) worstDiff = diff;
     if (!(ratio <= worstRatio)) {
       worstRatio = Number.isNaN(ratio) ? Infinity : ratio;
       worst = `${what}[${i}] gpu ${g} ref ${w} tol ${t.toExponential(2)}`;
     }
   }
-  return { bad, worst, worstRatio, worstDiff };
+  return { bad, worst };
 }
 
 function expectWithin(
@@ -182,7 +180,6 @@ function expectWithin(
 ) {
   expect(got.length, `${caseName} ${what} length`).toBe(want.length);
   const r = check(`${caseName} ${what}`, got, want, tol);
-  record(what.replace(/ (max|mean)$/, ''), r.worstRatio, r.worstDiff);
   expect(r.bad, r.worst).toBe(0);
 }
 
@@ -350,9 +347,9 @@ async function checkCase(c: Case, poolMode: PoolMode) {
     if (ref.stats.fullyMasked[r]) expect(sum, `${c.name}: fully-masked row ${r}`).toBe(0);
     else rowSums.push(Math.abs(sum - 1));
   }
-  const worstRowSum = Math.max(0, ...rowSums);
-  record('row sum', worstRowSum / rowSumBound(L), worstRowSum);
-  expect(worstRowSum, `${c.name}: max |row sum − 1|`).toBeLessThanOrEqual(rowSumBound(L));
+  // Tree-ordered sum in the softmax shader (module comment): (⌈L/256⌉ + 12)·u.
+  const rowSumTol = (Math.ceil(L / 256) + 12) * U;
+  expect(Math.max(0, ...rowSums), `${c.name}: max |row sum − 1|`).toBeLessThanOrEqual(rowSumTol);
   expect(staged.fullyMaskedRows).toBe(ref.stats.fullyMaskedCount);
   expect([...staged.stats!.fullyMasked]).toEqual([...ref.stats.fullyMasked]);
   for (let r = 0; r < heads * L; r++) {
@@ -427,10 +424,6 @@ async function checkCase(c: Case, poolMode: PoolMode) {
   const magnitudes = attentionMagnitudes(inputs, options.bias);
   for (const run of [staged, fused]) {
     const n = attentionNumerics(run, ref, magnitudes);
-    for (const [stage, diff] of Object.entries(n.maxAbsDiff)) {
-      if (Number.isFinite(diff))
-        record(`numerics bound ${run.path} ${stage}`, diff / n.bound[stage as 'output']!, diff);
-    }
     expect(
       n.flagged,
       `${c.name} ${run.path}: ${JSON.stringify(n.maxAbsDiff)} vs ${JSON.stringify(n.bound)}`,

@@ -19,7 +19,7 @@ import { testGpu, testRng } from './gpu-test-context';
 
 let gpu: GpuContext;
 beforeAll(async () => {
-  gpu = await testGpu();
+  gpu = await testGpu(navigator.gpu);
 });
 afterAll(() => gpu?.destroy());
 
