@@ -228,21 +228,7 @@ export class AttentionEngine {
       const outBytes = heads * L * d * BYTES;
       const out = this.buffers.get('output', outBytes, 'output');
       const stats = this.buffers.get('stats', heads * L * 2 * BYTES, 'row stats');
-      for (let b = 0; b < batches; b++) {
-        const h0 = b * headsPerSubmit;
-        const n = Math.min(headsPerSubmit, heads - h0);
-        const which = n === 1 ? `head ${h0 + 1}` : `heads ${h0 + 1}–${h0 + n}`;
-        onProgress?.({
-          phase: 'run',
-          message: `Running ${b + 1} of ${batches} batches (${which} of ${heads})…`,
-          done: b,
-          total,
-        });
-        const encoder = device.createCommandEncoder({ label: 'attention.runFused.batch' });
-        encodeFusedHeads(encoder, this.kernels.fused, this.buffers, p, { h0, n }, { out, stats });
-        device.queue.submit([encoder.finish()]);
-        await submitCheckpoint(device, signal);
-      }
+      await this.runFusedBatches(p, { headsPerSubmit, batches }, { out, stats }, control);
       onProgress?.({
         phase: batches ? 'read' : 'run',
         message: batches ? 'Reading the results back…' : 'Running the fused path (one GPU submit)…',
@@ -267,6 +253,33 @@ export class AttentionEngine {
       const run = { path: 'fused' as const, start, dispatches, submits: total, reads, statsRead, views };
       return collectRun(this.readback, this.backend, p, run);
     });
+  }
+
+  /** The batch submits of a long fused run (a few heads each), with progress and Cancel between them. */
+  private async runFusedBatches(
+    p: PreparedRun,
+    plan: { headsPerSubmit: number; batches: number },
+    targets: { out: GPUBuffer; stats: GPUBuffer },
+    { signal, onProgress }: RunControl,
+  ): Promise<void> {
+    const { device } = this.gpu;
+    const { heads } = p.shape;
+    const { headsPerSubmit, batches } = plan;
+    for (let b = 0; b < batches; b++) {
+      const h0 = b * headsPerSubmit;
+      const n = Math.min(headsPerSubmit, heads - h0);
+      const which = n === 1 ? `head ${h0 + 1}` : `heads ${h0 + 1}–${h0 + n}`;
+      onProgress?.({
+        phase: 'run',
+        message: `Running ${b + 1} of ${batches} batches (${which} of ${heads})…`,
+        done: b,
+        total: batches + 1,
+      });
+      const encoder = device.createCommandEncoder({ label: 'attention.runFused.batch' });
+      encodeFusedHeads(encoder, this.kernels.fused, this.buffers, p, { h0, n }, targets);
+      device.queue.submit([encoder.finish()]);
+      await submitCheckpoint(device, signal);
+    }
   }
 
   /**
