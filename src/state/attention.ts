@@ -16,7 +16,7 @@ const DEFAULT_SENTENCE = 'The cat sat on the mat because it was tired.';
  * The Attention lab's controls, as they appear in the URL, e.g.
  * `#/attention?text=The+cat+sat&tokenizer=words&mask=causal&…&head=0&row=-1`.
  *
- * - text, tokenizer: the sentence and how it is split into tokens (src/models/attention-inputs.ts).
+ * - text, tokenizer: the sentence and how it is split into tokens (src/models/tokenizer.ts).
  * - mask: none | causal | padding | window | custom; windowCausal, validLength and window configure the
  *   window and padding masks (validLength is clamped to L when it is larger). A custom mask is painted on
  *   the heatmap and lives in the component only (it is an L×L matrix, too big for a link).
