@@ -59,6 +59,7 @@ describe('ks-denoiser-trainer', () => {
     expect(button('Cancel training').disabled).toBe(true);
     expect(root().querySelector('select')!.closest('label')!.textContent).toMatch(/Training steps/);
     const seen = new Set<number>();
+    const clicked = performance.now();
     button('Train denoiser').click();
     await el.updateComplete;
     expect(button('Train denoiser').disabled).toBe(true);
@@ -96,7 +97,20 @@ describe('ks-denoiser-trainer', () => {
     // One loss point per chunk (chunks of ≤ 1 step for a 20-step run).
     expect(Number(svg.getAttribute('data-steps'))).toBe(20);
     expect(svg.querySelectorAll('path.series')).toHaveLength(1);
-    expect(root().querySelector('[role="status"]')!.textContent).toMatch(/Step 20 of 20 · loss \d/);
+    const status = root().querySelector('[role="status"]')!.textContent!;
+    expect(status).toMatch(/Step 20 of 20 · loss \d/);
+    // The speed shown is this run's: 20 steps over the wall time since Train, measured here too (the
+    // page's clock starts after the click and stops at the last report, so it is at least ours).
+    const rate = Number(status.match(/· ([\d.]+) steps\/s/)![1]);
+    expect(rate).toBeGreaterThan(20 / ((performance.now() - clicked) / 1000) - 0.05);
+    if (gpu.info.isFallback) {
+      // The software-adapter advice carries this run's number, not a fixed one.
+      const advice = [...root().querySelectorAll('p.muted')]
+        .map((e) => e.textContent!.replace(/\s+/g, ' '))
+        .join(' ');
+      expect(advice).toMatch(new RegExp(`this run: ${rate.toFixed(1)} steps/s at batch 32`));
+      expect(advice).not.toMatch(/20–30/);
+    }
     expect(button('Train denoiser').disabled).toBe(false);
   }, 120_000);
 
