@@ -1,7 +1,10 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { renderImageGrid } from '../../charts/image-grid';
-import { downloadCanvasPng, reportExport } from '../common/export';
+import { formatFixed } from '../../util/format';
+import { dataTable, type Cell } from '../common/data-table';
+import { downloadCanvasPng } from '../common/export';
+import { exportButtons } from '../common/export-buttons';
 import { sharedStyles } from '../common/styles';
 
 /** Per-image summary shown in the data-table alternative of a grid. */
@@ -50,8 +53,6 @@ export function imageStats(
   return out;
 }
 
-const fmt = (v: number) => (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toFixed(3));
-
 type GridKey = 'xt' | 'x0' | 'data';
 
 /**
@@ -85,6 +86,7 @@ export class KsDiffusionImageView extends LitElement {
         background: var(--ks-border);
       }
       .actions {
+        display: block;
         margin-top: 0.4rem;
       }
       details {
@@ -152,44 +154,26 @@ export class KsDiffusionImageView extends LitElement {
     draw('data', this.data, dc, Math.min(8, dc));
   }
 
-  private exportPng(key: 'xt' | 'x0'): void {
+  private exportPng(key: 'xt' | 'x0') {
     const canvas = this.renderRoot.querySelector<HTMLCanvasElement>(`canvas[data-grid="${key}"]`);
-    if (canvas)
-      reportExport(downloadCanvasPng(`diffusion-${key === 'xt' ? 'xt' : 'x0hat'}-t${this.t}.png`, canvas));
+    if (canvas) return downloadCanvasPng(`diffusion-${key === 'xt' ? 'xt' : 'x0hat'}-t${this.t}.png`, canvas);
   }
 
   private table(label: string, values: Float32Array, count: number) {
     const stats = imageStats(values, this.size * this.size, count, this.data);
     const withData = this.data !== null && this.data.length >= this.size * this.size;
+    const nearest = (s: ImageStats): Cell => ({
+      value: s.nearest ?? '',
+      text: s.nearest === null ? '—' : `#${(s.nearestIndex ?? 0) + 1} (${formatFixed(s.nearest, 3)})`,
+    });
     return html`<details>
       <summary>Data table: ${label}</summary>
-      <table aria-label=${label}>
-        <thead>
-          <tr>
-            <th scope="col">Image</th>
-            <th scope="col">Mean</th>
-            <th scope="col">Std</th>
-            ${withData ? html`<th scope="col">Nearest training image (RMS distance)</th>` : nothing}
-          </tr>
-        </thead>
-        <tbody>
-          ${stats.map(
-            (s, i) =>
-              html`<tr>
-                <th scope="row">${i + 1}</th>
-                <td data-value=${s.mean}>${fmt(s.mean)}</td>
-                <td data-value=${s.std}>${fmt(s.std)}</td>
-                ${
-                  withData
-                    ? html`<td data-value=${s.nearest ?? ''}>
-                        ${s.nearest === null ? '—' : `#${(s.nearestIndex ?? 0) + 1} (${fmt(s.nearest)})`}
-                      </td>`
-                    : nothing
-                }
-              </tr>`,
-          )}
-        </tbody>
-      </table>
+      ${dataTable({
+        label,
+        head: ['Image', 'Mean', 'Std', ...(withData ? ['Nearest training image (RMS distance)'] : [])],
+        rows: stats.map((s, i) => [String(i + 1), s.mean, s.std, ...(withData ? [nearest(s)] : [])]),
+        format: (v) => formatFixed(v, 3),
+      })}
     </details>`;
   }
 
@@ -202,9 +186,7 @@ export class KsDiffusionImageView extends LitElement {
           ? html`<p class="message" role="alert">${problem}</p>`
           : values && this.count > 0
             ? html`<canvas data-grid=${key} role="img" aria-labelledby="cap-${key}"></canvas>
-                <div class="actions">
-                  <button type="button" @click=${() => this.exportPng(key)}>${exportName}</button>
-                </div>
+                ${exportButtons([{ label: exportName, run: () => this.exportPng(key) }], 'actions')}
                 ${this.table(caption, values, this.count)}`
             : html`<p class="message">No images yet.</p>`
       }
