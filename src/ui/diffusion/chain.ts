@@ -156,7 +156,6 @@ export class ChainPane {
   constructor(
     readonly runner: DiffusionRunner,
     readonly config: PaneConfig,
-    readonly key: string,
     inputs: PaneInputs,
   ) {
     this.schedule = makeSchedule({ kind: config.schedule, T: config.T, zeroTerminalSnr: config.ztsnr });

@@ -287,8 +287,8 @@ export class DiffusionSession {
       p.compare === 'denoiser' && configB.denoiser !== p.denoiser
         ? await this.paneInputs(p, configB.denoiser, notices)
         : inputs;
-    const panes = [new ChainPane(runners[0]!, paneConfig(p, particles, 'A'), 'A', inputs)];
-    if (p.compare !== 'off') panes.push(new ChainPane(runners[1]!, configB, 'B', inputsB));
+    const panes = [new ChainPane(runners[0]!, paneConfig(p, particles, 'A'), inputs)];
+    if (p.compare !== 'off') panes.push(new ChainPane(runners[1]!, configB, inputsB));
     const read = viewRequest(p, particles);
     for (const pane of panes) await pane.setup(read, startOf(p));
     if (keepStep !== null && keepStep > 0) {
