@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hasShippedMlp, loadShippedMlp, mlpFacts, mlpUrl } from '../../src/ui/diffusion/models';
-import { DEFAULT_MLP_CONFIG, MLP_DATASETS, parseMlp } from '../../src/models/mlp-denoiser';
+import { DEFAULT_MLP_CONFIG, MLP_DATASETS, parseMlp, type MlpModel } from '../../src/models/mlp-denoiser';
 
 const file = (name: string) => new Uint8Array(readFileSync(`public/models/diffusion/${name}.ksmlp`)).buffer;
 
@@ -72,11 +72,15 @@ describe('shipped MLP loading (src/ui/diffusion/models.ts)', () => {
       expect(facts.points).toBeGreaterThan(0);
       expect(facts.finalLoss).toBeGreaterThan(0);
     }
+    // A header without the training record (or with unusable values) gives the architecture only.
+    const config = { ...DEFAULT_MLP_CONFIG, blocks: 2, hidden: 32 };
+    const malformed = { points: 'many', trainSteps: Number.NaN, trainer: '', finalLoss: null };
     const bare = mlpFacts({
-      config: { ...DEFAULT_MLP_CONFIG, blocks: 2, hidden: 32 },
+      config,
       params: new Float32Array(0),
-      meta: { points: 'many', trainSteps: Number.NaN, trainer: '' },
+      meta: malformed as unknown as MlpModel['meta'],
     });
+    expect(mlpFacts({ config, params: new Float32Array(0) })).toEqual({ blocks: 2, hidden: 32 });
     expect(bare).toEqual({ blocks: 2, hidden: 32 });
   });
 });
