@@ -2,7 +2,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { noiseLevel } from '../../models/schedules';
 import type { DiffusionState } from '../../state/diffusion';
-import { formatBytes } from '../../util/format';
+import { formatBytes, formatDuration } from '../../util/format';
 import { CPU_LABEL } from '../common/backend';
 import { onInt } from './controls';
 import type { DiffusionSession } from './session';
@@ -58,7 +58,7 @@ export function renderStepper(
       ${
         f
           ? html`<span class="small muted"
-              >${f.elapsedMs.toFixed(1)} ms · read back
+              >${formatDuration(f.elapsedMs)} · read back
               ${f.bytesRead ? formatBytes(f.bytesRead) : 'nothing (CPU)'}</span
             >`
           : nothing
