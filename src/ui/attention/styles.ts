@@ -143,6 +143,10 @@ export const attentionLabStyles = css`
     flex-wrap: wrap;
     margin-top: 0.25rem;
   }
+  /* Export buttons laid out among their siblings (exportButtons(…, 'contents')). */
+  .contents {
+    display: contents;
+  }
   .small-buttons button,
   button.small {
     font-size: 0.75rem;

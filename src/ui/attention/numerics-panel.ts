@@ -1,0 +1,89 @@
+/** The numerics panel: max |run − float64 reference| per stage, row sums, and what fully-masked rows do. */
+import { html, type TemplateResult } from 'lit';
+import type { AttentionStage } from '../../engine/attention';
+import { isMaskedValue, literalMaskedSoftmaxRow } from '../../kernels/attention/attention.ref';
+import { dataTable, type Cell } from '../common/data-table';
+import { exportButtons } from '../common/export-buttons';
+import { computedBy, missingReason } from './numerics';
+import { ALL_STAGES, REFERENCE_MAX_L, STAGE_INFO } from './stages';
+import type { LabView } from './view';
+
+const exp2 = (x: number) => (x === 0 ? '0' : x.toExponential(2));
+
+export function renderNumerics(v: LabView): TemplateResult {
+  const { lab, numerics: view } = v;
+  const { run } = lab;
+  const { L } = run.shape;
+  const numerics = view?.kind === 'done' ? view.numerics : null;
+  const stageCell = (s: AttentionStage): Cell => {
+    const diff = numerics?.maxAbsDiff[s];
+    if (diff !== undefined) return { value: diff, text: exp2(diff), cls: diff > 1e-3 ? 'bad' : '' };
+    if (lab.available.has(s) && !view) return v.numericsPending ? 'computing…' : '—';
+    return missingReason(lab, view, s);
+  };
+  const rowSum = numerics?.maxRowSumError;
+  const rows: Cell[][] = [
+    ...ALL_STAGES.map((s) => [STAGE_INFO[s].title, stageCell(s)]),
+    [
+      'max |row sum − 1|',
+      rowSum != null
+        ? { value: rowSum, text: exp2(rowSum) }
+        : view?.kind === 'skipped'
+          ? `not read back above L=${REFERENCE_MAX_L}`
+          : '—',
+    ],
+    ['Fully-masked rows', run.fullyMaskedRows],
+    ['Backend', run.backend],
+  ];
+  const allMasked = literalMaskedSoftmaxRow([-Infinity, -Infinity, -Infinity, -Infinity]);
+  return html`<section class="panel numerics" aria-labelledby="numerics-title">
+    <h3 id="numerics-title">Numerics</h3>
+    ${dataTable({
+      label: 'Numerics',
+      head: ['Stage', `max |${computedBy(lab)} − reference|`],
+      rows,
+    })}
+    <p class="small muted">
+      The float64 reference runs in a worker for L ≤
+      ${REFERENCE_MAX_L}${L > REFERENCE_MAX_L ? ` (this L = ${L}: reference skipped above L=${REFERENCE_MAX_L})` : ''}.
+      Expect f32 rounding: about 1e-6 relative on each entry; masked weights are exactly 0.
+    </p>
+    <p class="small">
+      <strong>Fully-masked rows.</strong> The literal pseudocode —
+      <code>masked_fill(mask == 0, −inf)</code> then <code>softmax</code> — divides 0 by 0 on a row whose
+      every key is masked: softmax([−∞, −∞, −∞, −∞]) =
+      [${Array.from(allMasked, (x) => String(x)).join(', ')}]. This lab, like PyTorch ≥ 2.5 and ONNX, gives
+      zero weights and a zero output there.
+      ${fullyMaskedExample(v) ?? 'Try the padding mask with valid length 0 to see such rows.'}
+    </p>
+    ${exportButtons([
+      { label: 'Export numerics (CSV)', run: () => v.exports.numerics('csv') },
+      { label: 'Export numerics (JSON)', run: () => v.exports.numerics('json') },
+    ])}
+  </section>`;
+}
+
+/** The first fully-masked row: what the literal softmax gives there against what this lab gives. */
+function fullyMaskedExample(v: LabView): string | null {
+  const { run, prepared } = v.lab;
+  const { heads, L } = run.shape;
+  const stats = run.stats;
+  if (!stats || !stats.fullyMaskedCount) return null;
+  const { masked, weights } = run.stages;
+  for (let r = 0; r < heads * L; r++) {
+    if (!stats.fullyMasked[r]) continue;
+    const h = Math.floor(r / L);
+    const q = r % L;
+    const n = Math.min(L, 6);
+    const row = masked
+      ? Array.from(masked.subarray(r * L, r * L + L), (x) => (isMaskedValue(x) ? -Infinity : x))
+      : Array.from({ length: L }, () => -Infinity);
+    const literal = Array.from(literalMaskedSoftmaxRow(row).subarray(0, n), String).join(', ');
+    const ours = weights
+      ? Array.from(weights.subarray(r * L, r * L + n))
+      : Array.from({ length: n }, () => 0);
+    const more = L > n ? ', …' : '';
+    return `Here, head ${h + 1}, query “${prepared.tokens[q]}” (#${q}) is fully masked: literal softmax gives [${literal}${more}], this lab [${ours.map(String).join(', ')}${more}].`;
+  }
+  return null;
+}
