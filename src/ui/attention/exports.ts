@@ -38,7 +38,7 @@ export const EXPORT_KEYS = [
   'backend',
 ] as const;
 
-export interface ExportHost {
+interface ExportHost {
   session: AttentionSession;
   canvases: HeatmapCanvases;
   /** The run for the current controls (waits for one in progress; undefined after a failure). */

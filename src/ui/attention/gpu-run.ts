@@ -15,7 +15,7 @@ import { formatBytes } from '../../util/format';
 import type { Prepared } from './model';
 import { ALL_STAGES, AUTO_STAGED_MAX_L, FULL_MAX_L, STAGED_BUDGET_BYTES } from './stages';
 
-export interface GpuRun {
+interface GpuRun {
   run: AttentionRunResult;
   full: boolean;
   available: ReadonlySet<AttentionStage>;

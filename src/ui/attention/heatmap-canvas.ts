@@ -34,7 +34,7 @@ export interface CanvasEvents {
   click(id: string, e: MouseEvent): void;
 }
 
-export interface CanvasAttrs {
+interface CanvasAttrs {
   label: string;
   interactive?: boolean;
   hidden?: boolean;

@@ -13,7 +13,7 @@ import { clampRect, type HeadMatrix } from './model';
 import type { LabRun } from './session';
 import { MIN_ZOOM } from './stages';
 
-export interface InteractionHost {
+interface InteractionHost {
   requestUpdate(): void;
   /** The run on screen. */
   shown(): LabRun | undefined;

@@ -10,7 +10,7 @@ import type { PoolMode, Rect } from '../../kernels/attention/attention.ref';
 import { rectKey, type Picture } from './matrices';
 import type { AttentionSession, LabRun, NumericsView, RowWeights, Views } from './session';
 
-export interface RunViewsInputs {
+interface RunViewsInputs {
   /** The run on screen. */
   shown(): LabRun | undefined;
   pool(): PoolMode;

@@ -28,7 +28,7 @@ import { prepareInputs, type ImportedFile, type Initialise, type Prepared } from
 import { ALL_STAGES, EXPORT_MAX_NUMBERS, POOL_PIX, REFERENCE_MAX_L, STAGE_INFO } from './stages';
 
 /** Why a GPU view or export of a run is no longer possible after a later run replaced its buffers. */
-export const NOT_RESIDENT =
+const NOT_RESIDENT =
   'the GPU no longer holds this result (a later run replaced it or was cancelled); change a control to compute it again';
 
 /** One completed run, as the page draws and exports it. */
@@ -68,7 +68,7 @@ export type NumericsView =
   { kind: 'done'; numerics: AttentionNumerics } | { kind: 'skipped'; reason: string };
 
 /** What a run computes from besides the controls: an imported file and the painted custom mask. */
-export interface RunInputs {
+interface RunInputs {
   params: AttentionState;
   imported: ImportedFile | null;
   custom: Uint8Array | null;
