@@ -10,7 +10,6 @@ import { consume } from '@lit/context';
 import { renderHeatmapLegend } from '../../charts/heatmap';
 import type { AttentionStage, MatrixStage } from '../../engine/attention';
 import { isAbortError } from '../../gpu/compute';
-import { parseAttentionJson } from '../../models/attention-inputs';
 import type { Store } from '../../state/store';
 import { LabController, storeContext } from '../common/controllers';
 import { ShortcutController } from '../common/keys';
@@ -18,7 +17,7 @@ import { LabRunController } from '../common/lab-run';
 import { runtimeContext, type Runtime } from '../common/runtime';
 import { sharedStyles } from '../common/styles';
 import { ThemeController } from '../common/theme';
-import { renderControls, SentenceInput, type ControlsHandlers } from './controls';
+import { readImport, renderControls, SentenceInput, type ControlsHandlers } from './controls';
 import { CustomMask } from './custom-mask';
 import { AttentionExports } from './exports';
 import { HeatmapCanvases } from './heatmap-canvas';
@@ -27,10 +26,10 @@ import { LabLayout } from './layout';
 import { enlargedMatrix, stripMatrix } from './matrices';
 import { OpenTables } from './matrix-table';
 import type { ImportedFile } from './model';
-import { renderError, renderResult } from './results';
+import { renderError, renderMessages, renderResult } from './results';
 import { drawRowChart } from './row-panel';
 import { RunViews } from './run-views';
-import { AttentionSession, type LabRun } from './session';
+import { AttentionSession, computeKey, type LabRun } from './session';
 import { drawLegend } from './stage-strip';
 import { attentionLabStyles } from './styles';
 import type { LabView } from './view';
@@ -86,7 +85,7 @@ export class AttentionLab extends LitElement {
   private run = new LabRunController(this, {
     args: () =>
       [
-        this.computeKey(),
+        computeKey(this.lab.params),
         this.lab.backend,
         this.runtime.generation,
         this.imported,
@@ -144,26 +143,6 @@ export class AttentionLab extends LitElement {
     this.lab.set({ mask: this.lab.params.mask === 'causal' ? 'none' : 'causal' });
   }
 
-  /** Only the controls that change the computation (not the selected head, row or view). */
-  private computeKey(): string {
-    const p = this.lab.params;
-    const { text, tokenizer, mask, windowCausal, validLength, window, L, heads, d, seed, scale, path } = p;
-    return JSON.stringify([
-      text,
-      tokenizer,
-      mask,
-      windowCausal,
-      validLength,
-      window,
-      L,
-      heads,
-      d,
-      seed,
-      scale,
-      path,
-    ]);
-  }
-
   private selectedHead(): number {
     const heads = this.run.last?.run.shape.heads ?? this.lab.params.heads;
     return Math.max(0, Math.min(heads - 1, this.lab.params.head));
@@ -201,21 +180,12 @@ export class AttentionLab extends LitElement {
   }
 
   private async onImport(e: Event) {
-    const input = e.target as HTMLInputElement;
-    const file = input.files?.[0];
-    if (!file) return;
-    const text = await file.text();
-    input.value = '';
-    const parsed = parseAttentionJson(text);
-    if (!parsed.ok) {
-      this.importError = `Could not import ${file.name}: ${parsed.error}`;
-    } else if (parsed.value.kind === 'weights') {
-      this.importError = `Could not import ${file.name}: it holds only "weights"; the lab needs "q", "k" and "v" to compute attention.`;
-    } else {
-      this.importError = null;
-      this.ui.setZoom(null);
-      this.imported = { name: file.name, value: parsed.value };
-    }
+    const read = await readImport(e.target as HTMLInputElement);
+    if (!read) return;
+    this.importError = 'error' in read ? read.error : null;
+    if ('error' in read) return;
+    this.ui.setZoom(null);
+    this.imported = read;
   }
 
   override willUpdate(changed: PropertyValues): void {
@@ -260,7 +230,12 @@ export class AttentionLab extends LitElement {
         <kbd>C</kbd>) and watch the upper triangle of the weights go to exactly zero.
       </p>
       ${renderControls(this.lab.params, this.imported, this.controls)}
-      <div class="messages">${this.renderMessages()}</div>
+      <div class="messages">
+        ${renderMessages(this.importError, this.exportMessage, {
+          import: () => (this.importError = null),
+          export: () => (this.exportMessage = null),
+        })}
+      </div>
       ${this.run.renderStatus()}
       ${this.run.render((lab, stale) => {
         this.view = this.labView(lab);
@@ -278,25 +253,6 @@ export class AttentionLab extends LitElement {
           : nothing
       }
     `;
-  }
-
-  private renderMessages() {
-    const dismiss = (clear: () => void) => html`<button class="small" @click=${clear}>Dismiss</button>`;
-    const m = this.exportMessage;
-    return html`${
-      this.importError
-        ? html`<p class="error" role="alert">
-            ${this.importError} ${dismiss(() => (this.importError = null))}
-          </p>`
-        : nothing
-    }
-    ${
-      m
-        ? html`<p class=${m.error ? 'error' : 'notice'} role=${m.error ? 'alert' : 'status'}>
-            ${m.text} ${m.error ? dismiss(() => (this.exportMessage = null)) : nothing}
-          </p>`
-        : nothing
-    }`;
   }
 
   private labView(lab: LabRun): LabView {

@@ -16,6 +16,7 @@ import {
   type PoolMode,
 } from '../../kernels/attention/attention.ref';
 import { ATTENTION_PATHS, POOL_MODES, TOKENIZERS, type AttentionState } from '../../state/attention';
+import { parseAttentionJson } from '../../models/attention-inputs';
 import type { ImportedFile } from './model';
 import { FULL_MAX_L } from './stages';
 
@@ -218,4 +219,20 @@ export function renderControls(
         : nothing
     }
   </section>`;
+}
+
+/** Reads the chosen Q/K/V file (and clears the input): the file, why it cannot be used, or null (none). */
+export async function readImport(input: HTMLInputElement): Promise<ImportedFile | { error: string } | null> {
+  const file = input.files?.[0];
+  if (!file) return null;
+  const text = await file.text();
+  input.value = '';
+  const parsed = parseAttentionJson(text);
+  if (!parsed.ok) return { error: `Could not import ${file.name}: ${parsed.error}` };
+  if (parsed.value.kind === 'weights') {
+    return {
+      error: `Could not import ${file.name}: it holds only "weights"; the lab needs "q", "k" and "v" to compute attention.`,
+    };
+  }
+  return { name: file.name, value: parsed.value };
 }

@@ -58,3 +58,25 @@ export function renderError(e: unknown): TemplateResult {
       : nothing
   }`;
 }
+
+type Message = { text: string; error: boolean } | null;
+
+/** The import error and the export's progress or failure, each dismissable when it is an error. */
+export function renderMessages(
+  importError: string | null,
+  exportMessage: Message,
+  dismiss: { import: () => void; export: () => void },
+): TemplateResult {
+  const button = (clear: () => void) => html`<button class="small" @click=${clear}>Dismiss</button>`;
+  const m = exportMessage;
+  return html`${
+    importError ? html`<p class="error" role="alert">${importError} ${button(dismiss.import)}</p>` : nothing
+  }
+  ${
+    m
+      ? html`<p class=${m.error ? 'error' : 'notice'} role=${m.error ? 'alert' : 'status'}>
+          ${m.text} ${m.error ? button(dismiss.export) : nothing}
+        </p>`
+      : nothing
+  }`;
+}

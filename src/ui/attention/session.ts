@@ -76,6 +76,25 @@ interface RunInputs {
   onPrepared: (prepared: Prepared) => void;
 }
 
+/** Only the controls that change the computation (not the selected head, row or view). */
+export function computeKey(p: AttentionState): string {
+  const { text, tokenizer, mask, windowCausal, validLength, window, L, heads, d, seed, scale, path } = p;
+  return JSON.stringify([
+    text,
+    tokenizer,
+    mask,
+    windowCausal,
+    validLength,
+    window,
+    L,
+    heads,
+    d,
+    seed,
+    scale,
+    path,
+  ]);
+}
+
 export class AttentionSession {
   private readonly queue = new SerialQueue();
   private nextRunId = 1;
