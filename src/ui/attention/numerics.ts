@@ -1,5 +1,6 @@
 /** The numerics of a run as the panel and its exports state them: max |run − reference| per stage and more. */
 import type { AttentionStage } from '../../engine/attention';
+import { maskMatrix } from '../../kernels/attention/attention.ref';
 import type { CsvRow } from '../common/export';
 import type { LabRun, NumericsView } from './session';
 import { ALL_STAGES, STAGE_INFO } from './stages';
@@ -35,4 +36,33 @@ export function numericsRows(lab: LabRun, view: NumericsView | undefined): CsvRo
     ['backend', lab.run.backend],
   );
   return rows;
+}
+
+/** How many weights the mask excludes, and how many of those are not exactly 0 (should be none). */
+export interface MaskedWeights {
+  masked: number;
+  nonZero: number;
+}
+
+const maskedCache = new WeakMap<LabRun, MaskedWeights | null>();
+
+/** Counts the masked weights of a run read back whole (null when its weights are not all on the page). */
+export function maskedWeights(lab: LabRun): MaskedWeights | null {
+  if (maskedCache.has(lab)) return maskedCache.get(lab)!;
+  const w = lab.run.stages.weights;
+  let out: MaskedWeights | null = null;
+  if (lab.full && w) {
+    const { heads, L } = lab.run.shape;
+    const keep = maskMatrix(lab.run.mask, L);
+    out = { masked: 0, nonZero: 0 };
+    for (let h = 0; h < heads; h++) {
+      for (let i = 0; i < L * L; i++) {
+        if (keep[i]) continue;
+        out.masked++;
+        if (w[h * L * L + i] !== 0) out.nonZero++;
+      }
+    }
+  }
+  maskedCache.set(lab, out);
+  return out;
 }
