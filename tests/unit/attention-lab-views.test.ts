@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReactiveControllerHost } from 'lit';
 import { runAttentionCpu } from '../../src/engine/attention';
-import { maskKeeps, poolCellRange, type AttentionMask } from '../../src/kernels/attention/attention.ref';
+import { maskKeeps, poolCellRange, type AttentionMask } from '../../src/kernels/attention/spec';
 import { initialState } from '../../src/state/store';
 import { CustomMask } from '../../src/ui/attention/custom-mask';
 import { HeatmapInteraction } from '../../src/ui/attention/interaction';

@@ -9,12 +9,7 @@ import {
   type ReactiveControllerHost,
   type TemplateResult,
 } from 'lit';
-import {
-  ATTENTION_LIMITS,
-  MASK_KINDS,
-  type MaskKind,
-  type PoolMode,
-} from '../../kernels/attention/attention.ref';
+import { ATTENTION_LIMITS, MASK_KINDS, type MaskKind, type PoolMode } from '../../kernels/attention/spec';
 import { ATTENTION_PATHS, POOL_MODES, TOKENIZERS, type AttentionState } from '../../state/attention';
 import { parseAttentionJson } from '../../models/attention-inputs';
 import type { ImportedFile } from './model';

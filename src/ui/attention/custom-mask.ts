@@ -3,7 +3,7 @@
  * stroke ends (the lab computes again); `paintVersion` with every painted cell (the heatmap repaints).
  */
 import type { ReactiveControllerHost } from 'lit';
-import { maskMatrix } from '../../kernels/attention/attention.ref';
+import { maskMatrix } from '../../kernels/attention/spec';
 import { cellRange } from './matrices';
 import type { HeadMatrix, Prepared } from './model';
 

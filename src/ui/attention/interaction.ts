@@ -4,7 +4,7 @@
  * the custom mask (click or drag, Space). Zoom is component state: a new L resets it.
  */
 import type { AttentionStage, MatrixStage } from '../../engine/attention';
-import type { Rect } from '../../kernels/attention/attention.ref';
+import type { Rect } from '../../kernels/attention/spec';
 import { VIEW_STAGES, type AttentionState } from '../../state/attention';
 import type { CustomMask } from './custom-mask';
 import type { CanvasEvents, HeatmapCanvases } from './heatmap-canvas';

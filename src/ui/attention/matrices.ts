@@ -3,7 +3,7 @@
  * the zoom window; and what a cell of it says in the tooltip. Plain functions of the run and the views.
  */
 import type { AttentionStage, MatrixStage } from '../../engine/attention';
-import { maskKeeps, poolCellRange, type PoolMode, type Rect } from '../../kernels/attention/attention.ref';
+import { maskKeeps, poolCellRange, type PoolMode, type Rect } from '../../kernels/attention/spec';
 import { crop, fmtValue, headOf, poolRows, type HeadMatrix } from './model';
 import type { LabRun, Views } from './session';
 import { POOL_PIX, STAGE_INFO } from './stages';

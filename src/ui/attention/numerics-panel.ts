@@ -1,7 +1,8 @@
 /** The numerics panel: max |run − float64 reference| per stage, row sums, and what fully-masked rows do. */
 import { html, type TemplateResult } from 'lit';
 import type { AttentionStage } from '../../engine/attention';
-import { isMaskedValue, literalMaskedSoftmaxRow } from '../../kernels/attention/attention.ref';
+import { literalMaskedSoftmaxRow } from '../../kernels/attention/ref';
+import { isMaskedValue } from '../../kernels/attention/spec';
 import { dataTable, type Cell } from '../common/data-table';
 import { exportButtons } from '../common/export-buttons';
 import { computedBy, missingReason } from './numerics';

@@ -1,6 +1,6 @@
 /** The numerics of a run as the panel and its exports state them: max |run − reference| per stage and more. */
 import type { AttentionStage } from '../../engine/attention';
-import { maskMatrix } from '../../kernels/attention/attention.ref';
+import { maskMatrix } from '../../kernels/attention/spec';
 import type { CsvRow } from '../common/export';
 import type { LabRun, NumericsView } from './session';
 import { ALL_STAGES, STAGE_INFO } from './stages';

@@ -1,7 +1,7 @@
 /** A run's results (summary line and panels) and why a run failed. */
 import { html, nothing, type TemplateResult } from 'lit';
 import { GpuError } from '../../gpu/device';
-import { describeMask } from '../../kernels/attention/attention.ref';
+import { describeMask } from '../../kernels/attention/spec';
 import { formatBytes } from '../../util/format';
 import { renderEnlarged } from './enlarged-panel';
 import { renderExports } from './export-panel';

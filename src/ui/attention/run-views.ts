@@ -6,7 +6,7 @@
 import type { ReactiveControllerHost } from 'lit';
 import { Task, TaskStatus } from '@lit/task';
 import type { MatrixStage } from '../../engine/attention';
-import type { PoolMode, Rect } from '../../kernels/attention/attention.ref';
+import type { PoolMode, Rect } from '../../kernels/attention/spec';
 import { rectKey, type Picture } from './matrices';
 import type { AttentionSession, LabRun, NumericsView, RowWeights, Views } from './session';
 

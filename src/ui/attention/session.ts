@@ -15,7 +15,7 @@ import {
 } from '../../engine/attention';
 import { MAX_ATTENTION_L_CPU } from '../../engine/cpu-jobs';
 import { throwIfAborted } from '../../gpu/compute';
-import { ATTENTION_LIMITS, type PoolMode, type Rect } from '../../kernels/attention/attention.ref';
+import { ATTENTION_LIMITS, type PoolMode, type Rect } from '../../kernels/attention/spec';
 import { DEFAULT_D_MODEL, initAttentionInputs } from '../../models/attention-inputs';
 import type { AttentionState } from '../../state/attention';
 import type { BackendChoice } from '../../state/store';

@@ -2,7 +2,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { maxAbs } from '../../charts/heatmap';
 import type { AttentionStage, MatrixStage } from '../../engine/attention';
-import { describeMask } from '../../kernels/attention/attention.ref';
+import { describeMask } from '../../kernels/attention/spec';
 import { VIEW_STAGES } from '../../state/attention';
 import { exportButtons } from '../common/export-buttons';
 import type { HeatmapEntry } from './heatmap-canvas';

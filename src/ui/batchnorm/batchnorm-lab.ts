@@ -12,7 +12,7 @@ import {
   type BatchNormStep,
 } from '../../engine/batchnorm';
 import { LAB_TASKS, isImageTask, type ImageTask, type LabData, type LabTask } from '../../models/mlp';
-import { ACTIVATIONS, type Activation } from '../../kernels/nn/nn.ref';
+import { ACTIVATIONS, type Activation } from '../../kernels/nn/spec';
 import type { Store } from '../../state/store';
 import { IMAGE_PIXELS, type BatchnormState } from '../../state/batchnorm';
 import { LabController, storeContext } from '../common/controllers';
