@@ -5,11 +5,18 @@ import { literalMaskedSoftmaxRow } from '../../kernels/attention/ref';
 import { isMaskedValue } from '../../kernels/attention/spec';
 import { dataTable, type Cell } from '../common/data-table';
 import { exportButtons } from '../common/export-buttons';
-import { computedBy, missingReason } from './numerics';
+import { computedBy, maskedWeights, missingReason } from './numerics';
 import { ALL_STAGES, REFERENCE_MAX_L, STAGE_INFO } from './stages';
 import type { LabView } from './view';
 
-const exp2 = (x: number) => (x === 0 ? '0' : x.toExponential(2));
+const exp2 = (x: number) => (x === 0 ? '0' : Number.isFinite(x) ? x.toExponential(2) : String(x));
+
+/** A difference with its f32 bound: "1.22e-7 (bound 2.41e-5)", or "… > bound …" (flagged) beyond it. */
+function againstBound(diff: number, bound: number | null | undefined, flagged: boolean): Cell {
+  if (bound == null) return { value: diff, text: exp2(diff) };
+  const text = flagged ? `${exp2(diff)} > bound ${exp2(bound)}` : `${exp2(diff)} (bound ${exp2(bound)})`;
+  return { value: diff, text, cls: flagged ? 'bad' : '' };
+}
 
 export function renderNumerics(v: LabView): TemplateResult {
   const { lab, numerics: view } = v;
@@ -18,7 +25,7 @@ export function renderNumerics(v: LabView): TemplateResult {
   const numerics = view?.kind === 'done' ? view.numerics : null;
   const stageCell = (s: AttentionStage): Cell => {
     const diff = numerics?.maxAbsDiff[s];
-    if (diff !== undefined) return { value: diff, text: exp2(diff), cls: diff > 1e-3 ? 'bad' : '' };
+    if (diff !== undefined) return againstBound(diff, numerics!.bound[s], numerics!.flagged.includes(s));
     if (lab.available.has(s) && !view) return v.numericsPending ? 'computing…' : '—';
     return missingReason(lab, view, s);
   };
@@ -28,7 +35,7 @@ export function renderNumerics(v: LabView): TemplateResult {
     [
       'max |row sum − 1|',
       rowSum != null
-        ? { value: rowSum, text: exp2(rowSum) }
+        ? againstBound(rowSum, numerics!.rowSumBound, !(rowSum <= (numerics!.rowSumBound ?? Infinity)))
         : view?.kind === 'skipped'
           ? `not read back above L=${REFERENCE_MAX_L}`
           : '—',
@@ -47,7 +54,10 @@ export function renderNumerics(v: LabView): TemplateResult {
     <p class="small muted">
       The float64 reference runs in a worker for L ≤
       ${REFERENCE_MAX_L}${L > REFERENCE_MAX_L ? ` (this L = ${L}: reference skipped above L=${REFERENCE_MAX_L})` : ''}.
-      Expect f32 rounding: about 1e-6 relative on each entry; masked weights are exactly 0.
+      Expect f32 rounding, about 1e-6 relative on each entry. Each difference is checked against its
+      worst-case f32 bound: u = 2⁻²³ ≈ 1.2e-7 per rounding, grown by d for QKᵀ (times max ‖q‖·‖k‖), by L for
+      the softmax and the row sums, and by max |V| for the output; only a difference beyond its bound is
+      flagged. ${maskedNote(v)}
     </p>
     <p class="small">
       <strong>Fully-masked rows.</strong> The literal pseudocode —
@@ -62,6 +72,15 @@ export function renderNumerics(v: LabView): TemplateResult {
       { label: 'Export numerics (JSON)', run: () => v.exports.numerics('json') },
     ])}
   </section>`;
+}
+
+/** "Masked weights are exactly 0", with the count measured on this run when its weights are all here. */
+function maskedNote(v: LabView): TemplateResult {
+  const m = maskedWeights(v.lab);
+  if (!m || m.masked === 0) return html`Masked weights are exactly 0.`;
+  if (m.nonZero === 0) return html`Masked weights are exactly 0: here all ${m.masked} of them are.`;
+  return html`Masked weights should be exactly 0:
+    <strong class="bad">here ${m.nonZero} of ${m.masked} are not</strong>.`;
 }
 
 /** The first fully-masked row: what the literal softmax gives there against what this lab gives. */

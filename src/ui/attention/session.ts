@@ -242,6 +242,7 @@ export class AttentionSession {
         shape: run.shape,
         fullyMaskedRows: run.fullyMaskedRows,
         backend: run.backend,
+        path: run.path,
       },
     });
     return { kind: 'done', numerics: job.numerics };

@@ -240,7 +240,7 @@ export const attentionLabStyles = css`
   .numerics table {
     margin-bottom: 0.5rem;
   }
-  .numerics td.bad {
+  .numerics .bad {
     color: var(--ks-danger);
     font-weight: 600;
   }
