@@ -50,8 +50,9 @@ function measured(s: BatchnormSession, p: BatchnormState): TemplateResult | type
     ${
       collapsed
         ? html`The plain network's band for unit ${r.percentiles.unit} of layer ${r.percentiles.layer} has
-          collapsed to a line (15th = 85th percentile = ${f(lo)}): that unit's input is the same for every
-          point of the batch${lo <= 0 && p.activation === 'relu' ? ' and ≤ 0, so its ReLU is dead' : ''}.`
+          collapsed to a line (15th = 85th percentile = ${f(lo)}): at least 70% of the batch gives that unit
+          the same
+          input${lo <= 0 && p.activation === 'relu' ? ', ≤ 0, so its ReLU is off for all of them' : ''}.`
         : nothing
     }
   </p>`;
