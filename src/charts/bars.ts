@@ -27,7 +27,7 @@ export interface BarsOptions {
 const MARGIN = { top: 24, right: 12, bottom: 64, left: 48 };
 
 /** Groups `values` into at most `max` bars by maximum; returns values, labels and the group size. */
-export function poolBars(
+function poolBars(
   labels: readonly string[],
   values: ArrayLike<number>,
   max: number,

@@ -6,7 +6,7 @@
 import type { BatchNormStep, HeldOut } from '../../engine/batchnorm';
 
 /** Points drawn per curve; longer histories keep each bucket's lowest and highest value. */
-export const MAX_DRAWN = 4000;
+const MAX_DRAWN = 4000;
 
 /** A growable column of numbers. */
 export class Column {

@@ -3,7 +3,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { formatFixed, formatPercent } from '../../util/format';
 import type { BatchnormSession } from './session';
 
-export interface RunBarActions {
+interface RunBarActions {
   toggle: () => void;
   reset: () => void;
   exportStats: () => void;

@@ -28,9 +28,9 @@ export const EVAL_EVERY = 25;
 const SPEED_WINDOW = 20;
 
 /** training: the loop runs; pausing: not training, but a step or the held-out look is finishing; paused: idle. */
-export type RunState = 'training' | 'pausing' | 'paused';
+type RunState = 'training' | 'pausing' | 'paused';
 
-export interface SessionHost {
+interface SessionHost {
   runtime(): Runtime;
   params(): BatchnormState;
   backend(): BackendChoice;
