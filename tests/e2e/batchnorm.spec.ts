@@ -530,7 +530,10 @@ test('BatchNorm lab: a quick Pause → Train never runs two training loops at on
   await expect
     .poll(async () => Number(await lab.getAttribute('data-step')), { timeout: 60_000 })
     .toBeGreaterThanOrEqual(resumedAt + 5);
+  // While training, the status shows the speed measured in this run.
+  await expect(status).toContainText(/ · \d+\.\d steps\/s$/);
   const stopped = await pauseTraining(page);
+  await expect(status).not.toContainText('steps/s');
 
   // Each attribute's values in order: every record's old value, then the current value.
   const seen = await lab.evaluate((el, watched) => {
