@@ -43,7 +43,7 @@
  *   σ̄_T reaches 2·10⁴ (cosine, T = 1000), and the trapezoid over [σ̄_prev, σ̄_T] then overshoots by tens of
  *   data units on Gaussian data, while the λ form stays exact in the limits.
  */
-import { boxMuller } from '../random/random.ref';
+import { boxMuller } from '../random/ref';
 import { philox4x32 } from '../random/philox.ref';
 import type { NoiseLevel, Schedule } from '../../models/schedules';
 import { noiseLevel } from '../../models/schedules';

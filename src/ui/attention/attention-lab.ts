@@ -18,14 +18,14 @@ import {
   MASK_KINDS,
   describeMask,
   isMaskedValue,
-  literalMaskedSoftmaxRow,
   maskKeeps,
   maskMatrix,
   poolCellRange,
   type MaskKind,
   type PoolMode,
   type Rect,
-} from '../../kernels/attention/attention.ref';
+} from '../../kernels/attention/spec';
+import { literalMaskedSoftmaxRow } from '../../kernels/attention/ref';
 import { DEFAULT_D_MODEL, initAttentionInputs, parseAttentionJson } from '../../models/attention-inputs';
 import { formatBytes } from '../../util/format';
 import { GpuError } from '../../gpu/device';

@@ -9,7 +9,7 @@ import {
   type AttentionInputs,
   type AttentionMask,
   type Rect,
-} from '../../kernels/attention/attention.ref';
+} from '../../kernels/attention/spec';
 import {
   initAttentionInputs,
   repeatTokens,

@@ -1,6 +1,6 @@
 /** The BatchNorm lab's controls: task, shape, optimiser settings, the unit shown and the two view toggles. */
 import { html, nothing, type TemplateResult } from 'lit';
-import { ACTIVATIONS, type Activation } from '../../kernels/nn/nn.ref';
+import { ACTIVATIONS, type Activation } from '../../kernels/nn/spec';
 import { LAB_TASKS, isImageTask, type LabTask } from '../../models/mlp';
 import { IMAGE_PIXELS, type BatchnormState } from '../../state/batchnorm';
 
