@@ -244,21 +244,6 @@ export const attentionLabStyles = css`
     color: var(--ks-danger);
     font-weight: 600;
   }
-  .badge {
-    display: inline-block;
-    padding: 0.1rem 0.5rem;
-    border-radius: 999px;
-    background: var(--ks-badge);
-    color: var(--ks-fg);
-    font-size: 0.8rem;
-    font-weight: 600;
-  }
-  .buttons {
-    display: flex;
-    flex-wrap: wrap;
-    gap: 0.4rem;
-    margin-top: 0.5rem;
-  }
   .small {
     font-size: 0.8rem;
   }

@@ -73,15 +73,6 @@ export const batchnormLabStyles = css`
     max-width: 100%;
     height: auto;
   }
-  .badge {
-    display: inline-block;
-    padding: 0.1rem 0.5rem;
-    border-radius: 999px;
-    background: var(--ks-badge);
-    color: var(--ks-fg);
-    font-size: 0.8rem;
-    font-weight: 600;
-  }
   .explain {
     margin-top: 1rem;
     line-height: 1.55;
