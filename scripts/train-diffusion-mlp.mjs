@@ -58,7 +58,7 @@ const server = await createServer({
   appType: 'custom',
 });
 try {
-  const mlp = await server.ssrLoadModule('/src/models/mlp-denoiser.ts');
+  const mlp = await server.ssrLoadModule('/src/models/mlp-denoiser/index.ts');
   const kinds = args.length ? args : mlp.MLP_DATASETS;
   mkdirSync(out, { recursive: true });
   for (const kind of kinds) {

@@ -1,6 +1,6 @@
 import { DATASETS_2D } from '../models/datasets2d';
 import { SCHEDULE_KINDS, T_MAX, T_MIN } from '../models/schedules';
-import { MAX_PARTICLES_GPU } from '../engine/diffusion';
+import { MAX_PARTICLES_GPU } from '../kernels/diffusion/spec';
 import { boolParam, enumParam, floatParam, intParam, type Param, type ValuesOf } from './params';
 
 /** Sampler choices as they appear in the URL (the variance / method is part of the name). */

@@ -28,7 +28,6 @@ import { GaussianDenoiser } from '../../src/kernels/diffusion/affine';
 import { GridKernel } from '../../src/kernels/diffusion/grid';
 import type { EpsilonModel } from '../../src/kernels/diffusion/common';
 import {
-  STREAM_FORWARD,
   affineDenoiserReference,
   combineReference,
   densityReference,
@@ -36,13 +35,16 @@ import {
   forwardReference,
   gaussianAffine,
   gridPointsReference,
-  heunCorrection,
   particleNoise,
+} from '../../src/kernels/diffusion/ref';
+import {
+  STREAM_FORWARD,
+  heunCorrection,
   planStep,
   STREAM_SAMPLER,
   type SamplerSpec,
   type StepCoefficients,
-} from '../../src/kernels/diffusion/diffusion.ref';
+} from '../../src/kernels/diffusion/spec';
 import { DiffusionCpuEngine, DiffusionEngine } from '../../src/engine/diffusion';
 import { testGpu, testRng } from './gpu-test-context';
 

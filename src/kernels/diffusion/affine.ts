@@ -8,7 +8,8 @@ import {
 } from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
 import { BufferRing, UniformRing, levelUniforms, type DenoiseArgs, type EpsilonModel } from './common';
-import { gaussianAffine, type GaussianLaw } from './diffusion.ref';
+import { gaussianAffine } from './ref';
+import type { GaussianLaw } from './spec';
 
 const PARAMS = new UniformLayout([
   ['count', 'u32'],

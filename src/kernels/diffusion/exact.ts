@@ -10,7 +10,8 @@ import {
   encodeComputePass,
 } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
-import { MAX_DIM, UniformRing, levelUniforms, type DenoiseArgs, type EpsilonModel } from './common';
+import { UniformRing, levelUniforms, type DenoiseArgs, type EpsilonModel } from './common';
+import { MAX_DIM } from './spec';
 
 const PARAMS = new UniformLayout([
   ['count', 'u32'],
