@@ -28,9 +28,9 @@ export const DATASETS_2D = [
 export type Dataset2DKind = (typeof DATASETS_2D)[number];
 
 /** Second Philox key word for dataset sampling ("DA7A"). */
-export const DATASET_STREAM = 0x0da7a000;
+const DATASET_STREAM = 0x0da7a000;
 /** Fourth counter word for dataset sampling. */
-export const DATASET_TAG = 0x2d;
+const DATASET_TAG = 0x2d;
 
 export interface GaussianSpec {
   /** Mean (μx, μy). */
@@ -53,7 +53,7 @@ export interface Dataset2DOptions {
   gaussian?: GaussianSpec;
 }
 
-export const DEFAULT_NOISE: Record<Dataset2DKind, number> = {
+const DEFAULT_NOISE: Record<Dataset2DKind, number> = {
   'two-moons': 0.05,
   'swiss-roll': 0.25,
   'eight-gaussians': 0.1,
@@ -71,7 +71,7 @@ function wordsFor(i: number, seed: number): number[] {
 }
 
 /** Cholesky factor of a 2×2 covariance: [[l00, 0], [l10, l11]]. */
-export function cholesky2(cov: GaussianSpec['cov']): [number, number, number] {
+function cholesky2(cov: GaussianSpec['cov']): [number, number, number] {
   const a = cov[0][0];
   const b = cov[0][1];
   const c = cov[1][1];

@@ -17,9 +17,9 @@ export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 export const T_MIN = 10;
 export const T_MAX = 1000;
 /** Cosine schedule offset s (Nichol & Dhariwal 2021). */
-export const COSINE_S = 0.008;
+const COSINE_S = 0.008;
 /** β clip of DESIGN.md (linear, scaled-linear, cosine; not re-applied after the zero-terminal-SNR rescale). */
-export const BETA_MAX = 0.999;
+const BETA_MAX = 0.999;
 /** The warning fires when ᾱ_T exceeds this (x_T then differs visibly from N(0, I)). */
 export const ALPHA_BAR_T_WARN = 0.01;
 
@@ -107,7 +107,7 @@ function rawBetas(kind: ScheduleKind, T: number, scale: boolean): Float64Array {
   return betas.map((b) => Math.min(b, BETA_MAX));
 }
 
-export function defaultScaleBetaToT(kind: ScheduleKind): boolean {
+function defaultScaleBetaToT(kind: ScheduleKind): boolean {
   return kind === 'linear' || kind === 'scaled-linear';
 }
 
@@ -205,7 +205,6 @@ export function scheduleToJson(s: Schedule): {
   };
 }
 
-export const TIMESTEP_SPACINGS = ['trailing', 'leading', 'linspace'] as const;
 /**
  * How S sampler steps are chosen among 1…T (names as in diffusers, shifted to 1-based timesteps):
  * - trailing (default; Lin et al. 2024): T, T − T/S, …, rounded; always starts at T, so a chain from pure
@@ -213,7 +212,7 @@ export const TIMESTEP_SPACINGS = ['trailing', 'leading', 'linspace'] as const;
  * - leading (DDIM paper): 1, 1 + r, …, 1 + (S−1)·r with r = floor(T/S); ends below T;
  * - linspace: round(linspace(1, T, S)).
  */
-export type TimestepSpacing = (typeof TIMESTEP_SPACINGS)[number];
+export type TimestepSpacing = 'trailing' | 'leading' | 'linspace';
 
 /**
  * A strided subsequence of S distinct timesteps of 1…T in DESCENDING order (the order the sampler visits

@@ -20,7 +20,7 @@ export function withNoise(kernel: string): string {
  */
 export const RING_SLOTS = 16;
 /** Rings up to this many bytes in all are allocated when created (see BufferRing). */
-export const EAGER_RING_BYTES = 1 << 20;
+const EAGER_RING_BYTES = 1 << 20;
 
 /**
  * A ring of RING_SLOTS small buffers (uniform or storage) written with queue.writeBuffer. Rings of at most

@@ -25,12 +25,12 @@ const PARAMS = new UniformLayout([
 ] as const);
 
 /** Dimensions up to this use one thread per particle (exact_points.wgsl); above, one workgroup per particle. */
-export const POINTS_MAX_DIM = 8;
+const POINTS_MAX_DIM = 8;
 const POINTS_WG = 64;
 const WIDE_WG = 64;
 
 /** Data points per workgroup-memory tile of the wide kernel: CHUNK·DIM ≤ 2048 floats, 1…16. */
-export function wideChunk(dim: number): number {
+function wideChunk(dim: number): number {
   return Math.max(1, Math.min(16, Math.floor(2048 / dim)));
 }
 

@@ -17,7 +17,7 @@ import type { MlpModel } from './format';
 import { DEFAULT_MLP_CONFIG, mlpLossAndGradient } from './model';
 
 /** Philox key word 1 for the trainer's randomness. */
-export const TRAIN_STREAM = 0x0d1f0010;
+const TRAIN_STREAM = 0x0d1f0010;
 
 /** Seeded initialisation: weights N(0, 1/fan_in) from Philox, biases 0. */
 export function initMlp(config: MlpConfig, seed: number): MlpModel {
