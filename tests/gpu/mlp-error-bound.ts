@@ -1,13 +1,21 @@
 /**
  * The f32 error bound of the ε-MLP inference kernel (shaders/diffusion/mlp.wgsl) against mlpForward, shared by
- * tests/gpu/diffusion-mlp.test.ts and tests/gpu/denoiser-train.test.ts. A first-order bound (u = 2⁻²³), each
+ * tests/gpu/diffusion-mlp.test.ts, tests/gpu/denoiser-train.test.ts and tests/node/denoiser-train.node.ts; with
+ * the loss and gradient bounds of a training step. A first-order bound (u = 2⁻²³), each
  * local f32 error times |exact Jacobian| from there to the output, ×2:
  * - embedding: one rounding of the argument in turns (2π·u·|turns| = u·|arg|) plus 8u for the reduction
  *   and the polynomials;
  * - each dot product: (fan_in + 2)·u·Σ|W·input|; each silu: exp's (3 + 2|a|) ulp → 0.25·|a|(3 + 2|a|)·u,
  *   plus one rounding; each residual add: one rounding.
  */
-import { frequencies, parameterLayout, type MlpModel } from '../../src/models/mlp-denoiser';
+import {
+  embeddingSize,
+  frequencies,
+  mlpForward,
+  mlpLossAndGradient,
+  parameterLayout,
+  type MlpModel,
+} from '../../src/models/mlp-denoiser';
 
 const U = 2 ** -23;
 
@@ -90,4 +98,71 @@ export function epsBound(model: MlpModel, x: ArrayLike<number>, lambda: number):
     bounds.push(2 * total);
   }
   return bounds;
+}
+
+/** A training batch as the trainers draw it: x_t [B·D], λ [B], target ε [B·D]. */
+interface Batch {
+  xt: ArrayLike<number>;
+  lambdas: ArrayLike<number>;
+  target: ArrayLike<number>;
+}
+
+const slice = (a: ArrayLike<number>, from: number, to: number) =>
+  Array.prototype.slice.call(a, from, to) as number[];
+
+/**
+ * Bound on |loss_gpu − loss_ref| of one batch at parameters `model`: each ε̂ is within epsBound δ (the same
+ * f32 error model holds for the training kernels' embedding, dot products and silu), so |Δ(r²)| ≤ 2|r|δ + δ²,
+ * and the mean of B·D squares adds (B·D + 2)·u·loss of summation and division.
+ */
+export function lossBound(model: MlpModel, b: Batch, batch: number): number {
+  const D = model.config.dim;
+  let loss = 0;
+  let bound = 0;
+  for (let q = 0; q < batch; q++) {
+    const x = slice(b.xt, D * q, D * q + D);
+    const lambda = b.lambdas[q]!;
+    const epsHat = mlpForward(model, x, 1, lambda);
+    const delta = epsBound(model, x, lambda);
+    for (let d = 0; d < D; d++) {
+      const r = Math.abs(epsHat[d]! - b.target[D * q + d]!);
+      loss += (r * r) / (batch * D);
+      bound += (2 * r * delta[d]! + delta[d]! ** 2) / (batch * D);
+    }
+  }
+  return bound + (batch * D + 2) * U * loss;
+}
+
+/**
+ * Norm-wise gradient bound per tensor: ‖Δg‖∞ ≤ c·u·max_k Σ_b |g_b,k|/B over the tensor's entries, g_b the
+ * per-sample gradients (so cancellation across the batch is accounted for). First order, each per-sample
+ * term carries its factors' errors: the embedding's u·|arg| (|arg| ≤ A = inputScale·max|x_t|; `inputTerms`
+ * = 2 when the batch itself is also rounded to f32), (K + 2)·u per dot product along the forward and
+ * backward chain (K = E for the input layer, H for the others), and the batch sum B·u:
+ * c = 2·(inputTerms·A + (E + 2) + (blocks + 1)·(H + 2) + B), the 2 for second-order terms. Returns the
+ * per-entry Σ_b|g_b,k|/B and c.
+ */
+export function gradientBound(
+  model: { config: MlpModel['config']; params: ArrayLike<number> },
+  b: Batch,
+  batch: number,
+  inputTerms = 1,
+): { gAbs: Float64Array; c: number } {
+  const config = model.config;
+  const D = config.dim;
+  const P = model.params.length;
+  const gAbs = new Float64Array(P);
+  const one = new Float64Array(P);
+  let maxX = 0;
+  for (let q = 0; q < batch; q++) {
+    one.fill(0);
+    const x = slice(b.xt, D * q, D * q + D);
+    for (const v of x) maxX = Math.max(maxX, Math.abs(v));
+    mlpLossAndGradient(model, x, [b.lambdas[q]!], slice(b.target, D * q, D * q + D), 1, one);
+    for (let k = 0; k < P; k++) gAbs[k] = gAbs[k]! + Math.abs(one[k]!) / batch;
+  }
+  const E = embeddingSize(config);
+  const c =
+    2 * (inputTerms * config.inputScale * maxX + E + 2 + (config.blocks + 1) * (config.hidden + 2) + batch);
+  return { gAbs, c };
 }
