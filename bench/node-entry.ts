@@ -1,6 +1,7 @@
 /**
  * The benchmark in Node on Dawn (the `webgpu` package), bundled and started by bench/run-node.mjs:
  *   node node-entry.mjs [--quick] [--filter=attention] [--adapter=NAME] [--time-budget=SECONDS] [--probe] --out=FILE
+ * (`--name value` works as well as `--name=value`.)
  * --probe prints the adapter (one JSON line) and exits.
  * Prints progress and the report; writes the result JSON to FILE. No peer library here (tfjs's WebGPU
  * backend is browser-only in this project).
@@ -11,7 +12,14 @@ import { requestNodeGpu } from '../src/gpu/node';
 import { formatReport, runSuite, type BenchOptions } from './cases';
 
 const args = process.argv.slice(2);
-const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+/** `--name=value` or `--name value`. */
+const value = (name: string): string | undefined => {
+  const eq = args.find((a) => a.startsWith(`--${name}=`));
+  if (eq !== undefined) return eq.slice(name.length + 3);
+  const i = args.indexOf(`--${name}`);
+  const next = i >= 0 ? args[i + 1] : undefined;
+  return next !== undefined && !next.startsWith('--') ? next : undefined;
+};
 const options: BenchOptions = {
   quick: args.includes('--quick'),
   filter: value('filter') || null,

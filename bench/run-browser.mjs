@@ -15,9 +15,15 @@ import { chromium } from 'playwright';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick') || process.env.BENCH_QUICK === '1';
-const filter =
-  args.find((a) => a.startsWith('--filter='))?.slice('--filter='.length) ?? process.env.BENCH_FILTER ?? '';
-const budget = args.find((a) => a.startsWith('--time-budget='))?.slice('--time-budget='.length) ?? '';
+/** `--name=value` or `--name value`. */
+const option = (name) => {
+  const eq = args.find((a) => a.startsWith(`--${name}=`));
+  if (eq !== undefined) return eq.slice(name.length + 3);
+  const next = args[args.indexOf(`--${name}`) + 1];
+  return args.includes(`--${name}`) && next !== undefined && !next.startsWith('--') ? next : undefined;
+};
+const filter = option('filter') ?? process.env.BENCH_FILTER ?? '';
+const budget = option('time-budget') ?? '';
 if (budget && !(Number(budget) > 0))
   throw new Error(`--time-budget=SECONDS needs a positive number, got "${budget}"`);
 const outDir = resolve('node_modules/.cache/kernelscope-bench');

@@ -1,5 +1,5 @@
 /**
- * The benchmark's single-network training call (bench/cases.ts, family "training"), kept apart from the
+ * The benchmark's single-network training call (bench/cases/training.ts), kept apart from the
  * cases so that tests can bundle it without the cases' inlined model weights. DOM-free.
  */
 import type { GpuMlp } from '../src/engine/nn';

@@ -2,13 +2,16 @@
  * The GPU half of `npm run train:diffusion` (scripts/train-diffusion-mlp.mjs bundles this file with Vite and
  * runs it in Node): trains each dataset's ε-MLP with the WebGPU trainer of src/engine/denoiser-train.ts on
  * Dawn (the `webgpu` package, src/gpu/node.ts) and writes KSMLP1 files, exactly as the browser's trainer
- * would train them. Arguments: [dataset …] [--steps N] [--out DIR] [--adapter NAME].
+ * would train them. Arguments: [dataset …] [--steps N] [--out DIR] [--adapter NAME] [--compare].
+ * --compare trains each dataset with this trainer and the float64 one and prints how far apart they end
+ * (scripts/compare-trainers.ts); it writes no weight file.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requestNodeGpu } from '../src/gpu/node';
 import { adapterName } from '../src/gpu/device';
 import { trainMlpGpu } from '../src/engine/denoiser-train';
+import { compareTrainers, formatComparison } from './compare-trainers';
 import { datasetTraining, datasetWeightFile, MLP_DATASETS } from '../src/models/mlp-denoiser';
 
 type Dataset = (typeof MLP_DATASETS)[number];
@@ -18,10 +21,13 @@ interface GpuTrainArgs {
   steps?: number;
   out: string;
   adapter?: string;
+  compare: boolean;
 }
 
 function parseArgs(argv: string[]): GpuTrainArgs {
   const args = [...argv];
+  const compare = args.includes('--compare');
+  if (compare) args.splice(args.indexOf('--compare'), 1);
   const option = (name: string) => {
     const i = args.indexOf(name);
     if (i < 0) return undefined;
@@ -37,7 +43,8 @@ function parseArgs(argv: string[]): GpuTrainArgs {
   if (unknown) throw new Error(`Unknown option ${unknown}.`);
   if (steps !== undefined && !(Number.isInteger(Number(steps)) && Number(steps) >= 1))
     throw new Error(`--steps must be a positive integer (got ${steps}).`);
-  return { datasets: args, steps: steps === undefined ? undefined : Number(steps), out, adapter };
+  const stepCount = steps === undefined ? undefined : Number(steps);
+  return { datasets: args, steps: stepCount, out, adapter, compare };
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -51,6 +58,13 @@ async function main(argv: string[]): Promise<void> {
   const adapter = adapterName(gpu.info);
   console.log(`adapter: ${adapter} — ${gpu.info.description}`);
   try {
+    if (a.compare) {
+      for (const kind of kinds as Dataset[]) {
+        const c = await compareTrainers(gpu.device, kind, a.steps, (line) => console.log(line));
+        for (const line of formatComparison(kind, adapter, c)) console.log(line);
+      }
+      return;
+    }
     mkdirSync(a.out, { recursive: true });
     for (const kind of kinds as Dataset[]) {
       const options = datasetTraining(kind, a.steps);

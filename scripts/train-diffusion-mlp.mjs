@@ -4,7 +4,7 @@
  * per 2D dataset: public/models/diffusion/<dataset>.ksmlp (served by Vite at `models/diffusion/<dataset>.ksmlp`;
  * load with parseMlp). Settings (data, schedule, steps, batch, seed): MLP_TRAINING in src/models/mlp-denoiser.ts.
  *
- *   npm run train:diffusion -- [dataset …] [--steps N] [--out DIR] [--adapter NAME] [--cpu]
+ *   npm run train:diffusion -- [dataset …] [--steps N] [--out DIR] [--adapter NAME] [--cpu | --compare]
  *
  * By default it trains on the GPU with the same WGSL kernels as the browser's "Train denoiser" button
  * (src/engine/denoiser-train.ts, shaders/nn/): scripts/train-diffusion-gpu.ts is bundled with Vite into
@@ -17,7 +17,8 @@
  * trainer (trainMlp), loaded through Vite's SSR module loader (no build
  * step). tests/node/denoiser-train.node.ts runs the GPU command for a few steps and loads its file back.
  * Both trainers draw the same batches (trainingBatch) and apply the same Adam update; every file records
- * which trainer made it in its header (`trainer`).
+ * which trainer made it in its header (`trainer`). `--compare` runs both from the same seed, writes nothing,
+ * and prints the final-loss and parameter differences (scripts/compare-trainers.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -26,6 +27,10 @@ import { bundleForNode, dawnEnv } from './node-dawn.mjs';
 
 const args = process.argv.slice(2);
 const cpu = args.includes('--cpu');
+if (cpu && args.includes('--compare')) {
+  console.error('--compare runs both trainers (GPU and float64); leave out --cpu.');
+  process.exit(1);
+}
 
 if (!cpu) {
   const outDir = resolve('node_modules/.cache/kernelscope-train');

@@ -1,3 +1,4 @@
+import { formatBytes } from '../util/format';
 import type { AdapterSummary } from './device';
 
 export class LimitError extends RangeError {
@@ -38,11 +39,4 @@ export function checkWorkgroups(info: Pick<AdapterSummary, 'limits'>, what: stri
       groups,
     );
   }
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
-  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-  if (bytes >= 2 ** 10) return `${(bytes / 2 ** 10).toFixed(1)} KiB`;
-  return `${bytes} B`;
 }

@@ -150,10 +150,17 @@ describe('chart export', () => {
     const texts = [...root.querySelectorAll('text')];
     expect(texts.length).toBeGreaterThan(4);
     expect(texts.some((t) => t.textContent === 'with BN')).toBe(true);
-    for (const t of texts) {
-      const fill = t.getAttribute('fill');
-      if (fill !== null) expect(fill).toBe(FG);
-    }
+    // Every label's fill, its own or the nearest ancestor's that sets one (an unset fill inherits), is the
+    // theme's text colour.
+    const resolvedFill = (el: Element): string | null => {
+      for (let e: Element | null = el; e; e = e.parentElement) {
+        const fill = e.getAttribute('fill');
+        if (fill !== null) return fill;
+        if (e === root) break;
+      }
+      return null;
+    };
+    expect(new Set(texts.map(resolvedFill))).toEqual(new Set([FG]));
     const axisStrokes = [...root.querySelectorAll('.x-axis .domain, .y-axis .domain')].map((d) =>
       d.getAttribute('stroke'),
     );

@@ -35,7 +35,7 @@ describe('ks-random-lab inside ks-app', () => {
     const lab = await until(() => app.shadowRoot?.querySelector('ks-random-lab'));
     const table = await until(() => lab.shadowRoot?.querySelector('table[aria-label="Moments"]'));
     const rows = [...table.querySelectorAll('tbody tr')];
-    expect(rows.map((r) => r.getAttribute('data-moment'))).toEqual([
+    expect(rows.map((r) => r.getAttribute('data-key'))).toEqual([
       'mean',
       'variance',
       'skewness',

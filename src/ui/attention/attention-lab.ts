@@ -27,7 +27,7 @@ import {
   type Rect,
 } from '../../kernels/attention/attention.ref';
 import { DEFAULT_D_MODEL, initAttentionInputs, parseAttentionJson } from '../../models/attention-inputs';
-import { formatBytes } from '../../gpu/limits';
+import { formatBytes } from '../../util/format';
 import { GpuError } from '../../gpu/device';
 import {
   heatmapCellAt,

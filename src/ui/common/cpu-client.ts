@@ -8,7 +8,7 @@ export class CpuClient {
 
   private ensure(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(new URL('../engine/cpu-worker.ts', import.meta.url), { type: 'module' });
+    const worker = new Worker(new URL('../../engine/cpu-worker.ts', import.meta.url), { type: 'module' });
     worker.onmessage = (
       event: MessageEvent<{ id: number; ok: boolean; value?: CpuJobResult; error?: string }>,
     ) => {

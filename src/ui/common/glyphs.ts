@@ -297,3 +297,23 @@ export function downsampleImages(
   }
   return out;
 }
+
+const glyphCache = new Map<string, GlyphImages>();
+const GLYPH_CACHE_SIZE = 8;
+
+/**
+ * renderGlyphs, cached per option set (rendering thousands of glyphs takes a moment): the one glyph data-set
+ * cache of the app. The newest GLYPH_CACHE_SIZE sets are kept; callers must not modify the arrays.
+ */
+export function cachedGlyphs(opts: GlyphOptions): GlyphImages {
+  const key = JSON.stringify([opts.set, opts.size, opts.perClass, opts.seed, opts.jitter]);
+  let g = glyphCache.get(key);
+  if (g) {
+    glyphCache.delete(key);
+  } else {
+    g = renderGlyphs(opts);
+    if (glyphCache.size >= GLYPH_CACHE_SIZE) glyphCache.delete(glyphCache.keys().next().value!);
+  }
+  glyphCache.set(key, g);
+  return g;
+}

@@ -1,18 +1,23 @@
-import { LitElement, html, nothing, css } from 'lit';
+import { LitElement, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { ContextProvider } from '@lit/context';
-import { initialState, Store, THEMES, type AppState, type Route, type Theme } from '../../state/store';
-import { formatHash, parseHash } from '../../state/url';
+import { Store, THEMES, type AppState, type Route, type Theme } from '../../state/store';
 import { Runtime, runtimeContext } from '../common/runtime';
 import { RuntimeController, StoreController, storeContext } from '../common/controllers';
 import { sharedStyles } from '../common/styles';
 import { EXPORT_ERROR_EVENT } from '../common/export';
+import { ShortcutController } from '../common/keys';
+import { applyTheme, watchSystemTheme } from '../common/theme';
+import { appStyles } from './app-styles';
+import { renderBanners } from './banners';
+import { UrlSyncController } from './url-sync';
 import './home';
 import '../random/random-lab';
 import '../attention/attention-lab';
 import '../diffusion/diffusion-lab';
 import '../batchnorm/batchnorm-lab';
-import { isTextEntry, type KsShortcuts } from './shortcuts';
+import './shortcuts';
+import type { KsShortcuts } from './shortcuts';
 
 const NAV: Array<[Route, string]> = [
   ['home', 'Start'],
@@ -28,193 +33,52 @@ const NAV: Array<[Route, string]> = [
  */
 @customElement('ks-app')
 export class KsApp extends LitElement {
-  static override styles = [
-    sharedStyles,
-    css`
-      :host {
-        min-height: 100vh;
-      }
-      header {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: center;
-        gap: 0.5rem 1rem;
-        padding: 0.5rem 1.25rem;
-        border-bottom: 1px solid var(--ks-border);
-        background: var(--ks-panel);
-      }
-      .brand {
-        font-weight: 700;
-        font-size: 1.15rem;
-        text-decoration: none;
-        color: var(--ks-fg);
-      }
-      nav ul {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.25rem;
-        list-style: none;
-        margin: 0 0 0 -0.6rem; /* the first tab's text lines up with the brand */
-        padding: 0;
-      }
-      nav a {
-        display: inline-block;
-        padding: 0.3rem 0.6rem;
-        border-radius: 6px;
-        color: var(--ks-fg);
-        text-decoration: none;
-      }
-      nav a[aria-current='page'] {
-        background: var(--ks-primary);
-        color: var(--ks-on-primary);
-      }
-      /* Two rows: the brand and the status tools on top, the lab tabs underneath (one row would not fit a
-         long adapter name at 1280 px). */
-      nav {
-        order: 2;
-        flex: 1 1 100%;
-      }
-      .status {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.4rem 0.75rem;
-        align-items: center;
-        justify-content: flex-end;
-        margin-left: auto;
-        font-size: 0.85rem;
-      }
-      .status label.field {
-        flex-direction: row;
-        align-items: center;
-        gap: 0.35rem;
-      }
-      .status select,
-      .status button {
-        padding: 0.2rem 0.4rem;
-      }
-      .badge {
-        max-width: 15rem;
-        overflow: hidden;
-        text-overflow: ellipsis;
-        white-space: nowrap;
-        padding: 0.15rem 0.6rem;
-        border-radius: 999px;
-        background: var(--ks-badge);
-        font-weight: 600;
-      }
-      .keys kbd {
-        font-family: var(--ks-mono);
-        font-weight: 700;
-      }
-      @media (max-width: 640px) {
-        header {
-          padding: 0.5rem 0.75rem;
-        }
-        main {
-          padding: 0.75rem 0.75rem 2rem;
-        }
-        nav a {
-          padding: 0.25rem 0.45rem;
-        }
-        .status {
-          margin-left: 0;
-          justify-content: flex-start;
-        }
-        .badge {
-          max-width: calc(100vw - 2rem);
-        }
-      }
-      main {
-        padding: 1rem 1.25rem 3rem;
-        max-width: 1280px;
-        margin: 0 auto;
-      }
-      .banners {
-        display: grid;
-        gap: 0.5rem;
-        margin-bottom: 1rem;
-      }
-      .banners button {
-        margin-left: 0.5rem;
-      }
-      details {
-        margin-top: 0.25rem;
-        font-size: 0.85rem;
-      }
-    `,
-  ];
+  static override styles = [sharedStyles, appStyles];
 
   readonly store = new Store();
   readonly runtime = new Runtime();
-  private storeProvider = new ContextProvider(this, { context: storeContext, initialValue: this.store });
-  private runtimeProvider = new ContextProvider(this, {
-    context: runtimeContext,
-    initialValue: this.runtime,
-  });
+  private readonly providers = [
+    new ContextProvider(this, { context: storeContext, initialValue: this.store }),
+    new ContextProvider(this, { context: runtimeContext, initialValue: this.runtime }),
+  ];
   private app = new StoreController(this, () => this.store);
-  private gpuStatus = new RuntimeController(this, () => this.runtime);
+  private readonly controllers = [
+    new RuntimeController(this, () => this.runtime),
+    new UrlSyncController(
+      this,
+      this.store,
+      () => (this.dismissedNotices = false),
+      (s, prev) => this.onState(s, prev),
+    ),
+    // "?" opens the keyboard-shortcuts dialog, unless the user is typing in a text field.
+    new ShortcutController(this, () => [{ keys: ['?'], run: () => this.showShortcuts() }]),
+  ];
   @state() private dismissedNotices = false;
   /** Failed exports (EXPORT_ERROR_EVENT), newest last, shown as alerts until dismissed. */
   @state() private exportErrors: string[] = [];
-  private lastPush = 0;
-  private readonly media = globalThis.matchMedia?.('(prefers-color-scheme: dark)');
-
-  constructor() {
-    super();
-    this.store.update((s) => parseHash(location.hash, s));
-    void this.storeProvider;
-    void this.runtimeProvider;
-    void this.gpuStatus;
-  }
+  private unwatchTheme: (() => void) | null = null;
 
   override connectedCallback(): void {
     super.connectedCallback();
-    window.addEventListener('hashchange', this.onHashChange);
+    void this.providers;
+    void this.controllers;
     window.addEventListener(EXPORT_ERROR_EVENT, this.onExportError);
-    window.addEventListener('keydown', this.onKey);
     window.addEventListener('keydown', this.onKeyWhileDialog, true);
-    this.media?.addEventListener('change', this.applyTheme);
-    this.unsubscribe = this.store.subscribe((s, prev) => this.onState(s, prev));
-    this.applyTheme();
-    this.syncUrl(this.store.state, true);
+    this.unwatchTheme = watchSystemTheme(() => applyTheme(this.store.state.theme));
+    applyTheme(this.store.state.theme);
     void this.runtime.gpu();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    window.removeEventListener('hashchange', this.onHashChange);
     window.removeEventListener(EXPORT_ERROR_EVENT, this.onExportError);
-    window.removeEventListener('keydown', this.onKey);
     window.removeEventListener('keydown', this.onKeyWhileDialog, true);
-    this.media?.removeEventListener('change', this.applyTheme);
-    this.unsubscribe?.();
+    this.unwatchTheme?.();
   }
-
-  private unsubscribe: (() => void) | null = null;
 
   private onExportError = (e: Event) => {
     const message = (e as CustomEvent<{ message?: string }>).detail?.message ?? 'unknown error';
     this.exportErrors = [...this.exportErrors.slice(-2), message];
-  };
-
-  private onHashChange = () => {
-    if (location.hash === formatHash(this.store.state)) return;
-    this.dismissedNotices = false;
-    // An entry this shell wrote holds the whole state, so Back/Forward to it restores the app-wide
-    // settings too (absent = default); a plain link such as #/random keeps the current ones.
-    const written = (history.state as { ks?: number } | null)?.ks === 1;
-    const defaults = initialState();
-    this.store.update((s) =>
-      parseHash(location.hash, written ? { ...s, backend: defaults.backend, theme: defaults.theme } : s),
-    );
-  };
-
-  /** "?" opens the keyboard-shortcuts dialog, unless the user is typing in a text field. */
-  private onKey = (e: KeyboardEvent) => {
-    if (e.key !== '?' || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
-    if (isTextEntry(e.composedPath()[0])) return;
-    e.preventDefault();
-    this.showShortcuts();
   };
 
   /** While the shortcuts dialog is open, no key reaches the labs' shortcuts behind it (Escape still closes it). */
@@ -227,28 +91,10 @@ export class KsApp extends LitElement {
   }
 
   private onState(s: AppState, prev: AppState) {
-    if (s.theme !== prev.theme) this.applyTheme();
+    if (s.theme !== prev.theme) applyTheme(s.theme);
     if (s.route !== prev.route)
       document.title = `${NAV.find(([r]) => r === s.route)?.[1] ?? ''} · Kernelscope`;
-    this.syncUrl(s, false);
   }
-
-  /** Mirrors the state in the URL: a new history entry per change, coalescing changes within 600 ms. */
-  private syncUrl(s: AppState, replace: boolean) {
-    const hash = formatHash(s);
-    if (location.hash === hash) return;
-    const now = Date.now();
-    const url = `${location.pathname}${location.search}${hash}`;
-    if (replace || now - this.lastPush < 600) history.replaceState({ ks: 1 }, '', url);
-    else history.pushState({ ks: 1 }, '', url);
-    this.lastPush = now;
-  }
-
-  private applyTheme = () => {
-    const theme = this.store.state.theme;
-    const dark = theme === 'dark' || (theme === 'system' && !!this.media?.matches);
-    document.documentElement.dataset.theme = dark ? 'dark' : 'light';
-  };
 
   private go(route: Route, e: Event) {
     e.preventDefault();
@@ -314,7 +160,24 @@ export class KsApp extends LitElement {
       </header>
       <ks-shortcuts></ks-shortcuts>
       <main>
-        <div class="banners">${this.renderBanners(s)}</div>
+        <div class="banners">
+          ${renderBanners(
+            {
+              notices: s.notices,
+              dismissedNotices: this.dismissedNotices,
+              status: this.runtime.status,
+              backend: s.backend,
+              exportErrors: this.exportErrors,
+              gpuErrors: this.runtime.errors,
+            },
+            {
+              dismissNotices: () => (this.dismissedNotices = true),
+              reconnect: () => void this.runtime.reconnect(),
+              dismissExportErrors: () => (this.exportErrors = []),
+              dismissGpuErrors: () => this.runtime.dismissErrors(),
+            },
+          )}
+        </div>
         ${this.renderRoute(s.route)}
       </main>
     `;
@@ -328,72 +191,6 @@ export class KsApp extends LitElement {
     if (st.kind === 'pending') return 'Starting WebGPU…';
     if (st.kind === 'lost') return 'GPU lost';
     return 'CPU (no WebGPU)';
-  }
-
-  private renderBanners(s: AppState) {
-    const st = this.runtime.status;
-    const parts = [];
-    if (s.notices.length && !this.dismissedNotices) {
-      parts.push(
-        html`<div class="notice" role="status">
-          ${s.notices.map((n) => html`<div>${n}</div>`)}
-          <button @click=${() => (this.dismissedNotices = true)}>Dismiss</button>
-        </div>`,
-      );
-    }
-    if (st.kind === 'unavailable') {
-      parts.push(
-        html`<div class="notice" role="status">
-          <strong>${st.error.message}</strong> The labs run on their CPU references at reduced sizes instead
-          (badge “CPU”). WebGPU ships in Chrome and Edge 113+, Safari 26+, and Firefox 141+ on Windows; on
-          Linux start Chrome with <code>--enable-unsafe-webgpu</code>.
-          ${
-            st.error.details
-              ? html`<details>
-                  <summary>Details</summary>
-                  ${st.error.details}
-                </details>`
-              : nothing
-          }
-        </div>`,
-      );
-    } else if (st.kind === 'ready' && st.ctx.info.isFallback && s.backend === 'gpu') {
-      parts.push(
-        html`<div class="notice" role="status">
-          This is a software WebGPU adapter (${st.name}): the WGSL runs on your CPU, slower than plain
-          JavaScript. Results are exact all the same; switch the backend to “CPU reference” for speed.
-        </div>`,
-      );
-    }
-    if (st.kind === 'lost') {
-      parts.push(
-        html`<div class="error" role="alert">
-          <strong>The GPU device was lost.</strong> ${st.error.details ?? ''}
-          <button @click=${() => this.runtime.reconnect()}>Reconnect GPU</button>
-        </div>`,
-      );
-    }
-    for (const message of this.exportErrors) {
-      parts.push(
-        html`<div class="error" role="alert">
-          <strong>The export failed:</strong> ${message}
-          <button @click=${() => (this.exportErrors = [])}>Dismiss</button>
-        </div>`,
-      );
-    }
-    for (const error of this.runtime.errors) {
-      parts.push(
-        html`<div class="error" role="alert">
-          <strong>${error.message}</strong>
-          <details>
-            <summary>Details</summary>
-            <pre>${error.details ?? ''}</pre>
-          </details>
-          <button @click=${() => this.runtime.dismissErrors()}>Dismiss</button>
-        </div>`,
-      );
-    }
-    return parts;
   }
 
   private renderRoute(route: Route) {

@@ -19,7 +19,7 @@ const QUESTIONS: Array<{ q: string; lab: string; href: string; line: string }> =
     q: 'Explain the principle of diffusion models and write their pseudocode.',
     lab: 'Diffusion',
     href: '#/diffusion',
-    line: 'Noise data forward, then step DDPM / DDIM back to samples, one GPU dispatch per step.',
+    line: 'Noise data forward, then step DDPM / DDIM back to samples, each step a few GPU dispatches in one submit.',
   },
   {
     q: 'What does BatchNorm do, and why does it work?',
@@ -67,9 +67,9 @@ export class KsHome extends LitElement {
     return html`
       <h2>Kernelscope</h2>
       <p class="lede">
-        The core computations of modern machine learning, computed exactly on your GPU with WebGPU compute
-        shaders and drawn as they run. Each lab answers an interview question by computing it, and checks the
-        GPU against a float64 reference.
+        The core computations of modern machine learning, computed on your GPU in f32 with WebGPU compute
+        shaders and drawn as they run. Each lab answers an interview question by computing it; the tests hold
+        every GPU result to a float64 reference (about 1e-6 relative, the precision of f32).
       </p>
       <ul>
         ${QUESTIONS.map(

@@ -10,19 +10,6 @@ export const SHORTCUTS: ReadonlyArray<{ keys: string[]; action: string; where: s
   { keys: ['?'], action: 'Show this list', where: 'Everywhere' },
 ];
 
-/** True when a key press belongs to a text field (typing "?" there must not open the dialog). */
-export function isTextEntry(target: EventTarget | undefined): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  if (target.isContentEditable || target instanceof HTMLTextAreaElement) return true;
-  if (target instanceof HTMLSelectElement) return true;
-  if (target instanceof HTMLInputElement) {
-    return !['checkbox', 'radio', 'button', 'submit', 'reset', 'range', 'file', 'color'].includes(
-      target.type,
-    );
-  }
-  return false;
-}
-
 /**
  * The keyboard-shortcuts dialog: a modal <dialog> (showModal keeps focus inside it; Escape closes it).
  * The shell opens it on "?" and from the header button.

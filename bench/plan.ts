@@ -1,0 +1,76 @@
+/** How much each family measures (full or --quick), and the size predictor that skips calls over budget. */
+import { formatMs } from './stats';
+import type { BenchOptions } from './types';
+
+export interface Plan {
+  warmup: number;
+  reps: number;
+  /** Time budget for the repeated calls of one case (reps shrink to fit, at least 3). */
+  repBudgetMs: number;
+  /** A GPU case whose predicted call time exceeds this is skipped (sizes grow until then). */
+  maxGpuRunMs: number;
+  /** The same for the CPU references ("finish within a few seconds"). */
+  maxCpuRunMs: number;
+  randomCounts: number[];
+  attentionL: number[];
+  /** Batch sizes of the BatchNorm-lab step sweep (width 128, depth 4). */
+  trainingBatches: number[];
+  /** Batch sizes at which each network is also measured alone (BN, plain; awaited and pipelined). */
+  trainingNetBatches: number[];
+  /** Steps submitted back to back per call in the pipelined training variant. */
+  pipelinedSteps: number;
+  diffusionN: number[];
+}
+
+export function plan(options: BenchOptions): Plan {
+  return options.quick
+    ? {
+        warmup: 1,
+        reps: 5,
+        repBudgetMs: 8_000,
+        maxGpuRunMs: 4_000,
+        maxCpuRunMs: 3_000,
+        randomCounts: [1e4, 1e5, 1e6],
+        attentionL: [128, 256, 512],
+        trainingBatches: [64, 128, 256, 512, 1024],
+        trainingNetBatches: [256, 1024],
+        pipelinedSteps: 8,
+        diffusionN: [1e3, 1e4],
+      }
+    : {
+        warmup: 2,
+        reps: 10,
+        repBudgetMs: 30_000,
+        maxGpuRunMs: 20_000,
+        maxCpuRunMs: 5_000,
+        randomCounts: [1e4, 1e5, 1e6, 1e7],
+        attentionL: [128, 256, 512, 1024, 2048, 4096],
+        trainingBatches: [64, 128, 256, 512, 1024],
+        trainingNetBatches: [256, 1024],
+        pipelinedSteps: 8,
+        diffusionN: [1e4, 1e5, 1e6],
+      };
+}
+
+/** Skips a size when the previous size's median, grown by `exponent`, predicts a call over `maxMs`. */
+export class Predictor {
+  private last = new Map<string, { size: number; ms: number }>();
+  constructor(
+    private readonly exponent: number,
+    /** The run's time budget: a reason to skip when it is spent. */
+    private readonly overBudget: () => string | null = () => null,
+  ) {}
+  record(key: string, size: number, ms: number | undefined): void {
+    if (ms !== undefined) this.last.set(key, { size, ms });
+  }
+  tooSlow(key: string, size: number, maxMs: number): string | null {
+    const spent = this.overBudget();
+    if (spent) return spent;
+    const p = this.last.get(key);
+    if (!p) return null;
+    const predicted = p.ms * (size / p.size) ** this.exponent;
+    return predicted > maxMs
+      ? `skipped: predicted ${formatMs(predicted)} per call exceeds the ${formatMs(maxMs)} budget`
+      : null;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Which backend computes a lab's run, with one label and one notice wording for every fallback: the GPU
+ * (the adapter's name) when the user chose it and a device is ready, else the CPU reference ("CPU"),
+ * saying why when the user had asked for the GPU.
+ */
+import type { GpuContext } from '../../gpu/device';
+import type { BackendChoice } from '../../state/store';
+import type { Runtime } from './runtime';
+
+export const CPU_LABEL = 'CPU';
+
+export type ResolvedBackend =
+  { kind: 'gpu'; ctx: GpuContext; label: string } | { kind: 'cpu'; label: typeof CPU_LABEL; notice?: string };
+
+/** The notice when the GPU was asked for but the CPU reference computed instead. */
+export function fallbackNotice(runtime: Runtime): string {
+  const why = runtime.status.kind === 'lost' ? 'The GPU device was lost' : 'WebGPU is not available';
+  return `${why}, so the CPU reference computed this.`;
+}
+
+/** The adapter's name once a device is ready, else "GPU". */
+export function gpuLabel(runtime: Runtime): string {
+  return runtime.status.kind === 'ready' ? runtime.status.name : 'GPU';
+}
+
+export async function resolveBackend(runtime: Runtime, choice: BackendChoice): Promise<ResolvedBackend> {
+  if (choice === 'gpu') {
+    const ctx = await runtime.gpu();
+    if (ctx) return { kind: 'gpu', ctx, label: gpuLabel(runtime) };
+    return { kind: 'cpu', label: CPU_LABEL, notice: fallbackNotice(runtime) };
+  }
+  return { kind: 'cpu', label: CPU_LABEL };
+}

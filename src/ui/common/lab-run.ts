@@ -1,0 +1,100 @@
+/**
+ * A lab's run, in one controller: a @lit/task that re-runs when its arguments change, the progress bar and
+ * Cancel (ProgressController), the last good result (kept on screen while a new run is pending, after a
+ * cancel or a failure), and the outcome's rendering (stale result, "Cancelled.", or the error alert).
+ *
+ *     private run = new LabRunController(this, {
+ *       args: () => [this.lab.params, this.lab.backend, this.runtime.generation] as const,
+ *       run: ([params, backend], control) => compute(params, backend, control),
+ *     });
+ *     … ${this.run.renderStatus()} ${this.run.render((result, stale) => html`…`)} …
+ */
+import { html, nothing, type ReactiveControllerHost, type TemplateResult } from 'lit';
+import { Task, TaskStatus } from '@lit/task';
+import { isAbortError } from '../../gpu/compute';
+import { ProgressController } from './progress';
+
+export type RunControlFor = ReturnType<ProgressController['begin']>;
+
+export interface LabRunOptions<A extends readonly unknown[], R> {
+  args: () => A;
+  run: (args: A, control: RunControlFor) => Promise<R>;
+  /** The progress label until the engine reports its own. */
+  label?: string;
+  /** Named in the "Cancelled." notice: the control that computes anew. */
+  rerunHint?: string;
+  /** Runs when a result completes (e.g. to draw charts after render). */
+  onComplete?: (result: R) => void;
+}
+
+export class LabRunController<A extends readonly unknown[], R> {
+  readonly progress: ProgressController;
+  readonly task: Task<A, R>;
+  /** The last run that completed (Task.value is cleared when a run fails or is cancelled). */
+  last: R | undefined;
+
+  constructor(
+    host: ReactiveControllerHost,
+    private readonly options: LabRunOptions<A, R>,
+  ) {
+    this.progress = new ProgressController(host);
+    this.task = new Task(host, {
+      args: options.args,
+      task: async (args, { signal }) => {
+        const control = this.progress.begin(signal, options.label);
+        try {
+          return await options.run(args, control);
+        } finally {
+          this.progress.end(control.run);
+        }
+      },
+      onComplete: (result) => {
+        this.last = result;
+        options.onComplete?.(result);
+      },
+    });
+  }
+
+  get pending(): boolean {
+    return this.task.status === TaskStatus.PENDING;
+  }
+
+  /** Runs again with the same arguments ("Run again"). */
+  rerun(): void {
+    void this.task.run();
+  }
+
+  cancel(): void {
+    this.progress.cancelling();
+    this.task.abort(new DOMException('Cancelled by the user.', 'AbortError'));
+  }
+
+  /** The status line, bar and Cancel while a run takes long (nothing otherwise). */
+  renderStatus(): TemplateResult | typeof nothing {
+    return this.progress.renderStatus(() => this.cancel());
+  }
+
+  /** The outcome: `view(result, stale)` for the newest or last good result, with the notices around it. */
+  render(view: (result: R, stale: boolean) => unknown): unknown {
+    const hint = this.options.rerunHint ?? '“Run again”';
+    return this.task.render({
+      initial: () => html`<p role="status">Computing…</p>`,
+      pending: () => (this.last ? view(this.last, true) : html`<p role="status">Computing…</p>`),
+      complete: (result) => view(result, false),
+      error: (e) =>
+        html`${
+          isAbortError(e)
+            ? html`<p class="notice cancelled" role="status">
+                Cancelled.
+                ${
+                  this.last
+                    ? `Showing the last completed result; ${hint} or any change computes anew.`
+                    : `Nothing was computed yet; ${hint} starts it.`
+                }
+              </p>`
+            : html`<p class="error" role="alert">Could not compute: ${(e as Error).message}</p>`
+        }
+        ${this.last ? view(this.last, false) : nothing}`,
+    });
+  }
+}

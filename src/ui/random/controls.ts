@@ -1,0 +1,60 @@
+/** The Random lab's controls: seed, sample count, transform, bins and "Run again". */
+import { html, type TemplateResult } from 'lit';
+import { TRANSFORMS, type Transform } from '../../kernels/random/random.ref';
+import type { RandomState } from '../../state/random';
+import { formatCount } from '../../util/format';
+
+export const TRANSFORM_LABELS: Record<Transform, string> = {
+  uniform: 'Uniform [0, 1)',
+  standardized: 'Standardized (u − ½)·√12',
+  'irwin-hall': 'Irwin–Hall: Σ₁₂ u − 6',
+  'box-muller': 'Box–Muller normal',
+};
+
+const COUNTS = [1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+const BINS = [16, 32, 64, 128, 256, 512, 1024];
+
+/** The preset values, plus the current one when the URL asked for another. */
+const choices = (presets: number[], current: number) =>
+  [...new Set([...presets, current])].sort((a, b) => a - b);
+
+export function renderControls(
+  p: RandomState,
+  set: (patch: Partial<RandomState>) => void,
+  rerun: () => void,
+): TemplateResult {
+  const onSeed = (e: Event) => {
+    const input = e.target as HTMLInputElement;
+    const v = Number(input.value);
+    if (Number.isInteger(v) && v >= 0 && v < 2 ** 32) set({ seed: v });
+    else input.value = String(p.seed);
+  };
+  const selected = (e: Event) => (e.target as HTMLSelectElement).value;
+  return html`<section class="panel controls" aria-label="Random lab controls">
+    <label class="field"
+      >Seed <input type="number" min="0" max="4294967295" step="1" .value=${String(p.seed)} @change=${onSeed}
+    /></label>
+    <button @click=${() => set({ seed: Math.floor(Math.random() * 2 ** 32) })}>New seed</button>
+    <label class="field"
+      >Sample count
+      <select @change=${(e: Event) => set({ count: Number(selected(e)) })}>
+        ${choices(COUNTS, p.count).map(
+          (c) => html`<option value=${c} .selected=${c === p.count}>${formatCount(c)}</option>`,
+        )}
+      </select></label
+    >
+    <label class="field"
+      >Transform
+      <select @change=${(e: Event) => set({ transform: selected(e) as Transform })}>
+        ${TRANSFORMS.map((t) => html`<option value=${t} .selected=${t === p.transform}>${TRANSFORM_LABELS[t]}</option>`)}
+      </select></label
+    >
+    <label class="field"
+      >Bins
+      <select @change=${(e: Event) => set({ bins: Number(selected(e)) })}>
+        ${choices(BINS, p.bins).map((b) => html`<option value=${b} .selected=${b === p.bins}>${b}</option>`)}
+      </select></label
+    >
+    <button @click=${rerun}>Run again</button>
+  </section>`;
+}

@@ -1,0 +1,119 @@
+/**
+ * The Random lab's exports (formats documented in the README): the moments, the moments table and the
+ * histogram, as CSV and JSON; the histogram chart as PNG and SVG.
+ */
+import { standardErrors, theory } from '../../kernels/random/moments.ref';
+import {
+  downloadCsv,
+  downloadJson,
+  downloadSvg,
+  downloadSvgAsPng,
+  tableRecords,
+  type CsvRow,
+} from '../common/export';
+import type { ExportAction } from '../common/export-buttons';
+import type { RandomRun } from './session';
+
+/** The rows of the moments table (label, key into Moments / theory / standard errors). */
+export const MOMENT_ROWS = [
+  ['Mean', 'mean'],
+  ['Variance', 'variance'],
+  ['Skewness', 'skewness'],
+  ['Excess kurtosis', 'excessKurtosis'],
+] as const;
+
+export const MOMENT_HEAD = ['moment', 'empirical', 'theory', 'standardError', 'z'];
+
+/** The moments table as the page shows it: moment, empirical, theory, standard error, z. */
+export function momentRows(run: RandomRun): CsvRow[] {
+  const { result } = run;
+  const t = theory(result.params.transform);
+  const se = standardErrors(t, result.sums.n);
+  return MOMENT_ROWS.map(([label, key]) => {
+    const emp = result.moments[key];
+    return [label, emp, t[key], se[key], (emp - t[key]) / se[key]];
+  });
+}
+
+/** The histogram as rows: bin_lo, bin_hi, count (in-range bins, then underflow and overflow). */
+function histogramRows(run: RandomRun): CsvRow[] {
+  const { spec, counts } = run.result;
+  const w = (spec.hi - spec.lo) / spec.bins;
+  const rows: CsvRow[] = [['bin_lo', 'bin_hi', 'count']];
+  for (let i = 0; i < spec.bins; i++) rows.push([spec.lo + i * w, spec.lo + (i + 1) * w, counts[i]!]);
+  rows.push(['-inf', spec.lo, counts[spec.bins]!], [spec.hi, 'inf', counts[spec.bins + 1]!]);
+  return rows;
+}
+
+function exportMoments(run: RandomRun) {
+  const { result } = run;
+  downloadJson(`kernelscope-random-${result.params.transform}-seed${result.params.seed}.json`, {
+    lab: 'random',
+    transform: result.params.transform,
+    seed: result.params.seed,
+    count: result.sums.n,
+    mean: result.moments.mean,
+    variance: result.moments.variance,
+    skewness: result.moments.skewness,
+    excessKurtosis: result.moments.excessKurtosis,
+    backend: run.backendLabel,
+  });
+}
+
+/** {lab, transform, seed, count, lo, hi, bins, counts, underflow, overflow, backend}: the CSV's counts. */
+function exportHistogramJson(run: RandomRun) {
+  const { spec, counts, params, sums } = run.result;
+  downloadJson(`kernelscope-random-histogram-${params.transform}.json`, {
+    lab: 'random',
+    transform: params.transform,
+    seed: params.seed,
+    count: sums.n,
+    lo: spec.lo,
+    hi: spec.hi,
+    bins: spec.bins,
+    counts: Array.from(counts.subarray(0, spec.bins)),
+    underflow: counts[spec.bins]!,
+    overflow: counts[spec.bins + 1]!,
+    backend: run.backendLabel,
+  });
+}
+
+function exportMomentsTable(run: RandomRun, format: 'csv' | 'json') {
+  const { params, sums } = run.result;
+  const base = `kernelscope-random-moments-table-${params.transform}-seed${params.seed}`;
+  const rows = [MOMENT_HEAD, ...momentRows(run)];
+  if (format === 'csv') return downloadCsv(`${base}.csv`, rows);
+  downloadJson(`${base}.json`, {
+    lab: 'random',
+    transform: params.transform,
+    seed: params.seed,
+    count: sums.n,
+    theory: theory(params.transform).label,
+    rows: tableRecords(rows),
+    backend: run.backendLabel,
+  });
+}
+
+export function histogramExports(run: RandomRun, svg: () => SVGSVGElement): ExportAction[] {
+  const transform = run.result.params.transform;
+  return [
+    {
+      label: 'Export histogram (PNG)',
+      run: () => downloadSvgAsPng('kernelscope-random-histogram.png', svg()),
+    },
+    { label: 'Export histogram (SVG)', run: () => downloadSvg('kernelscope-random-histogram.svg', svg()) },
+    {
+      label: 'Export histogram (CSV)',
+      run: () => downloadCsv(`kernelscope-random-histogram-${transform}.csv`, histogramRows(run)),
+    },
+    { label: 'Export histogram (JSON)', run: () => exportHistogramJson(run) },
+  ];
+}
+
+export function momentExports(run: RandomRun): ExportAction[] {
+  return [
+    { label: 'Export moments (JSON)', primary: true, run: () => exportMoments(run) },
+    { label: 'Export moments table (CSV)', run: () => exportMomentsTable(run, 'csv') },
+    { label: 'Export moments table (JSON)', run: () => exportMomentsTable(run, 'json') },
+  ];
+}

@@ -1,0 +1,41 @@
+/** The moments table (empirical against theory, with standard errors and z) and the backend line. */
+import { html, type TemplateResult } from 'lit';
+import { standardErrors, theory } from '../../kernels/random/moments.ref';
+import { formatBytes, formatDuration, formatFixed } from '../../util/format';
+import { dataTable } from '../common/data-table';
+import { exportButtons } from '../common/export-buttons';
+import { MOMENT_ROWS, momentExports } from './exports';
+import type { RandomRun } from './session';
+
+export function renderMoments(run: RandomRun): TemplateResult {
+  const { result } = run;
+  const t = theory(result.params.transform);
+  const se = standardErrors(t, result.sums.n);
+  const rows = MOMENT_ROWS.map(([label, key]) => {
+    const emp = result.moments[key];
+    const z = (emp - t[key]) / se[key];
+    return [
+      label,
+      { value: emp, text: formatFixed(emp, 6), cls: 'empirical' },
+      { value: t[key], text: formatFixed(t[key], 6), cls: 'theory' },
+      { value: se[key], text: formatFixed(se[key], 2), cls: 'se' },
+      { value: z, text: formatFixed(z, 2), cls: Math.abs(z) > 3 ? 'z far' : 'z' },
+    ];
+  });
+  return html`<section class="panel moments">
+    ${dataTable({
+      label: 'Moments',
+      caption: `Empirical moments against theory (${t.label})`,
+      head: ['Moment', 'Empirical', 'Theory', 'Std. error', 'z'],
+      rows,
+      rowKey: (_, i) => MOMENT_ROWS[i]![1],
+    })}
+    <p class="muted small">z = (empirical − theory) / standard error; |z| &lt; 3 in about 99.7% of seeds.</p>
+    <p class="backend-line">
+      <span class="badge" title="What computed these numbers">${run.backendLabel}</span>
+      ${formatDuration(result.elapsedMs)} · generated ${formatBytes(result.sums.n * 4)} · read back
+      ${result.bytesRead ? formatBytes(result.bytesRead) : 'nothing (CPU)'}
+    </p>
+    ${exportButtons(momentExports(run))}
+  </section>`;
+}

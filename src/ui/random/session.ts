@@ -1,0 +1,47 @@
+/**
+ * The Random lab's run: resolve the backend, then draw on the GPU engine or on the CPU reference (in the
+ * worker, capped at MAX_COUNT_CPU values with a notice).
+ */
+import { MAX_COUNT_CPU, RandomEngine, type RandomResult } from '../../engine/random';
+import type { BackendChoice } from '../../state/store';
+import type { RandomState } from '../../state/random';
+import { formatCount } from '../../util/format';
+import { resolveBackend } from '../common/backend';
+import type { RunControlFor } from '../common/lab-run';
+import type { Runtime } from '../common/runtime';
+
+export interface RandomRun {
+  result: RandomResult;
+  backendLabel: string;
+  /** Set when the CPU ran fewer samples than asked for. */
+  reducedFrom?: number;
+  notice?: string;
+}
+
+export async function runRandom(
+  runtime: Runtime,
+  params: RandomState,
+  choice: BackendChoice,
+  control: RunControlFor,
+): Promise<RandomRun> {
+  const request = { transform: params.transform, seed: params.seed, count: params.count, bins: params.bins };
+  const backend = await resolveBackend(runtime, choice);
+  if (backend.kind === 'gpu') {
+    const engine = runtime.engine(backend.ctx, 'random', (c) => new RandomEngine(c));
+    return { result: await engine.run(request, control), backendLabel: backend.label };
+  }
+  const count = Math.min(params.count, MAX_COUNT_CPU);
+  control.onProgress?.({
+    phase: 'run',
+    message: `Drawing ${formatCount(count)} values on the CPU reference…`,
+    done: 0,
+    total: 0,
+  });
+  const job = await runtime.cpu.run({ kind: 'random', params: { ...request, count } }, control.signal);
+  return {
+    result: job.result,
+    backendLabel: backend.label,
+    ...(count < params.count ? { reducedFrom: params.count } : {}),
+    ...(backend.notice ? { notice: backend.notice } : {}),
+  };
+}
