@@ -1,6 +1,6 @@
 /**
  * First-order f32 error bound of a sampler chain run on the GPU against the float64 CPU engine (DESIGN.md
- * "Numerics": error growth per step × steps). Per particle, e_{j+1} = ‖J_j‖_F·e_j + ‖τ_j‖₂: J_j is the D×D
+ * "Numerics": error growth per step × steps). Per particle, e_{j+1} = ‖J_j‖₂·e_j + ‖τ_j‖₂: J_j is the D×D
  * Jacobian of the float64 step map x ↦ combine(x, x̂₀(x), ε̂(x), z) at the reference state (central
  * differences, h = 1e-5; every denoiser here acts on each particle alone), τ_j the one-step f32 bound at that
  * state (the denoiser's and the update's roundings), e₀ the start's bound. Steps without Heun's corrector.
@@ -51,7 +51,7 @@ export function chainErrorBound(a: ChainBoundArgs): {
       const o = a.denoiser.predict(y, n, dim, level);
       return combineReference(plan.first, y, o.x0, o.eps, null, n, dim, a.seed, plan.noiseStep);
     };
-    const jac2 = new Float64Array(n);
+    const jac = new Float64Array(n * dim * dim); // particle q: J[row d2][column d] at q·D² + d2·D + d
     for (let d = 0; d < dim; d++) {
       const up = x.slice();
       const dn = x.slice();
@@ -61,17 +61,16 @@ export function chainErrorBound(a: ChainBoundArgs): {
       }
       const fu = step(up);
       const fd = step(dn);
-      for (let k = 0; k < n * dim; k++) {
-        const g = (fu[k]! - fd[k]!) / (2 * h);
-        jac2[Math.floor(k / dim)] = jac2[Math.floor(k / dim)]! + g * g;
-      }
+      for (let q = 0; q < n; q++)
+        for (let d2 = 0; d2 < dim; d2++)
+          jac[q * dim * dim + d2 * dim + d] = (fu[q * dim + d2]! - fd[q * dim + d2]!) / (2 * h);
     }
     const tau = a.stepTolerance(x, level, plan.first, plan.noiseStep);
     let worst = 0;
     for (let q = 0; q < n; q++) {
       let t2 = 0;
       for (let d = 0; d < dim; d++) t2 += tau[q * dim + d]! ** 2;
-      const J = Math.sqrt(jac2[q]!);
+      const J = spectralNorm(jac.subarray(q * dim * dim, (q + 1) * dim * dim), dim);
       worst = Math.max(worst, J);
       e[q] = J * e[q]! + Math.sqrt(t2);
     }
@@ -79,4 +78,14 @@ export function chainErrorBound(a: ChainBoundArgs): {
     x = step(x);
   }
   return { x, bound: e, growth };
+}
+
+/** ‖J‖₂ of a D×D row-major matrix: exact for D = 2 (JᵀJ's larger eigenvalue), the Frobenius norm above. */
+function spectralNorm(J: Float64Array, dim: number): number {
+  let frob = 0;
+  for (const x of J) frob += x * x;
+  if (dim !== 2) return Math.sqrt(frob);
+  const det = J[0]! * J[3]! - J[1]! * J[2]!;
+  // Eigenvalues of JᵀJ: (F ± √(F² − 4 det²))/2 with F = ‖J‖_F².
+  return Math.sqrt((frob + Math.sqrt(Math.max(0, frob * frob - 4 * det * det))) / 2);
 }

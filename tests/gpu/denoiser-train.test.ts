@@ -23,7 +23,6 @@ import { MlpDenoiser } from '../../src/kernels/diffusion/mlp';
 import {
   adamUpdate,
   DEFAULT_MLP_CONFIG,
-  embeddingSize,
   initMlp,
   learningRateAt,
   mlpForward,
@@ -35,12 +34,12 @@ import {
 import { makeDataset2D } from '../../src/models/datasets2d';
 import { makeSchedule, noiseLevel } from '../../src/models/schedules';
 import { testGpu, testRng } from './gpu-test-context';
-import { epsBound } from './mlp-error-bound';
+import { adamRelativeError, epsBound, gradientBound, lossBound } from './mlp-error-bound';
 
 let gpu: GpuContext;
 let pool: ReadbackPool;
 beforeAll(async () => {
-  gpu = await testGpu();
+  gpu = await testGpu(navigator.gpu);
   pool = new ReadbackPool(gpu.device, 'test.denoiser-train');
 });
 afterAll(() => {
@@ -76,51 +75,17 @@ describe('GPU ε-MLP trainer', () => {
       trainer.trainStep();
       const U = 2 ** -23;
       const B = 100;
-      const D = config.dim;
-      // Loss: each ε̂ is within epsBound δ (tests/gpu/mlp-error-bound.ts, the same f32 error model for the
-      // training kernels' embedding, dot products and silu), so |Δ(r²)| ≤ 2|r|δ + δ²; the mean of B·D squares
-      // adds (B·D + 2)·u·loss of summation and division.
-      const model0 = { config, params: initMlp(config, 5).params };
-      let lossBound = (B * D + 2) * U * loss;
-      for (let q = 0; q < B; q++) {
-        const x = b.xt.subarray(D * q, D * q + D);
-        const epsHat = mlpForward(model0, x, 1, b.lambdas[q]!);
-        const delta = epsBound(model0, x, b.lambdas[q]!);
-        for (let d = 0; d < D; d++) {
-          const r = Math.abs(epsHat[d]! - b.target[D * q + d]!);
-          lossBound += (2 * r * delta[d]! + delta[d]! ** 2) / (B * D);
-        }
-      }
+      // Loss: DESIGN.md's reduction rule along the network (`lossBound` in mlp-error-bound.ts).
+      const lossTol = lossBound({ config, params: initMlp(config, 5).params }, b, B);
       const gotLoss = (await read(trainer.result, 2))[0]!;
       const lossErr = Math.abs(gotLoss - loss);
-      expect(lossErr, `loss ${gotLoss} vs ${loss}`).toBeLessThanOrEqual(lossBound);
-      // Gradients, norm-wise per tensor: ‖Δg‖∞ ≤ c·u·max_k Σ_b |g_b,k| (g_b the per-sample gradients, so
-      // the batch's cancellation is accounted for). First order, each per-sample term carries its factors'
-      // errors: the embedding's u·|arg| (|arg| ≤ A = inputScale·max|x_t|), (K + 2)·u per dot product along the
-      // forward and backward chain (K = E for the input layer, H for the others), and the batch sum B·u;
-      // c = 2·(A + (E + 2) + (blocks + 1)·(H + 2) + B), the 2 for second-order terms.
-      const gAbs = new Float64Array(P);
-      const one = new Float64Array(P);
-      for (let q = 0; q < B; q++) {
-        one.fill(0);
-        mlpLossAndGradient(
-          { config, params: theta0 },
-          b.xt.subarray(D * q, D * q + D),
-          b.lambdas.subarray(q, q + 1),
-          b.target.subarray(D * q, D * q + D),
-          1,
-          one,
-        );
-        for (let k = 0; k < P; k++) gAbs[k] = gAbs[k]! + Math.abs(one[k]!) / B;
-      }
-      let maxX = 0;
-      for (const v of b.xt) maxX = Math.max(maxX, Math.abs(v));
-      const E = embeddingSize(config);
-      const cGrad = 2 * (config.inputScale * maxX + E + 2 + (config.blocks + 1) * (config.hidden + 2) + B);
+      expect(lossErr, `loss ${gotLoss} vs ${loss}`).toBeLessThanOrEqual(lossTol);
+      // Gradients, norm-wise per tensor: ‖Δg‖∞ ≤ c·u·max_k Σ_b|g_b,k|/B (`gradientBound` in mlp-error-bound.ts).
+      const { gAbs, c: cGrad } = gradientBound({ config, params: theta0 }, b, B);
       const after = (await trainer.model()).params;
       let worstGrad = 0;
       let worstTheta = 0;
-      const adamU = 32 * U; // ≈ 20 roundings of Adam's step-1 arithmetic (2.5-ulp divisions, sqrt), rounded up
+      const adamU = adamRelativeError(1); // f32 1 − β₂ and the update's roundings (mlp-error-bound.ts)
       for (const t of trainer.tensors) {
         const g = await read(t.grad, t.size);
         const want = grad.subarray(t.offset, t.offset + t.size);
@@ -145,7 +110,7 @@ describe('GPU ε-MLP trainer', () => {
         }
       }
       console.log(
-        `one step (${matmul}): |Δloss| ${lossErr.toExponential(2)} (bound ${lossBound.toExponential(2)}), ` +
+        `one step (${matmul}): |Δloss| ${lossErr.toExponential(2)} (bound ${lossTol.toExponential(2)}, loss ${loss.toFixed(4)}), ` +
           `worst ‖Δg‖∞/(u·max Σ|g_b|) ${worstGrad.toFixed(1)} (c = ${cGrad.toFixed(0)}), worst |Δθ|/bound ${worstTheta.toExponential(2)}`,
       );
       trainer.destroy();
@@ -199,7 +164,10 @@ describe('GPU ε-MLP trainer', () => {
     const last = trained.losses[5]!;
     expect(first).toBeGreaterThan(0.6);
     expect(last).toBeLessThan(0.75 * first);
-    // Same batches and update as trainMlp: the float64 run's chunk means (0.736 … 0.473) within 5%.
+    // Same batches and update as trainMlp: the float64 run's chunk means (0.736 … 0.473) within 5%. Not an f32
+    // bound: after the first step the runs differ by the sign noise of near-zero gradients (about 1 entry in 15
+    // is within the gradient bound of 0 after 3 steps, tests/node/denoiser-train.node.ts), which f32 analysis
+    // does not bound over 300 steps; measured here 1e-6 relative (chunk means) and 4e-6 (parameters).
     const cpu = trainMlp(small);
     const rel = trained.losses.map((l, i) => Math.abs(l - cpu.losses[i]!) / cpu.losses[i]!);
     let dTheta = 0;

@@ -55,7 +55,7 @@ const zTol = (z: number) => 8 * U * (1 + Math.abs(z));
 let gpu: GpuContext;
 let pool: ReadbackPool;
 beforeAll(async () => {
-  gpu = await testGpu();
+  gpu = await testGpu(navigator.gpu);
   pool = new ReadbackPool(gpu.device, 'test.diffusion');
 });
 afterAll(() => {
@@ -186,6 +186,39 @@ function exactStepTolerance(
           Math.abs(c.sigma * z[k]!)) +
       1e-7,
   );
+}
+
+/** The one-step bound of the engine test: the denoiser held to DESIGN.md's length-M reduction rule. */
+function reductionStepTolerance(
+  x: ArrayLike<number>,
+  n: number,
+  data: ArrayLike<number>,
+  m: number,
+  dim: number,
+  level: NoiseLevel,
+  c: StepCoefficients,
+  seed: number,
+  noiseStep: number,
+): Float64Array {
+  const ref = exactDenoiserReference(x, n, data, m, dim, level);
+  const z = particleNoise(seed, STREAM_SAMPLER, noiseStep, n, dim);
+  const s = level.sqrtAlphaBar;
+  const tx = m * U * Math.max(...Array.from(data, Math.abs));
+  return Float64Array.from({ length: n * dim }, (_, k) => {
+    const te = (s * tx + 4 * U * (Math.abs(x[k]!) + s * Math.abs(ref.x0[k]!))) / level.sqrtOneMinusAlphaBar;
+    return (
+      Math.abs(c.cx) * U * Math.abs(x[k]!) +
+      Math.abs(c.cx0) * tx +
+      Math.abs(c.ceps) * te +
+      Math.abs(c.sigma) * zTol(z[k]!) +
+      4 *
+        U *
+        (Math.abs(c.cx * x[k]!) +
+          Math.abs(c.cx0 * ref.x0[k]!) +
+          Math.abs(c.ceps * ref.eps[k]!) +
+          Math.abs(c.sigma * z[k]!))
+    );
+  });
 }
 
 describe('noise and forward noising', () => {
@@ -740,10 +773,13 @@ describe('engine', () => {
     const fg = await g.jumpToStep(5, { positions: true, x0: true, field: grid });
     const fc = await c.jumpToStep(5, { positions: true, x0: true, field: grid });
     expect(fg.t).toBe(fc.t);
-    // Error growth per step × steps (tests/gpu/chain-error-bound.ts): each step adds the one-step f32 bound
-    // of the "one GPU step" tests and carries the earlier error through the float64 step map's Jacobian; the
-    // start x_T = ε carries the forward kernel's bound 2u|ε| + tol_z(ε). The CPU frame rounds its float64
-    // state to f32 (u·|x|).
+    // Error growth per step × steps (tests/gpu/chain-error-bound.ts): each step adds a one-step f32 bound
+    // and carries the earlier error through the float64 step map's Jacobian (measured growth ≈ 1.4 per step
+    // here); the start x_T = ε carries the forward kernel's 2u|ε| + tol_z(ε); the CPU frame rounds its
+    // float64 state to f32 (u·|x|). The one-step bound holds the denoiser to DESIGN.md's rule for a length-M
+    // reduction: x̂₀ (a weighted mean of the M data points) within M·u·max|x_i|, ε̂ = (x − √ᾱ x̂₀)/√(1−ᾱ)
+    // within (√ᾱ·that + 4u(|x| + √ᾱ|x̂₀|))/√(1−ᾱ); the update adds |c|·those + 4u·Σ|c·v| + |σ|·tol_z. (The
+    // worst-case bound of the denoiser tests above, ~10³ times what they measure, would allow 2e-3 here.)
     const n = setup.count;
     const m = data.length / 2;
     const start = forwardReference(data, m, n, 2, { sqrtAlphaBar: 0, sqrtOneMinusAlphaBar: 1 }, setup.seed);
@@ -764,7 +800,7 @@ describe('engine', () => {
       seed: setup.seed,
       e0,
       stepTolerance: (x, level, coef, noiseStep) =>
-        exactStepTolerance(x, n, data, m, 2, level, coef, setup.seed, noiseStep),
+        reductionStepTolerance(x, n, data, m, 2, level, coef, setup.seed, noiseStep),
     });
     check(
       fc.positions!,
@@ -791,22 +827,13 @@ describe('engine', () => {
       (k) => 2 * U * (Math.abs(fc.field!.points[k]!) + 4),
       'field points',
     );
-    // The field's x̂₀ against the float64 denoiser at the GPU's own cell centres, within the exact
-    // denoiser's derived tolerance.
+    // The field's x̂₀ against the float64 denoiser at the GPU's own cell centres, within the same length-M
+    // reduction rule M·u·max|x_i|.
     const g2 = grid.size * grid.size;
     const level = noiseLevel(setup.schedule, fg.t);
     const fieldRef = exactDenoiserReference(fg.field!.points, g2, data, m, 2, level);
-    const fieldTol = denoiserTolerance(
-      fg.field!.points,
-      g2,
-      data,
-      m,
-      2,
-      level,
-      fieldRef.maxAbsLogit,
-      fieldRef.x0,
-    );
-    const wf = check(fg.field!.x0, fieldRef.x0, (k) => fieldTol.tolX0[k]!, 'field x̂₀');
+    const fieldTol = m * U * Math.max(...Array.from(data, Math.abs));
+    const wf = check(fg.field!.x0, fieldRef.x0, () => fieldTol, 'field x̂₀');
     let worstField = 0;
     for (let k = 0; k < 2 * g2; k++)
       worstField = Math.max(worstField, Math.abs(fg.field!.x0[k]! - fc.field!.x0[k]!));

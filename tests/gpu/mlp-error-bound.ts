@@ -9,9 +9,9 @@
  *   plus one rounding; each residual add: one rounding.
  */
 import {
+  embed,
   embeddingSize,
   frequencies,
-  mlpForward,
   mlpLossAndGradient,
   parameterLayout,
   type MlpModel,
@@ -111,23 +111,49 @@ const slice = (a: ArrayLike<number>, from: number, to: number) =>
   Array.prototype.slice.call(a, from, to) as number[];
 
 /**
- * Bound on |loss_gpu − loss_ref| of one batch at parameters `model`: each ε̂ is within epsBound δ (the same
- * f32 error model holds for the training kernels' embedding, dot products and silu), so |Δ(r²)| ≤ 2|r|δ + δ²,
- * and the mean of B·D squares adds (B·D + 2)·u·loss of summation and division.
+ * Bound on |loss_gpu − loss_ref| of one batch at parameters `model`, by DESIGN.md's rule for reductions
+ * (rtol ≈ N·u for length N) along the network: each ε̂_d is within ρ·S_d, S_d = |b_out| + Σ_k|W_out,dk·h_k|
+ * the magnitude of the last dot product, ρ = (A + (E + 2) + (blocks + 1)·(H + 2))·u (the embedding's
+ * argument rounding, |arg| ≤ A = inputScale·max|x_t|, then one dot product per layer); so |Δ(r²)| ≤
+ * 2|r|δ + δ², and the mean of B·D squares adds (B·D + 2)·u·loss.
  */
 export function lossBound(model: MlpModel, b: Batch, batch: number): number {
-  const D = model.config.dim;
+  const c = model.config;
+  const D = c.dim;
+  const L = parameterLayout(c);
+  const p = model.params;
+  let maxX = 0;
+  for (let k = 0; k < batch * D; k++) maxX = Math.max(maxX, Math.abs(b.xt[k]!));
+  const rho = (c.inputScale * maxX + L.E + 2 + (c.blocks + 1) * (L.H + 2)) * U;
+  const silu = (a: number) => a / (1 + Math.exp(-a));
+  const e = new Float64Array(L.E);
   let loss = 0;
   let bound = 0;
   for (let q = 0; q < batch; q++) {
-    const x = slice(b.xt, D * q, D * q + D);
-    const lambda = b.lambdas[q]!;
-    const epsHat = mlpForward(model, x, 1, lambda);
-    const delta = epsBound(model, x, lambda);
+    embed(c, b.xt, D * q, b.lambdas[q]!, e);
+    let h = Array.from({ length: L.H }, (_, j) => {
+      let a = p[L.bIn + j]!;
+      for (let k = 0; k < L.E; k++) a += p[L.wIn + j * L.E + k]! * e[k]!;
+      return silu(a);
+    });
+    for (const blk of L.blocks) {
+      h = h.map((hj, j) => {
+        let a = p[blk.b + j]!;
+        for (let k = 0; k < L.H; k++) a += p[blk.w + j * L.H + k]! * h[k]!;
+        return hj + silu(a);
+      });
+    }
     for (let d = 0; d < D; d++) {
-      const r = Math.abs(epsHat[d]! - b.target[D * q + d]!);
+      let v = p[L.bOut + d]!;
+      let S = Math.abs(v);
+      for (let k = 0; k < L.H; k++) {
+        v += p[L.wOut + d * L.H + k]! * h[k]!;
+        S += Math.abs(p[L.wOut + d * L.H + k]! * h[k]!);
+      }
+      const r = Math.abs(v - b.target[D * q + d]!);
+      const delta = rho * S;
       loss += (r * r) / (batch * D);
-      bound += (2 * r * delta[d]! + delta[d]! ** 2) / (batch * D);
+      bound += (2 * r * delta + delta * delta) / (batch * D);
     }
   }
   return bound + (batch * D + 2) * U * loss;
@@ -165,4 +191,21 @@ export function gradientBound(
   const c =
     2 * (inputTerms * config.inputScale * maxX + E + 2 + (config.blocks + 1) * (config.hidden + 2) + batch);
   return { gAbs, c };
+}
+
+/**
+ * Relative error of the GPU Adam update m̂/(√v̂ + ε) at step t (1-based) against adamUpdate's float64 one.
+ * shaders/nn/adam.wgsl forms 1 − β₁ and 1 − β₂ in f32 from f32 β's, and the bias corrections arrive
+ * rounded to f32: m̂ is off by k₁ = f32(1 − f32(β₁))/(1 − β₁) · bc₁/f32(bc₁), v̂ by k₂ likewise, so the
+ * update by |k₁/√k₂ − 1| (5.4e-6 at t = 1: f32(0.999) = 0.99900001…, so 1 − it is 1.3e-5 small) — plus
+ * (16 + 2t)·u of its roundings (two fused steps of m and v, two 2.5-ulp divisions, sqrt, ε, lr, the
+ * subtraction; β^t in f32 adds t·u to each bias correction).
+ */
+export function adamRelativeError(t: number, beta1 = 0.9, beta2 = 0.999): number {
+  const f = Math.fround;
+  const bc1 = 1 - beta1 ** t;
+  const bc2 = 1 - beta2 ** t;
+  const k1 = (f(1 - f(beta1)) / (1 - beta1)) * (bc1 / f(bc1));
+  const k2 = (f(1 - f(beta2)) / (1 - beta2)) * (bc2 / f(bc2));
+  return Math.abs(k1 / Math.sqrt(k2) - 1) + (16 + 2 * t) * U;
 }
