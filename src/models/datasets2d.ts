@@ -6,7 +6,7 @@
  * Randomness layout: point i draws Philox blocks with counter (i, j, 0, DATASET_TAG) for j = 0, 1 and key
  * (seed, DATASET_STREAM): eight words per point, wi[0..3] from j = 0, wi[4..7] from j = 1. Uniforms are
  * (w >> 8)·2⁻²⁴ and normals are Box–Muller on word pairs, exactly as the Random lab does. The diffusion
- * kernels use other streams (see diffusion.ref.ts), so data and sampler noise never share numbers.
+ * kernels use other streams (src/kernels/diffusion/spec.ts), so data and sampler noise never share numbers.
  *
  * Scale: every dataset except the user Gaussian is centred near the origin and scaled by a fixed constant so
  * that its standard deviation per axis is roughly 1 (between about 0.7 and 1.25; the constants are fixed, not

@@ -1,18 +1,14 @@
 /**
  * GPU training of the diffusion ε-MLP (src/engine/denoiser-train.ts) against the float64 trainer of
- * src/models/mlp-denoiser.ts (mlpLossAndGradient + adamUpdate on the same f32 batch).
+ * src/models/mlp-denoiser/ (mlpLossAndGradient + adamUpdate on the same f32 batch).
  *
- * Tolerances of one step (default architecture: width 64, 3 blocks, 8 frequencies, input scale 25):
- * - forward values carry ≲ 1e-5 relative error: the embedding argument is rounded once in turns
- *   (u·|arg| ≤ 2⁻²³·100 ≈ 1.2e-5 absolute for |x_t| ≤ 4) and dot products of length ≤ 64 add (K + 2)·u ≈ 8e-6
- *   relative to Σ|terms|;
- * - loss: |Δ| ≤ 1e-4·loss (a mean of squares of outputs with those errors; measured ~1e-6);
- * - each gradient tensor: ‖g_gpu − g_ref‖_∞ ≤ 1e-3·‖g_ref‖_∞ — gradients are sums over the batch of products
- *   of such values, so their error is ~(B + K)·u ≈ 1e-5 of the tensor's largest entry, with margin for
- *   cancellation; an elementwise relative bound would be meaningless where sums cancel;
- * - parameters after Adam's first step (which moves every weight by ≈ lr·sign(g)): |Δθ| ≤ 1e-6·|θ| + 1e-3·lr,
- *   except entries whose reference gradient is within the gradient tolerance of 0 (the sign of rounding
- *   noise), where |Δθ| ≤ 2·lr + 1e-6·|θ|.
+ * Tolerances of one step (derivations in tests/gpu/mlp-error-bound.ts, u = 2⁻²³):
+ * - loss: DESIGN.md's reduction rule along the network, each ε̂ within ρ·(its last dot product's |terms|),
+ *   ρ = (A + (E + 2) + (blocks + 1)(H + 2))·u, then the mean of B·D squares (`lossBound`);
+ * - each gradient tensor, norm-wise: ‖Δg‖∞ ≤ c·u·max Σ_b|g_b|/B over per-sample gradients (`gradientBound`);
+ * - parameters after Adam's first step, lr·g/(|g| + ε): the kernel's f32 (1 − β₂) makes the update
+ *   5.4e-6 relative too large, plus its roundings (`adamRelativeError`); where |g| is within the gradient
+ *   bound of 0 the sign is rounding noise (|Δθ| ≤ 2·lr); θ itself rounds (u·|θ|).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/device';

@@ -14,6 +14,8 @@
  * - Sampler update: 4u·Σ|c_k v_k| + |σ|·tol_z; a full GPU step adds the coefficients times the denoiser
  *   tolerances (Heun also the denoiser's Lipschitz bound √ᾱ(2R)²/(1−ᾱ) times the predictor's tolerance).
  * - Density counts and dataset-independent invariants are exact.
+ * - Engine chains, GPU against the float64 CPU engine: per particle, the one-step bound carried through the
+ *   float64 step map's Jacobian (tests/gpu/chain-error-bound.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withErrorScopes, type GpuContext } from '../../src/gpu/device';

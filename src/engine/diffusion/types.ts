@@ -11,7 +11,7 @@ export type DenoiserChoice =
   | { kind: 'exact' }
   /** The exact (linear) denoiser of a Gaussian law N(μ, Σ) (D ≤ 64). */
   | { kind: 'gaussian'; law: GaussianLaw }
-  /** A trained ε-prediction MLP (src/models/mlp-denoiser.ts; load weights with parseMlp). With it, DDPM
+  /** A trained ε-prediction MLP (src/models/mlp-denoiser/; load weights with parseMlp). With it, DDPM
    *  uses the posterior-mean form on the clipped x̂₀ unless the sampler sets `form` (the ε-form diverges). */
   | { kind: 'mlp'; model: MlpModel }
   /** A model supplied by the caller (a trained MLP); `cpu` is its float64 twin for the CPU engine. The
