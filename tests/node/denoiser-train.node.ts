@@ -188,7 +188,7 @@ export default {
               const mh = Math.abs(m1[k]!) / bc1;
               const sv = Math.sqrt(m2[k]! / bc2);
               const du = dm[k]! / bc1 / (sv + 1e-8) + (mh * dv[k]!) / bc2 / (2 * sv * (sv + 1e-8) ** 2);
-              dTheta[k] = dTheta[k]! + lr * (1.02 * adamRelativeError(step + 1) + du);
+              dTheta[k] = dTheta[k]! + lr * Math.min(2 * 1.02, 1.02 * adamRelativeError(step + 1) + du); // |Δu| ≤ |u| + |u′|
             }
           }
           const finalLoss = Number(model.meta?.finalLoss);
