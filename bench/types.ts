@@ -1,6 +1,6 @@
 /** The benchmark's options, environment and result types (the results JSON that bench/tables.mjs reads). */
 import type { GpuContext } from '../src/gpu/device';
-import type { AttentionShape } from '../src/kernels/attention/attention.ref';
+import type { AttentionShape } from '../src/kernels/attention/spec';
 import type { Stat } from './stats';
 
 export type Family = 'random' | 'attention' | 'training' | 'diffusion';

@@ -5,7 +5,7 @@
  */
 import { AttentionEngine, runAttentionCpu, type AttentionRunResult } from '../../src/engine/attention';
 import { initAttentionInputs, repeatTokens, tokenize } from '../../src/models/attention-inputs';
-import type { AttentionShape } from '../../src/kernels/attention/attention.ref';
+import type { AttentionShape } from '../../src/kernels/attention/spec';
 import type { Predictor } from '../plan';
 import type { Suite } from '../suite';
 import type { CaseResult } from '../types';

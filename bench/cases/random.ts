@@ -1,5 +1,6 @@
 /** Random family: one RandomEngine.run (Box–Muller, 64 bins) per count, against the CPU path. */
-import { MAX_COUNT_CPU, RandomEngine, runRandomCpu } from '../../src/engine/random';
+import { RandomEngine, runRandomCpu } from '../../src/engine/random';
+import { MAX_COUNT_CPU } from '../../src/kernels/random/spec';
 import type { Suite } from '../suite';
 import type { CaseResult } from '../types';
 

@@ -1,5 +1,5 @@
 // The ε-prediction MLP of src/models/mlp-denoiser.ts (its float64 forward is the reference), one thread per
-// particle. philox.wgsl and noise.wgsl are joined in front (for diffusion_cos_sin_turns), then a header
+// particle. philox.wgsl, box_muller.wgsl and noise.wgsl are joined in front (for cos_sin_turns), then a header
 // defining the architecture: const DIM, HIDDEN, BLOCKS, FREQS, E (= 2·FREQS·(DIM + 1)) and two arrays of
 // FREQS turns-per-unit factors, X_TURNS[k] = inputScale·ω_k/(2π) and L_TURNS[k] = ω_k/(2π).
 //
@@ -39,7 +39,7 @@ fn mlp_silu(a: f32) -> f32 {
 
 // (sin, cos) of 2π·turns.
 fn mlp_sin_cos(turns: f32) -> vec2<f32> {
-  let cs = diffusion_cos_sin_turns(turns - round(turns));
+  let cs = cos_sin_turns(turns - round(turns));
   return vec2<f32>(cs.y, cs.x);
 }
 

@@ -1,5 +1,8 @@
 // Per-channel batch statistics of x [rows, channels]. Needs moments.wgsl joined in front. Shared by
-// batchnorm.wgsl and the statistics pass, in two forms with the same accuracy (log-depth merge trees):
+// batchnorm.wgsl and the statistics pass, in two forms with the same accuracy (log-depth merge trees).
+// Both work on x − x₀, x₀ the channel's first row (as shaders/random/moments.wgsl does): near a large common
+// offset these differences are exact (Sterbenz), so the means merged stay small and keep full resolution,
+// and x₀ is added back once.
 //  - reduce_channel: one workgroup per channel; each thread folds a strided set of rows with the Welford
 //    update, then a tree of Chan/Pébay merges in workgroup memory (shaders/common/moments.wgsl). For GPUs.
 //  - reduce_column: one invocation per channel, no workgroup memory or barriers (software adapters emulate
@@ -12,9 +15,10 @@ const WG: u32 = 64u;
 var<workgroup> shared_moments: array<Moments, 64>;
 
 fn reduce_channel(channel: u32, lid: u32, rows: u32, channels: u32) -> Moments {
+  let shift = x[channel];
   var m = moments_empty();
   for (var r = lid; r < rows; r += WG) {
-    m = moments_merge(m, Moments(1.0, x[r * channels + channel], 0.0, 0.0, 0.0));
+    m = moments_merge(m, Moments(1.0, x[r * channels + channel] - shift, 0.0, 0.0, 0.0));
   }
   shared_moments[lid] = m;
   workgroupBarrier();
@@ -24,7 +28,9 @@ fn reduce_channel(channel: u32, lid: u32, rows: u32, channels: u32) -> Moments {
     }
     workgroupBarrier();
   }
-  return shared_moments[0];
+  var total = shared_moments[0];
+  total.mean += shift;
+  return total;
 }
 
 const CHUNK: u32 = 16u;
@@ -46,22 +52,23 @@ fn merge_mean_m2(a: vec3f, b: vec3f) -> vec3f {
 // Count, mean and M2 of one column (the M3, M4 fields of the result are 0: BatchNorm and the statistics pass
 // use only the mean and variance).
 fn reduce_column(channel: u32, rows: u32, channels: u32) -> Moments {
+  let shift = x[channel];
   var stack: array<vec3f, 28>;
   var chunks = 0u;
   for (var r0 = 0u; r0 < rows; r0 += CHUNK) {
     let end = min(r0 + CHUNK, rows);
     // A chunk in two passes, shifted by its first value (differences of nearby values are exact, so a
     // large common offset costs no accuracy): mean = x0 + Σ(x − x0)/n, then M2 = Σ(x − mean)².
-    let x0 = x[r0 * channels + channel];
+    let x0 = x[r0 * channels + channel] - shift;
     var s = 0.0;
     for (var r = r0 + 1u; r < end; r++) {
-      s += x[r * channels + channel] - x0;
+      s += (x[r * channels + channel] - shift) - x0;
     }
     let count = f32(end - r0);
     let mean = x0 + s / count;
     var m2 = 0.0;
     for (var r = r0; r < end; r++) {
-      let d = x[r * channels + channel] - mean;
+      let d = (x[r * channels + channel] - shift) - mean;
       m2 += d * d;
     }
     var m = vec3f(count, mean, m2);
@@ -82,5 +89,5 @@ fn reduce_column(channel: u32, rows: u32, channels: u32) -> Moments {
       total = merge_mean_m2(stack[l], total);
     }
   }
-  return Moments(total.x, total.y, total.z, 0.0, 0.0);
+  return Moments(total.x, total.y + shift, total.z, 0.0, 0.0);
 }

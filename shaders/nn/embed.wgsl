@@ -3,7 +3,7 @@
 // `turns` (first F entries for coordinates, next F for λ). Row r's features are out[r·E + d·2F + k] (sin) and
 // out[r·E + d·2F + F + k] (cos), E = 2F(dim + 1): the layout of embed() in src/models/mlp-denoiser.ts.
 // As in shaders/diffusion/mlp.wgsl, the argument is reduced as turns − round(turns) before
-// diffusion_cos_sin_turns (joined in front from shaders/diffusion/noise.wgsl), so a large argument loses
+// cos_sin_turns (joined in front from shaders/common/box_muller.wgsl), so a large argument loses
 // nothing beyond the one rounding of `turns`. One thread per (row, scalar).
 
 struct Params {
@@ -38,7 +38,7 @@ fn embed(@builtin(global_invocation_id) gid: vec3u) {
   let base = r * scalars * 2u * p.freqs + d * 2u * p.freqs;
   for (var k = 0u; k < p.freqs; k++) {
     let t = v * turns[table + k];
-    let cs = diffusion_cos_sin_turns(t - round(t));
+    let cs = cos_sin_turns(t - round(t));
     out[base + k] = cs.y;
     out[base + p.freqs + k] = cs.x;
   }

@@ -1,7 +1,8 @@
-// Fills `out` with `count` values from Philox4x32-10 (shaders/common/philox.wgsl is joined in front).
-// transform: 0 raw u32 words, 1 uniform [0,1), 2 standardized (u − 1/2)·√12, 3 Irwin–Hall (Σ12 u) − 6,
-// 4 Box–Muller normals. Floats are stored as their bits (out is array<u32>), so one buffer serves both.
-// Layout of values over blocks matches src/kernels/random/random.ref.ts.
+// Fills `out` with `count` values from Philox4x32-10 (shaders/common/philox.wgsl and box_muller.wgsl are
+// joined in front). transform: 0 raw u32 words, 1 uniform [0,1), 2 standardized (u − 1/2)·√12,
+// 3 Irwin–Hall (Σ12 u) − 6, 4 Box–Muller normals. Floats are stored as their bits (out is array<u32>), so
+// one buffer serves both.
+// Layout of values over blocks matches sampleReference in src/kernels/random/ref.ts.
 
 struct Params {
   count: u32,
@@ -18,19 +19,10 @@ struct Params {
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> out: array<u32>;
 
-const PI: f32 = 3.14159265358979;
 const SQRT12: f32 = 3.46410161513775;
 
 fn block(index: u32) -> vec4<u32> {
   return philox4x32_10(vec4<u32>(index, 0u, 0u, 0u), vec2<u32>(params.key0, params.key1));
-}
-
-fn box_muller(w1: u32, w2: u32) -> vec2<f32> {
-  let u1 = 1.0 - philox_unit(w1);
-  let u2 = philox_unit(w2);
-  let r = sqrt(-2.0 * log(u1));
-  let theta = 2.0 * PI * u2 - PI;
-  return vec2<f32>(r * cos(theta), r * sin(theta));
 }
 
 fn store(i: u32, bits: u32) {

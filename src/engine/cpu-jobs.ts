@@ -10,7 +10,8 @@ import {
   type AttentionRunOptions,
   type AttentionRunResult,
 } from './attention';
-import type { AttentionInputs, AttentionShape } from '../kernels/attention/attention.ref';
+import type { AttentionInputs, AttentionShape } from '../kernels/attention/spec';
+import { attentionMagnitudes } from '../kernels/attention/bounds';
 import { initAttentionInputs, type AttentionInitOptions } from '../models/attention-inputs';
 
 /** Largest L the attention lab runs on the CPU reference (O(heads·L²·d) float64 work in a worker). */
@@ -23,11 +24,16 @@ export const MAX_ATTENTION_L_CPU = 256;
  * - With `compare` (a GPU run's stages): computes the float64 reference and returns only the numerics of
  *   the GPU run against it (max |GPU − reference| per stage), so no reference tensors cross to the page.
  */
-export interface AttentionJob {
+interface AttentionJob {
   kind: 'attention';
   inputs: AttentionInputs;
   options: AttentionRunOptions;
-  compare?: Pick<AttentionRunResult, 'stages' | 'shape' | 'fullyMaskedRows' | 'backend'>;
+  /**
+   * `path` picks the output bound (attentionErrorBounds); without it the fused path's (the larger) is used,
+   * so a staged run is never flagged for rounding.
+   */
+  compare?: Pick<AttentionRunResult, 'stages' | 'shape' | 'fullyMaskedRows' | 'backend'> &
+    Partial<Pick<AttentionRunResult, 'path'>>;
 }
 
 export type CpuJob =
@@ -60,9 +66,10 @@ function runAttentionJob(job: AttentionJob): CpuJobResult {
     );
   }
   const { reference, ...run } = runAttentionCpu(job.inputs, job.options);
+  const magnitudes = attentionMagnitudes(job.inputs, job.options.bias);
   if (job.compare) {
-    const numerics = attentionNumerics({ ...run, ...job.compare } as AttentionRunResult, reference);
-    return { kind: 'attention', numerics };
+    const compared: AttentionRunResult = { ...run, path: 'fused', ...job.compare };
+    return { kind: 'attention', numerics: attentionNumerics(compared, reference, magnitudes) };
   }
-  return { kind: 'attention', result: run, numerics: attentionNumerics(run, reference) };
+  return { kind: 'attention', result: run, numerics: attentionNumerics(run, reference, magnitudes) };
 }

@@ -6,10 +6,10 @@
 import { createStorageBuffer } from '../gpu/compute';
 import { encodeDispatches, type Dispatch } from '../kernels/nn/pipelines';
 import * as ops from '../kernels/nn/ops';
-import { BN_EPS, BN_MOMENTUM } from '../kernels/nn/nn.ref';
+import { ADAM_DEFAULTS, BN_EPS, BN_MOMENTUM } from '../kernels/nn/spec';
 import { initWeights, tensorSpecs, type Batch, type MlpShape, type TensorSpec } from '../models/mlp';
 
-export interface GpuLayer {
+interface GpuLayer {
   /** Linear output [rows, width] (BN input). */
   z: GPUBuffer;
   /** BN buffers (x̂ [rows, width], stats (μ, σ², 1/√(σ²+ε)) per channel, running stats); absent without BN. */
@@ -277,15 +277,14 @@ export class GpuMlp {
     }
     if (!mode.train) throw new Error('Training needs train mode');
     this.t++;
-    const b1 = 0.9;
-    const b2 = 0.999;
+    const { beta1, beta2, eps } = ADAM_DEFAULTS;
     ops.ADAM.write(this.device, this.adamParams, {
       lr: mode.lr,
-      beta1: b1,
-      beta2: b2,
-      eps: 1e-8,
-      bc1: 1 - b1 ** this.t,
-      bc2: 1 - b2 ** this.t,
+      beta1,
+      beta2,
+      eps,
+      bc1: 1 - beta1 ** this.t,
+      bc2: 1 - beta2 ** this.t,
       weight_decay: mode.weightDecay ?? 0,
     });
     encodeDispatches(pass, this.trainList);

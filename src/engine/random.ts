@@ -15,16 +15,14 @@ import { createStorageBuffer, submitCheckpoint, throwIfAborted, type RunControl 
 import { RandomKernel } from '../kernels/random/random';
 import { MomentsKernel, MOMENTS_BYTES } from '../kernels/random/moments';
 import { HistogramKernel } from '../kernels/random/histogram';
+import { centralSums, histogramReference, momentsFromSums, sampleReference } from '../kernels/random/ref';
 import {
-  centralSums,
-  histogramReference,
   histogramSpec,
-  momentsFromSums,
   type CentralSums,
   type HistogramSpec,
   type Moments,
-} from '../kernels/random/moments.ref';
-import { sampleReference, type Transform } from '../kernels/random/random.ref';
+  type Transform,
+} from '../kernels/random/spec';
 
 export interface RandomParams {
   transform: Transform;
@@ -49,11 +47,8 @@ export interface RandomResult {
   submits: number;
 }
 
-export const MIN_COUNT = 1_000;
-export const MAX_COUNT_GPU = 10_000_000;
-export const MAX_COUNT_CPU = 1_000_000;
 /** Above this many values a run generates in batches of about this many, one submit each. */
-export const BATCH_VALUES = 2 ** 21;
+const BATCH_VALUES = 2 ** 21;
 
 export class RandomEngine {
   private readonly generator: RandomKernel;

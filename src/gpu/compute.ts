@@ -111,7 +111,7 @@ export interface RunControl {
 }
 
 /** The error an aborted engine call rejects with (name "AbortError", as fetch and the DOM use). */
-export function abortError(signal?: AbortSignal): Error {
+function abortError(signal?: AbortSignal): Error {
   const reason: unknown = signal?.reason;
   if (reason instanceof Error && reason.name === 'AbortError') return reason;
   return new DOMException('The computation was cancelled.', 'AbortError');
@@ -137,7 +137,7 @@ export async function submitCheckpoint(device: GPUDevice, signal?: AbortSignal):
 }
 
 /** What a kernel wrapper's constructor makes from its WGSL: layout, pipelines and uniform buffer. */
-export interface ComputeKernelParts {
+interface ComputeKernelParts {
   layout: GPUBindGroupLayout;
   /** The pipeline of the first entry point. */
   pipeline: GPUComputePipeline;

@@ -15,7 +15,7 @@ export interface AdapterSummary {
   limits: Record<string, number>;
 }
 
-export type GpuErrorKind = 'validation' | 'out-of-memory' | 'internal' | 'device-lost' | 'unavailable';
+type GpuErrorKind = 'validation' | 'out-of-memory' | 'internal' | 'device-lost' | 'unavailable';
 
 export class GpuError extends Error {
   constructor(
@@ -51,7 +51,7 @@ const LIMIT_NAMES = [
   'maxTextureDimension2D',
 ] as const;
 
-export function summarizeAdapter(adapter: GPUAdapter): AdapterSummary {
+function summarizeAdapter(adapter: GPUAdapter): AdapterSummary {
   const info = adapter.info;
   const limits: Record<string, number> = {};
   for (const name of LIMIT_NAMES) limits[name] = Number(adapter.limits[name]);
@@ -79,7 +79,7 @@ export function adapterName(info: AdapterSummary): string {
   return info.isFallback ? `${name} (software adapter)` : name;
 }
 
-export interface RequestGpuOptions {
+interface RequestGpuOptions {
   /** navigator.gpu in the browser (the UI passes it in), or `create([])` from the `webgpu` package in Node. */
   gpu: GPU | undefined;
   powerPreference?: GPUPowerPreference;
@@ -164,7 +164,7 @@ export async function requestGpu(options: RequestGpuOptions): Promise<GpuContext
   };
 }
 
-export function toGpuError(error: GPUError): GpuError {
+function toGpuError(error: GPUError): GpuError {
   const name = error.constructor?.name ?? '';
   if (name.includes('OutOfMemory')) {
     return new GpuError('out-of-memory', 'The GPU ran out of memory.', error.message);

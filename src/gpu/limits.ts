@@ -27,16 +27,3 @@ export function checkStorageSize(info: Pick<AdapterSummary, 'limits'>, what: str
     }
   }
 }
-
-/** Refuses a 1D dispatch with more workgroups than maxComputeWorkgroupsPerDimension. */
-export function checkWorkgroups(info: Pick<AdapterSummary, 'limits'>, what: string, groups: number): void {
-  const allowed = info.limits.maxComputeWorkgroupsPerDimension ?? 65535;
-  if (groups > allowed) {
-    throw new LimitError(
-      `${what} needs ${groups} workgroups but this adapter's maxComputeWorkgroupsPerDimension is ${allowed}.`,
-      'maxComputeWorkgroupsPerDimension',
-      allowed,
-      groups,
-    );
-  }
-}

@@ -75,6 +75,6 @@ export function encodeReadback(
   return dst;
 }
 
-export function align4(n: number): number {
+function align4(n: number): number {
   return Math.ceil(n / 4) * 4;
 }

@@ -2,7 +2,7 @@
  * Uniform structs described once as an ordered list of 4-byte fields (u32 / i32 / f32), padded to 16
  * bytes, matching the WGSL struct of the same field order. One layout object per kernel, made at module load.
  */
-export type FieldType = 'u32' | 'i32' | 'f32';
+type FieldType = 'u32' | 'i32' | 'f32';
 
 export class UniformLayout<K extends string> {
   readonly size: number;

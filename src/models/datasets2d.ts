@@ -13,7 +13,7 @@
  * estimated from the sample, so adding points never moves the old ones). Output is a Float32Array of n
  * interleaved (x, y) pairs — the GPU's layout — and the CPU reference reads the same f32 values.
  */
-import { boxMuller } from '../kernels/random/random.ref';
+import { boxMuller } from '../kernels/random/ref';
 import { philox4x32, unitFloat } from '../kernels/random/philox.ref';
 
 export const DATASETS_2D = [

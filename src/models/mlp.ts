@@ -3,11 +3,12 @@
  * `depth` times at width `width`, then Linear → logits, softmax cross-entropy, Adam. Seeded initialisation
  * and data use the project's Philox4x32-10 reference, so a (config, seed) pair is the same network and the
  * same batches on every machine and on both backends. `CpuMlp` is the float64 CPU trainer composed from
- * the references in src/kernels/nn/nn.ref.ts; src/engine/nn.ts runs the same model on the GPU.
+ * the references in src/kernels/nn/ref.ts; src/engine/nn.ts runs the same model on the GPU.
  */
 import { philox4x32, unitFloat } from '../kernels/random/philox.ref';
-import { boxMuller } from '../kernels/random/random.ref';
-import * as ref from '../kernels/nn/nn.ref';
+import { boxMuller } from '../kernels/random/ref';
+import * as ref from '../kernels/nn/ref';
+import type { Activation } from '../kernels/nn/spec';
 
 export const TASKS = ['spirals', 'circles', 'xor'] as const;
 export type Task = (typeof TASKS)[number];
@@ -15,7 +16,7 @@ export type Task = (typeof TASKS)[number];
  * Image tasks of the BatchNorm lab: glyphs rendered by the page (the engines get them as LabData, since
  * rendering text needs a canvas).
  */
-export const IMAGE_TASKS = ['digits', 'letters'] as const;
+const IMAGE_TASKS = ['digits', 'letters'] as const;
 export type ImageTask = (typeof IMAGE_TASKS)[number];
 export const LAB_TASKS = [...TASKS, ...IMAGE_TASKS] as const;
 export type LabTask = (typeof LAB_TASKS)[number];
@@ -91,14 +92,14 @@ export interface MlpShape {
   width: number;
   batchNorm: boolean;
   /** Hidden-layer nonlinearity (default ReLU). */
-  activation?: ref.Activation;
+  activation?: Activation;
   inDim?: number;
   classes?: number;
 }
 
 /** Second Philox key word of weight initialisation ("ML1N") and of the data stream. */
-export const INIT_STREAM = 0x4d4c314e;
-export const DATA_STREAM = 0x4d4c3144;
+const INIT_STREAM = 0x4d4c314e;
+const DATA_STREAM = 0x4d4c3144;
 
 export interface TensorSpec {
   name: string;
@@ -222,7 +223,7 @@ export interface TrainOptions {
   learn?: boolean;
 }
 
-export interface LayerStats {
+interface LayerStats {
   index: number;
   /** Batch statistics of the Linear output (BN input), per channel. */
   preBN: { mean: Float64Array; variance: Float64Array };

@@ -1,23 +1,22 @@
-import { ATTENTION_LIMITS, MASK_KINDS } from '../kernels/attention/attention.ref';
+import { ATTENTION_LIMITS, MASK_KINDS } from '../kernels/attention/spec';
 import { boolParam, enumParam, floatParam, intParam, stringParam, type ValuesOf } from './params';
 
 export const ATTENTION_PATHS = ['auto', 'staged', 'fused'] as const;
-export type AttentionPathChoice = (typeof ATTENTION_PATHS)[number];
 export const POOL_MODES = ['max', 'mean'] as const;
 /** Additive bias before masking: none, or ALiBi (Press et al. 2022): −m_h·|q − k| with m_h = 2^(−8(h+1)/H). */
-export const BIAS_KINDS = ['none', 'alibi'] as const;
+const BIAS_KINDS = ['none', 'alibi'] as const;
 export const TOKENIZERS = ['words', 'characters'] as const;
-export const WEIGHT_RANGES = ['unit', 'max'] as const;
+const WEIGHT_RANGES = ['unit', 'max'] as const;
 /** The [L][L] stages the enlarged heatmap can show. */
 export const VIEW_STAGES = ['scores', 'scaled', 'masked', 'weights'] as const;
 
-export const DEFAULT_SENTENCE = 'The cat sat on the mat because it was tired.';
+const DEFAULT_SENTENCE = 'The cat sat on the mat because it was tired.';
 
 /**
  * The Attention lab's controls, as they appear in the URL, e.g.
  * `#/attention?text=The+cat+sat&tokenizer=words&mask=causal&…&head=0&row=-1`.
  *
- * - text, tokenizer: the sentence and how it is split into tokens (src/models/attention-inputs.ts).
+ * - text, tokenizer: the sentence and how it is split into tokens (src/models/tokenizer.ts).
  * - mask: none | causal | padding | window | custom; windowCausal, validLength and window configure the
  *   window and padding masks (validLength is clamped to L when it is larger). A custom mask is painted on
  *   the heatmap and lives in the component only (it is an L×L matrix, too big for a link).

@@ -1,5 +1,5 @@
 import { LAB_TASKS } from '../models/mlp';
-import { ACTIVATIONS } from '../kernels/nn/nn.ref';
+import { ACTIVATIONS } from '../kernels/nn/spec';
 import { enumParam, floatParam, intParam, type ValuesOf } from './params';
 
 /** Input resolutions of the image tasks: 16×16 (32×32 glyphs average-pooled 2×2) or the full 28×28. */

@@ -1,5 +1,4 @@
-import { TRANSFORMS } from '../kernels/random/random.ref';
-import { MAX_COUNT_GPU, MIN_COUNT } from '../engine/random';
+import { MAX_BINS, MAX_COUNT_GPU, MIN_BINS, MIN_COUNT, TRANSFORMS } from '../kernels/random/spec';
 import { enumParam, intParam, type ValuesOf } from './params';
 
 /** The Random lab's controls, as they appear in the URL (#/random?seed=…&count=…&transform=…&bins=…). */
@@ -7,7 +6,7 @@ export const randomSchema = {
   seed: intParam({ min: 0, max: 2 ** 32 - 1, default: 42 }),
   count: intParam({ min: MIN_COUNT, max: MAX_COUNT_GPU, default: 1_000_000 }),
   transform: enumParam(TRANSFORMS, 'uniform'),
-  bins: intParam({ min: 8, max: 1024, default: 64 }),
+  bins: intParam({ min: MIN_BINS, max: MAX_BINS, default: 64 }),
 };
 
 export type RandomState = ValuesOf<typeof randomSchema>;

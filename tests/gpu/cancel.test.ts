@@ -11,15 +11,15 @@ import type { RunProgress } from '../../src/gpu/compute';
 import { RandomEngine } from '../../src/engine/random';
 import { RandomKernel } from '../../src/kernels/random/random';
 import { createStorageBuffer } from '../../src/gpu/compute';
-import { TRANSFORMS } from '../../src/kernels/random/random.ref';
+import { TRANSFORMS } from '../../src/kernels/random/spec';
 import { AttentionEngine } from '../../src/engine/attention';
 import { alibiBias } from '../../src/ui/attention/model';
-import type { AttentionInputs } from '../../src/kernels/attention/attention.ref';
+import type { AttentionInputs } from '../../src/kernels/attention/spec';
 import { testGpu, testRng } from './gpu-test-context';
 
 let gpu: GpuContext;
 beforeAll(async () => {
-  gpu = await testGpu();
+  gpu = await testGpu(navigator.gpu);
 });
 afterAll(() => gpu?.destroy());
 

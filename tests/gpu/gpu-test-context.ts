@@ -9,9 +9,10 @@ export const NO_ADAPTER_HELP =
   '(apt-get install -y chromium, giving /usr/bin/chromium or set CHROMIUM_PATH) and launch it with the flags in ' +
   'tests/browser-launch.ts (--enable-unsafe-webgpu, --use-vulkan=swiftshader …); see ../shared/TOOLCHAIN.md.';
 
+/** A device on `gpu`, by default the browser's navigator.gpu (Node tests pass the `webgpu` package's). */
 export async function testGpu(gpu?: GPU): Promise<GpuContext> {
   try {
-    return await requestGpu({ gpu, label: 'test' });
+    return await requestGpu({ gpu: gpu ?? globalThis.navigator?.gpu, label: 'test' });
   } catch (e) {
     throw new Error(`${NO_ADAPTER_HELP}\nCause: ${(e as Error).message}`);
   }

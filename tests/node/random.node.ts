@@ -7,13 +7,8 @@ import { existsSync } from 'node:fs';
 import { requestNodeGpu } from '../../src/gpu/node';
 import { adapterName, type GpuContext } from '../../src/gpu/device';
 import { RandomEngine } from '../../src/engine/random';
-import { rawWords } from '../../src/kernels/random/random.ref';
-import {
-  centralSums,
-  histogramReference,
-  standardErrors,
-  theory,
-} from '../../src/kernels/random/moments.ref';
+import { centralSums, histogramReference, rawWords } from '../../src/kernels/random/ref';
+import { standardErrors, theory } from '../../src/kernels/random/theory';
 
 let gpu: GpuContext;
 let engine: RandomEngine;

@@ -14,7 +14,7 @@ import {
   renderHeatmap,
   renderHeatmapLegend,
 } from '../../src/charts/heatmap';
-import { MASKED_SENTINEL } from '../../src/kernels/attention/attention.ref';
+import { MASKED_SENTINEL } from '../../src/kernels/attention/spec';
 
 function canvas(): HTMLCanvasElement {
   const c = document.createElement('canvas');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { alibiBias, prepareInputs, MAX_BIAS_VALUES } from '../../src/ui/attention/model';
 import { attentionSchema } from '../../src/state/attention';
 import { defaults } from '../../src/state/params';
-import { attentionReference } from '../../src/kernels/attention/attention.ref';
+import { attentionReference } from '../../src/kernels/attention/ref';
 
 describe('ALiBi bias in the Attention lab', () => {
   it('is −m_h·|q − k| with geometric head slopes 2^(−8(h+1)/H)', () => {

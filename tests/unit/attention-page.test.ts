@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { initialState } from '../../src/state/store';
 import { formatHash, parseHash } from '../../src/state/url';
-import { maskMatrix, MASKED_SENTINEL } from '../../src/kernels/attention/attention.ref';
+import { maskMatrix, MASKED_SENTINEL } from '../../src/kernels/attention/spec';
 import {
   axisLabels,
   cellLabel,

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { csvText, tableRecords } from '../../src/ui/common/export';
 import { headCsv, headNested, tokenNames, weightsCsv } from '../../src/ui/attention/model';
-import { MASKED_SENTINEL } from '../../src/kernels/attention/attention.ref';
+import { MASKED_SENTINEL } from '../../src/kernels/attention/spec';
 
 describe('CSV and JSON tables', () => {
   it('quotes cells with commas, quotes and line breaks (RFC 4180)', () => {

@@ -2,19 +2,21 @@ import { describe, expect, it } from 'vitest';
 import {
   centralSums,
   histogramReference,
-  histogramSpec,
+  mergeSums,
+  momentsFromSums,
+  momentsReference,
+  sampleReference,
+} from '../../src/kernels/random/ref';
+import { TRANSFORMS, histogramSpec } from '../../src/kernels/random/spec';
+import {
   irwinHallCdf,
   irwinHallDensity,
   ksCritical001,
   ksStatistic,
-  mergeSums,
-  momentsFromSums,
-  momentsReference,
   normalCdf,
   standardErrors,
   theory,
-} from '../../src/kernels/random/moments.ref';
-import { TRANSFORMS, sampleReference } from '../../src/kernels/random/random.ref';
+} from '../../src/kernels/random/theory';
 
 describe('moments reference', () => {
   it('matches hand-computed moments', () => {

@@ -1,10 +1,11 @@
 /**
- * Gradient checks of every backward reference (src/kernels/nn/nn.ref.ts) against central finite
+ * Gradient checks of every backward reference (src/kernels/nn/ref.ts) against central finite
  * differences of the float64 forward: L = Σ r ⊙ f(·) with random r, step h = 1e-6, tolerance
  * |analytic − numeric| ≤ 1e-6 + 1e-5·|numeric| (truncation O(h²) plus cancellation ~1e-16/h).
  */
 import { describe, expect, it } from 'vitest';
-import * as ref from '../../src/kernels/nn/nn.ref';
+import * as ref from '../../src/kernels/nn/ref';
+import { ACTIVATIONS } from '../../src/kernels/nn/spec';
 import { CpuMlp, makeBatch, TASKS } from '../../src/models/mlp';
 
 function rng(seed: number) {
@@ -59,7 +60,7 @@ describe('nn references: gradient checks (central differences)', () => {
     gradCheck(x, () => dot(dy, ref.reluForward(x)), ref.reluBackward(x, dy));
   });
 
-  for (const kind of ref.ACTIVATIONS.filter((k) => k !== 'relu')) {
+  for (const kind of ACTIVATIONS.filter((k) => k !== 'relu')) {
     it(`${kind}: dx = dy·f'(x)`, () => {
       const r = rng(5);
       const x = rand(40, r).map((v) => 4 * v);

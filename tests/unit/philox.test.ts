@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulhi32, philox4x32, unitFloat } from '../../src/kernels/random/philox.ref';
-import { rawWords, sampleReference } from '../../src/kernels/random/random.ref';
+import { rawWords, sampleReference } from '../../src/kernels/random/ref';
 
 const hex = (w: number[]) => w.map((x) => x.toString(16).padStart(8, '0')).join(' ');
 

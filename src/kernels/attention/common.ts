@@ -3,7 +3,7 @@
  * buffers, the tile size, and the WGSL snippets every attention kernel joins.
  */
 import maskWgsl from '../../../shaders/attention/mask.wgsl?raw';
-import { MASK_KIND_ID, type AttentionMask, type AttentionShape, type FloatArray } from './attention.ref';
+import { MASK_KIND_ID, type AttentionMask, type AttentionShape, type FloatArray } from './spec';
 
 export { maskWgsl };
 

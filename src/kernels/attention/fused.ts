@@ -2,8 +2,7 @@ import onlineSoftmaxWgsl from '../../../shaders/common/online_softmax.wgsl?raw';
 import fusedWgsl from '../../../shaders/attention/fused.wgsl?raw';
 import { createBindGroup, createBindGroupLayout, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
-import type { AttentionShape } from './attention.ref';
-import { ATTENTION_LIMITS } from './attention.ref';
+import { ATTENTION_LIMITS, type AttentionShape } from './spec';
 import {
   ATTENTION_UNIFORM_FIELDS,
   TILE,
@@ -16,7 +15,7 @@ import {
 
 const PARAMS = new UniformLayout(ATTENTION_UNIFORM_FIELDS);
 
-export interface FusedBuffers {
+interface FusedBuffers {
   q: GPUBuffer;
   k: GPUBuffer;
   v: GPUBuffer;
@@ -28,7 +27,7 @@ export interface FusedBuffers {
   stats: GPUBuffer;
 }
 
-export interface FusedParams {
+interface FusedParams {
   shape: AttentionShape;
   scale: number;
   mask: MaskUniform;
@@ -36,7 +35,7 @@ export interface FusedParams {
 }
 
 /** Output dims each thread accumulates: ⌈d/16⌉ rounded up to a power of two (1, 2, 4, 8 or 16). */
-export function fusedChunkTier(d: number): number {
+function fusedChunkTier(d: number): number {
   const chunks = ceilDiv(d, TILE);
   let tier = 1;
   while (tier < chunks) tier *= 2;

@@ -1,7 +1,7 @@
 import poolWgsl from '../../../shaders/attention/pool.wgsl?raw';
 import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
-import { validatePool, type AttentionShape, type PoolMode, type Rect } from './attention.ref';
+import { validatePool, type AttentionShape, type PoolMode, type Rect } from './spec';
 import { TILE, ceilDiv, maskWgsl } from './common';
 
 const PARAMS = new UniformLayout([

@@ -1,7 +1,7 @@
 import scoresWgsl from '../../../shaders/attention/scores.wgsl?raw';
 import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
-import type { AttentionShape } from './attention.ref';
+import type { AttentionShape } from './spec';
 import {
   ATTENTION_UNIFORM_FIELDS,
   TILE,
@@ -20,7 +20,7 @@ const PARAMS = new UniformLayout([
   ['pad1', 'u32'],
 ] as const);
 
-export interface ScoresBuffers {
+interface ScoresBuffers {
   /** [heads][L][d] */
   q: GPUBuffer;
   /** [heads][L][d] */
@@ -37,7 +37,7 @@ export interface ScoresBuffers {
   masked: GPUBuffer;
 }
 
-export interface ScoresParams {
+interface ScoresParams {
   shape: AttentionShape;
   scale: number;
   mask: MaskUniform;

@@ -1,7 +1,7 @@
 import softmaxWgsl from '../../../shaders/attention/softmax.wgsl?raw';
 import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
-import type { AttentionShape } from './attention.ref';
+import type { AttentionShape } from './spec';
 import { maskWgsl } from './common';
 
 const PARAMS = new UniformLayout([

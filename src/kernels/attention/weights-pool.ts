@@ -1,7 +1,7 @@
 import weightsPoolWgsl from '../../../shaders/attention/weights_pool.wgsl?raw';
 import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
-import { validatePool, type AttentionShape, type PoolMode, type Rect } from './attention.ref';
+import { validatePool, type AttentionShape, type PoolMode, type Rect } from './spec';
 import {
   ATTENTION_UNIFORM_FIELDS,
   TILE,
@@ -24,7 +24,7 @@ const PARAMS = new UniformLayout([
   ['pad0', 'u32'],
 ] as const);
 
-export interface WeightsPoolBuffers {
+interface WeightsPoolBuffers {
   q: GPUBuffer;
   k: GPUBuffer;
   bias?: GPUBuffer | undefined;

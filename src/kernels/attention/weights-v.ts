@@ -1,7 +1,7 @@
 import weightsVWgsl from '../../../shaders/attention/weights_v.wgsl?raw';
 import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
-import type { AttentionShape } from './attention.ref';
+import type { AttentionShape } from './spec';
 import { TILE, ceilDiv, maskWgsl, type MaskUniform } from './common';
 
 const PARAMS = new UniformLayout([

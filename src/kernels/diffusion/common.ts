@@ -3,13 +3,14 @@
  * small parameter buffers, and the EpsilonModel interface every denoiser implements.
  */
 import philoxWgsl from '../../../shaders/common/philox.wgsl?raw';
+import boxMullerWgsl from '../../../shaders/common/box_muller.wgsl?raw';
 import noiseWgsl from '../../../shaders/diffusion/noise.wgsl?raw';
 import { joinWgsl, type UniformLayout } from '../../gpu/uniforms';
 import type { NoiseLevel } from './spec';
 
 /** Philox + the diffusion noise helpers, to join in front of a kernel that draws normals. */
 export function withNoise(kernel: string): string {
-  return joinWgsl(philoxWgsl, noiseWgsl, kernel);
+  return joinWgsl(philoxWgsl, boxMullerWgsl, noiseWgsl, kernel);
 }
 
 /**

@@ -3,7 +3,7 @@
  * building blocks: Philox noise, forward noising, the exact and Gaussian denoisers, sampler steps (with
  * spec.ts's planStep coefficients), grid points and density histograms.
  */
-import { boxMuller } from '../random/random.ref';
+import { boxMuller } from '../random/ref';
 import { philox4x32 } from '../random/philox.ref';
 import {
   MLP_MIN_SQRT_ALPHA_BAR,

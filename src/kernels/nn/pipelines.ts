@@ -12,7 +12,7 @@ import mseWgsl from '../../../shaders/nn/mse.wgsl?raw';
 import addWgsl from '../../../shaders/nn/add.wgsl?raw';
 import embedWgsl from '../../../shaders/nn/embed.wgsl?raw';
 import philoxWgsl from '../../../shaders/common/philox.wgsl?raw';
-import noiseWgsl from '../../../shaders/diffusion/noise.wgsl?raw';
+import boxMullerWgsl from '../../../shaders/common/box_muller.wgsl?raw';
 import {
   createBindGroup,
   createBindGroupLayout,
@@ -133,10 +133,10 @@ export class NnPipelines {
       ['mse_rows', 'mse_reduce'],
     );
     this.add = make('add', addWgsl, ['uniform', 'read', 'read', 'storage'], ['add']);
-    // The embedding shares the Diffusion lab's argument-reduced sin/cos (diffusion_cos_sin_turns).
+    // The embedding uses the accurate argument-reduced sin/cos (cos_sin_turns) of box_muller.wgsl.
     this.embed = make(
       'embed',
-      joinWgsl(philoxWgsl, noiseWgsl, embedWgsl),
+      joinWgsl(philoxWgsl, boxMullerWgsl, embedWgsl),
       ['uniform', 'read', 'read', 'read', 'storage'],
       ['embed'],
     );

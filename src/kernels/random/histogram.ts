@@ -6,7 +6,7 @@ import {
   encodeComputePass,
 } from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
-import type { HistogramSpec } from './moments.ref';
+import { MAX_BINS, type HistogramSpec } from './spec';
 
 const PARAMS = new UniformLayout([
   ['count', 'u32'],
@@ -15,7 +15,6 @@ const PARAMS = new UniformLayout([
   ['scale', 'f32'],
 ] as const);
 
-export const MAX_BINS = 1024;
 const WORKGROUP = 256;
 const PER_THREAD = 64;
 const MAX_GROUPS = 1024;

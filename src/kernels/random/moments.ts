@@ -2,7 +2,7 @@ import momentsCommonWgsl from '../../../shaders/common/moments.wgsl?raw';
 import momentsWgsl from '../../../shaders/random/moments.wgsl?raw';
 import { createBindGroup, createComputeKernel, createStorageBuffer } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
-import type { CentralSums } from './moments.ref';
+import type { CentralSums } from './spec';
 
 const PARAMS = new UniformLayout([
   ['count', 'u32'],

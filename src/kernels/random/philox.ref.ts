@@ -1,13 +1,10 @@
 /**
- * Philox4x32-10 in TypeScript: the float64-side reference for shaders/common/philox.wgsl. Bit-identical
- * to the GPU for every (counter, key); checked against the Random123 known-answer vectors.
+ * Philox4x32-10 in TypeScript: the CPU reference of shaders/common/philox.wgsl, bit-identical to the GPU
+ * for every (counter, key); checked against the Random123 known-answer vectors (tests/unit/philox.test.ts).
  */
-export const PHILOX_M0 = 0xd2511f53;
-export const PHILOX_M1 = 0xcd9e8d57;
-export const PHILOX_W0 = 0x9e3779b9;
-export const PHILOX_W1 = 0xbb67ae85;
+import { PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1 } from './spec';
 
-export type Words4 = [number, number, number, number];
+type Words4 = [number, number, number, number];
 
 /** High 32 bits of the 64-bit product of two u32 values. */
 export function mulhi32(a: number, b: number): number {

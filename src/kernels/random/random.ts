@@ -1,8 +1,9 @@
 import philoxWgsl from '../../../shaders/common/philox.wgsl?raw';
+import boxMullerWgsl from '../../../shaders/common/box_muller.wgsl?raw';
 import generateWgsl from '../../../shaders/random/generate.wgsl?raw';
 import { createBindGroup, createComputeKernel, grid1D, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
-import { TRANSFORM_ID, type StreamKey, type Transform } from './random.ref';
+import { TRANSFORM_ID, type StreamKey, type Transform } from './spec';
 
 const PARAMS = new UniformLayout([
   ['count', 'u32'],
@@ -34,7 +35,7 @@ export class RandomKernel {
       pipeline: this.pipeline,
       params: this.params,
     } = createComputeKernel(device, label, {
-      code: joinWgsl(philoxWgsl, generateWgsl),
+      code: joinWgsl(philoxWgsl, boxMullerWgsl, generateWgsl),
       bindings: ['uniform', 'storage'],
       entryPoints: 'main',
       uniforms: PARAMS,

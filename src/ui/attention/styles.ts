@@ -143,6 +143,10 @@ export const attentionLabStyles = css`
     flex-wrap: wrap;
     margin-top: 0.25rem;
   }
+  /* Export buttons laid out among their siblings (exportButtons(…, 'contents')). */
+  .contents {
+    display: contents;
+  }
   .small-buttons button,
   button.small {
     font-size: 0.75rem;
@@ -236,7 +240,7 @@ export const attentionLabStyles = css`
   .numerics table {
     margin-bottom: 0.5rem;
   }
-  .numerics td.bad {
+  .numerics .bad {
     color: var(--ks-danger);
     font-weight: 600;
   }

@@ -89,6 +89,10 @@ export const batchnormLabStyles = css`
   .explain h3 {
     margin-top: 0;
   }
+  .explain .measured {
+    border-left: 3px solid var(--ks-border, #ccc);
+    padding-left: 0.6rem;
+  }
   .toggle {
     display: inline-flex;
     gap: 0.75rem;
@@ -133,7 +137,7 @@ export const batchnormLabStyles = css`
     font-size: 0.85rem;
     color: var(--ks-muted);
   }
-  .exports {
+  .table-block .buttons {
     display: flex;
     flex-wrap: wrap;
     gap: 0.5rem;

@@ -1,6 +1,6 @@
 /** The Random lab's controls: seed, sample count, transform, bins and "Run again". */
 import { html, type TemplateResult } from 'lit';
-import { TRANSFORMS, type Transform } from '../../kernels/random/random.ref';
+import { TRANSFORMS, type Transform } from '../../kernels/random/spec';
 import type { RandomState } from '../../state/random';
 import { formatCount } from '../../util/format';
 

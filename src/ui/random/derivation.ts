@@ -1,6 +1,6 @@
 /** The Random lab's derivation panel: why E[u] = ½ and Var[u] = 1/12, and how to standardise. */
 import { html, nothing, type TemplateResult } from 'lit';
-import type { Transform } from '../../kernels/random/random.ref';
+import type { Transform } from '../../kernels/random/spec';
 
 export function renderDerivation(transform: Transform): TemplateResult {
   return html`<section class="panel derivation" aria-label="Derivation">

@@ -2,7 +2,7 @@
  * The Random lab's exports (formats documented in the README): the moments, the moments table and the
  * histogram, as CSV and JSON; the histogram chart as PNG and SVG.
  */
-import { standardErrors, theory } from '../../kernels/random/moments.ref';
+import { standardErrors, theory } from '../../kernels/random/theory';
 import {
   downloadCsv,
   downloadJson,

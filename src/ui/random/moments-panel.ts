@@ -1,6 +1,6 @@
 /** The moments table (empirical against theory, with standard errors and z) and the backend line. */
 import { html, type TemplateResult } from 'lit';
-import { standardErrors, theory } from '../../kernels/random/moments.ref';
+import { standardErrors, theory } from '../../kernels/random/theory';
 import { formatBytes, formatDuration, formatFixed } from '../../util/format';
 import { dataTable } from '../common/data-table';
 import { exportButtons } from '../common/export-buttons';

@@ -2,7 +2,8 @@
  * The Random lab's run: resolve the backend, then draw on the GPU engine or on the CPU reference (in the
  * worker, capped at MAX_COUNT_CPU values with a notice).
  */
-import { MAX_COUNT_CPU, RandomEngine, type RandomResult } from '../../engine/random';
+import { RandomEngine, type RandomResult } from '../../engine/random';
+import { MAX_COUNT_CPU } from '../../kernels/random/spec';
 import type { BackendChoice } from '../../state/store';
 import type { RandomState } from '../../state/random';
 import { formatCount } from '../../util/format';

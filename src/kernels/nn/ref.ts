@@ -1,10 +1,11 @@
 /**
  * Float64 CPU references of the training core (shaders/nn/*.wgsl). Tensors are row-major Float64Arrays:
- * activations [rows, channels], Linear weights [in, out] (Y = X·W + b). These are the oracle for the GPU
- * tests and, composed in src/models/mlp.ts, the CPU fallback trainer.
+ * activations [rows, channels], Linear weights [in, out] (Y = X·W + b). The oracle of the GPU tests and,
+ * composed in src/models/mlp.ts, the CPU trainer.
  */
+import { ADAM_DEFAULTS, BN_EPS, BN_MOMENTUM, type Activation, type AdamOptions } from './spec';
 
-export type Vec = Float64Array;
+type Vec = Float64Array;
 
 /** Y[B, O] = X[B, I]·W[I, O] + b[O]. */
 export function linearForward(x: Vec, w: Vec, b: Vec, B: number, I: number, O: number): Vec {
@@ -45,9 +46,6 @@ export function reluBackward(x: Vec, dy: Vec): Vec {
   return dy.map((g, i) => (x[i]! > 0 ? g : 0));
 }
 
-export const ACTIVATIONS = ['relu', 'sigmoid', 'silu', 'gelu'] as const;
-export type Activation = (typeof ACTIVATIONS)[number];
-
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 const GELU_C = Math.sqrt(2 / Math.PI);
 const GELU_A = 0.044715;
@@ -67,7 +65,7 @@ export function activation(kind: Activation, v: number): number {
 }
 
 /** f'(x). */
-export function activationGrad(kind: Activation, v: number): number {
+function activationGrad(kind: Activation, v: number): number {
   switch (kind) {
     case 'sigmoid': {
       const s = sigmoid(v);
@@ -110,15 +108,12 @@ export function channelStats(x: Vec, B: number, C: number) {
   return { mean, variance };
 }
 
-export interface BnState {
+interface BnState {
   gamma: Vec;
   beta: Vec;
   runningMean: Vec;
   runningVar: Vec;
 }
-
-export const BN_EPS = 1e-5;
-export const BN_MOMENTUM = 0.1;
 
 /**
  * BatchNorm1d forward. Train: batch mean and biased variance normalise; running stats are updated in place
@@ -219,19 +214,11 @@ export function softmaxXent(logits: Vec, labels: ArrayLike<number>, B: number, K
   return { loss: loss / B, accuracy: hits / B, dlogits };
 }
 
-export interface AdamOptions {
-  lr: number;
-  beta1?: number;
-  beta2?: number;
-  eps?: number;
-  weightDecay?: number;
-}
-
 /** One Adam/AdamW step at time t ≥ 1, in place on param, m, v. */
 export function adamStep(param: Vec, grad: Vec, m: Vec, v: Vec, t: number, o: AdamOptions): void {
-  const b1 = o.beta1 ?? 0.9;
-  const b2 = o.beta2 ?? 0.999;
-  const eps = o.eps ?? 1e-8;
+  const b1 = o.beta1 ?? ADAM_DEFAULTS.beta1;
+  const b2 = o.beta2 ?? ADAM_DEFAULTS.beta2;
+  const eps = o.eps ?? ADAM_DEFAULTS.eps;
   const wd = o.weightDecay ?? 0;
   const bc1 = 1 - b1 ** t;
   const bc2 = 1 - b2 ** t;

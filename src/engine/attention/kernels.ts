@@ -1,0 +1,36 @@
+/** The kernels one attention engine owns, each with its GPU label. */
+import { AttentionScoresKernel } from '../../kernels/attention/scores';
+import { SoftmaxKernel } from '../../kernels/attention/softmax';
+import { WeightsTimesVKernel } from '../../kernels/attention/weights-v';
+import { FusedAttentionKernel } from '../../kernels/attention/fused';
+import { PoolKernel, WindowKernel } from '../../kernels/attention/pool';
+import { WeightsPoolKernel } from '../../kernels/attention/weights-pool';
+
+export interface AttentionKernels {
+  scores: AttentionScoresKernel;
+  softmax: SoftmaxKernel;
+  weightsV: WeightsTimesVKernel;
+  fused: FusedAttentionKernel;
+  pool: PoolKernel;
+  window: WindowKernel;
+  /** Pooled / windowed weights recomputed per cell from Q, K and the row stats (after a fused run). */
+  weightsPool: WeightsPoolKernel;
+  weightsWindow: WeightsPoolKernel;
+}
+
+export function createAttentionKernels(device: GPUDevice): AttentionKernels {
+  return {
+    scores: new AttentionScoresKernel(device, 'attention.scores'),
+    softmax: new SoftmaxKernel(device, 'attention.softmax'),
+    weightsV: new WeightsTimesVKernel(device, 'attention.weightsV'),
+    fused: new FusedAttentionKernel(device, 'attention.fused'),
+    pool: new PoolKernel(device, 'attention.pool'),
+    window: new WindowKernel(device, 'attention.window'),
+    weightsPool: new WeightsPoolKernel(device, 'attention.weightsPool'),
+    weightsWindow: new WeightsPoolKernel(device, 'attention.weightsWindow'),
+  };
+}
+
+export function destroyAttentionKernels(kernels: AttentionKernels): void {
+  for (const kernel of Object.values(kernels)) kernel.destroy();
+}

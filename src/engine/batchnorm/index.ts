@@ -1,0 +1,20 @@
+/**
+ * BatchNorm lab engine: two MLPs of the same shape and the same initial Linear weights — one with
+ * BatchNorm1d after every Linear, one without — trained side by side on the same batches, on the GPU
+ * (gpu.ts: one submit and one readback per step) or on the CPU from the float64 references (cpu.ts).
+ */
+import type { GpuContext } from '../../gpu/device';
+import { CpuBatchNormEngine } from './cpu';
+import { GpuBatchNormEngine } from './gpu';
+import type { BatchNormEngine, BatchNormLabConfig } from './types';
+
+export { CpuBatchNormEngine, GpuBatchNormEngine };
+export { heldOutRows } from './common';
+export type * from './types';
+
+export function createBatchNormEngine(
+  gpu: Pick<GpuContext, 'device'> | null,
+  config: BatchNormLabConfig,
+): BatchNormEngine {
+  return gpu ? new GpuBatchNormEngine(gpu, config) : new CpuBatchNormEngine(config);
+}

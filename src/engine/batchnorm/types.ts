@@ -1,0 +1,82 @@
+/** The BatchNorm lab engine's configuration, step options and per-step report (both backends). */
+import type { Activation } from '../../kernels/nn/spec';
+import type { LabData, LabTask } from '../../models/mlp';
+
+export interface BatchNormLabConfig {
+  /** A 2D task generated on the fly, or an image task whose images come in `data`. */
+  task: LabTask;
+  lr: number;
+  batch: number;
+  depth: number;
+  width: number;
+  seed: number;
+  /** Hidden nonlinearity (default ReLU). */
+  activation?: Activation;
+  /**
+   * A fixed data set (required by the image tasks, optional for the others): batches are drawn from its
+   * rows with replacement, and its held-out split is evaluated when a step asks for it.
+   */
+  data?: LabData;
+}
+
+export interface StepOptions {
+  /** Take a training step (false: only evaluate the current batch, e.g. while paused). */
+  train: boolean;
+  /** Show the BN net in train mode (batch statistics) or eval mode (running statistics). */
+  view: 'train' | 'eval';
+  /** Layer whose unit input is summarised by percentiles. */
+  layer: number;
+  unit: number;
+  /** Also evaluate both networks on the held-out split of config.data (eval mode: running statistics). */
+  evaluate?: boolean;
+}
+
+/** Held-out loss and accuracy of both networks on `count` rows (a whole number of batches). */
+export interface HeldOut {
+  count: number;
+  loss: { withBN: number; withoutBN: number };
+  accuracy: { withBN: number; withoutBN: number };
+}
+
+export interface ChannelStats {
+  mean: number[];
+  var: number[];
+}
+
+export interface LayerReport {
+  index: number;
+  /** BN net: batch statistics of the Linear output (BN input). */
+  preBN: ChannelStats;
+  /** BN net: batch statistics of x̂ (BN output before γ, β) — in eval view, normalised by the running stats. */
+  postBN: ChannelStats;
+  runningMean: number[];
+  runningVar: number[];
+  /** Plain net: batch statistics of the same layer's Linear output. */
+  plain: ChannelStats;
+}
+
+export interface BatchNormStep {
+  /** Training steps taken so far. */
+  step: number;
+  view: 'train' | 'eval';
+  loss: { withBN: number; withoutBN: number };
+  accuracy: { withBN: number; withoutBN: number };
+  layers: LayerReport[];
+  /** 15th, 50th, 85th percentiles of the chosen unit's activation input (BN output / Linear output). */
+  percentiles: {
+    layer: number;
+    unit: number;
+    withBN: [number, number, number];
+    withoutBN: [number, number, number];
+  };
+  /** Present when the step was asked to evaluate and the data has a held-out split. */
+  heldOut?: HeldOut;
+  backend: 'gpu' | 'cpu';
+}
+
+export interface BatchNormEngine {
+  readonly config: BatchNormLabConfig;
+  readonly steps: number;
+  step(options: StepOptions): Promise<BatchNormStep>;
+  destroy(): void;
+}

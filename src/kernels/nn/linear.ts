@@ -1,0 +1,146 @@
+/**
+ * Linear layers on shaders/nn/matmul.wgsl, for both weight layouts: W[in][out] (Y = X·W + b, the BatchNorm
+ * lab's MLP) and W[out][in] (Y = X·Wᵀ + b, PyTorch's nn.Linear and the diffusion ε-MLP).
+ */
+import { UniformLayout } from '../../gpu/uniforms';
+import type { Dispatch } from './pipelines';
+import { barrierFree, dispatch, type OpResources } from './op-resources';
+
+const MATMUL = new UniformLayout([
+  ['m', 'u32'],
+  ['n', 'u32'],
+  ['k', 'u32'],
+  ['flags', 'u32'],
+] as const);
+
+const TILE = 16;
+const TRANS_A = 1;
+const TRANS_B = 2;
+const BIAS = 4;
+
+interface LinearShape {
+  rows: number;
+  inDim: number;
+  outDim: number;
+  /**
+   * true: a barrier-free kernel (`matmul_direct`, or `matmul_block8` under the 'barrier-free' style); false:
+   * the tiled one; absent: the style's default. All three sum each dot product in the same k order.
+   */
+  direct?: boolean;
+}
+
+/** C[m, n] = op(A)·op(B) (+ bias) with the kernel chosen by the style and `direct` (see LinearShape). */
+function matmulDispatch(
+  res: OpResources,
+  label: string,
+  dims: { m: number; n: number; k: number; flags: number },
+  buffers: [a: GPUBuffer, b: GPUBuffer, bias: GPUBuffer, c: GPUBuffer],
+  direct?: boolean,
+): Dispatch {
+  const u = res.uniform(MATMUL, `${label}.params`, dims);
+  const bind = [u, ...buffers];
+  const maxGroups = res.device.limits.maxComputeWorkgroupsPerDimension;
+  const blockGroups = Math.ceil((Math.ceil(dims.m / 8) * Math.ceil(dims.n / 8)) / 64);
+  if (direct !== false && barrierFree(res.device) && blockGroups <= maxGroups) {
+    return dispatch(res, 'matmul', 'matmul_block8', `${label}.bg`, bind, blockGroups);
+  }
+  const groups = Math.ceil((dims.m * dims.n) / 64);
+  if (direct && groups <= maxGroups) {
+    return dispatch(res, 'matmul', 'matmul_direct', `${label}.bg`, bind, groups);
+  }
+  const [x, y] = [Math.ceil(dims.n / TILE), Math.ceil(dims.m / TILE)];
+  return dispatch(res, 'matmul', 'matmul', `${label}.bg`, bind, x, y);
+}
+
+/** Y[rows, out] = X[rows, in]·W[in, out] + b. */
+export function linearForward(
+  res: OpResources,
+  label: string,
+  s: LinearShape,
+  x: GPUBuffer,
+  w: GPUBuffer,
+  b: GPUBuffer,
+  y: GPUBuffer,
+): Dispatch[] {
+  const dims = { m: s.rows, n: s.outDim, k: s.inDim, flags: BIAS };
+  return [matmulDispatch(res, `${label}.forward`, dims, [x, w, b, y], s.direct)];
+}
+
+/** Y[rows, out] = X[rows, in]·Wᵀ + b with W stored [out][in] (row-major). */
+export function linearOutInForward(
+  res: OpResources,
+  label: string,
+  s: LinearShape,
+  x: GPUBuffer,
+  w: GPUBuffer,
+  b: GPUBuffer,
+  y: GPUBuffer,
+): Dispatch[] {
+  const dims = { m: s.rows, n: s.outDim, k: s.inDim, flags: TRANS_B | BIAS };
+  return [matmulDispatch(res, `${label}.forward`, dims, [x, w, b, y], s.direct)];
+}
+
+/** dW = Xᵀ·dY, db = Σ_rows dY and (when dx is given) dX = dY·Wᵀ, for W[in][out]. */
+export function linearBackward(
+  res: OpResources,
+  label: string,
+  s: LinearShape,
+  x: GPUBuffer,
+  w: GPUBuffer,
+  dy: GPUBuffer,
+  dw: GPUBuffer,
+  db: GPUBuffer,
+  dx?: GPUBuffer,
+): Dispatch[] {
+  const out = [
+    matmulDispatch(res, `${label}.dw`, { m: s.inDim, n: s.outDim, k: s.rows, flags: TRANS_A }, [
+      x,
+      dy,
+      dy,
+      dw,
+    ]),
+    columnSum(res, label, s, dy, db),
+  ];
+  if (dx) {
+    const dims = { m: s.rows, n: s.inDim, k: s.outDim, flags: TRANS_B };
+    out.push(matmulDispatch(res, `${label}.dx`, dims, [dy, w, w, dx]));
+  }
+  return out;
+}
+
+/** Backward of linearOutInForward: dW[out, in] = dYᵀ·X, db = Σ_rows dY and (when dx is given) dX = dY·W. */
+export function linearOutInBackward(
+  res: OpResources,
+  label: string,
+  s: LinearShape,
+  x: GPUBuffer,
+  w: GPUBuffer,
+  dy: GPUBuffer,
+  dw: GPUBuffer,
+  db: GPUBuffer,
+  dx?: GPUBuffer,
+): Dispatch[] {
+  const dwDims = { m: s.outDim, n: s.inDim, k: s.rows, flags: TRANS_A };
+  const out = [
+    matmulDispatch(res, `${label}.dw`, dwDims, [dy, x, x, dw], s.direct),
+    columnSum(res, label, s, dy, db),
+  ];
+  if (dx) {
+    const dims = { m: s.rows, n: s.inDim, k: s.outDim, flags: 0 };
+    out.push(matmulDispatch(res, `${label}.dx`, dims, [dy, w, w, dx], s.direct));
+  }
+  return out;
+}
+
+/** db[out] = Σ_rows dY[rows, out]. */
+function columnSum(res: OpResources, label: string, s: LinearShape, dy: GPUBuffer, db: GPUBuffer) {
+  const u = res.uniform(MATMUL, `${label}.db.params`, { m: s.rows, n: s.outDim, k: 0, flags: 0 });
+  return dispatch(
+    res,
+    'matmul',
+    'column_sum',
+    `${label}.db.bg`,
+    [u, dy, dy, dy, db],
+    Math.ceil(s.outDim / 64),
+  );
+}
