@@ -35,7 +35,7 @@ import { adamRelativeError, epsBound, gradientBound, lossBound } from './mlp-err
 let gpu: GpuContext;
 let pool: ReadbackPool;
 beforeAll(async () => {
-  gpu = await testGpu(navigator.gpu);
+  gpu = await testGpu();
   pool = new ReadbackPool(gpu.device, 'test.denoiser-train');
 });
 afterAll(() => {

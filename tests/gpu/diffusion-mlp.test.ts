@@ -41,7 +41,7 @@ const U = 2 ** -23;
 let gpu: GpuContext;
 let pool: ReadbackPool;
 beforeAll(async () => {
-  gpu = await testGpu(navigator.gpu);
+  gpu = await testGpu();
   pool = new ReadbackPool(gpu.device, 'test.mlp');
 });
 afterAll(() => {

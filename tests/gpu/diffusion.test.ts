@@ -57,7 +57,7 @@ const zTol = (z: number) => 8 * U * (1 + Math.abs(z));
 let gpu: GpuContext;
 let pool: ReadbackPool;
 beforeAll(async () => {
-  gpu = await testGpu(navigator.gpu);
+  gpu = await testGpu();
   pool = new ReadbackPool(gpu.device, 'test.diffusion');
 });
 afterAll(() => {
