@@ -40,9 +40,9 @@ export interface GlyphOptions {
   jitter?: boolean;
 }
 
-export const GENERIC_FONTS = ['serif', 'sans-serif', 'monospace'] as const;
+const GENERIC_FONTS = ['serif', 'sans-serif', 'monospace'] as const;
 /** Named fonts used when present (checked by rendering, never downloaded). */
-export const NAMED_FONTS = [
+const NAMED_FONTS = [
   'Georgia',
   'Times New Roman',
   'Courier New',
@@ -58,15 +58,15 @@ export const NAMED_FONTS = [
   'Noto Sans',
   'Noto Serif',
 ] as const;
-export const MAX_FONTS = 8;
-export const MAX_PER_CLASS = 2000;
+const MAX_FONTS = 8;
+const MAX_PER_CLASS = 2000;
 /** The ink box fits in FIT·size pixels (MNIST: 20 of 28). */
-export const FIT = 0.72;
+const FIT = 0.72;
 
 const DIGITS = '0123456789'.split('');
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('');
 
-export function glyphClasses(set: GlyphSet): string[] {
+function glyphClasses(set: GlyphSet): string[] {
   return set === 'digits' ? [...DIGITS] : [...LETTERS];
 }
 
