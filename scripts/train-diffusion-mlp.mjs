@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * Trains the Diffusion lab's ε-prediction MLPs (src/models/mlp-denoiser.ts) and writes one KSMLP1 weight file
+ * Trains the Diffusion lab's ε-prediction MLPs (src/models/mlp-denoiser/) and writes one KSMLP1 weight file
  * per 2D dataset: public/models/diffusion/<dataset>.ksmlp (served by Vite at `models/diffusion/<dataset>.ksmlp`;
- * load with parseMlp). Settings (data, schedule, steps, batch, seed): MLP_TRAINING in src/models/mlp-denoiser.ts.
+ * load with parseMlp). Settings (data, schedule, steps, batch, seed): MLP_TRAINING in src/models/mlp-denoiser/datasets.ts.
  *
  *   npm run train:diffusion -- [dataset …] [--steps N] [--out DIR] [--adapter NAME] [--cpu | --compare]
  *
@@ -63,7 +63,7 @@ const server = await createServer({
   appType: 'custom',
 });
 try {
-  const mlp = await server.ssrLoadModule('/src/models/mlp-denoiser.ts');
+  const mlp = await server.ssrLoadModule('/src/models/mlp-denoiser/index.ts');
   const kinds = args.length ? args : mlp.MLP_DATASETS;
   mkdirSync(out, { recursive: true });
   for (const kind of kinds) {

@@ -4,7 +4,7 @@
  * max-pooled into equal groups (the caption says so).
  */
 import * as d3 from 'd3';
-import { chartRoot } from './axes';
+import { addText, chartRoot } from './axes';
 
 export interface BarsData {
   /** One label per bar (key tokens). */
@@ -27,7 +27,7 @@ export interface BarsOptions {
 const MARGIN = { top: 24, right: 12, bottom: 64, left: 48 };
 
 /** Groups `values` into at most `max` bars by maximum; returns values, labels and the group size. */
-export function poolBars(
+function poolBars(
   labels: readonly string[],
   values: ArrayLike<number>,
   max: number,
@@ -98,23 +98,11 @@ export function renderBars(svgEl: SVGSVGElement, data: BarsData, options: BarsOp
     .attr('transform', `translate(${MARGIN.left},0)`)
     .call(d3.axisLeft(y).ticks(5));
   if (options.yLabel) {
-    svg
-      .append('text')
-      .attr('x', MARGIN.left)
-      .attr('y', MARGIN.top - 10)
-      .attr('fill', 'currentColor')
-      .attr('font-size', 12)
-      .text(options.yLabel);
+    addText(svg, { x: MARGIN.left, y: MARGIN.top - 10, size: 12 }, options.yLabel);
   }
   if (pooled.group > 1) {
-    svg
-      .append('text')
-      .attr('x', width - MARGIN.right)
-      .attr('y', MARGIN.top - 10)
-      .attr('text-anchor', 'end')
-      .attr('fill', 'currentColor')
-      .attr('font-size', 11)
-      .text(`each bar: max of ${pooled.group} keys`);
+    const spec = { x: width - MARGIN.right, y: MARGIN.top - 10, anchor: 'end', size: 11 } as const;
+    addText(svg, spec, `each bar: max of ${pooled.group} keys`);
   }
 }
 

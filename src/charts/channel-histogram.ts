@@ -9,6 +9,7 @@
  * counts, comma-separated), `line.reference`, a legend `g.legend`.
  */
 import * as d3 from 'd3';
+import { addText, chartRoot, drawAxes, legendEntry } from './axes';
 
 export interface HistogramSeries {
   label: string;
@@ -72,15 +73,7 @@ export function renderChannelHistogram(
 ): HistogramBins {
   const nb = o.bins ?? 20;
   const h = channelHistogramBins(series, nb, o.reference);
-  const svg = d3.select(svgEl);
-  svg.selectAll('*').remove();
-  svg
-    .attr('viewBox', `0 0 ${o.width} ${o.height}`)
-    .attr('width', o.width)
-    .attr('height', o.height)
-    .attr('role', 'img')
-    .attr('aria-label', o.title);
-  svg.append('title').text(o.title);
+  const svg = chartRoot(svgEl, o.width, o.height, o.title);
   const x = d3
     .scaleLinear()
     .domain([h.lo, h.hi])
@@ -91,31 +84,14 @@ export function renderChannelHistogram(
     .domain([0, maxCount])
     .nice()
     .range([o.height - MARGIN.bottom, MARGIN.top]);
-  svg
-    .append('g')
-    .attr('class', 'x-axis')
-    .attr('transform', `translate(0,${o.height - MARGIN.bottom})`)
-    .call(d3.axisBottom(x).ticks(Math.max(2, Math.floor(o.width / 80))));
-  svg
-    .append('g')
-    .attr('class', 'y-axis')
-    .attr('transform', `translate(${MARGIN.left},0)`)
-    .call(d3.axisLeft(y).ticks(Math.min(5, maxCount), 'd'));
-  svg
-    .append('text')
-    .attr('x', o.width - MARGIN.right)
-    .attr('y', o.height - 4)
-    .attr('text-anchor', 'end')
-    .attr('fill', 'currentColor')
-    .attr('font-size', 11)
-    .text(o.xLabel ?? 'value');
-  svg
-    .append('text')
-    .attr('x', 4)
-    .attr('y', MARGIN.top - 14)
-    .attr('fill', 'currentColor')
-    .attr('font-size', 11)
-    .text('channels');
+  drawAxes(svg, {
+    x: d3.axisBottom(x).ticks(Math.max(2, Math.floor(o.width / 80))),
+    y: d3.axisLeft(y).ticks(Math.min(5, maxCount), 'd'),
+    bottom: o.height - MARGIN.bottom,
+    left: MARGIN.left,
+  });
+  addText(svg, { x: o.width - MARGIN.right, y: o.height - 4, anchor: 'end', size: 11 }, o.xLabel ?? 'value');
+  addText(svg, { x: 4, y: MARGIN.top - 14, size: 11 }, 'channels');
   const w = (h.hi - h.lo) / nb;
   series.forEach((s, si) => {
     const c = h.counts[si]!;
@@ -153,9 +129,7 @@ export function renderChannelHistogram(
   const legend = svg.append('g').attr('class', 'legend').attr('font-size', 12);
   let lx = MARGIN.left + 30; // after the "channels" axis label
   for (const s of series) {
-    const g = legend.append('g').attr('transform', `translate(${lx},14)`);
-    g.append('rect').attr('x', 0).attr('y', -9).attr('width', 12).attr('height', 10).attr('fill', s.color);
-    g.append('text').attr('x', 16).attr('y', 0).attr('fill', 'currentColor').text(s.label);
+    legendEntry(legend, { x: lx, y: 14, color: s.color, label: s.label, swatch: 'box' });
     lx += 28 + s.label.length * 6.5;
   }
   return h;

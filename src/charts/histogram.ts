@@ -3,7 +3,7 @@
  * drawn SVG; no app state. Colours come from CSS custom properties so themes apply.
  */
 import * as d3 from 'd3';
-import { addText, chartRoot, drawAxes } from './axes';
+import { addText, chartRoot, drawAxes, legendEntry } from './axes';
 
 export interface HistogramData {
   lo: number;
@@ -97,32 +97,9 @@ export function renderHistogram(svgEl: SVGSVGElement, data: HistogramData, optio
   if (data.density && data.densityLabel) {
     const legend = svg.append('g').attr('class', 'legend').attr('font-size', 12);
     const lx = MARGIN.left + 64;
-    legend
-      .append('rect')
-      .attr('x', lx)
-      .attr('y', MARGIN.top - 18)
-      .attr('width', 12)
-      .attr('height', 10)
-      .attr('fill', 'var(--ks-bar, #4c78a8)');
-    legend
-      .append('text')
-      .attr('x', lx + 16)
-      .attr('y', MARGIN.top - 9)
-      .attr('fill', 'currentColor')
-      .text('samples');
-    legend
-      .append('line')
-      .attr('x1', lx + 80)
-      .attr('x2', lx + 94)
-      .attr('y1', MARGIN.top - 13)
-      .attr('y2', MARGIN.top - 13)
-      .attr('stroke', 'var(--ks-accent, #e45756)')
-      .attr('stroke-width', 2);
-    legend
-      .append('text')
-      .attr('x', lx + 98)
-      .attr('y', MARGIN.top - 9)
-      .attr('fill', 'currentColor')
-      .text(data.densityLabel);
+    const y = MARGIN.top - 9;
+    legendEntry(legend, { x: lx, y, color: 'var(--ks-bar, #4c78a8)', label: 'samples', swatch: 'box' });
+    const density = { x: lx + 80, y, color: 'var(--ks-accent, #e45756)', label: data.densityLabel };
+    legendEntry(legend, { ...density, swatch: 'line', strokeWidth: 2 });
   }
 }

@@ -1,16 +1,10 @@
 /**
- * Trains the Diffusion lab's ε-prediction MLP (src/models/mlp-denoiser.ts: same architecture, same
- * parameter layout, same batches and Adam settings as trainMlp) on the GPU with the training-core kernels
- * (shaders/nn): sinusoidal embedding → Linear → SiLU → blocks × (Linear → SiLU → residual add) → Linear,
- * MSE against ε, backward through the same ops (the residual add's backward is another add), Adam.
- *
- * Batches are drawn on the CPU by trainingBatch() (Philox, deterministic for a seed — the batches of
- * trainMlp) and uploaded with queue.writeBuffer (5·batch·4 bytes per step). Every buffer, bind group and
- * dispatch list is made once in the constructor; a step is one compute pass and one submit, so nothing is
- * created per step. The mean loss of a chunk of steps is summed on the GPU (mse_reduce's running sum) and
- * read back once per chunk through a persistent mappable buffer. Runs in the browser and in Node on Dawn.
+ * Trains the Diffusion lab's ε-prediction MLP on the GPU (same architecture, parameter layout, batches and
+ * Adam settings as the float64 trainMlp of src/models/mlp-denoiser/) with the training-core kernels
+ * (shaders/nn; graph in denoiser-graph.ts). Batches come from trainingBatch() on the CPU (5·batch·4 bytes
+ * uploaded per step); a step is one compute pass and one submit and creates nothing. The mean loss of a chunk
+ * is summed on the GPU and read back once per chunk. Runs in the browser and in Node on Dawn.
  */
-import { createStorageBuffer } from '../gpu/compute';
 import * as ops from '../kernels/nn/ops';
 import { encodeDispatches, type Dispatch } from '../kernels/nn/pipelines';
 import {
@@ -20,17 +14,16 @@ import {
   DEFAULT_MLP_CONFIG,
   checkConfig,
   checkTrainOptions,
-  embeddingSize,
-  frequencies,
   initMlp,
   learningRateAt,
   parameterCount,
-  parameterLayout,
   trainingBatch,
   type MlpConfig,
+  type MlpMeta,
   type MlpModel,
 } from '../models/mlp-denoiser';
 import type { Schedule } from '../models/schedules';
+import { buildDenoiserGraph, type GpuTensor } from './denoiser-graph';
 
 export interface GpuTrainerOptions {
   /** M×dim training points. */
@@ -51,15 +44,6 @@ export interface GpuTrainerOptions {
   /** Start from these parameters instead of initMlp(config, seed). */
   init?: Float32Array;
   label?: string;
-}
-
-/** One parameter tensor: its place in the flat parameter array and its GPU buffers. */
-export interface GpuTensor {
-  name: string;
-  offset: number;
-  size: number;
-  param: GPUBuffer;
-  grad: GPUBuffer;
 }
 
 export interface TrainProgress {
@@ -119,202 +103,27 @@ export class GpuDenoiserTrainer {
     const direct = (options.matmul ?? 'direct') === 'direct';
     const B = this.batch;
     const D = config.dim;
-    const E = embeddingSize(config);
-    const L = parameterLayout(config);
-    const H = L.H;
     const P = parameterCount(config);
     const init = options.init ?? initMlp(config, this.seed).params;
     if (init.length !== P) {
       throw new RangeError(`Initial parameters hold ${init.length} values; this MLP needs ${P}.`);
     }
     this.res = new ops.OpResources(device);
-    const buf = (name: string, floats: number) => {
-      const b = createStorageBuffer(device, `${label}.${name}`, floats * 4);
-      this.buffers.push(b);
-      return b;
-    };
-    const tensor = (name: string, offset: number, size: number) => {
-      const t: GpuTensor = {
-        name,
-        offset,
-        size,
-        param: buf(name, size),
-        grad: buf(`${name}.grad`, size),
-      };
-      device.queue.writeBuffer(t.param, 0, init.slice(offset, offset + size));
-      this.tensors.push(t);
-      return t;
-    };
-    const tIn = tensor('in.weight', L.wIn, H * E);
-    const tInB = tensor('in.bias', L.bIn, H);
-    const tBlocks = L.blocks.map((blk, l) => ({
-      w: tensor(`blocks.${l}.weight`, blk.w, H * H),
-      b: tensor(`blocks.${l}.bias`, blk.b, H),
-    }));
-    const tOut = tensor('out.weight', L.wOut, D * H);
-    const tOutB = tensor('out.bias', L.bOut, D);
-
-    this.xt = buf('xt', B * D);
-    this.lambdas = buf('lambda', B);
-    this.target = buf('target', B * D);
-    this.result = buf('result', 2);
-    this.output = buf('eps_hat', B * D);
+    const graph = buildDenoiserGraph(device, this.res, config, B, init, label, direct);
+    this.tensors = graph.tensors;
+    this.xt = graph.xt;
+    this.lambdas = graph.lambdas;
+    this.target = graph.target;
+    this.result = graph.result;
+    this.output = graph.output;
+    this.adamParams = graph.adamParams;
+    this.list = graph.list;
+    this.buffers.push(...graph.buffers);
     this.host = {
       xt: new Float32Array(B * D),
       lambdas: new Float32Array(B),
       target: new Float32Array(B * D),
     };
-    const omega = frequencies(config.freqs);
-    const turns = buf('turns', 2 * config.freqs);
-    device.queue.writeBuffer(
-      turns,
-      0,
-      Float32Array.from([
-        ...Array.from(omega, (w) => (config.inputScale * w) / (2 * Math.PI)),
-        ...Array.from(omega, (w) => w / (2 * Math.PI)),
-      ]),
-    );
-
-    // Forward.
-    const res = this.res;
-    const e = buf('embedding', B * E);
-    const a0 = buf('in.pre', B * H);
-    const h = [buf('h.0', B * H)];
-    const pre: GPUBuffer[] = [];
-    const list = this.list;
-    list.push(
-      ...ops.sinusoidalEmbed(
-        res,
-        `${label}.embed`,
-        { rows: B, dim: D, freqs: config.freqs },
-        this.xt,
-        this.lambdas,
-        turns,
-        e,
-      ),
-      ...ops.linearOutInForward(
-        res,
-        `${label}.in`,
-        { rows: B, inDim: E, outDim: H, direct },
-        e,
-        tIn.param,
-        tInB.param,
-        a0,
-      ),
-      ...ops.activationOp(res, `${label}.in.silu`, 'silu', B * H, a0, h[0]!),
-    );
-    const s = buf('block.silu', B * H);
-    tBlocks.forEach((t, l) => {
-      const p = buf(`blocks.${l}.pre`, B * H);
-      const next = buf(`h.${l + 1}`, B * H);
-      pre.push(p);
-      list.push(
-        ...ops.linearOutInForward(
-          res,
-          `${label}.blocks.${l}`,
-          { rows: B, inDim: H, outDim: H, direct },
-          h[l]!,
-          t.w.param,
-          t.b.param,
-          p,
-        ),
-        ...ops.activationOp(res, `${label}.blocks.${l}.silu`, 'silu', B * H, p, s),
-        ...ops.add(res, `${label}.blocks.${l}.residual`, B * H, h[l]!, s, next),
-      );
-      h.push(next);
-    });
-    const hL = h[config.blocks]!;
-    const dout = buf('eps_hat.grad', B * D);
-    list.push(
-      ...ops.linearOutInForward(
-        res,
-        `${label}.out`,
-        { rows: B, inDim: H, outDim: D, direct },
-        hL,
-        tOut.param,
-        tOutB.param,
-        this.output,
-      ),
-      ...ops.mse(
-        res,
-        `${label}.mse`,
-        { rows: B, cols: D },
-        this.output,
-        this.target,
-        dout,
-        buf('row_loss', B),
-        this.result,
-      ),
-    );
-
-    // Backward: dh[l] = ∂loss/∂h_l.
-    const dh = h.map((_, l) => buf(`h.${l}.grad`, B * H));
-    list.push(
-      ...ops.linearOutInBackward(
-        res,
-        `${label}.out`,
-        { rows: B, inDim: H, outDim: D, direct },
-        hL,
-        tOut.param,
-        dout,
-        tOut.grad,
-        tOutB.grad,
-        dh[config.blocks],
-      ),
-    );
-    const da = buf('pre.grad', B * H);
-    const through = buf('block.input.grad', B * H);
-    for (let l = config.blocks - 1; l >= 0; l--) {
-      const t = tBlocks[l]!;
-      list.push(
-        ...ops.activationOp(res, `${label}.blocks.${l}.silu.backward`, 'silu', B * H, pre[l]!, da, dh[l + 1]),
-        ...ops.linearOutInBackward(
-          res,
-          `${label}.blocks.${l}`,
-          { rows: B, inDim: H, outDim: H, direct },
-          h[l]!,
-          t.w.param,
-          da,
-          t.w.grad,
-          t.b.grad,
-          through,
-        ),
-        // h_{l+1} = h_l + silu(·): the skip path passes dh_{l+1} through unchanged.
-        ...ops.add(res, `${label}.blocks.${l}.residual.backward`, B * H, dh[l + 1]!, through, dh[l]!),
-      );
-    }
-    list.push(
-      ...ops.activationOp(res, `${label}.in.silu.backward`, 'silu', B * H, a0, da, dh[0]),
-      ...ops.linearOutInBackward(
-        res,
-        `${label}.in`,
-        { rows: B, inDim: E, outDim: H, direct },
-        e,
-        tIn.param,
-        da,
-        tIn.grad,
-        tInB.grad,
-      ),
-    );
-
-    // Adam, one dispatch per tensor, sharing one uniform written every step.
-    this.adamParams = ops.ADAM.createBuffer(device, `${label}.adam.params`);
-    this.buffers.push(this.adamParams);
-    for (const t of this.tensors) {
-      list.push(
-        ...ops.adam(
-          res,
-          `${label}.${t.name}`,
-          t.size,
-          this.adamParams,
-          t.grad,
-          t.param,
-          buf(`${t.name}.adam.m`, t.size),
-          buf(`${t.name}.adam.v`, t.size),
-        ),
-      );
-    }
-
     const staging = (name: string, bytes: number) => {
       const b = device.createBuffer({
         label: `${label}.${name}`,
@@ -393,7 +202,7 @@ export class GpuDenoiserTrainer {
   }
 
   /** The current parameters as a model in the KSMLP1 layout (ready for serializeMlp or MlpDenoiser). */
-  async model(meta?: Record<string, unknown>): Promise<MlpModel> {
+  async model(meta?: MlpMeta): Promise<MlpModel> {
     const enc = this.device.createCommandEncoder({ label: 'nn.denoiser.params' });
     for (const t of this.tensors)
       enc.copyBufferToBuffer(t.param, 0, this.paramStaging, 4 * t.offset, 4 * t.size);

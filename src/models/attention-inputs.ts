@@ -73,7 +73,7 @@ export interface AttentionInit {
  * Q, K, V for a token sequence, reproducible from (tokens, heads, d, dModel, seed):
  * - Normal draws come from Philox4x32-10 (src/kernels/random/philox.ref.ts) with key (seed, 0) and counter
  *   (block, tag, id, 0); each block's four words give four N(0, 1) values by Box–Muller on the word pairs
- *   (w0, w1) and (w2, w3) (boxMuller in random.ref.ts: u₁ = 1 − u in (0, 1], angle 2πu₂ − π). A vector of n
+ *   (w0, w1) and (w2, w3) (boxMuller in src/kernels/random/ref.ts: u₁ = 1 − u in (0, 1], angle 2πu₂ − π). A vector of n
  *   values uses blocks 0, 1, … in order.
  * - Token embedding e(t) ∈ ℝ^dModel: tag 1, id = FNV-1a 32-bit hash of the token's UTF-8 bytes, so the same
  *   token always gets the same embedding (for a given seed), wherever it appears.

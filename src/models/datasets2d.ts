@@ -6,7 +6,7 @@
  * Randomness layout: point i draws Philox blocks with counter (i, j, 0, DATASET_TAG) for j = 0, 1 and key
  * (seed, DATASET_STREAM): eight words per point, wi[0..3] from j = 0, wi[4..7] from j = 1. Uniforms are
  * (w >> 8)·2⁻²⁴ and normals are Box–Muller on word pairs, exactly as the Random lab does. The diffusion
- * kernels use other streams (see diffusion.ref.ts), so data and sampler noise never share numbers.
+ * kernels use other streams (src/kernels/diffusion/spec.ts), so data and sampler noise never share numbers.
  *
  * Scale: every dataset except the user Gaussian is centred near the origin and scaled by a fixed constant so
  * that its standard deviation per axis is roughly 1 (between about 0.7 and 1.25; the constants are fixed, not
@@ -28,9 +28,9 @@ export const DATASETS_2D = [
 export type Dataset2DKind = (typeof DATASETS_2D)[number];
 
 /** Second Philox key word for dataset sampling ("DA7A"). */
-export const DATASET_STREAM = 0x0da7a000;
+const DATASET_STREAM = 0x0da7a000;
 /** Fourth counter word for dataset sampling. */
-export const DATASET_TAG = 0x2d;
+const DATASET_TAG = 0x2d;
 
 export interface GaussianSpec {
   /** Mean (μx, μy). */
@@ -53,7 +53,7 @@ export interface Dataset2DOptions {
   gaussian?: GaussianSpec;
 }
 
-export const DEFAULT_NOISE: Record<Dataset2DKind, number> = {
+const DEFAULT_NOISE: Record<Dataset2DKind, number> = {
   'two-moons': 0.05,
   'swiss-roll': 0.25,
   'eight-gaussians': 0.1,
@@ -71,7 +71,7 @@ function wordsFor(i: number, seed: number): number[] {
 }
 
 /** Cholesky factor of a 2×2 covariance: [[l00, 0], [l10, l11]]. */
-export function cholesky2(cov: GaussianSpec['cov']): [number, number, number] {
+function cholesky2(cov: GaussianSpec['cov']): [number, number, number] {
   const a = cov[0][0];
   const b = cov[0][1];
   const c = cov[1][1];

@@ -1,40 +1,15 @@
 /**
- * Noise schedules for the Diffusion lab (pure TypeScript, float64), exactly as in ../shared/DESIGN.md.
- *
- * ## Index convention (read this first)
- * Every per-timestep array has length **T + 1** and is indexed by the timestep itself: index `t` holds the
- * value at timestep t for t = 1…T. Index 0 is the clean data, t = 0: β₀ = 0, α₀ = 1, ᾱ₀ = 1, √ᾱ₀ = 1,
- * √(1−ᾱ₀) = 0, logSNR₀ = +∞. So `alphaBar[t - 1]` is ᾱ_{t−1} with no special case at t = 1, and a sampler
- * that steps "to t = 0" reads ᾱ₀ = 1. For plotting or export use indices 1…T (`scheduleToJson` does).
- *
- * ## The schedules
- * ᾱ_t = ∏_{s≤t}(1 − β_s) for all of them (computed as exp(Σ log1p(−β_s)), with 1 − ᾱ_t = −expm1(…) so that
- * 1 − ᾱ_t keeps full relative precision at small t).
- * - linear: β evenly spaced from 1e-4·(1000/T) to 0.02·(1000/T), clipped at 0.999.
- * - scaled-linear (Stable Diffusion's): √β evenly spaced from √0.00085 to √0.012 at T = 1000. DESIGN.md
- *   defines it at T = 1000 only; for other T the β are multiplied by 1000/T like linear's (clipped at 0.999).
- * - cosine (Nichol & Dhariwal 2021): f(t) = cos²(((t/T + s)/(1 + s))·π/2), s = 0.008;
- *   β_t = min(1 − f(t)/f(t−1), 0.999). Only β_T is clipped for T ≥ 10, so ᾱ_t = f(t)/f(0) for t < T and
- *   ᾱ_T = 0.001·ᾱ_{T−1} (small but not 0).
- * - sigmoid: β = sigmoid(linspace(−6, 6, T))·(0.02 − 1e-4) + 1e-4, exactly DESIGN.md's formula, which has
- *   no 1000/T factor: at small T it ends far from pure noise and the warning says so.
- * `scaleBetaToT` overrides the 1000/T factor (default: true for linear and scaled-linear, false for sigmoid;
- * ignored by cosine). With `scaleBetaToT: false`, linear at T = 50 is the DDPM paper's β range over 50 steps
- * and ends near ᾱ_T ≈ 0.6: the example of the lab's warning (issue 4).
- *
- * ## Zero terminal SNR (Lin et al. 2024, "Common Diffusion Noise Schedules and Sample Steps are Flawed")
- * With `zeroTerminalSnr: true`, √ᾱ is shifted and scaled so √ᾱ_T = 0 and √ᾱ_1 keeps its value:
- * √ᾱ'_t = (√ᾱ_t − √ᾱ_T)·√ᾱ_1/(√ᾱ_1 − √ᾱ_T); then α_t = ᾱ'_t/ᾱ'_{t−1}, β_t = 1 − α_t. This gives β_T = 1
- * exactly (the 0.999 clip is NOT applied afterwards), ᾱ_T = 0 and logSNR_T = −∞.
- * How the rest of the lab handles ᾱ_T = 0 (see src/kernels/diffusion/diffusion.ref.ts):
- * - forward noising gives x_T = ε, pure noise;
- * - the exact denoiser is well defined: all logits equal, x̂₀ = mean of the data, ε̂ = x_T;
- * - samplers take BOTH x̂₀ and ε̂ from the denoiser, so DDIM/ODE steps never divide by √ᾱ_T; the DDPM step
- *   from t with α_t = 0 (β_t = 1), where DESIGN's ε-form divides by √(1 − β_t) = 0, uses its limit, the
- *   posterior mean √ᾱ_{t−1}·x̂₀;
- * - an ε-only model (a trained MLP) cannot identify x̂₀ at ᾱ_t = 0 (ε̂ = x_t is the whole answer); its
- *   wrapper must supply x̂₀ itself, see `x0FromEpsilon` in diffusion.ref.ts (clamped ᾱ and clipped x̂₀).
+ * Noise schedules of the Diffusion lab (float64, formulas in DESIGN.md "Diffusion"). Every per-timestep array
+ * has length T + 1 and is indexed by the timestep: index 0 is the clean data (β₀ = 0, ᾱ₀ = 1, logSNR₀ = +∞),
+ * so `alphaBar[t - 1]` needs no special case at t = 1; exports use 1…T (`scheduleToJson`).
+ * ᾱ_t = exp(Σ log1p(−β_s)) and 1 − ᾱ_t = −expm1(…) (full relative precision at small t). Cosine clips only
+ * β_T (ᾱ_T = 0.001·ᾱ_{T−1}); scaled-linear and linear multiply β by 1000/T (`scaleBetaToT`), sigmoid does
+ * not. `zeroTerminalSnr` (Lin et al. 2024) shifts √ᾱ so √ᾱ_T = 0 and β_T = 1 exactly (no clip afterwards);
+ * the samplers then take x̂₀ from the denoiser (src/kernels/diffusion/spec.ts `planStep`).
  */
+import { noiseLevel, type NoiseLevel, type NoiseTable } from '../kernels/diffusion/spec';
+
+export { noiseLevel, type NoiseLevel };
 
 export const SCHEDULE_KINDS = ['linear', 'scaled-linear', 'cosine', 'sigmoid'] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
@@ -42,9 +17,9 @@ export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 export const T_MIN = 10;
 export const T_MAX = 1000;
 /** Cosine schedule offset s (Nichol & Dhariwal 2021). */
-export const COSINE_S = 0.008;
+const COSINE_S = 0.008;
 /** β clip of DESIGN.md (linear, scaled-linear, cosine; not re-applied after the zero-terminal-SNR rescale). */
-export const BETA_MAX = 0.999;
+const BETA_MAX = 0.999;
 /** The warning fires when ᾱ_T exceeds this (x_T then differs visibly from N(0, I)). */
 export const ALPHA_BAR_T_WARN = 0.01;
 
@@ -58,7 +33,7 @@ export interface ScheduleOptions {
   scaleBetaToT?: boolean;
 }
 
-export interface Schedule {
+export interface Schedule extends NoiseTable {
   readonly kind: ScheduleKind;
   readonly T: number;
   readonly zeroTerminalSnr: boolean;
@@ -132,7 +107,7 @@ function rawBetas(kind: ScheduleKind, T: number, scale: boolean): Float64Array {
   return betas.map((b) => Math.min(b, BETA_MAX));
 }
 
-export function defaultScaleBetaToT(kind: ScheduleKind): boolean {
+function defaultScaleBetaToT(kind: ScheduleKind): boolean {
   return kind === 'linear' || kind === 'scaled-linear';
 }
 
@@ -231,39 +206,13 @@ export function scheduleToJson(s: Schedule): {
 }
 
 /**
- * The noise level a denoiser sees at timestep t (all float64; kernels round them to f32 once).
- * t may be 0 (ᾱ = 1), where the denoiser is undefined; samplers never evaluate it there.
- */
-export interface NoiseLevel {
-  t: number;
-  alphaBar: number;
-  oneMinusAlphaBar: number;
-  sqrtAlphaBar: number;
-  sqrtOneMinusAlphaBar: number;
-}
-
-export function noiseLevel(s: Schedule, t: number): NoiseLevel {
-  if (!Number.isInteger(t) || t < 0 || t > s.T) {
-    throw new RangeError(`Timestep must be an integer from 0 to ${s.T} (got ${t}).`);
-  }
-  return {
-    t,
-    alphaBar: s.alphaBar[t]!,
-    oneMinusAlphaBar: s.oneMinusAlphaBar[t]!,
-    sqrtAlphaBar: s.sqrtAlphaBar[t]!,
-    sqrtOneMinusAlphaBar: s.sqrtOneMinusAlphaBar[t]!,
-  };
-}
-
-export const TIMESTEP_SPACINGS = ['trailing', 'leading', 'linspace'] as const;
-/**
  * How S sampler steps are chosen among 1…T (names as in diffusers, shifted to 1-based timesteps):
  * - trailing (default; Lin et al. 2024): T, T − T/S, …, rounded; always starts at T, so a chain from pure
  *   noise starts where ᾱ is smallest;
  * - leading (DDIM paper): 1, 1 + r, …, 1 + (S−1)·r with r = floor(T/S); ends below T;
  * - linspace: round(linspace(1, T, S)).
  */
-export type TimestepSpacing = (typeof TIMESTEP_SPACINGS)[number];
+export type TimestepSpacing = 'trailing' | 'leading' | 'linspace';
 
 /**
  * A strided subsequence of S distinct timesteps of 1…T in DESCENDING order (the order the sampler visits

@@ -1,6 +1,6 @@
 import { DATASETS_2D } from '../models/datasets2d';
 import { SCHEDULE_KINDS, T_MAX, T_MIN } from '../models/schedules';
-import { MAX_PARTICLES_GPU } from '../engine/diffusion';
+import { MAX_PARTICLES_GPU } from '../kernels/diffusion/spec';
 import { boolParam, enumParam, floatParam, intParam, type Param, type ValuesOf } from './params';
 
 /** Sampler choices as they appear in the URL (the variance / method is part of the name). */
@@ -12,7 +12,7 @@ export type DiffusionSamplerChoice = (typeof DIFFUSION_SAMPLERS)[number];
  * 'mlp': the ε-prediction MLP shipped for the dataset (public/models/diffusion/<dataset>.ksmlp);
  * 'trained': the MLP trained in this page by the trainer panel.
  */
-export const DIFFUSION_DENOISERS = ['exact', 'mlp', 'trained'] as const;
+const DIFFUSION_DENOISERS = ['exact', 'mlp', 'trained'] as const;
 export type DiffusionDenoiserChoice = (typeof DIFFUSION_DENOISERS)[number];
 
 /**
@@ -39,9 +39,9 @@ export const COMPARE_MODES = ['off', 'sampler', 'schedule', 'denoiser'] as const
 /** Most points a drawing holds. */
 export const MAX_DRAWN_POINTS = 1024;
 /** Drawn coordinates are quantised to this step (0.01) … */
-export const DRAW_QUANTUM = 0.01;
+const DRAW_QUANTUM = 0.01;
 /** … and must lie in [−DRAW_LIMIT, DRAW_LIMIT] (the lab's view is ±3.5). */
-export const DRAW_LIMIT = 3.5;
+const DRAW_LIMIT = 3.5;
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 

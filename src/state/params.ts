@@ -80,7 +80,7 @@ export function stringParam(opts: { default: string; maxLength: number }): Param
   };
 }
 
-export function isParseError(v: unknown): v is { error: string } {
+function isParseError(v: unknown): v is { error: string } {
   return typeof v === 'object' && v !== null && 'error' in v;
 }
 

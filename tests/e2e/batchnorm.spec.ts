@@ -278,7 +278,7 @@ test('BatchNorm lab: glyph letters at 28×28 — 26 classes, held-out evaluated,
 
 /**
  * Without WebGPU the glyph task runs on the CPU engine (float64 references): same controls, held-out
- * accuracy, export with backend "CPU (WebGPU unavailable)".
+ * accuracy, export with backend "CPU" (and the fallback notice on the page).
  */
 test('BatchNorm lab without WebGPU: the digits task trains on the CPU engine', async ({ page }) => {
   await page.addInitScript(() => {
@@ -483,8 +483,9 @@ test('BatchNorm lab: every chart exports as PNG and SVG, self-contained in the d
 /**
  * Pause turns the button back into Train at once while the step in flight finishes. Clicking Train again
  * before that step ends must not start a second loop on the same engine (double-speed, interleaved steps and
- * overlapping reads of the one staging buffer): the new loop waits for the old one. Checked directly by
- * counting overlapping engine.step calls.
+ * overlapping reads of the one staging buffer). Observed through the lab's page state, every change of
+ * which is recorded as it happens (MutationObserver with old values): `data-steps-in-flight` (engine steps
+ * running at once) never exceeds 1, and `data-step` (the step shown) advances by exactly one at a time.
  */
 test('BatchNorm lab: a quick Pause → Train never runs two training loops at once', async ({ page }) => {
   const problems = watchConsole(page);
@@ -495,42 +496,63 @@ test('BatchNorm lab: a quick Pause → Train never runs two training loops at on
   await expect(status).toContainText(/step ([3-9]|\d{2,})\b/);
 
   const lab = page.locator('ks-batchnorm-lab');
-  await lab.evaluate((el) => {
-    type Step = (...args: unknown[]) => Promise<unknown>;
-    const host = el as unknown as { engine: { step: Step }; maxInFlight: number };
-    const step = host.engine.step.bind(host.engine);
-    let inFlight = 0;
-    host.maxInFlight = 0;
-    host.engine.step = async (...args: unknown[]) => {
-      inFlight++;
-      host.maxInFlight = Math.max(host.maxInFlight, inFlight);
-      try {
-        return await step(...args);
-      } finally {
-        inFlight--;
-      }
-    };
-  });
+  const WATCHED = ['data-step', 'data-steps-in-flight', 'data-state'];
+  await lab.evaluate((el, watched) => {
+    const records: MutationRecord[] = [];
+    new MutationObserver((list) => records.push(...list)).observe(el, {
+      attributes: true,
+      attributeOldValue: true,
+      attributeFilter: watched,
+    });
+    (window as unknown as { bnRecords: MutationRecord[] }).bnRecords = records;
+  }, WATCHED);
   // Pause and Train three times in quick succession, each time while a step is in flight.
-  await lab.evaluate(async (el) => {
+  const pausedMidStep = await lab.evaluate(async (el) => {
     const host = el as HTMLElement & { updateComplete: Promise<unknown> };
     const button = () =>
       [...host.shadowRoot!.querySelectorAll('button')].find((b) =>
         /^(Train|Pause)$/.test(b.textContent!.trim()),
       )!;
+    const states: string[] = [];
     for (let i = 0; i < 3; i++) {
+      while (host.getAttribute('aria-busy') !== 'true') await new Promise((r) => setTimeout(r, 0));
       button().click(); // Pause
       await host.updateComplete;
+      states.push(`${button().textContent!.trim()}:${host.dataset.state}`);
       button().click(); // Train
       await host.updateComplete;
+      states.push(`${button().textContent!.trim()}:${host.dataset.state}`);
     }
+    return states;
   });
-  const resumedAt = Number(/step (\d+)/.exec((await status.textContent()) ?? '')![1]);
+  expect(pausedMidStep).toEqual(Array.from({ length: 3 }, () => ['Train:pausing', 'Pause:training']).flat());
+  const resumedAt = Number(await lab.getAttribute('data-step'));
   await expect
-    .poll(async () => Number(/step (\d+)/.exec((await status.textContent()) ?? '')![1]), { timeout: 60_000 })
+    .poll(async () => Number(await lab.getAttribute('data-step')), { timeout: 60_000 })
     .toBeGreaterThanOrEqual(resumedAt + 5);
+  // While training, the status shows the speed measured in this run.
+  await expect(status).toContainText(/ · \d+\.\d steps\/s$/);
   const stopped = await pauseTraining(page);
-  expect(await lab.evaluate((el) => (el as unknown as { maxInFlight: number }).maxInFlight)).toBe(1);
+  await expect(status).not.toContainText('steps/s');
+
+  // Each attribute's values in order: every record's old value, then the current value.
+  const seen = await lab.evaluate((el, watched) => {
+    const records = (window as unknown as { bnRecords: MutationRecord[] }).bnRecords;
+    return Object.fromEntries(
+      watched.map((name) => [
+        name,
+        [...records.filter((r) => r.attributeName === name).map((r) => r.oldValue), el.getAttribute(name)],
+      ]),
+    );
+  }, WATCHED);
+  const inFlight = seen['data-steps-in-flight']!.map(Number);
+  expect(new Set(inFlight)).toEqual(new Set([0, 1]));
+  const steps = seen['data-step']!.map(Number).filter((v, i, a) => i === 0 || v !== a[i - 1]);
+  expect(steps.at(-1)).toBe(stopped);
+  expect(steps.length).toBeGreaterThan(5);
+  for (let i = 1; i < steps.length; i++)
+    expect(steps[i]! - steps[i - 1]!, `after step ${steps[i - 1]}`).toBe(1);
+  expect(seen['data-state']!.at(-1)).toBe('paused');
 
   const data = (await downloadJson(page, 'Export statistics (JSON)')) as Export;
   expect(data.step).toBe(stopped);

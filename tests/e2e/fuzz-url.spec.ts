@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { mulberry32 } from '../../src/util/rng';
 
 // Fuzzed addresses: a few hundred random URLs from a fixed-seed generator — lab routes, each lab's own
 // keys and junk keys, values that are huge, negative, NaN, unicode, empty or %-garbage. None may raise an
@@ -7,17 +8,7 @@ import { expect, test, type Page } from '@playwright/test';
 // The routes come from the nav's links and each lab's keys from the address it writes for its defaults,
 // so new labs and controls are fuzzed without editing this file.
 
-/** mulberry32: a small seeded generator, so every run fuzzes the same URLs. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const VALUES = [
   '',

@@ -1,18 +1,14 @@
 /**
  * GPU training of the diffusion ε-MLP (src/engine/denoiser-train.ts) against the float64 trainer of
- * src/models/mlp-denoiser.ts (mlpLossAndGradient + adamUpdate on the same f32 batch).
+ * src/models/mlp-denoiser/ (mlpLossAndGradient + adamUpdate on the same f32 batch).
  *
- * Tolerances of one step (default architecture: width 64, 3 blocks, 8 frequencies, input scale 25):
- * - forward values carry ≲ 1e-5 relative error: the embedding argument is rounded once in turns
- *   (u·|arg| ≤ 2⁻²³·100 ≈ 1.2e-5 absolute for |x_t| ≤ 4) and dot products of length ≤ 64 add (K + 2)·u ≈ 8e-6
- *   relative to Σ|terms|;
- * - loss: |Δ| ≤ 1e-4·loss (a mean of squares of outputs with those errors; measured ~1e-6);
- * - each gradient tensor: ‖g_gpu − g_ref‖_∞ ≤ 1e-3·‖g_ref‖_∞ — gradients are sums over the batch of products
- *   of such values, so their error is ~(B + K)·u ≈ 1e-5 of the tensor's largest entry, with margin for
- *   cancellation; an elementwise relative bound would be meaningless where sums cancel;
- * - parameters after Adam's first step (which moves every weight by ≈ lr·sign(g)): |Δθ| ≤ 1e-6·|θ| + 1e-3·lr,
- *   except entries whose reference gradient is within the gradient tolerance of 0 (the sign of rounding
- *   noise), where |Δθ| ≤ 2·lr + 1e-6·|θ|.
+ * Tolerances of one step (derivations in tests/gpu/mlp-error-bound.ts, u = 2⁻²³):
+ * - loss: DESIGN.md's reduction rule along the network, each ε̂ within ρ·(its last dot product's |terms|),
+ *   ρ = (A + (E + 2) + (blocks + 1)(H + 2))·u, then the mean of B·D squares (`lossBound`);
+ * - each gradient tensor, norm-wise: ‖Δg‖∞ ≤ c·u·max Σ_b|g_b|/B over per-sample gradients (`gradientBound`);
+ * - parameters after Adam's first step, lr·g/(|g| + ε): the kernel's f32 (1 − β₂) makes the update
+ *   5.4e-6 relative too large, plus its roundings (`adamRelativeError`); where |g| is within the gradient
+ *   bound of 0 the sign is rounding noise (|Δθ| ≤ 2·lr); θ itself rounds (u·|θ|).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/device';
@@ -34,7 +30,7 @@ import {
 import { makeDataset2D } from '../../src/models/datasets2d';
 import { makeSchedule, noiseLevel } from '../../src/models/schedules';
 import { testGpu, testRng } from './gpu-test-context';
-import { epsBound } from './mlp-error-bound';
+import { adamRelativeError, epsBound, gradientBound, lossBound } from './mlp-error-bound';
 
 let gpu: GpuContext;
 let pool: ReadbackPool;
@@ -66,39 +62,56 @@ describe('GPU ε-MLP trainer', () => {
       const config = DEFAULT_MLP_CONFIG;
       const P = parameterCount(config);
       const theta = Float64Array.from(initMlp(config, 5).params);
+      const theta0 = theta.slice();
       const b = trainer.batchOf(0);
       const grad = new Float64Array(P);
       const loss = mlpLossAndGradient({ config, params: theta }, b.xt, b.lambdas, b.target, 100, grad);
       adamUpdate(theta, grad, new Float64Array(P), new Float64Array(P), 1, learningRateAt(lr, 0, 50));
 
       trainer.trainStep();
+      const U = 2 ** -23;
+      const B = 100;
+      // Loss: DESIGN.md's reduction rule along the network (`lossBound` in mlp-error-bound.ts).
+      const lossTol = lossBound({ config, params: initMlp(config, 5).params }, b, B);
       const gotLoss = (await read(trainer.result, 2))[0]!;
-      expect(Math.abs(gotLoss - loss), `loss ${gotLoss} vs ${loss}`).toBeLessThanOrEqual(1e-4 * loss);
+      const lossErr = Math.abs(gotLoss - loss);
+      expect(lossErr, `loss ${gotLoss} vs ${loss}`).toBeLessThanOrEqual(lossTol);
+      // Gradients, norm-wise per tensor: ‖Δg‖∞ ≤ c·u·max_k Σ_b|g_b,k|/B (`gradientBound` in mlp-error-bound.ts).
+      const { gAbs, c: cGrad } = gradientBound({ config, params: theta0 }, b, B);
       const after = (await trainer.model()).params;
       let worstGrad = 0;
+      let worstTheta = 0;
+      const adamU = adamRelativeError(1); // f32 1 − β₂ and the update's roundings (mlp-error-bound.ts)
       for (const t of trainer.tensors) {
         const g = await read(t.grad, t.size);
         const want = grad.subarray(t.offset, t.offset + t.size);
-        const scale = Math.max(...Array.from(want, Math.abs));
+        const gScale = Math.max(...Array.from(gAbs.subarray(t.offset, t.offset + t.size)));
+        const gTol = cGrad * U * gScale;
         const err = Math.max(...Array.from(g, (v, i) => Math.abs(v - want[i]!)));
-        worstGrad = Math.max(worstGrad, err / scale);
-        expect(err, `${t.name}: ‖Δg‖∞ = ${err}, ‖g‖∞ = ${scale}`).toBeLessThanOrEqual(1e-3 * scale);
+        worstGrad = Math.max(worstGrad, err / (U * gScale));
+        expect(err, `${t.name}: ‖Δg‖∞ = ${err}, bound ${gTol}`).toBeLessThanOrEqual(gTol);
+        // Adam's first step moves θ by lr·g/(|g| + ε): within gTol of 0 the sign is rounding noise (|Δθ| ≤
+        // 2·lr); elsewhere |Δθ| ≤ lr·(adamU + ε·gTol/(|g| + ε)²) + u·|θ|.
         for (let i = 0; i < t.size; i++) {
           const k = t.offset + i;
-          const noisy = Math.abs(want[i]!) <= 1e-3 * scale;
-          const bound = (noisy ? 2 * lr : 1e-3 * lr) + 1e-6 * Math.abs(theta[k]!);
+          const gk = Math.abs(want[i]!);
+          const noisy = gk <= gTol;
+          const bound = noisy
+            ? 2 * lr + U * Math.abs(theta[k]!)
+            : lr * (adamU + (1e-8 * gTol) / (gk + 1e-8) ** 2) + U * Math.abs(theta[k]!);
           const d = Math.abs(after[k]! - theta[k]!);
+          if (!noisy) worstTheta = Math.max(worstTheta, d / bound);
           if (!(d <= bound))
             expect.fail(`${t.name}[${i}]: θ ${after[k]} vs ${theta[k]} (|Δ| ${d} > ${bound})`);
         }
       }
       console.log(
-        `one step: |Δloss|/loss ${(Math.abs(gotLoss - loss) / loss).toExponential(2)}, worst ‖Δg‖∞/‖g‖∞ ${worstGrad.toExponential(2)}`,
+        `one step (${matmul}): |Δloss| ${lossErr.toExponential(2)} (bound ${lossTol.toExponential(2)}, loss ${loss.toFixed(4)}), ` +
+          `worst ‖Δg‖∞/(u·max Σ|g_b|) ${worstGrad.toFixed(1)} (c = ${cGrad.toFixed(0)}), worst |Δθ|/bound ${worstTheta.toExponential(2)}`,
       );
       trainer.destroy();
     });
 
-  let trained: Awaited<ReturnType<typeof trainMlpGpu>>;
   const small = {
     data: moons,
     schedule,
@@ -116,6 +129,7 @@ describe('GPU ε-MLP trainer', () => {
     const createBindGroup = device.createBindGroup.bind(device);
     const progress: [number, number][] = [];
     const start = performance.now();
+    let trained: Awaited<ReturnType<typeof trainMlpGpu>>;
     try {
       trained = await trainMlpGpu(device, {
         ...small,
@@ -146,8 +160,18 @@ describe('GPU ε-MLP trainer', () => {
     const last = trained.losses[5]!;
     expect(first).toBeGreaterThan(0.6);
     expect(last).toBeLessThan(0.75 * first);
-    // Same batches and update as trainMlp: the float64 run's chunk means (0.736 … 0.473) within 5%.
+    // Same batches and update as trainMlp: the float64 run's chunk means (0.736 … 0.473) within 5%. Not an f32
+    // bound: after the first step the runs differ by the sign noise of near-zero gradients (about 1 entry in 15
+    // is within the gradient bound of 0 after 3 steps, tests/node/denoiser-train.node.ts), which f32 analysis
+    // does not bound over 300 steps; measured here 1e-6 relative (chunk means) and 4e-6 (parameters).
     const cpu = trainMlp(small);
+    const rel = trained.losses.map((l, i) => Math.abs(l - cpu.losses[i]!) / cpu.losses[i]!);
+    let dTheta = 0;
+    for (let k = 0; k < cpu.params.length; k++)
+      dTheta = Math.max(dTheta, Math.abs(trained.params[k]! - cpu.params[k]!));
+    console.log(
+      `300 steps: chunk-mean |Δ|/loss ${rel.map((v) => v.toExponential(2)).join(', ')}; max |Δθ| ${dTheta.toExponential(2)}`,
+    );
     trained.losses.forEach((l, i) =>
       expect(Math.abs(l - cpu.losses[i]!), `chunk ${i}: gpu ${l}, cpu ${cpu.losses[i]}`).toBeLessThan(
         0.05 * cpu.losses[i]!,
@@ -155,9 +179,10 @@ describe('GPU ε-MLP trainer', () => {
     );
   }, 300_000);
 
-  it('the GPU-trained parameters run in the inference kernel and give mlpForward’s ε̂ (propagated f32 bound)', async () => {
-    expect(trained, 'the training test above ran').toBeDefined();
-    const model = { config: trained.config, params: trained.params };
+  it('GPU-trained parameters run in the inference kernel and give mlpForward’s ε̂ (propagated f32 bound)', async () => {
+    // 30 steps of the small configuration: weights the GPU trainer wrote, moved away from the initialisation.
+    const trainedHere = await trainMlpGpu(gpu.device, { ...small, steps: 30, every: 30 });
+    const model = { config: trainedHere.config, params: trainedHere.params };
     const den = new MlpDenoiser(gpu.device, model, 'test.trained-mlp');
     const rng = testRng(9);
     const n = 257;

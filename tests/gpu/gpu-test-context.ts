@@ -3,6 +3,7 @@
  * A missing adapter is a failure with instructions, never a silent skip.
  */
 import { requestGpu, type GpuContext } from '../../src/gpu/device';
+import { mulberry32 } from '../../src/util/rng';
 
 export const NO_ADAPTER_HELP =
   "No WebGPU adapter in the test browser. GPU tests need Chromium with WebGPU: install Debian's chromium " +
@@ -20,14 +21,7 @@ export async function testGpu(gpu?: GPU): Promise<GpuContext> {
 
 /** Seeded generator for property-based test cases (mulberry32). */
 export function testRng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),

@@ -21,20 +21,12 @@ import {
   type AttentionOptions,
 } from '../../src/kernels/attention/spec';
 import { initAttentionInputs, tokenize } from '../../src/models/attention-inputs';
+import { mulberry32 } from '../../src/util/rng';
 
 const U = 2 ** -23;
 const f = Math.fround;
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Staged attention with every operation rounded to f32 (what a GPU may compute, in one summation order). */
 function attentionF32(x: AttentionInputs, o: AttentionOptions): Pick<AttentionRunResult, 'stages'> {

@@ -35,6 +35,7 @@ import {
 } from '../../src/models/attention-inputs';
 import { philox4x32 } from '../../src/kernels/random/philox.ref';
 import { boxMuller } from '../../src/kernels/random/ref';
+import { mulberry32 } from '../../src/util/rng';
 
 const EPS = 1e-12;
 
@@ -47,16 +48,7 @@ function inputs(heads: number, L: number, d: number, q: number[], k: number[], v
   };
 }
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 function randomInputs(heads: number, L: number, d: number, seed: number): AttentionInputs {
   const r = rng(seed);

@@ -6,17 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { CpuBatchNormEngine, heldOutRows, type BatchNormLabConfig } from '../../src/engine/batchnorm';
 import { labDataDim, makeDataBatch, type LabData } from '../../src/models/mlp';
+import { mulberry32 } from '../../src/util/rng';
 
 /** mulberry32 uniforms and Box–Muller normals for the synthetic data (test-only). */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const u = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const u = mulberry32(seed);
   return { u, n: () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()) };
 }
 

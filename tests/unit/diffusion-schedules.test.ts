@@ -19,10 +19,9 @@ import {
   combineReference,
   exactDenoiserCpu,
   forwardReference,
-  heunCoefficient,
-  planStep,
   stepReference,
-} from '../../src/kernels/diffusion/diffusion.ref';
+} from '../../src/kernels/diffusion/ref';
+import { heunCoefficient, planStep } from '../../src/kernels/diffusion/spec';
 import { makeDataset2D } from '../../src/models/datasets2d';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);

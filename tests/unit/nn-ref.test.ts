@@ -7,16 +7,12 @@ import { describe, expect, it } from 'vitest';
 import * as ref from '../../src/kernels/nn/ref';
 import { ACTIVATIONS } from '../../src/kernels/nn/spec';
 import { CpuMlp, makeBatch, TASKS } from '../../src/models/mlp';
+import { mulberry32 } from '../../src/util/rng';
 
+/** Uniforms on [−1, 1). */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const u = mulberry32(seed);
+  return () => u() * 2 - 1;
 }
 const rand = (n: number, r: () => number) => Float64Array.from({ length: n }, r);
 const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + v * b[i]!, 0);

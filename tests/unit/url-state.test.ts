@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { initialState } from '../../src/state/store';
 import { formatHash, parseHash } from '../../src/state/url';
 import { intParam } from '../../src/state/params';
+import { mulberry32 } from '../../src/util/rng';
 
 describe('URL state', () => {
   it('round-trips every Random lab control and the app-wide settings', () => {
@@ -30,7 +31,7 @@ describe('URL state', () => {
   it('sends unknown pages to the start page with a notice and never throws on garbage', () => {
     expect(parseHash('#/nowhere', initialState()).route).toBe('home');
     expect(parseHash('#/nowhere', initialState()).notices[0]).toMatch(/no page/);
-    const rng = mulberry(1);
+    const rng = mulberry32(1);
     const alphabet = 'abc%?&=#/_-.0123456789eE+ \u00e9\u{1F600}';
     for (let i = 0; i < 500; i++) {
       let h = '#/random?';
@@ -54,13 +55,3 @@ describe('URL state', () => {
     expect(p.parse('')).toHaveProperty('error');
   });
 });
-
-function mulberry(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -8,7 +8,8 @@ import {
 } from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
 import { BufferRing, UniformRing, levelUniforms, type DenoiseArgs, type EpsilonModel } from './common';
-import { gaussianAffine, type GaussianLaw } from './diffusion.ref';
+import { gaussianAffine } from './ref';
+import type { GaussianLaw } from './spec';
 
 const PARAMS = new UniformLayout([
   ['count', 'u32'],
@@ -23,7 +24,7 @@ const PARAMS = new UniformLayout([
 
 const WORKGROUP = 64;
 /** The affine kernel loops over dim² entries per particle: meant for small D. */
-export const AFFINE_MAX_DIM = 64;
+const AFFINE_MAX_DIM = 64;
 
 /**
  * The exact denoiser of Gaussian data N(μ, Σ): linear, x̂₀ = A x_t + b with A, b from gaussianAffine

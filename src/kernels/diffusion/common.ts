@@ -6,15 +6,12 @@ import philoxWgsl from '../../../shaders/common/philox.wgsl?raw';
 import boxMullerWgsl from '../../../shaders/common/box_muller.wgsl?raw';
 import noiseWgsl from '../../../shaders/diffusion/noise.wgsl?raw';
 import { joinWgsl, type UniformLayout } from '../../gpu/uniforms';
-import type { NoiseLevel } from '../../models/schedules';
+import type { NoiseLevel } from './spec';
 
 /** Philox + the diffusion noise helpers, to join in front of a kernel that draws normals. */
 export function withNoise(kernel: string): string {
   return joinWgsl(philoxWgsl, boxMullerWgsl, noiseWgsl, kernel);
 }
-
-/** Largest particle dimension the kernels accept (32×32 images are 1024; 2048 leaves room for 2 channels). */
-export const MAX_DIM = 2048;
 
 /**
  * How many times one kernel object may be encoded into a single submit. Each encode writes its parameters
@@ -24,7 +21,7 @@ export const MAX_DIM = 2048;
  */
 export const RING_SLOTS = 16;
 /** Rings up to this many bytes in all are allocated when created (see BufferRing). */
-export const EAGER_RING_BYTES = 1 << 20;
+const EAGER_RING_BYTES = 1 << 20;
 
 /**
  * A ring of RING_SLOTS small buffers (uniform or storage) written with queue.writeBuffer. Rings of at most
@@ -105,7 +102,7 @@ export interface DenoiseArgs {
 /**
  * A denoiser on the GPU. The samplers need both x̂₀ and ε̂: the exact and Gaussian denoisers compute x̂₀
  * directly and ε̂ = (x_t − √ᾱ x̂₀)/√(1 − ᾱ); an ε-prediction network (a trained MLP, later) writes ε̂ and
- * x̂₀ = x0FromEpsilon(…) (see diffusion.ref.ts: √ᾱ floored and x̂₀ clipped, since at ᾱ → 0 x̂₀ is not
+ * x̂₀ = x0FromEpsilon(…) (see ref.ts: √ᾱ floored and x̂₀ clipped, since at ᾱ → 0 x̂₀ is not
  * identifiable from ε̂). `encode` may be called at most RING_SLOTS times per submit.
  */
 export interface EpsilonModel {

@@ -10,7 +10,8 @@ import {
   encodeComputePass,
 } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
-import { MAX_DIM, UniformRing, levelUniforms, type DenoiseArgs, type EpsilonModel } from './common';
+import { UniformRing, levelUniforms, type DenoiseArgs, type EpsilonModel } from './common';
+import { MAX_DIM } from './spec';
 
 const PARAMS = new UniformLayout([
   ['count', 'u32'],
@@ -24,12 +25,12 @@ const PARAMS = new UniformLayout([
 ] as const);
 
 /** Dimensions up to this use one thread per particle (exact_points.wgsl); above, one workgroup per particle. */
-export const POINTS_MAX_DIM = 8;
+const POINTS_MAX_DIM = 8;
 const POINTS_WG = 64;
 const WIDE_WG = 64;
 
 /** Data points per workgroup-memory tile of the wide kernel: CHUNK·DIM ≤ 2048 floats, 1…16. */
-export function wideChunk(dim: number): number {
+function wideChunk(dim: number): number {
   return Math.max(1, Math.min(16, Math.floor(2048 / dim)));
 }
 

@@ -7,9 +7,8 @@ import {
   encodeComputePass,
 } from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
-import type { NoiseLevel } from '../../models/schedules';
 import { UniformRing, withNoise } from './common';
-import { STREAM_FORWARD } from './diffusion.ref';
+import { STREAM_FORWARD, type NoiseLevel } from './spec';
 
 const PARAMS = new UniformLayout([
   ['count', 'u32'],

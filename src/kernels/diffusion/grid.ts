@@ -9,7 +9,7 @@ import {
 } from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
 import { UniformRing } from './common';
-import { MAX_GRID, checkGrid, gridF32, type GridSpec } from './diffusion.ref';
+import { MAX_GRID, checkGrid, gridF32, type GridSpec } from './spec';
 
 const PARAMS = new UniformLayout([
   ['count', 'u32'],

@@ -9,13 +9,15 @@ import {
 } from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
 import {
+  MLP_MIN_SQRT_ALPHA_BAR,
+  MLP_X0_CLIP,
   checkConfig,
   embeddingSize,
   frequencies,
   modelLambda,
   parameterCount,
-  type MlpModel,
-} from '../../models/mlp-denoiser';
+  type MlpWeights,
+} from './spec';
 import { UniformRing, withNoise, type DenoiseArgs, type EpsilonModel } from './common';
 
 const PARAMS = new UniformLayout([
@@ -30,12 +32,9 @@ const PARAMS = new UniformLayout([
 ] as const);
 
 const WORKGROUP = 64;
-/** √ᾱ floor and x̂₀ clip of the ε → x̂₀ conversion (as x0FromEpsilon's defaults). */
-export const MLP_MIN_SQRT_ALPHA_BAR = 1e-3;
-export const MLP_X0_CLIP = 4;
 
 /** The WGSL header that specialises shaders/diffusion/mlp.wgsl to a config. */
-export function mlpHeader(model: MlpModel): string {
+function mlpHeader(model: MlpWeights): string {
   const c = model.config;
   const omega = frequencies(c.freqs);
   const list = (f: (w: number) => number) => [...omega].map((w) => f(w).toPrecision(9)).join(', ');
@@ -64,7 +63,7 @@ export class MlpDenoiser implements EpsilonModel {
 
   constructor(
     private readonly device: GPUDevice,
-    readonly model: MlpModel,
+    readonly model: MlpWeights,
     private readonly label = 'diffusion.mlp',
   ) {
     checkConfig(model.config);

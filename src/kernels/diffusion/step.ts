@@ -8,7 +8,7 @@ import {
 } from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
 import { UniformRing, withNoise } from './common';
-import { STREAM_SAMPLER, type StepCoefficients } from './diffusion.ref';
+import { STREAM_SAMPLER, type StepCoefficients } from './spec';
 
 const PARAMS = new UniformLayout([
   ['count', 'u32'],
@@ -52,7 +52,7 @@ export interface StepArgs {
 
 /**
  * The sampler update out = cx·x + cx0·x̂₀ + ceps·ε̂ + caux·aux + σ·z (shaders/diffusion/step.wgsl). DDPM,
- * DDIM, Euler and Heun differ only in the float64 coefficients (planStep in diffusion.ref.ts).
+ * DDIM, Euler and Heun differ only in the float64 coefficients (planStep in spec.ts).
  */
 export class SamplerStepKernel {
   private readonly layout: GPUBindGroupLayout;

@@ -19,6 +19,7 @@ import {
   type ImportedAttention,
 } from '../../models/attention-inputs';
 import type { AttentionState } from '../../state/attention';
+import { formatCompact } from '../../util/format';
 
 /** What the engine gets for one run, and what the page needs to label it. */
 export interface Prepared {
@@ -34,7 +35,7 @@ export interface Prepared {
   notes: string[];
 }
 
-export type ImportedAttentionQkv = Extract<ImportedAttention, { kind: 'qkv' }>;
+type ImportedAttentionQkv = Extract<ImportedAttention, { kind: 'qkv' }>;
 
 export interface ImportedFile {
   name: string;
@@ -314,14 +315,9 @@ export function headNested(
   return out;
 }
 
-/** Compact number for tables and tooltips; masked entries print as −∞. */
+/** Compact number for tables and tooltips (formatCompact); masked entries print as −∞. */
 export function fmtValue(x: number, digits = 4): string {
-  if (x <= MASKED_SENTINEL) return '−∞';
-  if (Number.isNaN(x)) return 'NaN';
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  if (a >= 1e4 || a < 1e-3) return x.toExponential(2).replace('-', '−');
-  return x.toFixed(digits).replace('-', '−');
+  return x <= MASKED_SENTINEL ? '−∞' : formatCompact(x, digits);
 }
 
 export function clampRect(rect: Rect, L: number): Rect {

@@ -143,6 +143,10 @@ export const attentionLabStyles = css`
     flex-wrap: wrap;
     margin-top: 0.25rem;
   }
+  /* Export buttons laid out among their siblings (exportButtons(…, 'contents')). */
+  .contents {
+    display: contents;
+  }
   .small-buttons button,
   button.small {
     font-size: 0.75rem;
@@ -236,24 +240,9 @@ export const attentionLabStyles = css`
   .numerics table {
     margin-bottom: 0.5rem;
   }
-  .numerics td.bad {
+  .numerics .bad {
     color: var(--ks-danger);
     font-weight: 600;
-  }
-  .badge {
-    display: inline-block;
-    padding: 0.1rem 0.5rem;
-    border-radius: 999px;
-    background: var(--ks-badge);
-    color: var(--ks-fg);
-    font-size: 0.8rem;
-    font-weight: 600;
-  }
-  .buttons {
-    display: flex;
-    flex-wrap: wrap;
-    gap: 0.4rem;
-    margin-top: 0.5rem;
   }
   .small {
     font-size: 0.8rem;

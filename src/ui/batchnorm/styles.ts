@@ -73,21 +73,16 @@ export const batchnormLabStyles = css`
     max-width: 100%;
     height: auto;
   }
-  .badge {
-    display: inline-block;
-    padding: 0.1rem 0.5rem;
-    border-radius: 999px;
-    background: var(--ks-badge);
-    color: var(--ks-fg);
-    font-size: 0.8rem;
-    font-weight: 600;
-  }
   .explain {
     margin-top: 1rem;
     line-height: 1.55;
   }
   .explain h3 {
     margin-top: 0;
+  }
+  .explain .measured {
+    border-left: 3px solid var(--ks-border, #ccc);
+    padding-left: 0.6rem;
   }
   .toggle {
     display: inline-flex;
@@ -133,7 +128,7 @@ export const batchnormLabStyles = css`
     font-size: 0.85rem;
     color: var(--ks-muted);
   }
-  .exports {
+  .table-block .buttons {
     display: flex;
     flex-wrap: wrap;
     gap: 0.5rem;

@@ -7,19 +7,19 @@ import type { GpuContext } from '../../gpu/device';
 import type { BackendChoice } from '../../state/store';
 import type { Runtime } from './runtime';
 
-export const CPU_LABEL = 'CPU';
+const CPU_LABEL = 'CPU';
 
 export type ResolvedBackend =
   { kind: 'gpu'; ctx: GpuContext; label: string } | { kind: 'cpu'; label: typeof CPU_LABEL; notice?: string };
 
 /** The notice when the GPU was asked for but the CPU reference computed instead. */
-export function fallbackNotice(runtime: Runtime): string {
+function fallbackNotice(runtime: Runtime): string {
   const why = runtime.status.kind === 'lost' ? 'The GPU device was lost' : 'WebGPU is not available';
   return `${why}, so the CPU reference computed this.`;
 }
 
 /** The adapter's name once a device is ready, else "GPU". */
-export function gpuLabel(runtime: Runtime): string {
+function gpuLabel(runtime: Runtime): string {
   return runtime.status.kind === 'ready' ? runtime.status.name : 'GPU';
 }
 

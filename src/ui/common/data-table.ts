@@ -73,8 +73,3 @@ export function dataTable(spec: DataTableSpec): TemplateResult {
     ${spec.exports?.length ? exportButtons(spec.exports) : nothing}
   </div>`;
 }
-
-/** The plain values of a table (header first), as the CSV and JSON exports write them. */
-export function tableValues(head: readonly string[], rows: readonly (readonly Cell[])[]): CellValue[][] {
-  return [[...head], ...rows.map((r) => r.map((c) => parts(c).value))];
-}

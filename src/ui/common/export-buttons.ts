@@ -14,6 +14,8 @@ export interface ExportAction {
   disabled?: boolean;
   /** Shown as the button's title (e.g. why it is disabled). */
   title?: string;
+  /** An accessible name longer than the text (e.g. text "PNG", name "Export weights heatmap (PNG)"). */
+  ariaLabel?: string;
 }
 
 export function runExport(action: () => unknown): void {
@@ -34,6 +36,7 @@ export function exportButtons(actions: readonly ExportAction[], cls = 'buttons')
           class=${a.primary ? 'primary' : nothing}
           ?disabled=${a.disabled ?? false}
           title=${a.title ?? nothing}
+          aria-label=${a.ariaLabel ?? nothing}
           @click=${() => runExport(a.run)}
         >
           ${a.label}

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../util/rng';
 /**
  * Glyph images (digits or capital letters) rendered from the browser's own fonts into a canvas — an image
  * data set that needs no download. Used by the Diffusion lab's image mode and the BatchNorm lab's image
@@ -39,9 +40,9 @@ export interface GlyphOptions {
   jitter?: boolean;
 }
 
-export const GENERIC_FONTS = ['serif', 'sans-serif', 'monospace'] as const;
+const GENERIC_FONTS = ['serif', 'sans-serif', 'monospace'] as const;
 /** Named fonts used when present (checked by rendering, never downloaded). */
-export const NAMED_FONTS = [
+const NAMED_FONTS = [
   'Georgia',
   'Times New Roman',
   'Courier New',
@@ -57,15 +58,15 @@ export const NAMED_FONTS = [
   'Noto Sans',
   'Noto Serif',
 ] as const;
-export const MAX_FONTS = 8;
-export const MAX_PER_CLASS = 2000;
+const MAX_FONTS = 8;
+const MAX_PER_CLASS = 2000;
 /** The ink box fits in FIT·size pixels (MNIST: 20 of 28). */
-export const FIT = 0.72;
+const FIT = 0.72;
 
 const DIGITS = '0123456789'.split('');
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('');
 
-export function glyphClasses(set: GlyphSet): string[] {
+function glyphClasses(set: GlyphSet): string[] {
   return set === 'digits' ? [...DIGITS] : [...LETTERS];
 }
 
@@ -87,17 +88,7 @@ function makeCanvas(w: number, h: number): { ctx: Ctx2D } {
   return { ctx };
 }
 
-/** mulberry32: a small seeded generator of uniform numbers in [0, 1). */
-function rng(seed: number): () => number {
-  let a = (seed ^ 0x9e3779b9) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = (seed: number) => mulberry32(seed ^ 0x9e3779b9);
 
 function cssFamily(f: string): string {
   return (GENERIC_FONTS as readonly string[]).includes(f) ? f : `"${f}"`;

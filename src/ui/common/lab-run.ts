@@ -21,8 +21,10 @@ export interface LabRunOptions<A extends readonly unknown[], R> {
   run: (args: A, control: RunControlFor) => Promise<R>;
   /** The progress label until the engine reports its own. */
   label?: string;
-  /** Named in the "Cancelled." notice: the control that computes anew. */
-  rerunHint?: string;
+  /** Named in the "Cancelled." notice: the control that computes anew (null: the lab has none). */
+  rerunHint?: string | null;
+  /** The failure's text inside the alert (default "Could not compute: <message>"). */
+  errorView?: (e: unknown) => unknown;
   /** Runs when a result completes (e.g. to draw charts after render). */
   onComplete?: (result: R) => void;
 }
@@ -76,7 +78,7 @@ export class LabRunController<A extends readonly unknown[], R> {
 
   /** The outcome: `view(result, stale)` for the newest or last good result, with the notices around it. */
   render(view: (result: R, stale: boolean) => unknown): unknown {
-    const hint = this.options.rerunHint ?? '“Run again”';
+    const { errorView } = this.options;
     return this.task.render({
       initial: () => html`<p role="status">Computing…</p>`,
       pending: () => (this.last ? view(this.last, true) : html`<p role="status">Computing…</p>`),
@@ -84,17 +86,24 @@ export class LabRunController<A extends readonly unknown[], R> {
       error: (e) =>
         html`${
           isAbortError(e)
-            ? html`<p class="notice cancelled" role="status">
-                Cancelled.
-                ${
-                  this.last
-                    ? `Showing the last completed result; ${hint} or any change computes anew.`
-                    : `Nothing was computed yet; ${hint} starts it.`
-                }
-              </p>`
-            : html`<p class="error" role="alert">Could not compute: ${(e as Error).message}</p>`
+            ? html`<p class="notice cancelled" role="status">Cancelled. ${this.cancelledText()}</p>`
+            : errorView
+              ? html`<div class="error" role="alert">${errorView(e)}</div>`
+              : html`<p class="error" role="alert">Could not compute: ${(e as Error).message}</p>`
         }
         ${this.last ? view(this.last, false) : nothing}`,
     });
+  }
+
+  private cancelledText(): string {
+    const hint = this.options.rerunHint === undefined ? '“Run again”' : this.options.rerunHint;
+    if (hint === null) {
+      return this.last
+        ? 'Showing the last completed result; change a control to compute again.'
+        : 'Nothing was computed yet; change a control to compute.';
+    }
+    return this.last
+      ? `Showing the last completed result; ${hint} or any change computes anew.`
+      : `Nothing was computed yet; ${hint} starts it.`;
   }
 }

@@ -107,4 +107,21 @@ export const sharedStyles = css`
     clip: rect(0 0 0 0);
     white-space: nowrap;
   }
+  /* A pill naming what computed a result (the adapter, or CPU). */
+  .badge {
+    display: inline-block;
+    padding: 0.1rem 0.5rem;
+    border-radius: 999px;
+    background: var(--ks-badge);
+    color: var(--ks-fg);
+    font-size: 0.8rem;
+    font-weight: 600;
+  }
+  /* A row of export buttons (exportButtons()). */
+  .buttons {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.4rem;
+    margin-top: 0.5rem;
+  }
 `;

@@ -22,10 +22,10 @@ export const MOMENT_ROWS = [
   ['Excess kurtosis', 'excessKurtosis'],
 ] as const;
 
-export const MOMENT_HEAD = ['moment', 'empirical', 'theory', 'standardError', 'z'];
+const MOMENT_HEAD = ['moment', 'empirical', 'theory', 'standardError', 'z'];
 
 /** The moments table as the page shows it: moment, empirical, theory, standard error, z. */
-export function momentRows(run: RandomRun): CsvRow[] {
+function momentRows(run: RandomRun): CsvRow[] {
   const { result } = run;
   const t = theory(result.params.transform);
   const se = standardErrors(t, result.sums.n);

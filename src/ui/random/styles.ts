@@ -36,12 +36,6 @@ export const randomLabStyles = css`
     font-size: 0.85rem;
     color: var(--ks-muted);
   }
-  .buttons {
-    display: flex;
-    flex-wrap: wrap;
-    gap: 0.4rem;
-    margin-top: 0.5rem;
-  }
   caption {
     text-align: left;
     font-weight: 600;
@@ -49,15 +43,6 @@ export const randomLabStyles = css`
   }
   td.z.far {
     color: var(--ks-danger);
-    font-weight: 600;
-  }
-  .badge {
-    display: inline-block;
-    padding: 0.1rem 0.5rem;
-    border-radius: 999px;
-    background: var(--ks-badge);
-    color: var(--ks-fg);
-    font-size: 0.8rem;
     font-weight: 600;
   }
   .small {

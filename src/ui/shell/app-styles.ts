@@ -63,15 +63,14 @@ export const appStyles = css`
   .status button {
     padding: 0.2rem 0.4rem;
   }
+  /* The header's backend badge: the shared pill, larger, one line. */
   .badge {
     max-width: 15rem;
     overflow: hidden;
     text-overflow: ellipsis;
     white-space: nowrap;
     padding: 0.15rem 0.6rem;
-    border-radius: 999px;
-    background: var(--ks-badge);
-    font-weight: 600;
+    font-size: inherit;
   }
   .keys kbd {
     font-family: var(--ks-mono);

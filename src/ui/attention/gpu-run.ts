@@ -1,0 +1,79 @@
+/**
+ * One GPU run of the lab: choose the staged or fused path (auto: staged while its four [heads][L][L]
+ * stages fit this page's budget and L ≤ 1024), then read back every stage up to L = 256, or keep the
+ * stages on the GPU for pooled views above it.
+ */
+import {
+  matrixStageBytes,
+  type AttentionEngine,
+  type AttentionRunResult,
+  type AttentionStage,
+} from '../../engine/attention';
+import type { RunControl } from '../../gpu/compute';
+import type { AttentionState } from '../../state/attention';
+import { formatBytes } from '../../util/format';
+import type { Prepared } from './model';
+import { ALL_STAGES, AUTO_STAGED_MAX_L, FULL_MAX_L, STAGED_BUDGET_BYTES } from './stages';
+
+interface GpuRun {
+  run: AttentionRunResult;
+  full: boolean;
+  available: ReadonlySet<AttentionStage>;
+  notices: string[];
+}
+
+/** Why the staged path cannot run this shape (the engine's limits, or this page's memory budget). */
+function stagedLimit(engine: AttentionEngine, prepared: Prepared): Error | null {
+  const { shape } = prepared.inputs;
+  const bytes = 4 * matrixStageBytes(shape);
+  return (
+    engine.stagedLimit(shape) ??
+    (bytes > STAGED_BUDGET_BYTES
+      ? new RangeError(
+          `The staged path keeps four ${shape.heads}×${shape.L}×${shape.L} f32 stages (${formatBytes(bytes)}), over this page's staged budget of ${formatBytes(STAGED_BUDGET_BYTES)} of GPU memory; choose the fused (or auto) path, or fewer heads or a smaller L.`,
+        )
+      : null)
+  );
+}
+
+export async function runOnGpu(
+  engine: AttentionEngine,
+  prepared: Prepared,
+  choice: AttentionState['path'],
+  control: RunControl,
+): Promise<GpuRun> {
+  const { inputs, mask, scale, bias } = prepared;
+  const { L } = inputs.shape;
+  const notices: string[] = [];
+  const limit = stagedLimit(engine, prepared);
+  let path: 'staged' | 'fused' = choice === 'auto' ? 'staged' : choice;
+  if (choice === 'auto' && (limit || L > AUTO_STAGED_MAX_L)) {
+    path = 'fused';
+    notices.push(
+      limit
+        ? `Path auto chose fused: ${limit.message}`
+        : `Path auto chose fused for L > ${AUTO_STAGED_MAX_L}: the score stages are not materialised.`,
+    );
+  }
+  if (path === 'staged' && limit) throw limit;
+  const options = { mask, scale, bias };
+  const full = L <= FULL_MAX_L;
+  let run: AttentionRunResult;
+  if (path === 'staged') {
+    run = full
+      ? await engine.runStaged(inputs, { ...options, stages: ALL_STAGES }, control)
+      : await engine.runStaged(
+          inputs,
+          { ...options, stages: ['output'], materialize: ['scores', 'scaled', 'masked', 'weights'] },
+          control,
+        );
+  } else if (full) {
+    const rect = { row0: 0, col0: 0, rows: L, cols: L };
+    run = await engine.runFused(inputs, { ...options, window: { rect } }, control);
+    run.stages.weights = run.window!.data;
+  } else {
+    run = await engine.runFused(inputs, options, control);
+  }
+  const available = new Set<AttentionStage>(path === 'staged' ? ALL_STAGES : ['weights', 'output']);
+  return { run, full, available, notices };
+}

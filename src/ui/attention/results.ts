@@ -1,0 +1,82 @@
+/** A run's results (summary line and panels) and why a run failed. */
+import { html, nothing, type TemplateResult } from 'lit';
+import { GpuError } from '../../gpu/device';
+import { describeMask } from '../../kernels/attention/spec';
+import { formatBytes } from '../../util/format';
+import { renderEnlarged } from './enlarged-panel';
+import { renderExports } from './export-panel';
+import { renderHeads } from './heads-panel';
+import { fmtValue } from './model';
+import { renderNumerics } from './numerics-panel';
+import { renderRowPanel } from './row-panel';
+import { renderStrip } from './stage-strip';
+import type { LabView } from './view';
+
+export function renderResult(v: LabView, stale: boolean): TemplateResult {
+  const { run, prepared } = v.lab;
+  const { heads, L, d } = run.shape;
+  const summary = [
+    run.path === 'cpu' ? 'CPU float64 reference' : `${run.path} path`,
+    `${heads} head${heads > 1 ? 's' : ''}`,
+    `L = ${L}`,
+    `d = ${d}`,
+    `scale = ${fmtValue(run.scale, 5)}`,
+    `mask ${describeMask(prepared.mask)}`,
+    `${run.elapsedMs.toFixed(1)} ms`,
+    `read back ${run.bytesRead ? formatBytes(run.bytesRead) : 'nothing (CPU)'}`,
+  ].join(' · ');
+  return html`<div class="results ${stale ? 'stale' : ''}" aria-busy=${stale ? 'true' : 'false'}>
+    ${[...v.lab.notices, ...prepared.notes].map((n) => html`<p class="notice" role="status">${n}</p>`)}
+    <p class="backend-line small">
+      <span class="badge" title="What computed these numbers">${v.lab.backendLabel}</span>
+      ${summary}
+    </p>
+    ${renderStrip(v)}
+    <div class="two">${renderEnlarged(v)} ${renderRowPanel(v)}</div>
+    ${renderHeads(v)}
+    <div class="two">${renderNumerics(v)} ${renderExports(v)}</div>
+  </div>`;
+}
+
+/** The alert's text when a run fails: the message, the GPU's details, and what to try. */
+export function renderError(e: unknown): TemplateResult {
+  const gpu = e instanceof GpuError;
+  return html`Could not compute attention: ${(e as Error).message}
+  ${
+    gpu && e.details
+      ? html`<details>
+          <summary>Details</summary>
+          <pre class="small">${e.details}</pre>
+        </details>`
+      : nothing
+  }
+  ${
+    gpu
+      ? html`<p class="small">
+          Try fewer heads, a smaller L, or the fused path; if the GPU was lost, use “Reconnect GPU” above.
+        </p>`
+      : nothing
+  }`;
+}
+
+type Message = { text: string; error: boolean } | null;
+
+/** The import error and the export's progress or failure, each dismissable when it is an error. */
+export function renderMessages(
+  importError: string | null,
+  exportMessage: Message,
+  dismiss: { import: () => void; export: () => void },
+): TemplateResult {
+  const button = (clear: () => void) => html`<button class="small" @click=${clear}>Dismiss</button>`;
+  const m = exportMessage;
+  return html`${
+    importError ? html`<p class="error" role="alert">${importError} ${button(dismiss.import)}</p>` : nothing
+  }
+  ${
+    m
+      ? html`<p class=${m.error ? 'error' : 'notice'} role=${m.error ? 'alert' : 'status'}>
+          ${m.text} ${m.error ? button(dismiss.export) : nothing}
+        </p>`
+      : nothing
+  }`;
+}

@@ -1,0 +1,55 @@
+/** The lab's run bar: Train / Pause, Reset, the statistics export, the demo preset, backend and status. */
+import { html, nothing, type TemplateResult } from 'lit';
+import { formatFixed, formatPercent } from '../../util/format';
+import type { BatchnormSession } from './session';
+
+interface RunBarActions {
+  toggle: () => void;
+  reset: () => void;
+  exportStats: () => void;
+  highLr: () => void;
+}
+
+/** "step N · loss … · accuracy … [· held-out …] [· S steps/s]", or what the lab is doing before step 0. */
+function statusText(s: BatchnormSession): TemplateResult | string {
+  const r = s.latest;
+  if (!r) return s.preparing || 'starting…';
+  const ho = s.heldOut;
+  const speed = s.state === 'training' ? s.stepsPerSecond : null;
+  return html`step ${r.step} · loss ${formatFixed(r.loss.withBN, 3)} (BN) /
+  ${formatFixed(r.loss.withoutBN, 3)} (plain) · accuracy ${formatPercent(r.accuracy.withBN)} /
+  ${formatPercent(r.accuracy.withoutBN)}${
+    ho
+      ? html` · held-out accuracy ${formatPercent(ho.accuracy.withBN)} /
+        ${formatPercent(ho.accuracy.withoutBN)} (${ho.count} images, after step ${s.heldOutStep})`
+      : nothing
+  }${speed !== null ? ` · ${speed.toFixed(1)} steps/s` : nothing}`;
+}
+
+export function renderRunBar(s: BatchnormSession, actions: RunBarActions): TemplateResult {
+  const r = s.latest;
+  const training = s.state === 'training';
+  return html`<div class="run">
+      <button @click=${actions.toggle}>${training ? 'Pause' : 'Train'}</button>
+      <button @click=${actions.reset}>Reset</button>
+      <button ?disabled=${!r} @click=${actions.exportStats}>Export statistics (JSON)</button>
+      <button
+        title="Spirals, learning rate 0.3, 5 hidden layers: a setting where the plain network's loss blows up"
+        @click=${actions.highLr}
+      >
+        High learning rate demo
+      </button>
+      <span class="badge" title="Compute backend of this lab">${s.backendLabel || '…'}</span>
+      <span class="status" role="status" aria-label="Training status">${statusText(s)}</span>
+    </div>
+    ${s.notice ? html`<p class="notice">${s.notice}</p>` : nothing}
+    ${s.error ? html`<p class="error" role="alert">Training stopped: ${s.error}</p>` : nothing}
+    ${
+      r && r.step === 0 && !training
+        ? html`<p class="hint">
+            Step 0: the charts show both networks before any update (one forward pass of the first batch).
+            Press Train to start; the curves fill as the networks learn.
+          </p>`
+        : nothing
+    }`;
+}
