@@ -64,25 +64,21 @@ export interface MlpFacts {
   trainer?: string;
 }
 
-/** The facts a parsed model's header holds; a field it lacks (or of the wrong type) is left out. */
+/** The facts a model's header holds; a field it lacks (or cannot be shown: null, NaN, '') is left out. */
 export function mlpFacts(model: MlpModel): MlpFacts {
-  const meta = (model.meta ?? {}) as Record<string, unknown>;
-  const num = (k: string) => {
-    const v = meta[k];
-    return typeof v === 'number' && Number.isFinite(v) ? { [k]: v } : {};
-  };
-  const str = (k: string) => {
-    const v = meta[k];
-    return typeof v === 'string' && v !== '' ? { [k]: v } : {};
-  };
+  const m = model.meta ?? {};
+  const num = <K extends keyof MlpFacts>(k: K, v: unknown) =>
+    typeof v === 'number' && Number.isFinite(v) ? { [k]: v } : {};
+  const str = <K extends keyof MlpFacts>(k: K, v: unknown) =>
+    typeof v === 'string' && v !== '' ? { [k]: v } : {};
   return {
     blocks: model.config.blocks,
     hidden: model.config.hidden,
-    ...str('dataset'),
-    ...num('points'),
-    ...num('trainSteps'),
-    ...num('batch'),
-    ...num('finalLoss'),
-    ...str('trainer'),
+    ...str('dataset', m.dataset),
+    ...num('points', m.points),
+    ...num('trainSteps', m.trainSteps),
+    ...num('batch', m.batch),
+    ...num('finalLoss', m.finalLoss),
+    ...str('trainer', m.trainer),
   };
 }

@@ -48,6 +48,8 @@ export class DiffusionSession {
   panes: ChainPane[] = [];
   notices: string[] = [];
   backendLabel = '';
+  /** True when the panes run on the CPU reference. */
+  onCpu = false;
   playing = false;
   error: string | null = null;
   /** Shown while a model's weights load. */
@@ -298,6 +300,7 @@ export class DiffusionSession {
     this.panes = panes;
     this.notices = notices;
     this.backendLabel = label;
+    this.onCpu = cpu;
     this.panesKey = key;
   }
 

@@ -3,7 +3,6 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { noiseLevel } from '../../models/schedules';
 import type { DiffusionState } from '../../state/diffusion';
 import { formatBytes, formatDuration } from '../../util/format';
-import { CPU_LABEL } from '../common/backend';
 import { onInt } from './controls';
 import type { DiffusionSession } from './session';
 
@@ -83,7 +82,7 @@ export function renderForward(
     else input.value = String(t ?? T);
   };
   const level = a && t !== null && t <= a.schedule.T ? noiseLevel(a.schedule, t) : null;
-  const where = session.backendLabel === CPU_LABEL ? 'on the CPU' : 'on the GPU in one dispatch';
+  const where = session.onCpu ? 'on the CPU' : 'on the GPU in one dispatch';
   return html`<div class="forward panel" role="group" aria-label="Forward process">
     <strong>Forward process</strong>
     <label class="field"

@@ -129,12 +129,6 @@ export const diffusionLabStyles = css`
     margin: 0 0 0.4rem;
     font-size: 0.95rem;
   }
-  .buttons {
-    display: flex;
-    flex-wrap: wrap;
-    gap: 0.4rem;
-    margin-top: 0.5rem;
-  }
   .legend-inline {
     display: flex;
     flex-wrap: wrap;
@@ -176,15 +170,6 @@ export const diffusionLabStyles = css`
   .schedules svg {
     max-width: 100%;
     height: auto;
-  }
-  .badge {
-    display: inline-block;
-    padding: 0.1rem 0.5rem;
-    border-radius: 999px;
-    background: var(--ks-badge);
-    color: var(--ks-fg);
-    font-size: 0.8rem;
-    font-weight: 600;
   }
   .small {
     font-size: 0.8rem;
