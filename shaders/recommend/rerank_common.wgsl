@@ -1,0 +1,76 @@
+// Shared by the re-rankers (mmr.wgsl, dpp.wgsl, calibration.wgsl): one workgroup of 256 threads per user,
+// thread t owns candidates t and t + 256. Bindings:
+//   items      [users][m]  item id of each candidate (rows of embeddings / categories)
+//   embeddings [items][32] unit vectors;  categories [items] (< k_categories)
+//   relevance  [users][m]; history [users][k_categories] (p, calibration only)
+//   picks      [users][n]  candidate positions in pick order (NO_PICK after a DPP stop); gains [users][n]
+// The argmax is a tree over the workgroup; ties go to the lowest candidate index.
+
+struct Params {
+  users: u32,
+  m: u32,
+  n: u32,
+  k_categories: u32,
+  lambda: f32,
+  alpha: f32,
+  epsilon: f32,
+  mix: f32,
+};
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> items: array<u32>;
+@group(0) @binding(2) var<storage, read> embeddings: array<f32>;
+@group(0) @binding(3) var<storage, read> categories: array<u32>;
+@group(0) @binding(4) var<storage, read> relevance: array<f32>;
+@group(0) @binding(5) var<storage, read> history: array<f32>;
+@group(0) @binding(6) var<storage, read_write> picks: array<u32>;
+@group(0) @binding(7) var<storage, read_write> gains: array<f32>;
+
+const WG: u32 = 256u;
+const PER_THREAD: u32 = 2u;
+const DIM: u32 = 32u;
+const NO_PICK: u32 = 0xffffffffu;
+const NEG_BIG: f32 = -0x1.fffffep+127f;
+
+var<workgroup> red_g: array<f32, 256>;
+var<workgroup> red_i: array<u32, 256>;
+var<workgroup> pick_v: array<f32, 32>;
+
+fn ranks_before(ga: f32, ia: u32, gb: f32, ib: u32) -> bool {
+  return ga > gb || (ga == gb && ia < ib);
+}
+
+// Tree argmax of (g, i) over the workgroup; every thread must call it. The winner is in red_g[0], red_i[0].
+fn argmax_reduce(lid: u32, g: f32, i: u32) {
+  red_g[lid] = g;
+  red_i[lid] = i;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
+    if (lid < s) {
+      let og = red_g[lid + s];
+      let oi = red_i[lid + s];
+      if (ranks_before(og, oi, red_g[lid], red_i[lid])) {
+        red_g[lid] = og;
+        red_i[lid] = oi;
+      }
+    }
+    workgroupBarrier();
+  }
+}
+
+// v_item · pick_v, summed in dimension order.
+fn dot_with_pick(item: u32) -> f32 {
+  var s = 0.0;
+  for (var c = 0u; c < DIM; c = c + 1u) {
+    s = s + embeddings[item * DIM + c] * pick_v[c];
+  }
+  return s;
+}
+
+// Loads the picked candidate's embedding into pick_v (then a barrier).
+fn load_pick(lid: u32, user: u32, pick: u32) {
+  if (lid < DIM) {
+    pick_v[lid] = embeddings[items[user * params.m + pick] * DIM + lid];
+  }
+  workgroupBarrier();
+}

@@ -1,0 +1,65 @@
+/**
+ * Top-k per row (shaders/recommend/topk.wgsl): the k ≤ 512 largest values of each row with their indices,
+ * largest first, ties to the lowest index. One workgroup per row. Relevance-only re-ranking is the top-N
+ * of the relevance rows. Writes its uniform buffer on encode: encode at most once per submit.
+ */
+import topkWgsl from '../../../shaders/recommend/topk.wgsl?raw';
+import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
+import { UniformLayout } from '../../gpu/uniforms';
+import { validateTopKShape } from './spec';
+
+const PARAMS = new UniformLayout([
+  ['rows', 'u32'],
+  ['len', 'u32'],
+  ['k', 'u32'],
+  ['pad', 'u32'],
+] as const);
+
+export interface TopKBuffers {
+  /** f32 [rows][len]. */
+  values: GPUBuffer;
+  /** u32 [rows][k] out: column indices (NO_PICK beyond the row's length). */
+  indices: GPUBuffer;
+  /** f32 [rows][k] out: the values (−FLT_MAX beyond the row's length). */
+  topValues: GPUBuffer;
+}
+
+export class TopKKernel {
+  private readonly layout: GPUBindGroupLayout;
+  private readonly pipeline: GPUComputePipeline;
+  private readonly params: GPUBuffer;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly label = 'recommend.topk',
+  ) {
+    ({
+      layout: this.layout,
+      pipeline: this.pipeline,
+      params: this.params,
+    } = createComputeKernel(device, label, {
+      code: topkWgsl,
+      bindings: ['uniform', 'read', 'storage', 'storage'],
+      entryPoints: 'topk',
+      uniforms: PARAMS,
+    }));
+  }
+
+  encode(encoder: GPUCommandEncoder, shape: { rows: number; len: number; k: number }, b: TopKBuffers): void {
+    validateTopKShape(shape.rows, shape.len, shape.k);
+    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    if (shape.rows > max) throw new RangeError(`Top-k: ${shape.rows} rows exceed ${max} workgroups.`);
+    PARAMS.write(this.device, this.params, { ...shape, pad: 0 });
+    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
+      this.params,
+      b.values,
+      b.indices,
+      b.topValues,
+    ]);
+    encodeComputePass(encoder, this.label, this.pipeline, bindGroup, shape.rows);
+  }
+
+  destroy(): void {
+    this.params.destroy();
+  }
+}
