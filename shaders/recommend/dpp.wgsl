@@ -1,6 +1,6 @@
 // Fast greedy DPP MAP (Chen, Zhang & Zhou 2018, Algorithm 1), joined after rerank_common.wgsl. Kernel
-// L_ij = r_i·S_ij·r_j with S_ij = (1 + v_i·v_j)/2 and r_i = exp(α·(rel_i − max rel)) (the top candidate has
-// r = 1). Each thread keeps its candidates' Cholesky rows c_i (≤ 64 entries) and d_i²; after pick j:
+// L_ij = r_i·S_ij·r_j with S_ij = (1 + v_i·v_j)/2, S_ii = 1 (unit vectors), r_i = exp(α·(rel_i − max rel))
+// (the top candidate has r = 1; r ≡ 1 exactly at α = 0). Each thread keeps its candidates' Cholesky rows c_i (≤ 64 entries) and d_i²; after pick j:
 //   e_i = (L_ji − ⟨c_j, c_i⟩)/d_j,  c_i ← [c_i, e_i],  d_i² ← d_i² − e_i².
 // Picks argmax d²; stops (NO_PICK, gain 0 for the rest of the list) when the best d² < ε. Dispatch (users).
 
@@ -35,13 +35,8 @@ fn dpp(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid3:
   top = workgroupUniformLoad(&red_g[0]);
   for (var t = 0u; t < PER_THREAD; t = t + 1u) {
     if (alive[t]) {
-      r[t] = exp(params.alpha * (rel[t] - top));
-      var vv = 0.0;
-      for (var e = 0u; e < DIM; e = e + 1u) {
-        let x = embeddings[item[t] * DIM + e];
-        vv = vv + x * x;
-      }
-      d2[t] = r[t] * ((1.0 + vv) * 0.5) * r[t];
+      r[t] = select(exp(params.alpha * (rel[t] - top)), 1.0, params.alpha == 0.0);
+      d2[t] = r[t] * r[t];
     }
   }
   for (var k = 0u; k < n; k = k + 1u) {

@@ -94,17 +94,22 @@ export function mmrReference(inst: RerankInstance, opts: RerankOptions, trace = 
   );
 }
 
-/** r_i = exp(α·(rel_i − max rel)): the DPP quality scaled so that the top candidate has r = 1. */
+/** r_i = exp(α·(rel_i − max rel)): the DPP quality scaled so that the top candidate has r = 1 (all 1 at α = 0). */
 export function dppQuality(rel: ArrayLike<number>, theta: number): Float64Array {
   const alpha = dppAlpha(theta);
   let top = -Infinity;
   for (let i = 0; i < rel.length; i++) top = Math.max(top, rel[i]!);
-  return Float64Array.from({ length: rel.length }, (_, i) => Math.exp(alpha * (rel[i]! - top)));
+  return Float64Array.from({ length: rel.length }, (_, i) =>
+    alpha === 0 ? 1 : Math.exp(alpha * (rel[i]! - top)),
+  );
 }
 
-/** S_ij = (1 + v_i·v_j)/2, the DPP similarity of the issue (positive semi-definite, S_ii = 1 for unit v). */
+/**
+ * S_ij = (1 + v_i·v_j)/2, the DPP similarity of the issue (positive semi-definite). The diagonal is 1 by
+ * definition (unit vectors), not the rounded (1 + |v|²)/2, so that at θ = 0 every first d² is exactly 1.
+ */
 export function dppSimilarity(emb: ArrayLike<number>): (i: number, j: number) => number {
-  return (i, j) => (1 + similarity(emb, i, j)) / 2;
+  return (i, j) => (i === j ? 1 : (1 + similarity(emb, i, j)) / 2);
 }
 
 /**
