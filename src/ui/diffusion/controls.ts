@@ -15,6 +15,7 @@ import { GLYPHS_PER_CLASS, SAMPLER_LABELS } from './chain';
 import { DATASET_LABELS, DENOISER_LABELS } from './inputs';
 import { hasShippedMlp } from './models';
 import type { TrainedModel } from './session';
+import { intField as wholeNumberField, type IntFieldOptions } from '../common/fields';
 
 const COMPARE_LABELS: Record<(typeof COMPARE_MODES)[number], string> = {
   off: 'Off',
@@ -56,39 +57,15 @@ function select<T extends string>(
 
 type IntKey = 'points' | 'T' | 'steps' | 'seed' | 'speed';
 
-/** A change handler for an integer field: applies a value in [min, max], else restores the field. */
-function onInt(c: Pick<ControlsContext, 'p' | 'set'>, key: IntKey, min: number, max: number) {
-  return (e: Event) => {
-    const input = e.target as HTMLInputElement;
-    const v = Number(input.value);
-    if (Number.isInteger(v) && v >= min && v <= max) c.set({ [key]: v });
-    else input.value = String(c.p[key]);
-  };
-}
-
-/**
- * A labelled whole-number input for `key` (a value outside [min, max] is put back); `value` when the field
- * shows something other than the state's value.
- */
+/** A whole-number input for `key`; `value` when the field shows something other than the state's value. */
 export function intField(
   c: Pick<ControlsContext, 'p' | 'set'>,
   label: string,
   key: IntKey,
-  [min, max]: [number, number],
-  extra: { disabled?: boolean; title?: string; value?: number } = {},
+  range: [number, number],
+  extra: IntFieldOptions & { value?: number } = {},
 ): TemplateResult {
-  return html`<label class="field"
-    >${label}
-    <input
-      type="number"
-      min=${min}
-      max=${max}
-      step="1"
-      ?disabled=${extra.disabled ?? false}
-      title=${extra.title ?? nothing}
-      .value=${String(extra.value ?? c.p[key])}
-      @change=${onInt(c, key, min, max)}
-  /></label>`;
+  return wholeNumberField(label, extra.value ?? c.p[key], range, (v) => c.set({ [key]: v }), extra);
 }
 
 function onEta(c: ControlsContext) {
