@@ -7,14 +7,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { html, render } from 'lit';
 import '../../src/ui/shell/app';
-import { runAttentionCpu, type AttentionNumerics } from '../../src/engine/attention';
-import { initialState } from '../../src/state/store';
-import { prepareInputs } from '../../src/ui/attention/model';
+import type { AttentionNumerics } from '../../src/engine/attention';
 import { renderNumerics } from '../../src/ui/attention/numerics-panel';
-import type { LabRun } from '../../src/ui/attention/session';
-import { ALL_STAGES } from '../../src/ui/attention/stages';
 import type { LabView } from '../../src/ui/attention/view';
 import { NO_ADAPTER_HELP } from '../gpu/gpu-test-context';
+import { cpuLabRun } from '../unit/attention-run';
 import { mountLab, unmountApp, until } from './helpers';
 
 afterEach(() => {
@@ -63,19 +60,7 @@ describe('ks-attention-lab inside ks-app', () => {
 
 describe('renderNumerics', () => {
   async function view(numerics: AttentionNumerics): Promise<LabView> {
-    const params = { ...initialState().labs.attention, text: 'a b c', heads: 1, d: 4 };
-    const prepared = await prepareInputs(params, { maxL: 16 });
-    const { reference: _, ...run } = runAttentionCpu(prepared.inputs, { stages: ALL_STAGES });
-    const lab: LabRun = {
-      id: 1,
-      prepared,
-      run,
-      full: true,
-      available: new Set(ALL_STAGES),
-      backendLabel: 'CPU',
-      engine: null,
-      notices: [],
-    };
+    const { params, lab } = await cpuLabRun({ text: 'a b c', heads: 1, d: 4 }, 16);
     return {
       lab,
       params,
