@@ -1,5 +1,5 @@
 import poolWgsl from '../../../shaders/attention/pool.wgsl?raw';
-import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
+import { ComputeKernel } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import { validatePool, type AttentionShape, type PoolMode, type Rect } from './spec';
 import { TILE, ceilDiv, maskWgsl } from './common';
@@ -16,25 +16,19 @@ const PARAMS = new UniformLayout([
 ] as const);
 
 abstract class RectKernel {
-  protected readonly layout: GPUBindGroupLayout;
-  protected readonly pipelines: Map<string, GPUComputePipeline>;
-  protected readonly params: GPUBuffer;
+  private readonly kernel: ComputeKernel;
 
   constructor(
-    protected readonly device: GPUDevice,
-    protected readonly label: string,
+    private readonly device: GPUDevice,
+    label: string,
     entries: string[],
   ) {
-    ({
-      layout: this.layout,
-      pipelines: this.pipelines,
-      params: this.params,
-    } = createComputeKernel(device, label, {
+    this.kernel = new ComputeKernel(device, label, {
       code: joinWgsl(maskWgsl, poolWgsl),
       bindings: ['uniform', 'read', 'storage'],
       entryPoints: entries,
       uniforms: PARAMS,
-    }));
+    });
   }
 
   protected dispatch(
@@ -48,7 +42,7 @@ abstract class RectKernel {
     out: GPUBuffer,
   ): void {
     validatePool(shape.L, rect, outRows, outCols);
-    PARAMS.write(this.device, this.params, {
+    PARAMS.write(this.device, this.kernel.params, {
       heads: shape.heads,
       len: shape.L,
       row0: rect.row0,
@@ -58,20 +52,14 @@ abstract class RectKernel {
       outRows,
       outCols,
     });
-    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [this.params, src, out]);
-    encodeComputePass(
-      encoder,
-      `${this.label}.${entry}`,
-      this.pipelines.get(entry)!,
-      bindGroup,
-      ceilDiv(outCols, TILE),
-      ceilDiv(outRows, TILE),
-      shape.heads,
-    );
+    const { label, params } = this.kernel;
+    const groups = { x: ceilDiv(outCols, TILE), y: ceilDiv(outRows, TILE), z: shape.heads };
+    const run = { pipeline: entry, pass: `${label}.${entry}`, bindGroup: `${label}.bg` };
+    this.kernel.encode(encoder, [params, src, out], groups, run);
   }
 
   destroy(): void {
-    this.params.destroy();
+    this.kernel.destroy();
   }
 }
 

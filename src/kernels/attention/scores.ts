@@ -1,5 +1,5 @@
 import scoresWgsl from '../../../shaders/attention/scores.wgsl?raw';
-import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
+import { ComputeKernel } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import type { AttentionShape } from './spec';
 import {
@@ -51,66 +51,42 @@ interface ScoresParams {
  * (⌈L/16⌉, ⌈L/16⌉, heads) workgroups. Writes its uniform buffer on encode: encode at most once per submit.
  */
 export class AttentionScoresKernel {
-  private readonly layout: GPUBindGroupLayout;
-  private readonly pipeline: GPUComputePipeline;
-  private readonly params: GPUBuffer;
+  private readonly kernel: ComputeKernel;
   private readonly dummyRead: GPUBuffer;
   private readonly dummyRaw: GPUBuffer;
   private readonly dummyScaled: GPUBuffer;
 
   constructor(
     private readonly device: GPUDevice,
-    private readonly label = 'attention.scores',
+    label = 'attention.scores',
   ) {
-    ({
-      layout: this.layout,
-      pipeline: this.pipeline,
-      params: this.params,
-    } = createComputeKernel(device, label, {
+    this.kernel = new ComputeKernel(device, label, {
       code: joinWgsl(maskWgsl, scoresWgsl),
       bindings: ['uniform', 'read', 'read', 'read', 'read', 'storage', 'storage', 'storage'],
       entryPoints: 'scores',
       uniforms: PARAMS,
-    }));
-    this.dummyRead = createDummyBuffer(device, `${label}.unusedInput`);
-    this.dummyRaw = createDummyBuffer(device, `${label}.unusedRaw`);
-    this.dummyScaled = createDummyBuffer(device, `${label}.unusedScaled`);
+    });
+    this.dummyRead = this.kernel.own(createDummyBuffer(device, `${label}.unusedInput`));
+    this.dummyRaw = this.kernel.own(createDummyBuffer(device, `${label}.unusedRaw`));
+    this.dummyScaled = this.kernel.own(createDummyBuffer(device, `${label}.unusedScaled`));
   }
 
   encode(encoder: GPUCommandEncoder, p: ScoresParams, b: ScoresBuffers): void {
     const { heads, L } = p.shape;
-    PARAMS.write(this.device, this.params, {
+    PARAMS.write(this.device, this.kernel.params, {
       ...attentionUniformValues(p),
       writeRaw: b.raw ? 1 : 0,
       writeScaled: b.scaled ? 1 : 0,
       pad0: 0,
       pad1: 0,
     });
-    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
-      this.params,
-      b.q,
-      b.k,
-      b.bias ?? this.dummyRead,
-      b.maskBits ?? this.dummyRead,
-      b.raw ?? this.dummyRaw,
-      b.scaled ?? this.dummyScaled,
-      b.masked,
-    ]);
-    encodeComputePass(
-      encoder,
-      this.label,
-      this.pipeline,
-      bindGroup,
-      ceilDiv(L, TILE),
-      ceilDiv(L, TILE),
-      heads,
-    );
+    const optional = [b.bias ?? this.dummyRead, b.maskBits ?? this.dummyRead];
+    const outputs = [b.raw ?? this.dummyRaw, b.scaled ?? this.dummyScaled, b.masked];
+    const groups = { x: ceilDiv(L, TILE), y: ceilDiv(L, TILE), z: heads };
+    this.kernel.encode(encoder, [this.kernel.params, b.q, b.k, ...optional, ...outputs], groups);
   }
 
   destroy(): void {
-    this.params.destroy();
-    this.dummyRead.destroy();
-    this.dummyRaw.destroy();
-    this.dummyScaled.destroy();
+    this.kernel.destroy();
   }
 }

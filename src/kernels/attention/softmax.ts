@@ -1,5 +1,5 @@
 import softmaxWgsl from '../../../shaders/attention/softmax.wgsl?raw';
-import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
+import { ComputeKernel } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import type { AttentionShape } from './spec';
 import { maskWgsl } from './common';
@@ -16,24 +16,18 @@ const PARAMS = new UniformLayout([
  * One dispatch of (L, heads) workgroups. Encode at most once per submit.
  */
 export class SoftmaxKernel {
-  private readonly layout: GPUBindGroupLayout;
-  private readonly pipeline: GPUComputePipeline;
-  private readonly params: GPUBuffer;
+  private readonly kernel: ComputeKernel;
 
   constructor(
     private readonly device: GPUDevice,
-    private readonly label = 'attention.softmax',
+    label = 'attention.softmax',
   ) {
-    ({
-      layout: this.layout,
-      pipeline: this.pipeline,
-      params: this.params,
-    } = createComputeKernel(device, label, {
+    this.kernel = new ComputeKernel(device, label, {
       code: joinWgsl(maskWgsl, softmaxWgsl),
       bindings: ['uniform', 'read', 'storage', 'storage'],
       entryPoints: 'softmax',
       uniforms: PARAMS,
-    }));
+    });
   }
 
   encode(
@@ -41,17 +35,12 @@ export class SoftmaxKernel {
     shape: Pick<AttentionShape, 'heads' | 'L'>,
     buffers: { masked: GPUBuffer; weights: GPUBuffer; stats: GPUBuffer },
   ): void {
-    PARAMS.write(this.device, this.params, { heads: shape.heads, len: shape.L });
-    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
-      this.params,
-      buffers.masked,
-      buffers.weights,
-      buffers.stats,
-    ]);
-    encodeComputePass(encoder, this.label, this.pipeline, bindGroup, shape.L, shape.heads);
+    PARAMS.write(this.device, this.kernel.params, { heads: shape.heads, len: shape.L });
+    const { masked, weights, stats } = buffers;
+    this.kernel.encode(encoder, [this.kernel.params, masked, weights, stats], { x: shape.L, y: shape.heads });
   }
 
   destroy(): void {
-    this.params.destroy();
+    this.kernel.destroy();
   }
 }

@@ -1,5 +1,5 @@
 import weightsPoolWgsl from '../../../shaders/attention/weights_pool.wgsl?raw';
-import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
+import { ComputeKernel } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import { validatePool, type AttentionShape, type PoolMode, type Rect } from './spec';
 import {
@@ -43,26 +43,20 @@ interface WeightsPoolBuffers {
  * per submit.
  */
 export class WeightsPoolKernel {
-  private readonly layout: GPUBindGroupLayout;
-  private readonly pipeline: GPUComputePipeline;
-  private readonly params: GPUBuffer;
+  private readonly kernel: ComputeKernel;
   private readonly dummy: GPUBuffer;
 
   constructor(
     private readonly device: GPUDevice,
-    private readonly label = 'attention.weightsPool',
+    label = 'attention.weightsPool',
   ) {
-    ({
-      layout: this.layout,
-      pipeline: this.pipeline,
-      params: this.params,
-    } = createComputeKernel(device, label, {
+    this.kernel = new ComputeKernel(device, label, {
       code: joinWgsl(maskWgsl, weightsPoolWgsl),
       bindings: ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage'],
       entryPoints: 'weights_pool',
       uniforms: PARAMS,
-    }));
-    this.dummy = createDummyBuffer(device, `${label}.unusedInput`);
+    });
+    this.dummy = this.kernel.own(createDummyBuffer(device, `${label}.unusedInput`));
   }
 
   encode(
@@ -81,7 +75,7 @@ export class WeightsPoolKernel {
   ): void {
     const { heads, L } = p.shape;
     validatePool(L, p.rect, p.outRows, p.outCols);
-    PARAMS.write(this.device, this.params, {
+    PARAMS.write(this.device, this.kernel.params, {
       ...attentionUniformValues(p),
       row0: p.rect.row0,
       col0: p.rect.col0,
@@ -92,28 +86,12 @@ export class WeightsPoolKernel {
       mode: p.mode === 'max' ? 0 : 1,
       pad0: 0,
     });
-    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
-      this.params,
-      b.q,
-      b.k,
-      b.bias ?? this.dummy,
-      b.maskBits ?? this.dummy,
-      b.stats,
-      b.out,
-    ]);
-    encodeComputePass(
-      encoder,
-      this.label,
-      this.pipeline,
-      bindGroup,
-      ceilDiv(p.outCols, TILE),
-      ceilDiv(p.outRows, TILE),
-      heads,
-    );
+    const optional = [b.bias ?? this.dummy, b.maskBits ?? this.dummy];
+    const groups = { x: ceilDiv(p.outCols, TILE), y: ceilDiv(p.outRows, TILE), z: heads };
+    this.kernel.encode(encoder, [this.kernel.params, b.q, b.k, ...optional, b.stats, b.out], groups);
   }
 
   destroy(): void {
-    this.params.destroy();
-    this.dummy.destroy();
+    this.kernel.destroy();
   }
 }

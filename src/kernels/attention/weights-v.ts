@@ -1,5 +1,5 @@
 import weightsVWgsl from '../../../shaders/attention/weights_v.wgsl?raw';
-import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
+import { ComputeKernel } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import type { AttentionShape } from './spec';
 import { TILE, ceilDiv, maskWgsl, type MaskUniform } from './common';
@@ -18,24 +18,18 @@ const PARAMS = new UniformLayout([
  * (⌈d/16⌉, ⌈L/16⌉, heads) workgroups. Encode at most once per submit.
  */
 export class WeightsTimesVKernel {
-  private readonly layout: GPUBindGroupLayout;
-  private readonly pipeline: GPUComputePipeline;
-  private readonly params: GPUBuffer;
+  private readonly kernel: ComputeKernel;
 
   constructor(
     private readonly device: GPUDevice,
-    private readonly label = 'attention.weightsV',
+    label = 'attention.weightsV',
   ) {
-    ({
-      layout: this.layout,
-      pipeline: this.pipeline,
-      params: this.params,
-    } = createComputeKernel(device, label, {
+    this.kernel = new ComputeKernel(device, label, {
       code: joinWgsl(maskWgsl, weightsVWgsl),
       bindings: ['uniform', 'read', 'read', 'storage'],
       entryPoints: 'weights_v',
       uniforms: PARAMS,
-    }));
+    });
   }
 
   encode(
@@ -45,31 +39,18 @@ export class WeightsTimesVKernel {
     buffers: { weights: GPUBuffer; v: GPUBuffer; out: GPUBuffer },
   ): void {
     const { heads, L, d } = shape;
-    PARAMS.write(this.device, this.params, {
+    PARAMS.write(this.device, this.kernel.params, {
       heads,
       len: L,
       dim: d,
       maskKind: mask.kind,
       maskParam: mask.param,
     });
-    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
-      this.params,
-      buffers.weights,
-      buffers.v,
-      buffers.out,
-    ]);
-    encodeComputePass(
-      encoder,
-      this.label,
-      this.pipeline,
-      bindGroup,
-      ceilDiv(d, TILE),
-      ceilDiv(L, TILE),
-      heads,
-    );
+    const groups = { x: ceilDiv(d, TILE), y: ceilDiv(L, TILE), z: heads };
+    this.kernel.encode(encoder, [this.kernel.params, buffers.weights, buffers.v, buffers.out], groups);
   }
 
   destroy(): void {
-    this.params.destroy();
+    this.kernel.destroy();
   }
 }
