@@ -6,7 +6,7 @@ export type BindingKind = 'uniform' | 'read' | 'storage';
 export function createBindGroupLayout(
   device: GPUDevice,
   label: string,
-  kinds: BindingKind[],
+  kinds: readonly BindingKind[],
 ): GPUBindGroupLayout {
   return device.createBindGroupLayout({
     label,
@@ -155,7 +155,7 @@ export interface Workgroups {
  */
 interface ComputeKernelSpec<P> {
   code?: string;
-  bindings: BindingKind[];
+  bindings: readonly BindingKind[];
   entryPoints?: string | readonly string[] | Readonly<Record<string, string>>;
   uniforms: { createBuffer(device: GPUDevice, label: string): P };
 }

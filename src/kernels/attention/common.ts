@@ -3,6 +3,8 @@
  * buffers, the tile size, and the WGSL snippets every attention kernel joins.
  */
 import maskWgsl from '../../../shaders/attention/mask.wgsl?raw';
+import { ComputeKernel, type BindingKind } from '../../gpu/compute';
+import { joinWgsl, type UniformLayout } from '../../gpu/uniforms';
 import { MASK_KIND_ID, type AttentionMask, type AttentionShape, type FloatArray } from './spec';
 
 export { maskWgsl };
@@ -52,12 +54,17 @@ export const ATTENTION_UNIFORM_FIELDS = [
   ['biasMode', 'u32'],
 ] as const;
 
-export function attentionUniformValues(p: {
+type AttentionField = (typeof ATTENTION_UNIFORM_FIELDS)[number][0];
+
+/** What attentionUniformValues reads from a run. */
+interface AttentionUniformInput {
   shape: AttentionShape;
   scale: number;
   mask: MaskUniform;
   biasMode: number;
-}) {
+}
+
+export function attentionUniformValues(p: AttentionUniformInput) {
   return {
     heads: p.shape.heads,
     len: p.shape.L,
@@ -95,4 +102,63 @@ export function createDummyBuffer(device: GPUDevice, label: string): GPUBuffer {
 
 export function ceilDiv(a: number, b: number): number {
   return Math.ceil(a / b);
+}
+
+/** A kernel on `code` joined after the mask helpers (shaders/attention/mask.wgsl), as every attention kernel is. */
+export function attentionKernel(
+  device: GPUDevice,
+  label: string,
+  spec: {
+    code: string;
+    bindings: readonly BindingKind[];
+    entryPoints: string | readonly string[];
+    uniforms: UniformLayout<string>;
+  },
+): ComputeKernel {
+  return new ComputeKernel(device, label, { ...spec, code: joinWgsl(maskWgsl, spec.code) });
+}
+
+/**
+ * What the masked kernels (scores, weights-pool, fused) share: uniforms that open with
+ * ATTENTION_UNIFORM_FIELDS, and the `<label>.unusedInput` dummy bound where the bias or the custom-mask bits
+ * are absent. Without `code`, the wrapper compiles its own pipelines on `kernel.layout`.
+ */
+export class MaskedKernel<K extends string> {
+  readonly kernel: ComputeKernel;
+  private readonly uniforms: UniformLayout<K>;
+  private readonly dummy: GPUBuffer;
+
+  constructor(
+    device: GPUDevice,
+    label: string,
+    spec: {
+      code?: string;
+      bindings: readonly BindingKind[];
+      entryPoints?: string;
+      uniforms: UniformLayout<K>;
+    },
+  ) {
+    const { code, bindings, entryPoints, uniforms } = spec;
+    this.uniforms = uniforms;
+    this.kernel =
+      code === undefined
+        ? new ComputeKernel(device, label, { bindings, uniforms })
+        : attentionKernel(device, label, { code, bindings, entryPoints: entryPoints ?? [], uniforms });
+    this.dummy = this.kernel.own(createDummyBuffer(device, `${label}.unusedInput`));
+  }
+
+  /** Writes the uniforms: the attention fields of `p`, then the kernel's own `extra` fields. */
+  write(p: AttentionUniformInput, extra: Record<Exclude<K, AttentionField>, number>): void {
+    const values = { ...attentionUniformValues(p), ...extra } as Record<K, number>;
+    this.uniforms.write(this.kernel.device, this.kernel.params, values);
+  }
+
+  /** The bias and custom-mask bindings: the given buffers, or the dummy. */
+  optional(b: { bias?: GPUBuffer | undefined; maskBits?: GPUBuffer | undefined }): GPUBuffer[] {
+    return [b.bias ?? this.dummy, b.maskBits ?? this.dummy];
+  }
+
+  destroy(): void {
+    this.kernel.destroy();
+  }
 }

@@ -1,17 +1,8 @@
 import onlineSoftmaxWgsl from '../../../shaders/common/online_softmax.wgsl?raw';
 import fusedWgsl from '../../../shaders/attention/fused.wgsl?raw';
-import { ComputeKernel } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import { ATTENTION_LIMITS, type AttentionShape } from './spec';
-import {
-  ATTENTION_UNIFORM_FIELDS,
-  TILE,
-  attentionUniformValues,
-  ceilDiv,
-  createDummyBuffer,
-  maskWgsl,
-  type MaskUniform,
-} from './common';
+import { ATTENTION_UNIFORM_FIELDS, MaskedKernel, TILE, ceilDiv, maskWgsl, type MaskUniform } from './common';
 
 const PARAMS = new UniformLayout(ATTENTION_UNIFORM_FIELDS);
 
@@ -51,19 +42,17 @@ function fusedChunkTier(d: number): number {
  */
 export class FusedAttentionKernel {
   /** Layout, uniforms and the encode tail; the pipelines, one per head-dim tier, are made on first use. */
-  private readonly kernel: ComputeKernel;
+  private readonly masked;
   private readonly pipelines = new Map<number, GPUComputePipeline>();
-  private readonly dummy: GPUBuffer;
 
   constructor(
     private readonly device: GPUDevice,
     label = 'attention.fused',
   ) {
-    this.kernel = new ComputeKernel(device, label, {
+    this.masked = new MaskedKernel(device, label, {
       bindings: ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage', 'storage'],
       uniforms: PARAMS,
     });
-    this.dummy = this.kernel.own(createDummyBuffer(device, `${label}.unusedInput`));
   }
 
   private pipelineDescriptor(d: number): { tier: number; descriptor: GPUComputePipelineDescriptor } {
@@ -71,12 +60,12 @@ export class FusedAttentionKernel {
       throw new RangeError(`Fused attention supports d ≤ ${ATTENTION_LIMITS.maxD} (got ${d}).`);
     }
     const tier = fusedChunkTier(d);
-    const label = `${this.kernel.label}[d≤${tier * TILE}]`;
+    const label = `${this.masked.kernel.label}[d≤${tier * TILE}]`;
     const code = joinWgsl(`const D_CHUNKS: u32 = ${tier}u;`, onlineSoftmaxWgsl, maskWgsl, fusedWgsl);
     const module = this.device.createShaderModule({ label, code });
     const layout = this.device.createPipelineLayout({
       label: `${label}.layout`,
-      bindGroupLayouts: [this.kernel.layout],
+      bindGroupLayouts: [this.masked.kernel.layout],
     });
     return { tier, descriptor: { label, layout, compute: { module, entryPoint: 'fused' } } };
   }
@@ -110,13 +99,13 @@ export class FusedAttentionKernel {
   encode(encoder: GPUCommandEncoder, p: FusedParams, b: FusedBuffers): void {
     const { heads, L, d } = p.shape;
     const pipeline = this.pipeline(d);
-    PARAMS.write(this.device, this.kernel.params, attentionUniformValues(p));
-    const optional = [b.bias ?? this.dummy, b.maskBits ?? this.dummy];
-    const buffers = [this.kernel.params, b.q, b.k, b.v, ...optional, b.out, b.stats];
-    this.kernel.encode(encoder, buffers, { x: ceilDiv(L, TILE), y: heads }, { pipeline });
+    this.masked.write(p, {});
+    const { kernel } = this.masked;
+    const buffers = [kernel.params, b.q, b.k, b.v, ...this.masked.optional(b), b.out, b.stats];
+    kernel.encode(encoder, buffers, { x: ceilDiv(L, TILE), y: heads }, { pipeline });
   }
 
   destroy(): void {
-    this.kernel.destroy();
+    this.masked.destroy();
   }
 }

@@ -1,8 +1,8 @@
 import poolWgsl from '../../../shaders/attention/pool.wgsl?raw';
-import { ComputeKernel } from '../../gpu/compute';
-import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
+import type { ComputeKernel } from '../../gpu/compute';
+import { UniformLayout } from '../../gpu/uniforms';
 import { validatePool, type AttentionShape, type PoolMode, type Rect } from './spec';
-import { TILE, ceilDiv, maskWgsl } from './common';
+import { TILE, attentionKernel, ceilDiv } from './common';
 
 const PARAMS = new UniformLayout([
   ['heads', 'u32'],
@@ -23,8 +23,8 @@ abstract class RectKernel {
     label: string,
     entries: string[],
   ) {
-    this.kernel = new ComputeKernel(device, label, {
-      code: joinWgsl(maskWgsl, poolWgsl),
+    this.kernel = attentionKernel(device, label, {
+      code: poolWgsl,
       bindings: ['uniform', 'read', 'storage'],
       entryPoints: entries,
       uniforms: PARAMS,

@@ -1,14 +1,12 @@
 import scoresWgsl from '../../../shaders/attention/scores.wgsl?raw';
-import { ComputeKernel } from '../../gpu/compute';
-import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
+import { UniformLayout } from '../../gpu/uniforms';
 import type { AttentionShape } from './spec';
 import {
   ATTENTION_UNIFORM_FIELDS,
+  MaskedKernel,
   TILE,
-  attentionUniformValues,
   ceilDiv,
   createDummyBuffer,
-  maskWgsl,
   type MaskUniform,
 } from './common';
 
@@ -51,42 +49,31 @@ interface ScoresParams {
  * (⌈L/16⌉, ⌈L/16⌉, heads) workgroups. Writes its uniform buffer on encode: encode at most once per submit.
  */
 export class AttentionScoresKernel {
-  private readonly kernel: ComputeKernel;
-  private readonly dummyRead: GPUBuffer;
+  private readonly masked;
   private readonly dummyRaw: GPUBuffer;
   private readonly dummyScaled: GPUBuffer;
 
-  constructor(
-    private readonly device: GPUDevice,
-    label = 'attention.scores',
-  ) {
-    this.kernel = new ComputeKernel(device, label, {
-      code: joinWgsl(maskWgsl, scoresWgsl),
+  constructor(device: GPUDevice, label = 'attention.scores') {
+    this.masked = new MaskedKernel(device, label, {
+      code: scoresWgsl,
       bindings: ['uniform', 'read', 'read', 'read', 'read', 'storage', 'storage', 'storage'],
       entryPoints: 'scores',
       uniforms: PARAMS,
     });
-    this.dummyRead = this.kernel.own(createDummyBuffer(device, `${label}.unusedInput`));
-    this.dummyRaw = this.kernel.own(createDummyBuffer(device, `${label}.unusedRaw`));
-    this.dummyScaled = this.kernel.own(createDummyBuffer(device, `${label}.unusedScaled`));
+    this.dummyRaw = this.masked.kernel.own(createDummyBuffer(device, `${label}.unusedRaw`));
+    this.dummyScaled = this.masked.kernel.own(createDummyBuffer(device, `${label}.unusedScaled`));
   }
 
   encode(encoder: GPUCommandEncoder, p: ScoresParams, b: ScoresBuffers): void {
     const { heads, L } = p.shape;
-    PARAMS.write(this.device, this.kernel.params, {
-      ...attentionUniformValues(p),
-      writeRaw: b.raw ? 1 : 0,
-      writeScaled: b.scaled ? 1 : 0,
-      pad0: 0,
-      pad1: 0,
-    });
-    const optional = [b.bias ?? this.dummyRead, b.maskBits ?? this.dummyRead];
+    this.masked.write(p, { writeRaw: b.raw ? 1 : 0, writeScaled: b.scaled ? 1 : 0, pad0: 0, pad1: 0 });
+    const { kernel } = this.masked;
     const outputs = [b.raw ?? this.dummyRaw, b.scaled ?? this.dummyScaled, b.masked];
     const groups = { x: ceilDiv(L, TILE), y: ceilDiv(L, TILE), z: heads };
-    this.kernel.encode(encoder, [this.kernel.params, b.q, b.k, ...optional, ...outputs], groups);
+    kernel.encode(encoder, [kernel.params, b.q, b.k, ...this.masked.optional(b), ...outputs], groups);
   }
 
   destroy(): void {
-    this.kernel.destroy();
+    this.masked.destroy();
   }
 }

@@ -1,8 +1,8 @@
 import softmaxWgsl from '../../../shaders/attention/softmax.wgsl?raw';
-import { ComputeKernel } from '../../gpu/compute';
-import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
+import type { ComputeKernel } from '../../gpu/compute';
+import { UniformLayout } from '../../gpu/uniforms';
 import type { AttentionShape } from './spec';
-import { maskWgsl } from './common';
+import { attentionKernel } from './common';
 
 const PARAMS = new UniformLayout([
   ['heads', 'u32'],
@@ -22,8 +22,8 @@ export class SoftmaxKernel {
     private readonly device: GPUDevice,
     label = 'attention.softmax',
   ) {
-    this.kernel = new ComputeKernel(device, label, {
-      code: joinWgsl(maskWgsl, softmaxWgsl),
+    this.kernel = attentionKernel(device, label, {
+      code: softmaxWgsl,
       bindings: ['uniform', 'read', 'storage', 'storage'],
       entryPoints: 'softmax',
       uniforms: PARAMS,

@@ -1,16 +1,7 @@
 import weightsPoolWgsl from '../../../shaders/attention/weights_pool.wgsl?raw';
-import { ComputeKernel } from '../../gpu/compute';
-import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
+import { UniformLayout } from '../../gpu/uniforms';
 import { validatePool, type AttentionShape, type PoolMode, type Rect } from './spec';
-import {
-  ATTENTION_UNIFORM_FIELDS,
-  TILE,
-  attentionUniformValues,
-  ceilDiv,
-  createDummyBuffer,
-  maskWgsl,
-  type MaskUniform,
-} from './common';
+import { ATTENTION_UNIFORM_FIELDS, MaskedKernel, TILE, ceilDiv, type MaskUniform } from './common';
 
 const PARAMS = new UniformLayout([
   ...ATTENTION_UNIFORM_FIELDS,
@@ -43,20 +34,15 @@ interface WeightsPoolBuffers {
  * per submit.
  */
 export class WeightsPoolKernel {
-  private readonly kernel: ComputeKernel;
-  private readonly dummy: GPUBuffer;
+  private readonly masked;
 
-  constructor(
-    private readonly device: GPUDevice,
-    label = 'attention.weightsPool',
-  ) {
-    this.kernel = new ComputeKernel(device, label, {
-      code: joinWgsl(maskWgsl, weightsPoolWgsl),
+  constructor(device: GPUDevice, label = 'attention.weightsPool') {
+    this.masked = new MaskedKernel(device, label, {
+      code: weightsPoolWgsl,
       bindings: ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage'],
       entryPoints: 'weights_pool',
       uniforms: PARAMS,
     });
-    this.dummy = this.kernel.own(createDummyBuffer(device, `${label}.unusedInput`));
   }
 
   encode(
@@ -75,8 +61,7 @@ export class WeightsPoolKernel {
   ): void {
     const { heads, L } = p.shape;
     validatePool(L, p.rect, p.outRows, p.outCols);
-    PARAMS.write(this.device, this.kernel.params, {
-      ...attentionUniformValues(p),
+    this.masked.write(p, {
       row0: p.rect.row0,
       col0: p.rect.col0,
       rows: p.rect.rows,
@@ -86,12 +71,12 @@ export class WeightsPoolKernel {
       mode: p.mode === 'max' ? 0 : 1,
       pad0: 0,
     });
-    const optional = [b.bias ?? this.dummy, b.maskBits ?? this.dummy];
+    const { kernel } = this.masked;
     const groups = { x: ceilDiv(p.outCols, TILE), y: ceilDiv(p.outRows, TILE), z: heads };
-    this.kernel.encode(encoder, [this.kernel.params, b.q, b.k, ...optional, b.stats, b.out], groups);
+    kernel.encode(encoder, [kernel.params, b.q, b.k, ...this.masked.optional(b), b.stats, b.out], groups);
   }
 
   destroy(): void {
-    this.kernel.destroy();
+    this.masked.destroy();
   }
 }

@@ -1,8 +1,8 @@
 import weightsVWgsl from '../../../shaders/attention/weights_v.wgsl?raw';
-import { ComputeKernel } from '../../gpu/compute';
-import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
+import type { ComputeKernel } from '../../gpu/compute';
+import { UniformLayout } from '../../gpu/uniforms';
 import type { AttentionShape } from './spec';
-import { TILE, ceilDiv, maskWgsl, type MaskUniform } from './common';
+import { TILE, attentionKernel, ceilDiv, type MaskUniform } from './common';
 
 const PARAMS = new UniformLayout([
   ['heads', 'u32'],
@@ -24,8 +24,8 @@ export class WeightsTimesVKernel {
     private readonly device: GPUDevice,
     label = 'attention.weightsV',
   ) {
-    this.kernel = new ComputeKernel(device, label, {
-      code: joinWgsl(maskWgsl, weightsVWgsl),
+    this.kernel = attentionKernel(device, label, {
+      code: weightsVWgsl,
       bindings: ['uniform', 'read', 'read', 'storage'],
       entryPoints: 'weights_v',
       uniforms: PARAMS,

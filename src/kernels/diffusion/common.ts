@@ -92,7 +92,11 @@ export class UniformRing<K extends string> {
 export function ringKernel<K extends string>(
   device: GPUDevice,
   label: string,
-  spec: { code: string; bindings: BindingKind[]; entryPoints: string | Readonly<Record<string, string>> },
+  spec: {
+    code: string;
+    bindings: readonly BindingKind[];
+    entryPoints: string | Readonly<Record<string, string>>;
+  },
   uniforms: UniformLayout<K>,
 ): ComputeKernel<UniformRing<K>> {
   const ring = { createBuffer: (d: GPUDevice, l: string) => new UniformRing(d, uniforms, l) };
