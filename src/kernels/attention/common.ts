@@ -5,7 +5,14 @@
 import maskWgsl from '../../../shaders/attention/mask.wgsl?raw';
 import { ComputeKernel, type BindingKind } from '../../gpu/compute';
 import { joinWgsl, type UniformLayout } from '../../gpu/uniforms';
-import { MASK_KIND_ID, type AttentionMask, type AttentionShape, type FloatArray } from './spec';
+import {
+  MASK_KIND_ID,
+  validatePool,
+  type AttentionMask,
+  type AttentionShape,
+  type FloatArray,
+  type Rect,
+} from './spec';
 
 export { maskWgsl };
 
@@ -77,6 +84,22 @@ export function attentionUniformValues(p: AttentionUniformInput) {
   };
 }
 
+/** The uniform fields of a pooled rectangle (pool.wgsl, weights_pool.wgsl; same order as the WGSL). */
+export const RECT_UNIFORM_FIELDS = [
+  ['row0', 'u32'],
+  ['col0', 'u32'],
+  ['rows', 'u32'],
+  ['cols', 'u32'],
+  ['outRows', 'u32'],
+  ['outCols', 'u32'],
+] as const;
+
+/** Checks the rectangle and output size against L (validatePool), then gives their uniform values. */
+export function rectUniformValues(L: number, rect: Rect, outRows: number, outCols: number) {
+  validatePool(L, rect, outRows, outCols);
+  return { row0: rect.row0, col0: rect.col0, rows: rect.rows, cols: rect.cols, outRows, outCols };
+}
+
 /** Packs an L×L keep matrix as bits: ⌈L/32⌉ u32 words per query row, bit k % 32 of word k / 32. */
 export function packCustomMask(keep: Uint8Array, L: number): Uint32Array {
   const rowWords = Math.ceil(L / 32);
@@ -116,6 +139,23 @@ export function attentionKernel(
   },
 ): ComputeKernel {
   return new ComputeKernel(device, label, { ...spec, code: joinWgsl(maskWgsl, spec.code) });
+}
+
+/** The body of the unmasked wrappers (softmax, weights · V, pool, window): an attentionKernel and destroy(). */
+export abstract class AttentionKernelBase {
+  protected readonly kernel: ComputeKernel;
+
+  protected constructor(
+    protected readonly device: GPUDevice,
+    label: string,
+    spec: Parameters<typeof attentionKernel>[2],
+  ) {
+    this.kernel = attentionKernel(device, label, spec);
+  }
+
+  destroy(): void {
+    this.kernel.destroy();
+  }
 }
 
 /**

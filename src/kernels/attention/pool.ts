@@ -1,29 +1,13 @@
 import poolWgsl from '../../../shaders/attention/pool.wgsl?raw';
-import type { ComputeKernel } from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
-import { validatePool, type AttentionShape, type PoolMode, type Rect } from './spec';
-import { TILE, attentionKernel, ceilDiv } from './common';
+import type { AttentionShape, PoolMode, Rect } from './spec';
+import { AttentionKernelBase, RECT_UNIFORM_FIELDS, TILE, ceilDiv, rectUniformValues } from './common';
 
-const PARAMS = new UniformLayout([
-  ['heads', 'u32'],
-  ['len', 'u32'],
-  ['row0', 'u32'],
-  ['col0', 'u32'],
-  ['rows', 'u32'],
-  ['cols', 'u32'],
-  ['outRows', 'u32'],
-  ['outCols', 'u32'],
-] as const);
+const PARAMS = new UniformLayout([['heads', 'u32'], ['len', 'u32'], ...RECT_UNIFORM_FIELDS] as const);
 
-abstract class RectKernel {
-  private readonly kernel: ComputeKernel;
-
-  constructor(
-    private readonly device: GPUDevice,
-    label: string,
-    entries: string[],
-  ) {
-    this.kernel = attentionKernel(device, label, {
+abstract class RectKernel extends AttentionKernelBase {
+  constructor(device: GPUDevice, label: string, entries: string[]) {
+    super(device, label, {
       code: poolWgsl,
       bindings: ['uniform', 'read', 'storage'],
       entryPoints: entries,
@@ -41,25 +25,16 @@ abstract class RectKernel {
     src: GPUBuffer,
     out: GPUBuffer,
   ): void {
-    validatePool(shape.L, rect, outRows, outCols);
-    PARAMS.write(this.device, this.kernel.params, {
+    const values = {
       heads: shape.heads,
       len: shape.L,
-      row0: rect.row0,
-      col0: rect.col0,
-      rows: rect.rows,
-      cols: rect.cols,
-      outRows,
-      outCols,
-    });
+      ...rectUniformValues(shape.L, rect, outRows, outCols),
+    };
+    PARAMS.write(this.device, this.kernel.params, values);
     const { label, params } = this.kernel;
     const groups = { x: ceilDiv(outCols, TILE), y: ceilDiv(outRows, TILE), z: shape.heads };
     const run = { pipeline: entry, pass: `${label}.${entry}`, bindGroup: `${label}.bg` };
     this.kernel.encode(encoder, [params, src, out], groups, run);
-  }
-
-  destroy(): void {
-    this.kernel.destroy();
   }
 }
 

@@ -1,8 +1,7 @@
 import softmaxWgsl from '../../../shaders/attention/softmax.wgsl?raw';
-import type { ComputeKernel } from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
 import type { AttentionShape } from './spec';
-import { attentionKernel } from './common';
+import { AttentionKernelBase } from './common';
 
 const PARAMS = new UniformLayout([
   ['heads', 'u32'],
@@ -15,14 +14,9 @@ const PARAMS = new UniformLayout([
  * become exactly 0; fully-masked rows all 0. Also writes row stats [heads][L][2] = (max, sum).
  * One dispatch of (L, heads) workgroups. Encode at most once per submit.
  */
-export class SoftmaxKernel {
-  private readonly kernel: ComputeKernel;
-
-  constructor(
-    private readonly device: GPUDevice,
-    label = 'attention.softmax',
-  ) {
-    this.kernel = attentionKernel(device, label, {
+export class SoftmaxKernel extends AttentionKernelBase {
+  constructor(device: GPUDevice, label = 'attention.softmax') {
+    super(device, label, {
       code: softmaxWgsl,
       bindings: ['uniform', 'read', 'storage', 'storage'],
       entryPoints: 'softmax',
@@ -38,9 +32,5 @@ export class SoftmaxKernel {
     PARAMS.write(this.device, this.kernel.params, { heads: shape.heads, len: shape.L });
     const { masked, weights, stats } = buffers;
     this.kernel.encode(encoder, [this.kernel.params, masked, weights, stats], { x: shape.L, y: shape.heads });
-  }
-
-  destroy(): void {
-    this.kernel.destroy();
   }
 }

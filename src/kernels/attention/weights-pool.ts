@@ -1,16 +1,19 @@
 import weightsPoolWgsl from '../../../shaders/attention/weights_pool.wgsl?raw';
 import { UniformLayout } from '../../gpu/uniforms';
-import { validatePool, type AttentionShape, type PoolMode, type Rect } from './spec';
-import { ATTENTION_UNIFORM_FIELDS, MaskedKernel, TILE, ceilDiv, type MaskUniform } from './common';
+import type { AttentionShape, PoolMode, Rect } from './spec';
+import {
+  ATTENTION_UNIFORM_FIELDS,
+  MaskedKernel,
+  RECT_UNIFORM_FIELDS,
+  TILE,
+  ceilDiv,
+  rectUniformValues,
+  type MaskUniform,
+} from './common';
 
 const PARAMS = new UniformLayout([
   ...ATTENTION_UNIFORM_FIELDS,
-  ['row0', 'u32'],
-  ['col0', 'u32'],
-  ['rows', 'u32'],
-  ['cols', 'u32'],
-  ['outRows', 'u32'],
-  ['outCols', 'u32'],
+  ...RECT_UNIFORM_FIELDS,
   ['mode', 'u32'],
   ['pad0', 'u32'],
 ] as const);
@@ -60,14 +63,8 @@ export class WeightsPoolKernel {
     b: WeightsPoolBuffers,
   ): void {
     const { heads, L } = p.shape;
-    validatePool(L, p.rect, p.outRows, p.outCols);
     this.masked.write(p, {
-      row0: p.rect.row0,
-      col0: p.rect.col0,
-      rows: p.rect.rows,
-      cols: p.rect.cols,
-      outRows: p.outRows,
-      outCols: p.outCols,
+      ...rectUniformValues(L, p.rect, p.outRows, p.outCols),
       mode: p.mode === 'max' ? 0 : 1,
       pad0: 0,
     });

@@ -1,8 +1,7 @@
 import weightsVWgsl from '../../../shaders/attention/weights_v.wgsl?raw';
-import type { ComputeKernel } from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
 import type { AttentionShape } from './spec';
-import { TILE, attentionKernel, ceilDiv, type MaskUniform } from './common';
+import { AttentionKernelBase, TILE, ceilDiv, type MaskUniform } from './common';
 
 const PARAMS = new UniformLayout([
   ['heads', 'u32'],
@@ -17,14 +16,9 @@ const PARAMS = new UniformLayout([
  * workgroup memory; key tiles the mask excludes for a whole query tile are skipped. One dispatch of
  * (⌈d/16⌉, ⌈L/16⌉, heads) workgroups. Encode at most once per submit.
  */
-export class WeightsTimesVKernel {
-  private readonly kernel: ComputeKernel;
-
-  constructor(
-    private readonly device: GPUDevice,
-    label = 'attention.weightsV',
-  ) {
-    this.kernel = attentionKernel(device, label, {
+export class WeightsTimesVKernel extends AttentionKernelBase {
+  constructor(device: GPUDevice, label = 'attention.weightsV') {
+    super(device, label, {
       code: weightsVWgsl,
       bindings: ['uniform', 'read', 'read', 'storage'],
       entryPoints: 'weights_v',
@@ -48,9 +42,5 @@ export class WeightsTimesVKernel {
     });
     const groups = { x: ceilDiv(d, TILE), y: ceilDiv(L, TILE), z: heads };
     this.kernel.encode(encoder, [this.kernel.params, buffers.weights, buffers.v, buffers.out], groups);
-  }
-
-  destroy(): void {
-    this.kernel.destroy();
   }
 }
