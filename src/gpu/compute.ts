@@ -178,20 +178,21 @@ export class ComputeKernel<P extends Destroyable = GPUBuffer> {
     readonly label: string,
     spec: ComputeKernelSpec<P>,
   ) {
-    const module =
-      spec.code === undefined ? undefined : device.createShaderModule({ label, code: spec.code });
     this.layout = createBindGroupLayout(device, `${label}.bgl`, spec.bindings);
-    if (module) {
-      const e = spec.entryPoints ?? [];
-      const named =
-        typeof e === 'string' ? [[e, e]] : Array.isArray(e) ? e.map((n) => [n, n]) : Object.entries(e);
-      if (named.length === 0) throw new RangeError(`${label}: a kernel needs at least one entry point.`);
-      for (const [name, entry] of named as [string, string][]) {
-        const pipelineLabel = named.length === 1 ? label : `${label}.${name}`;
-        this.pipelines.set(name, createComputePipeline(device, pipelineLabel, module, this.layout, entry));
-      }
-    }
+    if (spec.code !== undefined) this.compile(spec.code, spec.entryPoints ?? []);
     this.params = spec.uniforms.createBuffer(device, `${label}.params`);
+  }
+
+  private compile(code: string, entryPoints: NonNullable<ComputeKernelSpec<P>['entryPoints']>): void {
+    const e = entryPoints;
+    const named: [string, string][] =
+      typeof e === 'string' ? [[e, e]] : Array.isArray(e) ? e.map((n) => [n, n]) : Object.entries(e);
+    if (named.length === 0) throw new RangeError(`${this.label}: a kernel needs at least one entry point.`);
+    const module = this.device.createShaderModule({ label: this.label, code });
+    for (const [name, entry] of named) {
+      const label = named.length === 1 ? this.label : `${this.label}.${name}`;
+      this.pipelines.set(name, createComputePipeline(this.device, label, module, this.layout, entry));
+    }
   }
 
   /** The pipeline of the first entry point. */

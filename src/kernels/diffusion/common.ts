@@ -88,7 +88,10 @@ export class UniformRing<K extends string> {
   }
 }
 
-/** A kernel whose parameters go through a UniformRing (`<label>.params[i]`), so it may encode RING_SLOTS times per submit. */
+/**
+ * A ComputeKernel whose parameters go through a UniformRing (`<label>.params[i]`), so it may be encoded up
+ * to RING_SLOTS times per submit.
+ */
 export function ringKernel<K extends string>(
   device: GPUDevice,
   label: string,
@@ -152,7 +155,7 @@ export function denoiserKernel<K extends string>(
 
 /**
  * Encodes a denoiser's pass: checks `a.dim` first, then binds (params, x_t, data, x̂₀, ε̂) with the uniform
- * values `values(grid)` over the 1D grid of `a.count` threads of `workgroup`.
+ * values `values(threadsPerRow)` over the 1D grid of `a.count` threads of `workgroup`.
  */
 export function encodeDenoiser<K extends string>(
   kernel: ComputeKernel<UniformRing<K>>,
