@@ -105,14 +105,7 @@ export function imageGridColor(
 export function renderImageGrid(
   canvas: HTMLCanvasElement,
   images: Float32Array,
-  opts: {
-    size: number;
-    count: number;
-    columns?: number;
-    scale?: number;
-    range?: [number, number];
-    colors?: 'grey' | 'diverging';
-  },
+  opts: ImageGridOptions,
 ): void {
   const L = checked(images, opts);
   const { size, count } = opts;

@@ -6,7 +6,7 @@ export type BindingKind = 'uniform' | 'read' | 'storage';
 export function createBindGroupLayout(
   device: GPUDevice,
   label: string,
-  kinds: BindingKind[],
+  kinds: readonly BindingKind[],
 ): GPUBindGroupLayout {
   return device.createBindGroupLayout({
     label,
@@ -136,47 +136,99 @@ export async function submitCheckpoint(device: GPUDevice, signal?: AbortSignal):
   throwIfAborted(signal);
 }
 
-/** What a kernel wrapper's constructor makes from its WGSL: layout, pipelines and uniform buffer. */
-interface ComputeKernelParts {
-  layout: GPUBindGroupLayout;
-  /** The pipeline of the first entry point. */
-  pipeline: GPUComputePipeline;
-  /** Every entry point's pipeline, by entry point name. */
-  pipelines: Map<string, GPUComputePipeline>;
-  /** The kernel's uniform buffer (`<label>.params`), sized by its UniformLayout. */
-  params: GPUBuffer;
+/** Anything a kernel wrapper frees in destroy(). */
+interface Destroyable {
+  destroy(): void;
+}
+
+/** A workgroup grid: grid1D's result, or explicit counts. */
+export interface Workgroups {
+  x: number;
+  y?: number;
+  z?: number;
 }
 
 /**
- * The constructor boilerplate every kernel wrapper shares: one shader module from `code`, a bind-group
- * layout from `bindings` (binding i = entry i), one pipeline per entry point, and the uniform buffer.
- * Labels: module `label`, layout `<label>.bgl`, pipeline `label` (or `<label>.<entry>` when there are
- * several), uniforms `<label>.params`.
+ * What a kernel wrapper's constructor makes from its WGSL. `entryPoints`: one name, a list, or pipeline
+ * names → entry points (the names go into the labels); omit `code` when the wrapper builds specialised
+ * pipelines itself on `layout`. `uniforms` makes the parameter buffer (a UniformLayout, or a ring of them).
  */
-export function createComputeKernel(
-  device: GPUDevice,
-  label: string,
-  spec: {
-    code: string;
-    bindings: BindingKind[];
-    entryPoints: string | readonly string[];
-    uniforms: { createBuffer(device: GPUDevice, label: string): GPUBuffer };
-  },
-): ComputeKernelParts {
-  const module = device.createShaderModule({ label, code: spec.code });
-  const layout = createBindGroupLayout(device, `${label}.bgl`, spec.bindings);
-  const entries = typeof spec.entryPoints === 'string' ? [spec.entryPoints] : spec.entryPoints;
-  if (entries.length === 0) throw new RangeError(`${label}: a kernel needs at least one entry point.`);
-  const pipelines = new Map(
-    entries.map((entry) => {
-      const name = entries.length === 1 ? label : `${label}.${entry}`;
-      return [entry, createComputePipeline(device, name, module, layout, entry)] as const;
-    }),
-  );
-  return {
-    layout,
-    pipeline: pipelines.get(entries[0]!)!,
-    pipelines,
-    params: spec.uniforms.createBuffer(device, `${label}.params`),
-  };
+interface ComputeKernelSpec<P> {
+  code?: string;
+  bindings: readonly BindingKind[];
+  entryPoints?: string | readonly string[] | Readonly<Record<string, string>>;
+  uniforms: { createBuffer(device: GPUDevice, label: string): P };
+}
+
+/**
+ * The body every kernel wrapper shares: one shader module from `code`, a bind-group layout from `bindings`
+ * (binding i = entry i), one pipeline per entry point, the uniform buffer, the resources it owns, and the
+ * encode tail (bind group + one compute pass). Labels: module `label`, layout `<label>.bgl`, pipeline
+ * `label` (or `<label>.<name>` when there are several), uniforms `<label>.params`, bind group `<pass>.bg`.
+ */
+export class ComputeKernel<P extends Destroyable = GPUBuffer> {
+  readonly layout: GPUBindGroupLayout;
+  /** Every pipeline, by name (the entry point unless `entryPoints` named them). */
+  readonly pipelines = new Map<string, GPUComputePipeline>();
+  readonly params: P;
+  private readonly owned: Destroyable[] = [];
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly label: string,
+    spec: ComputeKernelSpec<P>,
+  ) {
+    this.layout = createBindGroupLayout(device, `${label}.bgl`, spec.bindings);
+    if (spec.code !== undefined) this.compile(spec.code, spec.entryPoints ?? []);
+    this.params = spec.uniforms.createBuffer(device, `${label}.params`);
+  }
+
+  private compile(code: string, entryPoints: NonNullable<ComputeKernelSpec<P>['entryPoints']>): void {
+    const e = entryPoints;
+    const named: [string, string][] =
+      typeof e === 'string' ? [[e, e]] : Array.isArray(e) ? e.map((n) => [n, n]) : Object.entries(e);
+    if (named.length === 0) throw new RangeError(`${this.label}: a kernel needs at least one entry point.`);
+    const module = this.device.createShaderModule({ label: this.label, code });
+    for (const [name, entry] of named) {
+      const label = named.length === 1 ? this.label : `${this.label}.${name}`;
+      this.pipelines.set(name, createComputePipeline(this.device, label, module, this.layout, entry));
+    }
+  }
+
+  /** The pipeline of the first entry point. */
+  get pipeline(): GPUComputePipeline {
+    const first = this.pipelines.values().next();
+    if (first.done) throw new Error(`${this.label}: no pipeline was compiled from code.`);
+    return first.value;
+  }
+
+  /** Frees `resource` with the kernel in destroy(); returns it. */
+  own<T extends Destroyable>(resource: T): T {
+    this.owned.push(resource);
+    return resource;
+  }
+
+  /**
+   * Binds `buffers` (binding i = buffers[i]) as `<bindGroup>` and encodes one pass of a pipeline (default:
+   * the first; a name or a pipeline) labelled `pass` (default: the kernel's label; bind group `<pass>.bg`).
+   */
+  encode(
+    encoder: GPUCommandEncoder,
+    buffers: GPUBuffer[],
+    groups: Workgroups,
+    run: { pipeline?: string | GPUComputePipeline; pass?: string; bindGroup?: string } = {},
+  ): void {
+    const p = run.pipeline;
+    const pipeline = p === undefined ? this.pipeline : typeof p === 'string' ? this.pipelines.get(p) : p;
+    if (!pipeline) throw new RangeError(`${this.label}: no pipeline ${String(p)}.`);
+    const pass = run.pass ?? this.label;
+    const bindGroup = createBindGroup(this.device, run.bindGroup ?? `${pass}.bg`, this.layout, buffers);
+    encodeComputePass(encoder, pass, pipeline, bindGroup, groups.x, groups.y, groups.z);
+  }
+
+  /** Frees the uniform buffer(s) and every owned resource. */
+  destroy(): void {
+    this.params.destroy();
+    for (const resource of this.owned.splice(0)) resource.destroy();
+  }
 }

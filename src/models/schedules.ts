@@ -33,21 +33,14 @@ export interface ScheduleOptions {
   scaleBetaToT?: boolean;
 }
 
+/**
+ * A schedule: NoiseTable's arrays (length T + 1, index = timestep t; α_t = 1 − β_t, ᾱ_t = ∏_{s≤t} α_s with
+ * ᾱ₀ = 1, 1 − ᾱ_t computed without cancellation), the options it was made with, and what the UI shows.
+ */
 export interface Schedule extends NoiseTable {
   readonly kind: ScheduleKind;
-  readonly T: number;
   readonly zeroTerminalSnr: boolean;
   readonly scaleBetaToT: boolean;
-  /** All arrays have length T + 1, index = timestep t (index 0 is t = 0, the clean data). */
-  readonly beta: Float64Array;
-  /** α_t = 1 − β_t. */
-  readonly alpha: Float64Array;
-  /** ᾱ_t = ∏_{s≤t} α_s; ᾱ₀ = 1. */
-  readonly alphaBar: Float64Array;
-  /** 1 − ᾱ_t, computed without cancellation (full relative precision at small t). */
-  readonly oneMinusAlphaBar: Float64Array;
-  readonly sqrtAlphaBar: Float64Array;
-  readonly sqrtOneMinusAlphaBar: Float64Array;
   /** log(ᾱ_t / (1 − ᾱ_t)); +Infinity at t = 0, −Infinity at t = T with zero terminal SNR. */
   readonly logSNR: Float64Array;
   /** A sentence for the UI when ᾱ_T > ALPHA_BAR_T_WARN, else null. */

@@ -15,7 +15,6 @@
  *   variance's B/(B − 1).
  */
 import assert from 'node:assert/strict';
-import { requestNodeGpu } from '../../src/gpu/node';
 import type { GpuContext } from '../../src/gpu/device';
 import {
   CpuBatchNormEngine,
@@ -27,6 +26,7 @@ import {
 import { CpuMlp, makeBatch, type MlpShape } from '../../src/models/mlp';
 import { forwardBound, type ForwardBound } from './bn-bound';
 import { U, adamStepBound, checkWithin } from './numerics';
+import { gpuSuite } from './suite';
 
 let gpu: GpuContext;
 
@@ -163,14 +163,9 @@ class RunningBound {
 
 const batchAt = (step: number) => makeBatch('spirals', config.seed, step, config.batch);
 
-export default {
-  async setup() {
-    gpu = await requestNodeGpu();
-  },
-  teardown() {
-    gpu.destroy();
-  },
-  tests: [
+export default gpuSuite(
+  (g) => (gpu = g),
+  [
     [
       'eval view without learning: the BN net normalised by the running statistics, within the f32 bound; nothing changes',
       async () => {
@@ -219,5 +214,5 @@ export default {
         g.destroy();
       },
     ],
-  ] as Array<[string, () => Promise<void>]>,
-};
+  ],
+);

@@ -9,7 +9,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requestNodeGpu } from '../../src/gpu/node';
 import type { GpuContext } from '../../src/gpu/device';
 import { GpuDenoiserTrainer } from '../../src/engine/denoiser-train';
 import {
@@ -28,17 +27,13 @@ import {
 import { adamRelativeError, gradientBound, lossBound } from '../gpu/mlp-error-bound';
 import { makeDataset2D } from '../../src/models/datasets2d';
 import { makeSchedule } from '../../src/models/schedules';
+import { gpuSuite } from './suite';
 
 let gpu: GpuContext;
 
-export default {
-  async setup() {
-    gpu = await requestNodeGpu();
-  },
-  teardown() {
-    gpu.destroy();
-  },
-  tests: [
+export default gpuSuite(
+  (g) => (gpu = g),
+  [
     [
       'one GPU step on Dawn equals the float64 step (loss, gradients and parameters within the derived f32 bounds)',
       async () => {
@@ -225,5 +220,5 @@ export default {
         }
       },
     ],
-  ] as Array<[string, () => Promise<void>]>,
-};
+  ],
+);

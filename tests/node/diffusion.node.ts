@@ -16,12 +16,12 @@
  * - positions read back: e + u·|x| (the CPU engine's float64 state rounded to f32 for the frame).
  */
 import assert from 'node:assert/strict';
-import { requestNodeGpu } from '../../src/gpu/node';
 import type { GpuContext } from '../../src/gpu/device';
 import { DiffusionCpuEngine, DiffusionEngine, type DiffusionSetup } from '../../src/engine/diffusion';
 import { makeDataset2D } from '../../src/models/datasets2d';
 import { makeSchedule, noiseLevel, type NoiseLevel } from '../../src/models/schedules';
 import { U, checkWithin } from './numerics';
+import { gpuSuite } from './suite';
 
 let gpu: GpuContext;
 
@@ -84,14 +84,9 @@ function denoiserBounds(x: Float32Array, n: number, data: Float32Array, level: N
 
 const maxAbs = (a: ArrayLike<number>, q: number) => Math.max(Math.abs(a[q * D]!), Math.abs(a[q * D + 1]!));
 
-export default {
-  async setup() {
-    gpu = await requestNodeGpu();
-  },
-  teardown() {
-    gpu.destroy();
-  },
-  tests: [
+export default gpuSuite(
+  (g) => (gpu = g),
+  [
     [
       'DDIM η = 0, exact denoiser, 300 particles: 3 GPU steps from noise follow the float64 engine within the carried f32 bound',
       async () => {
@@ -149,5 +144,5 @@ export default {
         }
       },
     ],
-  ] as Array<[string, () => Promise<void>]>,
-};
+  ],
+);

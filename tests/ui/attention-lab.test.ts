@@ -7,30 +7,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { html, render } from 'lit';
 import '../../src/ui/shell/app';
-import type { KsApp } from '../../src/ui/shell/app';
-import { runAttentionCpu, type AttentionNumerics } from '../../src/engine/attention';
-import { initialState } from '../../src/state/store';
-import { prepareInputs } from '../../src/ui/attention/model';
+import type { AttentionNumerics } from '../../src/engine/attention';
 import { renderNumerics } from '../../src/ui/attention/numerics-panel';
-import type { LabRun } from '../../src/ui/attention/session';
-import { ALL_STAGES } from '../../src/ui/attention/stages';
 import type { LabView } from '../../src/ui/attention/view';
 import { NO_ADAPTER_HELP } from '../gpu/gpu-test-context';
-
-async function until<T>(fn: () => T | null | undefined, timeoutMs = 60_000): Promise<T> {
-  const start = performance.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (performance.now() - start > timeoutMs) throw new Error('timed out waiting for the page');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { cpuLabRun } from '../unit/attention-run';
+import { mountLab, unmountApp, until } from './helpers';
 
 afterEach(() => {
-  document.querySelector('ks-app')?.remove();
+  unmountApp();
   document.querySelector('#numerics-host')?.remove();
-  history.replaceState(null, '', location.pathname);
 });
 
 /** The numbers of a cell "1.22e-7 (bound 2.41e-5)": the difference (data-value) and the bound. */
@@ -43,14 +29,10 @@ function boundOf(td: Element): { diff: number; bound: number } {
 describe('ks-attention-lab inside ks-app', () => {
   it('stays within every f32 bound on the GPU, counts masked weights as 0, and "c" toggles causal', async () => {
     if (!navigator.gpu || !(await navigator.gpu.requestAdapter())) throw new Error(NO_ADAPTER_HELP);
-    history.replaceState(
-      null,
-      '',
-      `${location.pathname}#/attention?text=one+two+three+four&heads=2&d=8&mask=causal`,
+    const { app, lab } = await mountLab(
+      '/attention?text=one+two+three+four&heads=2&d=8&mask=causal',
+      'ks-attention-lab',
     );
-    const app = document.createElement('ks-app') as KsApp;
-    document.body.append(app);
-    const lab = await until(() => app.shadowRoot?.querySelector('ks-attention-lab'));
     const table = await until(() => {
       const t = lab.shadowRoot?.querySelector('table[aria-label="Numerics"]');
       return t?.textContent?.includes('bound') && !t.textContent.includes('computing') ? t : null;
@@ -78,19 +60,7 @@ describe('ks-attention-lab inside ks-app', () => {
 
 describe('renderNumerics', () => {
   async function view(numerics: AttentionNumerics): Promise<LabView> {
-    const params = { ...initialState().labs.attention, text: 'a b c', heads: 1, d: 4 };
-    const prepared = await prepareInputs(params, { maxL: 16 });
-    const { reference: _, ...run } = runAttentionCpu(prepared.inputs, { stages: ALL_STAGES });
-    const lab: LabRun = {
-      id: 1,
-      prepared,
-      run,
-      full: true,
-      available: new Set(ALL_STAGES),
-      backendLabel: 'CPU',
-      engine: null,
-      notices: [],
-    };
+    const { params, lab } = await cpuLabRun({ text: 'a b c', heads: 1, d: 4 }, 16);
     return {
       lab,
       params,

@@ -4,35 +4,17 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import '../../src/ui/shell/app';
-import type { KsApp } from '../../src/ui/shell/app';
 import { NO_ADAPTER_HELP } from '../gpu/gpu-test-context';
-
-async function until<T>(fn: () => T | null | undefined, timeoutMs = 60_000): Promise<T> {
-  const start = performance.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (performance.now() - start > timeoutMs) throw new Error('timed out waiting for the page');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { mountLab, unmountApp, until } from './helpers';
 
 afterEach(() => {
-  document.querySelector('ks-app')?.remove();
-  history.replaceState(null, '', location.pathname);
+  unmountApp();
 });
 
 describe('ks-random-lab inside ks-app', () => {
   it('computes on the WebGPU adapter and shows moments within 4 standard errors', async () => {
     if (!navigator.gpu || !(await navigator.gpu.requestAdapter())) throw new Error(NO_ADAPTER_HELP);
-    history.replaceState(
-      null,
-      '',
-      `${location.pathname}#/random?seed=3&count=10000&transform=uniform&bins=32`,
-    );
-    const app = document.createElement('ks-app') as KsApp;
-    document.body.append(app);
-    const lab = await until(() => app.shadowRoot?.querySelector('ks-random-lab'));
+    const { lab } = await mountLab('/random?seed=3&count=10000&transform=uniform&bins=32', 'ks-random-lab');
     const table = await until(() => lab.shadowRoot?.querySelector('table[aria-label="Moments"]'));
     const rows = [...table.querySelectorAll('tbody tr')];
     expect(rows.map((r) => r.getAttribute('data-key'))).toEqual([
@@ -52,14 +34,10 @@ describe('ks-random-lab inside ks-app', () => {
   });
 
   it('a control change updates the store and the URL', async () => {
-    history.replaceState(
-      null,
-      '',
-      `${location.pathname}#/random?seed=3&count=1000&transform=uniform&bins=16`,
+    const { app, lab } = await mountLab(
+      '/random?seed=3&count=1000&transform=uniform&bins=16',
+      'ks-random-lab',
     );
-    const app = document.createElement('ks-app') as KsApp;
-    document.body.append(app);
-    const lab = await until(() => app.shadowRoot?.querySelector('ks-random-lab'));
     await until(() => lab.shadowRoot?.querySelector('table[aria-label="Moments"]'));
     const select = [...lab.shadowRoot!.querySelectorAll('label')]
       .find((l) => l.textContent?.trim().startsWith('Transform'))!
@@ -74,14 +52,10 @@ describe('ks-random-lab inside ks-app', () => {
 
 describe('device loss', () => {
   it('shows a banner with a way to recover, and the lab recomputes on the new device', async () => {
-    history.replaceState(
-      null,
-      '',
-      `${location.pathname}#/random?seed=3&count=1000&transform=uniform&bins=16`,
+    const { app, lab } = await mountLab(
+      '/random?seed=3&count=1000&transform=uniform&bins=16',
+      'ks-random-lab',
     );
-    const app = document.createElement('ks-app') as KsApp;
-    document.body.append(app);
-    const lab = await until(() => app.shadowRoot?.querySelector('ks-random-lab'));
     await until(() => lab.shadowRoot?.querySelector('table[aria-label="Moments"]'));
     const status = app.runtime.status;
     if (status.kind !== 'ready') throw new Error(NO_ADAPTER_HELP);

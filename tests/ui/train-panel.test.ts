@@ -10,21 +10,15 @@ import { parameterCount, DEFAULT_MLP_CONFIG } from '../../src/models/mlp-denoise
 import { makeDataset2D } from '../../src/models/datasets2d';
 import type { GpuContext } from '../../src/gpu/device';
 import { testGpu } from '../gpu/gpu-test-context';
+import { until as untilEvery } from './helpers';
 
 let gpu: GpuContext;
 beforeAll(async () => {
   gpu = await testGpu();
 });
 
-async function until<T>(fn: () => T | null | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const start = performance.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (performance.now() - start > timeoutMs) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Polls every 20 ms (the panel's progress events are frequent). */
+const until = <T>(fn: () => T | null | undefined | false) => untilEvery(fn, 60_000, 20);
 
 const data = makeDataset2D({ kind: 'two-moons', n: 300, seed: 1 });
 

@@ -1,7 +1,6 @@
 /** The Attention lab's view logic without a DOM: what each heatmap shows, zoom/pan, the custom mask, counts. */
 import { describe, expect, it } from 'vitest';
 import type { ReactiveControllerHost } from 'lit';
-import { runAttentionCpu } from '../../src/engine/attention';
 import { maskKeeps, poolCellRange, type AttentionMask } from '../../src/kernels/attention/spec';
 import { initialState } from '../../src/state/store';
 import { CustomMask } from '../../src/ui/attention/custom-mask';
@@ -13,30 +12,15 @@ import {
   stripMatrix,
   type Picture,
 } from '../../src/ui/attention/matrices';
-import { fmtValue, headOf, prepareInputs } from '../../src/ui/attention/model';
+import { fmtValue, headOf } from '../../src/ui/attention/model';
 import { maskedWeights } from '../../src/ui/attention/numerics';
 import { computeKey, type LabRun } from '../../src/ui/attention/session';
-import { ALL_STAGES } from '../../src/ui/attention/stages';
+import { cpuLabRun } from './attention-run';
 
 const host = { requestUpdate: () => undefined } as unknown as ReactiveControllerHost;
 
 async function cpuRun(mask: AttentionMask['kind'] = 'causal', L = 6): Promise<LabRun> {
-  const params = { ...initialState().labs.attention, text: 'a b c d e f', L, heads: 2, d: 4, mask };
-  const prepared = await prepareInputs(params, { maxL: 64 });
-  const { reference: _, ...run } = runAttentionCpu(prepared.inputs, {
-    mask: prepared.mask,
-    stages: ALL_STAGES,
-  });
-  return {
-    id: 1,
-    prepared,
-    run,
-    full: true,
-    available: new Set(ALL_STAGES),
-    backendLabel: 'CPU',
-    engine: null,
-    notices: [],
-  };
+  return (await cpuLabRun({ text: 'a b c d e f', L, heads: 2, d: 4, mask }, 64)).lab;
 }
 
 const picture = (lab: LabRun, zoom: Picture['zoom'] = null): Picture => ({

@@ -221,49 +221,27 @@ describe('exact denoiser', () => {
 describe('samplers with exact denoisers', () => {
   const moons = makeDataset2D({ kind: 'two-moons', n: 64, seed: 1 });
   const linear = makeSchedule({ kind: 'linear', T: 1000 });
+  /** n DDPM samples (2D, all 1000 steps) with the exact denoiser of `moons`, and each one's nearest distance. */
+  const memorise = (schedule: Schedule, variance: 'beta' | 'beta-tilde', n: number, seed: number) => {
+    const x = sampleChain(schedule, { kind: 'ddpm', variance }, exactDenoiserCpu(moons, 2), n, 2, 1000, seed);
+    return { x, d: nearestDistances(x, n, moons) };
+  };
 
   it('DDPM (σ² = β), T = 1000, exact denoiser of 64 two-moons points: ≥ 99% of 256 samples within 0.05 of a training point', () => {
-    const x = sampleChain(
-      linear,
-      { kind: 'ddpm', variance: 'beta' },
-      exactDenoiserCpu(moons, 2),
-      256,
-      2,
-      1000,
-      3,
-    );
-    const d = nearestDistances(x, 256, moons);
+    const { d } = memorise(linear, 'beta', 256, 3);
     expect(d[Math.floor(0.99 * 256) - 1]).toBeLessThan(0.05);
   });
 
   it('DDPM (σ² = β̃): the last step is x̂₀ itself — at least half the samples ARE training points (≤ 1e-9)', () => {
-    const x = sampleChain(
-      linear,
-      { kind: 'ddpm', variance: 'beta-tilde' },
-      exactDenoiserCpu(moons, 2),
-      256,
-      2,
-      1000,
-      3,
-    );
-    const d = nearestDistances(x, 256, moons);
+    const { d } = memorise(linear, 'beta-tilde', 256, 3);
     expect(d[127]).toBeLessThan(1e-9);
     expect(d[255]).toBeLessThan(0.05);
   });
 
   it('zero terminal SNR: DDPM from ᾱ_T = 0 stays finite and memorises too (≥ 99% within 0.05)', () => {
     const z = makeSchedule({ kind: 'linear', T: 1000, zeroTerminalSnr: true });
-    const x = sampleChain(
-      z,
-      { kind: 'ddpm', variance: 'beta-tilde' },
-      exactDenoiserCpu(moons, 2),
-      128,
-      2,
-      1000,
-      4,
-    );
+    const { x, d } = memorise(z, 'beta-tilde', 128, 4);
     expect(x.every(Number.isFinite)).toBe(true);
-    const d = nearestDistances(x, 128, moons);
     expect(d[Math.floor(0.99 * 128) - 1]).toBeLessThan(0.05);
   });
 

@@ -20,6 +20,7 @@ import {
 import { SerialQueue } from '../../util/serial-queue';
 import {
   MAX_VIEW_GRID,
+  type DensityFrame,
   type DiffusionFrame,
   type DiffusionSetup,
   type ReadRequest,
@@ -71,6 +72,18 @@ export function checkViewGrid(spec: GridSpec): void {
   checkGrid(spec);
   if (spec.size > MAX_VIEW_GRID)
     throw new RangeError(`Grid size must be at most ${MAX_VIEW_GRID} (got ${spec.size}).`);
+}
+
+/** Checks a vector-field request: a view grid, over 2D data. */
+export function checkFieldGrid(spec: GridSpec, dim: number): void {
+  checkViewGrid(spec);
+  if (dim !== 2) throw new RangeError('The vector field is drawn for 2D data only.');
+}
+
+/** The density frame of a grid's counts as the kernels write them: G² cells, then the particles outside. */
+export function densityFrame(spec: GridSpec, all: Uint32Array): DensityFrame {
+  const g2 = spec.size * spec.size;
+  return { spec, counts: all.slice(0, g2), outside: all[g2]! };
 }
 
 /** How many particles a read asks for: true = all n, a number k = the first k, else 0. */

@@ -14,7 +14,15 @@ import {
 } from '../../kernels/diffusion/ref';
 import { MAX_PARTICLES_CPU, heunCorrection, planStep } from '../../kernels/diffusion/spec';
 import { mlpDenoiserCpu } from '../../models/mlp-denoiser';
-import { ChainState, checkViewGrid, frameHeader, readCount, validateSetup } from './chain';
+import {
+  ChainState,
+  checkFieldGrid,
+  checkViewGrid,
+  densityFrame,
+  frameHeader,
+  readCount,
+  validateSetup,
+} from './chain';
 import {
   DEFAULT_HISTORY_BYTES_CPU,
   type DiffusionFrame,
@@ -162,14 +170,11 @@ export class DiffusionCpuEngine extends ChainState implements DiffusionRunner {
       const spec = read.density;
       checkViewGrid(spec);
       if (c.dim < 2) throw new RangeError('The density grid needs at least two components.');
-      const all = densityReference(Float32Array.from(this.x), c.count, c.dim, spec);
-      const g2 = spec.size * spec.size;
-      frame.density = { spec, counts: all.slice(0, g2), outside: all[g2]! };
+      frame.density = densityFrame(spec, densityReference(Float32Array.from(this.x), c.count, c.dim, spec));
     }
     if (read.field) {
       const spec = read.field;
-      checkViewGrid(spec);
-      if (c.dim !== 2) throw new RangeError('The vector field is drawn for 2D data only.');
+      checkFieldGrid(spec, c.dim);
       if (t === 0) frame.field = null;
       else {
         const points = Float32Array.from(gridPointsReference(spec));

@@ -16,7 +16,7 @@ import { SamplerStepKernel } from '../../kernels/diffusion/step';
 import { GridKernel } from '../../kernels/diffusion/grid';
 import { MlpDenoiser } from '../../kernels/diffusion/mlp';
 import { MAX_PARTICLES_GPU, heunCorrection, planStep } from '../../kernels/diffusion/spec';
-import { ChainState, checkViewGrid, frameHeader, readCount, validateSetup } from './chain';
+import { ChainState, checkFieldGrid, densityFrame, frameHeader, readCount, validateSetup } from './chain';
 import { GpuHistory } from './history';
 import { FieldBuffers, FrameReads } from './readback';
 import {
@@ -275,16 +275,13 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
     if (read.density) {
       const spec = read.density;
       const counts = this.grid.encodeDensity(encoder, b.cur, c.count, c.dim, spec);
-      const g2 = spec.size * spec.size;
-      reads.copy(counts, (g2 + 1) * 4, (d) => {
-        const all = new Uint32Array(d);
-        frame.density = { spec, counts: all.slice(0, g2), outside: all[g2]! };
+      reads.copy(counts, (spec.size * spec.size + 1) * 4, (d) => {
+        frame.density = densityFrame(spec, new Uint32Array(d));
       });
     }
     if (read.field) {
       const spec = read.field;
-      checkViewGrid(spec);
-      if (c.dim !== 2) throw new RangeError('The vector field is drawn for 2D data only.');
+      checkFieldGrid(spec, c.dim);
       if (t === 0) frame.field = null;
       else {
         const f = this.field.get(spec.size);

@@ -3,7 +3,16 @@
  * buffers, the tile size, and the WGSL snippets every attention kernel joins.
  */
 import maskWgsl from '../../../shaders/attention/mask.wgsl?raw';
-import { MASK_KIND_ID, type AttentionMask, type AttentionShape, type FloatArray } from './spec';
+import { ComputeKernel, type BindingKind } from '../../gpu/compute';
+import { joinWgsl, type UniformLayout } from '../../gpu/uniforms';
+import {
+  MASK_KIND_ID,
+  validatePool,
+  type AttentionMask,
+  type AttentionShape,
+  type FloatArray,
+  type Rect,
+} from './spec';
 
 export { maskWgsl };
 
@@ -52,12 +61,17 @@ export const ATTENTION_UNIFORM_FIELDS = [
   ['biasMode', 'u32'],
 ] as const;
 
-export function attentionUniformValues(p: {
+type AttentionField = (typeof ATTENTION_UNIFORM_FIELDS)[number][0];
+
+/** What attentionUniformValues reads from a run. */
+interface AttentionUniformInput {
   shape: AttentionShape;
   scale: number;
   mask: MaskUniform;
   biasMode: number;
-}) {
+}
+
+export function attentionUniformValues(p: AttentionUniformInput) {
   return {
     heads: p.shape.heads,
     len: p.shape.L,
@@ -68,6 +82,22 @@ export function attentionUniformValues(p: {
     rowWords: p.mask.rowWords,
     biasMode: p.biasMode,
   };
+}
+
+/** The uniform fields of a pooled rectangle (pool.wgsl, weights_pool.wgsl; same order as the WGSL). */
+export const RECT_UNIFORM_FIELDS = [
+  ['row0', 'u32'],
+  ['col0', 'u32'],
+  ['rows', 'u32'],
+  ['cols', 'u32'],
+  ['outRows', 'u32'],
+  ['outCols', 'u32'],
+] as const;
+
+/** Checks the rectangle and output size against L (validatePool), then gives their uniform values. */
+export function rectUniformValues(L: number, rect: Rect, outRows: number, outCols: number) {
+  validatePool(L, rect, outRows, outCols);
+  return { row0: rect.row0, col0: rect.col0, rows: rect.rows, cols: rect.cols, outRows, outCols };
 }
 
 /** Packs an L×L keep matrix as bits: ⌈L/32⌉ u32 words per query row, bit k % 32 of word k / 32. */
@@ -95,4 +125,80 @@ export function createDummyBuffer(device: GPUDevice, label: string): GPUBuffer {
 
 export function ceilDiv(a: number, b: number): number {
   return Math.ceil(a / b);
+}
+
+/** A kernel on `code` joined after the mask helpers (shaders/attention/mask.wgsl), as every attention kernel is. */
+export function attentionKernel(
+  device: GPUDevice,
+  label: string,
+  spec: {
+    code: string;
+    bindings: readonly BindingKind[];
+    entryPoints: string | readonly string[];
+    uniforms: UniformLayout<string>;
+  },
+): ComputeKernel {
+  return new ComputeKernel(device, label, { ...spec, code: joinWgsl(maskWgsl, spec.code) });
+}
+
+/** The body of the unmasked wrappers (softmax, weights · V, pool, window): an attentionKernel and destroy(). */
+export abstract class AttentionKernelBase {
+  protected readonly kernel: ComputeKernel;
+
+  protected constructor(
+    protected readonly device: GPUDevice,
+    label: string,
+    spec: Parameters<typeof attentionKernel>[2],
+  ) {
+    this.kernel = attentionKernel(device, label, spec);
+  }
+
+  destroy(): void {
+    this.kernel.destroy();
+  }
+}
+
+/**
+ * What the masked kernels (scores, weights-pool, fused) share: uniforms that open with
+ * ATTENTION_UNIFORM_FIELDS, and the `<label>.unusedInput` dummy bound where the bias or the custom-mask bits
+ * are absent. Without `code`, the wrapper compiles its own pipelines on `kernel.layout`.
+ */
+export class MaskedKernel<K extends string> {
+  readonly kernel: ComputeKernel;
+  private readonly uniforms: UniformLayout<K>;
+  private readonly dummy: GPUBuffer;
+
+  constructor(
+    device: GPUDevice,
+    label: string,
+    spec: {
+      code?: string;
+      bindings: readonly BindingKind[];
+      entryPoints?: string;
+      uniforms: UniformLayout<K>;
+    },
+  ) {
+    const { code, bindings, entryPoints, uniforms } = spec;
+    this.uniforms = uniforms;
+    this.kernel =
+      code === undefined
+        ? new ComputeKernel(device, label, { bindings, uniforms })
+        : attentionKernel(device, label, { code, bindings, entryPoints: entryPoints ?? [], uniforms });
+    this.dummy = this.kernel.own(createDummyBuffer(device, `${label}.unusedInput`));
+  }
+
+  /** Writes the uniforms: the attention fields of `p`, then the kernel's own `extra` fields. */
+  write(p: AttentionUniformInput, extra: Record<Exclude<K, AttentionField>, number>): void {
+    const values = { ...attentionUniformValues(p), ...extra } as Record<K, number>;
+    this.uniforms.write(this.kernel.device, this.kernel.params, values);
+  }
+
+  /** The bias and custom-mask bindings: the given buffers, or the dummy. */
+  optional(b: { bias?: GPUBuffer | undefined; maskBits?: GPUBuffer | undefined }): GPUBuffer[] {
+    return [b.bias ?? this.dummy, b.maskBits ?? this.dummy];
+  }
+
+  destroy(): void {
+    this.kernel.destroy();
+  }
 }

@@ -1,17 +1,8 @@
 import onlineSoftmaxWgsl from '../../../shaders/common/online_softmax.wgsl?raw';
 import fusedWgsl from '../../../shaders/attention/fused.wgsl?raw';
-import { createBindGroup, createBindGroupLayout, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import { ATTENTION_LIMITS, type AttentionShape } from './spec';
-import {
-  ATTENTION_UNIFORM_FIELDS,
-  TILE,
-  attentionUniformValues,
-  ceilDiv,
-  createDummyBuffer,
-  maskWgsl,
-  type MaskUniform,
-} from './common';
+import { ATTENTION_UNIFORM_FIELDS, MaskedKernel, TILE, ceilDiv, maskWgsl, type MaskUniform } from './common';
 
 const PARAMS = new UniformLayout(ATTENTION_UNIFORM_FIELDS);
 
@@ -50,27 +41,18 @@ function fusedChunkTier(d: number): number {
  * Encode at most once per submit.
  */
 export class FusedAttentionKernel {
-  private readonly layout: GPUBindGroupLayout;
+  /** Layout, uniforms and the encode tail; the pipelines, one per head-dim tier, are made on first use. */
+  private readonly masked;
   private readonly pipelines = new Map<number, GPUComputePipeline>();
-  private readonly params: GPUBuffer;
-  private readonly dummy: GPUBuffer;
 
   constructor(
     private readonly device: GPUDevice,
-    private readonly label = 'attention.fused',
+    label = 'attention.fused',
   ) {
-    this.layout = createBindGroupLayout(device, `${label}.bgl`, [
-      'uniform',
-      'read',
-      'read',
-      'read',
-      'read',
-      'read',
-      'storage',
-      'storage',
-    ]);
-    this.params = PARAMS.createBuffer(device, `${label}.params`);
-    this.dummy = createDummyBuffer(device, `${label}.unusedInput`);
+    this.masked = new MaskedKernel(device, label, {
+      bindings: ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage', 'storage'],
+      uniforms: PARAMS,
+    });
   }
 
   private pipelineDescriptor(d: number): { tier: number; descriptor: GPUComputePipelineDescriptor } {
@@ -78,12 +60,12 @@ export class FusedAttentionKernel {
       throw new RangeError(`Fused attention supports d ≤ ${ATTENTION_LIMITS.maxD} (got ${d}).`);
     }
     const tier = fusedChunkTier(d);
-    const label = `${this.label}[d≤${tier * TILE}]`;
+    const label = `${this.masked.kernel.label}[d≤${tier * TILE}]`;
     const code = joinWgsl(`const D_CHUNKS: u32 = ${tier}u;`, onlineSoftmaxWgsl, maskWgsl, fusedWgsl);
     const module = this.device.createShaderModule({ label, code });
     const layout = this.device.createPipelineLayout({
       label: `${label}.layout`,
-      bindGroupLayouts: [this.layout],
+      bindGroupLayouts: [this.masked.kernel.layout],
     });
     return { tier, descriptor: { label, layout, compute: { module, entryPoint: 'fused' } } };
   }
@@ -117,22 +99,13 @@ export class FusedAttentionKernel {
   encode(encoder: GPUCommandEncoder, p: FusedParams, b: FusedBuffers): void {
     const { heads, L, d } = p.shape;
     const pipeline = this.pipeline(d);
-    PARAMS.write(this.device, this.params, attentionUniformValues(p));
-    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
-      this.params,
-      b.q,
-      b.k,
-      b.v,
-      b.bias ?? this.dummy,
-      b.maskBits ?? this.dummy,
-      b.out,
-      b.stats,
-    ]);
-    encodeComputePass(encoder, this.label, pipeline, bindGroup, ceilDiv(L, TILE), heads);
+    this.masked.write(p, {});
+    const { kernel } = this.masked;
+    const buffers = [kernel.params, b.q, b.k, b.v, ...this.masked.optional(b), b.out, b.stats];
+    kernel.encode(encoder, buffers, { x: ceilDiv(L, TILE), y: heads }, { pipeline });
   }
 
   destroy(): void {
-    this.params.destroy();
-    this.dummy.destroy();
+    this.masked.destroy();
   }
 }

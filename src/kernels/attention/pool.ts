@@ -1,40 +1,18 @@
 import poolWgsl from '../../../shaders/attention/pool.wgsl?raw';
-import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
-import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
-import { validatePool, type AttentionShape, type PoolMode, type Rect } from './spec';
-import { TILE, ceilDiv, maskWgsl } from './common';
+import { UniformLayout } from '../../gpu/uniforms';
+import type { AttentionShape, PoolMode, Rect } from './spec';
+import { AttentionKernelBase, RECT_UNIFORM_FIELDS, TILE, ceilDiv, rectUniformValues } from './common';
 
-const PARAMS = new UniformLayout([
-  ['heads', 'u32'],
-  ['len', 'u32'],
-  ['row0', 'u32'],
-  ['col0', 'u32'],
-  ['rows', 'u32'],
-  ['cols', 'u32'],
-  ['outRows', 'u32'],
-  ['outCols', 'u32'],
-] as const);
+const PARAMS = new UniformLayout([['heads', 'u32'], ['len', 'u32'], ...RECT_UNIFORM_FIELDS] as const);
 
-abstract class RectKernel {
-  protected readonly layout: GPUBindGroupLayout;
-  protected readonly pipelines: Map<string, GPUComputePipeline>;
-  protected readonly params: GPUBuffer;
-
-  constructor(
-    protected readonly device: GPUDevice,
-    protected readonly label: string,
-    entries: string[],
-  ) {
-    ({
-      layout: this.layout,
-      pipelines: this.pipelines,
-      params: this.params,
-    } = createComputeKernel(device, label, {
-      code: joinWgsl(maskWgsl, poolWgsl),
+abstract class RectKernel extends AttentionKernelBase {
+  constructor(device: GPUDevice, label: string, entries: string[]) {
+    super(device, label, {
+      code: poolWgsl,
       bindings: ['uniform', 'read', 'storage'],
       entryPoints: entries,
       uniforms: PARAMS,
-    }));
+    });
   }
 
   protected dispatch(
@@ -47,31 +25,16 @@ abstract class RectKernel {
     src: GPUBuffer,
     out: GPUBuffer,
   ): void {
-    validatePool(shape.L, rect, outRows, outCols);
-    PARAMS.write(this.device, this.params, {
+    const values = {
       heads: shape.heads,
       len: shape.L,
-      row0: rect.row0,
-      col0: rect.col0,
-      rows: rect.rows,
-      cols: rect.cols,
-      outRows,
-      outCols,
-    });
-    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [this.params, src, out]);
-    encodeComputePass(
-      encoder,
-      `${this.label}.${entry}`,
-      this.pipelines.get(entry)!,
-      bindGroup,
-      ceilDiv(outCols, TILE),
-      ceilDiv(outRows, TILE),
-      shape.heads,
-    );
-  }
-
-  destroy(): void {
-    this.params.destroy();
+      ...rectUniformValues(shape.L, rect, outRows, outCols),
+    };
+    PARAMS.write(this.device, this.kernel.params, values);
+    const { label, params } = this.kernel;
+    const groups = { x: ceilDiv(outCols, TILE), y: ceilDiv(outRows, TILE), z: shape.heads };
+    const run = { pipeline: entry, pass: `${label}.${entry}`, bindGroup: `${label}.bg` };
+    this.kernel.encode(encoder, [params, src, out], groups, run);
   }
 }
 

@@ -1,14 +1,12 @@
 import scoresWgsl from '../../../shaders/attention/scores.wgsl?raw';
-import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
-import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
+import { UniformLayout } from '../../gpu/uniforms';
 import type { AttentionShape } from './spec';
 import {
   ATTENTION_UNIFORM_FIELDS,
+  MaskedKernel,
   TILE,
-  attentionUniformValues,
   ceilDiv,
   createDummyBuffer,
-  maskWgsl,
   type MaskUniform,
 } from './common';
 
@@ -51,66 +49,31 @@ interface ScoresParams {
  * (⌈L/16⌉, ⌈L/16⌉, heads) workgroups. Writes its uniform buffer on encode: encode at most once per submit.
  */
 export class AttentionScoresKernel {
-  private readonly layout: GPUBindGroupLayout;
-  private readonly pipeline: GPUComputePipeline;
-  private readonly params: GPUBuffer;
-  private readonly dummyRead: GPUBuffer;
+  private readonly masked;
   private readonly dummyRaw: GPUBuffer;
   private readonly dummyScaled: GPUBuffer;
 
-  constructor(
-    private readonly device: GPUDevice,
-    private readonly label = 'attention.scores',
-  ) {
-    ({
-      layout: this.layout,
-      pipeline: this.pipeline,
-      params: this.params,
-    } = createComputeKernel(device, label, {
-      code: joinWgsl(maskWgsl, scoresWgsl),
+  constructor(device: GPUDevice, label = 'attention.scores') {
+    this.masked = new MaskedKernel(device, label, {
+      code: scoresWgsl,
       bindings: ['uniform', 'read', 'read', 'read', 'read', 'storage', 'storage', 'storage'],
       entryPoints: 'scores',
       uniforms: PARAMS,
-    }));
-    this.dummyRead = createDummyBuffer(device, `${label}.unusedInput`);
-    this.dummyRaw = createDummyBuffer(device, `${label}.unusedRaw`);
-    this.dummyScaled = createDummyBuffer(device, `${label}.unusedScaled`);
+    });
+    this.dummyRaw = this.masked.kernel.own(createDummyBuffer(device, `${label}.unusedRaw`));
+    this.dummyScaled = this.masked.kernel.own(createDummyBuffer(device, `${label}.unusedScaled`));
   }
 
   encode(encoder: GPUCommandEncoder, p: ScoresParams, b: ScoresBuffers): void {
     const { heads, L } = p.shape;
-    PARAMS.write(this.device, this.params, {
-      ...attentionUniformValues(p),
-      writeRaw: b.raw ? 1 : 0,
-      writeScaled: b.scaled ? 1 : 0,
-      pad0: 0,
-      pad1: 0,
-    });
-    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
-      this.params,
-      b.q,
-      b.k,
-      b.bias ?? this.dummyRead,
-      b.maskBits ?? this.dummyRead,
-      b.raw ?? this.dummyRaw,
-      b.scaled ?? this.dummyScaled,
-      b.masked,
-    ]);
-    encodeComputePass(
-      encoder,
-      this.label,
-      this.pipeline,
-      bindGroup,
-      ceilDiv(L, TILE),
-      ceilDiv(L, TILE),
-      heads,
-    );
+    this.masked.write(p, { writeRaw: b.raw ? 1 : 0, writeScaled: b.scaled ? 1 : 0, pad0: 0, pad1: 0 });
+    const { kernel } = this.masked;
+    const outputs = [b.raw ?? this.dummyRaw, b.scaled ?? this.dummyScaled, b.masked];
+    const groups = { x: ceilDiv(L, TILE), y: ceilDiv(L, TILE), z: heads };
+    kernel.encode(encoder, [kernel.params, b.q, b.k, ...this.masked.optional(b), ...outputs], groups);
   }
 
   destroy(): void {
-    this.params.destroy();
-    this.dummyRead.destroy();
-    this.dummyRaw.destroy();
-    this.dummyScaled.destroy();
+    this.masked.destroy();
   }
 }

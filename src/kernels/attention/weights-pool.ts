@@ -1,25 +1,19 @@
 import weightsPoolWgsl from '../../../shaders/attention/weights_pool.wgsl?raw';
-import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
-import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
-import { validatePool, type AttentionShape, type PoolMode, type Rect } from './spec';
+import { UniformLayout } from '../../gpu/uniforms';
+import type { AttentionShape, PoolMode, Rect } from './spec';
 import {
   ATTENTION_UNIFORM_FIELDS,
+  MaskedKernel,
+  RECT_UNIFORM_FIELDS,
   TILE,
-  attentionUniformValues,
   ceilDiv,
-  createDummyBuffer,
-  maskWgsl,
+  rectUniformValues,
   type MaskUniform,
 } from './common';
 
 const PARAMS = new UniformLayout([
   ...ATTENTION_UNIFORM_FIELDS,
-  ['row0', 'u32'],
-  ['col0', 'u32'],
-  ['rows', 'u32'],
-  ['cols', 'u32'],
-  ['outRows', 'u32'],
-  ['outCols', 'u32'],
+  ...RECT_UNIFORM_FIELDS,
   ['mode', 'u32'],
   ['pad0', 'u32'],
 ] as const);
@@ -43,26 +37,15 @@ interface WeightsPoolBuffers {
  * per submit.
  */
 export class WeightsPoolKernel {
-  private readonly layout: GPUBindGroupLayout;
-  private readonly pipeline: GPUComputePipeline;
-  private readonly params: GPUBuffer;
-  private readonly dummy: GPUBuffer;
+  private readonly masked;
 
-  constructor(
-    private readonly device: GPUDevice,
-    private readonly label = 'attention.weightsPool',
-  ) {
-    ({
-      layout: this.layout,
-      pipeline: this.pipeline,
-      params: this.params,
-    } = createComputeKernel(device, label, {
-      code: joinWgsl(maskWgsl, weightsPoolWgsl),
+  constructor(device: GPUDevice, label = 'attention.weightsPool') {
+    this.masked = new MaskedKernel(device, label, {
+      code: weightsPoolWgsl,
       bindings: ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage'],
       entryPoints: 'weights_pool',
       uniforms: PARAMS,
-    }));
-    this.dummy = createDummyBuffer(device, `${label}.unusedInput`);
+    });
   }
 
   encode(
@@ -80,40 +63,17 @@ export class WeightsPoolKernel {
     b: WeightsPoolBuffers,
   ): void {
     const { heads, L } = p.shape;
-    validatePool(L, p.rect, p.outRows, p.outCols);
-    PARAMS.write(this.device, this.params, {
-      ...attentionUniformValues(p),
-      row0: p.rect.row0,
-      col0: p.rect.col0,
-      rows: p.rect.rows,
-      cols: p.rect.cols,
-      outRows: p.outRows,
-      outCols: p.outCols,
+    this.masked.write(p, {
+      ...rectUniformValues(L, p.rect, p.outRows, p.outCols),
       mode: p.mode === 'max' ? 0 : 1,
       pad0: 0,
     });
-    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
-      this.params,
-      b.q,
-      b.k,
-      b.bias ?? this.dummy,
-      b.maskBits ?? this.dummy,
-      b.stats,
-      b.out,
-    ]);
-    encodeComputePass(
-      encoder,
-      this.label,
-      this.pipeline,
-      bindGroup,
-      ceilDiv(p.outCols, TILE),
-      ceilDiv(p.outRows, TILE),
-      heads,
-    );
+    const { kernel } = this.masked;
+    const groups = { x: ceilDiv(p.outCols, TILE), y: ceilDiv(p.outRows, TILE), z: heads };
+    kernel.encode(encoder, [kernel.params, b.q, b.k, ...this.masked.optional(b), b.stats, b.out], groups);
   }
 
   destroy(): void {
-    this.params.destroy();
-    this.dummy.destroy();
+    this.masked.destroy();
   }
 }

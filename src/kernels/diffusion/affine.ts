@@ -1,13 +1,13 @@
 import affineWgsl from '../../../shaders/diffusion/affine.wgsl?raw';
-import {
-  createBindGroup,
-  createBindGroupLayout,
-  createComputePipeline,
-  grid1D,
-  encodeComputePass,
-} from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
-import { BufferRing, UniformRing, levelUniforms, type DenoiseArgs, type EpsilonModel } from './common';
+import {
+  BufferRing,
+  denoiserKernel,
+  encodeDenoiser,
+  levelUniforms,
+  type DenoiseArgs,
+  type EpsilonModel,
+} from './common';
 import { gaussianAffine } from './ref';
 import type { GaussianLaw } from './spec';
 
@@ -33,16 +33,14 @@ const AFFINE_MAX_DIM = 64;
  */
 export class GaussianDenoiser implements EpsilonModel {
   readonly name = 'gaussian';
-  private readonly layout: GPUBindGroupLayout;
-  private readonly pipeline: GPUComputePipeline;
-  private readonly params: UniformRing<(typeof PARAMS.fields)[number][0]>;
+  private readonly kernel;
   private readonly affine: BufferRing;
 
   constructor(
-    private readonly device: GPUDevice,
+    device: GPUDevice,
     readonly law: GaussianLaw,
     readonly dim: number,
-    private readonly label = 'diffusion.gaussian',
+    label = 'diffusion.gaussian',
   ) {
     if (!Number.isInteger(dim) || dim < 1 || dim > AFFINE_MAX_DIM) {
       throw new RangeError(`The Gaussian denoiser takes D from 1 to ${AFFINE_MAX_DIM} (got ${dim}).`);
@@ -50,51 +48,38 @@ export class GaussianDenoiser implements EpsilonModel {
     if (law.mean.length !== dim || law.cov.length !== dim * dim) {
       throw new RangeError(`Mean must have ${dim} entries and covariance ${dim * dim}.`);
     }
-    const module = device.createShaderModule({ label, code: affineWgsl });
-    this.layout = createBindGroupLayout(device, `${label}.bgl`, [
-      'uniform',
-      'read',
-      'read',
-      'storage',
-      'storage',
-    ]);
-    this.pipeline = createComputePipeline(device, label, module, this.layout, 'denoise_affine');
-    this.params = new UniformRing(device, PARAMS, `${label}.params`);
-    this.affine = new BufferRing(device, `${label}.affine`, (dim * dim + dim) * 4, GPUBufferUsage.STORAGE);
+    this.kernel = denoiserKernel(device, label, affineWgsl, 'denoise_affine', PARAMS);
+    const bytes = (dim * dim + dim) * 4;
+    this.affine = this.kernel.own(new BufferRing(device, `${label}.affine`, bytes, GPUBufferUsage.STORAGE));
   }
 
   encode(encoder: GPUCommandEncoder, a: DenoiseArgs): void {
-    if (a.dim !== this.dim)
-      throw new RangeError(`Denoiser built for D = ${this.dim}, called with D = ${a.dim}.`);
-    const grid = grid1D(a.count, WORKGROUP, this.device.limits.maxComputeWorkgroupsPerDimension);
-    const level = levelUniforms(a.level);
+    const model = { dim: this.dim, workgroup: WORKGROUP, data: (a: DenoiseArgs) => this.affineMap(a) };
+    encodeDenoiser(this.kernel, encoder, a, model, (threadsPerRow) => {
+      const { sqrtAb, invSqrtOneMinusAb } = levelUniforms(a.level);
+      return {
+        count: a.count,
+        dim: a.dim,
+        threadsPerRow,
+        pad0: 0,
+        sqrtAb,
+        invSqrtOneMinusAb,
+        pad1: 0,
+        pad2: 0,
+      };
+    });
+  }
+
+  /** A and b of this noise level (float64, then f32), packed [A row-major | b] into the next ring slot. */
+  private affineMap(a: DenoiseArgs): GPUBuffer {
     const { A, b } = gaussianAffine(this.law, this.dim, a.level);
     const packed = new Float32Array(this.dim * this.dim + this.dim);
     packed.set(A);
     packed.set(b, this.dim * this.dim);
-    const affine = this.affine.next(packed);
-    const params = this.params.next({
-      count: a.count,
-      dim: a.dim,
-      threadsPerRow: grid.threadsPerRow,
-      pad0: 0,
-      sqrtAb: level.sqrtAb,
-      invSqrtOneMinusAb: level.invSqrtOneMinusAb,
-      pad1: 0,
-      pad2: 0,
-    });
-    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
-      params,
-      a.xt,
-      affine,
-      a.x0,
-      a.eps,
-    ]);
-    encodeComputePass(encoder, this.label, this.pipeline, bindGroup, grid.x, grid.y);
+    return this.affine.next(packed);
   }
 
   destroy(): void {
-    this.params.destroy();
-    this.affine.destroy();
+    this.kernel.destroy();
   }
 }

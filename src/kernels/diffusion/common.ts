@@ -5,6 +5,7 @@
 import philoxWgsl from '../../../shaders/common/philox.wgsl?raw';
 import boxMullerWgsl from '../../../shaders/common/box_muller.wgsl?raw';
 import noiseWgsl from '../../../shaders/diffusion/noise.wgsl?raw';
+import { ComputeKernel, grid1D, type BindingKind } from '../../gpu/compute';
 import { joinWgsl, type UniformLayout } from '../../gpu/uniforms';
 import type { NoiseLevel } from './spec';
 
@@ -87,6 +88,29 @@ export class UniformRing<K extends string> {
   }
 }
 
+/**
+ * A ComputeKernel whose parameters go through a UniformRing (`<label>.params[i]`), so it may be encoded up
+ * to RING_SLOTS times per submit.
+ */
+export function ringKernel<K extends string>(
+  device: GPUDevice,
+  label: string,
+  spec: {
+    code: string;
+    bindings: readonly BindingKind[];
+    entryPoints: string | Readonly<Record<string, string>>;
+  },
+  uniforms: UniformLayout<K>,
+): ComputeKernel<UniformRing<K>> {
+  const ring = { createBuffer: (d: GPUDevice, l: string) => new UniformRing(d, uniforms, l) };
+  return new ComputeKernel(device, label, { ...spec, uniforms: ring });
+}
+
+/** The 1D grid of `threads` invocations on this kernel's device. */
+export function kernelGrid(kernel: ComputeKernel<{ destroy(): void }>, threads: number, workgroup: number) {
+  return grid1D(threads, workgroup, kernel.device.limits.maxComputeWorkgroupsPerDimension);
+}
+
 export interface DenoiseArgs {
   /** count·dim f32 inputs x_t (row-major, particle-major). */
   xt: GPUBuffer;
@@ -112,6 +136,39 @@ export interface EpsilonModel {
   readonly dim: number;
   encode(encoder: GPUCommandEncoder, args: DenoiseArgs): void;
   destroy(): void;
+}
+
+/**
+ * The kernel of a denoiser: every one binds (params, x_t, its own data — points, weights or affine map —,
+ * x̂₀, ε̂) and runs one entry point.
+ */
+export function denoiserKernel<K extends string>(
+  device: GPUDevice,
+  label: string,
+  code: string,
+  entryPoint: string,
+  uniforms: UniformLayout<K>,
+) {
+  const bindings: BindingKind[] = ['uniform', 'read', 'read', 'storage', 'storage'];
+  return ringKernel(device, label, { code, bindings, entryPoints: entryPoint }, uniforms);
+}
+
+/**
+ * Encodes a denoiser's pass: checks `a.dim` first, then binds (params, x_t, data, x̂₀, ε̂) with the uniform
+ * values `values(threadsPerRow)` over the 1D grid of `a.count` threads of `workgroup`.
+ */
+export function encodeDenoiser<K extends string>(
+  kernel: ComputeKernel<UniformRing<K>>,
+  encoder: GPUCommandEncoder,
+  a: DenoiseArgs,
+  model: { dim: number; workgroup: number; data: (a: DenoiseArgs) => GPUBuffer },
+  values: (threadsPerRow: number) => Record<K, number>,
+): void {
+  if (a.dim !== model.dim)
+    throw new RangeError(`Denoiser built for D = ${model.dim}, called with D = ${a.dim}.`);
+  const grid = kernelGrid(kernel, a.count, model.workgroup);
+  const params = kernel.params.next(values(grid.threadsPerRow));
+  kernel.encode(encoder, [params, a.xt, model.data(a), a.x0, a.eps], grid);
 }
 
 /** The three f32 numbers a denoiser kernel needs from a noise level. */

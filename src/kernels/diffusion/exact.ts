@@ -1,16 +1,9 @@
 import onlineSoftmaxWgsl from '../../../shaders/common/online_softmax.wgsl?raw';
 import pointsWgsl from '../../../shaders/diffusion/exact_points.wgsl?raw';
 import wideWgsl from '../../../shaders/diffusion/exact_wide.wgsl?raw';
-import {
-  createBindGroup,
-  createBindGroupLayout,
-  createComputePipeline,
-  createStorageBuffer,
-  grid1D,
-  encodeComputePass,
-} from '../../gpu/compute';
+import { createStorageBuffer } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
-import { UniformRing, levelUniforms, type DenoiseArgs, type EpsilonModel } from './common';
+import { denoiserKernel, encodeDenoiser, levelUniforms, type DenoiseArgs, type EpsilonModel } from './common';
 import { MAX_DIM } from './spec';
 
 const PARAMS = new UniformLayout([
@@ -46,17 +39,15 @@ export class ExactDenoiser implements EpsilonModel {
   readonly name = 'exact';
   readonly dataCount: number;
   readonly data: GPUBuffer;
-  private readonly layout: GPUBindGroupLayout;
-  private readonly pipeline: GPUComputePipeline;
-  private readonly params: UniformRing<(typeof PARAMS.fields)[number][0]>;
+  private readonly kernel;
   private readonly wide: boolean;
 
   /** `data` holds M points of `dim` f32 components, row-major. */
   constructor(
-    private readonly device: GPUDevice,
+    device: GPUDevice,
     data: Float32Array,
     readonly dim: number,
-    private readonly label = 'diffusion.exact',
+    label = 'diffusion.exact',
   ) {
     if (!Number.isInteger(dim) || dim < 1 || dim > MAX_DIM) {
       throw new RangeError(`Dimension must be an integer from 1 to ${MAX_DIM} (got ${dim}).`);
@@ -65,59 +56,29 @@ export class ExactDenoiser implements EpsilonModel {
       throw new RangeError(`Data length ${data.length} is not a positive multiple of the dimension ${dim}.`);
     }
     this.dataCount = data.length / dim;
-    this.data = createStorageBuffer(device, `${label}.data`, data.byteLength);
-    device.queue.writeBuffer(this.data, 0, data.buffer, data.byteOffset, data.byteLength);
     this.wide = dim > POINTS_MAX_DIM;
     const header = this.wide
       ? `const DIM: u32 = ${dim}u;\nconst PER_THREAD: u32 = ${Math.ceil(dim / WIDE_WG)}u;\nconst CHUNK: u32 = ${wideChunk(dim)}u;`
       : `const DIM: u32 = ${dim}u;`;
-    const module = device.createShaderModule({
-      label,
-      code: joinWgsl(onlineSoftmaxWgsl, header, this.wide ? wideWgsl : pointsWgsl),
-    });
-    this.layout = createBindGroupLayout(device, `${label}.bgl`, [
-      'uniform',
-      'read',
-      'read',
-      'storage',
-      'storage',
-    ]);
-    this.pipeline = createComputePipeline(
-      device,
-      label,
-      module,
-      this.layout,
-      this.wide ? 'denoise_wide' : 'denoise_points',
-    );
-    this.params = new UniformRing(device, PARAMS, `${label}.params`);
+    const code = joinWgsl(onlineSoftmaxWgsl, header, this.wide ? wideWgsl : pointsWgsl);
+    this.kernel = denoiserKernel(device, label, code, this.wide ? 'denoise_wide' : 'denoise_points', PARAMS);
+    this.data = this.kernel.own(createStorageBuffer(device, `${label}.data`, data.byteLength));
+    device.queue.writeBuffer(this.data, 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
   encode(encoder: GPUCommandEncoder, a: DenoiseArgs): void {
-    if (a.dim !== this.dim)
-      throw new RangeError(`Denoiser built for D = ${this.dim}, called with D = ${a.dim}.`);
-    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
-    const grid = this.wide ? grid1D(a.count, 1, max) : grid1D(a.count, POINTS_WG, max);
-    const level = levelUniforms(a.level);
-    const params = this.params.next({
+    const model = { dim: this.dim, workgroup: this.wide ? 1 : POINTS_WG, data: () => this.data };
+    encodeDenoiser(this.kernel, encoder, a, model, (perRow) => ({
       count: a.count,
       dataCount: this.dataCount,
-      perRow: grid.threadsPerRow,
+      perRow,
       pad0: 0,
-      ...level,
+      ...levelUniforms(a.level),
       pad1: 0,
-    });
-    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
-      params,
-      a.xt,
-      this.data,
-      a.x0,
-      a.eps,
-    ]);
-    encodeComputePass(encoder, this.label, this.pipeline, bindGroup, grid.x, grid.y);
+    }));
   }
 
   destroy(): void {
-    this.params.destroy();
-    this.data.destroy();
+    this.kernel.destroy();
   }
 }

@@ -1,13 +1,7 @@
 import forwardWgsl from '../../../shaders/diffusion/forward.wgsl?raw';
-import {
-  createBindGroup,
-  createBindGroupLayout,
-  createComputePipeline,
-  grid1D,
-  encodeComputePass,
-} from '../../gpu/compute';
+import type { BindingKind } from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
-import { UniformRing, withNoise } from './common';
+import { kernelGrid, ringKernel, withNoise } from './common';
 import { STREAM_FORWARD, type NoiseLevel } from './spec';
 
 const PARAMS = new UniformLayout([
@@ -43,25 +37,19 @@ export interface ForwardArgs {
  * (seed, STREAM_FORWARD), counter (particle, 0, block, 0). With level ᾱ = 0 it writes pure noise x_T = ε.
  */
 export class ForwardKernel {
-  private readonly layout: GPUBindGroupLayout;
-  private readonly pipeline: GPUComputePipeline;
-  private readonly params: UniformRing<(typeof PARAMS.fields)[number][0]>;
+  private readonly kernel;
 
-  constructor(
-    private readonly device: GPUDevice,
-    private readonly label = 'diffusion.forward',
-  ) {
-    const module = device.createShaderModule({ label, code: withNoise(forwardWgsl) });
-    this.layout = createBindGroupLayout(device, `${label}.bgl`, ['uniform', 'read', 'storage', 'storage']);
-    this.pipeline = createComputePipeline(device, label, module, this.layout, 'forward');
-    this.params = new UniformRing(device, PARAMS, `${label}.params`);
+  constructor(device: GPUDevice, label = 'diffusion.forward') {
+    const bindings: BindingKind[] = ['uniform', 'read', 'storage', 'storage'];
+    const spec = { code: withNoise(forwardWgsl), bindings, entryPoints: 'forward' };
+    this.kernel = ringKernel(device, label, spec, PARAMS);
   }
 
   encode(encoder: GPUCommandEncoder, a: ForwardArgs): void {
     if (a.sourceCount < 1) throw new RangeError('Forward noising needs at least one source point.');
     const threads = a.count * Math.ceil(a.dim / 4);
-    const grid = grid1D(threads, WORKGROUP, this.device.limits.maxComputeWorkgroupsPerDimension);
-    const params = this.params.next({
+    const grid = kernelGrid(this.kernel, threads, WORKGROUP);
+    const params = this.kernel.params.next({
       count: a.count,
       dim: a.dim,
       sourceCount: a.sourceCount,
@@ -71,16 +59,10 @@ export class ForwardKernel {
       sqrtAb: a.level.sqrtAlphaBar,
       sqrtOneMinusAb: a.level.sqrtOneMinusAlphaBar,
     });
-    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
-      params,
-      a.source,
-      a.xt,
-      a.eps,
-    ]);
-    encodeComputePass(encoder, this.label, this.pipeline, bindGroup, grid.x, grid.y);
+    this.kernel.encode(encoder, [params, a.source, a.xt, a.eps], grid);
   }
 
   destroy(): void {
-    this.params.destroy();
+    this.kernel.destroy();
   }
 }

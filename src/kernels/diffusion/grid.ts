@@ -1,14 +1,7 @@
 import gridWgsl from '../../../shaders/diffusion/grid.wgsl?raw';
-import {
-  createBindGroup,
-  createBindGroupLayout,
-  createComputePipeline,
-  createStorageBuffer,
-  grid1D,
-  encodeComputePass,
-} from '../../gpu/compute';
+import { createStorageBuffer, type BindingKind } from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
-import { UniformRing } from './common';
+import { kernelGrid, ringKernel } from './common';
 import { MAX_GRID, checkGrid, gridF32, type GridSpec } from './spec';
 
 const PARAMS = new UniformLayout([
@@ -34,32 +27,22 @@ const WORKGROUP = 256;
  * the largest grid (MAX_GRID² + 1 words) — or pass `maxGrid` to keep it smaller.
  */
 export class GridKernel {
-  private readonly layout: GPUBindGroupLayout;
-  private readonly pointsPipeline: GPUComputePipeline;
-  private readonly densityPipeline: GPUComputePipeline;
-  private readonly params: UniformRing<(typeof PARAMS.fields)[number][0]>;
+  private readonly kernel;
   private readonly dummy: GPUBuffer;
   readonly counts: GPUBuffer;
 
   constructor(
-    private readonly device: GPUDevice,
-    private readonly label = 'diffusion.grid',
+    device: GPUDevice,
+    label = 'diffusion.grid',
     readonly maxGrid = 512,
   ) {
     if (maxGrid > MAX_GRID) throw new RangeError(`maxGrid must be at most ${MAX_GRID}.`);
-    const module = device.createShaderModule({ label, code: gridWgsl });
-    this.layout = createBindGroupLayout(device, `${label}.bgl`, ['uniform', 'read', 'storage', 'storage']);
-    this.pointsPipeline = createComputePipeline(
-      device,
-      `${label}.points`,
-      module,
-      this.layout,
-      'grid_points',
-    );
-    this.densityPipeline = createComputePipeline(device, `${label}.density`, module, this.layout, 'density');
-    this.params = new UniformRing(device, PARAMS, `${label}.params`);
-    this.dummy = createStorageBuffer(device, `${label}.unused`, 16);
-    this.counts = createStorageBuffer(device, `${label}.counts`, (maxGrid * maxGrid + 1) * 4);
+    const bindings: BindingKind[] = ['uniform', 'read', 'storage', 'storage'];
+    const entryPoints = { points: 'grid_points', density: 'density' };
+    this.kernel = ringKernel(device, label, { code: gridWgsl, bindings, entryPoints }, PARAMS);
+    this.dummy = this.kernel.own(createStorageBuffer(device, `${label}.unused`, 16));
+    const countsBytes = (maxGrid * maxGrid + 1) * 4;
+    this.counts = this.kernel.own(createStorageBuffer(device, `${label}.counts`, countsBytes));
   }
 
   private check(spec: GridSpec): void {
@@ -76,19 +59,9 @@ export class GridKernel {
   /** Writes the G² cell centres (x, y) into `out` (2·G² f32). */
   encodePoints(encoder: GPUCommandEncoder, spec: GridSpec, out: GPUBuffer): void {
     this.check(spec);
-    const grid = grid1D(
-      spec.size * spec.size,
-      WORKGROUP,
-      this.device.limits.maxComputeWorkgroupsPerDimension,
-    );
-    const params = this.params.next(this.values(spec, 0, 2, grid.threadsPerRow));
-    const bg = createBindGroup(this.device, `${this.label}.points.bg`, this.layout, [
-      params,
-      this.dummy,
-      this.counts,
-      out,
-    ]);
-    encodeComputePass(encoder, `${this.label}.points`, this.pointsPipeline, bg, grid.x, grid.y);
+    const grid = kernelGrid(this.kernel, spec.size * spec.size, WORKGROUP);
+    const params = this.kernel.params.next(this.values(spec, 0, 2, grid.threadsPerRow));
+    this.pass(encoder, 'points', [params, this.dummy, this.counts, out], grid);
   }
 
   /**
@@ -104,22 +77,24 @@ export class GridKernel {
   ): GPUBuffer {
     this.check(spec);
     if (dim < 2) throw new RangeError('The density grid needs at least two components.');
-    const grid = grid1D(count, WORKGROUP, this.device.limits.maxComputeWorkgroupsPerDimension);
-    const params = this.params.next(this.values(spec, count, dim, grid.threadsPerRow));
-    const bg = createBindGroup(this.device, `${this.label}.density.bg`, this.layout, [
-      params,
-      positions,
-      this.counts,
-      this.dummy,
-    ]);
+    const grid = kernelGrid(this.kernel, count, WORKGROUP);
+    const params = this.kernel.params.next(this.values(spec, count, dim, grid.threadsPerRow));
     encoder.clearBuffer(this.counts, 0, Math.ceil(((spec.size * spec.size + 1) * 4) / 4) * 4);
-    encodeComputePass(encoder, `${this.label}.density`, this.densityPipeline, bg, grid.x, grid.y);
+    this.pass(encoder, 'density', [params, positions, this.counts, this.dummy], grid);
     return this.counts;
   }
 
+  /** One pass of pipeline `name`, labelled `<label>.<name>` (bind group `<label>.<name>.bg`). */
+  private pass(
+    encoder: GPUCommandEncoder,
+    name: string,
+    buffers: GPUBuffer[],
+    grid: { x: number; y: number },
+  ) {
+    this.kernel.encode(encoder, buffers, grid, { pipeline: name, pass: `${this.kernel.label}.${name}` });
+  }
+
   destroy(): void {
-    this.params.destroy();
-    this.dummy.destroy();
-    this.counts.destroy();
+    this.kernel.destroy();
   }
 }

@@ -1,12 +1,5 @@
 import mlpWgsl from '../../../shaders/diffusion/mlp.wgsl?raw';
-import {
-  createBindGroup,
-  createBindGroupLayout,
-  createComputePipeline,
-  createStorageBuffer,
-  grid1D,
-  encodeComputePass,
-} from '../../gpu/compute';
+import { createStorageBuffer } from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
 import {
   MLP_MIN_SQRT_ALPHA_BAR,
@@ -18,7 +11,7 @@ import {
   parameterCount,
   type MlpWeights,
 } from './spec';
-import { UniformRing, withNoise, type DenoiseArgs, type EpsilonModel } from './common';
+import { denoiserKernel, encodeDenoiser, withNoise, type DenoiseArgs, type EpsilonModel } from './common';
 
 const PARAMS = new UniformLayout([
   ['count', 'u32'],
@@ -57,14 +50,12 @@ export class MlpDenoiser implements EpsilonModel {
   readonly name = 'mlp';
   readonly dim: number;
   private readonly weights: GPUBuffer;
-  private readonly layout: GPUBindGroupLayout;
-  private readonly pipeline: GPUComputePipeline;
-  private readonly params: UniformRing<(typeof PARAMS.fields)[number][0]>;
+  private readonly kernel;
 
   constructor(
-    private readonly device: GPUDevice,
+    device: GPUDevice,
     readonly model: MlpWeights,
-    private readonly label = 'diffusion.mlp',
+    label = 'diffusion.mlp',
   ) {
     checkConfig(model.config);
     if (model.params.length !== parameterCount(model.config)) {
@@ -73,47 +64,28 @@ export class MlpDenoiser implements EpsilonModel {
       );
     }
     this.dim = model.config.dim;
-    this.weights = createStorageBuffer(device, `${label}.weights`, model.params.byteLength);
+    const code = withNoise(`${mlpHeader(model)}\n${mlpWgsl}`);
+    this.kernel = denoiserKernel(device, label, code, 'mlp_denoise', PARAMS);
+    this.weights = this.kernel.own(createStorageBuffer(device, `${label}.weights`, model.params.byteLength));
     const p = model.params;
     device.queue.writeBuffer(this.weights, 0, p.buffer, p.byteOffset, p.byteLength);
-    const module = device.createShaderModule({ label, code: withNoise(`${mlpHeader(model)}\n${mlpWgsl}`) });
-    this.layout = createBindGroupLayout(device, `${label}.bgl`, [
-      'uniform',
-      'read',
-      'read',
-      'storage',
-      'storage',
-    ]);
-    this.pipeline = createComputePipeline(device, label, module, this.layout, 'mlp_denoise');
-    this.params = new UniformRing(device, PARAMS, `${label}.params`);
   }
 
   encode(encoder: GPUCommandEncoder, a: DenoiseArgs): void {
-    if (a.dim !== this.dim)
-      throw new RangeError(`Denoiser built for D = ${this.dim}, called with D = ${a.dim}.`);
-    const grid = grid1D(a.count, WORKGROUP, this.device.limits.maxComputeWorkgroupsPerDimension);
-    const params = this.params.next({
+    const model = { dim: this.dim, workgroup: WORKGROUP, data: () => this.weights };
+    encodeDenoiser(this.kernel, encoder, a, model, (threadsPerRow) => ({
       count: a.count,
-      threadsPerRow: grid.threadsPerRow,
+      threadsPerRow,
       pad0: 0,
       pad1: 0,
       lambda: modelLambda(a.level.alphaBar, a.level.oneMinusAlphaBar),
       sqrtOneMinusAb: a.level.sqrtOneMinusAlphaBar,
       invSqrtAb: 1 / Math.max(a.level.sqrtAlphaBar, MLP_MIN_SQRT_ALPHA_BAR),
       clip: MLP_X0_CLIP,
-    });
-    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
-      params,
-      a.xt,
-      this.weights,
-      a.x0,
-      a.eps,
-    ]);
-    encodeComputePass(encoder, this.label, this.pipeline, bindGroup, grid.x, grid.y);
+    }));
   }
 
   destroy(): void {
-    this.params.destroy();
-    this.weights.destroy();
+    this.kernel.destroy();
   }
 }

@@ -1,13 +1,7 @@
 import stepWgsl from '../../../shaders/diffusion/step.wgsl?raw';
-import {
-  createBindGroup,
-  createBindGroupLayout,
-  createComputePipeline,
-  grid1D,
-  encodeComputePass,
-} from '../../gpu/compute';
+import type { BindingKind } from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
-import { UniformRing, withNoise } from './common';
+import { kernelGrid, ringKernel, withNoise } from './common';
 import { STREAM_SAMPLER, type StepCoefficients } from './spec';
 
 const PARAMS = new UniformLayout([
@@ -55,25 +49,12 @@ export interface StepArgs {
  * DDIM, Euler and Heun differ only in the float64 coefficients (planStep in spec.ts).
  */
 export class SamplerStepKernel {
-  private readonly layout: GPUBindGroupLayout;
-  private readonly pipeline: GPUComputePipeline;
-  private readonly params: UniformRing<(typeof PARAMS.fields)[number][0]>;
+  private readonly kernel;
 
-  constructor(
-    private readonly device: GPUDevice,
-    private readonly label = 'diffusion.step',
-  ) {
-    const module = device.createShaderModule({ label, code: withNoise(stepWgsl) });
-    this.layout = createBindGroupLayout(device, `${label}.bgl`, [
-      'uniform',
-      'read',
-      'read',
-      'read',
-      'read',
-      'storage',
-    ]);
-    this.pipeline = createComputePipeline(device, label, module, this.layout, 'sampler_step');
-    this.params = new UniformRing(device, PARAMS, `${label}.params`);
+  constructor(device: GPUDevice, label = 'diffusion.step') {
+    const bindings: BindingKind[] = ['uniform', 'read', 'read', 'read', 'read', 'storage'];
+    const spec = { code: withNoise(stepWgsl), bindings, entryPoints: 'sampler_step' };
+    this.kernel = ringKernel(device, label, spec, PARAMS);
   }
 
   encode(encoder: GPUCommandEncoder, a: StepArgs): void {
@@ -81,9 +62,9 @@ export class SamplerStepKernel {
       if (input === a.out) throw new RangeError('The sampler step cannot write into one of its inputs.');
     }
     const threads = a.count * Math.ceil(a.dim / 4);
-    const grid = grid1D(threads, WORKGROUP, this.device.limits.maxComputeWorkgroupsPerDimension);
+    const grid = kernelGrid(this.kernel, threads, WORKGROUP);
     const c = a.coefficients;
-    const params = this.params.next({
+    const params = this.kernel.params.next({
       count: a.count,
       dim: a.dim,
       threadsPerRow: grid.threadsPerRow,
@@ -101,18 +82,10 @@ export class SamplerStepKernel {
       pad3: 0,
       pad4: 0,
     });
-    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
-      params,
-      a.x,
-      a.x0,
-      a.eps,
-      a.aux,
-      a.out,
-    ]);
-    encodeComputePass(encoder, this.label, this.pipeline, bindGroup, grid.x, grid.y);
+    this.kernel.encode(encoder, [params, a.x, a.x0, a.eps, a.aux, a.out], grid);
   }
 
   destroy(): void {
-    this.params.destroy();
+    this.kernel.destroy();
   }
 }

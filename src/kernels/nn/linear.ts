@@ -52,8 +52,10 @@ function matmulDispatch(
   return dispatch(res, 'matmul', 'matmul', `${label}.bg`, bind, x, y);
 }
 
-/** Y[rows, out] = X[rows, in]·W[in, out] + b. */
-export function linearForward(
+/** How W is stored: 'in-out' is W[in][out] (Y = X·W + b), 'out-in' is W[out][in] (Y = X·Wᵀ + b). */
+type WeightLayout = 'in-out' | 'out-in';
+
+type LinearForward = (
   res: OpResources,
   label: string,
   s: LinearShape,
@@ -61,76 +63,64 @@ export function linearForward(
   w: GPUBuffer,
   b: GPUBuffer,
   y: GPUBuffer,
-): Dispatch[] {
-  const dims = { m: s.rows, n: s.outDim, k: s.inDim, flags: BIAS };
-  return [matmulDispatch(res, `${label}.forward`, dims, [x, w, b, y], s.direct)];
+) => Dispatch[];
+
+/** Without `dx`, dX is not computed. */
+type LinearBackward = (
+  res: OpResources,
+  label: string,
+  s: LinearShape,
+  x: GPUBuffer,
+  w: GPUBuffer,
+  dy: GPUBuffer,
+  dw: GPUBuffer,
+  db: GPUBuffer,
+  dx?: GPUBuffer,
+) => Dispatch[];
+
+function forward(layout: WeightLayout): LinearForward {
+  const flags = layout === 'out-in' ? TRANS_B | BIAS : BIAS;
+  return (res, label, s, x, w, b, y) => {
+    const dims = { m: s.rows, n: s.outDim, k: s.inDim, flags };
+    return [matmulDispatch(res, `${label}.forward`, dims, [x, w, b, y], s.direct)];
+  };
 }
+
+/**
+ * The backward dispatches in their order: dW, db = Σ_rows dY, then dX when asked for. 'in-out': dW = Xᵀ·dY,
+ * dX = dY·Wᵀ (the style's default kernel); 'out-in': dW = dYᵀ·X, dX = dY·W (kernel chosen by s.direct).
+ */
+function backward(layout: WeightLayout): LinearBackward {
+  const outIn = layout === 'out-in';
+  return (res, label, s, x, w, dy, dw, db, dx) => {
+    const direct = outIn ? s.direct : undefined;
+    const dims = outIn
+      ? { m: s.outDim, n: s.inDim, k: s.rows, flags: TRANS_A }
+      : { m: s.inDim, n: s.outDim, k: s.rows, flags: TRANS_A };
+    const [a, b] = outIn ? [dy, x] : [x, dy];
+    const out = [
+      matmulDispatch(res, `${label}.dw`, dims, [a, b, b, dw], direct),
+      columnSum(res, label, s, dy, db),
+    ];
+    if (dx) {
+      const dxDims = { m: s.rows, n: s.inDim, k: s.outDim, flags: outIn ? 0 : TRANS_B };
+      out.push(matmulDispatch(res, `${label}.dx`, dxDims, [dy, w, w, dx], direct));
+    }
+    return out;
+  };
+}
+
+/** Y[rows, out] = X[rows, in]·W[in, out] + b. */
+export const linearForward = forward('in-out');
 
 /** Y[rows, out] = X[rows, in]·Wᵀ + b with W stored [out][in] (row-major). */
-export function linearOutInForward(
-  res: OpResources,
-  label: string,
-  s: LinearShape,
-  x: GPUBuffer,
-  w: GPUBuffer,
-  b: GPUBuffer,
-  y: GPUBuffer,
-): Dispatch[] {
-  const dims = { m: s.rows, n: s.outDim, k: s.inDim, flags: TRANS_B | BIAS };
-  return [matmulDispatch(res, `${label}.forward`, dims, [x, w, b, y], s.direct)];
-}
+export const linearOutInForward = forward('out-in');
 
 /** dW = Xᵀ·dY, db = Σ_rows dY and (when dx is given) dX = dY·Wᵀ, for W[in][out]. */
-export function linearBackward(
-  res: OpResources,
-  label: string,
-  s: LinearShape,
-  x: GPUBuffer,
-  w: GPUBuffer,
-  dy: GPUBuffer,
-  dw: GPUBuffer,
-  db: GPUBuffer,
-  dx?: GPUBuffer,
-): Dispatch[] {
-  const out = [
-    matmulDispatch(res, `${label}.dw`, { m: s.inDim, n: s.outDim, k: s.rows, flags: TRANS_A }, [
-      x,
-      dy,
-      dy,
-      dw,
-    ]),
-    columnSum(res, label, s, dy, db),
-  ];
-  if (dx) {
-    const dims = { m: s.rows, n: s.inDim, k: s.outDim, flags: TRANS_B };
-    out.push(matmulDispatch(res, `${label}.dx`, dims, [dy, w, w, dx]));
-  }
-  return out;
-}
+export const linearBackward = backward('in-out');
 
 /** Backward of linearOutInForward: dW[out, in] = dYᵀ·X, db = Σ_rows dY and (when dx is given) dX = dY·W. */
-export function linearOutInBackward(
-  res: OpResources,
-  label: string,
-  s: LinearShape,
-  x: GPUBuffer,
-  w: GPUBuffer,
-  dy: GPUBuffer,
-  dw: GPUBuffer,
-  db: GPUBuffer,
-  dx?: GPUBuffer,
-): Dispatch[] {
-  const dwDims = { m: s.outDim, n: s.inDim, k: s.rows, flags: TRANS_A };
-  const out = [
-    matmulDispatch(res, `${label}.dw`, dwDims, [dy, x, x, dw], s.direct),
-    columnSum(res, label, s, dy, db),
-  ];
-  if (dx) {
-    const dims = { m: s.rows, n: s.inDim, k: s.outDim, flags: 0 };
-    out.push(matmulDispatch(res, `${label}.dx`, dims, [dy, w, w, dx], s.direct));
-  }
-  return out;
-}
+export const linearOutInBackward = backward('out-in');
 
 /** db[out] = Σ_rows dY[rows, out]. */
 function columnSum(res: OpResources, label: string, s: LinearShape, dy: GPUBuffer, db: GPUBuffer) {

@@ -1,10 +1,5 @@
 import histogramWgsl from '../../../shaders/random/histogram.wgsl?raw';
-import {
-  createBindGroup,
-  createComputeKernel,
-  createStorageBuffer,
-  encodeComputePass,
-} from '../../gpu/compute';
+import { createBindGroup, ComputeKernel, createStorageBuffer, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
 import { MAX_BINS, type HistogramSpec } from './spec';
 
@@ -35,7 +30,7 @@ export class HistogramKernel {
       layout: this.layout,
       pipeline: this.pipeline,
       params: this.params,
-    } = createComputeKernel(device, label, {
+    } = new ComputeKernel(device, label, {
       code: histogramWgsl,
       bindings: ['uniform', 'read', 'storage'],
       entryPoints: 'histogram',

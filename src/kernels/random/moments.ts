@@ -1,6 +1,6 @@
 import momentsCommonWgsl from '../../../shaders/common/moments.wgsl?raw';
 import momentsWgsl from '../../../shaders/random/moments.wgsl?raw';
-import { createBindGroup, createComputeKernel, createStorageBuffer } from '../../gpu/compute';
+import { createBindGroup, ComputeKernel, createStorageBuffer } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import type { CentralSums } from './spec';
 
@@ -33,7 +33,7 @@ export class MomentsKernel {
     private readonly device: GPUDevice,
     private readonly label = 'moments',
   ) {
-    const kernel = createComputeKernel(device, label, {
+    const kernel = new ComputeKernel(device, label, {
       code: joinWgsl(momentsCommonWgsl, momentsWgsl),
       bindings: ['uniform', 'read', 'storage', 'storage'],
       entryPoints: ['partial_moments', 'finalize_moments'],

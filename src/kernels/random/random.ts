@@ -1,7 +1,7 @@
 import philoxWgsl from '../../../shaders/common/philox.wgsl?raw';
 import boxMullerWgsl from '../../../shaders/common/box_muller.wgsl?raw';
 import generateWgsl from '../../../shaders/random/generate.wgsl?raw';
-import { createBindGroup, createComputeKernel, grid1D, encodeComputePass } from '../../gpu/compute';
+import { createBindGroup, ComputeKernel, grid1D, encodeComputePass } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import { TRANSFORM_ID, type StreamKey, type Transform } from './spec';
 
@@ -34,7 +34,7 @@ export class RandomKernel {
       layout: this.layout,
       pipeline: this.pipeline,
       params: this.params,
-    } = createComputeKernel(device, label, {
+    } = new ComputeKernel(device, label, {
       code: joinWgsl(philoxWgsl, boxMullerWgsl, generateWgsl),
       bindings: ['uniform', 'storage'],
       entryPoints: 'main',

@@ -1,20 +1,16 @@
 /** The shipped MLPs: which datasets have one, and the settings `npm run train:diffusion` trains them with. */
 import { makeSchedule } from '../schedules';
-import { makeDataset2D } from '../datasets2d';
+import { DATASETS_2D, makeDataset2D, type Dataset2DKind } from '../datasets2d';
 import type { MlpConfig } from '../../kernels/diffusion/spec';
 import { serializeMlp, type MlpModel } from './format';
 import { DEFAULT_MLP_CONFIG } from './model';
 import { trainMlp, type TrainOptions } from './train';
 
 /** Datasets that ship a trained MLP (the user Gaussian has an exact linear denoiser instead). */
-export const MLP_DATASETS = [
-  'two-moons',
-  'swiss-roll',
-  'eight-gaussians',
-  'checkerboard',
-  'rings',
-  'spiral',
-] as const;
+export type MlpDataset = Exclude<Dataset2DKind, 'gaussian'>;
+export const MLP_DATASETS: readonly MlpDataset[] = DATASETS_2D.filter(
+  (d): d is MlpDataset => d !== 'gaussian',
+);
 
 /** What `node scripts/train-diffusion-mlp.mjs` trains for each dataset. */
 export const MLP_TRAINING = {

@@ -15,7 +15,7 @@ import { LabController, storeContext } from '../common/controllers';
 import { ShortcutController } from '../common/keys';
 import { LabRunController } from '../common/lab-run';
 import { runtimeContext, type Runtime } from '../common/runtime';
-import { sharedStyles } from '../common/styles';
+import { labStyles, sharedStyles } from '../common/styles';
 import { ThemeController } from '../common/theme';
 import { readImport, renderControls, SentenceInput, type ControlsHandlers } from './controls';
 import { CustomMask } from './custom-mask';
@@ -36,7 +36,7 @@ import type { LabView } from './view';
 
 @customElement('ks-attention-lab')
 export class AttentionLab extends LitElement {
-  static override styles = [sharedStyles, attentionLabStyles];
+  static override styles = [sharedStyles, labStyles, attentionLabStyles];
 
   @consume({ context: storeContext }) store!: Store;
   @consume({ context: runtimeContext }) runtime!: Runtime;

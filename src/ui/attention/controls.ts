@@ -14,6 +14,7 @@ import { ATTENTION_PATHS, POOL_MODES, TOKENIZERS, type AttentionState } from '..
 import { parseAttentionJson } from '../../models/attention-inputs';
 import type { ImportedFile } from './model';
 import { FULL_MAX_L } from './stages';
+import { intField } from '../common/fields';
 
 const MASK_LABELS: Record<MaskKind, string> = {
   none: 'None',
@@ -77,23 +78,9 @@ function numberField(
   disabled = false,
 ): TemplateResult {
   const min = key === 'heads' || key === 'd' ? 1 : 0;
-  const onChange = (e: Event) => {
-    const input = e.target as HTMLInputElement;
-    const v = Number(input.value);
-    if (Number.isInteger(v) && v >= min && v <= max) set({ [key]: v } as Partial<AttentionState>);
-    else input.value = String(p[key]);
-  };
-  return html`<label class="field"
-    >${label}
-    <input
-      type="number"
-      min=${min}
-      max=${max}
-      step="1"
-      ?disabled=${disabled}
-      .value=${String(p[key])}
-      @change=${onChange}
-  /></label>`;
+  return intField(label, p[key], [min, max], (v) => set({ [key]: v } as Partial<AttentionState>), {
+    disabled,
+  });
 }
 
 function maskControls(p: AttentionState, set: ControlsHandlers['set']): TemplateResult {

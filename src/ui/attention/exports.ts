@@ -10,11 +10,10 @@ import {
   downloadCanvasPng,
   downloadCsv,
   downloadJson,
-  downloadSvg,
-  downloadSvgAsPng,
   tableRecords,
   type CsvRow,
 } from '../common/export';
+import { downloadChart } from '../common/export-actions';
 import type { HeatmapCanvases } from './heatmap-canvas';
 import { headCsv, headNested, nest3, tokenNames, weightsCsv } from './model';
 import { numericsRows } from './numerics';
@@ -241,9 +240,7 @@ export class AttentionExports {
     const svg = this.host.rowSvg();
     const row = this.host.rowWeights();
     if (!svg || !row) return;
-    const file = `kernelscope-attention-row${row.row}-head${row.head + 1}.${format}`;
-    if (format === 'svg') downloadSvg(file, svg);
-    else return downloadSvgAsPng(file, svg);
+    return downloadChart(`kernelscope-attention-row${row.row}-head${row.head + 1}`, svg, format);
   }
 
   /** Heatmap `id` as drawn on screen, at least 360 px, titled, on the panel's background. */

@@ -32,15 +32,6 @@ export const attentionLabStyles = css`
     gap: 0.5rem;
     align-items: center;
   }
-  .results {
-    margin-top: 1rem;
-    display: grid;
-    gap: 1rem;
-    transition: opacity 0.15s;
-  }
-  .results.stale {
-    opacity: 0.6;
-  }
   .messages {
     display: grid;
     gap: 0.5rem;
@@ -251,17 +242,5 @@ export const attentionLabStyles = css`
     /* Break between keys (the <wbr> after each comma), never inside a key. */
     word-break: normal;
     overflow-wrap: anywhere;
-  }
-  figure {
-    margin: 0;
-  }
-  figcaption {
-    font-size: 0.85rem;
-    color: var(--ks-muted);
-  }
-  caption {
-    text-align: left;
-    font-weight: 600;
-    padding-bottom: 0.4rem;
   }
 `;

@@ -17,7 +17,7 @@ import type { BatchnormState } from '../../state/batchnorm';
 import type { Store } from '../../state/store';
 import { LabController, storeContext } from '../common/controllers';
 import { runtimeContext, type Runtime } from '../common/runtime';
-import { sharedStyles } from '../common/styles';
+import { labStyles, sharedStyles } from '../common/styles';
 import { drawChannelCharts, renderChannelPanels } from './channels-panel';
 import type { ChartExport } from './chart-head';
 import { ACT_LABELS, HIGH_LR_PRESET, renderControls } from './controls';
@@ -33,7 +33,7 @@ import { drawTrainingCharts, renderTrainingPanels } from './training-panel';
 
 @customElement('ks-batchnorm-lab')
 export class BatchnormLab extends LitElement {
-  static override styles = [sharedStyles, batchnormLabStyles];
+  static override styles = [sharedStyles, labStyles, batchnormLabStyles];
 
   @consume({ context: storeContext }) store!: Store;
   @consume({ context: runtimeContext }) runtime!: Runtime;

@@ -5,14 +5,8 @@
 import { heldOutRows } from '../../engine/batchnorm';
 import { isImageTask } from '../../models/mlp';
 import type { BatchnormState } from '../../state/batchnorm';
-import {
-  downloadCsv,
-  downloadJson,
-  downloadSvg,
-  downloadSvgAsPng,
-  tableRecords,
-  type CsvRow,
-} from '../common/export';
+import { downloadJson, type CsvRow } from '../common/export';
+import { downloadChart, tableActions } from '../common/export-actions';
 import type { ExportAction } from '../common/export-buttons';
 import { engineConfig, type BatchnormSession } from './session';
 
@@ -120,14 +114,7 @@ export function tableExports(
   rows: () => CsvRow[],
 ): ExportAction[] {
   const base = () => `kernelscope-batchnorm-${file}-step${s.latest?.step ?? 0}`;
-  const name = label.toLowerCase();
-  return [
-    { label: `Export ${name} (CSV)`, run: () => downloadCsv(`${base()}.csv`, [head, ...rows()]) },
-    {
-      label: `Export ${name} (JSON)`,
-      run: () => downloadJson(`${base()}.json`, tableRecords([head, ...rows()])),
-    },
-  ];
+  return tableActions(label.toLowerCase(), base, () => [head, ...rows()]);
 }
 
 /** The config as exported: the engine config, plus the image data's shape for the image tasks. */
@@ -183,7 +170,5 @@ export async function exportChart(
 ): Promise<void> {
   if (!svg) throw new Error(`The ${CHARTS[key].name} chart is not drawn yet.`);
   const view = key === 'means' || key === 'vars' ? `-${channels}` : '';
-  const name = `kernelscope-batchnorm-${CHARTS[key].file}${view}-step${step}.${kind}`;
-  if (kind === 'svg') downloadSvg(name, svg);
-  else await downloadSvgAsPng(name, svg);
+  await downloadChart(`kernelscope-batchnorm-${CHARTS[key].file}${view}-step${step}`, svg, kind);
 }

@@ -32,9 +32,6 @@ export const batchnormLabStyles = css`
       grid-template-columns: 1fr;
     }
   }
-  figure {
-    margin: 0;
-  }
   figure h3 {
     margin: 0 0 0.25rem;
     font-size: 0.95rem;
@@ -63,10 +60,6 @@ export const batchnormLabStyles = css`
     padding: 0.1rem 0.45rem;
     font-size: 0.75rem;
     line-height: 1.2;
-  }
-  figcaption {
-    font-size: 0.85rem;
-    color: var(--ks-muted);
   }
   svg {
     display: block;

@@ -125,3 +125,31 @@ export const sharedStyles = css`
     margin-top: 0.5rem;
   }
 `;
+
+/**
+ * What every lab's results share (after sharedStyles, before the lab's own sheet): the results column,
+ * dimmed while a new run is on its way, and figures, their captions and table captions.
+ */
+export const labStyles = css`
+  .results {
+    margin-top: 1rem;
+    display: grid;
+    gap: 1rem;
+    transition: opacity 0.15s;
+  }
+  .results.stale {
+    opacity: 0.6;
+  }
+  figure {
+    margin: 0;
+  }
+  figcaption {
+    font-size: 0.85rem;
+    color: var(--ks-muted);
+  }
+  caption {
+    text-align: left;
+    font-weight: 600;
+    padding-bottom: 0.4rem;
+  }
+`;

@@ -15,6 +15,7 @@ import { GLYPHS_PER_CLASS, SAMPLER_LABELS } from './chain';
 import { DATASET_LABELS, DENOISER_LABELS } from './inputs';
 import { hasShippedMlp } from './models';
 import type { TrainedModel } from './session';
+import { intField as wholeNumberField, type IntFieldOptions } from '../common/fields';
 
 const COMPARE_LABELS: Record<(typeof COMPARE_MODES)[number], string> = {
   off: 'Off',
@@ -56,14 +57,15 @@ function select<T extends string>(
 
 type IntKey = 'points' | 'T' | 'steps' | 'seed' | 'speed';
 
-/** A change handler for an integer field: applies a value in [min, max], else restores the field. */
-export function onInt(c: Pick<ControlsContext, 'p' | 'set'>, key: IntKey, min: number, max: number) {
-  return (e: Event) => {
-    const input = e.target as HTMLInputElement;
-    const v = Number(input.value);
-    if (Number.isInteger(v) && v >= min && v <= max) c.set({ [key]: v });
-    else input.value = String(c.p[key]);
-  };
+/** A whole-number input for `key`; `value` when the field shows something other than the state's value. */
+export function intField(
+  c: Pick<ControlsContext, 'p' | 'set'>,
+  label: string,
+  key: IntKey,
+  range: [number, number],
+  extra: IntFieldOptions & { value?: number } = {},
+): TemplateResult {
+  return wholeNumberField(label, extra.value ?? c.p[key], range, (v) => c.set({ [key]: v }), extra);
 }
 
 function onEta(c: ControlsContext) {
@@ -194,24 +196,15 @@ export function renderControls(c: ControlsContext): TemplateResult {
           )
         : nothing
     }
-    <label class="field"
-      >Data points
-      <input
-        type="number"
-        min="16"
-        max="8192"
-        step="1"
-        ?disabled=${p.dataset === 'draw' || image}
-        title=${
-          p.dataset === 'draw'
-            ? 'A drawing uses the points drawn'
-            : image
-              ? `Image mode renders ${GLYPHS_PER_CLASS} glyphs per class`
-              : 'Training points drawn from the dataset'
-        }
-        .value=${String(p.points)}
-        @change=${onInt(c, 'points', 16, 8192)}
-    /></label>
+    ${intField(c, 'Data points', 'points', [16, 8192], {
+      disabled: p.dataset === 'draw' || image,
+      title:
+        p.dataset === 'draw'
+          ? 'A drawing uses the points drawn'
+          : image
+            ? `Image mode renders ${GLYPHS_PER_CLASS} glyphs per class`
+            : 'Training points drawn from the dataset',
+    })}
     ${select(
       'Schedule',
       p.schedule,
@@ -219,16 +212,7 @@ export function renderControls(c: ControlsContext): TemplateResult {
       (s) => s,
       (schedule) => set({ schedule }),
     )}
-    <label class="field"
-      >T
-      <input
-        type="number"
-        min=${T_MIN}
-        max=${T_MAX}
-        step="1"
-        .value=${String(p.T)}
-        @change=${onInt(c, 'T', T_MIN, T_MAX)}
-    /></label>
+    ${intField(c, 'T', 'T', [T_MIN, T_MAX])}
     <label class="check"
       ><input
         type="checkbox"
@@ -244,18 +228,11 @@ export function renderControls(c: ControlsContext): TemplateResult {
       (s) => SAMPLER_LABELS[s],
       (sampler) => set({ sampler }),
     )}
-    <label class="field"
-      >Sampler steps
-      <input
-        type="number"
-        min="1"
-        max=${T_MAX}
-        step="1"
-        ?disabled=${!strided}
-        title=${strided ? 'Strided steps from T to 0' : 'DDPM visits every timestep'}
-        .value=${String(strided ? p.steps : p.T)}
-        @change=${onInt(c, 'steps', 1, T_MAX)}
-    /></label>
+    ${intField(c, 'Sampler steps', 'steps', [1, T_MAX], {
+      disabled: !strided,
+      title: strided ? 'Strided steps from T to 0' : 'DDPM visits every timestep',
+      value: strided ? p.steps : p.T,
+    })}
     <label class="field"
       >DDIM η
       <input
@@ -275,16 +252,7 @@ export function renderControls(c: ControlsContext): TemplateResult {
       (n) => formatCount(Number(n)),
       (n) => set({ particles: Number(n) }),
     )}
-    <label class="field"
-      >Seed
-      <input
-        type="number"
-        min="0"
-        max="4294967295"
-        step="1"
-        .value=${String(p.seed)}
-        @change=${onInt(c, 'seed', 0, 2 ** 32 - 1)}
-    /></label>
+    ${intField(c, 'Seed', 'seed', [0, 2 ** 32 - 1])}
     <button @click=${() => set({ seed: Math.floor(Math.random() * 2 ** 32) })}>New seed</button>
     ${image ? nothing : views(c)} ${comparison(c)}
   </section>`;

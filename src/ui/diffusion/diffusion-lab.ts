@@ -13,7 +13,7 @@ import { LabController, storeContext } from '../common/controllers';
 import { exportButtons } from '../common/export-buttons';
 import { ShortcutController } from '../common/keys';
 import { runtimeContext, type Runtime } from '../common/runtime';
-import { sharedStyles } from '../common/styles';
+import { labStyles, sharedStyles } from '../common/styles';
 import { ThemeController } from '../common/theme';
 import { renderControls } from './controls';
 import { DrawingInput } from './drawing';
@@ -29,7 +29,7 @@ import { renderTrainer } from './trainer-section';
 
 @customElement('ks-diffusion-lab')
 export class DiffusionLab extends LitElement {
-  static override styles = [sharedStyles, diffusionLabStyles];
+  static override styles = [sharedStyles, labStyles, diffusionLabStyles];
 
   @consume({ context: storeContext }) store!: Store;
   @consume({ context: runtimeContext }) runtime!: Runtime;

@@ -5,14 +5,8 @@
  */
 import type { DensityFrame, FieldFrame } from '../../engine/diffusion';
 import { scheduleToJson, type Schedule } from '../../models/schedules';
-import {
-  downloadCsv,
-  downloadJson,
-  downloadSvg,
-  downloadSvgAsPng,
-  tableRecords,
-  type CsvRow,
-} from '../common/export';
+import { downloadCsv, downloadJson, tableRecords, type CsvRow } from '../common/export';
+import { chartActions, svgSource, type ChartSource } from '../common/export-actions';
 import type { ExportAction } from '../common/export-buttons';
 import type { ChainPane } from './chain';
 import { memoOf } from './memorisation';
@@ -235,19 +229,13 @@ export function sampleExports(session: DiffusionSession, i: number): ExportActio
  * in the current theme's colours (PNG on an opaque background). Pane B offers the PNG only.
  */
 export function scatterExports(root: ParentNode, i: number): ExportAction[] {
-  const save = (kind: 'png' | 'svg') => {
+  const source: ChartSource = () => {
     const svg = root.querySelector<SVGSVGElement>(`svg.scatter-axes[data-pane="${i}"]`);
     const canvas = root.querySelector<HTMLCanvasElement>(`canvas.scatter[data-pane="${i}"]`);
-    if (!svg || !canvas) return;
-    const name = `kernelscope-diffusion-particles-${i === 0 ? 'a' : 'b'}.${kind}`;
-    if (kind === 'svg') return downloadSvg(name, svg, { underlay: canvas });
-    return downloadSvgAsPng(name, svg, { underlay: canvas });
+    return svg && canvas ? { svg, options: { underlay: canvas } } : null;
   };
-  if (i !== 0) return [{ label: 'Export pane B (PNG)', run: () => save('png') }];
-  return [
-    { label: 'Export particles (PNG)', run: () => save('png') },
-    { label: 'Export particles (SVG)', run: () => save('svg') },
-  ];
+  if (i !== 0) return chartActions('pane B', 'kernelscope-diffusion-particles-b', source).slice(0, 1);
+  return chartActions('particles', 'kernelscope-diffusion-particles-a', source);
 }
 
 /** JSON and CSV of the other tensors and tables on screen: x̂₀, the field and density grids, memorisation. */
@@ -272,20 +260,9 @@ export function scheduleExports(
 ): ExportAction[] {
   const s = pane?.schedule;
   const name = s ? `kernelscope-diffusion-schedule-${s.kind}-T${s.T}` : '';
-  const chart = (run: (svg: SVGSVGElement) => unknown) => () => {
-    const el = svg();
-    return el ? run(el) : undefined;
-  };
   return [
     { label: 'Export schedule (JSON)', run: () => s && downloadJson(`${name}.json`, scheduleToJson(s)) },
     { label: 'Export schedule (CSV)', run: () => s && downloadCsv(`${name}.csv`, scheduleRows(s)) },
-    {
-      label: 'Export schedules (PNG)',
-      run: chart((el) => downloadSvgAsPng('kernelscope-diffusion-schedules.png', el)),
-    },
-    {
-      label: 'Export schedules (SVG)',
-      run: chart((el) => downloadSvg('kernelscope-diffusion-schedules.svg', el)),
-    },
+    ...chartActions('schedules', 'kernelscope-diffusion-schedules', svgSource(svg)),
   ];
 }

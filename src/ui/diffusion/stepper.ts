@@ -3,7 +3,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { noiseLevel } from '../../models/schedules';
 import type { DiffusionState } from '../../state/diffusion';
 import { formatBytes, formatDuration } from '../../util/format';
-import { onInt } from './controls';
+import { intField } from './controls';
 import type { DiffusionSession } from './session';
 
 /** Step back / forward, Play, Reset, Jump to t, Speed; the backend badge and the last operation's cost. */
@@ -42,16 +42,7 @@ export function renderStepper(
           .value=${String(f?.t ?? T)}
           @change=${(e: Event) => session.jumpTo(Number((e.target as HTMLInputElement).value))}
       /></label>
-      <label class="field"
-        >Speed (steps/s)
-        <input
-          type="number"
-          min="1"
-          max="60"
-          step="1"
-          .value=${String(p.speed)}
-          @change=${onInt({ p, set }, 'speed', 1, 60)}
-      /></label>
+      ${intField({ p, set }, 'Speed (steps/s)', 'speed', [1, 60])}
       <span class="busy" aria-hidden="true">${session.busy ? 'working…' : ''}</span>
       <span class="badge" title="What computed these particles">${session.backendLabel || '…'}</span>
       ${

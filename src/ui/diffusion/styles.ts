@@ -57,13 +57,6 @@ export const diffusionLabStyles = css`
     gap: 1rem;
     margin-top: 1rem;
   }
-  figure {
-    margin: 0;
-  }
-  figcaption {
-    font-size: 0.85rem;
-    color: var(--ks-muted);
-  }
   .plot {
     position: relative;
     min-width: 0;

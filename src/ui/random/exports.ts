@@ -3,14 +3,8 @@
  * histogram, as CSV and JSON; the histogram chart as PNG and SVG.
  */
 import { standardErrors, theory } from '../../kernels/random/theory';
-import {
-  downloadCsv,
-  downloadJson,
-  downloadSvg,
-  downloadSvgAsPng,
-  tableRecords,
-  type CsvRow,
-} from '../common/export';
+import { downloadCsv, downloadJson, tableRecords, type CsvRow } from '../common/export';
+import { chartActions, svgSource } from '../common/export-actions';
 import type { ExportAction } from '../common/export-buttons';
 import type { RandomRun } from './session';
 
@@ -97,11 +91,7 @@ function exportMomentsTable(run: RandomRun, format: 'csv' | 'json') {
 export function histogramExports(run: RandomRun, svg: () => SVGSVGElement): ExportAction[] {
   const transform = run.result.params.transform;
   return [
-    {
-      label: 'Export histogram (PNG)',
-      run: () => downloadSvgAsPng('kernelscope-random-histogram.png', svg()),
-    },
-    { label: 'Export histogram (SVG)', run: () => downloadSvg('kernelscope-random-histogram.svg', svg()) },
+    ...chartActions('histogram', 'kernelscope-random-histogram', svgSource(svg)),
     {
       label: 'Export histogram (CSV)',
       run: () => downloadCsv(`kernelscope-random-histogram-${transform}.csv`, histogramRows(run)),

@@ -15,7 +15,7 @@ import { LabController, storeContext } from '../common/controllers';
 import { exportButtons } from '../common/export-buttons';
 import { LabRunController } from '../common/lab-run';
 import { runtimeContext, type Runtime } from '../common/runtime';
-import { sharedStyles } from '../common/styles';
+import { labStyles, sharedStyles } from '../common/styles';
 import { renderControls, TRANSFORM_LABELS } from './controls';
 import { renderDerivation } from './derivation';
 import { histogramExports } from './exports';
@@ -25,7 +25,7 @@ import { randomLabStyles } from './styles';
 
 @customElement('ks-random-lab')
 export class RandomLab extends LitElement {
-  static override styles = [sharedStyles, randomLabStyles];
+  static override styles = [sharedStyles, labStyles, randomLabStyles];
 
   @consume({ context: storeContext }) store!: Store;
   @consume({ context: runtimeContext }) runtime!: Runtime;

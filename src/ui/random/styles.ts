@@ -1,15 +1,6 @@
 import { css } from 'lit';
 
 export const randomLabStyles = css`
-  .results {
-    margin-top: 1rem;
-    display: grid;
-    gap: 1rem;
-    transition: opacity 0.15s;
-  }
-  .results.stale {
-    opacity: 0.6;
-  }
   .grid {
     display: grid;
     /* minmax(0, …): a column never grows to its content, so narrow screens do not scroll sideways. */
@@ -28,18 +19,6 @@ export const randomLabStyles = css`
   }
   .moments {
     overflow-x: auto;
-  }
-  figure {
-    margin: 0;
-  }
-  figcaption {
-    font-size: 0.85rem;
-    color: var(--ks-muted);
-  }
-  caption {
-    text-align: left;
-    font-weight: 600;
-    padding-bottom: 0.4rem;
   }
   td.z.far {
     color: var(--ks-danger);
