@@ -4,7 +4,7 @@
  * uniform buffer on encode: encode at most once per submit.
  */
 import commonWgsl from '../../../shaders/recommend/rerank_common.wgsl?raw';
-import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
+import { ComputeKernel } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import { CALIBRATION_MIX, RERANK_DEFAULTS, dppAlpha, validateRerankShape, type RerankOptions } from './spec';
 
@@ -46,35 +46,25 @@ export interface RerankShape {
 }
 
 export class RerankKernelBase {
-  private readonly layout: GPUBindGroupLayout;
-  private readonly pipeline: GPUComputePipeline;
-  private readonly params: GPUBuffer;
+  private readonly kernel: ComputeKernel;
 
-  protected constructor(
-    private readonly device: GPUDevice,
-    private readonly label: string,
-    code: string,
-    entryPoint: string,
-  ) {
-    ({
-      layout: this.layout,
-      pipeline: this.pipeline,
-      params: this.params,
-    } = createComputeKernel(device, label, {
+  protected constructor(device: GPUDevice, label: string, code: string, entryPoint: string) {
+    this.kernel = new ComputeKernel(device, label, {
       code: joinWgsl(commonWgsl, code),
       bindings: ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage', 'storage'],
       entryPoints: entryPoint,
       uniforms: PARAMS,
-    }));
+    });
   }
 
   encode(encoder: GPUCommandEncoder, shape: RerankShape, opts: RerankOptions, b: RerankBuffers): void {
     validateRerankShape(shape.users, shape.m, opts.n, shape.categories);
     if ((opts.window ?? 0) !== 0)
       throw new RangeError('Re-rank: the DPP sliding window runs on the CPU reference only.');
-    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    const { device, params } = this.kernel;
+    const max = device.limits.maxComputeWorkgroupsPerDimension;
     if (shape.users > max) throw new RangeError(`Re-rank: ${shape.users} users exceed ${max} workgroups.`);
-    PARAMS.write(this.device, this.params, {
+    PARAMS.write(device, params, {
       users: shape.users,
       m: shape.m,
       n: opts.n,
@@ -84,20 +74,14 @@ export class RerankKernelBase {
       epsilon: opts.epsilon ?? RERANK_DEFAULTS.epsilon,
       mix: CALIBRATION_MIX,
     });
-    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
-      this.params,
-      b.items,
-      b.embeddings,
-      b.categories,
-      b.relevance,
-      b.history,
-      b.picks,
-      b.gains,
-    ]);
-    encodeComputePass(encoder, this.label, this.pipeline, bindGroup, shape.users);
+    this.kernel.encode(
+      encoder,
+      [params, b.items, b.embeddings, b.categories, b.relevance, b.history, b.picks, b.gains],
+      { x: shape.users },
+    );
   }
 
   destroy(): void {
-    this.params.destroy();
+    this.kernel.destroy();
   }
 }

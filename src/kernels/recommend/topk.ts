@@ -4,7 +4,7 @@
  * of the relevance rows. Writes its uniform buffer on encode: encode at most once per submit.
  */
 import topkWgsl from '../../../shaders/recommend/topk.wgsl?raw';
-import { createBindGroup, createComputeKernel, encodeComputePass } from '../../gpu/compute';
+import { ComputeKernel } from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
 import { validateTopKShape } from './spec';
 
@@ -25,41 +25,27 @@ export interface TopKBuffers {
 }
 
 export class TopKKernel {
-  private readonly layout: GPUBindGroupLayout;
-  private readonly pipeline: GPUComputePipeline;
-  private readonly params: GPUBuffer;
+  private readonly kernel: ComputeKernel;
 
-  constructor(
-    private readonly device: GPUDevice,
-    private readonly label = 'recommend.topk',
-  ) {
-    ({
-      layout: this.layout,
-      pipeline: this.pipeline,
-      params: this.params,
-    } = createComputeKernel(device, label, {
+  constructor(device: GPUDevice, label = 'recommend.topk') {
+    this.kernel = new ComputeKernel(device, label, {
       code: topkWgsl,
       bindings: ['uniform', 'read', 'storage', 'storage'],
       entryPoints: 'topk',
       uniforms: PARAMS,
-    }));
+    });
   }
 
   encode(encoder: GPUCommandEncoder, shape: { rows: number; len: number; k: number }, b: TopKBuffers): void {
     validateTopKShape(shape.rows, shape.len, shape.k);
-    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    const { device, params } = this.kernel;
+    const max = device.limits.maxComputeWorkgroupsPerDimension;
     if (shape.rows > max) throw new RangeError(`Top-k: ${shape.rows} rows exceed ${max} workgroups.`);
-    PARAMS.write(this.device, this.params, { ...shape, pad: 0 });
-    const bindGroup = createBindGroup(this.device, `${this.label}.bg`, this.layout, [
-      this.params,
-      b.values,
-      b.indices,
-      b.topValues,
-    ]);
-    encodeComputePass(encoder, this.label, this.pipeline, bindGroup, shape.rows);
+    PARAMS.write(device, params, { ...shape, pad: 0 });
+    this.kernel.encode(encoder, [params, b.values, b.indices, b.topValues], { x: shape.rows });
   }
 
   destroy(): void {
-    this.params.destroy();
+    this.kernel.destroy();
   }
 }
