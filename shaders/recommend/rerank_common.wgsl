@@ -74,3 +74,14 @@ fn load_pick(lid: u32, user: u32, pick: u32) {
   }
   workgroupBarrier();
 }
+
+// After argmax_reduce: the winner's position, which thread 0 writes (with its gain) as list slot `slot`.
+// Every thread must call it (it loads the winner for the whole workgroup).
+fn publish_pick(lid: u32, slot: u32) -> u32 {
+  let pick = workgroupUniformLoad(&red_i[0]);
+  if (lid == 0u) {
+    picks[slot] = pick;
+    gains[slot] = red_g[0];
+  }
+  return pick;
+}
