@@ -55,10 +55,8 @@ fn calibration(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_i
       }
     }
     argmax_reduce(lid, best, best_i);
-    let pick = workgroupUniformLoad(&red_i[0]);
+    let pick = publish_pick(lid, user * params.n + k);
     if (lid == 0u) {
-      picks[user * params.n + k] = pick;
-      gains[user * params.n + k] = red_g[0];
       counts[categories[items[user * m + pick]]] += 1u;
     }
     sum_rel = sum_rel + relevance[user * m + pick];

@@ -36,11 +36,7 @@ fn mmr(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid3:
       }
     }
     argmax_reduce(lid, best, best_i);
-    let pick = workgroupUniformLoad(&red_i[0]);
-    if (lid == 0u) {
-      picks[user * params.n + k] = pick;
-      gains[user * params.n + k] = red_g[0];
-    }
+    let pick = publish_pick(lid, user * params.n + k);
     load_pick(lid, user, pick);
     for (var t = 0u; t < PER_THREAD; t = t + 1u) {
       if (lid + t * WG == pick) {

@@ -29,16 +29,10 @@ struct Params {
 const WG: u32 = 256u;
 const PER_THREAD: u32 = 2u;
 const DIM: u32 = 32u;
-const NO_PICK: u32 = 0xffffffffu;
-const NEG_BIG: f32 = -0x1.fffffep+127f;
 
 var<workgroup> red_g: array<f32, 256>;
 var<workgroup> red_i: array<u32, 256>;
 var<workgroup> pick_v: array<f32, 32>;
-
-fn ranks_before(ga: f32, ia: u32, gb: f32, ib: u32) -> bool {
-  return ga > gb || (ga == gb && ia < ib);
-}
 
 // Tree argmax of (g, i) over the workgroup; every thread must call it. The winner is in red_g[0], red_i[0].
 fn argmax_reduce(lid: u32, g: f32, i: u32) {
@@ -73,4 +67,15 @@ fn load_pick(lid: u32, user: u32, pick: u32) {
     pick_v[lid] = embeddings[items[user * params.m + pick] * DIM + lid];
   }
   workgroupBarrier();
+}
+
+// After argmax_reduce: the winner's position, which thread 0 writes (with its gain) as list slot `slot`.
+// Every thread must call it (it loads the winner for the whole workgroup).
+fn publish_pick(lid: u32, slot: u32) -> u32 {
+  let pick = workgroupUniformLoad(&red_i[0]);
+  if (lid == 0u) {
+    picks[slot] = pick;
+    gains[slot] = red_g[0];
+  }
+  return pick;
 }

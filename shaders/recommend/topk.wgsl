@@ -18,15 +18,9 @@ struct Params {
 
 const WG: u32 = 256u;
 const SLOTS: u32 = 1024u;
-const NO_PICK: u32 = 0xffffffffu;
-const NEG_BIG: f32 = -0x1.fffffep+127f;
 
 var<workgroup> sv: array<f32, 1024>;
 var<workgroup> si: array<u32, 1024>;
-
-fn ranks_before(ga: f32, ia: u32, gb: f32, ib: u32) -> bool {
-  return ga > gb || (ga == gb && ia < ib);
-}
 
 @compute @workgroup_size(256)
 fn topk(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {

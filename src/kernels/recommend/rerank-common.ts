@@ -3,6 +3,7 @@
  * after shaders/recommend/rerank_common.wgsl, the same eight bindings, one workgroup per user. Writes its
  * uniform buffer on encode: encode at most once per submit.
  */
+import ranksWgsl from '../../../shaders/recommend/ranks.wgsl?raw';
 import commonWgsl from '../../../shaders/recommend/rerank_common.wgsl?raw';
 import { ComputeKernel } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
@@ -50,7 +51,7 @@ export class RerankKernelBase {
 
   protected constructor(device: GPUDevice, label: string, code: string, entryPoint: string) {
     this.kernel = new ComputeKernel(device, label, {
-      code: joinWgsl(commonWgsl, code),
+      code: joinWgsl(ranksWgsl, commonWgsl, code),
       bindings: ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage', 'storage'],
       entryPoints: entryPoint,
       uniforms: PARAMS,

@@ -3,9 +3,10 @@
  * largest first, ties to the lowest index. One workgroup per row. Relevance-only re-ranking is the top-N
  * of the relevance rows. Writes its uniform buffer on encode: encode at most once per submit.
  */
+import ranksWgsl from '../../../shaders/recommend/ranks.wgsl?raw';
 import topkWgsl from '../../../shaders/recommend/topk.wgsl?raw';
 import { ComputeKernel } from '../../gpu/compute';
-import { UniformLayout } from '../../gpu/uniforms';
+import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import { validateTopKShape } from './spec';
 
 const PARAMS = new UniformLayout([
@@ -29,7 +30,7 @@ export class TopKKernel {
 
   constructor(device: GPUDevice, label = 'recommend.topk') {
     this.kernel = new ComputeKernel(device, label, {
-      code: topkWgsl,
+      code: joinWgsl(ranksWgsl, topkWgsl),
       bindings: ['uniform', 'read', 'storage', 'storage'],
       entryPoints: 'topk',
       uniforms: PARAMS,
