@@ -83,7 +83,7 @@ describe('BatchNorm lab engine', () => {
         }
         // Percentiles of the chosen unit's activation input and accuracies, GPU against float64. Train view:
         // y = γx̂ + β (the drifting bias before BN cancels); Adam moves γ, β and the upstream weights apart by
-        // ≤ 2·lr·δ per step (δ ≈ 1.1e-4, tests/gpu/nn.test.ts) and x̂ carries ≈ 1e-5 of f32 error:
+        // ≤ 2·lr·δ per step (δ ≈ 1.1e-4, tests/gpu/nn-mlp.test.ts) and x̂ carries ≈ 1e-5 of f32 error:
         // |Δ| ≤ 1e-5·(1 + step)·(1 + |p|) (measured ≤ 3e-6). Eval view: y = γ(z − r_μ)/√(r_σ² + ε) + β with
         // the bias in z and the running mean r_μ each drifting by ≤ lr per step, |γ| ≤ 1 + lr·step: add
         // 2·lr·step·(1 + lr·step)/√r_σ² (measured ≤ 0.045 at step 5). The plain net has no such drift.

@@ -60,7 +60,7 @@ export default {
         assert.equal(p.loss, a.loss);
         assert.equal(p.accuracy, a.accuracy);
         // The reported loss is the forward loss of the last step; f32 vs float64 training for 4 steps:
-        // within 1e-3 relative (the tolerance of tests/gpu/nn.test.ts for the first five steps).
+        // within 1e-3 relative (the tolerance of tests/gpu/nn-mlp.test.ts for the first five steps).
         assert.ok(Math.abs(p.loss - r.loss) <= 1e-3 * r.loss, `gpu ${p.loss} vs cpu ${r.loss}`);
         assert.ok(
           Math.abs(p.accuracy - r.accuracy) <= 1 / B + 1e-6,

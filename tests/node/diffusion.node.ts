@@ -8,7 +8,7 @@
  * - one step t → t′ with ᾱ = ᾱ_t, v = 1 − ᾱ, s = √ᾱ: x′ = √ᾱ′·x̂₀ + √(1 − ᾱ′)·ε̂, ε̂ = (x − s·x̂₀)/√v.
  *   The exact denoiser's Jacobian is ∂x̂₀/∂x = (s/v)·Cov_w(data) (w: the softmax weights at x), so a
  *   position error e moves x̂₀ by J·e with J = (s/v)·‖Cov_w‖∞ (×2 for the change of w within e) and ε̂ by
- *   (1 + s·J)·e/√v. The denoiser's own f32 error (the derivation in tests/gpu/diffusion.test.ts, with
+ *   (1 + s·J)·e/√v. The denoiser's own f32 error (the derivation in tests/gpu/diffusion-helpers.ts, with
  *   Λ = max |logit|, B = |x|∞ + s·|data|∞, M points of spread Δ):
  *   δ = u·((D + 8)Λ + 8√D·B·√(Λ/2v) + 2Λ + 3 + M), t₀ = 4δΔ + M·u·|data|∞ + 1e-7,
  *   t_ε = (s·t₀ + 4u(|x| + s|x̂₀|))/√v + 1e-7; the update adds 4u·(√ᾱ′|x̂₀| + √(1 − ᾱ′)|ε̂|).
