@@ -190,7 +190,13 @@ export function clickData(
     ] as const) {
       for (const i of list) {
         const r = out.filled++;
-        rankerFeatureRow(user.vector, emb.subarray(i * D, i * D + D), logPop[i]!, out.inputs, r * RANKER_FEATURES);
+        rankerFeatureRow(
+          user.vector,
+          emb.subarray(i * D, i * D + D),
+          logPop[i]!,
+          out.inputs,
+          r * RANKER_FEATURES,
+        );
         out.labels[r] = label;
         out.user[r] = u;
         out.item[r] = i;
@@ -225,7 +231,7 @@ export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): numbe
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
   let pos = 0;
   let rankSum = 0;
-  for (let lo = 0; lo < n; ) {
+  for (let lo = 0; lo < n;) {
     let hi = lo;
     while (hi + 1 < n && scores[order[hi + 1]!] === scores[order[lo]!]) hi++;
     const midRank = (lo + hi) / 2 + 1;
@@ -238,7 +244,8 @@ export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): numbe
     lo = hi + 1;
   }
   const neg = n - pos;
-  if (pos === 0 || neg === 0) throw new RangeError(`AUC needs both classes (${pos} positive, ${neg} negative).`);
+  if (pos === 0 || neg === 0)
+    throw new RangeError(`AUC needs both classes (${pos} positive, ${neg} negative).`);
   return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
 }
 
@@ -259,7 +266,10 @@ export function rankerScoreRef(
   };
   const out = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
-    let a: ArrayLike<number> = Array.from({ length: RANKER_FEATURES }, (_, k) => features[r * RANKER_FEATURES + k]!);
+    let a: ArrayLike<number> = Array.from(
+      { length: RANKER_FEATURES },
+      (_, k) => features[r * RANKER_FEATURES + k]!,
+    );
     for (let l = 0; l < depth; l++) {
       const w = W(`layers.${l}.weight`);
       const b = W(`layers.${l}.bias`);
