@@ -4,7 +4,7 @@
  * The scorer keeps the weights it was built with until a training run finishes (a cancelled run changes nothing).
  */
 import { withErrorScopes } from '../../gpu/device';
-import { createStorageBuffer, submitCheckpoint, type RunControl } from '../../gpu/compute';
+import { createStorageBuffer, submitCheckpoint, throwIfAborted, type RunControl } from '../../gpu/compute';
 import { ReadbackPool, encodeReadback } from '../../gpu/readback';
 import { RankScoreKernel, rankScoreWeightCount } from '../../kernels/recommend/rank-score';
 import { labDataDim, makeDataBatch, tensorSpecs, type LabData } from '../../models/mlp';
@@ -78,6 +78,7 @@ export class GpuRanker {
       throw new RangeError(`Training needs ≥ 1 step, got ${steps}.`);
     const { device, label } = this;
     const { signal, onProgress } = control;
+    throwIfAborted(signal);
     return withErrorScopes(device, 'Ranker training', async () => {
       onProgress?.({
         phase: 'compile',
