@@ -38,6 +38,15 @@ export const RECOMMEND_DATA = {
   narrow: { major: 0, minors: [5, 9] as const, weights: [0.85, 0.1, 0.05] as const },
 } as const;
 
+/** Sizes the lab runs: the GPU up to 256 users × 16,384 items; a software adapter and the CPU fewer. */
+export const RECOMMEND_LAB_LIMITS = {
+  minItems: 1024,
+  maxItems: 16384,
+  maxUsers: 256,
+  software: { items: 4096, users: 32 },
+  cpu: { items: 2048, users: 16 },
+} as const;
+
 /** A counter-based stream of uniforms for one (entity, purpose). */
 function stream(seed: number, key: number, entity: number, purpose: number) {
   let block = 0;
