@@ -107,11 +107,40 @@ export type ClickData = LabData & {
   testRows: { user: Uint32Array; item: Uint32Array };
 };
 
+/** The first j with cdf[j] > x (cdf non-decreasing, x below its last entry). */
+function upperBound(cdf: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = cdf.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cdf[mid]! > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Indices of the k largest keys, largest first, ties to the lower index (a short sorted list). */
+function topIndices(keys: Float64Array, k: number): number[] {
+  const top: number[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const v = keys[i]!;
+    if (top.length === k) {
+      if (!(v > keys[top[k - 1]!]!)) continue;
+      top.pop();
+    }
+    let j = top.length;
+    top.push(i);
+    for (; j > 0 && v > keys[top[j - 1]!]!; j--) top[j] = top[j - 1]!;
+    top[j] = i;
+  }
+  return top;
+}
+
 /**
  * Simulated clicks (label 1) and unclicked impressions (label 0). Per user, from Philox streams of their
  * own (key [seed, STREAM_CLICKS], so independent of makeUsers' histories and held-out clicks):
- * - positives: category c ~ θ, then an item of c, not in the history nor clicked already, by Gumbel-max of
- *   (μ_c·v + β log pop)/τ — the law of SyntheticUser.heldOut;
+ * - positives: category c ~ θ, then an item of c, not in the history nor clicked already, from
+ *   softmax((μ_c·v + β log pop)/τ) — the law of SyntheticUser.heldOut (skipped when c has no unseen item);
  * - negatives: the first items, not in the history nor clicked, of a Gumbel top-k of (u·v + β log pop)/τ
  *   over the catalogue — what the pre-ranker would have shown.
  * Whole users are held out (u % testEvery === testEvery − 1). Rows: each user's positives, then negatives.
@@ -132,14 +161,17 @@ export function clickData(
   const logPop = Float64Array.from(items.popularity, Math.log);
   const byCategory: number[][] = Array.from({ length: RECOMMEND_DATA.categories }, () => []);
   items.category.forEach((c, i) => byCategory[c]!.push(i));
-  // Click logits (μ_c·v_i + β log pop_i)/τ of each item under its own category's centroid.
-  const clickLogit = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = items.category[i]!;
-    let dot = 0;
-    for (let k = 0; k < D; k++) dot += items.centroids[c * D + k]! * emb[i * D + k]!;
-    clickLogit[i] = (dot + beta * logPop[i]!) / tau;
-  }
+  // Per category: the cumulative softmax((μ_c·v + β log pop)/τ) over its items (id order).
+  const cdfs = byCategory.map((pool, c) => {
+    const l = pool.map((i) => {
+      let dot = 0;
+      for (let k = 0; k < D; k++) dot += items.centroids[c * D + k]! * emb[i * D + k]!;
+      return (dot + beta * logPop[i]!) / tau;
+    });
+    const top = Math.max(...l);
+    let acc = 0;
+    return Float64Array.from(l, (x) => (acc += Math.exp(x - top)));
+  });
   const rowsOf = (count: number) => ({
     inputs: new Float32Array(count * RANKER_FEATURES),
     labels: new Uint8Array(count),
@@ -153,20 +185,20 @@ export function clickData(
   const train = rowsOf((users.length - testUsers) * perUser);
   const test = rowsOf(testUsers * perUser);
   const prerank = new Float64Array(n);
+  const keys = new Float64Array(n);
   users.forEach((user, u) => {
     const seen = new Set(user.history);
     const clicks: number[] = [];
     const sPos = clickStream(seed, u, PURPOSE_POSITIVE);
     for (let p = 0; p < positives; p++) {
       const c = categoryOf(user.taste, sPos.uniform());
-      let best = -Infinity;
-      let pick = -1;
-      for (const i of byCategory[c]!) {
-        if (seen.has(i)) continue;
-        const g = clickLogit[i]! + sPos.gumbel();
-        if (g > best) [best, pick] = [g, i];
-      }
-      if (pick < 0) continue;
+      const pool = byCategory[c]!;
+      if (pool.every((i) => seen.has(i))) continue;
+      // Inverting the CDF and redrawing seen items samples the softmax restricted to unseen items.
+      const cdf = cdfs[c]!;
+      let pick: number;
+      do pick = pool[upperBound(cdf, sPos.uniform() * cdf[cdf.length - 1]!)]!;
+      while (seen.has(pick));
       clicks.push(pick);
       seen.add(pick);
     }
@@ -176,13 +208,11 @@ export function clickData(
       prerank[i] = dot + beta * logPop[i]!;
     }
     const sNeg = clickStream(seed, u, PURPOSE_NEGATIVE);
-    const keyed = Array.from({ length: n }, (_, i) => [prerank[i]! / tau + sNeg.gumbel(), i] as const);
-    keyed.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-    const shown: number[] = [];
-    for (const [, i] of keyed) {
-      if (shown.length === negatives) break;
-      if (!seen.has(i)) shown.push(i);
-    }
+    for (let i = 0; i < n; i++) keys[i] = prerank[i]! / tau + sNeg.gumbel();
+    // The Gumbel top-(negatives + |seen|) holds at least `negatives` unseen items.
+    const shown = topIndices(keys, Math.min(n, negatives + seen.size))
+      .filter((i) => !seen.has(i))
+      .slice(0, negatives);
     const out = u % testEvery === testEvery - 1 ? test : train;
     for (const [label, list] of [
       [1, clicks],
