@@ -2,7 +2,7 @@
  * The ranker's scoring kernel (shaders/recommend/rank_score.wgsl): σ(logit₁ − logit₀) of a one-hidden-layer
  * ReLU MLP per feature row, −FLT_MAX for NO_PICK rows. The caller owns every buffer, the packed weights
  * included (layers.0.weight, layers.0.bias, out.weight, out.bias in that order). Writes its uniform
- * buffer on encode: encode at most once per submit.
+ * buffer (the row count and shape) on encode: encodes within one submit must use the same row count.
  */
 import ranksWgsl from '../../../shaders/recommend/ranks.wgsl?raw';
 import rankScoreWgsl from '../../../shaders/recommend/rank_score.wgsl?raw';
