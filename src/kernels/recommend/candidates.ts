@@ -1,7 +1,8 @@
 /**
  * Candidate merge + pre-rank score (shaders/recommend/candidates.wgsl), one workgroup per user, two passes
- * (merge, then score: neither binds more than 8 storage buffers). Parameters go through a ring of uniform
- * buffers (UniformRing, `<label>.merge.params[i]`): up to RING_SLOTS (16) encodes may share one submit.
+ * (merge, then score: neither binds more than 8 storage buffers). Parameters go through rings of uniform
+ * buffers owned by the kernel (UniformRing, `<label>.merge.params[i]`, `<label>.score.params[i]`): up to
+ * RING_SLOTS (16) encodes may share one submit.
  */
 import ranksWgsl from '../../../shaders/recommend/ranks.wgsl?raw';
 import candidatesWgsl from '../../../shaders/recommend/candidates.wgsl?raw';
