@@ -201,5 +201,6 @@ describe('popularByCategory and recentCategories', () => {
 
   it('takes the category of the last (most recent) history item', () => {
     expect(Array.from(recentCategories(u32([0, 1, 2, 4, 3, 0]), [5, 6, 7, 8, 9], 2))).toEqual([7, 5]);
+    expect(() => recentCategories(u32([0, X]), [5, 6], 1)).toThrow(RangeError);
   });
 });

@@ -187,5 +187,9 @@ export function recentCategories(
 ): Uint32Array {
   const H = rowsOf('Recent category: history', history.length, users);
   if (H === 0) throw new RangeError('Recent category: the history is empty.');
-  return Uint32Array.from({ length: users }, (_, u) => category[history[u * H + H - 1]!]!);
+  return Uint32Array.from({ length: users }, (_, u) => {
+    const item = history[u * H + H - 1]!;
+    if (!(item < category.length)) throw new RangeError(`Recent category: user ${u}'s last item is ${item}.`);
+    return category[item]!;
+  });
 }
