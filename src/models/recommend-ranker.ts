@@ -4,14 +4,15 @@
  * trainer and the shipped seeded weights (written by scripts/train-ranker.ts). Pure TypeScript.
  */
 import { philox4x32 } from '../kernels/random/philox.ref';
+import { RANKER_FEATURES } from '../kernels/recommend/funnel-spec';
 import { RECOMMEND_DIM } from '../kernels/recommend/spec';
 import { CpuMlp, makeDataBatch, tensorSpecs, type LabData, type MlpShape } from './mlp';
 import { RECOMMEND_DATA, type ItemCatalog, type SyntheticUser } from './recommend-data';
 import shipped from './recommend-ranker-weights.json';
 
 const D = RECOMMEND_DIM;
-/** Features per (user, item): u (32), v (32), u⊙v (32), log pop. */
-export const RANKER_FEATURES = 3 * D + 1;
+/** Features per (user, item): u (32), v (32), u⊙v (32), log pop (the funnel's layout). */
+export { RANKER_FEATURES };
 
 export const RANKER_SHAPE: MlpShape = {
   depth: 1,
