@@ -5,6 +5,7 @@
  * values); the shipped AUC within 1e-6 (the file stores 6 decimals).
  */
 import { describe, expect, it } from 'vitest';
+import { rankerFeatures } from '../../src/kernels/recommend/funnel.ref';
 import { tensorSpecs } from '../../src/models/mlp';
 import { RECOMMEND_DATA, makeItems, makeUsers } from '../../src/models/recommend-data';
 import {
@@ -93,6 +94,19 @@ describe('rankerScoreRef and rankerFeatureRow', () => {
       expect(out[3 + 2 * D + k]).toBe(Math.fround(Math.fround(u[k]!) * Math.fround(v[k]!)));
     }
     expect(out[3 + 3 * D]).toBe(-4.25);
+  });
+
+  it('training rows equal the funnel’s features (rankerFeatures) of the same (user, item) pairs', () => {
+    const items = makeItems(3, 300);
+    const users = makeUsers(items, 3, 5, 0.3);
+    const data = clickData(items, users, 3);
+    const userVecs = Float32Array.from(users.flatMap((u) => [...u.vector]));
+    const logPop = Float32Array.from(items.popularity, Math.log);
+    const ids = Uint32Array.from(data.testRows.item);
+    const user4 = new Float32Array(D);
+    user4.set(userVecs.subarray(4 * D, 5 * D));
+    expect([...new Set(data.testRows.user)]).toEqual([4]);
+    expect(rankerFeatures(ids, user4, items.embeddings, logPop, 1)).toEqual(data.test.inputs);
   });
 });
 
