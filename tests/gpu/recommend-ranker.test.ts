@@ -157,11 +157,19 @@ describe('GpuRanker', () => {
     const weights = shippedRankerWeights();
     const ranker = new GpuRanker(gpu.device, 40, weights, 'test.ranker.cancel');
     try {
-      const c = new AbortController();
-      c.abort();
-      await expect(ranker.train(data, 10, SEED, { signal: c.signal })).rejects.toMatchObject({
+      const before = new AbortController();
+      before.abort();
+      await expect(ranker.train(data, 10, SEED, { signal: before.signal })).rejects.toMatchObject({
         name: 'AbortError',
       });
+      // Cancelled mid-run (at the step-25 checkpoint): 25 Adam steps ran, none reach the scorer.
+      const during = new AbortController();
+      const onProgress = (p: { done: number }) => {
+        if (p.done >= 25) during.abort();
+      };
+      await expect(
+        ranker.train(data, 100, SEED, { signal: during.signal, onProgress }),
+      ).rejects.toMatchObject({ name: 'AbortError' });
       await checkScores(ranker, weights);
     } finally {
       ranker.destroy();
