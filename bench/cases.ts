@@ -10,6 +10,7 @@
 import { attentionCases } from './cases/attention';
 import { diffusionCases } from './cases/diffusion';
 import { randomCases } from './cases/random';
+import { recommendCases } from './cases/recommend';
 import { trainingCases } from './cases/training';
 import { derive } from './derive';
 import { Suite } from './suite';
@@ -25,6 +26,7 @@ const RUN: Array<[Family, (s: Suite) => Promise<void>]> = [
   ['attention', attentionCases],
   ['training', trainingCases],
   ['diffusion', diffusionCases],
+  ['recommend', recommendCases],
 ];
 
 export async function runSuite(env: BenchEnv, options: BenchOptions): Promise<SuiteResult> {

@@ -14,6 +14,7 @@ export const SIZE_KEY: Record<Family, string> = {
   attention: 'L',
   training: 'batch',
   diffusion: 'particles',
+  recommend: 'items',
 };
 
 /** Growth slopes and ratios from the medians of one run. */

@@ -20,6 +20,10 @@ export interface Plan {
   /** Steps submitted back to back per call in the pipelined training variant. */
   pipelinedSteps: number;
   diffusionN: number[];
+  /** Item counts of the recommendation funnel, users on the GPU and on the CPU reference. */
+  recommendItems: number[];
+  recommendUsers: number;
+  recommendCpuUsers: number;
 }
 
 export function plan(options: BenchOptions): Plan {
@@ -36,6 +40,9 @@ export function plan(options: BenchOptions): Plan {
         trainingNetBatches: [256, 1024],
         pipelinedSteps: 8,
         diffusionN: [1e3, 1e4],
+        recommendItems: [1024, 4096],
+        recommendUsers: 32,
+        recommendCpuUsers: 4,
       }
     : {
         warmup: 2,
@@ -49,6 +56,9 @@ export function plan(options: BenchOptions): Plan {
         trainingNetBatches: [256, 1024],
         pipelinedSteps: 8,
         diffusionN: [1e4, 1e5, 1e6],
+        recommendItems: [1024, 4096, 16384],
+        recommendUsers: 256,
+        recommendCpuUsers: 16,
       };
 }
 

@@ -66,7 +66,7 @@ const stepsHead = [
 console.log(
   `Adapter: ${r.adapter.name} — ${r.runner} — ${r.date} — ${r.options.quick ? '--quick' : 'full'}\n`,
 );
-for (const family of ['random', 'attention', 'training', 'diffusion']) {
+for (const family of ['random', 'attention', 'training', 'diffusion', 'recommend']) {
   if (only && family !== only) continue;
   const cs = r.cases.filter((c) => c.family === family);
   if (!cs.length) continue;

@@ -3,8 +3,8 @@ import type { GpuContext } from '../src/gpu/device';
 import type { AttentionShape } from '../src/kernels/attention/spec';
 import type { Stat } from './stats';
 
-export type Family = 'random' | 'attention' | 'training' | 'diffusion';
-export const FAMILIES: readonly Family[] = ['random', 'attention', 'training', 'diffusion'];
+export type Family = 'random' | 'attention' | 'training' | 'diffusion' | 'recommend';
+export const FAMILIES: readonly Family[] = ['random', 'attention', 'training', 'diffusion', 'recommend'];
 
 export interface BenchOptions {
   quick: boolean;

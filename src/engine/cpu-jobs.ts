@@ -13,6 +13,7 @@ import {
 import type { AttentionInputs, AttentionShape } from '../kernels/attention/spec';
 import { attentionMagnitudes } from '../kernels/attention/bounds';
 import { initAttentionInputs, type AttentionInitOptions } from '../models/attention-inputs';
+import { runRecommendJob, type RecommendJob, type RecommendJobResult } from './recommend/jobs';
 
 /** Largest L the attention lab runs on the CPU reference (O(heads·L²·d) float64 work in a worker). */
 export const MAX_ATTENTION_L_CPU = 256;
@@ -40,11 +41,13 @@ export type CpuJob =
   | { kind: 'random'; params: RandomParams }
   | AttentionJob
   /** The attention lab's seeded Q, K, V (src/models/attention-inputs.ts), off the main thread for large sizes. */
-  | { kind: 'attention-init'; options: AttentionInitOptions };
+  | { kind: 'attention-init'; options: AttentionInitOptions }
+  | RecommendJob;
 export type CpuJobResult =
   | { kind: 'random'; result: RandomResult }
   | { kind: 'attention'; result?: AttentionRunResult; numerics: AttentionNumerics }
-  | { kind: 'attention-init'; shape: AttentionShape; q: Float32Array; k: Float32Array; v: Float32Array };
+  | { kind: 'attention-init'; shape: AttentionShape; q: Float32Array; k: Float32Array; v: Float32Array }
+  | RecommendJobResult;
 
 export function runCpuJob(job: CpuJob): CpuJobResult {
   switch (job.kind) {
@@ -56,6 +59,10 @@ export function runCpuJob(job: CpuJob): CpuJobResult {
       const { shape, q, k, v } = initAttentionInputs(job.options);
       return { kind: 'attention-init', shape, q, k, v };
     }
+    case 'recommend-inputs':
+    case 'recommend':
+    case 'recommend-train':
+      return runRecommendJob(job);
   }
 }
 

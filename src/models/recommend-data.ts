@@ -42,6 +42,8 @@ export const RECOMMEND_DATA = {
 export const RECOMMEND_LAB_LIMITS = {
   minItems: 1024,
   maxItems: 16384,
+  /** The ranker's held-out split takes every 5th user, so at least 5; 8 keeps a few test users. */
+  minUsers: 8,
   maxUsers: 256,
   software: { items: 4096, users: 32 },
   cpu: { items: 2048, users: 16 },

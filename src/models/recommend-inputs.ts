@@ -7,6 +7,7 @@ import { NO_PICK, RECOMMEND_DIM } from '../kernels/recommend/spec';
 import { FUNNEL } from '../kernels/recommend/funnel-spec';
 import { popularByCategory, recentCategories } from '../kernels/recommend/funnel.ref';
 import { topKReference } from '../kernels/recommend/ref';
+import { clickData, type ClickData } from './recommend-ranker';
 import { RECOMMEND_DATA, makeItems, makeUsers, type ItemCatalog, type SyntheticUser } from './recommend-data';
 
 export interface RecommendDataRequest {
@@ -38,6 +39,8 @@ export interface RecommendInputs {
   recentTable: Uint32Array;
   /** f32 [users][K]: p, each history's category distribution. */
   historyDist: Float32Array;
+  /** Simulated clicks and impressions: the ranker's training data and held-out split. */
+  clicks: ClickData;
 }
 
 export function makeRecommendInputs(request: RecommendDataRequest): RecommendInputs {
@@ -81,5 +84,6 @@ export function packInputs(
     popular: Uint32Array.from(topKReference(catalog.popularity, FUNNEL.popularK).indices),
     recentTable: popularByCategory(catalog.popularity, catalog.category, K, FUNNEL.recentK),
     historyDist,
+    clicks: clickData(catalog, users, request.seed),
   };
 }

@@ -16,7 +16,7 @@ export const RANKER_WEIGHTS = ['shipped', 'trained'] as const;
 export const recommendSchema = {
   seed: intParam({ min: 0, max: 2 ** 32 - 1, default: 42 }),
   items: intParam({ min: L.minItems, max: L.maxItems, default: L.maxItems }),
-  users: intParam({ min: 1, max: L.maxUsers, default: L.maxUsers }),
+  users: intParam({ min: L.minUsers, max: L.maxUsers, default: L.maxUsers }),
   user: intParam({ min: 0, max: L.maxUsers - 1, default: 0 }),
   alpha: floatParam({ min: 0.05, max: 10, default: 0.3 }),
   method: enumParam(RERANK_METHODS, 'mmr'),

@@ -1,0 +1,192 @@
+/**
+ * Turns one funnel run's raw outputs (the GPU's small readback or the CPU reference's arrays) into the
+ * RecommendResult the views draw. Shared by both backends so they describe a run the same way.
+ */
+import { FUNNEL, FUNNEL_SLOTS } from '../../kernels/recommend/funnel-spec';
+import type { ListMetrics as RefMetrics } from '../../kernels/recommend/metrics.ref';
+import { listDistribution } from '../../kernels/recommend/ref';
+import {
+  NO_PICK,
+  RECOMMEND_DIM,
+  RERANK_METHODS,
+  SWEEP_LAMBDAS,
+  SWEEP_THETAS,
+  type RerankMethod,
+} from '../../kernels/recommend/spec';
+import type { RecommendInputs } from '../../models/recommend-inputs';
+import type { FunnelStage, ListMetrics, RecommendResult, SweepCurve } from './types';
+
+/** What the lab asks of one run. */
+export interface RecommendRequest {
+  user: number;
+  method: RerankMethod;
+  lambda: number;
+  theta: number;
+}
+
+/**
+ * The DPP stop of the lab's fixed-length lists: relative to the top candidate's L_ii = 1, small enough that
+ * a list ends early only when the candidates are exhausted numerically (at θ = 0.99, α = 49.5, a candidate
+ * 0.5 below the top has r² ≈ 3e-22 and still ranks by its d²). The lab's data has no exact duplicates.
+ */
+export const LAB_DPP_EPSILON = 1e-30;
+
+/** The re-rankers the sweep runs, with the parameter each one sweeps. */
+export const SWEPT: ReadonlyArray<{
+  method: SweepCurve['method'];
+  param: SweepCurve['param'];
+  values: readonly number[];
+}> = [
+  { method: 'mmr', param: 'lambda', values: SWEEP_LAMBDAS },
+  { method: 'dpp', param: 'theta', values: SWEEP_THETAS },
+  { method: 'calibration', param: 'lambda', values: SWEEP_LAMBDAS },
+];
+
+export interface FunnelRaw {
+  /** Distinct candidates the selected user has after the three recall channels are merged. */
+  merged: number;
+  /** The selected user's re-rank candidates (item ids) and their relevance, rankK of each. */
+  ids: ArrayLike<number>;
+  rel: ArrayLike<number>;
+  /** Each method's picks (candidate positions, NO_PICK after a DPP stop) and gains for the selected user. */
+  picks: Record<RerankMethod, { picks: ArrayLike<number>; gains: ArrayLike<number> }>;
+  /** Each method's metrics for the selected user. */
+  userMetrics: Record<RerankMethod, RefMetrics>;
+  /** Mean metrics over users: sweep[s][p] for SWEPT[s] at its p-th value; the relevance-only baseline. */
+  sweep: RefMetrics[][];
+  baseline: RefMetrics;
+  /** Measured time of each stage for all users (ms). */
+  stageMs: { recall: number | null; prerank: number | null; rank: number | null; rerank: number | null };
+}
+
+export interface AssembleInfo {
+  backend: 'gpu' | 'cpu';
+  backendLabel: string;
+  ranker: RecommendResult['ranker'];
+  elapsedMs: number;
+  bytesRead: number;
+}
+
+const copy = (m: RefMetrics): ListMetrics => ({
+  ndcg10: m.ndcg10,
+  ild: m.ild,
+  coverage: m.coverage,
+  kl: m.kl,
+});
+
+export function assembleResult(
+  inputs: RecommendInputs,
+  req: RecommendRequest,
+  raw: FunnelRaw,
+  info: AssembleInfo,
+): RecommendResult {
+  const { catalog, categories: K } = inputs;
+  const D = RECOMMEND_DIM;
+  const U = inputs.users.length;
+  const user = inputs.users[req.user]!;
+  const ids = Array.from(raw.ids);
+  const cat = ids.map((i) => catalog.category[i]!);
+  const heldOut = new Set(user.heldOut);
+  const lists = {} as RecommendResult['lists'];
+  const listDist = {} as RecommendResult['listDist'];
+  const metrics = {} as RecommendResult['metrics'];
+  for (const m of RERANK_METHODS) {
+    const { picks, gains } = raw.picks[m];
+    const valid: number[] = [];
+    for (let k = 0; k < picks.length; k++) if (picks[k]! !== NO_PICK) valid.push(k);
+    lists[m] = valid.map((k) => {
+      const pos = picks[k]!;
+      const item = ids[pos]!;
+      return {
+        item,
+        category: cat[pos]!,
+        relevance: raw.rel[pos]!,
+        gain: gains[k]!,
+        clicked: heldOut.has(item),
+      };
+    });
+    listDist[m] = Array.from(
+      listDistribution(
+        valid.map((k) => picks[k]!),
+        cat,
+        K,
+      ),
+    );
+    metrics[m] = copy(raw.userMetrics[m]);
+  }
+  const stage = (
+    name: FunnelStage['name'],
+    label: string,
+    items: number,
+    ms: number | null,
+    detail: string,
+  ) => ({
+    name,
+    label,
+    items,
+    ms,
+    detail,
+  });
+  const f = FUNNEL;
+  const funnel: FunnelStage[] = [
+    stage('catalogue', 'Catalogue', catalog.count, null, `${K} categories, Zipf sizes and popularity`),
+    stage(
+      'recall',
+      'Recall (3 channels)',
+      raw.merged,
+      raw.stageMs.recall,
+      `U·Vᵀ → top ${f.recallK}, + ${f.popularK} popular, + ${f.recentK} of the recent category; ${FUNNEL_SLOTS} slots, duplicates and history removed`,
+    ),
+    stage(
+      'pre-rank',
+      'Pre-rank',
+      f.prerankK,
+      raw.stageMs.prerank,
+      `u·v + β·log pop (β = 0.1) → top ${f.prerankK}`,
+    ),
+    stage(
+      'rank',
+      'Rank (MLP)',
+      f.rankK,
+      raw.stageMs.rank,
+      `MLP on [u, v, u⊙v, log pop] → click probability → top ${f.rankK}`,
+    ),
+    stage(
+      're-rank',
+      'Re-rank',
+      f.listN,
+      raw.stageMs.rerank,
+      `${req.method} to ${f.listN}, plus the λ/θ sweep of every method for ${U} users`,
+    ),
+  ];
+  return {
+    backend: info.backend,
+    backendLabel: info.backendLabel,
+    seed: inputs.request.seed,
+    users: U,
+    items: catalog.count,
+    categories: K,
+    user: req.user,
+    taste: Array.from(user.taste),
+    history: user.history.map((i) => catalog.category[i]!),
+    historyDist: Array.from(inputs.historyDist.subarray(req.user * K, req.user * K + K)),
+    funnel,
+    candidates: ids.map((item, j) => ({ item, category: cat[j]!, relevance: raw.rel[j]! })),
+    embeddings: ids.map((i) => Array.from(catalog.embeddings.subarray(i * D, i * D + D))),
+    lists,
+    metrics,
+    listDist,
+    sweep: SWEPT.map((s, si) => ({
+      method: s.method,
+      param: s.param,
+      points: s.values.map((value, p) => ({ value, metrics: copy(raw.sweep[si]![p]!) })),
+    })),
+    baseline: copy(raw.baseline),
+    method: req.method,
+    lambda: req.lambda,
+    theta: req.theta,
+    ranker: info.ranker,
+    elapsedMs: info.elapsedMs,
+    bytesRead: info.bytesRead,
+  };
+}
