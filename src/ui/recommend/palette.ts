@@ -1,7 +1,8 @@
 /**
- * Colours of the recommendation lab. One palette serves both themes: every colour has a relative
- * luminance in [0.15, 0.28], so it keeps ≥ 3:1 contrast on the light panel (#ffffff) and on the dark one
- * (#1a1e24), and exported SVGs carry plain hex values. The 12 category colours are ≥ 0.13 apart in OKLab.
+ * Colours, names and number formats of the recommendation lab's views. One palette serves both themes:
+ * every colour has a relative luminance in [0.15, 0.28], so it keeps ≥ 3:1 contrast on the light panel
+ * (#ffffff) and the dark one (#1a1e24), and exported SVGs carry plain hex values. The 12 category
+ * colours are ≥ 0.13 apart in OKLab.
  */
 import type { RerankMethod } from '../../kernels/recommend/spec';
 
@@ -68,4 +69,25 @@ export function contrastRatio(a: string, b: string): number {
 /** Text on a chip of colour `bg`: black or white, whichever contrasts more (≥ 4.5:1 for this palette). */
 export function chipTextColor(bg: string): '#000000' | '#ffffff' {
   return contrastRatio(bg, '#000000') >= contrastRatio(bg, '#ffffff') ? '#000000' : '#ffffff';
+}
+
+/** A metric as printed: fixed decimals, never "−0.000" (KL of a matching list rounds to ±1e-16). */
+export function metricText(v: number, digits: number): string {
+  const s = v.toFixed(digits);
+  return /^-0\.?0*$/.test(s) ? s.slice(1) : s;
+}
+
+/** File names of the lab's chart and table exports: kernelscope-recommend-<what>-seed<s>-user<u>. */
+export function recommendFileBase(what: string, r: { seed: number; user: number }): string {
+  return `kernelscope-recommend-${what}-seed${r.seed}-user${r.user}`;
+}
+
+/** A chart's width: its container's, within [min, max] px (the SVG scales down with CSS below min). */
+export function chartWidth(container: Element | null, min = 320, max = 640): number {
+  return Math.max(min, Math.min(max, (container?.clientWidth ?? max) - 8));
+}
+
+/** λ or θ as printed: at most 3 decimals, no trailing zeros (0.5, 0.35, 0.99). */
+export function paramText(v: number): string {
+  return String(Number(v.toFixed(3)));
 }
