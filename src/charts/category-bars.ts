@@ -34,8 +34,11 @@ export interface CategoryBarsOptions {
 const MARGIN = { right: 12, bottom: 44, left: 48 };
 const LEGEND_LINE = 16;
 
+/** "MMR q (KL 0.050)"; a KL that rounds to zero prints as 0.000 (never −0.000: KL ≥ 0, the sign is rounding). */
 export function categoryLegendLabel(s: CategorySeries): string {
-  return s.kl === undefined ? s.label : `${s.label} (KL ${s.kl.toFixed(3)})`;
+  if (s.kl === undefined) return s.label;
+  const kl = Math.abs(s.kl) < 5e-4 ? 0 : s.kl;
+  return `${s.label} (KL ${kl.toFixed(3)})`;
 }
 
 export function renderCategoryBars(
