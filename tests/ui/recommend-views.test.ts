@@ -329,6 +329,11 @@ describe('the answer', () => {
     // Nothing within 5%: the answer says so instead of claiming a free lunch.
     r.sweep[0]!.points[1]!.metrics.ndcg10 = 0.47;
     expect(diversityAnswer(r).join(' ')).toContain('no sweep setting within 5% of relevance only');
+    // No sweep at all: the answer stops at the selected user's lists.
+    r.sweep = [];
+    const d = diversityAnswer(r);
+    expect(d.join(' ')).not.toContain('Averaged over');
+    expect(d.at(-1)).toMatch(/^MMR at λ = 0\.5 covers/);
     expect(pipelineAnswer(r)[0]).toContain('catalogue');
   });
 });

@@ -136,6 +136,8 @@ export function diversityAnswer(r: AnswerView): string[] {
     return `${setting(m, v)} covers ${x.coverage} at NDCG@10 ${f3(x.ndcg10)} (${signed(x.ndcg10 - rel.ndcg10)}, KL ${f3(x.kl)})`;
   });
   if (clauses.length) out.push(`${clauses.join('; ')}.`);
+  // No sweep (not computed on this backend): nothing over all users to point at.
+  if (r.sweep.every((c) => c.points.length === 0)) return out;
   const b = r.baseline;
   const best = bestTradeOff(r.sweep, b);
   const users = `Averaged over all ${formatCount(r.users)} users`;
