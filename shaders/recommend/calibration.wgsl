@@ -1,6 +1,6 @@
 // Calibration (Steck 2018), joined after rerank_common.wgsl: step k adds the candidate maximising
 //   (1 − λ)·(Σ_S rel + rel_i) − λ·KL(p ‖ q̃),  q̃_c = (1 − a)·q_c + a·p_c,  q = category counts of S∪{i} / (k + 1),
-// with KL = Σ_{p_c > 0} p_c·(log p_c − log q̃_c). The gain is that objective. Dispatch (users).
+// with KL = Σ_{p_c > 0} p_c·(log p_c − log q̃_c). The gain is that objective. Dispatch (users, points).
 
 var<workgroup> counts: array<u32, 16>;
 var<workgroup> p_hist: array<f32, 16>;
@@ -8,10 +8,11 @@ var<workgroup> p_hist: array<f32, 16>;
 @compute @workgroup_size(256)
 fn calibration(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
   let user = wg.x;
+  let row = out_row(wg.y, user);
   let lid = lid3.x;
   let m = params.m;
   let kc = params.k_categories;
-  let lambda = params.lambda;
+  let lambda = sweep[wg.y].x;
   let rest = 1.0 - lambda;
   let a = params.mix;
   let keep = 1.0 - a;
@@ -55,7 +56,7 @@ fn calibration(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_i
       }
     }
     argmax_reduce(lid, best, best_i);
-    let pick = publish_pick(lid, user * params.n + k);
+    let pick = publish_pick(lid, row + k);
     if (lid == 0u) {
       counts[categories[items[user * m + pick]]] += 1u;
     }

@@ -2,7 +2,7 @@
 // L_ij = r_i·S_ij·r_j with S_ij = (1 + v_i·v_j)/2, S_ii = 1 (unit vectors), r_i = exp(α·(rel_i − max rel))
 // (the top candidate has r = 1; r ≡ 1 exactly at α = 0). Each thread keeps its candidates' Cholesky rows c_i (≤ 64 entries) and d_i²; after pick j:
 //   e_i = (L_ji − ⟨c_j, c_i⟩)/d_j,  c_i ← [c_i, e_i],  d_i² ← d_i² − e_i².
-// Picks argmax d²; stops (NO_PICK, gain 0 for the rest of the list) when the best d² < ε. Dispatch (users).
+// Picks argmax d²; stops (NO_PICK, gain 0 for the rest of the list) when the best d² < ε. Dispatch (users, points).
 
 const MAX_N: u32 = 64u;
 
@@ -12,6 +12,8 @@ var<workgroup> pick_dr: vec2<f32>;  // (d_j, r_j)
 @compute @workgroup_size(256)
 fn dpp(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
   let user = wg.x;
+  let row = out_row(wg.y, user);
+  let alpha = sweep[wg.y].y;
   let lid = lid3.x;
   let m = params.m;
   let n = params.n;
@@ -35,7 +37,7 @@ fn dpp(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid3:
   top = workgroupUniformLoad(&red_g[0]);
   for (var t = 0u; t < PER_THREAD; t = t + 1u) {
     if (alive[t]) {
-      r[t] = select(exp(params.alpha * (rel[t] - top)), 1.0, params.alpha == 0.0);
+      r[t] = select(exp(alpha * (rel[t] - top)), 1.0, alpha == 0.0);
       d2[t] = r[t] * r[t];
     }
   }
@@ -53,14 +55,14 @@ fn dpp(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid3:
     let best_d2 = workgroupUniformLoad(&red_g[0]);
     if (best_d2 < params.epsilon) {
       for (var s = k + lid; s < n; s = s + WG) {
-        picks[user * n + s] = NO_PICK;
-        gains[user * n + s] = 0.0;
+        picks[row + s] = NO_PICK;
+        gains[row + s] = 0.0;
       }
       break;
     }
     if (lid == 0u) {
-      picks[user * n + k] = pick;
-      gains[user * n + k] = best_d2;
+      picks[row + k] = pick;
+      gains[row + k] = best_d2;
     }
     for (var t = 0u; t < PER_THREAD; t = t + 1u) {
       if (lid + t * WG == pick) {

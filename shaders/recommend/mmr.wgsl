@@ -1,13 +1,14 @@
 // MMR (Carbonell & Goldstein 1998), joined after rerank_common.wgsl: step k picks
 //   argmax λ·rel(i) − (1 − λ)·max_{j∈S} v_i·v_j   (no penalty while S is empty),
-// keeping each candidate's running max similarity. λ = 1 is relevance only. Dispatch (users).
+// keeping each candidate's running max similarity. λ = 1 is relevance only. Dispatch (users, points).
 
 @compute @workgroup_size(256)
 fn mmr(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
   let user = wg.x;
+  let row = out_row(wg.y, user);
   let lid = lid3.x;
   let m = params.m;
-  let lambda = params.lambda;
+  let lambda = sweep[wg.y].x;
   let rest = 1.0 - lambda;
   var alive: array<bool, 2>;
   var rel: array<f32, 2>;
@@ -36,7 +37,7 @@ fn mmr(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid3:
       }
     }
     argmax_reduce(lid, best, best_i);
-    let pick = publish_pick(lid, user * params.n + k);
+    let pick = publish_pick(lid, row + k);
     load_pick(lid, user, pick);
     for (var t = 0u; t < PER_THREAD; t = t + 1u) {
       if (lid + t * WG == pick) {

@@ -1,9 +1,10 @@
-// Shared by the re-rankers (mmr.wgsl, dpp.wgsl, calibration.wgsl): one workgroup of 256 threads per user,
-// thread t owns candidates t and t + 256. Bindings:
+// Shared by the re-rankers (mmr.wgsl, dpp.wgsl, calibration.wgsl): one workgroup of 256 threads per
+// (user, point), dispatch (users, points); thread t owns candidates t and t + 256. Bindings:
 //   items      [users][m]  item id of each candidate (rows of embeddings / categories)
 //   embeddings [items][32] unit vectors;  categories [items] (< k_categories)
 //   relevance  [users][m]; history [users][k_categories] (p, calibration only)
-//   picks      [users][n]  candidate positions in pick order (NO_PICK after a DPP stop); gains [users][n]
+//   picks      [points][users][n] candidate positions in pick order (NO_PICK after a DPP stop); gains alike
+//   sweep      [points] (λ, α) of each point (a sweep of settings; a single run is points = 1)
 // The argmax is a tree over the workgroup; ties go to the lowest candidate index.
 
 struct Params {
@@ -11,10 +12,10 @@ struct Params {
   m: u32,
   n: u32,
   k_categories: u32,
-  lambda: f32,
-  alpha: f32,
+  points: u32,
   epsilon: f32,
   mix: f32,
+  _pad: u32,
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -25,6 +26,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read> history: array<f32>;
 @group(0) @binding(6) var<storage, read_write> picks: array<u32>;
 @group(0) @binding(7) var<storage, read_write> gains: array<f32>;
+@group(0) @binding(8) var<storage, read> sweep: array<vec2<f32>>;
 
 const WG: u32 = 256u;
 const PER_THREAD: u32 = 2u;
@@ -33,6 +35,11 @@ const DIM: u32 = 32u;
 var<workgroup> red_g: array<f32, 256>;
 var<workgroup> red_i: array<u32, 256>;
 var<workgroup> pick_v: array<f32, 32>;
+
+// Index of slot 0 of (point, user)'s list in picks and gains.
+fn out_row(point: u32, user: u32) -> u32 {
+  return (point * params.users + user) * params.n;
+}
 
 // Tree argmax of (g, i) over the workgroup; every thread must call it. The winner is in red_g[0], red_i[0].
 fn argmax_reduce(lid: u32, g: f32, i: u32) {

@@ -38,6 +38,15 @@ export const RECOMMEND_DATA = {
   narrow: { major: 0, minors: [5, 9] as const, weights: [0.85, 0.1, 0.05] as const },
 } as const;
 
+/** Sizes the lab runs: the GPU up to 256 users × 16,384 items; a software adapter and the CPU fewer. */
+export const RECOMMEND_LAB_LIMITS = {
+  minItems: 1024,
+  maxItems: 16384,
+  maxUsers: 256,
+  software: { items: 4096, users: 32 },
+  cpu: { items: 2048, users: 16 },
+} as const;
+
 /** A counter-based stream of uniforms for one (entity, purpose). */
 function stream(seed: number, key: number, entity: number, purpose: number) {
   let block = 0;
@@ -192,7 +201,9 @@ export function narrowTaste(): Float64Array {
 
 /**
  * `count` users; user 0 has the narrow-taste preset, the others θ ~ Dirichlet(α·1). Histories and held-out
- * clicks as documented on SyntheticUser.
+ * clicks as documented on SyntheticUser. The history is a Gumbel top-k over every item; a held-out click
+ * inverts the category's softmax CDF (made once per category) and redraws items already seen, which is
+ * exact sampling from the softmax restricted to unseen items.
  */
 export function makeUsers(
   items: ItemCatalog,
@@ -204,19 +215,33 @@ export function makeUsers(
   if (!(alpha > 0)) throw new RangeError(`Dirichlet α must be positive, got ${alpha}.`);
   const P = RECOMMEND_DATA;
   const K = P.categories;
+  const emb = items.embeddings;
   const logPop = items.popularity.map(Math.log);
-  const logits = (w: ArrayLike<number>, ids: Iterable<number>) => {
-    const out = new Map<number, number>();
-    for (const i of ids) {
-      let dot = 0;
-      for (let c = 0; c < D; c++) dot += w[c]! * items.embeddings[i * D + c]!;
-      out.set(i, (dot + P.beta * logPop[i]!) / P.tau);
-    }
-    return out;
+  const logit = (w: ArrayLike<number>, i: number) => {
+    let dot = 0;
+    for (let c = 0; c < D; c++) dot += w[c]! * emb[i * D + c]!;
+    return (dot + P.beta * logPop[i]!) / P.tau;
   };
   const byCategory = Array.from({ length: K }, () => [] as number[]);
   items.category.forEach((c, i) => byCategory[c]!.push(i));
+  // Per category: the items' softmax((μ_c·v + β log pop)/τ) as a cumulative distribution.
+  const cdfs = new Map<number, Float64Array>();
+  const cdfOf = (c: number) => {
+    let cdf = cdfs.get(c);
+    if (!cdf) {
+      const mu = items.centroids.subarray(c * D, c * D + D);
+      const l = byCategory[c]!.map((i) => logit(mu, i));
+      const top = Math.max(...l);
+      cdf = new Float64Array(l.length);
+      let acc = 0;
+      l.forEach((x, j) => (cdf![j] = acc += Math.exp(x - top)));
+      cdfs.set(c, cdf);
+    }
+    return cdf;
+  };
   const users: SyntheticUser[] = [];
+  const keys = new Float64Array(items.count);
+  const hLen = Math.min(P.historyLength, items.count);
   for (let id = 0; id < count; id++) {
     const s = stream(seed, STREAM_USERS, id, 1);
     let taste: Float64Array;
@@ -231,30 +256,56 @@ export function makeUsers(
       for (let i = 0; i < D; i++) vector[i]! += taste[c]! * items.centroids[c * D + i]!;
     const u = normalize(vector);
     // Gumbel top-k: the k largest logit + Gumbel are a sample without replacement from the softmax.
-    const keyed = [...logits(u, items.category.keys())].map(([i, l]) => [
-      l - Math.log(-Math.log(s.open())),
-      i,
-    ]);
-    keyed.sort((a, b) => b[0]! - a[0]! || a[1]! - b[1]!);
-    const history = keyed.slice(0, Math.min(P.historyLength, items.count)).map(([, i]) => i!);
+    for (let i = 0; i < items.count; i++) keys[i] = logit(u, i) - Math.log(-Math.log(s.open()));
+    const history = topIndices(keys, hLen);
     const seen = new Set(history);
     const heldOut: number[] = [];
     for (let n = 0; n < heldOutClicks; n++) {
       let c = 0;
       let x = s.uniform();
       while (c < K - 1 && x >= taste[c]!) x -= taste[c++]!;
-      const pool = byCategory[c]!.filter((i) => !seen.has(i));
-      if (pool.length === 0) continue;
-      let best = -Infinity;
-      let pick = pool[0]!;
-      for (const [i, l] of logits(items.centroids.subarray(c * D, c * D + D), pool)) {
-        const g = l - Math.log(-Math.log(s.open()));
-        if (g > best) [best, pick] = [g, i];
-      }
+      const pool = byCategory[c]!;
+      if (pool.every((i) => seen.has(i))) continue;
+      const cdf = cdfOf(c);
+      let pick: number;
+      do pick = pool[upperBound(cdf, s.uniform() * cdf[cdf.length - 1]!)]!;
+      while (seen.has(pick));
       heldOut.push(pick);
       seen.add(pick);
     }
     users.push({ taste, vector: u, history, heldOut });
   }
   return users;
+}
+
+/** Indices of the k largest keys, largest first (ties to the lower index), by insertion into a short list. */
+function topIndices(keys: Float64Array, k: number): number[] {
+  const top: number[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const v = keys[i]!;
+    if (top.length === k) {
+      if (!(v > keys[top[k - 1]!]!)) continue;
+      top.pop();
+    }
+    let j = top.length;
+    top.push(i);
+    while (j > 0 && v > keys[top[j - 1]!]!) {
+      top[j] = top[j - 1]!;
+      j--;
+    }
+    top[j] = i;
+  }
+  return top;
+}
+
+/** The first j with cdf[j] > x (cdf non-decreasing, x < cdf's last entry). */
+function upperBound(cdf: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = cdf.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cdf[mid]! > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

@@ -7,8 +7,9 @@ import { randomSchema } from './random';
 import { diffusionSchema } from './diffusion';
 import { attentionSchema } from './attention';
 import { batchnormSchema } from './batchnorm';
+import { recommendSchema } from './recommend';
 
-export const ROUTES = ['home', 'random', 'attention', 'diffusion', 'batchnorm'] as const;
+export const ROUTES = ['home', 'random', 'attention', 'diffusion', 'batchnorm', 'recommend'] as const;
 export type Route = (typeof ROUTES)[number];
 export type LabRoute = Exclude<Route, 'home'>;
 
@@ -23,6 +24,7 @@ export const LAB_SCHEMAS = {
   diffusion: diffusionSchema,
   attention: attentionSchema,
   batchnorm: batchnormSchema,
+  recommend: recommendSchema,
 } satisfies Partial<Record<LabRoute, Schema>>;
 export type SchemaLab = keyof typeof LAB_SCHEMAS;
 

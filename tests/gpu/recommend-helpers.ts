@@ -10,9 +10,17 @@ import { CalibrationKernel } from '../../src/kernels/recommend/calibration';
 import { DppKernel } from '../../src/kernels/recommend/dpp';
 import { MmrKernel } from '../../src/kernels/recommend/mmr';
 import type { RerankKernelBase } from '../../src/kernels/recommend/rerank-common';
-import { RECOMMEND_DIM, type RerankInstance, type RerankOptions } from '../../src/kernels/recommend/spec';
+import { rerankReference } from '../../src/kernels/recommend/ref';
+import {
+  NO_PICK,
+  RECOMMEND_DIM,
+  type RerankInstance,
+  type RerankOptions,
+  type SweepSetting,
+} from '../../src/kernels/recommend/spec';
+import { expect } from 'vitest';
 import { testGpu, testRng } from './gpu-test-context';
-import type { Method } from './recommend-bounds';
+import { wellPosed, type Method } from './recommend-bounds';
 
 const D = RECOMMEND_DIM;
 export const FLT_MAX = 3.4028234663852886e38;
@@ -130,13 +138,13 @@ export const CASES: Record<Method, Case[]> = {
   calibration: lambdaCases(21),
 };
 
-export async function runRerank(kernel: RerankKernelBase, b: Batch, opts: RerankOptions) {
+/** The batch's inputs on the GPU and output buffers for `points` lists of length n per user. */
+export function batchBuffers(b: Batch, n: number, points = 1) {
   const ids = Uint32Array.from({ length: b.users * b.m }, (_, i) => i);
-  const picks = createStorageBuffer(gpu.device, 'test.recommend.picks', b.users * opts.n * 4);
-  const gains = createStorageBuffer(gpu.device, 'test.recommend.gains', b.users * opts.n * 4);
+  const picks = createStorageBuffer(gpu.device, 'test.recommend.picks', points * b.users * n * 4);
+  const gains = createStorageBuffer(gpu.device, 'test.recommend.gains', points * b.users * n * 4);
   temp.push(picks, gains);
-  const enc = gpu.device.createCommandEncoder({ label: 'test.recommend' });
-  kernel.encode(enc, { users: b.users, m: b.m, categories: b.k }, opts, {
+  return {
     items: upload(ids),
     embeddings: upload(b.emb),
     categories: upload(b.cat),
@@ -144,11 +152,67 @@ export async function runRerank(kernel: RerankKernelBase, b: Batch, opts: Rerank
     history: upload(b.history),
     picks,
     gains,
-  });
-  gpu.device.queue.submit([enc.finish()]);
-  const n = b.users * opts.n;
-  return {
-    picks: new Uint32Array(await read(picks, n)),
-    gains: new Float32Array(await read(gains, n)),
   };
+}
+
+/** Reads `lists` lists of length n (picks and gains) back. */
+export async function readLists(bufs: { picks: GPUBuffer; gains: GPUBuffer }, lists: number, n: number) {
+  return {
+    picks: new Uint32Array(await read(bufs.picks, lists * n)),
+    gains: new Float32Array(await read(bufs.gains, lists * n)),
+  };
+}
+
+export async function runRerank(kernel: RerankKernelBase, b: Batch, opts: RerankOptions) {
+  const bufs = batchBuffers(b, opts.n);
+  const enc = gpu.device.createCommandEncoder({ label: 'test.recommend' });
+  kernel.encode(enc, { users: b.users, m: b.m, categories: b.k }, opts, bufs);
+  gpu.device.queue.submit([enc.finish()]);
+  return readLists(bufs, b.users, opts.n);
+}
+
+/** One encodeSweep of `settings` over the batch: picks/gains [points][users][n]. */
+export async function runSweep(
+  kernel: RerankKernelBase,
+  b: Batch,
+  n: number,
+  settings: readonly SweepSetting[],
+  epsilon?: number,
+) {
+  const bufs = batchBuffers(b, n, settings.length);
+  const enc = gpu.device.createCommandEncoder({ label: 'test.recommend.sweep' });
+  kernel.encodeSweep(enc, { users: b.users, m: b.m, categories: b.k }, n, settings, bufs, epsilon);
+  gpu.device.queue.submit([enc.finish()]);
+  return readLists(bufs, settings.length * b.users, n);
+}
+
+/**
+ * Checks one GPU list (picks gp, gains gg) against the float64 reference of `inst` at `opts`: identical
+ * picks up to the first ill-posed step (the whole list when well-posed), each gain within its f32 bound,
+ * gain 0 after a DPP stop. Returns whether the list is well-posed and the worst gain error (÷ bound, abs).
+ */
+export function checkList(
+  method: Method,
+  inst: RerankInstance,
+  opts: RerankOptions,
+  gp: ArrayLike<number>,
+  gg: ArrayLike<number>,
+  label: string,
+) {
+  const n = opts.n;
+  const ref = rerankReference(method, inst, opts, true);
+  const { bad, pickBound } = wellPosed(method, inst, opts, ref);
+  const want = [...ref.picks, ...Array<number>(n - ref.picks.length).fill(NO_PICK)];
+  const upTo = bad < 0 ? n : bad;
+  expect(Array.from(gp).slice(0, upTo), label).toEqual(want.slice(0, upTo));
+  let worst = 0;
+  let worstAbs = 0;
+  for (let k = 0; k < Math.min(upTo, ref.picks.length); k++) {
+    const err = Math.abs(gg[k]! - ref.gains[k]!);
+    expect(err, `${label} gain ${k}`).toBeLessThanOrEqual(pickBound[k]!);
+    worstAbs = Math.max(worstAbs, err);
+    if (err > 0) worst = Math.max(worst, err / pickBound[k]!);
+  }
+  for (let k = ref.picks.length; k < upTo; k++) expect(gg[k], `${label} gain ${k}`).toBe(0);
+  return { posed: bad < 0, worst, worstAbs };
 }

@@ -60,6 +60,17 @@ export interface RerankOptions {
 
 export const RERANK_DEFAULTS = { lambda: 0.5, theta: 0.5, epsilon: 1e-6, window: 0 } as const;
 
+/** One point of a λ/θ sweep: λ for MMR and calibration, θ for the DPP (missing: RERANK_DEFAULTS). */
+export interface SweepSetting {
+  lambda?: number | undefined;
+  theta?: number | undefined;
+}
+
+/** The λ of the MMR and calibration sweeps: 0, 0.1, …, 1 (11 points). */
+export const SWEEP_LAMBDAS: readonly number[] = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
+/** The θ of the DPP sweep: 0, 0.1, …, 0.9 and 0.99 (θ < 1; 11 points). */
+export const SWEEP_THETAS: readonly number[] = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99];
+
 /** α = θ / (2(1 − θ)) (Chen, Zhang & Zhou 2018, §4), as the f32 the GPU receives. */
 export function dppAlpha(theta: number): number {
   if (!(theta >= 0 && theta < 1)) throw new RangeError(`DPP θ must be in [0, 1), got ${theta}.`);
