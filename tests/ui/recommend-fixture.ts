@@ -2,16 +2,11 @@
  * A small, realistic RecommendResult for the view tests, computed in float64 on the CPU: the seeded
  * catalogue and users of src/models/recommend-data.ts, candidates = the top M of u·v + β·log pop outside
  * the history (relevance σ(8·score − 4) standing in for the ranker), the four re-rankers of
- * src/kernels/recommend/ref.ts, and the metrics (NDCG@10 with binary gains, ILD, coverage, KL) of each
- * list and of each λ/θ sweep point, averaged over every user. Only the funnel timings are made up.
+ * src/kernels/recommend/ref.ts, and the metrics of src/kernels/recommend/metrics.ref.ts of each list and
+ * of each λ/θ sweep point, averaged over every user. Only the funnel timings are made up.
  */
-import {
-  calibratedKl,
-  listDistribution,
-  rerankReference,
-  similarity,
-  topKReference,
-} from '../../src/kernels/recommend/ref';
+import { listMetrics, meanMetrics } from '../../src/kernels/recommend/metrics.ref';
+import { listDistribution, rerankReference, topKReference } from '../../src/kernels/recommend/ref';
 import {
   RECOMMEND_DIM,
   RERANK_METHODS,
@@ -50,6 +45,7 @@ interface UserCase {
   inst: RerankInstance;
   ids: number[];
   held: Set<number>;
+  heldOut: number[];
 }
 
 function userCase(items: ItemCatalog, user: SyntheticUser, m: number): UserCase {
@@ -70,40 +66,13 @@ function userCase(items: ItemCatalog, user: SyntheticUser, m: number): UserCase 
     cat: Uint32Array.from(ids, (i) => items.category[i]!),
     history,
   };
-  return { inst, ids, held: new Set(user.heldOut) };
+  return { inst, ids, held: new Set(user.heldOut), heldOut: user.heldOut };
 }
 
-/** NDCG@N with binary gains (clicked or not) against the held-out clicks. */
-function ndcg(list: readonly boolean[], clicks: number): number {
-  const dcg = list.reduce((s, hit, k) => s + (hit ? 1 / Math.log2(k + 2) : 0), 0);
-  let ideal = 0;
-  for (let k = 0; k < Math.min(list.length, clicks); k++) ideal += 1 / Math.log2(k + 2);
-  return ideal > 0 ? dcg / ideal : 0;
-}
-
-function metricsOf(c: UserCase, picks: number[]): ListMetrics {
-  let pairs = 0;
-  let dist = 0;
-  for (let a = 0; a < picks.length; a++)
-    for (let b = a + 1; b < picks.length; b++, pairs++)
-      dist += 1 - similarity(c.inst.emb, picks[a]!, picks[b]!);
-  const K = c.inst.history.length;
-  const counts = new Float64Array(K);
-  for (const j of picks) counts[c.inst.cat[j]!]! += 1;
-  return {
-    ndcg10: ndcg(
-      picks.map((j) => c.held.has(c.ids[j]!)),
-      c.held.size,
-    ),
-    ild: pairs ? dist / pairs : 0,
-    coverage: counts.filter((x) => x > 0).length,
-    kl: calibratedKl(c.inst.history, counts, picks.length),
-  };
-}
-
-function mean(ms: ListMetrics[]): ListMetrics {
-  const avg = (k: keyof ListMetrics) => ms.reduce((s, m) => s + m[k], 0) / ms.length;
-  return { ndcg10: avg('ndcg10'), ild: avg('ild'), coverage: avg('coverage'), kl: avg('kl') };
+/** The list's metrics by src/kernels/recommend/metrics.ref.ts (picks are candidate positions). */
+function metricsOf(items: ItemCatalog, c: UserCase, picks: number[], n: number): ListMetrics {
+  const ids = picks.map((j) => c.ids[j]!);
+  return listMetrics(ids, c.heldOut, items.embeddings, items.category, c.inst.history, n);
 }
 
 export function recommendFixture(o: FixtureOptions = {}): RecommendResult {
@@ -138,7 +107,7 @@ export function recommendFixture(o: FixtureOptions = {}): RecommendResult {
       gain: r.gains[k]!,
       clicked: sel.held.has(sel.ids[j]!),
     }));
-    metrics[method] = metricsOf(sel, r.picks);
+    metrics[method] = metricsOf(items, sel, r.picks, n);
     listDist[method] = Array.from(listDistribution(r.picks, sel.inst.cat, K));
   }
   const sweep: SweepCurve[] = (['mmr', 'dpp', 'calibration'] as const).map((method) => ({
@@ -146,7 +115,7 @@ export function recommendFixture(o: FixtureOptions = {}): RecommendResult {
     param: method === 'dpp' ? 'theta' : 'lambda',
     points: (method === 'dpp' ? THETA_SWEEP : LAMBDA_SWEEP).map((value) => ({
       value,
-      metrics: mean(cases.map((c) => metricsOf(c, run(method, c, value).picks))),
+      metrics: meanMetrics(cases.map((c) => metricsOf(items, c, run(method, c, value).picks, n))),
     })),
   }));
   const user = users[selected]!;
@@ -180,7 +149,7 @@ export function recommendFixture(o: FixtureOptions = {}): RecommendResult {
     metrics,
     listDist,
     sweep,
-    baseline: mean(cases.map((c) => metricsOf(c, run('relevance', c).picks))),
+    baseline: meanMetrics(cases.map((c) => metricsOf(items, c, run('relevance', c).picks, n))),
     method: o.method ?? 'mmr',
     lambda,
     theta,
