@@ -34,6 +34,28 @@ export interface CategoryBarsOptions {
 const MARGIN = { right: 12, bottom: 44, left: 48 };
 const LEGEND_LINE = 16;
 
+/**
+ * Positions of legend entries of the given widths, left to right from `left`, wrapping to a new line
+ * (16 px down, the first at y = 14) before an entry would pass `right`.
+ */
+export function wrapLegend(
+  widths: readonly number[],
+  left: number,
+  right: number,
+): { x: number; y: number }[] {
+  let x = left;
+  let y = 14;
+  return widths.map((w) => {
+    if (x + w > right && x > left) {
+      x = left;
+      y += LEGEND_LINE;
+    }
+    const at = { x, y };
+    x += w;
+    return at;
+  });
+}
+
 /** "MMR q (KL 0.050)"; a KL that rounds to zero prints as 0.000 (never −0.000: KL ≥ 0, the sign is rounding). */
 export function categoryLegendLabel(s: CategorySeries): string {
   if (s.kl === undefined) return s.label;
@@ -48,20 +70,13 @@ export function renderCategoryBars(
 ): void {
   const svg = chartRoot(svgEl, o.width, o.height, o.title);
   // The legend wraps; the plot starts below it.
-  const entries: { x: number; y: number; label: string; color: string }[] = [];
-  let lx = MARGIN.left;
-  let ly = 14;
-  for (const s of series) {
-    const label = categoryLegendLabel(s);
-    const w = 28 + label.length * 6.5;
-    if (lx + w > o.width - MARGIN.right && lx > MARGIN.left) {
-      lx = MARGIN.left;
-      ly += LEGEND_LINE;
-    }
-    entries.push({ x: lx, y: ly, label, color: s.color });
-    lx += w;
-  }
-  const top = ly + 34;
+  const labels = series.map(categoryLegendLabel);
+  const at = wrapLegend(
+    labels.map((l) => 28 + l.length * 6.5),
+    MARGIN.left,
+    o.width - MARGIN.right,
+  );
+  const top = (at.at(-1)?.y ?? 14) + 34;
   const k = Math.max(0, ...series.map((s) => s.values.length));
   const names = d3.range(k).map((c) => o.names?.[c] ?? `C${c}`);
   const yMax = Math.max(1e-6, d3.max(series.flatMap((s) => s.values.filter(Number.isFinite))) ?? 0);
@@ -114,5 +129,7 @@ export function renderCategoryBars(
     }
   }
   const legend = svg.append('g').attr('class', 'legend').attr('font-size', 12);
-  for (const e of entries) legendEntry(legend, { ...e, swatch: 'box' });
+  series.forEach((s, i) =>
+    legendEntry(legend, { ...at[i]!, label: labels[i]!, color: s.color, swatch: 'box' }),
+  );
 }

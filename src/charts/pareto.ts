@@ -8,6 +8,7 @@
  */
 import * as d3 from 'd3';
 import { addText, chartRoot, drawAxes, legendEntry } from './axes';
+import { wrapLegend } from './category-bars';
 
 export interface ParetoMetrics {
   ndcg10: number;
@@ -82,6 +83,22 @@ export function renderPareto(svgEl: SVGSVGElement, o: ParetoOptions): void {
   const title =
     o.title ?? `${PARETO_AXIS_LABELS.ndcg10} against ${PARETO_AXIS_LABELS[o.x]}, one curve per re-ranker`;
   const svg = chartRoot(svgEl, o.width, o.height, title);
+  const baseColor = o.colors.relevance ?? 'currentColor';
+  // The legend (wrapping onto more lines when narrow) sits above the plot.
+  const entries = [
+    ...o.curves.map((c) => ({
+      label: `${name(c.method)} (${symbol(c.param)} 0 → 1)`,
+      color: o.colors[c.method] ?? 'currentColor',
+      swatch: 'line' as const,
+    })),
+    { label: name('relevance'), color: baseColor, swatch: 'box' as const },
+  ];
+  const at = wrapLegend(
+    entries.map((e) => (e.swatch === 'line' ? 30 : 26) + e.label.length * 6.5),
+    MARGIN.left,
+    o.width - MARGIN.right,
+  );
+  const top = (at.at(-1)?.y ?? 14) + MARGIN.top - 14;
   const xs = [o.baseline[o.x], ...o.curves.flatMap((c) => c.points.map((p) => p.metrics[o.x]))];
   const ys = [o.baseline.ndcg10, ...o.curves.flatMap((c) => c.points.map((p) => p.metrics.ndcg10))];
   const extent = (v: number[]): [number, number] => {
@@ -100,7 +117,7 @@ export function renderPareto(svgEl: SVGSVGElement, o: ParetoOptions): void {
     .scaleLinear()
     .domain(extent(ys))
     .nice()
-    .range([o.height - MARGIN.bottom, MARGIN.top]);
+    .range([o.height - MARGIN.bottom, top]);
   drawAxes(svg, {
     x: d3.axisBottom(x).ticks(Math.max(2, Math.floor(o.width / 90))),
     y: d3.axisLeft(y).ticks(5),
@@ -112,7 +129,7 @@ export function renderPareto(svgEl: SVGSVGElement, o: ParetoOptions): void {
     { x: o.width - MARGIN.right, y: o.height - 6, anchor: 'end', size: 11 },
     PARETO_AXIS_LABELS[o.x],
   );
-  addText(svg, { x: 4, y: MARGIN.top - 10, size: 11 }, PARETO_AXIS_LABELS.ndcg10);
+  addText(svg, { x: 4, y: top - 10, size: 11 }, PARETO_AXIS_LABELS.ndcg10);
 
   const ok = (p: { metrics: ParetoMetrics }) =>
     Number.isFinite(p.metrics[o.x]) && Number.isFinite(p.metrics.ndcg10);
@@ -154,7 +171,6 @@ export function renderPareto(svgEl: SVGSVGElement, o: ParetoOptions): void {
   const b = o.baseline;
   const bx = x(b[o.x]);
   const by = y(b.ndcg10);
-  const baseColor = o.colors.relevance ?? 'currentColor';
   svg
     .append('rect')
     .attr('class', 'baseline')
@@ -169,13 +185,7 @@ export function renderPareto(svgEl: SVGSVGElement, o: ParetoOptions): void {
   drawCurrent(svg, o, x, y, name);
 
   const legend = svg.append('g').attr('class', 'legend').attr('font-size', 12);
-  let lx = MARGIN.left;
-  for (const c of o.curves) {
-    const label = `${name(c.method)} (${symbol(c.param)} 0 → 1)`;
-    legendEntry(legend, { x: lx, y: 14, color: o.colors[c.method] ?? 'currentColor', label, swatch: 'line' });
-    lx += 30 + label.length * 6.5;
-  }
-  legendEntry(legend, { x: lx, y: 14, color: baseColor, label: name('relevance'), swatch: 'box' });
+  entries.forEach((e, i) => legendEntry(legend, { ...e, ...at[i]! }));
 }
 
 /** A ring around the current setting: its sweep point (the nearest one), or the baseline. */

@@ -128,6 +128,26 @@ describe('renderPareto', () => {
   });
 });
 
+describe('renderPareto legend', () => {
+  it('wraps onto more lines when narrow and the plot starts below it', () => {
+    const three: ParetoCurve[] = [...curves, { ...curves[0]!, method: 'calibration' }];
+    const labels = { mmr: 'MMR', dpp: 'DPP', calibration: 'Calibration', relevance: 'Relevance only' };
+    const el = svg();
+    renderPareto(el, paretoOptions({ curves: three, labels, width: 720 }));
+    const topOf = () => Math.min(...[...el.querySelectorAll('circle.point')].map((p) => num(p, 'cy')));
+    const lines = () =>
+      new Set([...el.querySelectorAll('.legend > g')].map((g) => g.getAttribute('transform')!.split(',')[1]))
+        .size;
+    expect(lines()).toBe(1);
+    const wideTop = topOf();
+    renderPareto(el, paretoOptions({ curves: three, labels, width: 320 }));
+    expect(lines()).toBeGreaterThan(1);
+    // The highest point (NDCG 0.45) is drawn lower: the plot area begins under the second legend line.
+    expect(topOf()).toBeGreaterThan(wideTop);
+    el.remove();
+  });
+});
+
 const stages: FunnelBar[] = [
   { name: 'catalogue', label: 'Catalogue', items: 16384, ms: null },
   { name: 'recall', label: 'Recall (3 channels)', items: 600, ms: 1.84, detail: 'U·Vᵀ → top 500' },
