@@ -165,7 +165,7 @@ export function renderPareto(svgEl: SVGSVGElement, o: ParetoOptions): void {
     for (const p of [pts[0], pts.at(-1)]) {
       if (!p || pts.length < 2) continue;
       const spec = { x: x(p.metrics[o.x]) + 5, y: y(p.metrics.ndcg10) - 5, className: 'end-label', size: 10 };
-      addText(svg, spec, `${symbol(c.param)} ${d3.format('~g')(p.value)}`).attr('fill', color);
+      addText(svg, spec, `${symbol(c.param)} ${d3.format('~g')(p.value)}`);
     }
   }
   const b = o.baseline;

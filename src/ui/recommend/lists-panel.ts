@@ -123,7 +123,7 @@ export class RecommendLists extends LitElement {
       </ol>
       ${
         m
-          ? html`<dl class="metrics" aria-label=${`${heading}: list metrics`}>
+          ? html`<dl class="metrics">
               <dt>NDCG@10</dt>
               <dd data-metric="ndcg10">${metricText(m.ndcg10, 3)}</dd>
               <dt>ILD</dt>
