@@ -52,13 +52,17 @@ export function pipelineAnswer(r: AnswerView): string[] {
     `A recommender is a funnel of ever more expensive models on ever fewer items: here the catalogue of ` +
       `${formatCount(first.items)} items becomes ${list}.`,
   ];
-  const { auc, prerankAuc } = r.ranker;
+  const { auc, prerankAuc, weights, trainSteps } = r.ranker;
+  const ranker =
+    weights === 'shipped'
+      ? 'The MLP ranker (shipped seeded weights)'
+      : `The MLP ranker (trained for ${formatCount(trainSteps)} steps in this page)`;
   out.push(
     auc > prerankAuc
-      ? `The MLP ranker's held-out AUC is ${f3(auc)} against ${f3(prerankAuc)} for the pre-rank score: ` +
-          `the better model is worth its cost on the few items that reach it.`
-      : `With these weights the MLP ranker's held-out AUC (${f3(auc)}) does not beat the pre-rank ` +
-          `score's (${f3(prerankAuc)}): train it to see the gap a ranker should make.`,
+      ? `${ranker} has a held-out AUC of ${f3(auc)} against ${f3(prerankAuc)} for the pre-rank score: ` +
+          'the better model is worth its cost on the few items that reach it.'
+      : `${ranker} has a held-out AUC of ${f3(auc)}, which does not beat the pre-rank score's ` +
+          `${f3(prerankAuc)}: here the expensive stage does not earn its cost yet.`,
   );
   const timed = r.funnel.filter((s) => s.ms !== null && Number.isFinite(s.ms));
   if (timed.length) {
