@@ -5,7 +5,7 @@
  */
 import { NO_PICK, RECOMMEND_DIM } from '../kernels/recommend/spec';
 import { FUNNEL } from '../kernels/recommend/funnel-spec';
-import { popularByCategory } from '../kernels/recommend/funnel.ref';
+import { popularByCategory, recentCategories } from '../kernels/recommend/funnel.ref';
 import { topKReference } from '../kernels/recommend/ref';
 import { RECOMMEND_DATA, makeItems, makeUsers, type ItemCatalog, type SyntheticUser } from './recommend-data';
 
@@ -60,13 +60,11 @@ export function packInputs(
   const userVecs = new Float32Array(U * D);
   const history = new Uint32Array(U * H).fill(NO_PICK);
   const heldOut = new Uint32Array(U * C).fill(NO_PICK);
-  const recentCategory = new Uint32Array(U);
   const historyDist = new Float32Array(U * K);
   users.forEach((u, i) => {
     userVecs.set(u.vector, i * D);
     history.set(u.history.slice(0, H), i * H);
     heldOut.set(u.heldOut.slice(0, C), i * C);
-    recentCategory[i] = catalog.category[u.history.at(-1)!]!;
     for (const item of u.history) historyDist[i * K + catalog.category[item]!]! += 1 / u.history.length;
   });
   return {
@@ -79,7 +77,7 @@ export function packInputs(
     history,
     heldOut,
     heldOutWidth: C,
-    recentCategory,
+    recentCategory: recentCategories(history, catalog.category, U),
     popular: Uint32Array.from(topKReference(catalog.popularity, FUNNEL.popularK).indices),
     recentTable: popularByCategory(catalog.popularity, catalog.category, K, FUNNEL.recentK),
     historyDist,
