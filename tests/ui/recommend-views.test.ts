@@ -14,6 +14,7 @@ import '../../src/ui/recommend/funnel-panel';
 import '../../src/ui/recommend/lists-panel';
 import { CATEGORY_COLORS, chipTextColor, metricText } from '../../src/ui/recommend/palette';
 import '../../src/ui/recommend/pareto-panel';
+import { until } from './helpers';
 import { recommendFixture } from './recommend-fixture';
 
 let fixture: RecommendResult;
@@ -62,8 +63,10 @@ afterEach(() => {
 function captureDownloads() {
   const files: { name: string; blob: Blob }[] = [];
   const blobs = new Map<string, Blob>();
+  // Real object URLs (the PNG export loads its SVG through one), remembered by URL.
+  const real = URL.createObjectURL.bind(URL);
   vi.spyOn(URL, 'createObjectURL').mockImplementation((b) => {
-    const url = `blob:test/${blobs.size}`;
+    const url = real(b);
     blobs.set(url, b as Blob);
     return url;
   });
@@ -130,6 +133,11 @@ describe('sections, charts and exports', () => {
     expect(csv[2]).toBe(
       'Recall (3 channels),600,1.84,"U·Vᵀ → top 500, + 50 popular, + 50 of the recent category"',
     );
+    // The PNG is drawn from the standalone SVG (asynchronously), on an opaque background.
+    button('Export funnel (PNG)').click();
+    await until(() => files.length === 3);
+    expect(files[2]!.name).toBe('kernelscope-recommend-funnel-seed7-user0.png');
+    expect(files[2]!.blob.type).toBe('image/png');
     const svgText = await files[1]!.blob.text();
     expect(svgText).toContain('role="img"');
     expect(svgText).toContain('600 → 100 → 50 → 10');
