@@ -163,6 +163,17 @@ describe('sections, charts and exports', () => {
     expect(pareto.root.querySelectorAll('path.curve')).toHaveLength(6);
     const sweepRows = pareto.root.querySelectorAll('table[aria-label="Sweep"] tbody tr');
     expect(sweepRows).toHaveLength(1 + 3 * 11);
+    const dpp1 = [...sweepRows[12]!.querySelectorAll('th, td')].map((c) => c.textContent!.trim());
+    const d = fixture.sweep[1]!.points[0]!.metrics;
+    expect(dpp1).toEqual([
+      'DPP',
+      'θ',
+      '0',
+      d.ndcg10.toFixed(3),
+      d.ild.toFixed(3),
+      d.coverage.toFixed(3),
+      d.kl.toFixed(3),
+    ]);
     expect(pareto.buttons()).toEqual([
       'Export NDCG vs ILD (PNG)',
       'Export NDCG vs ILD (SVG)',

@@ -122,7 +122,13 @@ export class RecommendPareto extends LitElement {
           label: 'Sweep',
           head: SWEEP_HEAD,
           rows: sweepRows(r).map((row) =>
-            row.map((v, j) => (j > 2 && typeof v === 'number' ? { value: v, text: fmt(v) } : v)),
+            row.map((v, j) =>
+              j === 1 && v !== ''
+                ? { value: v, text: v === 'theta' ? 'θ' : 'λ' }
+                : j > 2 && typeof v === 'number'
+                  ? { value: v, text: fmt(v) }
+                  : v,
+            ),
           ),
           exports: tableActions(
             'sweep',
