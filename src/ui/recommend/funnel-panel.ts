@@ -1,0 +1,91 @@
+/**
+ * <ks-recommend-funnel>: the funnel chart (items per user at each stage, measured time) and the same
+ * numbers as a table, with PNG/SVG and CSV/JSON exports.
+ */
+import { LitElement, html, type PropertyValues } from 'lit';
+import { customElement, property, query } from 'lit/decorators.js';
+import { funnelFlow, renderFunnel } from '../../charts/funnel';
+import type { RecommendResult } from '../../engine/recommend/types';
+import { formatCount, formatDuration } from '../../util/format';
+import { dataTable } from '../common/data-table';
+import type { CsvRow } from '../common/export';
+import { chartActions, svgSource, tableActions } from '../common/export-actions';
+import { exportButtons } from '../common/export-buttons';
+import { labStyles, sharedStyles } from '../common/styles';
+import { chartWidth, recommendFileBase } from './palette';
+import { recommendStyles } from './styles';
+
+export type FunnelView = Pick<RecommendResult, 'funnel' | 'seed' | 'user' | 'users' | 'backendLabel'>;
+
+export const FUNNEL_HEAD = ['stage', 'items per user', 'time (ms)', 'what it does'];
+
+/** The table's rows (also the CSV): stage, items, ms (empty when not measured), detail. */
+export function funnelRows(r: FunnelView): CsvRow[] {
+  return r.funnel.map((s) => [s.label, s.items, s.ms ?? '', s.detail]);
+}
+
+@customElement('ks-recommend-funnel')
+export class RecommendFunnel extends LitElement {
+  static override styles = [sharedStyles, labStyles, recommendStyles];
+
+  @property({ attribute: false }) result: FunnelView | null = null;
+
+  @query('svg.funnel') private svg!: SVGSVGElement | null;
+
+  protected override updated(_changed: PropertyValues): void {
+    const r = this.result;
+    if (!r || !this.svg) return;
+    renderFunnel(this.svg, r.funnel, {
+      width: chartWidth(this.svg.parentElement),
+      title: `Recommendation funnel for each of ${formatCount(r.users)} users: ${funnelFlow(r.funnel)} items`,
+    });
+  }
+
+  override render() {
+    const r = this.result;
+    if (!r) return html``;
+    const base = recommendFileBase('funnel', r);
+    const measured = r.funnel.filter((s) => s.ms !== null);
+    const total = measured.reduce((s, x) => s + x.ms!, 0);
+    return html`<section class="panel funnel" aria-labelledby="funnel-heading">
+      <h3 id="funnel-heading">Funnel</h3>
+      <figure>
+        <svg class="chart funnel"></svg>
+        <figcaption>
+          Items per user leaving each stage (bar width ∝ log items) and the measured time of each stage for
+          all ${formatCount(r.users)} users${measured.length ? html` (${formatDuration(total)} in all)` : ''},
+          on ${r.backendLabel}.
+          ${exportButtons(
+            chartActions(
+              'funnel',
+              base,
+              svgSource(() => this.svg),
+            ),
+          )}
+        </figcaption>
+      </figure>
+      ${dataTable({
+        label: 'Funnel stages',
+        head: FUNNEL_HEAD,
+        rows: r.funnel.map((s) => [
+          s.label,
+          { value: s.items, text: formatCount(s.items) },
+          s.ms === null ? { value: '', text: 'not measured' } : { value: s.ms, text: formatDuration(s.ms) },
+          { value: s.detail, cls: 'detail' },
+        ]),
+        rowKey: (_, i) => r.funnel[i]!.name,
+        exports: tableActions(
+          'funnel table',
+          () => `${base}-table`,
+          () => [FUNNEL_HEAD, ...funnelRows(r)],
+        ),
+      })}
+    </section>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'ks-recommend-funnel': RecommendFunnel;
+  }
+}
