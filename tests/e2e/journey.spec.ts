@@ -90,7 +90,14 @@ test('journey: the header at 400 px wide still shows the nav, the badge and the 
   await page.setViewportSize({ width: 400, height: 800 });
   await page.goto('./#/diffusion');
   await expect(current(page)).toHaveText('t = 100');
-  for (const name of ['Start', 'Random numbers', 'Masked attention', 'Diffusion', 'BatchNorm'])
+  for (const name of [
+    'Start',
+    'Random numbers',
+    'Masked attention',
+    'Diffusion',
+    'BatchNorm',
+    'Recommendation',
+  ])
     await expect(navLink(page, name)).toBeInViewport();
   await expect(page.getByRole('status', { name: 'Compute backend' })).toBeInViewport();
   await expect(page.getByRole('combobox', { name: 'Theme' })).toBeInViewport();

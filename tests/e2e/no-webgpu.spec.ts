@@ -22,7 +22,7 @@ test('without WebGPU the page explains why and the Random lab runs on the CPU re
 test('the start page maps the interview questions to the labs', async ({ page }) => {
   const problems = watchConsole(page);
   await page.goto('./');
-  for (const name of ['Random numbers', 'Masked attention', 'Diffusion', 'BatchNorm']) {
+  for (const name of ['Random numbers', 'Masked attention', 'Diffusion', 'BatchNorm', 'Recommendation']) {
     await expect(page.getByRole('main').getByRole('link', { name: new RegExp(name) })).toBeVisible();
   }
   await page

@@ -1,7 +1,8 @@
 /**
  * The whole recommendation funnel on the GPU (RecommendEngine: four submits) against the float64 CPU
  * funnel (runRecommendCpu) on the same seeded data: the re-rankers' candidates and every list must be the
- * same items in the same order, and every metric equal within f32 rounding.
+ * same items in the same order, and every metric equal within f32 rounding; again after a new λ/θ (which
+ * re-runs only the re-rank stage).
  *
  * Tolerances (u = 2⁻²³): relevance is σ of an f32 MLP (|err| ≤ 2e-7 measured by the ranker's own test,
  * bound 1e-6 here); NDCG, ILD and KL of one list are sums of ≤ 45 terms of size ≤ 1 (≤ 60u·max ≈ 7e-6), and
@@ -67,6 +68,21 @@ describe('RecommendEngine (GPU) = runRecommendCpu (float64)', () => {
         );
         // Only the selected user's rows and the means come back.
         expect(g.bytesRead).toBeLessThan(8192);
+        // A new λ and θ re-run only the re-rank stage (recall, pre-rank and rank stay in the buffers), and
+        // another user reads other rows of the same buffers: still the CPU funnel's lists.
+        const again = { ...req, user: c.users - 1, lambda: 0.2, theta: 0.4 };
+        const g2 = await engine.run(inputs, again, ranker);
+        const r2 = runRecommendCpu(inputs, again, ranker);
+        expect(g2.funnel.map((s) => s.ms)).toEqual([
+          null,
+          ...g.funnel.slice(1, 4).map((s) => s.ms),
+          g2.funnel[4]!.ms,
+        ]);
+        for (const m of RERANK_METHODS)
+          expect(
+            g2.lists[m].map((e) => e.item),
+            m,
+          ).toEqual(r2.lists[m].map((e) => e.item));
       } finally {
         engine.destroy();
       }

@@ -135,11 +135,27 @@ export class GpuFunnel {
       B.recallScores!,
     );
     this.ranker = new GpuRanker(device, U * FUNNEL.prerankK, weights);
+    this.weights = weights;
   }
 
+  /** New ranker weights: the rank stage runs again on the next run (recall and pre-rank stay valid). */
   setWeights(weights: ReadonlyMap<string, ArrayLike<number>>): void {
+    if (weights === this.weights) return;
+    this.weights = weights;
     this.ranker.setWeights(weights);
+    this.done.rank = null;
   }
+
+  /**
+   * The measured time of each stage whose outputs are still in the buffers (null: run it). Recall and
+   * pre-rank depend only on the data, rank on the weights too; a new λ or θ re-runs the re-rank stage only.
+   */
+  private readonly done: { recall: number | null; prerank: number | null; rank: number | null } = {
+    recall: null,
+    prerank: null,
+    rank: null,
+  };
+  private weights: ReadonlyMap<string, ArrayLike<number>>;
 
   private rerankBuffers(picks: GPUBuffer, gains: GPUBuffer): RerankBuffers {
     const B = this.b;
@@ -181,7 +197,8 @@ export class GpuFunnel {
     const progress = (message: string, done: number) =>
       control.onProgress?.({ phase: 'run', message, done, total: 4 });
     progress('Recall: U·Vᵀ and top 500 per user…', 0);
-    const recall = await this.stage('recall', control, (enc) => {
+    const done = this.done;
+    done.recall ??= await this.stage('recall', control, (enc) => {
       const pass = enc.beginComputePass({ label: 'recommend.recall' });
       encodeDispatches(pass, this.recallList);
       pass.end();
@@ -192,7 +209,7 @@ export class GpuFunnel {
       );
     });
     progress('Pre-rank: merging the channels and scoring…', 1);
-    const prerank = await this.stage('prerank', control, (enc) => {
+    done.prerank ??= await this.stage('prerank', control, (enc) => {
       k.candidates.encode(
         enc,
         {
@@ -233,7 +250,7 @@ export class GpuFunnel {
       );
     });
     progress('Rank: the MLP scores 100 candidates per user…', 2);
-    const rank = await this.stage('rank', control, (enc) => {
+    done.rank ??= await this.stage('rank', control, (enc) => {
       k.gather.encodeFeatures(
         enc,
         { users: U, k: FUNNEL.prerankK },
@@ -308,7 +325,7 @@ export class GpuFunnel {
       );
     });
     progress('Reading back the selected user and the means…', 4);
-    return { raw: await this.readBack(req, { recall, prerank, rank, rerank }), bytesRead: this.lastBytes };
+    return { raw: await this.readBack(req, { ...done, rerank }), bytesRead: this.lastBytes };
   }
 
   private lastBytes = 0;

@@ -16,6 +16,7 @@ import '../random/random-lab';
 import '../attention/attention-lab';
 import '../diffusion/diffusion-lab';
 import '../batchnorm/batchnorm-lab';
+import '../recommend/recommend-lab';
 import './shortcuts';
 import type { KsShortcuts } from './shortcuts';
 
@@ -25,6 +26,7 @@ const NAV: Array<[Route, string]> = [
   ['attention', 'Masked attention'],
   ['diffusion', 'Diffusion'],
   ['batchnorm', 'BatchNorm'],
+  ['recommend', 'Recommendation'],
 ];
 
 /**
@@ -205,6 +207,8 @@ export class KsApp extends LitElement {
         return html`<ks-diffusion-lab></ks-diffusion-lab>`;
       case 'batchnorm':
         return html`<ks-batchnorm-lab></ks-batchnorm-lab>`;
+      case 'recommend':
+        return html`<ks-recommend-lab></ks-recommend-lab>`;
     }
   }
 }

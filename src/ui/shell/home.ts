@@ -27,6 +27,12 @@ const QUESTIONS: Array<{ q: string; lab: string; href: string; line: string }> =
     href: '#/batchnorm',
     line: 'Train two networks side by side and watch activation statistics before and after BN.',
   },
+  {
+    q: 'Describe a recommendation pipeline. If a user’s taste is narrow, how do you recommend diversely yet accurately?',
+    lab: 'Recommendation',
+    href: '#/recommend',
+    line: 'Run recall → pre-rank → MLP rank → re-rank for 256 users on the GPU; sweep MMR, DPP and calibration and read the accuracy–diversity curve.',
+  },
 ];
 
 /** Start page: the interview questions the labs answer, one line each. */

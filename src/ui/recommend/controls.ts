@@ -1,0 +1,99 @@
+/**
+ * The Recommendation lab's controls: data (seed, items, users, Dirichlet α), the user shown, the
+ * re-ranker and its setting (λ or θ), the ranker's weights, and "Run again". Sliders commit on change
+ * (release or a key press), so one run follows each setting.
+ */
+import { html, type TemplateResult } from 'lit';
+import { RERANK_METHODS } from '../../kernels/recommend/spec';
+import type { RecommendState } from '../../state/recommend';
+import { formatCount } from '../../util/format';
+import { intField } from '../common/fields';
+import { METHOD_LABELS } from './palette';
+
+const ITEMS = [1024, 2048, 4096, 8192, 16384];
+const USERS = [8, 32, 64, 128, 256];
+const ALPHAS = [0.1, 0.3, 1, 3];
+const choices = (presets: number[], current: number) =>
+  [...new Set([...presets, current])].sort((a, b) => a - b);
+
+export function renderControls(
+  p: RecommendState,
+  set: (patch: Partial<RecommendState>) => void,
+  rerun: () => void,
+): TemplateResult {
+  const selected = (e: Event) => (e.target as HTMLSelectElement).value;
+  const slider = (label: string, key: 'lambda' | 'theta', max: number, hint: string) =>
+    html`<label class="field slider"
+      >${label} = <output>${p[key].toFixed(2)}</output>
+      <input
+        type="range"
+        min="0"
+        max=${max}
+        step="0.01"
+        .value=${String(p[key])}
+        title=${hint}
+        @change=${(e: Event) => set({ [key]: Number((e.target as HTMLInputElement).value) })}
+    /></label>`;
+  return html`<section class="panel controls" aria-label="Recommendation lab controls">
+    ${intField('Seed', p.seed, [0, 2 ** 32 - 1], (seed) => set({ seed }))}
+    <button @click=${() => set({ seed: Math.floor(Math.random() * 2 ** 32) })}>New seed</button>
+    <label class="field"
+      >Items
+      <select @change=${(e: Event) => set({ items: Number(selected(e)) })}>
+        ${choices(ITEMS, p.items).map((n) => html`<option value=${n} .selected=${n === p.items}>${formatCount(n)}</option>`)}
+      </select></label
+    >
+    <label class="field"
+      >Users
+      <select @change=${(e: Event) => set({ users: Number(selected(e)) })}>
+        ${choices(USERS, p.users).map((n) => html`<option value=${n} .selected=${n === p.users}>${formatCount(n)}</option>`)}
+      </select></label
+    >
+    <label class="field"
+      >Taste spread α
+      <select
+        title="Dirichlet α of the other users' tastes: small α, narrow tastes"
+        @change=${(e: Event) => set({ alpha: Number(selected(e)) })}
+      >
+        ${choices(ALPHAS, p.alpha).map((a) => html`<option value=${a} .selected=${a === p.alpha}>${a}</option>`)}
+      </select></label
+    >
+    ${intField('User', p.user, [0, p.users - 1], (user) => set({ user }), { title: 'User 0 is the narrow-taste preset' })}
+    <button ?disabled=${p.user === 0} @click=${() => set({ user: 0 })}>Narrow-taste user</button>
+    <fieldset class="methods">
+      <legend>Re-ranker</legend>
+      ${RERANK_METHODS.map(
+        (m) =>
+          html`<label
+            ><input
+              type="radio"
+              name="method"
+              .checked=${p.method === m}
+              @change=${() => set({ method: m })}
+            />
+            ${METHOD_LABELS[m]}</label
+          >`,
+      )}
+    </fieldset>
+    ${
+      p.method === 'dpp'
+        ? slider('DPP θ', 'theta', 0.99, 'Relevance weight: θ → 1 is relevance only, θ = 0 diversity only')
+        : slider(
+            p.method === 'calibration' ? 'Calibration λ' : 'MMR λ',
+            'lambda',
+            1,
+            p.method === 'calibration'
+              ? 'λ = 0 is relevance only; λ = 1 matches the history only'
+              : 'λ = 1 is relevance only; λ = 0 diversity only',
+          )
+    }
+    <label class="field"
+      >Ranker
+      <select @change=${(e: Event) => set({ ranker: selected(e) as RecommendState['ranker'] })}>
+        <option value="shipped" .selected=${p.ranker === 'shipped'}>Shipped seeded weights</option>
+        <option value="trained" .selected=${p.ranker === 'trained'}>Trained in this page</option>
+      </select></label
+    >
+    <button @click=${rerun}>Run again</button>
+  </section>`;
+}
