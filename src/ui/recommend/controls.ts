@@ -24,7 +24,7 @@ export function renderControls(
   const selected = (e: Event) => (e.target as HTMLSelectElement).value;
   const slider = (label: string, key: 'lambda' | 'theta', max: number, hint: string) =>
     html`<label class="field slider"
-      >${label} = <output>${p[key].toFixed(2)}</output>
+      >${label} = <span class="value">${p[key].toFixed(2)}</span>
       <input
         type="range"
         min="0"
