@@ -9,6 +9,7 @@ const PAGES: Array<[string, string, string]> = [
   // theme and BatchNorm only here.
   ['Attention lab', './#/attention?mask=causal&heads=2&row=3', 'Weights of query'],
   ['BatchNorm lab', './#/batchnorm', 'Per-channel batch variance'],
+  ['Recommendation lab', './#/recommend?users=8&items=1024', 'A user with narrow tastes'],
 ];
 
 for (const [name, url, ready] of PAGES) {

@@ -59,6 +59,23 @@ const ROUND_TRIPS: RoundTrip[] = [
       await expect(page.getByRole('status', { name: 'Current step' })).toHaveText('t = 50');
     },
   },
+  {
+    lab: 'Recommendation',
+    url: './#/recommend?seed=9&items=2048&users=32&user=5&alpha=1&method=calibration&lambda=0.25',
+    checks: [
+      ['spinbutton', 'Seed', '9'],
+      ['combobox', 'Items', '2048'],
+      ['combobox', 'Users', '32'],
+      ['combobox', 'Taste spread α', '1'],
+      ['spinbutton', 'User', '5'],
+    ],
+    ready: async (page) => {
+      await expect(page.getByRole('heading', { name: /Calibration \(λ = 0\.25\) selected/ })).toBeVisible({
+        timeout: 90_000,
+      });
+      await expect(page.getByRole('radio', { name: 'Calibration' })).toBeChecked();
+    },
+  },
 ];
 
 for (const rt of ROUND_TRIPS) {
