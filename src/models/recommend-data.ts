@@ -281,7 +281,7 @@ export function makeUsers(
 }
 
 /** Indices of the k largest keys, largest first (ties to the lower index), by insertion into a short list. */
-function topIndices(keys: Float64Array, k: number): number[] {
+export function topIndices(keys: Float64Array, k: number): number[] {
   const top: number[] = [];
   for (let i = 0; i < keys.length; i++) {
     const v = keys[i]!;
@@ -301,7 +301,7 @@ function topIndices(keys: Float64Array, k: number): number[] {
 }
 
 /** The first j with cdf[j] > x (cdf non-decreasing, x < cdf's last entry). */
-function upperBound(cdf: Float64Array, x: number): number {
+export function upperBound(cdf: Float64Array, x: number): number {
   let lo = 0;
   let hi = cdf.length - 1;
   while (lo < hi) {

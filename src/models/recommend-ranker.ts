@@ -7,7 +7,13 @@ import { philox4x32 } from '../kernels/random/philox.ref';
 import { RANKER_FEATURES } from '../kernels/recommend/funnel-spec';
 import { RECOMMEND_DIM } from '../kernels/recommend/spec';
 import { CpuMlp, makeDataBatch, tensorSpecs, type LabData, type MlpShape } from './mlp';
-import { RECOMMEND_DATA, type ItemCatalog, type SyntheticUser } from './recommend-data';
+import {
+  RECOMMEND_DATA,
+  topIndices,
+  upperBound,
+  type ItemCatalog,
+  type SyntheticUser,
+} from './recommend-data';
 import shipped from './recommend-ranker-weights.json';
 
 const D = RECOMMEND_DIM;
@@ -107,35 +113,6 @@ export type ClickData = LabData & {
   trainRows: { user: Uint32Array; item: Uint32Array };
   testRows: { user: Uint32Array; item: Uint32Array };
 };
-
-/** The first j with cdf[j] > x (cdf non-decreasing, x below its last entry). */
-function upperBound(cdf: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = cdf.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (cdf[mid]! > x) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
-/** Indices of the k largest keys, largest first, ties to the lower index (a short sorted list). */
-function topIndices(keys: Float64Array, k: number): number[] {
-  const top: number[] = [];
-  for (let i = 0; i < keys.length; i++) {
-    const v = keys[i]!;
-    if (top.length === k) {
-      if (!(v > keys[top[k - 1]!]!)) continue;
-      top.pop();
-    }
-    let j = top.length;
-    top.push(i);
-    for (; j > 0 && v > keys[top[j - 1]!]!; j--) top[j] = top[j - 1]!;
-    top[j] = i;
-  }
-  return top;
-}
 
 /**
  * Simulated clicks (label 1) and unclicked impressions (label 0). Per user, from Philox streams of their
