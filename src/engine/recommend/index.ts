@@ -26,18 +26,28 @@ export interface RankerChoice {
   trainSteps: number;
 }
 
-/** Held-out AUC of the ranker's weights and of the pre-rank score on the same simulated clicks. */
+const aucs = new WeakMap<RecommendInputs, WeakMap<RankerWeights, { auc: number; prerankAuc: number }>>();
+
+/**
+ * Held-out AUC of the ranker's weights and of the pre-rank score on the same simulated clicks (the float64
+ * forward of the weights; remembered per data set and weights, so a new λ does not recompute it).
+ */
 export function rankerAuc(
   inputs: RecommendInputs,
   weights: RankerWeights,
 ): { auc: number; prerankAuc: number } {
-  const data = inputs.clicks;
-  const test = data.test;
+  let byWeights = aucs.get(inputs);
+  if (!byWeights) aucs.set(inputs, (byWeights = new WeakMap()));
+  const known = byWeights.get(weights);
+  if (known) return known;
+  const { test, testPrerank } = inputs.clicks;
   const rows = test.labels.length;
-  return {
+  const result = {
     auc: auc(rankerScoreRef(weights, test.inputs, rows), test.labels),
-    prerankAuc: auc(data.testPrerank, test.labels),
+    prerankAuc: auc(testPrerank, test.labels),
   };
+  byWeights.set(weights, result);
+  return result;
 }
 
 /** Steps the page trains the ranker for (seconds on a GPU). */
