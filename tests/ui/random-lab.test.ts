@@ -51,28 +51,64 @@ describe('ks-random-lab inside ks-app', () => {
 });
 
 describe('device loss', () => {
-  it('shows a banner with a way to recover, and the lab recomputes on the new device', async () => {
+  const momentsText = (lab: Element) =>
+    lab.shadowRoot?.querySelector('table[aria-label="Moments"] tbody')?.textContent ?? '';
+
+  it('recovers by itself: a status line, a new device, and the same numbers', async () => {
     const { app, lab } = await mountLab(
       '/random?seed=3&count=1000&transform=uniform&bins=16',
       'ks-random-lab',
     );
     await until(() => lab.shadowRoot?.querySelector('table[aria-label="Moments"]'));
+    const before = momentsText(lab);
     const status = app.runtime.status;
     if (status.kind !== 'ready') throw new Error(NO_ADAPTER_HELP);
     const firstGeneration = app.runtime.generation;
-    status.ctx.device.destroy(); // as if the driver had reset
-    const reconnect = await until(() =>
-      [...app.shadowRoot!.querySelectorAll('button')].find((b) => b.textContent?.includes('Reconnect GPU')),
-    );
-    expect(app.shadowRoot!.querySelector('[role="alert"]')!.textContent).toContain(
-      'The GPU device was lost.',
-    );
-    reconnect.click();
+    expect(app.runtime.loseDevice()).toBe(true); // as if the driver had reset
+    await until(() => app.shadowRoot!.textContent?.includes('reconnecting by itself'));
+    expect(app.shadowRoot!.querySelector('[role="alert"]')).toBeNull();
     await until(() => app.runtime.status.kind === 'ready' && app.runtime.generation === firstGeneration + 1);
-    await until(() => !app.shadowRoot!.textContent?.includes('Reconnect GPU'));
     const fresh = app.runtime.status;
-    if (fresh.kind !== 'ready') throw new Error('no device after reconnect');
+    if (fresh.kind !== 'ready') throw new Error('no device after recovery');
+    expect(fresh.ctx).not.toBe(status.ctx);
     await until(() => app.runtime.hasEngine(fresh.ctx, 'random'));
+    await until(() => !app.shadowRoot!.textContent?.includes('reconnecting by itself'));
+    // Philox is counter-based: the new device draws the same numbers.
+    await until(() => momentsText(lab) === before);
+    expect(app.runtime.losses).toBe(1);
+  });
+
+  it('after the automatic attempts fail, offers Reconnect and the CPU reference', async () => {
+    const { app, lab } = await mountLab(
+      '/random?seed=4&count=1000&transform=uniform&bins=16',
+      'ks-random-lab',
+    );
     await until(() => lab.shadowRoot?.querySelector('table[aria-label="Moments"]'));
+    // No adapter from now on: every automatic request fails.
+    const gpu = navigator.gpu;
+    const original = gpu.requestAdapter.bind(gpu);
+    gpu.requestAdapter = () => Promise.resolve(null);
+    try {
+      app.runtime.loseDevice();
+      const cpu = await until(
+        () =>
+          [...app.shadowRoot!.querySelectorAll('button')].find((b) =>
+            b.textContent?.includes('Use the CPU reference'),
+          ),
+        10_000,
+      );
+      const alert = app.shadowRoot!.querySelector('[role="alert"]')!.textContent!.replace(/\s+/g, ' ');
+      expect(alert).toContain('Asking for a new one failed 3 times.');
+      cpu.click();
+      await until(() => app.store.state.backend === 'cpu');
+      await until(() => lab.shadowRoot?.querySelector('.backend-line .badge')?.textContent?.includes('CPU'));
+    } finally {
+      gpu.requestAdapter = original;
+    }
+    const reconnect = [...app.shadowRoot!.querySelectorAll('button')].find((b) =>
+      b.textContent?.includes('Reconnect GPU'),
+    )!;
+    reconnect.click();
+    await until(() => app.runtime.status.kind === 'ready');
   });
 });

@@ -10,7 +10,13 @@ export type GpuStatus =
   | { kind: 'pending' }
   | { kind: 'ready'; ctx: GpuContext; name: string }
   | { kind: 'unavailable'; error: GpuError }
+  /** Lost, and asking for a new device by itself: try `attempt` of `attempts`. */
+  | { kind: 'recovering'; error: GpuError; attempt: number; attempts: number }
+  /** Lost, and the automatic attempts failed: the banner offers Reconnect and the CPU reference. */
   | { kind: 'lost'; error: GpuError };
+
+/** Pauses before each automatic request of a new device after a loss (back-off). */
+export const RECOVERY_DELAYS_MS = [250, 1000, 3000] as const;
 
 export class Runtime extends EventTarget {
   status: GpuStatus = { kind: 'pending' };
@@ -21,25 +27,32 @@ export class Runtime extends EventTarget {
   readonly cpu = new CpuClient();
   private engines = new WeakMap<GpuContext, Map<string, { destroy(): void }>>();
   private connecting: Promise<GpuContext | null> | null = null;
+  private recovering: Promise<GpuContext | null> | null = null;
+  /** Losses of a device that was not our own release, since the page loaded. */
+  losses = 0;
 
   constructor(private readonly gpuProvider: () => GPU | undefined = () => navigator.gpu) {
     super();
   }
 
-  /** The GPU context, requesting it on first use (and again after a loss, via reconnect()). */
+  /**
+   * The GPU context, requesting it on first use. While a lost device is being replaced this waits for the
+   * new one (null if recovery fails); after a failed recovery it is null until reconnect().
+   */
   gpu(): Promise<GpuContext | null> {
     if (this.status.kind === 'ready') return Promise.resolve(this.status.ctx);
     if (this.status.kind === 'lost') return Promise.resolve(null);
+    if (this.status.kind === 'recovering' && this.recovering) return this.recovering;
     this.connecting ??= this.connect();
     return this.connecting;
   }
 
-  private async connect(): Promise<GpuContext | null> {
+  private async connect(quiet = false): Promise<GpuContext | null> {
     try {
       const ctx = await requestGpuWithRetry(this.gpuProvider());
       ctx.onError((error) => {
         if (error.kind === 'device-lost') {
-          this.setStatus({ kind: 'lost', error });
+          this.onLost(ctx, error);
         } else {
           this.errors = [...this.errors.slice(-4), error];
           this.changed();
@@ -49,6 +62,7 @@ export class Runtime extends EventTarget {
       this.setStatus({ kind: 'ready', ctx, name: adapterName(ctx.info) });
       return ctx;
     } catch (e) {
+      if (quiet) return null;
       const error =
         e instanceof GpuError ? e : new GpuError('unavailable', String((e as Error).message ?? e));
       this.setStatus({ kind: 'unavailable', error });
@@ -58,9 +72,64 @@ export class Runtime extends EventTarget {
     }
   }
 
-  /** Drops the lost device and asks for a new one. Engines are re-created lazily. */
+  /**
+   * A device was lost without our release (driver reset, the browser reclaiming the GPU): drop its engines
+   * and ask for a new device by itself, pausing RECOVERY_DELAYS_MS before each try. Labs re-run when the
+   * generation changes. A loss of the new device starts the same again.
+   */
+  private onLost(ctx: GpuContext, error: GpuError): void {
+    if (this.status.kind === 'ready' && this.status.ctx !== ctx) return; // an old device, already replaced
+    this.losses++;
+    this.dropEngines(ctx);
+    this.recovering = this.recover(error);
+  }
+
+  private async recover(error: GpuError): Promise<GpuContext | null> {
+    const attempts = RECOVERY_DELAYS_MS.length;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      this.setStatus({ kind: 'recovering', error, attempt, attempts });
+      await new Promise((r) => setTimeout(r, RECOVERY_DELAYS_MS[attempt - 1]));
+      if (this.status.kind !== 'recovering') return this.status.kind === 'ready' ? this.status.ctx : null;
+      const ctx = await this.connect(true);
+      if (ctx) {
+        this.recovering = null;
+        return ctx;
+      }
+    }
+    this.recovering = null;
+    this.setStatus({ kind: 'lost', error });
+    return null;
+  }
+
+  /**
+   * Test hook: loses the current device as a driver reset would (not our release), so the automatic
+   * recovery runs. The page exposes it as `kernelscope.loseDevice()` (src/ui/shell/app.ts).
+   */
+  loseDevice(): boolean {
+    if (this.status.kind !== 'ready') return false;
+    this.status.ctx.device.destroy();
+    return true;
+  }
+
+  private dropEngines(ctx: GpuContext): void {
+    const map = this.engines.get(ctx);
+    if (!map) return;
+    for (const engine of map.values()) {
+      try {
+        engine.destroy();
+      } catch {
+        // Its device is gone; destroying what it held can only fail harmlessly.
+      }
+    }
+    this.engines.delete(ctx);
+  }
+
+  /** Drops the device (if any) and asks for a new one. Engines are re-created lazily. */
   async reconnect(): Promise<GpuContext | null> {
-    if (this.status.kind === 'ready') this.status.ctx.destroy();
+    if (this.status.kind === 'ready') {
+      this.dropEngines(this.status.ctx);
+      this.status.ctx.destroy();
+    }
     this.status = { kind: 'pending' };
     this.errors = [];
     this.changed();

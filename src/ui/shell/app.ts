@@ -69,6 +69,12 @@ export class KsApp extends LitElement {
     this.unwatchTheme = watchSystemTheme(() => applyTheme(this.store.state.theme));
     applyTheme(this.store.state.theme);
     void this.runtime.gpu();
+    // The page's test hook (README, "Testing"): `kernelscope.loseDevice()` loses the GPU device as a driver
+    // reset would, so the automatic recovery can be exercised through the page alone.
+    (window as unknown as { kernelscope?: unknown }).kernelscope = {
+      loseDevice: () => this.runtime.loseDevice(),
+      status: () => this.runtime.status.kind,
+    };
   }
 
   override disconnectedCallback(): void {
@@ -175,6 +181,7 @@ export class KsApp extends LitElement {
             {
               dismissNotices: () => (this.dismissedNotices = true),
               reconnect: () => void this.runtime.reconnect(),
+              useCpu: () => this.store.update((st) => ({ ...st, backend: 'cpu' })),
               dismissExportErrors: () => (this.exportErrors = []),
               dismissGpuErrors: () => this.runtime.dismissErrors(),
             },
@@ -192,6 +199,7 @@ export class KsApp extends LitElement {
     if (st.kind === 'ready') return st.name;
     if (st.kind === 'pending') return 'Starting WebGPU…';
     if (st.kind === 'lost') return 'GPU lost';
+    if (st.kind === 'recovering') return 'Reconnecting GPU…';
     return 'CPU (no WebGPU)';
   }
 

@@ -5,7 +5,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import type { GpuError } from '../../gpu/device';
 import type { BackendChoice } from '../../state/store';
-import type { GpuStatus } from '../common/runtime';
+import { RECOVERY_DELAYS_MS, type GpuStatus } from '../common/runtime';
 
 export interface BannerState {
   notices: readonly string[];
@@ -19,6 +19,7 @@ export interface BannerState {
 export interface BannerActions {
   dismissNotices(): void;
   reconnect(): void;
+  useCpu(): void;
   dismissExportErrors(): void;
   dismissGpuErrors(): void;
 }
@@ -59,11 +60,22 @@ export function renderBanners(b: BannerState, on: BannerActions): TemplateResult
       </div>`,
     );
   }
+  if (st.kind === 'recovering') {
+    parts.push(
+      html`<div class="notice recovering" role="status">
+        <strong>The GPU device was lost</strong>${st.error.details ? html` (${st.error.details})` : nothing};
+        reconnecting by itself (attempt ${st.attempt} of ${st.attempts})… The labs re-run with the same
+        settings when it is back.
+      </div>`,
+    );
+  }
   if (st.kind === 'lost') {
     parts.push(
       html`<div class="error" role="alert">
-        <strong>The GPU device was lost.</strong> ${st.error.details ?? ''}
+        <strong>The GPU device was lost.</strong> ${st.error.details ?? ''} Asking for a new one failed
+        ${RECOVERY_DELAYS_MS.length} times.
         <button @click=${on.reconnect}>Reconnect GPU</button>
+        <button @click=${on.useCpu}>Use the CPU reference</button>
       </div>`,
     );
   }
