@@ -16,6 +16,23 @@ import { ProgressController } from './progress';
 
 export type RunControlFor = ReturnType<ProgressController['begin']>;
 
+/**
+ * A run stopped by something other than its own signal, i.e. not a cancel: mapAsync rejects with an
+ * AbortError when the device is lost or the runtime destroys a lost device's engines mid-run, and a CPU job
+ * with one when another job's cancel terminates the shared worker. Shown as what it is, not "Cancelled.".
+ */
+export class InterruptedRunError extends Error {
+  constructor(override readonly cause: unknown) {
+    super((cause as Error).message);
+    this.name = 'InterruptedRunError';
+  }
+
+  /** True when the GPU device went away under the run (a new generation re-runs the lab by itself). */
+  get deviceLost(): boolean {
+    return /lost|unmapped|destroyed|mapAsync/i.test(this.message);
+  }
+}
+
 export interface LabRunOptions<A extends readonly unknown[], R> {
   args: () => A;
   run: (args: A, control: RunControlFor) => Promise<R>;
@@ -46,6 +63,8 @@ export class LabRunController<A extends readonly unknown[], R> {
         const control = this.progress.begin(signal, options.label);
         try {
           return await options.run(args, control);
+        } catch (e) {
+          throw isAbortError(e) && !signal.aborted ? new InterruptedRunError(e) : e;
         } finally {
           this.progress.end(control.run);
         }
@@ -85,14 +104,23 @@ export class LabRunController<A extends readonly unknown[], R> {
       complete: (result) => view(result, false),
       error: (e) =>
         html`${
-          isAbortError(e)
-            ? html`<p class="notice cancelled" role="status">Cancelled. ${this.cancelledText()}</p>`
-            : errorView
-              ? html`<div class="error" role="alert">${errorView(e)}</div>`
-              : html`<p class="error" role="alert">Could not compute: ${(e as Error).message}</p>`
+          e instanceof InterruptedRunError
+            ? html`<p class="notice interrupted" role="status">${this.interruptedText(e)}</p>`
+            : isAbortError(e)
+              ? html`<p class="notice cancelled" role="status">Cancelled. ${this.cancelledText()}</p>`
+              : errorView
+                ? html`<div class="error" role="alert">${errorView(e)}</div>`
+                : html`<p class="error" role="alert">Could not compute: ${(e as Error).message}</p>`
         }
         ${this.last ? view(this.last, false) : nothing}`,
     });
+  }
+
+  private interruptedText(e: InterruptedRunError): string {
+    if (e.deviceLost) {
+      return `The GPU device was lost during this run; it runs again by itself once a new device is ready${this.last ? ' (the last completed result is shown meanwhile)' : ''}.`;
+    }
+    return `This run was interrupted (${e.message}). ${this.cancelledText()}`;
   }
 
   private cancelledText(): string {
