@@ -11,7 +11,8 @@
  */
 import { html, nothing, type ReactiveControllerHost, type TemplateResult } from 'lit';
 import { Task, TaskStatus } from '@lit/task';
-import { isAbortError } from '../../gpu/compute';
+import { isAbortError, throwIfAborted } from '../../gpu/compute';
+import { SerialQueue } from '../../util/serial-queue';
 import { ProgressController } from './progress';
 
 export type RunControlFor = ReturnType<ProgressController['begin']>;
@@ -51,6 +52,12 @@ export class LabRunController<A extends readonly unknown[], R> {
   readonly task: Task<A, R>;
   /** The last run that completed (Task.value is cleared when a run fails or is cancelled). */
   last: R | undefined;
+  /**
+   * One run at a time: a superseded run is aborted, and the next starts once it has settled (GPU work in
+   * flight cannot be recalled). Overlapping runs would each hold their own pooled readback buffers, and
+   * the pools keep every buffer they ever made, so quick changes would grow them without bound.
+   */
+  private readonly queue = new SerialQueue();
 
   constructor(
     host: ReactiveControllerHost,
@@ -59,16 +66,18 @@ export class LabRunController<A extends readonly unknown[], R> {
     this.progress = new ProgressController(host);
     this.task = new Task(host, {
       args: options.args,
-      task: async (args, { signal }) => {
-        const control = this.progress.begin(signal, options.label);
-        try {
-          return await options.run(args, control);
-        } catch (e) {
-          throw isAbortError(e) && !signal.aborted ? new InterruptedRunError(e) : e;
-        } finally {
-          this.progress.end(control.run);
-        }
-      },
+      task: (args, { signal }) =>
+        this.queue.run(async () => {
+          throwIfAborted(signal); // superseded (or cancelled) while the previous run settled
+          const control = this.progress.begin(signal, options.label);
+          try {
+            return await options.run(args, control);
+          } catch (e) {
+            throw isAbortError(e) && !signal.aborted ? new InterruptedRunError(e) : e;
+          } finally {
+            this.progress.end(control.run);
+          }
+        }),
       onComplete: (result) => {
         this.last = result;
         options.onComplete?.(result);
