@@ -33,6 +33,7 @@ test('Random lab: a lost device reconnects by itself and shows the same moments'
   await expect.poll(() => page.evaluate(() => window.kernelscope.status())).toBe('ready');
   await expectWebGpuBadge(page);
   await expect(page.getByRole('status', { name: 'Compute backend' })).toHaveText(badge);
+  await expect(page.locator('ks-random-lab .results')).toHaveAttribute('aria-busy', 'false');
   await expect.poll(() => momentsText(page)).toBe(before);
   await expect(page.getByRole('alert')).toHaveCount(0);
   expect(problems).toEqual([]);
