@@ -1,8 +1,8 @@
 /**
  * Recommend family: the whole funnel (recall U·Vᵀ + top-500, merge, pre-rank, MLP rank, four re-rankers and
- * the 33-point λ/θ sweep with metrics) for 256 users at growing item counts, GPU against the float64 CPU
- * reference (which runs fewer users: its row says how many). The issue's target: 256 users × 16,384 items
- * well inside one 16 ms frame on a real GPU.
+ * the 33-point λ/θ sweep with metrics) at growing item counts, GPU against the float64 CPU reference (which
+ * runs fewer users: its row says how many); `gpu-rerank` is a re-run after a new λ/θ (the re-rank stage
+ * only). The issue's target: 256 users × 16,384 items well inside one 16 ms frame on a real GPU.
  */
 import { RecommendEngine, runRecommendCpu, type RankerChoice } from '../../src/engine/recommend';
 import { makeRecommendInputs } from '../../src/models/recommend-inputs';
