@@ -39,7 +39,7 @@ const HEADER: Omit<InductionHeader, 'layout'> = {
 };
 
 /** A file with the given header object (any JSON text) and `count` f32 values, laid out as the format says. */
-function rawFile(header: unknown, count: number, text = JSON.stringify(header)): Uint8Array {
+function rawFile(header: unknown, count: number, text = JSON.stringify(header)): Uint8Array<ArrayBuffer> {
   const json = new TextEncoder().encode(text);
   const start = Math.ceil((12 + json.length) / 4) * 4;
   const bytes = new Uint8Array(start + 4 * count);
