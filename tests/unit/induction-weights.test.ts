@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   INDUCTION_CONFIG,
   InductionWeightsError,
+  inductionMetrics,
   initInduction,
   parameterCount,
   parseInduction,
@@ -160,6 +161,19 @@ describe('induction weight files', () => {
     expect(problemOf(with_({ ablations: [{ layer: 2, head: 0, secondCopyLoss: 1 }] }))).toBe('metrics');
     expect(problemOf(with_({}))).toBe('none'); // the control: the unpatched header (and zero weights) parse
   });
+
+  it('reloading a file reproduces its manifest exactly when the manifest was measured on the f32 weights', () => {
+    const f32 = Float32Array.from(initInduction(4));
+    const metrics = inductionMetrics(f32, 2027, { sequences: 12, ablations: true });
+    expect(metrics.heldOut).toEqual({ seed: 2027, sequences: 12, periods: [25, 30] });
+    expect(metrics.ablations!.map((a) => [a.layer, a.head])).toEqual(
+      Array.from({ length: 8 }, (_, i) => [Math.floor(i / 4), i % 4]),
+    );
+    const file = serializeInduction({ ...HEADER, metrics }, f32);
+    const back = parseInduction(file, INDUCTION_CONFIG);
+    expect(back.header.metrics).toEqual(metrics); // JSON keeps every float64 digit
+    expect(inductionMetrics(back.params, 2027, { sequences: 12, ablations: true })).toEqual(metrics);
+  }, 60_000);
 
   it('serialising checks the header and the parameter count too', () => {
     expect(() => serializeInduction(HEADER, params.subarray(1))).toThrow(RangeError);

@@ -1,6 +1,6 @@
 /**
  * Repeated-sequence batches for the induction model (issue 13): BOS, filler, P distinct tokens at offset o,
- * the same P tokens again at o + P, filler. Philox counter [draw, sequence, step, 0], key [seed, stream]:
+ * the same P tokens again at o + P, filler. Philox counter [⌊draw/4⌋, sequence, step, 0], key [seed, stream]:
  * sequence s of step k is the same on every machine. Guarantees: see `sequenceAt`.
  */
 import { philox4x32, unitFloat } from '../../kernels/random/philox.ref';

@@ -2,9 +2,10 @@
  * The induction model of issue 13: data (data.ts), parameters and init (params.ts), scores (scores.ts),
  * weight files (weights.ts), and here its float64 forward pass — the CPU backend and the GPU's oracle.
  */
-import type { InductionBatch } from './data';
+import { INDUCTION_DATA, heldOutBatch, type InductionBatch } from './data';
 import { INDUCTION_CONFIG, parameterCount, parameterLayout, type InductionConfig } from './params';
 import { newTally, summarize, tallyAttention, tallyLogits, type InductionScores } from './scores';
+import type { InductionMetrics } from './weights';
 
 export * from './data';
 export * from './params';
@@ -158,4 +159,35 @@ export function evaluateInduction(
     tallyLogits(tally, result.logits, config.vocab + 1, part);
   }
   return summarize(tally);
+}
+
+/**
+ * The metrics manifest of a weight file: scores and copy losses on `sequences` held-out sequences of `seed`,
+ * and with `ablations` the second-copy loss with each head zeroed in turn (one more pass per head).
+ */
+export function inductionMetrics(
+  params: ArrayLike<number>,
+  seed: number,
+  options: { sequences?: number; ablations?: boolean; config?: InductionConfig } = {},
+): InductionMetrics {
+  const config = options.config ?? INDUCTION_CONFIG;
+  const sequences = options.sequences ?? INDUCTION_DATA.heldOutCount;
+  const data = heldOutBatch(seed, sequences);
+  const s = evaluateInduction(params, data, config);
+  const metrics: InductionMetrics = {
+    heldOut: { seed, sequences, periods: [...INDUCTION_DATA.heldOutPeriods] },
+    previousToken: s.previousToken,
+    prefixMatching: s.prefixMatching,
+    firstCopy: { loss: s.firstCopy.loss, top1: s.firstCopy.top1 },
+    secondCopy: { loss: s.secondCopy.loss, top1: s.secondCopy.top1 },
+  };
+  if (options.ablations) {
+    metrics.ablations = [];
+    for (let layer = 0; layer < config.layers; layer++)
+      for (let head = 0; head < config.heads; head++) {
+        const cut = evaluateInduction(params, data, config, { ablate: [{ layer, head }] });
+        metrics.ablations.push({ layer, head, secondCopyLoss: cut.secondCopy.loss });
+      }
+  }
+  return metrics;
 }
