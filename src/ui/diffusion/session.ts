@@ -137,8 +137,7 @@ export class DiffusionSession {
         // The device was replaced: continue the same chains on the new one.
         this.startKey = JSON.stringify(this.panes[0]!.start);
         this.viewKey = viewKey;
-        const from = this.panes;
-        void this.run(() => this.setup(p, backend, key, null, sameSetup, from));
+        void this.run(() => this.setup(p, backend, key, null, sameSetup, true));
         return;
       }
       if (fresh && this.panesKey === key && this.panes.length > 0) {
@@ -257,15 +256,16 @@ export class DiffusionSession {
     return { runners, label: resolved.label, max: MAX_PARTICLES_CPU, cpu: true, notice: resolved.notice };
   }
 
-  /** `from`: panes of the same setup whose device was lost, continued from their last frames. */
+  /** `resume`: continue the panes of the same setup (their device was lost) from their last frames. */
   private async setup(
     p: DiffusionState,
     backend: BackendChoice,
     key: string,
     keepStep: number | null,
     sameSetup: string,
-    from: ChainPane[] | null = null,
+    resume = false,
   ) {
+    const from = resume && this.panesSetup === sameSetup ? this.panes : null;
     // A newer setup is queued (e.g. while a drawing grows under a drag): only the last one runs.
     if (key !== this.setupKey) return;
     if (p.dataset === 'draw' && p.drawing === '') {
