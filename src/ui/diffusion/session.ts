@@ -55,6 +55,8 @@ export class DiffusionSession {
   onCpu = false;
   playing = false;
   error: string | null = null;
+  /** Set instead of `error` when the last operation failed because the GPU device was lost (a status). */
+  lost: string | null = null;
   /** Shown while a model's weights load. */
   modelLoading: string | null = null;
   /** Bumped after every engine operation so the charts redraw. */
@@ -179,15 +181,12 @@ export class DiffusionSession {
     return queued
       .then(
         () => {
-          if (ran) this.error = null;
+          if (ran) this.error = this.lost = null;
         },
         (e: unknown) => {
           this.playing = false;
-          this.error = this.lostDuring(losses)
-            ? this.lostMessage()
-            : e instanceof Error
-              ? e.message
-              : String(e);
+          if (this.lostDuring(losses)) this.lost = this.lostMessage();
+          else this.error = e instanceof Error ? e.message : String(e);
         },
       )
       .finally(() => {
@@ -370,7 +369,7 @@ export class DiffusionSession {
       const started = performance.now();
       await this.stepForward();
       if (!this.playing) break;
-      if (!this.panes[0] || this.panes[0].runner.done || this.error) {
+      if (!this.panes[0] || this.panes[0].runner.done || this.error || this.lost) {
         this.playing = false;
         this.changed();
         break;
