@@ -4,9 +4,10 @@
  * It resolves the backend, sets up the panes, steps them through one SerialQueue (clicks, keys and the
  * play loop never interleave; droppable redraws are skipped while two or more operations wait), keeps the
  * models the training panel produced, and the last error. After a lost GPU device (a new runtime.generation)
- * the panes continue on the new device from their last drawn frame (same t, same particles, same trails);
- * step-back history is rebuilt by replaying from the start. Work in flight when the device goes ends with
- * a message.
+ * the panes continue on the new device from their last drawn frame (same t, same particles, same trails).
+ * The step-back snapshots were on the lost device: new ones are taken from the resumed step on, and a step
+ * back before it replays from the start (the same numbers). Work in flight when the device goes ends with
+ * a status line (`lost`), not an error.
  */
 import type { ReactiveControllerHost } from 'lit';
 import {
@@ -290,7 +291,7 @@ export class DiffusionSession {
     const read = viewRequest(p, particles);
     for (const [i, pane] of panes.entries()) {
       const prev = from?.[i];
-      if (prev) await pane.resume(prev, read);
+      if (prev?.denoiserUsed === pane.denoiserUsed) await pane.resume(prev, read);
       else await pane.setup(read, startOf(p));
     }
     if (keepStep !== null && keepStep > 0) {
