@@ -231,11 +231,8 @@ export class DenoiserTrainerPanel extends LitElement {
     while (gpu) {
       const name = `webgpu: ${adapterName(gpu.info)}`;
       const lost = lossOf(gpu.device);
-      const trainer = new GpuDenoiserTrainer(gpu.device, {
-        ...options,
-        label: 'diffusion.trainer',
-        resume: snap,
-      });
+      const label = 'diffusion.trainer';
+      const trainer = new GpuDenoiserTrainer(gpu.device, { ...options, label, resume: snap });
       try {
         await trainer.run({
           chunk,
