@@ -81,7 +81,12 @@ export class GpuBatchNormEngine implements BatchNormEngine {
       );
     }
     if (from) {
-      restoreSnapshot(device, [this.bn, this.plain], from);
+      try {
+        restoreSnapshot(device, [this.bn, this.plain], from);
+      } catch (e) {
+        this.destroy();
+        throw e;
+      }
       this.steps = from.step;
     }
   }
