@@ -42,7 +42,7 @@ export function plan(options: BenchOptions): Plan {
         diffusionN: [1e3, 1e4],
         recommendItems: [1024, 4096],
         recommendUsers: 32,
-        recommendCpuUsers: 4,
+        recommendCpuUsers: 8,
       }
     : {
         warmup: 2,

@@ -157,6 +157,11 @@ export class GpuFunnel {
   };
   private weights: ReadonlyMap<string, ArrayLike<number>>;
 
+  /** Forgets every stage's outputs: the next run computes the whole funnel (the benchmark's full case). */
+  invalidate(): void {
+    this.done.recall = this.done.prerank = this.done.rank = null;
+  }
+
   private rerankBuffers(picks: GPUBuffer, gains: GPUBuffer): RerankBuffers {
     const B = this.b;
     return {

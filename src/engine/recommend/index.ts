@@ -119,6 +119,11 @@ export class RecommendEngine {
     return funnel.ranker.train(inputs.clicks, steps, inputs.request.seed, control);
   }
 
+  /** The next run computes every stage again, not only the re-rank (benchmarks measure both). */
+  invalidate(): void {
+    this.funnel?.invalidate();
+  }
+
   destroy(): void {
     this.funnel?.destroy();
     this.kernels?.destroy();
