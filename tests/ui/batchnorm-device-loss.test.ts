@@ -39,9 +39,9 @@ const RESUMED = /Resumed at step (\d+) after a GPU loss \((\d+) steps? lost\)\./
 /** Steps trained after the resume and compared with the uninterrupted run. */
 const K = 60;
 
-async function mount(): Promise<{ app: KsApp; lab: BatchnormLab }> {
+async function mount(route = ROUTE): Promise<{ app: KsApp; lab: BatchnormLab }> {
   if (!navigator.gpu || !(await navigator.gpu.requestAdapter())) throw new Error(NO_ADAPTER_HELP);
-  const { app, lab } = await mountLab(ROUTE, 'ks-batchnorm-lab');
+  const { app, lab } = await mountLab(route, 'ks-batchnorm-lab');
   const bn = lab as BatchnormLab;
   await until(() => bn.session.latest && bn.session.backendLabel);
   if (app.runtime.status.kind !== 'ready') throw new Error(NO_ADAPTER_HELP);
@@ -67,10 +67,10 @@ async function trainTo(lab: BatchnormLab, steps: number): Promise<number> {
 }
 
 /** The uninterrupted run's batch losses (with BN, without BN) of steps 0 … n − 1, on a device of its own. */
-async function reference(n: number): Promise<[number, number][]> {
+async function reference(n: number, config = CONFIG): Promise<[number, number][]> {
   const adapter = await navigator.gpu.requestAdapter();
   const device = await adapter!.requestDevice();
-  const engine = new GpuBatchNormEngine({ device }, CONFIG);
+  const engine = new GpuBatchNormEngine({ device }, config);
   const out: [number, number][] = [];
   for (let i = 0; i < n; i++) {
     const r = await engine.step({ train: true, view: 'train', layer: 0, unit: 0 });
@@ -82,10 +82,10 @@ async function reference(n: number): Promise<[number, number][]> {
 }
 
 /** Compares the lab's whole history (kept before the snapshot, trained after it) with the reference. */
-async function expectUninterrupted(lab: BatchnormLab, label: string): Promise<void> {
+async function expectUninterrupted(lab: BatchnormLab, label: string, config = CONFIG): Promise<void> {
   const h = lab.session.history;
   const n = h.steps;
-  const ref = await reference(n);
+  const ref = await reference(n, config);
   let worst = 0;
   for (let i = 0; i < n; i++) {
     const got = [h.loss.withBN.at(i)!, h.loss.withoutBN.at(i)!];
@@ -155,6 +155,24 @@ describe('BatchNorm lab: GPU device loss', () => {
     await expectUninterrupted(lab, 'paused loss');
   });
 
+  it('without a snapshot yet (lost at step 0) it says plainly that the run restarted', async () => {
+    const { app, lab } = await mount();
+    const s = lab.session;
+    expect(s.snapshot).toBeNull();
+    const generation = app.runtime.generation;
+    expect(app.runtime.loseDevice()).toBe(true);
+    await until(() => s.recovery === 'The run restarted after a GPU loss.', 30_000);
+    expect(app.runtime.generation).toBe(generation + 1);
+    await until(() => s.state === 'paused' && s.latest?.step === 0);
+    expect(lab.shadowRoot!.textContent).toContain('The run restarted after a GPU loss.');
+    expect(s.error).toBeNull();
+    s.train();
+    await until(() => s.history.steps >= 20);
+    s.pause();
+    await until(() => s.state === 'paused');
+    await expectUninterrupted(lab, 'restart');
+  });
+
   it('a second loss during the recovery is handled the same way', async () => {
     const { app, lab } = await mount();
     const s = lab.session;
@@ -190,6 +208,33 @@ describe('BatchNorm lab: GPU device loss', () => {
     expect(s.error).toBeNull();
     expect(lab.shadowRoot!.querySelector('[role="alert"]')).toBeNull();
     await expectUninterrupted(lab, 'second loss');
+  });
+});
+
+describe('BatchNorm lab: GPU device loss on an image task', () => {
+  it('resumes with the same glyphs (not rendered again) and the held-out looks up to the snapshot', async () => {
+    const { app, lab } = await mount(ROUTE.replace('spirals', 'digits') + '&pixels=16');
+    const s = lab.session;
+    const images = s.images!;
+    expect(images.data.test?.labels.length).toBeGreaterThan(0);
+    const rate = await trainTo(lab, 120);
+    const before = s.history.steps;
+    expect(app.runtime.loseDevice()).toBe(true);
+    await until(() => resumedAt(lab), 30_000);
+    const { step, lost } = resumedAt(lab)!;
+    const bound = Math.ceil((rate * SNAPSHOT_EVERY_MS) / 1000) + 1;
+    console.log(`image task: resumed at ${step}, ${lost} lost (bound ${bound} at ${rate.toFixed(1)}/s)`);
+    expect(step + lost).toBeGreaterThanOrEqual(before);
+    expect(lost).toBeLessThanOrEqual(bound);
+    expect(s.images).toBe(images);
+    expect(s.history.held.step.every((at) => at <= step)).toBe(true);
+    await until(() => s.history.steps >= step + K, 120_000);
+    s.pause();
+    await until(() => s.state === 'paused');
+    expect(s.error).toBeNull();
+    // Held-out looks continue after the resume (every EVAL_EVERY steps and at the pause).
+    expect(s.history.held.step.at(-1)).toBe(s.history.steps);
+    await expectUninterrupted(lab, 'image task', { ...CONFIG, task: 'digits', data: images.data });
   });
 });
 
