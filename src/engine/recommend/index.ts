@@ -10,7 +10,8 @@ import { auc, rankerScoreRef, trainRankerCpu } from '../../models/recommend-rank
 import type { RecommendInputs } from '../../models/recommend-inputs';
 import { assembleResult, type RecommendRequest } from './assemble';
 import { runFunnelCpu } from './cpu';
-import { GpuFunnel, RecommendKernels } from './gpu-funnel';
+import { GpuFunnel } from './gpu-funnel';
+import { RecommendKernels } from './kernels';
 import type { RecommendResult } from './types';
 
 export type { RecommendRequest } from './assemble';
@@ -117,6 +118,11 @@ export class RecommendEngine {
   async train(inputs: RecommendInputs, start: RankerWeights, steps: number, control: RunControl = {}) {
     const funnel = this.funnelFor(inputs, start);
     return funnel.ranker.train(inputs.clicks, steps, inputs.request.seed, control);
+  }
+
+  /** The next run computes every stage again, not only the re-rank (benchmarks measure both). */
+  invalidate(): void {
+    this.funnel?.invalidate();
   }
 
   destroy(): void {
