@@ -55,7 +55,7 @@ export class LabRunController<A extends readonly unknown[], R> {
   /**
    * One run at a time: a superseded run is aborted, and the next starts once it has settled (GPU work in
    * flight cannot be recalled). Overlapping runs would each hold their own pooled readback buffers, and
-   * the pools keep every buffer they ever made, so quick changes would grow them without bound.
+   * the pools keep every buffer they ever made, so each burst of quick changes would grow them for good.
    */
   private readonly queue = new SerialQueue();
 
