@@ -16,6 +16,9 @@ export interface GpuTensor {
   size: number;
   param: GPUBuffer;
   grad: GPUBuffer;
+  /** Adam's first and second moments. */
+  m: GPUBuffer;
+  v: GPUBuffer;
 }
 
 export interface DenoiserGraph {
@@ -66,6 +69,8 @@ export function buildDenoiserGraph(
       size,
       param: buf(name, size),
       grad: buf(`${name}.grad`, size),
+      m: buf(`${name}.adam.m`, size),
+      v: buf(`${name}.adam.v`, size),
     };
     device.queue.writeBuffer(t.param, 0, init.slice(offset, offset + size));
     tensors.push(t);
@@ -211,18 +216,7 @@ export function buildDenoiserGraph(
   const adamParams = ops.ADAM.createBuffer(device, `${label}.adam.params`);
   buffers.push(adamParams);
   for (const t of tensors) {
-    list.push(
-      ...ops.adam(
-        res,
-        `${label}.${t.name}`,
-        t.size,
-        adamParams,
-        t.grad,
-        t.param,
-        buf(`${t.name}.adam.m`, t.size),
-        buf(`${t.name}.adam.v`, t.size),
-      ),
-    );
+    list.push(...ops.adam(res, `${label}.${t.name}`, t.size, adamParams, t.grad, t.param, t.m, t.v));
   }
 
   return { tensors, xt, lambdas, target, result, output, adamParams, list, buffers };

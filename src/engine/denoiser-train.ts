@@ -43,6 +43,8 @@ export interface GpuTrainerOptions {
   matmul?: 'direct' | 'tiled';
   /** Start from these parameters instead of initMlp(config, seed). */
   init?: Float32Array;
+  /** Continue a run of these same options from a snapshot (e.g. after a lost device); overrides init. */
+  resume?: TrainerSnapshot;
   label?: string;
 }
 
@@ -52,6 +54,18 @@ export interface TrainProgress {
   totalSteps: number;
   /** Mean loss of the steps of the last chunk. */
   loss: number;
+}
+
+/**
+ * The trainer's state on the CPU: parameters (KSMLP1 layout), Adam's moments in the same layout, and the
+ * steps done. Continuing from it gives the numbers the uninterrupted run gives (batches depend only on
+ * seed and step).
+ */
+export interface TrainerSnapshot {
+  step: number;
+  params: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
 }
 
 export class GpuDenoiserTrainer {
@@ -75,6 +89,7 @@ export class GpuDenoiserTrainer {
   private readonly adamParams: GPUBuffer;
   private readonly lossStaging: GPUBuffer;
   private readonly paramStaging: GPUBuffer;
+  private snapStaging: GPUBuffer | null = null;
   private readonly host: {
     xt: Float32Array<ArrayBuffer>;
     lambdas: Float32Array<ArrayBuffer>;
@@ -104,8 +119,12 @@ export class GpuDenoiserTrainer {
     const B = this.batch;
     const D = config.dim;
     const P = parameterCount(config);
-    const init = options.init ?? initMlp(config, this.seed).params;
-    if (init.length !== P) {
+    const resume = options.resume;
+    const init = resume?.params ?? options.init ?? initMlp(config, this.seed).params;
+    if (resume && !(Number.isInteger(resume.step) && resume.step >= 0 && resume.step <= options.steps)) {
+      throw new RangeError(`A snapshot's step must be an integer from 0 to ${options.steps}.`);
+    }
+    if (init.length !== P || (resume && (resume.m.length !== P || resume.v.length !== P))) {
       throw new RangeError(`Initial parameters hold ${init.length} values; this MLP needs ${P}.`);
     }
     this.res = new ops.OpResources(device);
@@ -119,22 +138,30 @@ export class GpuDenoiserTrainer {
     this.adamParams = graph.adamParams;
     this.list = graph.list;
     this.buffers.push(...graph.buffers);
+    if (resume) {
+      for (const t of this.tensors) {
+        device.queue.writeBuffer(t.m, 0, resume.m.slice(t.offset, t.offset + t.size));
+        device.queue.writeBuffer(t.v, 0, resume.v.slice(t.offset, t.offset + t.size));
+      }
+      this.step = resume.step;
+    }
     this.host = {
       xt: new Float32Array(B * D),
       lambdas: new Float32Array(B),
       target: new Float32Array(B * D),
     };
-    const staging = (name: string, bytes: number) => {
-      const b = device.createBuffer({
-        label: `${label}.${name}`,
-        size: Math.ceil(bytes / 16) * 16,
-        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-      });
-      this.buffers.push(b);
-      return b;
-    };
-    this.lossStaging = staging('loss.readback', 8);
-    this.paramStaging = staging('params.readback', 4 * P);
+    this.lossStaging = this.staging('loss.readback', 8);
+    this.paramStaging = this.staging('params.readback', 4 * P);
+  }
+
+  private staging(name: string, bytes: number): GPUBuffer {
+    const b = this.device.createBuffer({
+      label: `${this.options.label ?? 'nn.denoiser'}.${name}`,
+      size: Math.ceil(bytes / 16) * 16,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    this.buffers.push(b);
+    return b;
   }
 
   /** Uploads batch `step` (trainingBatch with this trainer's data, schedule and seed). */
@@ -214,6 +241,26 @@ export class GpuDenoiserTrainer {
     );
     this.paramStaging.unmap();
     return meta ? { config: { ...this.config }, params, meta } : { config: { ...this.config }, params };
+  }
+
+  /** Reads parameters and Adam's moments (one submit, one persistent staging buffer) at the current step. */
+  async snapshot(): Promise<TrainerSnapshot> {
+    const P = parameterCount(this.config);
+    const bytes = 12 * P;
+    this.snapStaging ??= this.staging('snapshot.readback', bytes);
+    const enc = this.device.createCommandEncoder({ label: 'nn.denoiser.snapshot' });
+    for (const t of this.tensors) {
+      enc.copyBufferToBuffer(t.param, 0, this.snapStaging, 4 * t.offset, 4 * t.size);
+      enc.copyBufferToBuffer(t.m, 0, this.snapStaging, 4 * (P + t.offset), 4 * t.size);
+      enc.copyBufferToBuffer(t.v, 0, this.snapStaging, 4 * (2 * P + t.offset), 4 * t.size);
+    }
+    const step = this.step;
+    this.device.queue.submit([enc.finish()]);
+    const mapped = Math.ceil(bytes / 16) * 16;
+    await this.snapStaging.mapAsync(GPUMapMode.READ, 0, mapped);
+    const all = new Float32Array(this.snapStaging.getMappedRange(0, mapped).slice(0, bytes));
+    this.snapStaging.unmap();
+    return { step, params: all.slice(0, P), m: all.slice(P, 2 * P), v: all.slice(2 * P) };
   }
 
   /**

@@ -26,6 +26,8 @@ export class GpuMlp {
   /** Per hidden layer, the activation's input [rows, width] (BN output y with BN, the Linear output z without). */
   readonly reluInputs: GPUBuffer[] = [];
   readonly specs: TensorSpec[];
+  /** Adam's first and second moments (m, v) of each trainable tensor, by tensor name. */
+  readonly moments = new Map<string, { m: GPUBuffer; v: GPUBuffer }>();
   private readonly buffers: GPUBuffer[] = [];
   private readonly res: ops.OpResources;
   private readonly adamParams: GPUBuffer;
@@ -239,6 +241,8 @@ export class GpuMlp {
       da = nextDa;
     }
     for (const s of this.specs) {
+      const moments = { m: buf(`${s.name}.m`, s.size), v: buf(`${s.name}.v`, s.size) };
+      this.moments.set(s.name, moments);
       this.trainList.push(
         ...ops.adam(
           this.res,
@@ -247,8 +251,8 @@ export class GpuMlp {
           this.adamParams,
           G(s.name),
           P(s.name),
-          buf(`${s.name}.m`, s.size),
-          buf(`${s.name}.v`, s.size),
+          moments.m,
+          moments.v,
         ),
       );
     }
@@ -288,6 +292,28 @@ export class GpuMlp {
       weight_decay: mode.weightDecay ?? 0,
     });
     encodeDispatches(pass, this.trainList);
+  }
+
+  /**
+   * Every buffer of the training state, named: the trainable tensors, BN running statistics and Adam's
+   * moments (`<name>.m`, `<name>.v`). With `t` it is all a later step depends on besides the batch.
+   */
+  stateTensors(): [name: string, buffer: GPUBuffer, floats: number][] {
+    const out: [string, GPUBuffer, number][] = [];
+    for (const s of this.specs) {
+      const { m, v } = this.moments.get(s.name)!;
+      out.push(
+        [s.name, this.params.get(s.name)!, s.size],
+        [`${s.name}.m`, m, s.size],
+        [`${s.name}.v`, v, s.size],
+      );
+    }
+    this.layers.forEach((l, i) => {
+      if (!l.bn) return;
+      out.push([`layers.${i}.bn.running_mean`, l.bn.runningMean, this.shape.width]);
+      out.push([`layers.${i}.bn.running_var`, l.bn.runningVar, this.shape.width]);
+    });
+    return out;
   }
 
   /** Reads every trainable tensor (and running stats) back: the model's saved weights. */

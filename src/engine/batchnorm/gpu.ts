@@ -10,6 +10,7 @@ import * as ops from '../../kernels/nn/ops';
 import { encodeDispatches, type Dispatch } from '../../kernels/nn/pipelines';
 import { GpuMlp } from '../nn';
 import { batchAt, columnPercentiles, heldOutRows, shapes } from './common';
+import { encodeSnapshot, restoreSnapshot, snapshotFloats, type BatchNormSnapshot } from './snapshot';
 import type {
   BatchNormEngine,
   BatchNormLabConfig,
@@ -41,6 +42,8 @@ export class GpuBatchNormEngine implements BatchNormEngine {
   constructor(
     private readonly gpu: Pick<GpuContext, 'device'>,
     readonly config: BatchNormLabConfig,
+    /** A snapshot of an engine with the same config: this one continues from its step. */
+    from?: BatchNormSnapshot,
   ) {
     const { device } = gpu;
     const [withBN, withoutBN] = shapes(config);
@@ -77,6 +80,36 @@ export class GpuBatchNormEngine implements BatchNormEngine {
         ...ops.channelStats(this.res, `batchnorm.stats.${l}.plain`, s, this.plain.layers[l]!.z, out[2]!),
       );
     }
+    if (from) {
+      try {
+        restoreSnapshot(device, [this.bn, this.plain], from);
+      } catch (e) {
+        this.destroy();
+        throw e;
+      }
+      this.steps = from.step;
+    }
+  }
+
+  /** The training state now, in one small submit of its own (where no step is coming to carry it). */
+  async readSnapshot(): Promise<BatchNormSnapshot> {
+    const { device } = this.gpu;
+    return withErrorScopes(device, 'BatchNorm lab snapshot', async () => {
+      const nets: [GpuMlp, GpuMlp] = [this.bn, this.plain];
+      const floats = snapshotFloats(nets);
+      const staging = this.pool.acquire(floats * 4);
+      const enc = device.createCommandEncoder({ label: 'batchnorm.snapshot' });
+      const reads: [number, number][] = [];
+      let filled = 0;
+      const build = encodeSnapshot(nets, this.steps, (src, n) => {
+        enc.copyBufferToBuffer(src, 0, staging, filled * 4, n * 4);
+        reads.push([filled, n]);
+        filled += n;
+      });
+      device.queue.submit([enc.finish()]);
+      const all = new Float32Array(await this.pool.read(staging, floats * 4));
+      return build(reads.map(([at, n]) => all.subarray(at, at + n)));
+    });
   }
 
   async step(o: StepOptions): Promise<BatchNormStep> {
@@ -95,7 +128,10 @@ export class GpuBatchNormEngine implements BatchNormEngine {
       // Everything read back goes into one pooled staging buffer (one map per step instead of one per
       // tensor), each copy encoded where the command stream has the value: [offset in floats, floats].
       const ho = o.evaluate ? this.heldOut : null;
-      const totalFloats = 4 + 6 * depth * W + 2 * depth * W + 2 * B * W + (ho ? 8 * ho.chunks : 0);
+      const nets: [GpuMlp, GpuMlp] = [this.bn, this.plain];
+      const snapFloats = o.snapshot ? snapshotFloats(nets) : 0;
+      const totalFloats =
+        4 + 6 * depth * W + 2 * depth * W + 2 * B * W + (ho ? 8 * ho.chunks : 0) + snapFloats;
       const staging = this.pool.acquire(totalFloats * 4);
       const reads: [number, number][] = [];
       let filled = 0;
@@ -138,6 +174,9 @@ export class GpuBatchNormEngine implements BatchNormEngine {
         }
         copy(ho.out, 2 * ho.chunks * 4);
       }
+      // The training state after this step's update (the passes after it change no state), read last.
+      const snapAt = reads.length;
+      const buildSnapshot = o.snapshot ? encodeSnapshot(nets, this.steps + (o.train ? 1 : 0), copy) : null;
       device.queue.submit([enc.finish()]);
       if (filled !== totalFloats)
         throw new Error(`BatchNorm lab step: read ${filled} floats, sized ${totalFloats}`);
@@ -189,6 +228,7 @@ export class GpuBatchNormEngine implements BatchNormEngine {
           withoutBN: columnPercentiles(hPlain, B, W, unit),
         },
         ...(heldOut ? { heldOut } : {}),
+        ...(buildSnapshot ? { snapshot: buildSnapshot(data.slice(snapAt)) } : {}),
         backend: 'gpu',
       };
     });

@@ -6,7 +6,7 @@
 import type { GpuContext } from '../../gpu/device';
 import { CpuBatchNormEngine } from './cpu';
 import { GpuBatchNormEngine } from './gpu';
-import type { BatchNormEngine, BatchNormLabConfig } from './types';
+import type { BatchNormEngine, BatchNormLabConfig, BatchNormSnapshot } from './types';
 
 export { CpuBatchNormEngine, GpuBatchNormEngine };
 export { heldOutRows } from './common';
@@ -15,6 +15,8 @@ export type * from './types';
 export function createBatchNormEngine(
   gpu: Pick<GpuContext, 'device'> | null,
   config: BatchNormLabConfig,
+  /** GPU only: continue from this snapshot of an engine with the same config. */
+  from?: BatchNormSnapshot,
 ): BatchNormEngine {
-  return gpu ? new GpuBatchNormEngine(gpu, config) : new CpuBatchNormEngine(config);
+  return gpu ? new GpuBatchNormEngine(gpu, config, from) : new CpuBatchNormEngine(config);
 }

@@ -1,6 +1,9 @@
 /** The BatchNorm lab engine's configuration, step options and per-step report (both backends). */
 import type { Activation } from '../../kernels/nn/spec';
 import type { LabData, LabTask } from '../../models/mlp';
+import type { BatchNormSnapshot } from './snapshot';
+
+export type { BatchNormSnapshot, NetSnapshot } from './snapshot';
 
 export interface BatchNormLabConfig {
   /** A 2D task generated on the fly, or an image task whose images come in `data`. */
@@ -29,6 +32,8 @@ export interface StepOptions {
   unit: number;
   /** Also evaluate both networks on the held-out split of config.data (eval mode: running statistics). */
   evaluate?: boolean;
+  /** Also read the whole training state back in this step's submit (GPU engine; the CPU one ignores it). */
+  snapshot?: boolean;
 }
 
 /** Held-out loss and accuracy of both networks on `count` rows (a whole number of batches). */
@@ -71,6 +76,8 @@ export interface BatchNormStep {
   };
   /** Present when the step was asked to evaluate and the data has a held-out split. */
   heldOut?: HeldOut;
+  /** The training state after this step, when the step was asked for it (GPU engine). */
+  snapshot?: BatchNormSnapshot;
   backend: 'gpu' | 'cpu';
 }
 
@@ -78,5 +85,7 @@ export interface BatchNormEngine {
   readonly config: BatchNormLabConfig;
   readonly steps: number;
   step(options: StepOptions): Promise<BatchNormStep>;
+  /** The training state now, without a step (GPU engine only). */
+  readSnapshot?(): Promise<BatchNormSnapshot>;
   destroy(): void;
 }

@@ -53,7 +53,9 @@ export class DiffusionCpuEngine extends ChainState implements DiffusionRunner {
         if (!choice.cpu) throw new Error('A custom denoiser needs a CPU model for the CPU engine.');
         this.denoiser = choice.cpu;
       }
-      return this.initialise(setup.start ?? { from: 'noise' }, read);
+      const frame = this.initialise(setup.start ?? { from: 'noise' }, setup.resume ? {} : read);
+      // Resuming: the float64 state is not in a frame's f32 positions, so replay (the same numbers).
+      return setup.resume ? this.moveTo(this.clampStep(setup.resume.stepIndex), read) : frame;
     });
   }
 

@@ -22,6 +22,7 @@ import { FieldBuffers, FrameReads } from './readback';
 import {
   DEFAULT_HISTORY_BYTES_GPU,
   MAX_VIEW_GRID,
+  type ChainResume,
   type DiffusionFrame,
   type DiffusionRunner,
   type DiffusionSetup,
@@ -91,6 +92,7 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
         const data = setup.data;
         device.queue.writeBuffer(this.buffers.source, 0, data.buffer, data.byteOffset, data.byteLength);
         this.model = this.makeModel(setup);
+        if (setup.resume) return this.resume(setup.start ?? { from: 'noise' }, setup.resume, read);
         return this.initialise(setup.start ?? { from: 'noise' }, read);
       }),
     );
@@ -164,6 +166,23 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
     this.history.drop();
     const encoder = this.gpu.device.createCommandEncoder({ label: 'diffusion.start' });
     this.encodeStart(encoder);
+    return this.finish(encoder, read, t0);
+  }
+
+  /** Uploads x at step `r.stepIndex` of the path from `start` (a chain moved to a new device) and reads. */
+  private async resume(start: StartSpec, r: ChainResume, read: ReadRequest): Promise<DiffusionFrame> {
+    const t0 = performance.now();
+    const c = this.cfg;
+    if (r.particles.length !== c.count * c.dim) {
+      throw new RangeError(`Resume needs ${c.count * c.dim} particle values (got ${r.particles.length}).`);
+    }
+    this.makePath(start);
+    this.history.drop();
+    this.k = this.clampStep(r.stepIndex);
+    const p = r.particles;
+    this.gpu.device.queue.writeBuffer(this.buf.cur, 0, p.buffer, p.byteOffset, p.byteLength);
+    this.evaluatedAt = -1;
+    const encoder = this.gpu.device.createCommandEncoder({ label: 'diffusion.resume' });
     return this.finish(encoder, read, t0);
   }
 

@@ -11,6 +11,7 @@ export {
   DEFAULT_HISTORY_BYTES_CPU,
   DEFAULT_HISTORY_BYTES_GPU,
   MAX_VIEW_GRID,
+  type ChainResume,
   type DenoiserChoice,
   type DensityFrame,
   type DiffusionFrame,

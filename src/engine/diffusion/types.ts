@@ -40,6 +40,18 @@ export interface DiffusionSetup {
   start?: StartSpec;
   /** Budget for step-back snapshots, bytes. */
   historyBytes?: number;
+  /**
+   * Continue a chain of this same setup at step `stepIndex` of its path (after a lost GPU device). The GPU
+   * engine uploads `particles` (all N·dim values of x at that step, as an earlier frame read them); the CPU
+   * engine, whose state is float64, replays to the step instead. Step-back history starts empty.
+   */
+  resume?: ChainResume;
+}
+
+/** Where a chain continues after its device was replaced (DiffusionSetup.resume). */
+export interface ChainResume {
+  stepIndex: number;
+  particles: Float32Array;
 }
 
 /** Largest G of a density or field grid (the GPU engine's counts buffer holds MAX_VIEW_GRID² + 1 words). */

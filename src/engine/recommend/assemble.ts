@@ -57,6 +57,8 @@ export interface FunnelRaw {
   baseline: RefMetrics;
   /** Measured time of each stage for all users (ms). */
   stageMs: { recall: number | null; prerank: number | null; rank: number | null; rerank: number | null };
+  /** Stages whose time was measured on their first run on this device (shader compilation included). */
+  coldStages?: ReadonlyArray<'recall' | 'prerank' | 'rank' | 'rerank'>;
 }
 
 export interface AssembleInfo {
@@ -128,6 +130,11 @@ export function assembleResult(
     detail,
   });
   const f = FUNNEL;
+  const cold = new Set(raw.coldStages ?? []);
+  const note = (key: 'recall' | 'prerank' | 'rank' | 'rerank', detail: string) =>
+    cold.has(key)
+      ? `${detail} (timed on its first run on this device: includes compiling its shaders)`
+      : detail;
   const funnel: FunnelStage[] = [
     stage('catalogue', 'Catalogue', catalog.count, null, `${K} categories, Zipf sizes and popularity`),
     stage(
@@ -135,28 +142,31 @@ export function assembleResult(
       'Recall (3 channels)',
       raw.merged,
       raw.stageMs.recall,
-      `U·Vᵀ → top ${f.recallK}, + ${f.popularK} popular, + ${f.recentK} of the recent category; ${FUNNEL_SLOTS} slots, duplicates and history removed`,
+      note(
+        'recall',
+        `U·Vᵀ → top ${f.recallK}, + ${f.popularK} popular, + ${f.recentK} of the recent category; ${FUNNEL_SLOTS} slots, duplicates and history removed`,
+      ),
     ),
     stage(
       'pre-rank',
       'Pre-rank',
       f.prerankK,
       raw.stageMs.prerank,
-      `u·v + β·log pop (β = 0.1) → top ${f.prerankK}`,
+      note('prerank', `u·v + β·log pop (β = 0.1) → top ${f.prerankK}`),
     ),
     stage(
       'rank',
       'Rank (MLP)',
       f.rankK,
       raw.stageMs.rank,
-      `MLP on [u, v, u⊙v, log pop] → click probability → top ${f.rankK}`,
+      note('rank', `MLP on [u, v, u⊙v, log pop] → click probability → top ${f.rankK}`),
     ),
     stage(
       're-rank',
       'Re-rank',
       f.listN,
       raw.stageMs.rerank,
-      `${req.method} to ${f.listN}, plus the λ/θ sweep of every method for ${U} users`,
+      note('rerank', `${req.method} to ${f.listN}, plus the λ/θ sweep of every method for ${U} users`),
     ),
   ];
   return {

@@ -4,53 +4,18 @@
  * timed by the wall clock to onSubmittedWorkDone. Reads back only the selected user's rows and the means.
  */
 import { createStorageBuffer, submitCheckpoint, type RunControl } from '../../gpu/compute';
-import { ReadbackPool, encodeReadback } from '../../gpu/readback';
+import { encodeReadback } from '../../gpu/readback';
 import { encodeDispatches, type Dispatch } from '../../kernels/nn/pipelines';
 import { OpResources, linearOutInForward } from '../../kernels/nn/ops';
-import { CalibrationKernel } from '../../kernels/recommend/calibration';
-import { CandidateKernel } from '../../kernels/recommend/candidates';
-import { DppKernel } from '../../kernels/recommend/dpp';
 import { FUNNEL, FUNNEL_SLOTS, RANKER_FEATURES } from '../../kernels/recommend/funnel-spec';
-import { GatherKernel } from '../../kernels/recommend/gather';
-import { MetricsKernel } from '../../kernels/recommend/metrics';
 import type { ListMetrics } from '../../kernels/recommend/metrics.ref';
-import { MmrKernel } from '../../kernels/recommend/mmr';
-import type { RerankBuffers, RerankKernelBase } from '../../kernels/recommend/rerank-common';
+import type { RerankBuffers } from '../../kernels/recommend/rerank-common';
 import { NO_PICK, RECOMMEND_DIM, RERANK_METHODS, type RerankMethod } from '../../kernels/recommend/spec';
-import { TopKKernel } from '../../kernels/recommend/topk';
 import { RECOMMEND_DATA } from '../../models/recommend-data';
 import type { RecommendInputs } from '../../models/recommend-inputs';
 import { LAB_DPP_EPSILON, SWEPT, type FunnelRaw, type RecommendRequest } from './assemble';
+import type { RecommendKernels } from './kernels';
 import { GpuRanker } from './ranker';
-
-/** The kernels, compiled once per device and shared by every data set. */
-export class RecommendKernels {
-  readonly topk: TopKKernel;
-  readonly candidates: CandidateKernel;
-  readonly gather: GatherKernel;
-  readonly metrics: MetricsKernel;
-  readonly rerank: Record<Exclude<RerankMethod, 'relevance'>, RerankKernelBase>;
-  readonly readback: ReadbackPool;
-
-  constructor(readonly device: GPUDevice) {
-    this.topk = new TopKKernel(device);
-    this.candidates = new CandidateKernel(device);
-    this.gather = new GatherKernel(device);
-    this.metrics = new MetricsKernel(device);
-    this.rerank = {
-      mmr: new MmrKernel(device),
-      dpp: new DppKernel(device),
-      calibration: new CalibrationKernel(device),
-    };
-    this.readback = new ReadbackPool(device, 'recommend.readback');
-  }
-
-  destroy(): void {
-    for (const k of [this.topk, this.candidates, this.gather, this.metrics, ...Object.values(this.rerank)])
-      k.destroy();
-    this.readback.destroy();
-  }
-}
 
 /** Points of the metrics pass: relevance, the three methods at the lab's setting, then SWEPT's points. */
 const CURRENT: readonly RerankMethod[] = RERANK_METHODS;
@@ -176,8 +141,11 @@ export class GpuFunnel {
   }
 
   /** Encodes and submits one stage, then waits for it: its wall time in ms. */
+  /** Stages of the data on screen whose stored time includes shader compilation. */
+  private readonly cold = new Set<'recall' | 'prerank' | 'rank' | 'rerank'>();
+
   private async stage(
-    label: string,
+    label: 'recall' | 'prerank' | 'rank' | 'rerank',
     control: RunControl,
     encode: (e: GPUCommandEncoder) => void,
   ): Promise<number> {
@@ -187,6 +155,11 @@ export class GpuFunnel {
     encode(enc);
     device.queue.submit([enc.finish()]);
     await submitCheckpoint(device, control.signal);
+    if (this.k.warm.has(label)) this.cold.delete(label);
+    else {
+      this.cold.add(label);
+      this.k.warm.add(label);
+    }
     return performance.now() - t0;
   }
 
@@ -380,6 +353,7 @@ export class GpuFunnel {
       sweep,
       baseline: metricsAt(means, 0),
       stageMs,
+      coldStages: [...this.cold],
     };
     CURRENT.forEach((m, i) => {
       raw.picks[m] = { picks: u32(picks[i]!), gains: f32(gains[i]!) };

@@ -10,7 +10,8 @@ import { auc, rankerScoreRef, trainRankerCpu } from '../../models/recommend-rank
 import type { RecommendInputs } from '../../models/recommend-inputs';
 import { assembleResult, type RecommendRequest } from './assemble';
 import { runFunnelCpu } from './cpu';
-import { GpuFunnel, RecommendKernels } from './gpu-funnel';
+import { GpuFunnel } from './gpu-funnel';
+import { RecommendKernels } from './kernels';
 import type { RecommendResult } from './types';
 
 export type { RecommendRequest } from './assemble';

@@ -41,7 +41,8 @@ export class BatchnormLab extends LitElement {
   /** The lab's controls (params), the backend choice and GPU status re-renders; lab.set() changes controls. */
   private lab = new LabController(this, 'batchnorm');
 
-  private session = new BatchnormSession({
+  /** The training session (readable by the component tests). */
+  readonly session = new BatchnormSession({
     runtime: () => this.runtime,
     params: () => this.lab.params,
     backend: () => this.lab.backend,
@@ -60,6 +61,11 @@ export class BatchnormLab extends LitElement {
     cancelAnimationFrame(this.frame);
     this.frame = 0;
     this.session.stop();
+  }
+
+  /** Every GPU status change re-renders (LabController): a device lost while paused is rebuilt here. */
+  override willUpdate(): void {
+    if (this.hasUpdated) this.session.deviceChanged();
   }
 
   override firstUpdated(): void {

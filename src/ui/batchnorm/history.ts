@@ -13,6 +13,11 @@ export class Column {
   private data = new Float64Array(256);
   length = 0;
 
+  /** Drops every value from index `n` on. */
+  truncate(n: number): void {
+    this.length = Math.max(0, Math.min(this.length, n));
+  }
+
   push(v: number): void {
     if (this.length === this.data.length) {
       const grown = new Float64Array(this.data.length * 2);
@@ -108,6 +113,16 @@ export class TrainingHistory {
     }
     r.percentiles.withBN.forEach((v, i) => this.pBN[i]!.push(v));
     r.percentiles.withoutBN.forEach((v, i) => this.pPlain[i]!.push(v));
+  }
+
+  /** Keeps the first `steps` training steps and the held-out looks after at most `steps` updates. */
+  truncate(steps: number): void {
+    for (const c of [this.loss, this.accuracy])
+      for (const col of [c.withBN, c.withoutBN]) col.truncate(steps);
+    for (const col of [...this.pBN, ...this.pPlain]) col.truncate(steps - this.pStart);
+    if (steps < this.pStart) this.pStart = this.steps;
+    const keep = this.held.step.filter((s) => s <= steps).length;
+    for (const list of [this.held.step, this.held.withBN, this.held.withoutBN]) list.length = keep;
   }
 
   /** Records a held-out evaluation made after `step` updates (a later look at the same step replaces it). */

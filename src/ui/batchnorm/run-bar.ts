@@ -43,6 +43,7 @@ export function renderRunBar(s: BatchnormSession, actions: RunBarActions): Templ
       <span class="status" role="status" aria-label="Training status">${statusText(s)}</span>
     </div>
     ${s.notice ? html`<p class="notice">${s.notice}</p>` : nothing}
+    ${s.recovery ? html`<p class="notice recovery" role="status">${s.recovery}</p>` : nothing}
     ${s.error ? html`<p class="error" role="alert">Training stopped: ${s.error}</p>` : nothing}
     ${
       r && r.step === 0 && !training

@@ -2,16 +2,20 @@
  * The BatchNorm lab's training session: the backend (resolveBackend), the engine for the current controls,
  * the training loop, pause / train / reset, the history and the held-out evaluation. Every engine call
  * goes through one SerialQueue, and there is at most one loop: a quick Pause → Train while a step is in
- * flight keeps the loop that is running instead of starting a second one.
+ * flight keeps the loop that is running instead of starting a second one. A GPU engine's training state is
+ * snapshotted on the CPU (at most every SNAPSHOT_EVERY_MS, in a step's own submit); after a device loss the
+ * session waits for the Runtime's new device and continues from the snapshot.
  */
 import {
   createBatchNormEngine,
   heldOutRows,
   type BatchNormEngine,
   type BatchNormLabConfig,
+  type BatchNormSnapshot,
   type BatchNormStep,
   type HeldOut,
 } from '../../engine/batchnorm';
+import type { GpuContext } from '../../gpu/device';
 import { isImageTask } from '../../models/mlp';
 import type { BatchnormState } from '../../state/batchnorm';
 import type { BackendChoice } from '../../state/store';
@@ -26,6 +30,12 @@ import { imageSet, type ImageSet } from './image-data';
 export const EVAL_EVERY = 25;
 /** Training steps over which the speed is measured. */
 const SPEED_WINDOW = 20;
+/** The training-state snapshot is refreshed at most this often while training (ms). */
+export const SNAPSHOT_EVERY_MS = 1000;
+/** How long a failed step waits for its device's loss to be reported before counting as an error (ms). */
+const LOSS_REPORT_MS = 500;
+/** Device losses in a row, without a step in between, after which training stops with an error. */
+const MAX_LOSSES_IN_A_ROW = 5;
 
 /** training: the loop runs; pausing: not training, but a step or the held-out look is finishing; paused: idle. */
 type RunState = 'training' | 'pausing' | 'paused';
@@ -60,10 +70,25 @@ export class BatchnormSession {
   images: ImageSet | null = null;
   /** Engine steps running now (0 or 1: the queue runs one at a time). */
   stepsInFlight = 0;
+  /** The GPU engine's training state on the CPU (null before its first training step). */
+  snapshot: BatchNormSnapshot | null = null;
+  /** performance.now() when the snapshot's step was started (-Infinity: take one at the next step). */
+  snapshotAt = -Infinity;
+  /** A line after a GPU loss: waiting for the new device, resumed (and the steps lost), or restarted. */
+  recovery = '';
 
   private readonly queue = new SerialQueue();
   private engine: BatchNormEngine | null = null;
   private engineKey = '';
+  /** The engine's config (and image size), and its GPU context (null on the CPU). */
+  private configKey = '';
+  private engineCtx: GpuContext | null = null;
+  /** Set when the engine's device was lost: the next engine with this config resumes from the snapshot. */
+  private lostConfig: string | null = null;
+  /** The highest training step reached with this config (the steps lost are counted from it). */
+  private reached = 0;
+  private lossesInARow = 0;
+  private imagesKey = '';
   private wantTraining = false;
   private looping = false;
   private stopped = false;
@@ -123,23 +148,41 @@ export class BatchnormSession {
     this.host.changed();
     return this.enqueue(async () => {
       this.dropEngine();
+      this.lostConfig = null;
       this.latest = null;
       await this.step(false);
     });
+  }
+
+  /**
+   * The Runtime changed (the lab calls this on every GPU status change): if the engine's device was lost
+   * while no training loop runs, look again, which waits for the new device and resumes from the snapshot.
+   * A running loop finds the loss itself.
+   */
+  deviceChanged(): void {
+    if (this.looping || this.stopped || this.wantTraining) return;
+    if (this.engineCtx?.isLost() || this.lostConfig !== null) void this.look();
   }
 
   /** The page left: stop training and free the engine (a later look creates a new one). */
   stop(): void {
     this.wantTraining = false;
     this.stopped = true;
-    void this.queue.run(() => this.dropEngine());
+    void this.queue.run(() => {
+      this.dropEngine();
+      this.lostConfig = null;
+    });
   }
 
   private async loop(): Promise<void> {
     this.looping = true;
     try {
       while (this.wantTraining) {
-        await this.queue.run(() => this.step(true));
+        try {
+          await this.queue.run(() => this.step(true));
+        } catch (e) {
+          if (!(await this.lostDevice())) throw e;
+        }
         // Let input events and the animation frame in between steps (the CPU backend computes synchronously).
         await new Promise((r) => setTimeout(r, 0));
       }
@@ -149,7 +192,49 @@ export class BatchnormSession {
     } finally {
       this.looping = false;
     }
-    if (!this.error && !this.stopped && isImageTask(this.host.params().task)) await this.look();
+    if (!this.error && !this.stopped) {
+      // Paused: the snapshot catches up with the last step, so a loss while paused loses nothing.
+      await this.enqueue(() => this.pauseSnapshot(), true);
+      if (isImageTask(this.host.params().task) || this.lostConfig !== null) await this.look();
+    }
+    this.host.changed();
+  }
+
+  private async pauseSnapshot(): Promise<void> {
+    const engine = this.engine;
+    if (!engine?.readSnapshot || this.wantTraining || this.snapshot?.step === engine.steps) return;
+    this.snapshotAt = performance.now();
+    this.snapshot = await engine.readSnapshot();
+  }
+
+  /**
+   * After a failed engine call: whether the engine's device was lost (waiting briefly for the loss to be
+   * reported). If so the engine is dropped and the next step resumes on the Runtime's new device.
+   */
+  private async lostDevice(): Promise<boolean> {
+    const ctx = this.engineCtx;
+    if (!ctx) return false;
+    const lost =
+      ctx.isLost() ||
+      (await Promise.race([
+        ctx.lost.then(() => true),
+        new Promise<false>((r) => setTimeout(() => r(false), LOSS_REPORT_MS)),
+      ]));
+    if (!lost || ++this.lossesInARow > MAX_LOSSES_IN_A_ROW) return false;
+    if (this.engineCtx === ctx) await this.queue.run(() => this.markLost());
+    return true;
+  }
+
+  /** Runs inside the queue: the engine's device is gone; say so and drop the engine. */
+  private markLost(): void {
+    if (!this.engineCtx?.isLost()) return;
+    this.lostConfig = this.configKey;
+    const snap = this.snapshot;
+    this.recovery =
+      `The GPU device was lost at step ${this.reached}; waiting for a new device to ` +
+      (snap ? `resume from step ${snap.step}…` : 'restart the run…');
+    this.dropEngine();
+    this.stepTimes = [];
     this.host.changed();
   }
 
@@ -158,15 +243,24 @@ export class BatchnormSession {
     try {
       await (droppable ? this.queue.run(op, { droppable: true }) : this.queue.run(op));
     } catch (e) {
-      this.error = (e as Error).message;
+      if (await this.lostDevice()) {
+        if (!this.wantTraining && !this.stopped) void this.look();
+      } else {
+        this.error = (e as Error).message;
+      }
     }
     this.host.changed();
   }
 
   private dropEngine(): void {
-    this.engine?.destroy();
+    try {
+      this.engine?.destroy();
+    } catch {
+      // Its device is gone; freeing what it held can only fail harmlessly.
+    }
     this.engine = null;
     this.engineKey = '';
+    this.engineCtx = null;
     this.heldOut = undefined;
   }
 
@@ -175,20 +269,23 @@ export class BatchnormSession {
     const p = this.host.params();
     const backend = await resolveBackend(this.host.runtime(), this.host.backend());
     const image = isImageTask(p.task);
-    const key = JSON.stringify([
-      engineConfig(p),
-      image ? p.pixels : '',
-      backend.kind === 'gpu' ? this.host.runtime().generation : 'cpu',
-    ]);
+    const configKey = JSON.stringify([engineConfig(p), image ? p.pixels : '']);
+    const ctx = backend.kind === 'gpu' ? backend.ctx : null;
+    const key = JSON.stringify([configKey, ctx ? this.host.runtime().generation : 'cpu']);
     if (this.engine && key === this.engineKey) return this.engine;
+    const resuming = this.lostConfig === configKey;
+    this.lostConfig = null;
     this.dropEngine();
-    if (isImageTask(p.task)) {
+    if (image && this.images && this.imagesKey === `${p.task}:${p.pixels}`) {
+      // The same glyphs (a resume after a GPU loss): no need to render them again.
+    } else if (isImageTask(p.task)) {
       // Rendering a few thousand glyphs takes about a second: say so and let the page paint first.
       this.preparing = `Rendering ${TASK_LABELS[p.task].toLowerCase()} from this browser's fonts…`;
       this.host.changed();
       await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
       try {
         this.images = imageSet(p.task, p.pixels);
+        this.imagesKey = `${p.task}:${p.pixels}`;
       } finally {
         this.preparing = '';
       }
@@ -196,9 +293,23 @@ export class BatchnormSession {
       this.images = null;
     }
     const config = { ...engineConfig(p), ...(this.images ? { data: this.images.data } : {}) };
-    this.engine = createBatchNormEngine(backend.kind === 'gpu' ? backend.ctx : null, config);
+    // Same config, same data order (the step counter decides the batch): the snapshot's step continues.
+    const from = resuming && ctx ? (this.snapshot ?? undefined) : undefined;
+    this.engine = createBatchNormEngine(ctx, config, from);
     this.engineKey = key;
-    this.history = new TrainingHistory();
+    this.configKey = configKey;
+    this.engineCtx = ctx;
+    this.snapshotAt = -Infinity;
+    if (from) {
+      this.history.truncate(from.step);
+      const lost = this.reached - from.step;
+      this.recovery = `Resumed at step ${from.step} after a GPU loss (${lost} step${lost === 1 ? '' : 's'} lost).`;
+    } else {
+      this.history = new TrainingHistory();
+      this.snapshot = null;
+      this.reached = 0;
+      this.recovery = resuming ? 'The run restarted after a GPU loss.' : '';
+    }
     this.backendLabel = backend.label;
     this.notice = backend.kind === 'cpu' ? (backend.notice ?? '') : '';
     return this.engine;
@@ -206,6 +317,7 @@ export class BatchnormSession {
 
   /** One engine step (a training step, or a look at the current batch): runs inside the queue. */
   private async step(train: boolean): Promise<void> {
+    this.markLost(); // a loss while nothing ran (paused, or between steps)
     const engine = await this.ensureEngine();
     const p = this.host.params();
     const layer = Math.min(p.layer, p.depth - 1);
@@ -214,15 +326,23 @@ export class BatchnormSession {
     const evaluate =
       heldOutRows(engine.config) > 0 &&
       (!train || (engine.steps + 1) % EVAL_EVERY === 0 || engine.steps === 0);
+    const started = performance.now();
+    const snapshot = train && !!engine.readSnapshot && started - this.snapshotAt >= SNAPSHOT_EVERY_MS;
     this.stepsInFlight++;
     this.host.changed();
     let r: BatchNormStep;
     try {
-      r = await engine.step({ train, view: p.view, layer, unit, evaluate });
+      r = await engine.step({ train, view: p.view, layer, unit, evaluate, snapshot });
     } finally {
       this.stepsInFlight--;
     }
+    this.lossesInARow = 0;
+    if (r.snapshot) {
+      this.snapshot = r.snapshot;
+      this.snapshotAt = started;
+    }
     if (train) {
+      this.reached = Math.max(this.reached, r.step);
       this.history.recordStep(r, `${layer}:${unit}:${p.view}`);
       this.stepTimes = [...this.stepTimes.slice(1 - SPEED_WINDOW), performance.now()];
     }

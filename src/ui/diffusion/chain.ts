@@ -6,6 +6,7 @@ import type {
   DenoiserChoice,
   DiffusionFrame,
   DiffusionRunner,
+  DiffusionSetup,
   ReadRequest,
   SamplerSpec,
   StartSpec,
@@ -150,6 +151,8 @@ export class ChainPane {
   readonly denoiserUsed: DiffusionDenoiserChoice;
   private readonly denoiser: DenoiserChoice;
   frame: DiffusionFrame | null = null;
+  /** The start of the chain (setup or the last reset). */
+  start: StartSpec = { from: 'noise' };
   /** stepIndex → positions of the first TRAIL_COUNT particles. */
   private trailPoints = new Map<number, Float32Array>();
 
@@ -167,24 +170,43 @@ export class ChainPane {
 
   /** `start`: pure noise at t = T, or the data noised forward to t (the forward-process scrub). */
   async setup(read: ReadRequest, start: StartSpec = { from: 'noise' }): Promise<DiffusionFrame> {
-    const c = this.config;
     this.trailPoints.clear();
-    return this.take(
-      await this.runner.setup(
-        {
-          schedule: this.schedule,
-          data: this.data,
-          dim: this.dim,
-          count: c.particles,
-          seed: c.seed,
-          sampler: samplerSpec(c.sampler, c.eta),
-          steps: samplerSteps(c.sampler, c.steps, c.T),
-          denoiser: this.denoiser,
-          start,
-        },
-        read,
-      ),
-    );
+    return this.take(await this.runner.setup(this.setupOf(start), read));
+  }
+
+  /**
+   * Continues `prev` (same config, its device lost) on this pane's runner from prev's last drawn frame: the
+   * particles it read back are uploaded when they are all of them, else the chain replays to that step
+   * (counter-based noise: the same numbers). The trails carry over; step-back history starts afresh.
+   */
+  async resume(prev: ChainPane, read: ReadRequest): Promise<DiffusionFrame> {
+    const f = prev.frame!;
+    this.start = prev.start;
+    this.trailPoints = new Map(prev.trailPoints);
+    const c = this.config;
+    const particles = f.positions;
+    if (particles?.length === c.particles * this.dim) {
+      const setup = { ...this.setupOf(this.start), resume: { stepIndex: f.stepIndex, particles } };
+      return this.take(await this.runner.setup(setup, read));
+    }
+    await this.runner.setup(this.setupOf(this.start), {});
+    return this.take(await this.runner.jumpToStep(f.stepIndex, read));
+  }
+
+  private setupOf(start: StartSpec): DiffusionSetup {
+    const c = this.config;
+    this.start = start;
+    return {
+      schedule: this.schedule,
+      data: this.data,
+      dim: this.dim,
+      count: c.particles,
+      seed: c.seed,
+      sampler: samplerSpec(c.sampler, c.eta),
+      steps: samplerSteps(c.sampler, c.steps, c.T),
+      denoiser: this.denoiser,
+      start,
+    };
   }
 
   async step(read: ReadRequest) {
@@ -202,6 +224,7 @@ export class ChainPane {
   /** Back to the start of the chain: pure noise, or the data noised to t. */
   async reset(read: ReadRequest, start: StartSpec = { from: 'noise' }) {
     this.trailPoints.clear();
+    this.start = start;
     return this.take(await this.runner.restart(start, read));
   }
   async read(read: ReadRequest) {

@@ -3,7 +3,11 @@
  * (a link or the browser's Back) shows the same chain (t, particles) instead of re-running the setup.
  * It resolves the backend, sets up the panes, steps them through one SerialQueue (clicks, keys and the
  * play loop never interleave; droppable redraws are skipped while two or more operations wait), keeps the
- * models the training panel produced, and the last error.
+ * models the training panel produced, and the last error. After a lost GPU device (a new runtime.generation)
+ * the panes continue on the new device from their last drawn frame (same t, same particles, same trails).
+ * The step-back snapshots were on the lost device: new ones are taken from the resumed step on, and a step
+ * back before it replays from the start (the same numbers). Work in flight when the device goes ends with
+ * a status line (`lost`), not an error.
  */
 import type { ReactiveControllerHost } from 'lit';
 import {
@@ -19,9 +23,9 @@ import type { BackendChoice } from '../../state/store';
 import { SerialQueue } from '../../util/serial-queue';
 import { resolveBackend } from '../common/backend';
 import type { Runtime } from '../common/runtime';
-import { ChainPane, MAX_IMAGE_PARTICLES, paneConfig, viewRequest, type PaneInputs } from './chain';
-import { DATASET_LABELS, dataKey, limitNotices, startOf, trainingData } from './inputs';
-import { hasShippedMlp, loadShippedMlp, mlpUrl } from './models';
+import { ChainPane, MAX_IMAGE_PARTICLES, paneConfig, viewRequest } from './chain';
+import { dataKey, limitNotices, startOf } from './inputs';
+import { resolvePaneInputs } from './pane-inputs';
 
 /** A model the trainer panel produced (its latest 'denoiser-trained' event). */
 export interface TrainedModel {
@@ -52,6 +56,8 @@ export class DiffusionSession {
   onCpu = false;
   playing = false;
   error: string | null = null;
+  /** Set instead of `error` when the last operation failed because the GPU device was lost (a status). */
+  lost: string | null = null;
   /** Shown while a model's weights load. */
   modelLoading: string | null = null;
   /** Bumped after every engine operation so the charts redraw. */
@@ -69,6 +75,8 @@ export class DiffusionSession {
   /** The setup the panes were made for, the views they read and the start they were (re)started from. */
   private panesKey = '';
   private viewKey = '';
+  /** The panes' setup without the device generation (a lost device keeps it). */
+  private panesSetup = '';
   private startKey = '';
   private params: DiffusionState | null = null;
 
@@ -107,16 +115,18 @@ export class DiffusionSession {
    */
   sync(p: DiffusionState, backend: BackendChoice): void {
     this.params = p;
-    const baseKey = JSON.stringify([
+    const configs = [
       paneConfig(p, p.particles, 'A'),
       p.compare === 'off' ? null : paneConfig(p, p.particles, 'B'),
       backend,
-      this.runtime.generation,
-    ]);
+    ];
+    // A new device (after a loss) is a new setup, except on the CPU reference.
+    const baseKey = JSON.stringify([...configs, backend === 'cpu' ? 0 : this.runtime.generation]);
     // With "Trained in this page", every new snapshot from the trainer is a new setup.
     const usesTrained = p.denoiser === 'trained' || (p.compare === 'denoiser' && p.denoiserB === 'trained');
     const trainedVersion = usesTrained && this.trained.has(dataKey(p)) ? this.trainedVersion : null;
     const key = JSON.stringify([baseKey, trainedVersion]);
+    const sameSetup = JSON.stringify([configs, trainedVersion]);
     const viewKey = JSON.stringify([p.x0, p.field, p.density]);
     const startKey = JSON.stringify(startOf(p));
     if (key !== this.setupKey) {
@@ -125,6 +135,14 @@ export class DiffusionSession {
       this.setupKey = key;
       this.baseKey = baseKey;
       this.playing = false;
+      const resumable = this.panes.length > 0 && this.panes.every((pane) => pane.frame);
+      if (resumable && this.panesKey !== key && this.panesSetup === sameSetup) {
+        // The device was replaced: continue the same chains on the new one.
+        this.startKey = JSON.stringify(this.panes[0]!.start);
+        this.viewKey = viewKey;
+        void this.run(() => this.setup(p, backend, key, null, sameSetup, true));
+        return;
+      }
       if (fresh && this.panesKey === key && this.panes.length > 0) {
         // Back on the lab with the setup it left: keep its chain (same t, same particles).
         this.version++;
@@ -140,7 +158,7 @@ export class DiffusionSession {
           : null;
       this.viewKey = viewKey;
       this.startKey = startKey;
-      void this.run(() => this.setup(p, backend, key, keepStep));
+      void this.run(() => this.setup(p, backend, key, keepStep, sameSetup));
     } else if (startKey !== this.startKey) {
       this.restartFrom(startKey, p);
     } else if (viewKey !== this.viewKey) {
@@ -154,6 +172,7 @@ export class DiffusionSession {
    */
   run(op: () => Promise<void>, droppable = false): Promise<void> {
     let ran = false;
+    const losses = this.runtime.losses;
     const wrapped = async () => {
       ran = true;
       await op();
@@ -163,17 +182,32 @@ export class DiffusionSession {
     return queued
       .then(
         () => {
-          if (ran) this.error = null;
+          if (ran) this.error = this.lost = null;
         },
         (e: unknown) => {
           this.playing = false;
-          this.error = e instanceof Error ? e.message : String(e);
+          if (this.lostDuring(losses)) this.lost = this.lostMessage();
+          else this.error = e instanceof Error ? e.message : String(e);
         },
       )
       .finally(() => {
         this.version++;
         this.changed();
       });
+  }
+
+  /** Whether the device was lost since `losses` (or is lost now): the failure was the loss's. */
+  private lostDuring(losses: number): boolean {
+    const kind = this.runtime.status.kind;
+    return this.runtime.losses > losses || kind === 'recovering' || kind === 'lost';
+  }
+
+  private lostMessage(): string {
+    const t = this.panes[0]?.frame?.t;
+    const where = t === undefined ? '' : ` from t = ${t}`;
+    return this.runtime.status.kind === 'lost'
+      ? 'The GPU device was lost during this operation.'
+      : `The GPU device was lost during this operation; the chain continues${where} on the new device.`;
   }
 
   /** What the panes read back for drawing. */
@@ -200,57 +234,11 @@ export class DiffusionSession {
     });
   }
 
-  /**
-   * The data and denoiser a pane computes with. The shipped MLP is fetched (with a status line while it
-   * loads); a dataset without weights, a failed fetch or a malformed file falls back to the exact denoiser
-   * with a notice saying why, as does 'trained' before the trainer has produced a model.
-   */
-  private async paneInputs(
-    p: DiffusionState,
-    choice: DiffusionDenoiserChoice,
-    notices: string[],
-  ): Promise<PaneInputs> {
-    const { data, dim } = trainingData(p);
-    const exact = (): PaneInputs => ({ data, dim, denoiser: { kind: 'exact' }, denoiserUsed: 'exact' });
-    const name = DATASET_LABELS[p.dataset];
-    if (choice === 'mlp') {
-      if (!hasShippedMlp(p.dataset)) {
-        notices.push(`No trained MLP ships for “${name}”; using the exact denoiser.`);
-        return exact();
-      }
-      this.modelLoading = `Loading the trained MLP weights (${mlpUrl(p.dataset)})…`;
+  private paneInputs(p: DiffusionState, choice: DiffusionDenoiserChoice, notices: string[]) {
+    return resolvePaneInputs(p, choice, notices, this.trained.get(dataKey(p)), (loading) => {
+      this.modelLoading = loading;
       this.changed();
-      try {
-        const model = await loadShippedMlp(p.dataset);
-        return { data, dim: 2, denoiser: { kind: 'mlp', model }, denoiserUsed: 'mlp' };
-      } catch (e) {
-        notices.push(
-          `Could not load the trained MLP for “${name}”: ${e instanceof Error ? e.message : String(e)}. ` +
-            'Using the exact denoiser instead.',
-        );
-        return exact();
-      } finally {
-        this.modelLoading = null;
-      }
-    }
-    if (choice === 'trained') {
-      if (dim !== 2) {
-        notices.push(
-          'The training panel trains denoisers for 2D points; image mode uses the exact denoiser.',
-        );
-        return exact();
-      }
-      const trained = this.trained.get(dataKey(p));
-      if (!trained) {
-        notices.push(
-          `No denoiser has been trained in this page for “${name}” yet: press “Train denoiser” in the ` +
-            'training panel. Using the exact denoiser until then.',
-        );
-        return exact();
-      }
-      return { data, dim: 2, denoiser: { kind: 'mlp', model: trained.model }, denoiserUsed: 'trained' };
-    }
-    return exact();
+    });
   }
 
   /** The runners of the chosen backend, its label, particle ceiling and fallback notice. */
@@ -268,7 +256,16 @@ export class DiffusionSession {
     return { runners, label: resolved.label, max: MAX_PARTICLES_CPU, cpu: true, notice: resolved.notice };
   }
 
-  private async setup(p: DiffusionState, backend: BackendChoice, key: string, keepStep: number | null) {
+  /** `resume`: continue the panes of the same setup (their device was lost) from their last frames. */
+  private async setup(
+    p: DiffusionState,
+    backend: BackendChoice,
+    key: string,
+    keepStep: number | null,
+    sameSetup: string,
+    resume = false,
+  ) {
+    const from = resume && this.panesSetup === sameSetup ? this.panes : null;
     // A newer setup is queued (e.g. while a drawing grows under a drag): only the last one runs.
     if (key !== this.setupKey) return;
     if (p.dataset === 'draw' && p.drawing === '') {
@@ -292,7 +289,11 @@ export class DiffusionSession {
     const panes = [new ChainPane(runners[0]!, paneConfig(p, particles, 'A'), inputs)];
     if (p.compare !== 'off') panes.push(new ChainPane(runners[1]!, configB, inputsB));
     const read = viewRequest(p, particles);
-    for (const pane of panes) await pane.setup(read, startOf(p));
+    for (const [i, pane] of panes.entries()) {
+      const prev = from?.[i];
+      if (prev?.denoiserUsed === pane.denoiserUsed) await pane.resume(prev, read);
+      else await pane.setup(read, startOf(p));
+    }
     if (keepStep !== null && keepStep > 0) {
       await panes[0]!.jumpToStep(keepStep, read);
       for (const pane of panes.slice(1)) await pane.jumpToT(panes[0]!.frame!.t, read);
@@ -302,6 +303,7 @@ export class DiffusionSession {
     this.backendLabel = label;
     this.onCpu = cpu;
     this.panesKey = key;
+    this.panesSetup = sameSetup;
   }
 
   /** Pane B follows pane A's timestep (the first of its own steps at or below A's t). */
@@ -368,7 +370,7 @@ export class DiffusionSession {
       const started = performance.now();
       await this.stepForward();
       if (!this.playing) break;
-      if (!this.panes[0] || this.panes[0].runner.done || this.error) {
+      if (!this.panes[0] || this.panes[0].runner.done || this.error || this.lost) {
         this.playing = false;
         this.changed();
         break;

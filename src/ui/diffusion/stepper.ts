@@ -111,6 +111,7 @@ export function renderNotices(session: DiffusionSession): TemplateResult {
     html`<p class="notice" role="status"><strong>Schedule warning (${label}):</strong> ${text}</p>`;
   return html`<div class="notices">
     ${session.error ? html`<p class="error" role="alert">Could not compute: ${session.error}</p>` : nothing}
+    ${session.lost ? html`<p class="notice lost" role="status">${session.lost}</p>` : nothing}
     ${session.notices.map((n) => html`<p class="notice" role="status">${n}</p>`)}
     ${a?.schedule.warning ? warning(a.schedule.label, a.schedule.warning) : nothing}
     ${

@@ -3,13 +3,15 @@
  * data, live: in WGSL on `gpu` (GpuDenoiserTrainer), else with the float64 TypeScript trainer in short
  * chunks between frames (same batches and update, so a seed trains alike on both). Properties: gpu, data,
  * dataset, seed, steps, batch. It sends `denoiser-trained` (bubbles, composed; detail DenoiserTrainedDetail)
- * about every 10% of the run and at the end; Cancel, or new data, stops it between chunks.
+ * about every 10% of the run and at the end; Cancel, or new data, stops it between chunks. On the GPU it keeps
+ * a CPU snapshot (weights, Adam moments, step) taken at most about once a second and at each event; when the
+ * device is lost it waits for the next `gpu` and resumes from the snapshot, saying how many steps were lost.
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { renderLines } from '../../charts/lines';
 import { adapterName, type GpuContext } from '../../gpu/device';
-import { GpuDenoiserTrainer } from '../../engine/denoiser-train';
+import { GpuDenoiserTrainer, type TrainerSnapshot } from '../../engine/denoiser-train';
 import { DEFAULT_MLP_CONFIG, MLP_TRAINING, MlpTrainer, type MlpModel } from '../../models/mlp-denoiser';
 import { makeSchedule } from '../../models/schedules';
 import { sharedStyles } from '../common/styles';
@@ -32,6 +34,8 @@ const SNAPSHOTS = 10;
 const GPU_CHUNK_MS = 250;
 /** CPU chunks yield to the page after about this many milliseconds. */
 const CPU_SLICE_MS = 30;
+/** The GPU run's CPU snapshot is refreshed at most about this often (and at each event). */
+const SNAPSHOT_MS = 1000;
 
 @customElement('ks-denoiser-trainer')
 export class DenoiserTrainerPanel extends LitElement {
@@ -79,6 +83,8 @@ export class DenoiserTrainerPanel extends LitElement {
   @state() private lastLoss = NaN;
   @state() private message = '';
   @state() private error = '';
+  /** What happened at the last GPU loss of this run ('' if none). */
+  @state() private recovery = '';
   /** This run's speed so far: steps completed / wall time since Train, at its batch size. */
   @state() private rate: { stepsPerSecond: number; batch: number } | null = null;
   @query('svg.loss') private lossSvg?: SVGSVGElement;
@@ -92,6 +98,8 @@ export class DenoiserTrainerPanel extends LitElement {
 
   /** Resolves when the current run (if any) has stopped. */
   done: Promise<void> = Promise.resolve();
+  /** Waiters for a new `gpu` after a loss. */
+  private gpuWaiters: Array<() => void> = [];
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -99,6 +107,7 @@ export class DenoiserTrainerPanel extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('gpu') && this.gpu) for (const wake of this.gpuWaiters.splice(0)) wake();
     if (this.running && (changed.has('data') || changed.has('dataset'))) {
       this.cancel('Training stopped: the data changed.');
     }
@@ -126,6 +135,7 @@ export class DenoiserTrainerPanel extends LitElement {
     this.rate = null;
     this.lossSteps = [];
     this.losses = [];
+    this.recovery = '';
     this.message = 'Starting…';
     this.done = this.train(controller.signal)
       .catch((e: unknown) => {
@@ -144,6 +154,23 @@ export class DenoiserTrainerPanel extends LitElement {
     this.controller.abort();
     this.controller = null;
     this.message = `${why} Stopped at step ${this.step} of ${this.totalSteps}.`;
+    for (const wake of this.gpuWaiters.splice(0)) wake();
+  }
+
+  /** A `gpu` other than `old` (after a device loss), or null when the run is cancelled first. */
+  private async nextGpu(old: GpuContext, signal: AbortSignal): Promise<GpuContext | null> {
+    while (!signal.aborted) {
+      if (this.gpu && this.gpu !== old) return this.gpu;
+      await new Promise<void>((wake) => this.gpuWaiters.push(wake));
+    }
+    return null;
+  }
+
+  /** Keeps the loss history up to the snapshot the run resumes from. */
+  private trimHistory(step: number): void {
+    const keep = this.lossSteps.filter((s) => s <= step).length;
+    this.lossSteps = this.lossSteps.slice(0, keep);
+    this.losses = this.losses.slice(0, keep);
   }
 
   private async train(signal: AbortSignal): Promise<void> {
@@ -198,10 +225,14 @@ export class DenoiserTrainerPanel extends LitElement {
       return true;
     };
 
-    const gpu = this.gpu;
-    if (gpu) {
+    let gpu = this.gpu;
+    let snap: TrainerSnapshot | undefined;
+    let snapAt = -Infinity;
+    while (gpu) {
       const name = `webgpu: ${adapterName(gpu.info)}`;
-      const trainer = new GpuDenoiserTrainer(gpu.device, { ...options, label: 'diffusion.trainer' });
+      const lost = lossOf(gpu.device);
+      const label = 'diffusion.trainer';
+      const trainer = new GpuDenoiserTrainer(gpu.device, { ...options, label, resume: snap });
       try {
         await trainer.run({
           chunk,
@@ -210,16 +241,32 @@ export class DenoiserTrainerPanel extends LitElement {
           onChunk: async (p) => {
             if (signal.aborted) return;
             report(p.step, p.loss);
-            if (dueSnapshot(p.step)) {
-              const model = await trainer.model(meta(name, p.step, p.loss));
-              if (!signal.aborted) emit(model, p.step, p.loss);
+            const due = dueSnapshot(p.step);
+            if (due || performance.now() - snapAt >= SNAPSHOT_MS) {
+              snap = await trainer.snapshot();
+              snapAt = performance.now();
             }
+            if (!due || signal.aborted) return;
+            const model = { config: { ...options.config }, params: snap!.params.slice() };
+            emit({ ...model, meta: meta(name, p.step, p.loss) }, p.step, p.loss);
           },
         });
+        return;
+      } catch (e) {
+        if (!(await lost.happened())) throw e;
       } finally {
         trainer.destroy();
       }
-      return;
+      const at = this.step;
+      this.message = `The GPU device was lost at step ${at}; waiting for a new one…`;
+      gpu = await this.nextGpu(gpu, signal);
+      if (!gpu) return;
+      this.trimHistory(snap?.step ?? 0);
+      this.step = snap?.step ?? 0;
+      this.recovery = snap
+        ? `Resumed at step ${snap.step} after a GPU loss (${at - snap.step} steps lost).`
+        : `The run restarted after a GPU loss (${at} steps lost).`;
+      this.message = this.recovery;
     }
 
     const trainer = new MlpTrainer(options);
@@ -308,6 +355,7 @@ export class DenoiserTrainerPanel extends LitElement {
       <p class="status" role="status" aria-live="polite">
         ${this.message || `Trains the ε-MLP on ${backend}.`}
       </p>
+      ${this.recovery && this.message !== this.recovery ? html`<p class="small recovery">${this.recovery}</p>` : nothing}
       ${
         this.gpu?.info.isFallback
           ? html`<p class="muted">
@@ -326,6 +374,18 @@ export class DenoiserTrainerPanel extends LitElement {
       <svg class="loss" data-steps=${this.lossSteps.length} data-loss=${String(this.lastLoss)}></svg>
     `;
   }
+}
+
+/** Whether `device` was lost (waiting briefly for its `lost` promise after a failure). */
+function lossOf(device: GPUDevice): { happened(): Promise<boolean> } {
+  let lost = false;
+  void device.lost.then(() => (lost = true));
+  return {
+    happened: async () => {
+      if (!lost) await Promise.race([device.lost, new Promise((r) => setTimeout(r, 500))]);
+      return lost;
+    },
+  };
 }
 
 function nextTask(): Promise<void> {

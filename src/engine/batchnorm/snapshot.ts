@@ -1,0 +1,71 @@
+/**
+ * A CPU copy of the GPU engine's whole training state (both nets' parameters, BN running statistics, Adam
+ * moments and step counts), read back in the step's own submit, and its restore onto a new device. The
+ * copy is the GPU's f32 state bit for bit, so a run resumed from it continues the same trajectory.
+ */
+import type { GpuMlp } from '../nn';
+
+export interface NetSnapshot {
+  /** Adam's step count (bias corrections). */
+  t: number;
+  /** Every tensor of GpuMlp.stateTensors(), by name. */
+  tensors: Record<string, Float32Array>;
+}
+
+export interface BatchNormSnapshot {
+  /** Training steps taken when it was read (the next step draws batch `step`). */
+  step: number;
+  /** The BN net, then the plain net. */
+  nets: [NetSnapshot, NetSnapshot];
+}
+
+type Copy = (src: GPUBuffer, floats: number) => void;
+
+/**
+ * Encodes copies of both nets' state through `copy` (which appends to the step's staging buffer) and
+ * returns a function that assembles the snapshot from the read-back pieces, in the order copied.
+ */
+export function encodeSnapshot(nets: [GpuMlp, GpuMlp], step: number, copy: Copy) {
+  const layout = nets.map((net) => ({ t: net.t, entries: net.stateTensors() }));
+  for (const { entries } of layout) for (const [, buffer, floats] of entries) copy(buffer, floats);
+  return (pieces: Float32Array[]): BatchNormSnapshot => {
+    let k = 0;
+    const snap = layout.map(({ t, entries }) => {
+      const tensors: Record<string, Float32Array> = {};
+      // slice(): the pieces are views of one staging copy; each tensor gets its own array.
+      for (const [name] of entries) tensors[name] = pieces[k++]!.slice();
+      return { t, tensors };
+    });
+    return { step, nets: [snap[0]!, snap[1]!] };
+  };
+}
+
+/** Floats encodeSnapshot copies for these nets. */
+export function snapshotFloats(nets: [GpuMlp, GpuMlp]): number {
+  let n = 0;
+  for (const net of nets) for (const [, , floats] of net.stateTensors()) n += floats;
+  return n;
+}
+
+/**
+ * Writes a snapshot into freshly built nets of the same shape. Checks every tensor first: a missing or
+ * wrongly sized one throws a RangeError and nothing is written.
+ */
+export function restoreSnapshot(device: GPUDevice, nets: [GpuMlp, GpuMlp], snap: BatchNormSnapshot): void {
+  const writes: [GPUBuffer, Float32Array<ArrayBuffer>][] = [];
+  nets.forEach((net, i) => {
+    const saved = snap.nets[i]!;
+    for (const [name, buffer, floats] of net.stateTensors()) {
+      const values = saved.tensors[name];
+      if (!values || values.length !== floats) {
+        throw new RangeError(
+          `The training snapshot does not fit this model: tensor "${name}" of ${net.label} ` +
+            `${values ? `holds ${values.length} values, needs ${floats}` : 'is missing'}.`,
+        );
+      }
+      writes.push([buffer, Float32Array.from(values)]);
+    }
+  });
+  for (const [buffer, data] of writes) device.queue.writeBuffer(buffer, 0, data);
+  nets.forEach((net, i) => (net.t = snap.nets[i]!.t));
+}
