@@ -1,21 +1,8 @@
 /**
- * Shapes, layouts and limits shared by the transformer training kernels (shaders/transformer, the wrappers in
- * attention-train.ts and embedding.ts), their float64 references (ref.ts) and the induction model. All tensors
- * are flat, row-major f32 (Float64Array in the references); token ids are u32.
+ * Shapes, layouts and limits shared by the attention-only transformer's training kernels (issue 13;
+ * shaders/transformer, attention-train.ts, embedding.ts), their float64 references (ref.ts) and the induction
+ * model. All tensors are flat, row-major f32 (Float64Array in the references); token ids are u32.
  */
-
-/**
- * The attention-only model of issue 13: 2 layers × 4 heads, d_model 64, d_head 16, vocabulary 64 + BOS,
- * context 64, learned positions, untied unembedding, no LayerNorm, MLP or biases.
- */
-export const INDUCTION_MODEL = {
-  layers: 2,
-  heads: 4,
-  dModel: 64,
-  dHead: 16,
-  vocab: 65,
-  context: 64,
-} as const;
 
 /**
  * Layouts (B = batch, T = sequence length, H = heads, dh = head dimension, D = d_model):
@@ -43,7 +30,10 @@ export interface ColumnBlock {
   offset?: number;
 }
 
-/** Embedding sizes: `rows` = B·T token positions of sequences of length `len`, vocabulary, model width. */
+/**
+ * Embedding sizes: B·T token positions of sequences of length `len`; `vocab` is the number of rows of E_tok
+ * (every id the model embeds, BOS included: 65 for the induction model's 64 tokens + BOS); model width.
+ */
 export interface EmbeddingShape {
   batch: number;
   len: number;
