@@ -15,7 +15,8 @@ import * as k from '../../src/kernels/transformer/attention-train';
 import { embeddingBackward, embeddingForward } from '../../src/kernels/transformer/embedding';
 import * as ref from '../../src/kernels/transformer/ref';
 import { defaultScale, type HeadShape } from '../../src/kernels/transformer/spec';
-import { empty, read, res, run, upload, useNnGpu } from './nn-helpers';
+import type { NnKernelStyle } from '../../src/kernels/nn/pipelines';
+import { STYLES, empty, read, res, run, upload, useNnGpu, withStyle } from './nn-helpers';
 import {
   U,
   causalProductBound,
@@ -72,8 +73,14 @@ describe('head split / merge', () => {
   });
 });
 
-/** Forward on the GPU: scores, A, O read back. */
-async function forward(s: HeadShape, q: Float64Array, kk: Float64Array, v: Float64Array) {
+/** Forward on the GPU (ops recorded under `style`): scores, A, O read back. */
+async function forward(
+  style: NnKernelStyle,
+  s: HeadShape,
+  q: Float64Array,
+  kk: Float64Array,
+  v: Float64Array,
+) {
   const { hd, tt } = sizes(s);
   const b = {
     q: upload(q),
@@ -84,7 +91,12 @@ async function forward(s: HeadShape, q: Float64Array, kk: Float64Array, v: Float
     a: empty(tt),
     o: empty(hd),
   };
-  await run(k.causalAttentionForward(res, 'test.attention', s, b));
+  const list = await withStyle(style, async () => k.causalAttentionForward(res, 'test.attention', s, b));
+  // The softmax follows the nn kernel style: softmax.wgsl per workgroup, or one invocation per row.
+  const softmax =
+    style === 'workgroup' ? 'transformer.softmax.softmax' : 'transformer.softmaxRows.softmax_rows';
+  expect(list[1]!.pipeline.label).toBe(softmax);
+  await run(list);
   return { scores: await read(b.scores, tt), a: await read(b.a, tt), o: await read(b.o, hd) };
 }
 
@@ -110,34 +122,37 @@ function checkForward(
 }
 
 describe('causal attention forward: scores, softmax (B·H heads), A·V', () => {
-  for (const s of SHAPES) {
-    it(`B=${s.batch} H=${s.heads} T=${s.len} dh=${s.dHead}: within the f32 bounds, masked exactly 0`, async () => {
+  for (const style of STYLES) {
+    for (const s of SHAPES) {
+      it(`${style}: B=${s.batch} H=${s.heads} T=${s.len} dh=${s.dHead}: within the f32 bounds, masked exactly 0`, async () => {
+        const { hd } = sizes(s);
+        const inputs = { q: f32Normal(hd, 2), k: f32Normal(hd, 3), v: f32Normal(hd, 4) };
+        const got = await forward(style, s, inputs.q, inputs.k, inputs.v);
+        const { r, worst } = checkForward(s, inputs, got);
+        expect(Math.max(worst.scores, worst.a, worst.o)).toBeLessThanOrEqual(1);
+        for (let row = 0; row < s.batch * s.heads * s.len; row++) {
+          const sum = r.a.slice(row * s.len, (row + 1) * s.len).reduce((x, y) => x + y, 0);
+          expect(Math.abs(sum - 1)).toBeLessThan(1e-12);
+        }
+      });
+    }
+    it(`${style}: scores of ±30 (saturated softmax) and inputs of 1e-20 stay within their bounds`, async () => {
+      const s = SHAPES[2]!;
       const { hd } = sizes(s);
-      const inputs = { q: f32Normal(hd, 2), k: f32Normal(hd, 3), v: f32Normal(hd, 4) };
-      const { r, worst } = checkForward(s, inputs, await forward(s, inputs.q, inputs.k, inputs.v));
-      expect(Math.max(worst.scores, worst.a, worst.o)).toBeLessThanOrEqual(1);
-      for (let row = 0; row < s.batch * s.heads * s.len; row++) {
-        const sum = r.a.slice(row * s.len, (row + 1) * s.len).reduce((x, y) => x + y, 0);
-        expect(Math.abs(sum - 1)).toBeLessThan(1e-12);
-      }
+      const huge = { ...saturating(s, 5), v: f32Normal(hd, 7) };
+      const h = checkForward(s, huge, await forward(style, s, huge.q, huge.k, huge.v));
+      expect(Math.max(...h.r.scores.filter(Number.isFinite).map(Math.abs))).toBeGreaterThan(25);
+      // Saturated rows: some kept weights below e^-20 next to a weight near 1.
+      expect(Math.min(...h.r.a.filter((x) => x > 0))).toBeLessThan(Math.exp(-20));
+      expect(Math.max(...h.r.a.filter((_, i) => i % s.len !== 0))).toBeGreaterThan(0.999);
+      const tiny = { q: f32Normal(hd, 8, 1e-20), k: f32Normal(hd, 9, 1e-20), v: f32Normal(hd, 10, 1e-20) };
+      const got = await forward(style, s, tiny.q, tiny.k, tiny.v);
+      checkForward(s, tiny, got);
+      // Scores ~1e-40 (subnormal or flushed): every kept weight is 1/(i + 1) to within the bound.
+      for (let i = 0; i < s.len; i++)
+        expect(Math.abs(got.a[i * s.len]! - 1 / (i + 1))).toBeLessThan(4 * s.len * U);
     });
   }
-  it('scores of ±30 (saturated softmax) and inputs of 1e-20 stay within their bounds', async () => {
-    const s = SHAPES[2]!;
-    const { hd } = sizes(s);
-    const huge = { ...saturating(s, 5), v: f32Normal(hd, 7) };
-    const h = checkForward(s, huge, await forward(s, huge.q, huge.k, huge.v));
-    expect(Math.max(...h.r.scores.filter(Number.isFinite).map(Math.abs))).toBeGreaterThan(25);
-    // Saturated rows: some kept weights below e^-20 next to a weight near 1.
-    expect(Math.min(...h.r.a.filter((x) => x > 0))).toBeLessThan(Math.exp(-20));
-    expect(Math.max(...h.r.a.filter((_, i) => i % s.len !== 0))).toBeGreaterThan(0.999);
-    const tiny = { q: f32Normal(hd, 8, 1e-20), k: f32Normal(hd, 9, 1e-20), v: f32Normal(hd, 10, 1e-20) };
-    const got = await forward(s, tiny.q, tiny.k, tiny.v);
-    checkForward(s, tiny, got);
-    // Scores ~1e-40 (subnormal or flushed): every kept weight is 1/(i + 1) to within the bound.
-    for (let i = 0; i < s.len; i++)
-      expect(Math.abs(got.a[i * s.len]! - 1 / (i + 1))).toBeLessThan(4 * s.len * U);
-  });
 });
 
 describe('A·V alone on exact f32 weights', () => {
