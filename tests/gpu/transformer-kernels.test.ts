@@ -50,6 +50,24 @@ function sizes(s: HeadShape) {
   return { hd: G * s.len * s.dHead, tt: G * s.len * s.len };
 }
 
+describe('recording checks', () => {
+  // Buffers made half (or less) of the size needed: storage buffers are rounded up to 16 bytes.
+  it('a buffer too small for the shape, or a bad shape, is a named RangeError before anything is recorded', () => {
+    const s: HeadShape = { batch: 2, heads: 2, len: 9, dHead: 4 };
+    const { hd, tt } = sizes(s);
+    const [q, kk, small] = [empty(hd), empty(hd), empty(tt / 2)];
+    expect(() => k.causalScores(res, 'test.small', s, q, kk, small)).toThrow(
+      /test\.small\.scores: buffer .* needs 324/,
+    );
+    expect(() => k.headSplit(res, 'test.small', s, empty(hd / 2), q)).toThrow(RangeError);
+    expect(() => k.causalScores(res, 'test.bad', { ...s, len: 0 }, q, kk, small)).toThrow(/len = 0/);
+    const E = { batch: 2, len: 9, vocab: 5, dModel: 3 };
+    const tok = upload(new Array(18).fill(0), true);
+    const args = { tokens: tok, eTok: empty(15), ePos: empty(20), h: empty(54) };
+    expect(() => embeddingForward(res, 'test.small', E, args)).toThrow(/needs 27/);
+  });
+});
+
 describe('head split / merge', () => {
   it('split then merge of a fused QKV row block is exact, and merge leaves other columns untouched', async () => {
     const s: HeadShape = { batch: 3, heads: 4, len: 13, dHead: 5 };

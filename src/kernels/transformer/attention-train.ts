@@ -88,6 +88,15 @@ export function dispatch1D(
   return { pipeline, bindGroup, x: g.x, y: g.y };
 }
 
+/** Throws a RangeError naming the buffer when one holds fewer than its 4-byte elements. */
+export function checkSizes(label: string, need: ReadonlyArray<readonly [GPUBuffer, number]>): void {
+  for (const [b, n] of need) {
+    if (b.size < n * 4) {
+      throw new RangeError(`${label}: buffer "${b.label}" holds ${b.size / 4} values, needs ${n}`);
+    }
+  }
+}
+
 /** threads_per_row of a grid1D dispatch of `threads` invocations (the WGSL's index stride). */
 export function threadsPerRow(res: OpResources, threads: number): number {
   return grid1D(threads, 64, res.device.limits.maxComputeWorkgroupsPerDimension).threadsPerRow;
@@ -137,6 +146,19 @@ function headCopy(
   validateHeadShape(s);
   const { width, offset } = columnBlock(s, block);
   const threads = s.batch * s.heads * s.len * s.dHead;
+  const act = s.batch * s.len * width;
+  checkSizes(
+    label,
+    entry === 'head_split'
+      ? [
+          [src, act],
+          [dst, threads],
+        ]
+      : [
+          [src, threads],
+          [dst, act],
+        ],
+  );
   const u = res.uniform(HEADS, `${label}.params`, {
     batch: s.batch,
     heads: s.heads,
@@ -187,6 +209,14 @@ function product(
   validateHeadShape(s);
   const heads = s.batch * s.heads;
   const threads = heads * s.len * (entry === 'causal_scores' ? s.len : s.dHead);
+  const [hd, tt] = [heads * s.len * s.dHead, heads * s.len * s.len];
+  const [a, b, out] = buffers;
+  const sizes = entry === 'causal_scores' ? [hd, hd, tt] : [tt, hd, hd];
+  checkSizes(label, [
+    [a, sizes[0]!],
+    [b, sizes[1]!],
+    [out, sizes[2]!],
+  ]);
   const u = res.uniform(PRODUCTS, `${label}.params`, {
     heads,
     len: s.len,
@@ -242,6 +272,12 @@ export function causalSoftmax(
   validateHeadShape(s);
   const heads = s.batch * s.heads;
   const rows = heads * s.len;
+  const tt = rows * s.len;
+  checkSizes(`${label}.softmax`, [
+    [scores, tt],
+    [a, tt],
+    [stats, 2 * rows],
+  ]);
   if (barrierFree(res.device)) {
     const u = res.uniform(SOFTMAX_ROWS, `${label}.softmax.params`, {
       heads,
@@ -312,6 +348,14 @@ export function causalAttentionBackward(
   validateHeadShape(s);
   const heads = s.batch * s.heads;
   const rows = heads * s.len;
+  const [hd, tt] = [rows * s.dHead, rows * s.len];
+  checkSizes(`${label}.softmaxBackward`, [
+    [dO, hd],
+    [f.v, hd],
+    [f.a, tt],
+    [g.dA, tt],
+    [g.dS, tt],
+  ]);
   const u = res.uniform(SOFTMAX_BACKWARD, `${label}.softmaxBackward.params`, {
     heads,
     len: s.len,

@@ -8,7 +8,7 @@ import embeddingBackwardWgsl from '../../../shaders/transformer/embedding_backwa
 import { UniformLayout } from '../../gpu/uniforms';
 import type { Dispatch } from '../nn/pipelines';
 import type { OpResources } from '../nn/op-resources';
-import { dispatch1D, program, threadsPerRow, type ProgramSource } from './attention-train';
+import { checkSizes, dispatch1D, program, threadsPerRow, type ProgramSource } from './attention-train';
 import { validateEmbeddingShape, type EmbeddingShape } from './spec';
 
 const FORWARD: ProgramSource = {
@@ -31,7 +31,6 @@ const PARAMS = new UniformLayout([
 ] as const);
 
 function params(res: OpResources, label: string, s: EmbeddingShape, threads: number): GPUBuffer {
-  validateEmbeddingShape(s);
   return res.uniform(PARAMS, `${label}.params`, {
     rows: s.batch * s.len,
     len: s.len,
@@ -48,7 +47,14 @@ export function embeddingForward(
   s: EmbeddingShape,
   b: { tokens: GPUBuffer; eTok: GPUBuffer; ePos: GPUBuffer; h: GPUBuffer },
 ): Dispatch[] {
+  validateEmbeddingShape(s);
   const threads = s.batch * s.len * s.dModel;
+  checkSizes(`${label}.forward`, [
+    [b.tokens, s.batch * s.len],
+    [b.eTok, s.vocab * s.dModel],
+    [b.ePos, s.len * s.dModel],
+    [b.h, threads],
+  ]);
   const u = params(res, `${label}.forward`, s, threads);
   const prog = program(res.device, 'embedding', FORWARD);
   const buffers = [u, b.tokens, b.eTok, b.ePos, b.h];
@@ -65,9 +71,16 @@ export function embeddingBackward(
   s: EmbeddingShape,
   b: { tokens: GPUBuffer; dH: GPUBuffer; dTok: GPUBuffer; dPos: GPUBuffer },
 ): Dispatch[] {
+  validateEmbeddingShape(s);
   const prog = program(res.device, 'embeddingBackward', BACKWARD);
   const tokThreads = s.vocab * s.dModel;
   const posThreads = s.len * s.dModel;
+  checkSizes(`${label}.backward`, [
+    [b.tokens, s.batch * s.len],
+    [b.dH, s.batch * s.len * s.dModel],
+    [b.dTok, tokThreads],
+    [b.dPos, posThreads],
+  ]);
   const uTok = params(res, `${label}.dTok`, s, tokThreads);
   const uPos = params(res, `${label}.dPos`, s, posThreads);
   return [
