@@ -9,7 +9,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as ref from '../../src/kernels/transformer/ref';
-import { defaultScale, headIndex, scoreIndex, type HeadShape } from '../../src/kernels/transformer/spec';
+import {
+  causalKeeps,
+  columnBlock,
+  defaultScale,
+  headIndex,
+  scoreIndex,
+  validateEmbeddingShape,
+  validateHeadShape,
+  type HeadShape,
+} from '../../src/kernels/transformer/spec';
 import { mulberry32 } from '../../src/util/rng';
 
 function randn(n: number, seed: number, scale = 1): Float64Array {
@@ -33,6 +42,24 @@ function expectAllClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number,
 
 const S: HeadShape = { batch: 2, heads: 3, len: 7, dHead: 5 };
 const G = S.batch * S.heads;
+
+describe('spec', () => {
+  it('validates shapes with errors naming the field, fills column-block defaults, keeps j ≤ i', () => {
+    const ok: HeadShape = { batch: 2, heads: 4, len: 64, dHead: 16 };
+    expect(() => validateHeadShape(ok)).not.toThrow();
+    expect(() => validateHeadShape({ ...ok, len: 0 })).toThrow(/len = 0/);
+    expect(() => validateHeadShape({ ...ok, dHead: 2.5 })).toThrow(/dHead = 2.5/);
+    expect(() => validateHeadShape({ ...ok, heads: 65 })).toThrow(/heads = 65/);
+    expect(() => validateEmbeddingShape({ batch: 1, len: 8, vocab: 0, dModel: 4 })).toThrow(/vocab = 0/);
+    expect(columnBlock(ok)).toEqual({ width: 64, offset: 0 });
+    expect(columnBlock(ok, { width: 192, offset: 128 })).toEqual({ width: 192, offset: 128 });
+    expect(() => columnBlock(ok, { width: 192, offset: 129 })).toThrow(RangeError);
+    expect(headIndex(ok, 1, 2, 3, 4)).toBe(((1 * 4 + 2) * 64 + 3) * 16 + 4);
+    expect(scoreIndex(ok, 1, 2, 3, 4)).toBe(((1 * 4 + 2) * 64 + 3) * 64 + 4);
+    expect([causalKeeps(3, 3), causalKeeps(3, 2), causalKeeps(3, 4)]).toEqual([true, true, false]);
+    expect(defaultScale(16)).toBe(0.25);
+  });
+});
 
 describe('head split / merge', () => {
   it('split reads head h of row b·T + t at columns offset + h·dh + c; merge is its inverse', () => {
