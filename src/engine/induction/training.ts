@@ -9,7 +9,17 @@ import { INDUCTION_CONFIG, type InductionConfig } from '../../models/induction/p
  * Adam (β 0.9, 0.98; ε 1e-8, no weight decay) at lr 1e-3 after a linear warm-up over the first 100 steps,
  * batch 32, a fresh batch inductionBatch(seed, step, 32) every step.
  */
-export const INDUCTION_TRAINING = Object.freeze({
+export interface TrainingSettings {
+  lr: number;
+  /** Steps of linear warm-up (0: none). */
+  warmup: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  batch: number;
+}
+
+export const INDUCTION_TRAINING: Readonly<TrainingSettings> = Object.freeze({
   lr: 1e-3,
   warmup: 100,
   beta1: 0.9,
@@ -17,8 +27,6 @@ export const INDUCTION_TRAINING = Object.freeze({
   eps: 1e-8,
   batch: 32,
 });
-
-export type TrainingSettings = typeof INDUCTION_TRAINING;
 
 /** Learning rate of optimiser step t = 1, 2, …: lr·min(1, t / warmup). */
 export function learningRateAt(t: number, s: Pick<TrainingSettings, 'lr' | 'warmup'> = INDUCTION_TRAINING) {
@@ -57,7 +65,7 @@ export function splitTargets(
   tokens: ArrayLike<number>,
   batch: number,
   config: InductionConfig = INDUCTION_CONFIG,
-): { inputs: Uint32Array; targets: Uint32Array; len: number } {
+): { inputs: Uint32Array<ArrayBuffer>; targets: Uint32Array<ArrayBuffer>; len: number } {
   const T = tokens.length / batch;
   const len = T - 1;
   if (!(Number.isInteger(T) && len >= 1 && len <= config.context))
