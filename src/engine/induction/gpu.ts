@@ -14,6 +14,7 @@ import {
   parameterCount,
   type InductionConfig,
 } from '../../models/induction/params';
+import { INDUCTION_DATA } from '../../models/induction/data';
 import type { TrainerOptions } from './cpu';
 import { buildInductionGraph, type GpuTensor, type InductionGraph } from './graph';
 import {
@@ -26,7 +27,7 @@ import {
 } from './training';
 
 export interface GpuTrainerOptions extends TrainerOptions {
-  /** Sequence length T of the token source (default: context + 1 capped at the data's T, i.e. 64). */
+  /** Sequence length T of the token source (default: the issue data's 64, or context + 1 with `tokens`). */
   sequenceLength?: number;
   /** Steps whose losses the history buffer holds between reads (default 1024). */
   maxUnread?: number;
@@ -71,7 +72,7 @@ export class GpuInductionTrainer {
     this.settings = { ...INDUCTION_TRAINING, ...o.settings };
     this.label = o.label ?? 'induction.train';
     this.tokens = o.tokens ?? defaultTokens(o.seed, this.config);
-    this.sequenceLength = o.sequenceLength ?? (o.tokens ? this.config.context + 1 : 64);
+    this.sequenceLength = o.sequenceLength ?? (o.tokens ? this.config.context + 1 : INDUCTION_DATA.T);
     this.len = this.sequenceLength - 1;
     if (!(Number.isInteger(this.len) && this.len >= 1 && this.len <= this.config.context))
       throw new RangeError(
