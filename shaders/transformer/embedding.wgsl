@@ -1,16 +1,7 @@
 // Token + learned position embedding: h[r][c] = e_tok[x[r]][c] + e_pos[r % T][c] for rows r = b·T + t.
 // A token id ≥ vocab takes no token row (only its position). One invocation per (row, channel) (grid1D).
 
-struct Params {
-  rows: u32,
-  len: u32,
-  dim: u32,
-  vocab: u32,
-  threads_per_row: u32,
-};
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> tokens: array<u32>;
+// Params, p and tokens: embedding_common.wgsl, joined first.
 @group(0) @binding(2) var<storage, read> e_tok: array<f32>;
 @group(0) @binding(3) var<storage, read> e_pos: array<f32>;
 @group(0) @binding(4) var<storage, read_write> h: array<f32>;

@@ -3,16 +3,7 @@
 //   grad_positions: out[t][c]  = Σ_{b ascending} d_h[b·T + t][c]        one invocation per (t, channel)
 // Ids ≥ vocab receive nothing. Invocation index gid.x + gid.y·threads_per_row (grid1D).
 
-struct Params {
-  rows: u32,
-  len: u32,
-  dim: u32,
-  vocab: u32,
-  threads_per_row: u32,
-};
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> tokens: array<u32>;
+// Params, p and tokens: embedding_common.wgsl, joined first.
 @group(0) @binding(2) var<storage, read> d_h: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 

@@ -3,21 +3,22 @@
  * and a deterministic backward without atomics (one invocation per output, fixed summation order).
  * Records Dispatch lists like the nn ops; tokens are a u32 buffer [B·T].
  */
+import commonWgsl from '../../../shaders/transformer/embedding_common.wgsl?raw';
 import embeddingWgsl from '../../../shaders/transformer/embedding.wgsl?raw';
 import embeddingBackwardWgsl from '../../../shaders/transformer/embedding_backward.wgsl?raw';
-import { UniformLayout } from '../../gpu/uniforms';
+import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import type { Dispatch } from '../nn/pipelines';
 import type { OpResources } from '../nn/op-resources';
 import { checkSizes, dispatch1D, program, threadsPerRow, type ProgramSource } from './attention-train';
 import { validateEmbeddingShape, type EmbeddingShape } from './spec';
 
 const FORWARD: ProgramSource = {
-  code: embeddingWgsl,
+  code: joinWgsl(commonWgsl, embeddingWgsl),
   kinds: ['uniform', 'read', 'read', 'read', 'storage'],
   entries: ['embed_forward'],
 };
 const BACKWARD: ProgramSource = {
-  code: embeddingBackwardWgsl,
+  code: joinWgsl(commonWgsl, embeddingBackwardWgsl),
   kinds: ['uniform', 'read', 'read', 'storage'],
   entries: ['grad_tokens', 'grad_positions'],
 };
