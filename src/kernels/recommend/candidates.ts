@@ -8,7 +8,7 @@ import ranksWgsl from '../../../shaders/recommend/ranks.wgsl?raw';
 import candidatesWgsl from '../../../shaders/recommend/candidates.wgsl?raw';
 import { ComputeKernel, createComputePipeline, type BindingKind } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
-import { UniformRing } from '../diffusion/common';
+import { UniformRing } from '../../gpu/rings';
 import { validateCandidateShape, type CandidateShape } from './funnel-spec';
 
 const PARAMS = new UniformLayout([

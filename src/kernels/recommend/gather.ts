@@ -7,7 +7,7 @@ import ranksWgsl from '../../../shaders/recommend/ranks.wgsl?raw';
 import gatherWgsl from '../../../shaders/recommend/gather.wgsl?raw';
 import { ComputeKernel, createComputePipeline, createStorageBuffer, grid1D } from '../../gpu/compute';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
-import { UniformRing } from '../diffusion/common';
+import { UniformRing } from '../../gpu/rings';
 import { RANKER_FEATURES } from './funnel-spec';
 
 const PARAMS = new UniformLayout([
