@@ -5,10 +5,11 @@
  * One module per family in bench/cases/; measurement in bench/suite.ts, sizes in bench/plan.ts, slopes and
  * ratios in bench/derive.ts, the printed report in bench/report.ts. Per case: first-run time, then median
  * and IQR of wall (call → results in JS), encode (→ last submit), gpu wall (→ onSubmittedWorkDone),
- * readback (→ results) and gpu ts; step cases (training, diffusion) also report steps per second.
+ * readback (→ results) and gpu ts; step cases (training, diffusion, induction) also report steps per second.
  */
 import { attentionCases } from './cases/attention';
 import { diffusionCases } from './cases/diffusion';
+import { inductionCases } from './cases/induction';
 import { randomCases } from './cases/random';
 import { recommendCases } from './cases/recommend';
 import { trainingCases } from './cases/training';
@@ -27,6 +28,7 @@ const RUN: Array<[Family, (s: Suite) => Promise<void>]> = [
   ['training', trainingCases],
   ['diffusion', diffusionCases],
   ['recommend', recommendCases],
+  ['induction', inductionCases],
 ];
 
 export async function runSuite(env: BenchEnv, options: BenchOptions): Promise<SuiteResult> {

@@ -15,7 +15,19 @@ export const SIZE_KEY: Record<Family, string> = {
   training: 'batch',
   diffusion: 'particles',
   recommend: 'items',
+  induction: 'batch',
 };
+
+/** Median wall time of one step of a step case (a call takes stepsPerCall steps). */
+export function perStepMs(c: CaseResult): number | undefined {
+  return c.wallMs ? c.wallMs.median / (c.stepsPerCall ?? 1) : undefined;
+}
+
+/** The induction cases' shared parameters (the model and batch), without the GPU-only counts. */
+export function inductionModelKey(c: CaseResult): string {
+  const { stepsPerCall: _k, dispatchesPerStep: _d, submitsPerStep: _s, ...model } = c.params;
+  return paramsKey(model, '');
+}
 
 /** Growth slopes and ratios from the medians of one run. */
 export function derive(r: SuiteResult): void {
@@ -64,6 +76,24 @@ export function derive(r: SuiteResult): void {
     }
     if (c.family !== 'attention' && c.variant === 'gpu') {
       ratio('CPU reference ÷ GPU', find(c.family, 'cpu', c), c);
+    }
+    if (c.family === 'induction' && c.variant.startsWith('gpu')) {
+      // Per step: a call of the pipelined case takes stepsPerCall steps.
+      const like = (variant: string) =>
+        done.find(
+          (d) =>
+            d.family === 'induction' &&
+            d.variant === variant &&
+            inductionModelKey(d) === inductionModelKey(c),
+        );
+      const stepRatio = (what: string, num: CaseResult | undefined) => {
+        const n = num && perStepMs(num);
+        const d = perStepMs(c);
+        if (n !== undefined && d !== undefined && d > 0)
+          r.ratios.push({ family: c.family, what, params, size: c.size, ratio: n / d });
+      };
+      stepRatio(`CPU reference ÷ ${c.variant}`, like('cpu'));
+      if (c.variant === 'gpu-pipelined') stepRatio('gpu-step ÷ gpu-pipelined', like('gpu-step'));
     }
     if (c.family === 'training' && c.variant === 'gpu-pipelined' && c.stepsPerCall) {
       // Per step: one awaited step against one step of a pipelined call.

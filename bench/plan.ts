@@ -24,6 +24,8 @@ export interface Plan {
   recommendItems: number[];
   recommendUsers: number;
   recommendCpuUsers: number;
+  /** Induction-model training steps submitted back to back per call (one loss readback at the end). */
+  inductionPipelinedSteps: number;
 }
 
 export function plan(options: BenchOptions): Plan {
@@ -43,6 +45,7 @@ export function plan(options: BenchOptions): Plan {
         recommendItems: [1024, 4096],
         recommendUsers: 32,
         recommendCpuUsers: 8,
+        inductionPipelinedSteps: 8,
       }
     : {
         warmup: 2,
@@ -59,6 +62,7 @@ export function plan(options: BenchOptions): Plan {
         recommendItems: [1024, 4096, 16384],
         recommendUsers: 256,
         recommendCpuUsers: 16,
+        inductionPipelinedSteps: 100,
       };
 }
 

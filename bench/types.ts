@@ -3,8 +3,15 @@ import type { GpuContext } from '../src/gpu/device';
 import type { AttentionShape } from '../src/kernels/attention/spec';
 import type { Stat } from './stats';
 
-export type Family = 'random' | 'attention' | 'training' | 'diffusion' | 'recommend';
-export const FAMILIES: readonly Family[] = ['random', 'attention', 'training', 'diffusion', 'recommend'];
+export type Family = 'random' | 'attention' | 'training' | 'diffusion' | 'recommend' | 'induction';
+export const FAMILIES: readonly Family[] = [
+  'random',
+  'attention',
+  'training',
+  'diffusion',
+  'recommend',
+  'induction',
+];
 
 export interface BenchOptions {
   quick: boolean;
@@ -64,7 +71,7 @@ export interface CaseResult {
   readbackPoolCreatedPerRun?: number;
   /** Bytes copied into mappable (MAP_READ) buffers per call, counted by the instrumented device. */
   bytesToReadback?: number;
-  /** Steps taken by one call (training and diffusion; the pipelined training variant takes several). */
+  /** Steps taken by one call (training, diffusion, induction; the pipelined variants take several). */
   stepsPerCall?: number;
   /** stepsPerCall · 1000 / median wall time, and the same from the median GPU timestamp time. */
   stepsPerSecond?: number;
