@@ -66,7 +66,7 @@ const stepsHead = [
 console.log(
   `Adapter: ${r.adapter.name} — ${r.runner} — ${r.date} — ${r.options.quick ? '--quick' : 'full'}\n`,
 );
-for (const family of ['random', 'attention', 'training', 'diffusion', 'recommend']) {
+for (const family of ['random', 'attention', 'training', 'diffusion', 'recommend', 'induction']) {
   if (only && family !== only) continue;
   const cs = r.cases.filter((c) => c.family === family);
   if (!cs.length) continue;
@@ -102,6 +102,8 @@ for (const family of ['random', 'attention', 'training', 'diffusion', 'recommend
         ];
       });
     console.log(table(['denoiser', 'sampler', 'particles', ...stepsHead], rows));
+  } else if (family === 'induction') {
+    console.log(inductionTable(cs));
   } else {
     const variants = [...new Set(cs.map((c) => c.variant))];
     const groups = [...new Set(cs.map((c) => key(c, ['pool'])))];
@@ -117,7 +119,7 @@ for (const family of ['random', 'attention', 'training', 'diffusion', 'recommend
   const growth = r.growth.filter((g) => g.family === family && g.slope !== null);
   if (growth.length) {
     console.log(
-      `\nGrowth (log-log slope of median wall time against ${{ random: 'count', attention: 'L', training: 'batch', diffusion: 'particles' }[family]}):\n`,
+      `\nGrowth (log-log slope of median wall time against ${{ random: 'count', attention: 'L', training: 'batch', diffusion: 'particles', recommend: 'items', induction: 'batch' }[family]}):\n`,
     );
     console.log(
       table(
@@ -132,4 +134,48 @@ for (const family of ['random', 'attention', 'training', 'diffusion', 'recommend
   if (labels.size)
     console.log(`\nGPU buffers created during measured calls (labels): ${[...labels].join(', ')}`);
   console.log('');
+}
+
+/**
+ * Induction training: one row per variant, times per step (a pipelined call takes stepsPerCall steps);
+ * CPU ÷ GPU compares per-step medians with the cpu row; dispatches / submits per step are the trainer's.
+ */
+function inductionTable(cs) {
+  const model = (c) => key(c, ['stepsPerCall', 'dispatchesPerStep', 'submitsPerStep']);
+  const perStep = (c) => (c?.wallMs ? c.wallMs.median / (c.stepsPerCall ?? 1) : undefined);
+  const rows = cs.map((c) => {
+    const done = c.skipped ? undefined : c;
+    const cpu = cs.find((x) => x.variant === 'cpu' && !x.skipped && model(x) === model(c));
+    const per = c.stepsPerCall ?? 1;
+    const gpu = c.variant !== 'cpu';
+    return [
+      c.variant,
+      model(c),
+      String(per),
+      ms(perStep(done)),
+      rate(done?.stepsPerSecond),
+      gpu && done && perStep(cpu) !== undefined ? `${(perStep(cpu) / perStep(done)).toFixed(2)}×` : '—',
+      gpu && c.params.dispatchesPerStep !== undefined
+        ? `${c.params.dispatchesPerStep} / ${c.params.submitsPerStep}`
+        : '—',
+      done?.dispatches !== undefined ? `${num(done.dispatches)} / ${num(done.submits)}` : '—',
+      done?.bytesRead !== undefined && gpu ? bytes(done.bytesRead / per) : '—',
+      done?.buffersCreatedPerRun !== undefined ? num(done.buffersCreatedPerRun / per) : '—',
+    ];
+  });
+  return table(
+    [
+      'variant',
+      'model',
+      'steps per call',
+      'time per step',
+      'steps/s',
+      'CPU ÷ GPU (per step)',
+      'dispatches / submits per step (trainer)',
+      'dispatches / submits per call (counted)',
+      'read back per step',
+      'GPU buffers created per step',
+    ],
+    rows,
+  );
 }
