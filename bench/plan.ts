@@ -45,7 +45,7 @@ export function plan(options: BenchOptions): Plan {
         recommendItems: [1024, 4096],
         recommendUsers: 32,
         recommendCpuUsers: 8,
-        inductionPipelinedSteps: 8,
+        inductionPipelinedSteps: 20,
       }
     : {
         warmup: 2,
@@ -87,4 +87,29 @@ export class Predictor {
       ? `skipped: predicted ${formatMs(predicted)} per call exceeds the ${formatMs(maxMs)} budget`
       : null;
   }
+}
+
+/** The fewest steps a pipelined call is cut to (below that it measures little more than the awaited step). */
+export const MIN_PIPELINED_STEPS = 4;
+
+/**
+ * Steps for a pipelined call: `planned`, cut (not below MIN_PIPELINED_STEPS) so that the call, predicted as that
+ * many awaited steps of `awaitedMs`, fits `maxMs`. `reason` says why when it was cut.
+ */
+export function fitPipelinedSteps(
+  planned: number,
+  awaitedMs: number | undefined,
+  maxMs: number,
+): { steps: number; reason: string | null } {
+  if (awaitedMs === undefined || !(awaitedMs > 0) || awaitedMs * planned <= maxMs)
+    return { steps: planned, reason: null };
+  const steps = Math.min(planned, Math.max(MIN_PIPELINED_STEPS, Math.floor(maxMs / awaitedMs)));
+  return steps === planned
+    ? { steps, reason: null }
+    : {
+        steps,
+        reason:
+          `${steps} steps per call instead of ${planned}: ${planned} awaited steps of ${formatMs(awaitedMs)} ` +
+          `would take ${formatMs(awaitedMs * planned)}, over the ${formatMs(maxMs)} per-call budget`,
+      };
 }
