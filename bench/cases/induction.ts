@@ -29,9 +29,13 @@ export const INDUCTION_PARAMS = {
 /**
  * `steps` training steps submitted back to back, then one readLosses(): the measured call of both GPU cases
  * (steps = 1 is the awaited step). Throws unless every step's loss came back finite. The outcome counts the
- * trainer's dispatches and submits (the + 1 submit is the loss readback) and the 8 bytes per step read.
+ * trainer's dispatches and submits (the + 1 submit is the loss readback) and the 8 bytes per step read; `losses`
+ * are the steps' losses.
  */
-export async function inductionSteps(trainer: GpuInductionTrainer, steps: number): Promise<Outcome> {
+export async function inductionSteps(
+  trainer: GpuInductionTrainer,
+  steps: number,
+): Promise<Outcome & { losses: Float32Array }> {
   if (!(Number.isInteger(steps) && steps >= 1))
     throw new RangeError(`inductionSteps needs a whole number of steps ≥ 1, got ${steps}`);
   for (let k = 0; k < steps; k++) trainer.trainStep();
@@ -43,6 +47,7 @@ export async function inductionSteps(trainer: GpuInductionTrainer, steps: number
     dispatches: steps * trainer.dispatchesPerStep,
     submits: steps * trainer.submitsPerStep + 1,
     bytesRead: 8 * steps,
+    losses,
   };
 }
 
