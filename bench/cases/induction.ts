@@ -136,7 +136,7 @@ export async function inductionCases(s: Suite): Promise<void> {
       'gpu-step = one step and its readLosses() (the awaited cost); cpu = CpuInductionTrainer.trainStep() ' +
       `(float64). Per-step time = wall per call ÷ steps per call` +
       (dispatchesPerStep
-        ? `; the trainer encodes ${dispatchesPerStep} dispatches and ${submitsPerStep} submit(s) per step. `
+        ? `; the trainer encodes ${dispatchesPerStep} dispatches and ${submitsPerStep} submit per step. `
         : '. ') +
       'Time for the induction score to pass 0.8 is not measured here: it ' +
       'comes from `npm run train:induction` (induction.manifest.json: training.passedTargetAtStep, trainSeconds).',
