@@ -40,7 +40,8 @@ function freshProbe(): Probe {
   };
 }
 
-const QUERY_CAPACITY = 1024;
+/** The most a query set may hold (WebGPU): 128 encoder blocks, so a call of up to 128 submits is timed. */
+const QUERY_CAPACITY = 4096;
 /** Queries per encoder block: resolveQuerySet needs 256-byte-aligned destination offsets (32 × 8 bytes). */
 const BLOCK = 32;
 

@@ -82,5 +82,20 @@ export default gpuSuite(
         awaited.destroy();
       },
     ],
+    [
+      'a pipelined call of more submits than 32 is still timed by the GPU (timestamp capacity)',
+      async () => {
+        assert.ok(inst.timestamps, 'this Dawn adapter has timestamp-query');
+        const t = trainer('test.timed');
+        await inductionSteps(t, 1);
+        // 40 submits, each its own encoder (one 32-query block each): more than a 1024-query set holds.
+        inst.begin();
+        await inductionSteps(t, 40);
+        const probe = await inst.end();
+        assert.equal(probe.passes, 40);
+        assert.ok(probe.gpuMs !== null && probe.gpuMs > 0, `gpu time ${probe.gpuMs}`);
+        t.destroy();
+      },
+    ],
   ],
 );
