@@ -86,12 +86,12 @@ describe('objective and schedule', () => {
     expect(() => splitTargets([12, 13], 1, TINY)).toThrow(/Token 13/);
   });
 
-  it('learning rate: linear warm-up over 100 steps to 1e-3, then constant', () => {
-    expect(INDUCTION_TRAINING).toMatchObject({ lr: 1e-3, warmup: 100, beta1: 0.9, beta2: 0.98, batch: 32 });
-    expect(learningRateAt(1)).toBeCloseTo(1e-5, 15);
-    expect(learningRateAt(50)).toBeCloseTo(5e-4, 15);
-    expect(learningRateAt(100)).toBe(1e-3);
-    expect(learningRateAt(5000)).toBe(1e-3);
+  it('learning rate: linear warm-up over 100 steps to 3e-3, then constant', () => {
+    expect(INDUCTION_TRAINING).toMatchObject({ lr: 3e-3, warmup: 100, beta1: 0.9, beta2: 0.98, batch: 32 });
+    expect(learningRateAt(1)).toBeCloseTo(3e-5, 15);
+    expect(learningRateAt(50)).toBeCloseTo(1.5e-3, 15);
+    expect(learningRateAt(100)).toBe(3e-3);
+    expect(learningRateAt(5000)).toBe(3e-3);
   });
 });
 

@@ -6,7 +6,7 @@ import { INDUCTION_DATA, inductionBatch } from '../../models/induction/data';
 import { INDUCTION_CONFIG, type InductionConfig } from '../../models/induction/params';
 
 /**
- * Adam (β 0.9, 0.98; ε 1e-8, no weight decay) at lr 1e-3 after a linear warm-up over the first 100 steps,
+ * Adam (β 0.9, 0.98; ε 1e-8, no weight decay) at lr 3e-3 after a linear warm-up over the first 100 steps,
  * batch 32, a fresh batch inductionBatch(seed, step, 32) every step.
  */
 export interface TrainingSettings {
@@ -20,7 +20,7 @@ export interface TrainingSettings {
 }
 
 export const INDUCTION_TRAINING: Readonly<TrainingSettings> = Object.freeze({
-  lr: 1e-3,
+  lr: 3e-3,
   warmup: 100,
   beta1: 0.9,
   beta2: 0.98,
