@@ -149,6 +149,43 @@ describe('ks-induction-trainer', () => {
     expect(rejections).toEqual([]);
   }, 120_000);
 
+  it('stops once the induction score passes the target (here a low one), unless the box is unchecked', async () => {
+    // At initialisation the best layer-1 prefix-matching score is ≈ 1/40 (near-uniform attention), far
+    // above 0.001: the first evaluation passes, the next chunk ends the run with a last evaluation.
+    const early = mount({ gpu, steps: 30, target: 0.001 });
+    await early.el.updateComplete;
+    expect(early.root().querySelector('input[type="checkbox"]')!.closest('label')!.textContent!.trim()).toBe(
+      'Stop once the induction score passes 0.001',
+    );
+    early.train().click();
+    await until(() => early.events.some((e) => e.done));
+    await early.el.done;
+    await early.el.updateComplete;
+    const [first, ...rest] = early.events;
+    expect(first!.prefixMatching).toBeGreaterThanOrEqual(0.001);
+    expect(rest.map((e) => e.done)).toEqual([true]);
+    const last = rest[0]!;
+    expect(last.step).toBeGreaterThan(first!.step);
+    expect(last.step).toBeLessThan(30);
+    expect(early.status()).toMatch(
+      new RegExp(
+        `^Trained ${last.step} steps in [\\d.]+ s; induction score \\d\\.\\d\\d passed 0\\.001 at step ${first!.step}$`,
+      ),
+    );
+    early.el.remove();
+    const all = mount({ gpu, steps: 3, target: 0.001, stopAtTarget: false });
+    await all.el.updateComplete;
+    all.train().click();
+    await until(() => all.events.some((e) => e.done));
+    await all.el.done;
+    await all.el.updateComplete;
+    expect(all.events.at(-1)!.step).toBe(3);
+    expect(all.status()).toMatch(
+      /^Trained 3 steps in [\d.]+ s; induction score \d\.\d\d passed 0\.001 at step 1$/,
+    );
+    expect(rejections).toEqual([]);
+  }, 120_000);
+
   it('Cancel after the first event stops the run short of the end; no done event; the button returns', async () => {
     const { el, events, train, button, status } = mount({ gpu, steps: 30 });
     await el.updateComplete;

@@ -57,9 +57,6 @@ interface Run {
   /** Set by cancel(why): why the run was stopped ('' for the Cancel button). */
   why: string | null;
   lost: boolean;
-  /** Resolves when the run learns that its device is lost (lose()). */
-  lostNow: Promise<void>;
-  markLost: () => void;
   /** The parameters of the latest evaluation (the model the run leaves). */
   params: Float32Array | null;
 }
@@ -105,8 +102,9 @@ export class InductionTrainerPanel extends LitElement {
   @property({ type: Number }) seed = 1;
   /** Steps of the next run; the "Steps" select writes it. */
   @property({ type: Number }) steps = 4000;
-  /** Stop once the induction score passes the target (read at each evaluation). */
+  /** Stop once the induction score passes `target` (read at each evaluation). */
   @property({ type: Boolean }) stopAtTarget = true;
+  @property({ type: Number }) target = INDUCTION_TARGET;
 
   @state() private running = false;
   @state() private step = 0;
@@ -155,7 +153,8 @@ export class InductionTrainerPanel extends LitElement {
     const total = Math.max(1, Math.floor(this.steps));
     const resume = this.resume?.seed === seed && this.resume.step < total ? this.resume : null;
     this.resume = null;
-    const watch = resume && this.watch?.seed === seed ? this.watch : new InductionWatch(seed);
+    const same = this.watch?.seed === seed && this.watch.target === this.target;
+    const watch = resume && same ? this.watch! : new InductionWatch(seed, this.target);
     if (resume) {
       watch.trim(resume.step);
       const keep = this.lossSteps.filter((s) => s <= resume.step).length;
@@ -165,8 +164,6 @@ export class InductionTrainerPanel extends LitElement {
       this.lossSteps = [];
       this.losses = [];
     }
-    let markLost = () => {};
-    const lostNow = new Promise<void>((resolve) => (markLost = resolve));
     const run: Run = {
       ctx,
       controller: new AbortController(),
@@ -175,8 +172,6 @@ export class InductionTrainerPanel extends LitElement {
       watch,
       why: null,
       lost: false,
-      lostNow,
-      markLost,
       params: resume?.params ?? null,
     };
     this.current = run;
@@ -211,7 +206,6 @@ export class InductionTrainerPanel extends LitElement {
   private lose(run: Run): void {
     run.lost = true;
     run.controller.abort();
-    run.markLost();
   }
 
   private async train(run: Run, resume: { step: number; params: Float32Array } | null): Promise<void> {
@@ -233,7 +227,18 @@ export class InductionTrainerPanel extends LitElement {
       throw e;
     }
     trainer.step = from;
-    let stopNow = false;
+    let passed = false; // an evaluation reached the target with "Stop once…" checked
+    let ended = false;
+    let pending: Promise<void> | null = null;
+    let failure: unknown = null;
+    /** Scores the parameters of `step` and sends them (nothing once the run is stopping). */
+    const score = (params: Float32Array, step: number, loss: number, done: boolean) => {
+      if (signal.aborted) return;
+      const point = watch.evaluate(params, step, performance.now());
+      run.params = params;
+      if (this.stopAtTarget && watch.passed) passed = true;
+      this.emit({ params, totalSteps: total, loss, ...point, done });
+    };
     const training = trainer.run({
       until: total,
       chunkMs: CHUNK_MS,
@@ -244,29 +249,33 @@ export class InductionTrainerPanel extends LitElement {
         this.lossSteps = [...this.lossSteps, c.step];
         this.losses = [...this.losses, c.loss];
         this.stepsPerSecond = (c.step - from) / Math.max(1e-3, (now - started) / 1000);
-        const final = c.step >= total;
-        if (!signal.aborted && watch.due(now, final)) {
-          const params = await trainer.weights();
-          if (signal.aborted) return;
-          const point = watch.evaluate(params, c.step, performance.now());
-          run.params = params;
-          stopNow = this.stopAtTarget && watch.passed;
-          const done = final || stopNow;
-          this.dispatchEvent(
-            new CustomEvent<InductionTrainedDetail>('induction-trained', {
-              bubbles: true,
-              composed: true,
-              detail: { params, totalSteps: total, loss: c.loss, ...point, done },
-            }),
-          );
+        if (failure) throw failure;
+        if (c.step >= total || passed) {
+          await pending;
+          if (failure) throw failure;
+          score(await trainer.weights(), c.step, c.loss, true);
+          ended = true;
+        } else if (!pending && !signal.aborted && watch.due(now, false)) {
+          // The read is queued behind this chunk; the float64 scoring runs while the GPU trains the next.
+          pending = trainer
+            .weights()
+            .then((params) => score(params, c.step, c.loss, false))
+            .catch((e: unknown) => {
+              if (!signal.aborted) failure = e;
+            })
+            .finally(() => (pending = null));
         }
         this.message = progressLine(c.step, total, c.loss, watch.latest, this.stepsPerSecond);
       },
-      stop: () => stopNow && !signal.aborted,
+      stop: () => ended,
     });
     try {
       // A lost device may leave a readback unsettled: the loss ends the run, not the readback.
-      await Promise.race([training, run.lostNow]);
+      const lostNow = new Promise<void>((resolve) => {
+        if (run.lost) resolve();
+        signal.addEventListener('abort', () => run.lost && resolve());
+      });
+      await Promise.race([training, lostNow]);
       if (run.lost) return this.lostAt(run, trainer.step);
       if (signal.aborted) return this.stoppedAt(run, trainer.step);
       this.message = finishedLine(trainer.step, (performance.now() - started) / 1000, watch, resume?.step);
@@ -281,6 +290,12 @@ export class InductionTrainerPanel extends LitElement {
       trainer.destroy();
     }
   }
+  private emit(detail: InductionTrainedDetail): void {
+    this.dispatchEvent(
+      new CustomEvent<InductionTrainedDetail>('induction-trained', { bubbles: true, composed: true, detail }),
+    );
+  }
+
   private stoppedAt(run: Run, step: number): void {
     this.message = cancelledLine(step, run.total, run.watch, run.why ?? '');
   }
@@ -303,7 +318,7 @@ export class InductionTrainerPanel extends LitElement {
         steps: this.lossSteps,
         losses: this.losses,
         points: this.watch?.points ?? [],
-        target: INDUCTION_TARGET,
+        target: this.watch?.target ?? this.target,
         sequences: WATCH_SEQUENCES,
       },
       {
@@ -340,7 +355,7 @@ export class InductionTrainerPanel extends LitElement {
         </label>
         <label class="check">
           <input type="checkbox" .checked=${this.stopAtTarget} @change=${this.onStopAtTarget} />
-          Stop once the induction score passes ${INDUCTION_TARGET}
+          Stop once the induction score passes ${this.target}
         </label>
         <button class="primary" ?disabled=${this.running || !this.gpu} @click=${() => this.start()}>
           Train the induction model
