@@ -207,6 +207,20 @@ describe('ks-induction-trainer', () => {
     expect(rejections).toEqual([]);
   }, 120_000);
 
+  it('removing the panel while it trains cancels the run; nothing is sent afterwards', async () => {
+    const { el, events } = mount({ gpu, steps: 30 });
+    await el.updateComplete;
+    el.start();
+    await until(() => events.length > 0);
+    el.parentElement!.remove();
+    await el.done;
+    const sent = events.length;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(events.length).toBe(sent);
+    expect(events.some((e) => e.done)).toBe(false);
+    expect(rejections).toEqual([]);
+  }, 120_000);
+
   it('a new seed while running stops the run with a message', async () => {
     const { el, events, train, status } = mount({ gpu, steps: 30, seed: 1 });
     await el.updateComplete;

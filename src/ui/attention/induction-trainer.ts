@@ -290,6 +290,7 @@ export class InductionTrainerPanel extends LitElement {
       trainer.destroy();
     }
   }
+
   private emit(detail: InductionTrainedDetail): void {
     this.dispatchEvent(
       new CustomEvent<InductionTrainedDetail>('induction-trained', { bubbles: true, composed: true, detail }),
