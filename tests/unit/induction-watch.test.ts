@@ -57,13 +57,17 @@ describe('induction watch', () => {
     expect(w.passedAt).toBeNull();
   });
 
-  it('is due at most once per interval, and always for the last chunk', () => {
+  it('is due at most once per interval (longer after a costly evaluation), and always at the end', () => {
     const w = new InductionWatch(1, INDUCTION_TARGET, 1000);
     expect(w.due(0, false)).toBe(true);
     w.record(scores(0.1, 0.1), 1, 500);
     expect(w.due(1499, false)).toBe(false);
     expect(w.due(1499, true)).toBe(true);
     expect(w.due(1500, false)).toBe(true);
+    // An evaluation that took 600 ms: the next waits 3 × 600 ms, so scoring keeps to ≤ 1/4 of the time.
+    w.record(scores(0.1, 0.1), 2, 2000, 600);
+    expect(w.due(3799, false)).toBe(false);
+    expect(w.due(3800, false)).toBe(true);
   });
 
   it('evaluates on heldOutBatch(seed + 1000, 32) in float64; the heads at initialisation score low', () => {
@@ -72,7 +76,7 @@ describe('induction watch', () => {
     expect(w.heldOut.size).toBe(WATCH_SEQUENCES);
     expect(Array.from(w.heldOut.tokens)).toEqual(Array.from(heldOutBatch(seed + 1000, 32).tokens));
     const params = Float32Array.from(initInduction(seed));
-    const p = w.evaluate(params, 0, 0);
+    const p = w.evaluate(params, 0);
     // Same float64 code on the same inputs: exactly equal.
     const direct = evaluateInduction(params, heldOutBatch(seed + 1000, 32));
     expect(p).toEqual({ step: 0, ...bestScores(direct), secondCopyLoss: direct.secondCopy.loss });

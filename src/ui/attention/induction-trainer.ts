@@ -234,7 +234,7 @@ export class InductionTrainerPanel extends LitElement {
     /** Scores the parameters of `step` and sends them (nothing once the run is stopping). */
     const score = (params: Float32Array, step: number, loss: number, done: boolean) => {
       if (signal.aborted) return;
-      const point = watch.evaluate(params, step, performance.now());
+      const point = watch.evaluate(params, step);
       run.params = params;
       if (this.stopAtTarget && watch.passed) passed = true;
       this.emit({ params, totalSteps: total, loss, ...point, done });

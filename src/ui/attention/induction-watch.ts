@@ -15,7 +15,10 @@ export const WATCH_SEQUENCES = 32;
 export const WATCH_SEED_OFFSET = 1000;
 /** The induction score (best layer-1 prefix-matching) a run may stop at. */
 export const INDUCTION_TARGET = 0.8;
-/** Evaluations are at least this far apart (and one is always made at the end). */
+/**
+ * Evaluations are at least this far apart, and at least 3× the last one's cost (so scoring takes at most
+ * about a quarter of the main thread on a slow CPU); one is always made at the end.
+ */
 export const WATCH_INTERVAL_MS = 1000;
 
 export interface WatchPoint {
@@ -44,6 +47,7 @@ export class InductionWatch {
   /** First evaluated step whose induction score reached the target (null: not yet). */
   passedAt: number | null = null;
   private lastAt = -Infinity;
+  private lastCost = 0;
 
   constructor(
     readonly seed: number,
@@ -65,18 +69,23 @@ export class InductionWatch {
 
   /** Whether an evaluation is due at time `now` (ms); always for the run's last chunk. */
   due(now: number, final: boolean): boolean {
-    return final || now - this.lastAt >= this.intervalMs;
+    return final || now - this.lastAt >= Math.max(this.intervalMs, 3 * this.lastCost);
   }
 
   /** Scores `params` (parameterLayout order) on the held-out batch and records them at `step`. */
-  evaluate(params: ArrayLike<number>, step: number, now: number): WatchPoint {
-    return this.record(evaluateInduction(params, this.heldOut), step, now);
+  evaluate(params: ArrayLike<number>, step: number): WatchPoint {
+    const t0 = performance.now();
+    const scores = evaluateInduction(params, this.heldOut);
+    const now = performance.now();
+    return this.record(scores, step, now, now - t0);
   }
 
-  record(scores: InductionScores, step: number, now: number): WatchPoint {
+  /** Records `scores` of `step`, evaluated by `now` (ms) in `costMs`. */
+  record(scores: InductionScores, step: number, now: number, costMs = 0): WatchPoint {
     const point = { step, ...bestScores(scores), secondCopyLoss: scores.secondCopy.loss };
     this.points.push(point);
     this.lastAt = now;
+    this.lastCost = costMs;
     if (this.passedAt === null && point.prefixMatching >= this.target) this.passedAt = step;
     return point;
   }
