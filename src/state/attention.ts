@@ -1,5 +1,7 @@
 import { ATTENTION_LIMITS, MASK_KINDS } from '../kernels/attention/spec';
-import { boolParam, enumParam, floatParam, intParam, stringParam, type ValuesOf } from './params';
+import { INDUCTION_CONFIG } from '../models/induction/params';
+import { DEMO_PERIODS, TOKEN_ALPHABET } from '../models/induction/sequence';
+import { boolParam, enumParam, floatParam, intParam, stringParam, type Param, type ValuesOf } from './params';
 
 export const ATTENTION_PATHS = ['auto', 'staged', 'fused'] as const;
 export const POOL_MODES = ['max', 'mean'] as const;
@@ -9,6 +11,9 @@ export const TOKENIZERS = ['words', 'characters'] as const;
 const WEIGHT_RANGES = ['unit', 'max'] as const;
 /** The [L][L] stages the enlarged heatmap can show. */
 export const VIEW_STAGES = ['scores', 'scaled', 'masked', 'weights'] as const;
+
+/** Where Q, K and V come from: seeded random projections, or a layer of the induction model (issue 13). */
+export const ATTENTION_MODELS = ['random', 'induction', 'trained'] as const;
 
 const DEFAULT_SENTENCE = 'The cat sat on the mat because it was tired.';
 
@@ -31,7 +36,51 @@ const DEFAULT_SENTENCE = 'The cat sat on the mat because it was tired.';
  *   enlarged heatmap shows.
  * - weightRange: weights coloured over [0, 1] (unit) or over [0, each panel's max] (max: contrast for long
  *   sequences, where every weight is small). Zoom and pan are component state (they reset with each new run).
+ * - model: random (the seeded projections above) | induction (the shipped trained model) | trained (the one
+ *   trained in this page). With a model, Q, K, V are layer `layer`'s, the sentence is a token sequence:
+ *   `tokens` (the user's, "" for the generated one: seed `seed`, block of `period` tokens repeated once), the
+ *   mask is the model's causal one and `ablate` lists the heads zeroed ("layer.head,…").
  */
+/**
+ * Heads zeroed in the induction model, as "layer.head" pairs joined by commas ("0.1,1.2"), sorted and
+ * without repeats; "" for none.
+ */
+export function headListParam(layers: number, heads: number): Param<string> {
+  return {
+    default: '',
+    parse(raw) {
+      if (raw.trim() === '') return '';
+      const pairs = raw.split(',').map((x) => x.trim());
+      for (const x of pairs) {
+        const m = /^(\d+)\.(\d+)$/.exec(x);
+        if (!m || Number(m[1]) >= layers || Number(m[2]) >= heads)
+          return { error: `“${x}” is not layer.head with layer < ${layers} and head < ${heads}` };
+      }
+      return normaliseHeadList(pairs);
+    },
+    format: (v) => v,
+  };
+}
+
+/** Sorted, de-duplicated "layer.head" list. */
+export function normaliseHeadList(pairs: readonly string[]): string {
+  const key = (x: string) => x.split('.').map(Number) as [number, number];
+  return [...new Set(pairs)].sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1]).join(',');
+}
+
+/** The induction model's token sequence: characters of its 64-token alphabet, at most context − 1. */
+function tokenSequenceParam(): Param<string> {
+  const text = stringParam({ default: '', maxLength: INDUCTION_CONFIG.context - 1 });
+  return {
+    ...text,
+    parse(raw) {
+      const bad = [...raw].find((c) => !TOKEN_ALPHABET.includes(c));
+      if (bad !== undefined) return { error: `“${bad}” is not a token (A–Z, a–z, 0–9, - and _)` };
+      return text.parse(raw);
+    },
+  };
+}
+
 export const attentionSchema = {
   text: stringParam({ default: DEFAULT_SENTENCE, maxLength: 2000 }),
   tokenizer: enumParam(TOKENIZERS, 'words'),
@@ -51,6 +100,11 @@ export const attentionSchema = {
   row: intParam({ min: -1, max: ATTENTION_LIMITS.maxL - 1, default: -1 }),
   stage: enumParam(VIEW_STAGES, 'weights'),
   weightRange: enumParam(WEIGHT_RANGES, 'unit'),
+  model: enumParam(ATTENTION_MODELS, 'random'),
+  layer: intParam({ min: 0, max: INDUCTION_CONFIG.layers - 1, default: INDUCTION_CONFIG.layers - 1 }),
+  tokens: tokenSequenceParam(),
+  period: intParam({ min: DEMO_PERIODS[0], max: DEMO_PERIODS[1], default: 12 }),
+  ablate: headListParam(INDUCTION_CONFIG.layers, INDUCTION_CONFIG.heads),
 };
 
 export type AttentionState = ValuesOf<typeof attentionSchema>;

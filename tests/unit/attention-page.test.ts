@@ -15,6 +15,8 @@ import {
   prepareInputs,
   weightsCsv,
 } from '../../src/ui/attention/model';
+import { initInduction } from '../../src/models/induction';
+import { demoSequence, formatSequence } from '../../src/models/induction/sequence';
 
 const defaults = () => initialState().labs.attention;
 
@@ -22,7 +24,8 @@ describe('attention URL state', () => {
   it('round-trips every control', () => {
     const hash =
       '#/attention?text=Hello+there%2C+world&tokenizer=characters&mask=window&windowCausal=0&validLength=3' +
-      '&window=5&L=64&heads=8&d=32&seed=7&scale=0.5&bias=alibi&path=fused&pool=mean&head=3&row=10&stage=scores&weightRange=max';
+      '&window=5&L=64&heads=8&d=32&seed=7&scale=0.5&bias=alibi&path=fused&pool=mean&head=3&row=10&stage=scores&weightRange=max' +
+      '&model=induction&layer=0&tokens=AbC-_AbC&period=25&ablate=1.3%2C0.1';
     const s = parseHash(hash, initialState());
     expect(s.notices).toEqual([]);
     expect(s.labs.attention).toEqual({
@@ -44,8 +47,28 @@ describe('attention URL state', () => {
       row: 10,
       stage: 'scores',
       weightRange: 'max',
+      model: 'induction',
+      layer: 0,
+      tokens: 'AbC-_AbC',
+      period: 25,
+      // Sorted by layer, then head.
+      ablate: '0.1,1.3',
     });
     expect(parseHash(formatHash(s), initialState())).toEqual(s);
+  });
+
+  it('names what is wrong with the induction-model controls and keeps the defaults', () => {
+    const s = parseHash(
+      '#/attention?model=gpt5&layer=2&tokens=ab%21c&period=3&ablate=2.0%2C0.4',
+      initialState(),
+    );
+    expect(s.labs.attention).toEqual(defaults());
+    const text = s.notices.join(' ');
+    expect(s.notices).toHaveLength(5);
+    expect(text).toMatch(/model=gpt5: “gpt5” is not one of random, induction, trained/);
+    expect(text).toMatch(/tokens=ab!c: “!” is not a token/);
+    expect(text).toMatch(/period=3: 3 is outside 4…30/);
+    expect(text).toMatch(/ablate=2.0,0.4: “2.0” is not layer.head with layer < 2 and head < 4/);
   });
 
   it('falls back to defaults with a notice for invalid values', () => {
@@ -144,5 +167,54 @@ describe('view helpers', () => {
     });
     expect(fmtValue(MASKED_SENTINEL)).toBe('−∞');
     expect(fmtValue(-0.5)).toBe('−0.5000');
+  });
+});
+
+describe('prepareInputs with the induction model', () => {
+  const model = {
+    kind: 'induction' as const,
+    params: Float32Array.from(initInduction(1)),
+    label: 'seeded init',
+    version: 0,
+  };
+  const base = { ...defaults(), model: 'induction' as const, mask: 'causal' as const };
+
+  it("hands the chosen layer's per-head Q, K, V of the generated sequence to the engine", async () => {
+    const p = await prepareInputs(
+      { ...base, layer: 0, seed: 9, period: 20 },
+      { maxL: 4096, induction: model },
+    );
+    expect(p.source).toBe('model');
+    expect(p.inputs.shape).toEqual({ heads: 4, L: 64, d: 16 });
+    expect(p.tokens[0]).toBe('⟨BOS⟩');
+    expect(p.tokens.slice(1).join('')).toBe(formatSequence(demoSequence(9, 20).ids));
+    const r = p.induction!;
+    expect(r.layer).toBe(0);
+    expect(r.source).toBe('generated');
+    expect(r.analysis.repeat!.period).toBe(20);
+    expect(p.inputs.q).toBe(r.analysis.q[0]);
+    expect(p.notes).toEqual([]);
+    expect(p.mask).toEqual({ kind: 'causal' });
+  });
+
+  it('uses a typed sequence, zeroes the listed heads and says what the model ignores', async () => {
+    const p = await prepareInputs(
+      { ...base, tokens: 'ABCABC', ablate: '0.2,1.0', mask: 'none', L: 12 },
+      { maxL: 4096, induction: model },
+    );
+    expect(p.inputs.shape.L).toBe(7);
+    expect(p.induction!.source).toBe('typed');
+    expect(p.induction!.ablate).toEqual([
+      { layer: 0, head: 2 },
+      { layer: 1, head: 0 },
+    ]);
+    expect(p.notes.join(' ')).toMatch(/trained with the causal mask/);
+    expect(p.notes.join(' ')).toMatch(/the L control is not used/);
+  });
+
+  it('refuses a bad typed sequence with a message naming the character', async () => {
+    await expect(prepareInputs({ ...base, tokens: 'AB?' }, { maxL: 4096, induction: model })).rejects.toThrow(
+      /“\?” \(character 3\) is not a token/,
+    );
   });
 });

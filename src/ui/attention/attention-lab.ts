@@ -21,6 +21,7 @@ import { readImport, renderControls, SentenceInput, type ControlsHandlers } from
 import { CustomMask } from './custom-mask';
 import { AttentionExports } from './exports';
 import { HeatmapCanvases } from './heatmap-canvas';
+import { InductionSection } from './induction-section';
 import { HeatmapInteraction } from './interaction';
 import { LabLayout } from './layout';
 import { enlargedMatrix, stripMatrix } from './matrices';
@@ -47,6 +48,7 @@ export class AttentionLab extends LitElement {
   private layout = new LabLayout(this);
   private session = new AttentionSession(() => this.runtime);
   private custom = new CustomMask(this);
+  private induction = new InductionSection(this, (patch) => this.lab.set(patch));
   private tables = new OpenTables(this);
   private ui: HeatmapInteraction = new HeatmapInteraction(
     {
@@ -90,11 +92,14 @@ export class AttentionLab extends LitElement {
         this.runtime.generation,
         this.imported,
         this.custom.version,
+        this.induction.runKey(this.lab.params),
       ] as const,
-    run: ([, backend], control) => {
+    run: async ([, backend], control) => {
       this.exportMessage = null;
+      const params = this.lab.params;
       const inputs = {
-        params: this.lab.params,
+        params,
+        induction: this.imported ? null : await this.induction.model(params),
         imported: this.imported,
         custom: this.custom.keep,
         onPrepared: this.custom.adopt.bind(this.custom),
@@ -133,11 +138,18 @@ export class AttentionLab extends LitElement {
     set: (patch) => this.lab.set(patch),
     sentence: this.sentence,
     importFile: (e) => void this.onImport(e),
+    induction: this.induction,
     clearImport: () => {
       this.imported = null;
       this.ui.setZoom(null);
     },
   };
+
+  /** The GPU device the induction trainer may use: the chosen backend's, once ready. */
+  private trainerGpu() {
+    const status = this.runtime.status;
+    return this.lab.backend === 'gpu' && status.kind === 'ready' ? status.ctx : null;
+  }
 
   private toggleCausal() {
     this.lab.set({ mask: this.lab.params.mask === 'causal' ? 'none' : 'causal' });
@@ -230,6 +242,7 @@ export class AttentionLab extends LitElement {
         <kbd>C</kbd>) and watch the upper triangle of the weights go to exactly zero.
       </p>
       ${renderControls(this.lab.params, this.imported, this.controls)}
+      ${this.induction.renderTrainer(this.lab.params, this.trainerGpu())}
       <div class="messages">
         ${renderMessages(this.importError, this.exportMessage, {
           import: () => (this.importError = null),

@@ -15,6 +15,8 @@ import { parseAttentionJson } from '../../models/attention-inputs';
 import type { ImportedFile } from './model';
 import { FULL_MAX_L } from './stages';
 import { intField } from '../common/fields';
+import { renderInductionControls, renderModelSelect } from './induction-controls';
+import type { InductionSection } from './induction-section';
 
 const MASK_LABELS: Record<MaskKind, string> = {
   none: 'None',
@@ -35,6 +37,7 @@ export interface ControlsHandlers {
   sentence: SentenceInput;
   importFile(e: Event): void;
   clearImport(): void;
+  induction: InductionSection;
 }
 
 /** Commits the typed sentence 500 ms after the last keystroke, or on change (Enter, blur). */
@@ -153,16 +156,9 @@ function viewControls(p: AttentionState, set: ControlsHandlers['set']): Template
     >`;
 }
 
-export function renderControls(
-  p: AttentionState,
-  imported: ImportedFile | null,
-  on: ControlsHandlers,
-): TemplateResult {
-  const fromFile = !!imported;
+function sentenceControls(p: AttentionState, fromFile: boolean, on: ControlsHandlers): TemplateResult {
   const { set } = on;
-  const limits = ATTENTION_LIMITS;
-  return html`<section class="panel controls" aria-label="Attention lab controls">
-    <label class="field"
+  return html` <label class="field"
       >Sentence
       <input
         type="text"
@@ -181,11 +177,31 @@ export function renderControls(
       >
         ${TOKENIZERS.map((t) => html`<option value=${t} .selected=${t === p.tokenizer}>${t}</option>`)}
       </select></label
-    >
-    ${maskControls(p, set)} ${numberField(p, set, 'L (0 = token count)', 'L', limits.maxL, fromFile)}
-    ${numberField(p, set, 'Heads', 'heads', limits.maxHeads, fromFile)}
-    ${numberField(p, set, 'Head dim d', 'd', limits.maxD, fromFile)}
-    ${numberField(p, set, 'Seed', 'seed', 2 ** 32 - 1, fromFile)} ${viewControls(p, set)}
+    >`;
+}
+
+export function renderControls(
+  p: AttentionState,
+  imported: ImportedFile | null,
+  on: ControlsHandlers,
+): TemplateResult {
+  const fromFile = !!imported;
+  const { set } = on;
+  const limits = ATTENTION_LIMITS;
+  const model = p.model !== 'random' && !fromFile;
+  return html`<section class="panel controls" aria-label="Attention lab controls">
+    ${renderModelSelect(p, set)}
+    ${model ? renderInductionControls(p, set, on.induction) : sentenceControls(p, fromFile, on)}
+    ${maskControls(p, set)}
+    ${
+      model
+        ? nothing
+        : html`${numberField(p, set, 'L (0 = token count)', 'L', limits.maxL, fromFile)}
+          ${numberField(p, set, 'Heads', 'heads', limits.maxHeads, fromFile)}
+          ${numberField(p, set, 'Head dim d', 'd', limits.maxD, fromFile)}
+          ${numberField(p, set, 'Seed', 'seed', 2 ** 32 - 1, fromFile)}`
+    }
+    ${viewControls(p, set)}
     <label class="field"
       >Import Q, K, V (JSON)
       <input type="file" accept=".json,application/json" @change=${(e: Event) => on.importFile(e)} />

@@ -18,6 +18,14 @@ export function renderExports(v: LabView): TemplateResult {
       JSON: <code class="wrap">{${keys}}</code>, tensors as [head][query][key or dim], full resolution — the
       numbers ${cpu ? 'the CPU reference' : 'the GPU'}
       computed${!lab.full && !cpu ? ' (this pooled view re-runs the staged path for the export)' : ''}.
+      ${
+        lab.prepared.induction
+          ? html`With the induction model it adds
+              <code class="wrap">"model","layer","scores":{"previousToken","prefixMatching"}</code>
+              ([layer][head] on this sequence); q, k, v, weights and output are layer
+              ${lab.prepared.induction.layer}'s.`
+          : nothing
+      }
     </p>
     ${exportButtons([
       { label: 'Export weights (JSON)', primary: true, run: () => x.weightsJson() },

@@ -68,27 +68,45 @@ export class AttentionExports {
     }
   }
 
-  /** {lab, tokens, mask, heads, L, d, scale, q, k, v, weights, output, backend}: every head. */
+  /**
+   * {lab, tokens, mask, heads, L, d, scale, q, k, v, weights, output, backend}: every head. With an induction
+   * model also {model, layer, scores: {previousToken, prefixMatching}} ([layer][head]; prefixMatching null
+   * when the sequence has no repeated block), and q … output are the shown layer's.
+   */
   weightsJson(): Promise<void> {
     return this.withRun(async (lab) => {
       const { weights, output } = await this.host.session.fullResolution(lab);
       const { heads, L, d } = lab.run.shape;
       const { inputs, tokens, mask } = lab.prepared;
-      downloadJson(`kernelscope-attention-${mask.kind}-L${L}-h${heads}-d${d}.json`, {
-        lab: 'attention',
-        tokens,
-        mask: mask.kind,
-        heads,
-        L,
-        d,
-        scale: lab.run.scale,
-        q: nest3(inputs.q, heads, L, d),
-        k: nest3(inputs.k, heads, L, d),
-        v: nest3(inputs.v, heads, L, d),
-        weights: nest3(weights, heads, L, L),
-        output: nest3(output, heads, L, d),
-        backend: lab.backendLabel,
-      });
+      const model = lab.prepared.induction;
+      downloadJson(
+        `kernelscope-attention-${model ? `${model.model.kind}-layer${model.layer}-` : ''}${mask.kind}-L${L}-h${heads}-d${d}.json`,
+        {
+          lab: 'attention',
+          ...(model
+            ? {
+                model: model.model.kind,
+                layer: model.layer,
+                scores: {
+                  previousToken: model.analysis.previousToken,
+                  prefixMatching: model.analysis.prefixMatching,
+                },
+              }
+            : {}),
+          tokens,
+          mask: mask.kind,
+          heads,
+          L,
+          d,
+          scale: lab.run.scale,
+          q: nest3(inputs.q, heads, L, d),
+          k: nest3(inputs.k, heads, L, d),
+          v: nest3(inputs.v, heads, L, d),
+          weights: nest3(weights, heads, L, L),
+          output: nest3(output, heads, L, d),
+          backend: lab.backendLabel,
+        },
+      );
     }, true);
   }
 

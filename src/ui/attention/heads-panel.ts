@@ -37,8 +37,12 @@ export function renderHeads(v: LabView): TemplateResult {
       })}
     </div>
     <p class="small muted">
-      Each head has its own W_q, W_k, W_v (seeded); the enlarged view and its data table show the selected
-      head.
+      ${
+        v.lab.prepared.induction
+          ? `Layer ${v.lab.prepared.induction.layer} of the induction model: each head has its own learned W_q, W_k, W_v;`
+          : 'Each head has its own W_q, W_k, W_v (seeded);'
+      }
+      the enlarged view and its data table show the selected head.
     </p>
   </section>`;
 }

@@ -20,6 +20,8 @@ import {
 } from '../../models/attention-inputs';
 import type { AttentionState } from '../../state/attention';
 import { formatCompact } from '../../util/format';
+import { prepareInduction, type InductionRun } from './induction-inputs';
+import type { InductionModel } from './induction-models';
 
 /** What the engine gets for one run, and what the page needs to label it. */
 export interface Prepared {
@@ -30,7 +32,9 @@ export interface Prepared {
   scale: number | undefined;
   /** Additive bias [heads][L][L] (ALiBi), or undefined. */
   bias?: Float32Array;
-  source: 'sentence' | 'import';
+  source: 'sentence' | 'import' | 'model';
+  /** With an induction model: the layer shown, its sequence analysis and the heads zeroed. */
+  induction?: InductionRun;
   /** Readable notes about adjustments (clamped valid length, truncated tokens …). */
   notes: string[];
 }
@@ -60,14 +64,22 @@ export async function prepareInputs(
     maxL: number;
     maxLReason?: string;
     initialise?: Initialise;
+    /** The induction model when p.model is not "random" (an imported file takes precedence). */
+    induction?: InductionModel | null;
   },
 ): Promise<Prepared> {
   const notes: string[] = [];
   let tokens: string[];
   let inputs: AttentionInputs;
   let scale: number | undefined = p.scale > 0 ? p.scale : undefined;
+  let induction: InductionRun | undefined;
   const imported = options.imported;
-  if (imported) {
+  if (!imported && options.induction) {
+    const m = prepareInduction(p, options.induction);
+    ({ tokens, inputs } = m);
+    induction = m.run;
+    notes.push(...m.notes);
+  } else if (imported) {
     const v = imported.value;
     if (v.shape.L > options.maxL) {
       throw new RangeError(
@@ -141,7 +153,8 @@ export async function prepareInputs(
     mask,
     scale,
     ...(bias ? { bias } : {}),
-    source: imported ? 'import' : 'sentence',
+    ...(induction ? { induction } : {}),
+    source: imported ? 'import' : induction ? 'model' : 'sentence',
     notes,
   };
 }

@@ -6,6 +6,7 @@ import { formatBytes } from '../../util/format';
 import { renderEnlarged } from './enlarged-panel';
 import { renderExports } from './export-panel';
 import { renderHeads } from './heads-panel';
+import { renderInductionPanel } from './induction-panel';
 import { fmtValue } from './model';
 import { renderNumerics } from './numerics-panel';
 import { renderRowPanel } from './row-panel';
@@ -33,7 +34,7 @@ export function renderResult(v: LabView, stale: boolean): TemplateResult {
     </p>
     ${renderStrip(v)}
     <div class="two">${renderEnlarged(v)} ${renderRowPanel(v)}</div>
-    ${renderHeads(v)}
+    ${renderInductionPanel(v)} ${renderHeads(v)}
     <div class="two">${renderNumerics(v)} ${renderExports(v)}</div>
   </div>`;
 }

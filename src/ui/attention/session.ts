@@ -24,6 +24,7 @@ import { resolveBackend } from '../common/backend';
 import type { RunControlFor } from '../common/lab-run';
 import type { Runtime } from '../common/runtime';
 import { runOnGpu } from './gpu-run';
+import type { InductionModel } from './induction-models';
 import { prepareInputs, type ImportedFile, type Initialise, type Prepared } from './model';
 import { ALL_STAGES, EXPORT_MAX_NUMBERS, POOL_PIX, REFERENCE_MAX_L, STAGE_INFO } from './stages';
 
@@ -72,6 +73,8 @@ interface RunInputs {
   params: AttentionState;
   imported: ImportedFile | null;
   custom: Uint8Array | null;
+  /** The induction model whose layer supplies Q, K, V (null: the seeded random projections). */
+  induction: InductionModel | null;
   /** Called once the inputs are prepared (the page adopts the custom mask it started from). */
   onPrepared: (prepared: Prepared) => void;
 }
@@ -79,7 +82,13 @@ interface RunInputs {
 /** Only the controls that change the computation (not the selected head, row or view). */
 export function computeKey(p: AttentionState): string {
   const { text, tokenizer, mask, windowCausal, validLength, window, L, heads, d, seed, scale, path } = p;
+  const { model, layer, tokens, period, ablate } = p;
   return JSON.stringify([
+    model,
+    layer,
+    tokens,
+    period,
+    ablate,
     text,
     tokenizer,
     mask,
@@ -117,6 +126,7 @@ export class AttentionSession {
     const prepared = await prepareInputs(inputs.params, {
       imported: inputs.imported,
       custom: inputs.custom,
+      induction: inputs.induction,
       maxL: gpu ? ATTENTION_LIMITS.maxL : MAX_ATTENTION_L_CPU,
       ...(gpu ? {} : { maxLReason: 'The CPU reference' }),
       initialise: this.initialise,

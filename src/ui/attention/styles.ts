@@ -243,4 +243,38 @@ export const attentionLabStyles = css`
     word-break: normal;
     overflow-wrap: anywhere;
   }
+  .token-seq {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 2px;
+    font-family: var(--ks-mono, ui-monospace, monospace);
+    font-size: 0.85rem;
+  }
+  .tok {
+    display: inline-block;
+    min-width: 1.1rem;
+    padding: 0 0.15rem;
+    text-align: center;
+    border: 1px solid var(--ks-border);
+    border-radius: 3px;
+  }
+  .tok.first {
+    background: color-mix(in srgb, var(--ks-accent) 22%, transparent);
+  }
+  .tok.second {
+    background: color-mix(in srgb, var(--ks-focus) 35%, transparent);
+  }
+  .induction table {
+    border-collapse: collapse;
+    font-variant-numeric: tabular-nums;
+  }
+  .induction th,
+  .induction td {
+    padding: 0.15rem 0.5rem;
+    text-align: right;
+    border-bottom: 1px solid var(--ks-border);
+  }
+  .induction tr.shown {
+    background: color-mix(in srgb, var(--ks-accent) 12%, transparent);
+  }
 `;

@@ -1,0 +1,83 @@
+/**
+ * The induction models the Attention lab can show: the shipped one (public/models/induction/induction.ksind,
+ * fetched once and checked by parseInduction) and the one trained in this page (the trainer panel's newest
+ * snapshot). A model is its f32 parameters, a label and a version that changes when the parameters do.
+ */
+import { INDUCTION_CONFIG, parseInduction, type InductionHeader } from '../../models/induction';
+
+export interface InductionModel {
+  kind: 'induction' | 'trained';
+  params: Float32Array;
+  /** Who trained it and how far, e.g. "shipped: 1750 steps on webgpu: …" or "trained in this page: 300 steps". */
+  label: string;
+  version: number;
+  header?: InductionHeader;
+}
+
+/** Where the shipped weights are, under the app's base URL. */
+export const SHIPPED_INDUCTION_PATH = 'models/induction/induction.ksind';
+
+export class InductionModels {
+  private shipped: Promise<InductionModel> | null = null;
+  private trainedModel: InductionModel | null = null;
+  private nextVersion = 1;
+
+  constructor(private readonly base: string = import.meta.env.BASE_URL) {}
+
+  /** The shipped model (fetched on first use; a failed fetch is retried next time). */
+  loadShipped(): Promise<InductionModel> {
+    this.shipped ??= this.fetchShipped().catch((e: unknown) => {
+      this.shipped = null;
+      throw e;
+    });
+    return this.shipped;
+  }
+
+  private async fetchShipped(): Promise<InductionModel> {
+    const url = `${this.base.replace(/\/?$/, '/')}${SHIPPED_INDUCTION_PATH}`;
+    let response: Response;
+    try {
+      response = await fetch(url);
+    } catch (e) {
+      throw new Error(`Could not load the shipped induction model from ${url}: ${(e as Error).message}`);
+    }
+    if (!response.ok)
+      throw new Error(
+        `Could not load the shipped induction model from ${url}: HTTP ${response.status} ${response.statusText}`.trim(),
+      );
+    const { header, params } = parseInduction(await response.arrayBuffer(), INDUCTION_CONFIG);
+    return {
+      kind: 'induction',
+      params,
+      header,
+      label: `shipped weights: ${header.steps} steps${header.trainer ? ` on ${header.trainer}` : ''}, seed ${header.seed}`,
+      version: 0,
+    };
+  }
+
+  /** The model trained in this page, or null before the first snapshot. */
+  get trained(): InductionModel | null {
+    return this.trainedModel;
+  }
+
+  /** Adopts a new snapshot of the page's trainer. */
+  setTrained(params: Float32Array, step: number, done: boolean): InductionModel {
+    this.trainedModel = {
+      kind: 'trained',
+      params,
+      label: `trained in this page: ${step} steps${done ? '' : ' (training…)'}`,
+      version: this.nextVersion++,
+    };
+    return this.trainedModel;
+  }
+
+  /** The model of `kind`, or an Error saying why there is none. */
+  async get(kind: 'induction' | 'trained'): Promise<InductionModel> {
+    if (kind === 'induction') return this.loadShipped();
+    if (!this.trainedModel)
+      throw new RangeError(
+        'No model has been trained in this page yet: press “Train the induction model” below, or pick the shipped induction model.',
+      );
+    return this.trainedModel;
+  }
+}
