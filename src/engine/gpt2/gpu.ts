@@ -1,0 +1,278 @@
+/**
+ * GPT-2 on WebGPU (issue 14): uploads a checkpoint's tensors one at a time (sizes checked against the
+ * device's limits first), then runs the whole forward pass in one submit and reads back only the last
+ * position's logits [V] and, per layer, every head's attention map (full, or max-pooled on the GPU).
+ */
+import { throwIfAborted } from '../../gpu/compute';
+import { checkStorageSize } from '../../gpu/limits';
+import { ReadbackPool } from '../../gpu/readback';
+import { PoolKernel } from '../../kernels/attention/pool';
+import * as ops from '../../kernels/nn/ops';
+import { encodeDispatches, type Dispatch } from '../../kernels/nn/pipelines';
+import { topK, type TopToken } from '../../models/gpt2/ref';
+import {
+  gpt2TensorSpecs,
+  type Gpt2Config,
+  type Gpt2TensorSource,
+  type LoadProgress,
+} from '../../models/gpt2/types';
+import { SerialQueue } from '../../util/serial-queue';
+import { buildGpt2Graph, checkGraphLimits, type Gpt2Graph } from './graph';
+
+export type Gpt2AttentionMode = 'full' | 'pooled' | 'none';
+
+/** Full maps up to this many tokens; beyond it the lab asks for pooled ones. */
+export const GPT2_FULL_ATTENTION_MAX = 256;
+export const GPT2_POOL_SIZE = 256;
+export const GPT2_TOP = 5;
+
+/** The mode the attention lab uses for T tokens: full maps up to 256 tokens, pooled beyond. */
+export function attentionModeFor(T: number): Gpt2AttentionMode {
+  return T <= GPT2_FULL_ATTENTION_MAX ? 'full' : 'pooled';
+}
+
+export interface Gpt2ForwardOptions {
+  attention: Gpt2AttentionMode;
+  /** Side of the pooled maps (default 256; at most T: a shorter sequence is pooled to T, i.e. copied). */
+  poolSize?: number;
+}
+
+export interface Gpt2ForwardResult {
+  T: number;
+  /** The last position's logits [V] (f32). */
+  logits: Float32Array;
+  /** Its top-5 next tokens with softmax probabilities. */
+  top: TopToken[];
+  /** Per layer [H][S][S] (query row, key column); empty for 'none'. */
+  attention: Float32Array[];
+  /** S: T for full maps, the pool size for pooled ones. */
+  mapSize: number;
+  pooled: boolean;
+}
+
+function deviceLimits(device: GPUDevice): Record<string, number> {
+  return {
+    maxStorageBufferBindingSize: Number(device.limits.maxStorageBufferBindingSize),
+    maxBufferSize: Number(device.limits.maxBufferSize),
+  };
+}
+
+export class GpuGpt2 {
+  /** Dispatches and submits of the last forward (or logitsAt) call, and in all. */
+  lastDispatches = 0;
+  lastSubmits = 0;
+  totalDispatches = 0;
+  totalSubmits = 0;
+  private readonly queue = new SerialQueue();
+  private readonly res: ops.OpResources;
+  private readonly readback: ReadbackPool;
+  private graph: Gpt2Graph | null = null;
+  private graphRes: ops.OpResources | null = null;
+  private pools: PoolKernel[] = [];
+  private destroyed = false;
+
+  private constructor(
+    readonly device: GPUDevice,
+    readonly config: Gpt2Config,
+    private readonly tensors: Map<string, GPUBuffer>,
+    private readonly label: string,
+  ) {
+    this.res = new ops.OpResources(device);
+    this.readback = new ReadbackPool(device, `${label}.readback`);
+  }
+
+  /**
+   * Checks every tensor against the device's maxStorageBufferBindingSize and maxBufferSize (a LimitError, a
+   * RangeError naming the tensor and the limit, before anything is allocated), then uploads them one at a
+   * time as f32 with queue.writeBuffer, keeping no CPU copy. Rejects with an AbortError when `signal` aborts
+   * (buffers made so far are freed).
+   */
+  static async load(
+    device: GPUDevice,
+    source: Gpt2TensorSource,
+    options: { signal?: AbortSignal; onProgress?: (p: LoadProgress) => void; label?: string } = {},
+  ): Promise<GpuGpt2> {
+    const config = source.config;
+    const label = options.label ?? 'gpt2';
+    if (!(Number.isInteger(config.nEmbd / config.nHead) && config.nHead >= 1))
+      throw new RangeError(`GPT-2: width ${config.nEmbd} is not a multiple of ${config.nHead} heads`);
+    const specs = gpt2TensorSpecs(config);
+    const limits = deviceLimits(device);
+    const bytesOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1) * 4;
+    for (const s of specs)
+      checkStorageSize({ limits }, `GPT-2 tensor “${s.name}” [${s.shape.join(' × ')}]`, bytesOf(s.shape));
+    checkGraphLimits(limits, config, 1);
+    const total = specs.reduce((a, s) => a + bytesOf(s.shape), 0);
+    const tensors = new Map<string, GPUBuffer>();
+    let done = 0;
+    try {
+      for (const s of specs) {
+        throwIfAborted(options.signal);
+        const data = await source.tensor(s.name, options.signal);
+        throwIfAborted(options.signal);
+        if (data.length * 4 !== bytesOf(s.shape))
+          throw new RangeError(
+            `GPT-2 tensor “${s.name}” has ${data.length} values, expected [${s.shape.join(' × ')}]`,
+          );
+        const b = device.createBuffer({
+          label: `${label}.${s.name}`,
+          size: Math.max(16, Math.ceil(data.byteLength / 16) * 16),
+          usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+        });
+        tensors.set(s.name, b);
+        device.queue.writeBuffer(b, 0, data.buffer, data.byteOffset, data.byteLength);
+        done += data.byteLength;
+        options.onProgress?.({ done, total, tensor: s.name });
+      }
+    } catch (e) {
+      for (const b of tensors.values()) b.destroy();
+      throw e;
+    }
+    return new GpuGpt2(device, config, tensors, label);
+  }
+
+  /** The whole forward pass on `ids` in one submit; reads back the last logits and the attention maps. */
+  forward(ids: Uint32Array, options: Gpt2ForwardOptions): Promise<Gpt2ForwardResult> {
+    return this.queue.run(() => this.runForward(ids, options));
+  }
+
+  /** Logits [V] at `position` of the last forward's sequence (one submit: copy the row, unembed, read). */
+  logitsAt(position: number): Promise<{ logits: Float32Array; top: TopToken[] }> {
+    return this.queue.run(async () => {
+      const g = this.graph;
+      if (!g) throw new Error('GPT-2: logitsAt before any forward pass');
+      if (!(Number.isInteger(position) && position >= 0 && position < g.T))
+        throw new RangeError(`GPT-2: position ${position} is outside 0 … ${g.T - 1}`);
+      const enc = this.device.createCommandEncoder({ label: `${this.label}.logitsAt` });
+      const read = this.encodeLogits(enc, g, position);
+      this.submit(enc, g.unembed.length);
+      const logits = await read();
+      return { logits, top: topK(logits, GPT2_TOP) };
+    });
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.dropGraph();
+    for (const b of this.tensors.values()) b.destroy();
+    this.tensors.clear();
+    this.res.destroy();
+    this.readback.destroy();
+  }
+
+  private async runForward(ids: Uint32Array, options: Gpt2ForwardOptions): Promise<Gpt2ForwardResult> {
+    if (this.destroyed) throw new Error('GPT-2: the model was destroyed');
+    const { vocab: V, nPositions, nHead: H, nLayer: L } = this.config;
+    const T = ids.length;
+    if (T < 1 || T > nPositions)
+      throw new RangeError(`GPT-2: ${T} tokens, but this model's context is ${nPositions} positions`);
+    const bad = ids.findIndex((id) => id >= V);
+    if (bad >= 0) throw new RangeError(`GPT-2: token id ${ids[bad]} at position ${bad} is not below ${V}`);
+    const mode = options.attention;
+    const pooled = mode === 'pooled';
+    const S = pooled ? Math.min(T, options.poolSize ?? GPT2_POOL_SIZE) : T;
+    if (!(Number.isInteger(S) && S >= 1)) throw new RangeError(`GPT-2: pool size ${options.poolSize}`);
+    const g = this.graphFor(T);
+    this.device.queue.writeBuffer(g.tokens, 0, Uint32Array.from(ids));
+    const mapFloats = H * S * S;
+    const mapBytes = L * mapFloats * 4;
+    if (mode !== 'none') {
+      checkStorageSize({ limits: deviceLimits(this.device) }, `GPT-2 attention maps (${L} layers)`, mapBytes);
+    }
+    const enc = this.device.createCommandEncoder({ label: `${this.label}.forward` });
+    const maps = mode === 'none' ? null : this.readback.acquire(mapBytes);
+    let dispatches = 0;
+    const pass = (list: Dispatch[], name: string) => {
+      const p = enc.beginComputePass({ label: `${this.label}.${name}` });
+      encodeDispatches(p, list);
+      p.end();
+      dispatches += list.length;
+    };
+    for (let l = 0; l < L; l++) {
+      pass(g.pre[l]!, `layers.${l}.attention`);
+      if (maps && !pooled) enc.copyBufferToBuffer(g.attention, 0, maps, l * mapFloats * 4, mapFloats * 4);
+      if (maps && pooled) {
+        const pool = this.poolFor(l, mapFloats);
+        const rect = { row0: 0, col0: 0, rows: T, cols: T };
+        pool.kernel.encode(
+          enc,
+          { heads: H, L: T },
+          { rect, outRows: S, outCols: S, mode: 'max' },
+          {
+            src: g.attention,
+            out: pool.out,
+          },
+        );
+        dispatches++;
+        enc.copyBufferToBuffer(pool.out, 0, maps, l * mapFloats * 4, mapFloats * 4);
+      }
+      pass(g.post[l]!, `layers.${l}.rest`);
+    }
+    pass(g.final, 'ln_f');
+    const readLogits = this.encodeLogits(enc, g, T - 1);
+    this.submit(enc, dispatches + g.unembed.length);
+    const logits = await readLogits();
+    const attention: Float32Array[] = [];
+    if (maps) {
+      const all = new Float32Array(await this.readback.read(maps, mapBytes));
+      for (let l = 0; l < L; l++) attention.push(all.slice(l * mapFloats, (l + 1) * mapFloats));
+    }
+    return { T, logits, top: topK(logits, GPT2_TOP), attention, mapSize: S, pooled };
+  }
+
+  /** Copies row `t` of the final hidden states, unembeds it and copies the logits out; returns the reader. */
+  private encodeLogits(enc: GPUCommandEncoder, g: Gpt2Graph, t: number): () => Promise<Float32Array> {
+    const C = this.config.nEmbd;
+    const bytes = this.config.vocab * 4;
+    enc.copyBufferToBuffer(g.hidden, t * C * 4, g.row, 0, C * 4);
+    const p = enc.beginComputePass({ label: `${this.label}.unembed` });
+    encodeDispatches(p, g.unembed);
+    p.end();
+    const dst = this.readback.acquire(bytes);
+    enc.copyBufferToBuffer(g.logits, 0, dst, 0, bytes);
+    return async () => new Float32Array(await this.readback.read(dst, bytes));
+  }
+
+  private submit(enc: GPUCommandEncoder, dispatches: number): void {
+    this.device.queue.submit([enc.finish()]);
+    this.lastDispatches = dispatches;
+    this.lastSubmits = 1;
+    this.totalDispatches += dispatches;
+    this.totalSubmits += 1;
+  }
+
+  private graphFor(T: number): Gpt2Graph {
+    if (this.graph?.T === T) return this.graph;
+    checkGraphLimits(deviceLimits(this.device), this.config, T);
+    this.dropGraph();
+    this.graphRes = new ops.OpResources(this.device);
+    this.graph = buildGpt2Graph(this.device, this.graphRes, this.config, this.tensors, T, this.label);
+    return this.graph;
+  }
+
+  private readonly poolOut: GPUBuffer[] = [];
+  private poolFor(l: number, floats: number): { kernel: PoolKernel; out: GPUBuffer } {
+    this.pools[l] ??= new PoolKernel(this.device, `${this.label}.layers.${l}.pool`);
+    let out = this.poolOut[0];
+    if (!out || out.size < floats * 4) {
+      out?.destroy();
+      out = this.device.createBuffer({
+        label: `${this.label}.pooled`,
+        size: Math.max(16, Math.ceil((floats * 4) / 16) * 16),
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+      });
+      this.poolOut[0] = out;
+    }
+    return { kernel: this.pools[l], out };
+  }
+
+  private dropGraph(): void {
+    for (const b of this.graph?.buffers ?? []) b.destroy();
+    this.graphRes?.destroy();
+    for (const p of this.pools) p.destroy();
+    this.pools = [];
+    for (const b of this.poolOut.splice(0)) b.destroy();
+    this.graph = null;
+    this.graphRes = null;
+  }
+}
