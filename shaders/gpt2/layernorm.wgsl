@@ -40,7 +40,7 @@ fn workgroup_sum(lid: u32, v: f32) -> f32 {
 fn layernorm(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let row = wid.x + wid.y * p.groups_x;
   // Uniform across the workgroup, so the barriers below stay in uniform control flow.
-  let active = row < p.rows;
+  let in_range = row < p.rows;
   let r = min(row, p.rows - 1u);
   let base = r * p.channels;
   let n = f32(p.channels);
@@ -55,7 +55,7 @@ fn layernorm(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index)
     q += d * d;
   }
   let inv = inverseSqrt(workgroup_sum(lid, q) / n + p.eps);
-  if (active) {
+  if (in_range) {
     for (var c = lid; c < p.channels; c += WG) {
       y[base + c] = (x[base + c] - mean) * inv * gain[c] + bias[c];
     }
