@@ -9,6 +9,7 @@
  */
 import { attentionCases } from './cases/attention';
 import { diffusionCases } from './cases/diffusion';
+import { gpt2Cases } from './cases/gpt2';
 import { inductionCases } from './cases/induction';
 import { randomCases } from './cases/random';
 import { recommendCases } from './cases/recommend';
@@ -29,6 +30,7 @@ const RUN: Array<[Family, (s: Suite) => Promise<void>]> = [
   ['diffusion', diffusionCases],
   ['recommend', recommendCases],
   ['induction', inductionCases],
+  ['gpt2', gpt2Cases],
 ];
 
 export async function runSuite(env: BenchEnv, options: BenchOptions): Promise<SuiteResult> {

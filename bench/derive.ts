@@ -16,6 +16,7 @@ export const SIZE_KEY: Record<Family, string> = {
   diffusion: 'particles',
   recommend: 'items',
   induction: 'batch',
+  gpt2: 'T',
 };
 
 /** Median wall time of one step of a step case (a call takes stepsPerCall steps). */

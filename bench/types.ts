@@ -3,7 +3,7 @@ import type { GpuContext } from '../src/gpu/device';
 import type { AttentionShape } from '../src/kernels/attention/spec';
 import type { Stat } from './stats';
 
-export type Family = 'random' | 'attention' | 'training' | 'diffusion' | 'recommend' | 'induction';
+export type Family = 'random' | 'attention' | 'training' | 'diffusion' | 'recommend' | 'induction' | 'gpt2';
 export const FAMILIES: readonly Family[] = [
   'random',
   'attention',
@@ -11,6 +11,7 @@ export const FAMILIES: readonly Family[] = [
   'diffusion',
   'recommend',
   'induction',
+  'gpt2',
 ];
 
 export interface BenchOptions {
