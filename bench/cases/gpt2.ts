@@ -100,7 +100,7 @@ export async function gpt2Cases(s: Suite): Promise<void> {
   }
   s.note(
     `GPT-2: one forward pass of a random gpt2-shaped model (${config.nLayer} layers` +
-      (s.options.quick ? ', 2 under --quick instead of gpt2’s 12' : '') +
+      (s.options.quick ? ' under --quick; gpt2 has 12' : '') +
       `, width 768, 12 heads, vocab 50257) at T tokens: GpuGpt2.forward (one submit; reads back the last ` +
       'logits [V] and every head’s attention map, full up to T = 256, max-pooled to 256 × 256 beyond) vs the ' +
       'float64 reference (all layers, attention kept; at the smallest T only). tokens/s = T ÷ wall time. ' +
