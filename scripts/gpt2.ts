@@ -59,7 +59,9 @@ async function main(argv: string[]): Promise<void> {
   const model = await GpuGpt2.load(gpu.device, source, {
     onProgress: (p) => {
       const pct = Math.floor((100 * p.done) / p.total);
-      if (pct >= last + 10) (console.log(`loading ${pct}% (${p.tensor})`), (last = pct));
+      if (pct < last + 10) return;
+      last = pct;
+      console.log(`loading ${pct}% (${p.tensor})`);
     },
   });
   console.log(`loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
