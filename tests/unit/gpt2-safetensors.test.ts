@@ -20,14 +20,15 @@ import {
   type FixtureOptions,
 } from '../helpers/gpt2-fixture';
 
-// Conversions are exact: every F16 and BF16 value is an f32, so values are compared with toEqual / Object.is
-// (tolerance 0); NaN is checked with Number.isNaN.
-
+// Conversions are exact: every F16 and BF16 value is an f32, so values are compared bit for bit or with
+// Object.is (tolerance 0); NaN is checked with Number.isNaN. The reader does not care about the vocabulary:
+// a small one keeps these tests fast (GPT-2's 50257 is checked by the configuration tests).
 const SMALL: FixtureOptions = {
   nLayer: 2,
   nHead: 2,
   nEmbd: 16,
   nPositions: 8,
+  vocab: 1000,
   dtype: 'F32',
   prefix: false,
   seed: 7,
