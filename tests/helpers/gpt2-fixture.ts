@@ -54,11 +54,14 @@ interface Format {
 const HALF: Format = { mant: 10, bias: 15, nan: 0x7e00, inf: 0x7c00 };
 const BF16: Format = { mant: 7, bias: 127, nan: 0x7fc0, inf: 0x7f80 };
 
+const f64 = new Float64Array(1);
+const f64Words = new Uint32Array(f64.buffer);
+const HIGH = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+
+/** ⌊log2 v⌋ of a positive normal float64, from its exponent bits. */
 function floorLog2(v: number): number {
-  let e = Math.floor(Math.log2(v));
-  if (2 ** e > v) e--;
-  if (2 ** (e + 1) <= v) e++;
-  return e;
+  f64[0] = v;
+  return ((f64Words[HIGH]! >>> 20) & 0x7ff) - 1023;
 }
 
 function roundHalfEven(y: number): number {
@@ -129,18 +132,33 @@ export function fixtureConfig(o: FixtureOptions): Gpt2Config {
   };
 }
 
-/** Element i of model tensor number `k`: uniform, or 1 ± 0.1 for LayerNorm gains. */
+/** murmur3's 32-bit finaliser: spreads a Philox word over the elements of its block. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * Element i of model tensor number `k`: uniform in ±scale, or 1 ± 0.1 for LayerNorm gains. One Philox
+ * call (counter [block, k], key [seed, "gpt2"]) seeds 4 × 256 elements, each word spread by fmix32 — a
+ * Philox call per element would take seconds for a 77 MB tensor on this machine.
+ */
 function randomTensor(seed: number, k: number, name: string, scale: number): (i: number) => number {
   const gain = /ln_(1|2|f)\.weight$/.test(name);
   let block = -1;
   let words: number[] = [];
   return (i) => {
-    const b = Math.floor(i / 4);
+    const b = Math.floor(i / 1024);
     if (b !== block) {
       block = b;
       words = philox4x32([b, k, 0, 0], [seed >>> 0, STREAM]);
     }
-    const u = 2 * unitFloat(words[i % 4]!) - 1;
+    const j = i % 1024;
+    const w = fmix32((words[j >>> 8]! + Math.imul(j, 0x9e3779b9)) >>> 0);
+    const u = 2 * unitFloat(w) - 1;
     return gain ? 1 + 0.1 * u : scale * u;
   };
 }

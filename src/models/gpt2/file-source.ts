@@ -35,7 +35,7 @@ export async function openGpt2File(blob: Blob, configJson?: unknown): Promise<Op
   };
   const source: SizedTensorSource = {
     config,
-    tensor(name, signal) {
+    async tensor(name, signal) {
       entry(name);
       return readTensor(blob, header, prefix + name, signal);
     },
