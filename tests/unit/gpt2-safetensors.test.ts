@@ -65,9 +65,11 @@ describe('safetensors header: malformed files name their problem', () => {
 
   it('truncated inside the header', async () => {
     const { dataStart } = headerOf(base.bytes);
-    const r = await problemOf(base.bytes.slice(0, dataStart - 40));
-    expect(r.problem).toBe('truncated');
-    expect(r.message).toMatch(/ends inside its \d+-byte header/);
+    for (const cut of [9, 30, dataStart - 40, dataStart - 8]) {
+      const r = await problemOf(base.bytes.slice(0, cut));
+      expect(r.problem, `cut at ${cut}`).toBe('truncated');
+      expect(r.message).toMatch(/ends inside its \d+-byte header/);
+    }
   });
 
   it('truncated inside a tensor (the last one)', async () => {
@@ -80,6 +82,14 @@ describe('safetensors header: malformed files name their problem', () => {
     const r = await problemOf(withHeaderLength(base.bytes, base.bytes.length + 100));
     expect(r.problem).toBe('header-length');
     expect(r.message).toMatch(/runs past the end of the file/);
+    // A whole header followed by data, even data that reads as text, is not a cut header.
+    const ascii = rewriteHeader(base.bytes, () => '{}');
+    ascii.fill(0x61, 16);
+    expect((await problemOf(withHeaderLength(ascii, ascii.length))).problem).toBe('header-length');
+    // Not JSON at all (an arbitrary file whose first 8 bytes happen to be a small number).
+    const other = new Uint8Array(64).fill(0x00);
+    other[0] = 200;
+    expect((await problemOf(other)).problem).toBe('header-length');
   });
 
   it('header length over 100 MB, and zero', async () => {
@@ -94,7 +104,11 @@ describe('safetensors header: malformed files name their problem', () => {
       rewriteHeader(base.bytes, () => '{"wte.weight": {"dtype": "F32",'.padEnd(60)),
     );
     expect(bad.problem).toBe('header-json');
-    expect(bad.message).toMatch(/not valid JSON/);
+    expect(bad.message).toMatch(/^The header is not valid JSON: .* at line 1, column \d+\.$/);
+    const comma = await problemOf(rewriteHeader(base.bytes, () => '{"a": {"dtype": "F32",, "shape": []}}'));
+    expect(comma.message).toBe(
+      'The header is not valid JSON: unexpected "," (expected a property name in double quotes) at line 1, column 23.',
+    );
     expect((await problemOf(rewriteHeader(base.bytes, () => '[1, 2]'))).problem).toBe('header-json');
     const utf = new Uint8Array([...encodeHeader('{"a":1}')]);
     utf[9] = 0xff; // invalid UTF-8 inside the header
@@ -159,6 +173,14 @@ describe('safetensors header: malformed files name their problem', () => {
     );
     expect(size.problem).toBe('offsets');
     expect(size.message).toMatch(/needs 512 bytes/);
+
+    const empty = await problemOf(
+      rewriteHeader(base.bytes, (j) => {
+        j.empty = { dtype: 'F32', shape: [0], data_offsets: [dataLength + 8, dataLength + 8] };
+      }),
+    );
+    expect(empty.problem).toBe('offsets');
+    expect(empty.message).toMatch(/“empty” .* outside the data section/);
 
     for (const offsets of [[10, 2], [0], 'a', [0, -4]]) {
       const r = await problemOf(

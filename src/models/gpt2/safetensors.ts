@@ -3,6 +3,7 @@
  * JSON header (validated entry by entry), then raw tensors, each read on its own with `blob.slice` and
  * converted to f32 exactly (F32, F16 incl. subnormals/inf/NaN, BF16 = the upper 16 bits of an f32).
  */
+import { findJsonError, lineColumn } from '../json-error';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
 
@@ -56,21 +57,15 @@ async function bytesOf(blob: Blob, begin: number, end: number): Promise<Uint8Arr
   return new Uint8Array(await blob.slice(begin, end).arrayBuffer());
 }
 
-/** Whether the bytes after the length field look like the start of a header that the file cuts short. */
-function looksLikeCutHeader(bytes: Uint8Array): boolean {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return false;
-  }
-  if (!text.startsWith('{')) return false;
-  try {
-    JSON.parse(text);
-    return false; // a whole header is there: the length field itself is wrong
-  } catch {
-    return true;
-  }
+const lenient = new TextDecoder('utf-8');
+
+/**
+ * Whether the bytes after the length field are the start of a JSON header that the file cuts short (the
+ * first syntax error is the end of the text), rather than a whole header followed by data.
+ */
+function isCutHeader(bytes: Uint8Array): boolean {
+  const text = lenient.decode(bytes);
+  return text.startsWith('{') && findJsonError(text).position >= text.length;
 }
 
 function parseEntry(name: string, raw: unknown): SafetensorsEntry {
@@ -136,6 +131,13 @@ function checkLayout(tensors: Map<string, SafetensorsEntry>, dataLength: number)
     if (e.begin !== expectedBegin) contiguous = false;
     previous = item;
   }
+  const empty = [...tensors].find(([, e]) => e.end === e.begin && e.begin > dataLength);
+  if (empty) {
+    fail(
+      'offsets',
+      `Tensor “${empty[0]}” has data_offsets [${empty[1].begin}, ${empty[1].end}], outside the data section (${dataLength} bytes).`,
+    );
+  }
   const outside = sorted.find(([, e]) => e.end > dataLength);
   if (!outside) return;
   const [name, e] = outside;
@@ -171,8 +173,9 @@ export async function readSafetensorsHeader(blob: Blob): Promise<SafetensorsHead
   }
   const dataStart = 8 + headerLength;
   if (dataStart > blob.size) {
-    const present = await bytesOf(blob, 8, blob.size);
-    if (looksLikeCutHeader(present)) {
+    // Not "{" at the start: no header at all. Otherwise scan what there is of it (under 100 MB).
+    const head = await bytesOf(blob, 8, Math.min(blob.size, 9));
+    if (head[0] === 0x7b && isCutHeader(await bytesOf(blob, 8, blob.size))) {
       fail(
         'truncated',
         `The file is truncated: it ends inside its ${headerLength}-byte header (${blob.size - 8} bytes of it are there).`,
@@ -183,13 +186,18 @@ export async function readSafetensorsHeader(blob: Blob): Promise<SafetensorsHead
       `The header length ${headerLength} runs past the end of the file (${blob.size} bytes in all).`,
     );
   }
+  let text = '';
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(await bytesOf(blob, 8, dataStart));
+  } catch {
+    fail('header-json', 'The header is not valid UTF-8 text.');
+  }
   let parsed: unknown;
   try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(await bytesOf(blob, 8, dataStart));
     parsed = JSON.parse(text);
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    fail('header-json', `The header is not valid JSON: ${why}`);
+  } catch {
+    const { position, problem } = findJsonError(text);
+    fail('header-json', `The header is not valid JSON: ${problem} at ${lineColumn(text, position)}.`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     fail('header-json', 'The header JSON is not an object of tensors.');
