@@ -1,7 +1,7 @@
 /**
  * <ks-induction-trainer> in real Chromium on the WebGPU adapter (SwiftShader here, about a step a second, so
- * runs are ≤ 30 steps): without WebGPU the button is disabled with the note; a 30-step run ends with
- * "Trained 30 steps", `induction-trained` events with the model and its float64 scores, the last one done,
+ * runs are ≤ 30 steps): without WebGPU the button is disabled with the note; a 12-step run ends with
+ * "Trained 12 steps", `induction-trained` events with the model and its float64 scores, the last one done,
  * and two charts; Cancel, a new seed, a destroyed device and a replaced `gpu` each stop the run and leave the
  * button usable; after the loss, Train continues from the last evaluated model.
  */
@@ -85,8 +85,8 @@ describe('ks-induction-trainer', () => {
     expect(train().disabled).toBe(true);
   });
 
-  it('trains 30 steps: events with the model and its float64 scores, the last done; status and charts', async () => {
-    const { el, events, root, train, button, status } = mount({ gpu, steps: 30, seed: 3 });
+  it('trains 12 steps: events with the model and its float64 scores, the last done; status and charts', async () => {
+    const { el, events, root, train, button, status } = mount({ gpu, steps: 12, seed: 3 });
     await el.updateComplete;
     expect(train().disabled).toBe(false);
     expect(status()).toMatch(/^Trains the 2-layer attention-only model in WGSL/);
@@ -101,8 +101,8 @@ describe('ks-induction-trainer', () => {
     });
     await el.done;
     await el.updateComplete;
-    expect(status()).toMatch(/^Trained 30 steps in [\d.]+ s; induction score \d\.\d\d, below 0\.8$/);
-    const progress = [...seen].find((s) => /^Step \d+ of 30 · loss \d\.\d\d · prefix-matching/.test(s));
+    expect(status()).toMatch(/^Trained 12 steps in [\d.]+ s; induction score \d\.\d\d, below 0\.8$/);
+    const progress = [...seen].find((s) => /^Step \d+ of 12 · loss \d\.\d\d · prefix-matching/.test(s));
     expect(progress, [...seen].join(' | ')).toMatch(/· previous-token \d\.\d\d · [\d.]+ steps\/s$/);
     // Events: steps increase, only the last is done, every one carries the whole model.
     expect(events.length).toBeGreaterThanOrEqual(1);
@@ -111,14 +111,14 @@ describe('ks-induction-trainer', () => {
     expect(new Set(steps).size).toBe(steps.length);
     expect(events.map((e) => e.done)).toEqual([...Array(events.length - 1).fill(false), true]);
     const last = events.at(-1)!;
-    expect([last.step, last.totalSteps]).toEqual([30, 30]);
+    expect([last.step, last.totalSteps]).toEqual([12, 12]);
     for (const e of events) {
       expect(e.params).toBeInstanceOf(Float32Array);
       expect(e.params.length).toBe(parameterCount());
       expect(e.params.every(Number.isFinite)).toBe(true);
       expect(Number.isFinite(e.loss) && e.loss > 0).toBe(true);
     }
-    // 30 steps of Adam at warm-up lr: the loss is still near ln 65 ≈ 4.17 (uniform over 64 tokens + BOS).
+    // 12 steps of Adam at warm-up lr: the loss is still near ln 65 ≈ 4.17 (uniform over 64 tokens + BOS).
     expect(last.loss).toBeGreaterThan(2);
     expect(last.loss).toBeLessThan(5);
     // The scores are the float64 ones of the event's own parameters on heldOutBatch(seed + 1000, 32):
@@ -129,7 +129,7 @@ describe('ks-induction-trainer', () => {
       bestScores(direct).previousToken,
       direct.secondCopy.loss,
     ]);
-    expect(last.prefixMatching).toBeLessThan(0.8); // not trained yet, so the run went all 30 steps
+    expect(last.prefixMatching).toBeLessThan(0.8); // not trained yet, so the run went all 12 steps
     // The model moved.
     if (events.length > 1) expect(Array.from(events[0]!.params)).not.toEqual(Array.from(last.params));
     // Charts: the loss per chunk and the two scores (+ the dashed target), each labelled with its latest values.
@@ -137,11 +137,11 @@ describe('ks-induction-trainer', () => {
     const lossPath = loss.querySelector('path.series');
     expect(lossPath?.getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+/);
     expect(loss.getAttribute('role')).toBe('img');
-    expect(loss.getAttribute('aria-label')).toMatch(/^Training loss per chunk: \d\.\d{3} nats at step 30\.$/);
+    expect(loss.getAttribute('aria-label')).toMatch(/^Training loss per chunk: \d\.\d{3} nats at step 12\.$/);
     const scores = root().querySelector('svg.scores')!;
     expect(scores.querySelectorAll('path.series')).toHaveLength(3);
     expect(scores.getAttribute('aria-label')).toContain(
-      `at step 30: best layer-1 prefix-matching ${last.prefixMatching.toFixed(3)}, best layer-0 ` +
+      `at step 12: best layer-1 prefix-matching ${last.prefixMatching.toFixed(3)}, best layer-0 ` +
         `previous-token ${last.previousToken.toFixed(3)} (target 0.8)`,
     );
     expect(train().disabled).toBe(false);

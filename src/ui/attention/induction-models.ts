@@ -65,7 +65,7 @@ export class InductionModels {
     this.trainedModel = {
       kind: 'trained',
       params,
-      label: `trained in this page: ${step} steps${done ? '' : ' (training…)'}`,
+      label: `trained in this page: ${step} step${step === 1 ? '' : 's'}${done ? '' : ' (a snapshot taken while training)'}`,
       version: this.nextVersion++,
     };
     return this.trainedModel;
