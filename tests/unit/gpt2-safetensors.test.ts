@@ -291,6 +291,24 @@ describe('safetensors tensors: exact F32 / F16 / BF16 → f32', () => {
     expect(firstBitDifference(await readTensor(blob, h, 'allHalves'), Float32Array.from(all))).toBe(-1);
   });
 
+  it('slices exactly the one tensor asked for', async () => {
+    const blob = blobOf(base.bytes);
+    const h = await readSafetensorsHeader(blob);
+    const slices: [number, number][] = [];
+    const spy = {
+      size: blob.size,
+      slice: (a?: number, b?: number) => {
+        slices.push([a ?? 0, b ?? blob.size]);
+        return blob.slice(a, b);
+      },
+    } as unknown as Blob;
+    const e = h.tensors.get('h.1.attn.c_proj.weight')!;
+    const t = await readTensor(spy, h, 'h.1.attn.c_proj.weight');
+    expect(slices).toEqual([[h.dataStart + e.begin, h.dataStart + e.end]]);
+    expect(t.length).toBe(16 * 16);
+    expect(firstBitDifference(t, base.tensors.get('h.1.attn.c_proj.weight')!)).toBe(-1);
+  });
+
   it('a missing tensor is a RangeError; an aborted read is an AbortError', async () => {
     const blob = blobOf(base.bytes);
     const h = await readSafetensorsHeader(blob);
