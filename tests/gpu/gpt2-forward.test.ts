@@ -79,7 +79,9 @@ describe('GpuGpt2 forward vs the float64 reference', () => {
       const { model, full } = await load(style);
       try {
         expect(model.lastSubmits).toBe(1);
-        expect(model.lastDispatches).toBeGreaterThan(0);
+        // Embedding, 16 per layer (LN, c_attn, 3 splits, scores, softmax, A·V; merge, c_proj, add, LN, c_fc,
+        // GELU, c_proj, add), ln_f, unembedding; pooled adds one pool dispatch per layer.
+        expect(model.lastDispatches).toBe(1 + 16 * CONFIG.nLayer + 2);
         const refLogits = want.logits.get(T - 1)!;
         const logitTol = tol.logits(refLogits);
         const worstLogit = maxDiff(full.logits, refLogits);
@@ -120,6 +122,7 @@ describe('GpuGpt2 forward vs the float64 reference', () => {
         const pooled = await model.forward(Uint32Array.from(ids), { attention: 'pooled', poolSize: 16 });
         expect(pooled.pooled).toBe(true);
         expect(pooled.mapSize).toBe(16);
+        expect(model.lastDispatches).toBe(1 + 17 * CONFIG.nLayer + 2);
         expect(pooled.logits).toEqual(full.logits);
         pooled.attention.forEach((p, l) => {
           expect(p).toEqual(maxPool(full.attention[l]!, CONFIG.nHead, T, 16));

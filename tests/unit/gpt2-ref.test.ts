@@ -174,3 +174,22 @@ describe('topK and headScores', () => {
     expect(() => headScores(new Float64Array(7), 1)).toThrow(RangeError);
   });
 });
+
+describe('randomGpt2Tensors', () => {
+  it('every tensor of the spec with its shape, the same for a seed and different across seeds', () => {
+    const config: Gpt2Config = { nLayer: 2, nHead: 2, nEmbd: 16, vocab: 30, nPositions: 64, eps: 1e-5 };
+    const a = randomGpt2Tensors(config, 1);
+    const b = randomGpt2Tensors(config, 1);
+    const c = randomGpt2Tensors(config, 2);
+    for (const s of gpt2TensorSpecs(config)) {
+      const t = a.get(s.name)!;
+      expect(t.length).toBe(s.shape.reduce((x, y) => x * y));
+      expect(t).toEqual(b.get(s.name));
+      expect(t).not.toEqual(c.get(s.name));
+      expect(t.every(Number.isFinite)).toBe(true);
+    }
+    // LayerNorm gains centre on 1, other tensors on 0.
+    const g = a.get('h.0.ln_1.weight')!;
+    expect(g.reduce((s, v) => s + v, 0) / g.length).toBeGreaterThan(0.9);
+  });
+});
