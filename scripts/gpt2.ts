@@ -40,7 +40,14 @@ const show = (s: string) => JSON.stringify(s);
 
 async function main(argv: string[]): Promise<void> {
   const a = parseArgs(argv);
-  const configJson = a.config ? await readFile(a.config, 'utf8') : undefined;
+  let configJson: unknown;
+  if (a.config) {
+    try {
+      configJson = JSON.parse(await readFile(a.config, 'utf8'));
+    } catch (e) {
+      throw new Error(`${a.config} is not valid JSON: ${(e as Error).message}`);
+    }
+  }
   const { source, notes } = await openGpt2File(await openAsBlob(a.model), configJson);
   for (const n of notes) console.log(`note: ${n}`);
   const c = source.config;
