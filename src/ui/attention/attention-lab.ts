@@ -21,7 +21,7 @@ import { readImport, renderControls, SentenceInput, type ControlsHandlers } from
 import { CustomMask } from './custom-mask';
 import { AttentionExports } from './exports';
 import { HeatmapCanvases } from './heatmap-canvas';
-import { paintGpt2Grid, renderGpt2Panel } from './gpt2-panel';
+import { gpt2Styles, paintGpt2Grid, renderGpt2Panel } from './gpt2-panel';
 import { Gpt2Section } from './gpt2-section';
 import { InductionSection } from './induction-section';
 import { HeatmapInteraction } from './interaction';
@@ -39,7 +39,7 @@ import type { LabView } from './view';
 
 @customElement('ks-attention-lab')
 export class AttentionLab extends LitElement {
-  static override styles = [sharedStyles, labStyles, attentionLabStyles];
+  static override styles = [sharedStyles, labStyles, attentionLabStyles, gpt2Styles];
 
   @consume({ context: storeContext }) store!: Store;
   @consume({ context: runtimeContext }) runtime!: Runtime;

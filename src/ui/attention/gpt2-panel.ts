@@ -3,7 +3,7 @@
  * alerts), the layers × heads grid of weight maps (click: that layer and head in the stage views), the
  * sortable per-head score table, the top-5 next tokens and the exports.
  */
-import { html, nothing, type TemplateResult } from 'lit';
+import { css, html, nothing, type TemplateResult } from 'lit';
 import { heatmapColor } from '../../charts/heatmap';
 import type { AttentionState } from '../../state/attention';
 import { exportButtons } from '../common/export-buttons';
@@ -12,6 +12,46 @@ import { HEAD_COLUMNS, HEAD_COLUMN_LABELS, nextSort, type HeadColumn } from './g
 import type { Gpt2Section } from './gpt2-section';
 
 type Set = (patch: Partial<AttentionState>) => void;
+
+export const gpt2Styles = css`
+  .gpt2-drop {
+    border: 2px dashed var(--ks-border, #8c8c8c);
+    border-radius: 6px;
+    padding: 0.5rem 0.75rem;
+  }
+  .gpt2-grid {
+    display: grid;
+    gap: 2px;
+    align-items: center;
+    justify-items: center;
+    width: max-content;
+    max-width: 100%;
+    overflow-x: auto;
+  }
+  .gpt2-cell {
+    padding: 1px;
+    border: 2px solid transparent;
+    background: none;
+    line-height: 0;
+  }
+  .gpt2-cell.on {
+    border-color: var(--ks-focus, #f5a623);
+  }
+  .gpt2-cell canvas {
+    width: 44px;
+    height: 44px;
+    image-rendering: pixelated;
+  }
+  .gpt2-tokens code {
+    white-space: pre;
+  }
+  .gpt2-heads th button {
+    font-weight: 600;
+  }
+  .gpt2-progress progress {
+    width: 16rem;
+  }
+`;
 
 const pct = (p: number) => `${(100 * p).toFixed(p < 0.001 ? 3 : 1)}%`;
 
