@@ -106,6 +106,22 @@ test('Attention lab: load a GPT-2 file, read a head, export its attention', asyn
     `GPT-2 e2e: max |A_gpu − A_ref| = ${worst.toExponential(2)} (tolerance ${tol.toExponential(2)})`,
   );
   expect(worst).toBeLessThanOrEqual(tol);
+  // The lab's stage views got layer 1's Q, K, V (read back from the GPU forward, split per head): its own
+  // attention kernels reproduce the model's layer-1 weights. Both are f32 softmaxes of the same f32 Q·K
+  // (d = 16) computed by different kernels: (d + 2T + 8)·2⁻²³·(1 + score range ≲ 4) < 1e-5 for T ≤ 16.
+  const lab = JSON.parse((await downloadText(page, 'Export weights (JSON)')).text) as {
+    weights: number[][][];
+    heads: number;
+    L: number;
+  };
+  expect([lab.heads, lab.L]).toEqual([2, T]);
+  let labWorst = 0;
+  for (let h = 0; h < 2; h++)
+    for (let q = 0; q < T; q++)
+      for (let k = 0; k < T; k++)
+        labWorst = Math.max(labWorst, Math.abs(lab.weights[h]![q]![k]! - e.attention[1]![h]![q]![k]!));
+  console.log(`GPT-2 e2e: lab stage weights vs model layer 1: max |Δ| = ${labWorst.toExponential(2)}`);
+  expect(labWorst).toBeLessThanOrEqual(1e-5);
   expect(e.next).toHaveLength(5);
   const total = e.next.reduce((a, n) => a + n.p, 0);
   expect(total).toBeLessThanOrEqual(1 + 1e-6);
