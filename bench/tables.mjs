@@ -66,7 +66,7 @@ const stepsHead = [
 console.log(
   `Adapter: ${r.adapter.name} — ${r.runner} — ${r.date} — ${r.options.quick ? '--quick' : 'full'}\n`,
 );
-for (const family of ['random', 'attention', 'training', 'diffusion', 'recommend', 'induction']) {
+for (const family of ['random', 'attention', 'training', 'diffusion', 'recommend', 'induction', 'gpt2']) {
   if (only && family !== only) continue;
   const cs = r.cases.filter((c) => c.family === family);
   if (!cs.length) continue;
@@ -119,7 +119,7 @@ for (const family of ['random', 'attention', 'training', 'diffusion', 'recommend
   const growth = r.growth.filter((g) => g.family === family && g.slope !== null);
   if (growth.length) {
     console.log(
-      `\nGrowth (log-log slope of median wall time against ${{ random: 'count', attention: 'L', training: 'batch', diffusion: 'particles', recommend: 'items', induction: 'batch' }[family]}):\n`,
+      `\nGrowth (log-log slope of median wall time against ${{ random: 'count', attention: 'L', training: 'batch', diffusion: 'particles', recommend: 'items', induction: 'batch', gpt2: 'T' }[family]}):\n`,
     );
     console.log(
       table(

@@ -41,6 +41,12 @@ export class InductionModels {
     } catch (e) {
       throw new Error(`Could not load the shipped induction model from ${url}: ${(e as Error).message}`);
     }
+    // A server with an SPA fallback answers a missing file with the app's index.html.
+    const html = response.ok && (response.headers.get('content-type') ?? '').includes('text/html');
+    if (response.status === 404 || html)
+      throw new Error(
+        `This build ships no trained induction model (${url}: ${html ? 'not found' : 'HTTP 404'}). Choose “Trained in this page” and train one (seconds on a GPU), or generate the file with npm run train:induction.`,
+      );
     if (!response.ok)
       throw new Error(
         `Could not load the shipped induction model from ${url}: HTTP ${response.status} ${response.statusText}`.trim(),

@@ -87,8 +87,9 @@ export class InductionSection implements ReactiveController {
       <p class="small muted">
         A 2-layer, 4-head attention-only transformer (45,184 parameters) learns next-token prediction on
         sequences that repeat a random block, in WGSL on this GPU. Watch the layer-1 prefix-matching score: it
-        stays near 0 while the model only learns token statistics, then rises within a few hundred steps as
-        the previous-token head and the induction head form together. The lab re-runs with each snapshot.
+        stays near 0 on a long plateau — the loss sits at ln 64 while neither head helps without the other —
+        and rises only when the previous-token head and the induction head form together. The lab re-runs with
+        each snapshot.
         ${d ? html`Latest snapshot: step ${d.step} of ${d.totalSteps}${d.done ? ' (done)' : ''}.` : nothing}
       </p>
       <ks-induction-trainer .gpu=${gpu} .seed=${TRAINING_SEED}></ks-induction-trainer>
