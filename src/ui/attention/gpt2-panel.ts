@@ -118,6 +118,10 @@ function renderGrid(s: Gpt2Section, p: AttentionState, set: Set): TemplateResult
   const S = shown.result.mapSize;
   return html`<div class="gpt2-grid-wrap">
     <h4>Every head's weights (${shown.result.pooled ? `max-pooled to ${S}×${S}` : `${S}×${S}`}, causal)</h4>
+    <p class="small muted">
+      Layers and heads are numbered from 0 here (the stage views below number heads from 1). Colour: √weight,
+      so small weights stay visible. Click a map to enlarge that head below.
+    </p>
     <div
       class="gpt2-grid"
       role="group"
