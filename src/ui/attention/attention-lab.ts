@@ -55,6 +55,7 @@ export class AttentionLab extends LitElement {
     this,
     (patch) => this.lab.set(patch),
     () => this.runtime.gpu(),
+    () => this.runtime.generation,
   );
   private tables = new OpenTables(this);
   private ui: HeatmapInteraction = new HeatmapInteraction(

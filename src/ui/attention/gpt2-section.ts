@@ -51,6 +51,7 @@ export interface Gpt2Loaded {
   notes: string[];
   model: GpuGpt2;
   backend: string;
+  generation: number;
 }
 
 export class Gpt2Section implements ReactiveController {
@@ -71,14 +72,20 @@ export class Gpt2Section implements ReactiveController {
     private readonly host: ReactiveControllerHost & HTMLElement,
     private readonly set: (patch: Partial<AttentionState>) => void,
     private readonly gpu: () => Promise<GpuContext | null>,
+    /** The runtime's device generation: a model loaded on an older device is gone. */
+    private readonly generation: () => number,
   ) {
     host.addController(this);
   }
 
   hostConnected(): void {}
 
+  /** Leaving the lab drops the file (the shell makes a new lab element on return): free its GPU memory. */
   hostDisconnected(): void {
     this.abort?.abort();
+    this.loaded?.model.destroy();
+    this.loaded = null;
+    this.shown = null;
   }
 
   runKey(p: AttentionState): number {
@@ -146,6 +153,7 @@ export class Gpt2Section implements ReactiveController {
         notes: opened.notes,
         model,
         backend: `WebGPU: ${adapterName(ctx.info)}`,
+        generation: this.generation(),
       };
       this.shown = null;
       this.nextAt = null;
@@ -176,7 +184,14 @@ export class Gpt2Section implements ReactiveController {
    * chosen layer's Q, K, V for the lab. Throws a RangeError naming the problem (no file, too long a text).
    */
   async prepare(p: AttentionState): Promise<{ tokens: string[]; inputs: AttentionInputs; notes: string[] }> {
-    const loaded = this.loaded;
+    let loaded = this.loaded;
+    if (loaded && loaded.generation !== this.generation()) {
+      loaded.model.destroy();
+      this.loaded = loaded = null;
+      this.shown = null;
+      this.loadError = 'The GPU device was reset, and the model with it: load the file again.';
+      this.host.requestUpdate();
+    }
     if (!loaded)
       throw new RangeError('Load a GPT-2 checkpoint first: “Load GPT-2 weights (.safetensors)” above.');
     const { nLayer, nHead: H, nEmbd: C, nPositions } = loaded.config;
