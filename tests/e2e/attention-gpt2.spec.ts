@@ -154,3 +154,39 @@ test('Attention lab: a malformed GPT-2 file shows an alert and the lab keeps wor
   await page.getByRole('combobox', { name: 'Model' }).selectOption('random');
   await expect(page.locator('.results[aria-busy="false"] .backend-line')).toBeVisible();
 });
+
+test('Attention lab: GPT-2 beyond 256 tokens shows pooled maps; past n_positions it is refused', async ({
+  page,
+}) => {
+  const long = buildGpt2Safetensors({
+    nLayer: 2,
+    nHead: 2,
+    nEmbd: 32,
+    nPositions: 300,
+    dtype: 'BF16',
+    prefix: true,
+    seed: 3,
+  });
+  await chooseGpt2(page);
+  await page.getByLabel('Load GPT-2 weights (.safetensors)').setInputFiles([
+    { name: 'model.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(long.bytes) },
+    { name: 'config.json', mimeType: 'application/json', buffer: Buffer.from('{"n_head": 2}') },
+  ]);
+  const panel = page.getByRole('region', { name: 'GPT-2 model' });
+  await expect(panel).toContainText('context 300 tokens');
+  const sentence = page.getByLabel('Sentence (GPT-2 tokens)');
+  // "a" then " a" × 269: 270 GPT-2 tokens.
+  await sentence.fill(Array(270).fill('a').join(' '));
+  await sentence.press('Tab');
+  await expect(panel).toContainText('max-pooled to 256×256');
+  await expect(panel).toContainText('this text has 270');
+  await page.getByRole('button', { name: 'Export model attention (JSON)' }).click();
+  await expect(
+    panel.getByRole('alert').filter({ hasText: 'full maps only, up to 256 tokens; this text has 270' }),
+  ).toBeVisible();
+  await sentence.fill(Array(310).fill('a').join(' '));
+  await sentence.press('Tab');
+  await expect(
+    page.getByText(/310 GPT-2 tokens, but this model's context \(n_positions\) is 300/),
+  ).toBeVisible();
+});
