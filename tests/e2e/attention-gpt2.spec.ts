@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { buildGpt2Safetensors, withHeaderLength } from '../helpers/gpt2-fixture';
 import { gpt2Reference } from '../../src/models/gpt2/ref';
 import { downloadText, parseCsv } from './downloads';
@@ -128,6 +129,9 @@ test('Attention lab: load a GPT-2 file, read a head, export its attention', asyn
   for (let i = 1; i < 5; i++) expect(e.next[i]!.p).toBeLessThanOrEqual(e.next[i - 1]!.p);
   expect(e.backend).toMatch(/WebGPU/);
   await screenshot(page, 'attention-gpt2');
+  const axe = await new AxeBuilder({ page }).analyze();
+  const bad = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
   expect(problems).toEqual([]);
 });
 
