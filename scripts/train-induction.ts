@@ -26,7 +26,7 @@ function parseArgs(argv: string[]) {
     args.splice(i, 2);
     return typeof fallback === 'number' ? Number(v) : v;
   };
-  const steps = option('--steps', 6000) as number;
+  const steps = option('--steps', 20000) as number;
   const seed = option('--seed', 1) as number;
   const evalEvery = option('--eval-every', 250) as number;
   const target = option('--target', 0.8) as number;

@@ -4,6 +4,7 @@
 //   pack/bench-node.mjs                  bench/node-entry.ts and everything it imports, one file (Vite SSR
 //                                        build, nothing external but `webgpu` and node: built-ins; the WGSL
 //                                        and the two-moons MLP weights are inlined)
+//   pack/train-induction.mjs            scripts/train-induction.ts the same way (bench/device/train-induction.sh)
 //   pack/node_modules/webgpu/            the `webgpu` package's loader and its linux-x64 dawn.node (as
 //                                        dawn.node.xz; run.sh decompresses it in place)
 //   pack/node/node.xz                    this machine's Node binary (x86-64 Linux), xz-compressed, for
@@ -42,21 +43,25 @@ if (process.platform !== 'linux' || process.arch !== 'x64')
 rmSync(pack, { recursive: true, force: true });
 mkdirSync(pack, { recursive: true });
 
-// 1. One-file bundle of the Node benchmark.
-await bundleForNode(
-  { 'bench-node': resolve('bench/node-entry.ts') },
-  pack,
-  {
-    publicDir: false,
-    assetsInclude: ['**/*.ksmlp'],
-    ssr: { noExternal: true, external: ['webgpu'] },
-  },
-  { emptyOutDir: false, output: { codeSplitting: false } },
-);
-const files = readdirSync(pack);
-if (files.join() !== 'bench-node.mjs')
-  throw new Error(`prepare: expected one bundle file, got ${files.join(', ')}`);
-const bundle = readFileSync(join(pack, 'bench-node.mjs'), 'utf8');
+// 1. One-file bundles of the Node benchmark and of the induction trainer (train-induction.sh).
+for (const [name, entry] of [
+  ['bench-node', 'bench/node-entry.ts'],
+  ['train-induction', 'scripts/train-induction.ts'],
+])
+  await bundleForNode(
+    { [name]: resolve(entry) },
+    pack,
+    {
+      publicDir: false,
+      assetsInclude: ['**/*.ksmlp'],
+      ssr: { noExternal: true, external: ['webgpu'] },
+    },
+    { emptyOutDir: false, output: { codeSplitting: false } },
+  );
+const files = readdirSync(pack).sort();
+if (files.join() !== 'bench-node.mjs,train-induction.mjs')
+  throw new Error(`prepare: expected two bundle files, got ${files.join(', ')}`);
+const bundle = files.map((f) => readFileSync(join(pack, f), 'utf8')).join('\n');
 const imports = [
   ...bundle.matchAll(/(?:^|\n)\s*import\s[^'"]*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g),
 ]

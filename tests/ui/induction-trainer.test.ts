@@ -68,9 +68,9 @@ describe('ks-induction-trainer', () => {
     );
     const select = root().querySelector('select')!;
     expect(select.closest('label')!.textContent).toMatch(/^\s*Steps/);
-    expect([...select.options].map((o) => Number(o.value))).toEqual([500, 1000, 2000, 4000, 8000]);
-    expect(select.value).toBe('4000');
-    expect([el.steps, el.seed]).toEqual([4000, 1]);
+    expect([...select.options].map((o) => Number(o.value))).toEqual([500, 2000, 8000, 16000, 32000]);
+    expect(select.value).toBe('16000');
+    expect([el.steps, el.seed]).toEqual([16000, 1]);
     select.value = '500';
     select.dispatchEvent(new Event('change'));
     expect(el.steps).toBe(500);

@@ -3,6 +3,7 @@
  * count are exact; sample standard deviations are within 5 standard errors (SE of a Gaussian sample
  * std ≈ σ/√(2n)); init values equal the documented Philox/Box–Muller counter mapping bit for bit.
  */
+import { sinusoidalPositions } from '../../src/models/attention-inputs';
 import { describe, expect, it } from 'vitest';
 import { philox4x32 } from '../../src/kernels/random/philox.ref';
 import { boxMuller } from '../../src/kernels/random/ref';
@@ -74,6 +75,14 @@ describe('induction parameters', () => {
     const params = initInduction(3);
     for (const slot of parameterLayout()) {
       const v = tensorView(params, slot);
+      if (slot.kind === 'posEmbed') {
+        // Not random: the sinusoidal encoding (sin/cos pairs); sin² + cos² = 1 per pair, so the entries'
+        // mean square is exactly ½ (up to float64 rounding).
+        expect(Array.from(v)).toEqual(Array.from(sinusoidalPositions(64, 64)));
+        const meanSquare = v.reduce((s, x) => s + x * x, 0) / v.length;
+        expect(Math.abs(meanSquare - 0.5)).toBeLessThan(1e-12);
+        continue;
+      }
       const n = v.length;
       const mean = v.reduce((s, x) => s + x, 0) / n;
       const std = Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1));

@@ -40,7 +40,7 @@ export interface InductionTrainedDetail {
   done: boolean;
 }
 
-export const INDUCTION_STEP_CHOICES = [500, 1000, 2000, 4000, 8000] as const;
+export const INDUCTION_STEP_CHOICES = [500, 2000, 8000, 16000, 32000] as const;
 /** Chunks (one loss readback each) last about this long, so Cancel answers promptly. */
 const CHUNK_MS = 250;
 export const NO_WEBGPU_NOTE =
@@ -101,7 +101,7 @@ export class InductionTrainerPanel extends LitElement {
   @property({ attribute: false }) gpu: GpuContext | null = null;
   @property({ type: Number }) seed = 1;
   /** Steps of the next run; the "Steps" select writes it. */
-  @property({ type: Number }) steps = 4000;
+  @property({ type: Number }) steps = 16000;
   /** Stop once the induction score passes `target` (read at each evaluation). */
   @property({ type: Boolean }) stopAtTarget = true;
   @property({ type: Number }) target = INDUCTION_TARGET;
