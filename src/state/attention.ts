@@ -12,8 +12,13 @@ const WEIGHT_RANGES = ['unit', 'max'] as const;
 /** The [L][L] stages the enlarged heatmap can show. */
 export const VIEW_STAGES = ['scores', 'scaled', 'masked', 'weights'] as const;
 
-/** Where Q, K and V come from: seeded random projections, or a layer of the induction model (issue 13). */
-export const ATTENTION_MODELS = ['random', 'induction', 'trained'] as const;
+/**
+ * Where Q, K and V come from: seeded random projections, a layer of the induction model (issue 13), or a
+ * layer of a GPT-2 checkpoint the user loads (issue 14; the file itself is component state).
+ */
+export const ATTENTION_MODELS = ['random', 'induction', 'trained', 'gpt2'] as const;
+/** Layers the `layer` control can address: gpt2-xl's 48; each model clamps it to its own count. */
+export const MAX_MODEL_LAYERS = 48;
 
 const DEFAULT_SENTENCE = 'The cat sat on the mat because it was tired.';
 
@@ -40,6 +45,7 @@ const DEFAULT_SENTENCE = 'The cat sat on the mat because it was tired.';
  *   trained in this page). With a model, Q, K, V are layer `layer`'s, the sentence is a token sequence:
  *   `tokens` (the user's, "" for the generated one: seed `seed`, block of `period` tokens repeated once), the
  *   mask is the model's causal one and `ablate` lists the heads zeroed ("layer.head,…").
+ *   gpt2: the loaded checkpoint; `text` is the input (GPT-2's tokenizer) and `layer` is clamped to its layers.
  */
 /**
  * Heads zeroed in the induction model, as "layer.head" pairs joined by commas ("0.1,1.2"), sorted and
@@ -101,7 +107,7 @@ export const attentionSchema = {
   stage: enumParam(VIEW_STAGES, 'weights'),
   weightRange: enumParam(WEIGHT_RANGES, 'unit'),
   model: enumParam(ATTENTION_MODELS, 'random'),
-  layer: intParam({ min: 0, max: INDUCTION_CONFIG.layers - 1, default: INDUCTION_CONFIG.layers - 1 }),
+  layer: intParam({ min: 0, max: MAX_MODEL_LAYERS - 1, default: INDUCTION_CONFIG.layers - 1 }),
   tokens: tokenSequenceParam(),
   period: intParam({ min: DEMO_PERIODS[0], max: DEMO_PERIODS[1], default: 12 }),
   ablate: headListParam(INDUCTION_CONFIG.layers, INDUCTION_CONFIG.heads),

@@ -59,7 +59,7 @@ describe('attention URL state', () => {
 
   it('names what is wrong with the induction-model controls and keeps the defaults', () => {
     const s = parseHash(
-      '#/attention?model=gpt5&layer=2&tokens=ab%21c&period=3&ablate=2.0%2C0.4',
+      '#/attention?model=gpt5&layer=48&tokens=ab%21c&period=3&ablate=2.0%2C0.4',
       initialState(),
     );
     expect(s.labs.attention).toEqual(defaults());

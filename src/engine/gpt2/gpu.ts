@@ -35,6 +35,8 @@ export interface Gpt2ForwardOptions {
   attention: Gpt2AttentionMode;
   /** Side of the pooled maps (default 256; at most T: a shorter sequence is pooled to T, i.e. copied). */
   poolSize?: number;
+  /** Also read back this layer's fused QKV activations [T][3C] (for the attention lab's stage views). */
+  qkvLayer?: number;
 }
 
 export interface Gpt2ForwardResult {
@@ -48,6 +50,8 @@ export interface Gpt2ForwardResult {
   /** S: T for full maps, the pool size for pooled ones. */
   mapSize: number;
   pooled: boolean;
+  /** Layer `qkvLayer`'s QKV [T][3C] (q, k, v blocks of C; head h at columns h·C/H …), when asked for. */
+  qkv?: Float32Array;
 }
 
 function deviceLimits(device: GPUDevice): Record<string, number> {
@@ -181,6 +185,11 @@ export class GpuGpt2 {
     }
     const enc = this.device.createCommandEncoder({ label: `${this.label}.forward` });
     const maps = mode === 'none' ? null : this.readback.acquire(mapBytes);
+    const qkvLayer = options.qkvLayer;
+    if (qkvLayer !== undefined && !(Number.isInteger(qkvLayer) && qkvLayer >= 0 && qkvLayer < L))
+      throw new RangeError(`GPT-2: layer ${qkvLayer} is outside 0 … ${L - 1}`);
+    const qkvBytes = T * 3 * this.config.nEmbd * 4;
+    const qkv = qkvLayer === undefined ? null : this.readback.acquire(qkvBytes);
     let dispatches = 0;
     const pass = (list: Dispatch[], name: string) => {
       const p = enc.beginComputePass({ label: `${this.label}.${name}` });
@@ -190,6 +199,7 @@ export class GpuGpt2 {
     };
     for (let l = 0; l < L; l++) {
       pass(g.pre[l]!, `layers.${l}.attention`);
+      if (qkv && l === qkvLayer) enc.copyBufferToBuffer(g.qkv, 0, qkv, 0, qkvBytes);
       if (maps && !pooled) enc.copyBufferToBuffer(g.attention, 0, maps, l * mapFloats * 4, mapFloats * 4);
       if (maps && pooled) {
         const pool = this.poolFor(l, mapFloats);
@@ -217,7 +227,16 @@ export class GpuGpt2 {
       const all = new Float32Array(await this.readback.read(maps, mapBytes));
       for (let l = 0; l < L; l++) attention.push(all.slice(l * mapFloats, (l + 1) * mapFloats));
     }
-    return { T, logits, top: topK(logits, GPT2_TOP), attention, mapSize: S, pooled };
+    const qkvData = qkv ? new Float32Array(await this.readback.read(qkv, qkvBytes)) : undefined;
+    return {
+      T,
+      logits,
+      top: topK(logits, GPT2_TOP),
+      attention,
+      mapSize: S,
+      pooled,
+      ...(qkvData ? { qkv: qkvData } : {}),
+    };
   }
 
   /** Copies row `t` of the final hidden states, unembeds it and copies the logits out; returns the reader. */

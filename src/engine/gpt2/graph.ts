@@ -26,6 +26,8 @@ export interface Gpt2Graph {
   unembed: Dispatch[];
   /** A [H][T][T] of the layer just run (exactly 0 above the diagonal). */
   attention: GPUBuffer;
+  /** Fused QKV [T][3C] of the layer just run. */
+  qkv: GPUBuffer;
   hidden: GPUBuffer;
   row: GPUBuffer;
   logits: GPUBuffer;
@@ -140,5 +142,5 @@ export function buildGpt2Graph(
     zero,
     logits,
   );
-  return { T, tokens, pre, post, final, unembed, attention, hidden, row, logits, buffers };
+  return { T, tokens, pre, post, final, unembed, attention, qkv, hidden, row, logits, buffers };
 }

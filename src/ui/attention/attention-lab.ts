@@ -21,6 +21,8 @@ import { readImport, renderControls, SentenceInput, type ControlsHandlers } from
 import { CustomMask } from './custom-mask';
 import { AttentionExports } from './exports';
 import { HeatmapCanvases } from './heatmap-canvas';
+import { gpt2Styles, paintGpt2Grid, renderGpt2Panel } from './gpt2-panel';
+import { Gpt2Section } from './gpt2-section';
 import { InductionSection } from './induction-section';
 import { HeatmapInteraction } from './interaction';
 import { LabLayout } from './layout';
@@ -37,7 +39,7 @@ import type { LabView } from './view';
 
 @customElement('ks-attention-lab')
 export class AttentionLab extends LitElement {
-  static override styles = [sharedStyles, labStyles, attentionLabStyles];
+  static override styles = [sharedStyles, labStyles, attentionLabStyles, gpt2Styles];
 
   @consume({ context: storeContext }) store!: Store;
   @consume({ context: runtimeContext }) runtime!: Runtime;
@@ -49,6 +51,12 @@ export class AttentionLab extends LitElement {
   private session = new AttentionSession(() => this.runtime);
   private custom = new CustomMask(this);
   private induction = new InductionSection(this, (patch) => this.lab.set(patch));
+  private gpt2 = new Gpt2Section(
+    this,
+    (patch) => this.lab.set(patch),
+    () => this.runtime.gpu(),
+    () => this.runtime.generation,
+  );
   private tables = new OpenTables(this);
   private ui: HeatmapInteraction = new HeatmapInteraction(
     {
@@ -93,6 +101,7 @@ export class AttentionLab extends LitElement {
         this.imported,
         this.custom.version,
         this.induction.runKey(this.lab.params),
+        this.gpt2.runKey(this.lab.params),
       ] as const,
     run: async ([, backend], control) => {
       this.exportMessage = null;
@@ -100,6 +109,7 @@ export class AttentionLab extends LitElement {
       const inputs = {
         params,
         induction: this.imported ? null : await this.induction.model(params),
+        gpt2: !this.imported && params.model === 'gpt2' ? await this.gpt2.prepare(params) : null,
         imported: this.imported,
         custom: this.custom.keep,
         onPrepared: this.custom.adopt.bind(this.custom),
@@ -139,6 +149,7 @@ export class AttentionLab extends LitElement {
     sentence: this.sentence,
     importFile: (e) => void this.onImport(e),
     induction: this.induction,
+    gpt2Layers: () => this.gpt2.loaded?.config.nLayer ?? 0,
     clearImport: () => {
       this.imported = null;
       this.ui.setZoom(null);
@@ -214,6 +225,7 @@ export class AttentionLab extends LitElement {
     super.updated(changed);
     const root = this.shadowRoot!;
     this.canvases.paint(root);
+    paintGpt2Grid(root, this.gpt2);
     const v = this.view;
     if (!v) return;
     const legend = root.querySelector<SVGSVGElement>('svg.legend-svg');
@@ -243,6 +255,7 @@ export class AttentionLab extends LitElement {
       </p>
       ${renderControls(this.lab.params, this.imported, this.controls)}
       ${this.induction.renderTrainer(this.lab.params, this.trainerGpu())}
+      ${renderGpt2Panel(this.gpt2, this.lab.params, (patch) => this.lab.set(patch))}
       <div class="messages">
         ${renderMessages(this.importError, this.exportMessage, {
           import: () => (this.importError = null),

@@ -38,6 +38,8 @@ export interface ControlsHandlers {
   importFile(e: Event): void;
   clearImport(): void;
   induction: InductionSection;
+  /** Layers of the loaded GPT-2 model (0: none loaded). */
+  gpt2Layers: () => number;
 }
 
 /** Commits the typed sentence 500 ms after the last keystroke, or on change (Enter, blur). */
@@ -156,8 +158,15 @@ function viewControls(p: AttentionState, set: ControlsHandlers['set']): Template
     >`;
 }
 
-function sentenceControls(p: AttentionState, fromFile: boolean, on: ControlsHandlers): TemplateResult {
+/** The sentence and its tokenizer; with GPT-2 (`gpt2Layers` given) its own tokenizer and the layer menu. */
+function sentenceControls(
+  p: AttentionState,
+  fromFile: boolean,
+  on: ControlsHandlers,
+  gpt2Layers?: number,
+): TemplateResult {
   const { set } = on;
+  if (gpt2Layers !== undefined) return gpt2Controls(p, on, gpt2Layers);
   return html` <label class="field"
       >Sentence
       <input
@@ -180,6 +189,32 @@ function sentenceControls(p: AttentionState, fromFile: boolean, on: ControlsHand
     >`;
 }
 
+function gpt2Controls(p: AttentionState, on: ControlsHandlers, layers: number): TemplateResult {
+  const layer = Math.min(p.layer, Math.max(0, layers - 1));
+  return html`<label class="field"
+      >Sentence (GPT-2 tokens)
+      <input
+        type="text"
+        class="sentence"
+        maxlength="2000"
+        .value=${p.text}
+        @input=${(e: Event) => on.sentence.input((e.target as HTMLInputElement).value)}
+        @change=${(e: Event) => on.sentence.commit((e.target as HTMLInputElement).value)}
+    /></label>
+    <label class="field"
+      >Layer
+      <select
+        ?disabled=${layers === 0}
+        @change=${(e: Event) => on.set({ layer: Number((e.target as HTMLSelectElement).value) })}
+      >
+        ${Array.from(
+          { length: Math.max(1, layers) },
+          (_, l) => html`<option value=${l} .selected=${l === layer}>Layer ${l}</option>`,
+        )}
+      </select></label
+    >`;
+}
+
 export function renderControls(
   p: AttentionState,
   imported: ImportedFile | null,
@@ -191,7 +226,13 @@ export function renderControls(
   const model = p.model !== 'random' && !fromFile;
   return html`<section class="panel controls" aria-label="Attention lab controls">
     ${renderModelSelect(p, set)}
-    ${model ? renderInductionControls(p, set, on.induction) : sentenceControls(p, fromFile, on)}
+    ${
+      p.model === 'gpt2' && !fromFile
+        ? sentenceControls(p, fromFile, on, on.gpt2Layers())
+        : model
+          ? renderInductionControls(p, set, on.induction)
+          : sentenceControls(p, fromFile, on)
+    }
     ${maskControls(p, set)}
     ${
       model

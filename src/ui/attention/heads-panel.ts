@@ -40,7 +40,9 @@ export function renderHeads(v: LabView): TemplateResult {
       ${
         v.lab.prepared.induction
           ? `Layer ${v.lab.prepared.induction.layer} of the induction model: each head has its own learned W_q, W_k, W_v;`
-          : 'Each head has its own W_q, W_k, W_v (seeded);'
+          : v.lab.prepared.source === 'model' && v.params.model === 'gpt2'
+            ? `GPT-2 layer ${v.params.layer} (numbered from 0): each head has its own learned W_q, W_k, W_v;`
+            : 'Each head has its own W_q, W_k, W_v (seeded);'
       }
       the enlarged view and its data table show the selected head.
     </p>

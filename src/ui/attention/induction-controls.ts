@@ -13,6 +13,7 @@ export const MODEL_LABELS: Record<AttentionState['model'], string> = {
   random: 'Random projections (seeded)',
   induction: 'Induction model (trained)',
   trained: 'Trained in this page',
+  gpt2: 'GPT-2 weights (your file)',
 };
 
 type Set = (patch: Partial<AttentionState>) => void;

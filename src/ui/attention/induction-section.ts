@@ -58,7 +58,7 @@ export class InductionSection implements ReactiveController {
 
   /** The model of the controls (null for the random projections). */
   async model(p: AttentionState): Promise<InductionModel | null> {
-    return p.model === 'random' ? null : this.models.get(p.model);
+    return p.model === 'random' || p.model === 'gpt2' ? null : this.models.get(p.model);
   }
 
   /** The sequence the token field shows: the typed one, else the generated one of seed and period. */

@@ -66,6 +66,8 @@ export async function prepareInputs(
     initialise?: Initialise;
     /** The induction model when p.model is not "random" (an imported file takes precedence). */
     induction?: InductionModel | null;
+    /** With model=gpt2: the loaded checkpoint's tokens and chosen layer's Q, K, V (gpt2-section.ts). */
+    gpt2?: { tokens: string[]; inputs: AttentionInputs; notes: string[] } | null;
   },
 ): Promise<Prepared> {
   const notes: string[] = [];
@@ -74,7 +76,11 @@ export async function prepareInputs(
   let scale: number | undefined = p.scale > 0 ? p.scale : undefined;
   let induction: InductionRun | undefined;
   const imported = options.imported;
-  if (!imported && options.induction) {
+  const gpt2 = imported ? null : options.gpt2;
+  if (gpt2) {
+    ({ tokens, inputs } = gpt2);
+    notes.push(...gpt2.notes);
+  } else if (!imported && options.induction) {
     const m = prepareInduction(p, options.induction);
     ({ tokens, inputs } = m);
     induction = m.run;
@@ -154,7 +160,7 @@ export async function prepareInputs(
     scale,
     ...(bias ? { bias } : {}),
     ...(induction ? { induction } : {}),
-    source: imported ? 'import' : induction ? 'model' : 'sentence',
+    source: imported ? 'import' : induction || gpt2 ? 'model' : 'sentence',
     notes,
   };
 }

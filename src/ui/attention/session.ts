@@ -75,6 +75,8 @@ interface RunInputs {
   custom: Uint8Array | null;
   /** The induction model whose layer supplies Q, K, V (null: the seeded random projections). */
   induction: InductionModel | null;
+  /** With model=gpt2: the loaded checkpoint's inputs (see prepareInputs). */
+  gpt2?: Parameters<typeof prepareInputs>[1]['gpt2'];
   /** Called once the inputs are prepared (the page adopts the custom mask it started from). */
   onPrepared: (prepared: Prepared) => void;
 }
@@ -127,6 +129,7 @@ export class AttentionSession {
       imported: inputs.imported,
       custom: inputs.custom,
       induction: inputs.induction,
+      gpt2: inputs.gpt2 ?? null,
       maxL: gpu ? ATTENTION_LIMITS.maxL : MAX_ATTENTION_L_CPU,
       ...(gpu ? {} : { maxLReason: 'The CPU reference' }),
       initialise: this.initialise,

@@ -1,0 +1,295 @@
+/**
+ * The Attention lab's GPT-2 model (issue 14), as one reactive controller: the dropped checkpoint (component
+ * state, never in the URL) streamed to the GPU with progress and Cancel, the forward pass of the sentence,
+ * the chosen layer's Q, K, V for the lab's stage views, and the grid / table / next-token panel state.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import {
+  GPT2_FULL_ATTENTION_MAX,
+  GpuGpt2,
+  attentionModeFor,
+  type Gpt2ForwardResult,
+} from '../../engine/gpt2';
+import { isAbortError } from '../../gpu/compute';
+import { adapterName, type GpuContext } from '../../gpu/device';
+import { checkGpt2Limits } from '../../models/gpt2/config';
+import { openGpt2File } from '../../models/gpt2/file-source';
+import type { Gpt2Config } from '../../models/gpt2/types';
+import { ATTENTION_LIMITS, type AttentionInputs } from '../../kernels/attention/spec';
+import type { AttentionState } from '../../state/attention';
+import { downloadJson } from '../common/export';
+import {
+  exportRefusal,
+  gpt2AttentionJson,
+  headRows,
+  headTableCsv,
+  sortHeadRows,
+  splitQkv,
+  type HeadRow,
+  type HeadSort,
+  type NextToken,
+} from './gpt2-inputs';
+
+type Tokenizer = typeof import('../../models/gpt2/tokenizer');
+
+/** What the last forward pass computed, for the grid, the table and the next-token list. */
+export interface Gpt2Shown {
+  text: string;
+  layer: number;
+  ids: number[];
+  tokens: string[];
+  result: Gpt2ForwardResult;
+  /** Every head's scores (null for pooled maps: the scores need the full ones). */
+  rows: HeadRow[] | null;
+  next: NextToken[];
+  backend: string;
+}
+
+export interface Gpt2Loaded {
+  name: string;
+  config: Gpt2Config;
+  notes: string[];
+  model: GpuGpt2;
+  backend: string;
+  generation: number;
+}
+
+export class Gpt2Section implements ReactiveController {
+  loaded: Gpt2Loaded | null = null;
+  /** Bumped with each loaded file (part of the lab's run key with model=gpt2). */
+  version = 0;
+  loadError: string | null = null;
+  progress: { done: number; total: number; tensor: string } | null = null;
+  shown: Gpt2Shown | null = null;
+  /** Top-5 after a chosen position (null: the last one). */
+  nextAt: { position: number; next: NextToken[] } | null = null;
+  sort: HeadSort = { column: 'previous', descending: true };
+  message: string | null = null;
+  private abort: AbortController | null = null;
+  private tokenizer: Tokenizer | null = null;
+
+  constructor(
+    private readonly host: ReactiveControllerHost & HTMLElement,
+    private readonly set: (patch: Partial<AttentionState>) => void,
+    private readonly gpu: () => Promise<GpuContext | null>,
+    /** The runtime's device generation: a model loaded on an older device is gone. */
+    private readonly generation: () => number,
+  ) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {}
+
+  /** Leaving the lab drops the file (the shell makes a new lab element on return): free its GPU memory. */
+  hostDisconnected(): void {
+    this.abort?.abort();
+    this.loaded?.model.destroy();
+    this.loaded = null;
+    this.shown = null;
+  }
+
+  runKey(p: AttentionState): number {
+    return p.model === 'gpt2' ? this.version : 0;
+  }
+
+  requestUpdate(): void {
+    this.host.requestUpdate();
+  }
+
+  get loading(): boolean {
+    return this.abort !== null;
+  }
+
+  cancel(): void {
+    this.abort?.abort();
+  }
+
+  /** The chosen files: one .safetensors (required) and an optional config.json. */
+  async load(files: readonly File[]): Promise<void> {
+    const weights = files.find((f) => !/\.json$/i.test(f.name));
+    const configFile = files.find((f) => /\.json$/i.test(f.name));
+    this.loadError = null;
+    if (!weights) {
+      this.fail('Choose a .safetensors file (a config.json may come with it).');
+      return;
+    }
+    this.abort?.abort();
+    const abort = new AbortController();
+    this.abort = abort;
+    this.progress = { done: 0, total: 0, tensor: '' };
+    this.host.requestUpdate();
+    try {
+      let configJson: unknown;
+      if (configFile) {
+        try {
+          configJson = JSON.parse(await configFile.text());
+        } catch (e) {
+          throw new RangeError(`${configFile.name} is not valid JSON: ${(e as Error).message}`);
+        }
+      }
+      const opened = await openGpt2File(weights, configJson);
+      const ctx = await this.gpu();
+      if (!ctx)
+        throw new Error(
+          'GPT-2 runs in WebGPU only, and this page has no WebGPU device (the float64 CPU reference is too slow for real checkpoints).',
+        );
+      const refused = checkGpt2Limits(opened.source.config, {
+        maxStorageBufferBindingSize: Number(ctx.device.limits.maxStorageBufferBindingSize),
+        maxBufferSize: Number(ctx.device.limits.maxBufferSize),
+      });
+      if (refused) throw new RangeError(`This model does not fit this GPU: ${refused}`);
+      const model = await GpuGpt2.load(ctx.device, opened.source, {
+        signal: abort.signal,
+        onProgress: (p) => {
+          this.progress = p;
+          this.host.requestUpdate();
+        },
+        label: 'attention.gpt2',
+      });
+      this.loaded?.model.destroy();
+      this.loaded = {
+        name: weights.name,
+        config: opened.source.config,
+        notes: opened.notes,
+        model,
+        backend: `WebGPU: ${adapterName(ctx.info)}`,
+        generation: this.generation(),
+      };
+      this.shown = null;
+      this.nextAt = null;
+      this.version++;
+      this.set({ model: 'gpt2', mask: 'causal', bias: 'none', scale: 0, layer: 0, head: 0, row: -1 });
+    } catch (e) {
+      if (isAbortError(e)) this.loadError = `Loading ${weights.name} was cancelled.`;
+      else this.loadError = `Could not load ${weights.name}: ${(e as Error).message}`;
+    } finally {
+      if (this.abort === abort) this.abort = null;
+      this.progress = null;
+      this.host.requestUpdate();
+    }
+  }
+
+  private fail(message: string) {
+    this.loadError = message;
+    this.host.requestUpdate();
+  }
+
+  private async tokens(): Promise<Tokenizer> {
+    this.tokenizer ??= await import('../../models/gpt2/tokenizer');
+    return this.tokenizer;
+  }
+
+  /**
+   * The sentence through the loaded model (reusing the last forward when text and layer match), and the
+   * chosen layer's Q, K, V for the lab. Throws a RangeError naming the problem (no file, too long a text).
+   */
+  async prepare(p: AttentionState): Promise<{ tokens: string[]; inputs: AttentionInputs; notes: string[] }> {
+    let loaded = this.loaded;
+    if (loaded && loaded.generation !== this.generation()) {
+      loaded.model.destroy();
+      this.loaded = loaded = null;
+      this.shown = null;
+      this.loadError = 'The GPU device was reset, and the model with it: load the file again.';
+      this.host.requestUpdate();
+    }
+    if (!loaded)
+      throw new RangeError('Load a GPT-2 checkpoint first: “Load GPT-2 weights (.safetensors)” above.');
+    const { nLayer, nHead: H, nEmbd: C, nPositions } = loaded.config;
+    const layer = Math.min(p.layer, nLayer - 1);
+    let shown = this.shown;
+    if (!shown || shown.text !== p.text || shown.layer !== layer) {
+      const tok = await this.tokens();
+      const ids = tok.encodeGpt2(p.text);
+      if (ids.length === 0) throw new RangeError('The sentence has no tokens: type some text.');
+      if (ids.length > nPositions)
+        throw new RangeError(
+          `The text is ${ids.length} GPT-2 tokens, but this model's context (n_positions) is ${nPositions}.`,
+        );
+      const result = await loaded.model.forward(Uint32Array.from(ids), {
+        attention: attentionModeFor(ids.length),
+        qkvLayer: layer,
+      });
+      const tokens = tok.gpt2TokenStrings(ids);
+      shown = {
+        text: p.text,
+        layer,
+        ids,
+        tokens,
+        result,
+        rows: result.pooled ? null : headRows(result.attention, H),
+        next: this.named(result.top, tok),
+        backend: loaded.backend,
+      };
+      this.shown = shown;
+      this.nextAt = null;
+      this.host.requestUpdate();
+    }
+    const T = shown.ids.length;
+    const heads = Math.min(H, ATTENTION_LIMITS.maxHeads);
+    const notes: string[] = [];
+    if (layer !== p.layer) notes.push(`This model has ${nLayer} layers; showing layer ${layer}.`);
+    if (heads < H)
+      notes.push(`The stage views show heads 0 … ${heads - 1} of ${H}; the grid above shows every head.`);
+    if (p.mask !== 'causal')
+      notes.push(
+        'GPT-2 was trained with the causal mask: with this mask the stage views show weights the model never saw. The grid, scores and next tokens always use the causal mask.',
+      );
+    if (p.bias !== 'none') notes.push('The ALiBi bias is not part of GPT-2; the grid and scores ignore it.');
+    if (p.scale > 0)
+      notes.push(`GPT-2 uses scale 1/√${C / H}; the grid and scores ignore the scale override.`);
+    const qkv = shown.result.qkv;
+    if (!qkv) throw new Error('GPT-2: the forward pass returned no Q, K, V');
+    return { tokens: shown.tokens, inputs: splitQkv(qkv, T, C, H, 0, heads), notes };
+  }
+
+  private named(top: readonly { id: number; p: number }[], tok: Tokenizer): NextToken[] {
+    const strings = tok.gpt2TokenStrings(top.map((t) => t.id));
+    return top.map((t, i) => ({ id: t.id, token: strings[i]!, p: t.p }));
+  }
+
+  /** Top-5 after `position` (the last one: the forward's own list). */
+  async nextAfter(position: number): Promise<void> {
+    const shown = this.shown;
+    const loaded = this.loaded;
+    if (!shown || !loaded) return;
+    if (position >= shown.ids.length - 1 || position < 0) {
+      this.nextAt = null;
+    } else {
+      try {
+        const { top } = await loaded.model.logitsAt(position);
+        this.nextAt = { position, next: this.named(top, await this.tokens()) };
+      } catch (e) {
+        this.message = `Could not compute the next tokens: ${(e as Error).message}`;
+      }
+    }
+    this.host.requestUpdate();
+  }
+
+  sortedRows(): HeadRow[] | null {
+    return this.shown?.rows ? sortHeadRows(this.shown.rows, this.sort) : null;
+  }
+
+  /** "Export model attention (JSON)"; says why not (pooled maps, too many numbers) in `message`. */
+  exportAttention(): void {
+    const shown = this.shown;
+    const loaded = this.loaded;
+    if (!shown || !loaded) return;
+    const why = exportRefusal(loaded.config, shown.ids.length, shown.result.pooled, GPT2_FULL_ATTENTION_MAX);
+    this.message = why;
+    this.host.requestUpdate();
+    if (why) return;
+    downloadJson(
+      `kernelscope-attention-gpt2-${loaded.config.nLayer}x${loaded.config.nHead}-T${shown.ids.length}.json`,
+      gpt2AttentionJson(
+        loaded.config,
+        { ids: shown.ids, tokens: shown.tokens, attention: shown.result.attention },
+        shown.next,
+        shown.backend,
+      ),
+    );
+  }
+
+  tableCsv() {
+    return headTableCsv(this.sortedRows() ?? []);
+  }
+}
