@@ -11,7 +11,7 @@ import { GpuInductionTrainer } from '../../engine/induction/gpu';
 import { isAbortError } from '../../gpu/compute';
 import { adapterName, type GpuContext } from '../../gpu/device';
 import { SerialQueue } from '../../util/serial-queue';
-import { sharedStyles } from '../common/styles';
+import { sharedStyles, trainerPanelStyles } from '../common/styles';
 import { ThemeController } from '../common/theme';
 import { drawTrainerCharts } from './induction-trainer-chart';
 import {
@@ -65,13 +65,8 @@ interface Run {
 export class InductionTrainerPanel extends LitElement {
   static override styles = [
     sharedStyles,
+    trainerPanelStyles,
     css`
-      .row {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.6rem 1rem;
-        align-items: end;
-      }
       label.check {
         display: flex;
         gap: 0.4rem;
@@ -79,21 +74,11 @@ export class InductionTrainerPanel extends LitElement {
       }
       progress {
         width: 12rem;
-        height: 1rem;
-      }
-      .status {
-        font-variant-numeric: tabular-nums;
-        min-height: 1.3em;
       }
       .charts {
         display: flex;
         flex-wrap: wrap;
         gap: 0.5rem 1rem;
-      }
-      svg {
-        display: block;
-        max-width: 100%;
-        height: auto;
       }
     `,
   ];

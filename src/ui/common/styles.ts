@@ -153,3 +153,25 @@ export const labStyles = css`
     padding-bottom: 0.4rem;
   }
 `;
+
+/** The in-page trainer panels (denoiser, induction model): a controls row, a progress bar, a status line, charts. */
+export const trainerPanelStyles = css`
+  .row {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.6rem 1rem;
+    align-items: end;
+  }
+  progress {
+    height: 1rem;
+  }
+  .status {
+    font-variant-numeric: tabular-nums;
+    min-height: 1.3em;
+  }
+  svg {
+    display: block;
+    max-width: 100%;
+    height: auto;
+  }
+`;

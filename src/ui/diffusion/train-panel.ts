@@ -14,7 +14,7 @@ import { adapterName, type GpuContext } from '../../gpu/device';
 import { GpuDenoiserTrainer, type TrainerSnapshot } from '../../engine/denoiser-train';
 import { DEFAULT_MLP_CONFIG, MLP_TRAINING, MlpTrainer, type MlpModel } from '../../models/mlp-denoiser';
 import { makeSchedule } from '../../models/schedules';
-import { sharedStyles } from '../common/styles';
+import { sharedStyles, trainerPanelStyles } from '../common/styles';
 import { ThemeController } from '../common/theme';
 
 export interface DenoiserTrainedDetail {
@@ -41,25 +41,10 @@ const SNAPSHOT_MS = 1000;
 export class DenoiserTrainerPanel extends LitElement {
   static override styles = [
     sharedStyles,
+    trainerPanelStyles,
     css`
-      .row {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.6rem 1rem;
-        align-items: end;
-      }
       progress {
         width: 14rem;
-        height: 1rem;
-      }
-      .status {
-        font-variant-numeric: tabular-nums;
-        min-height: 1.3em;
-      }
-      svg {
-        display: block;
-        max-width: 100%;
-        height: auto;
       }
     `,
   ];
