@@ -17,6 +17,9 @@ export const BACKENDS = ['gpu', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 export const THEMES = ['system', 'light', 'dark'] as const;
 export type Theme = (typeof THEMES)[number];
+/** The languages of the interface (src/locales/ holds the translations; `en` is the source). */
+export const LANGS = ['en', 'zh-CN'] as const;
+export type Lang = (typeof LANGS)[number];
 
 /** Schemas of the labs whose controls live in the URL. Labs register theirs here. */
 export const LAB_SCHEMAS = {
@@ -35,14 +38,24 @@ export interface AppState {
   labs: LabStates;
   backend: BackendChoice;
   theme: Theme;
+  /** The interface language; the URL carries `lang=zh-CN` (English is the default and is left out). */
+  lang: Lang;
   /** Readable notices, e.g. URL parameters that were ignored. */
   notices: string[];
 }
 
-export function initialState(): AppState {
+/** A language tag as the browser gives it (`navigator.languages`), mapped to one of ours, or null. */
+export function langFromTag(tag: string): Lang | null {
+  const t = tag.trim().toLowerCase();
+  if (t === 'zh' || t.startsWith('zh-')) return 'zh-CN';
+  if (t === 'en' || t.startsWith('en-')) return 'en';
+  return null;
+}
+
+export function initialState(lang: Lang = 'en'): AppState {
   const labs = {} as Record<string, unknown>;
   for (const [k, schema] of Object.entries(LAB_SCHEMAS)) labs[k] = defaults(schema);
-  return { route: 'home', labs: labs as LabStates, backend: 'gpu', theme: 'system', notices: [] };
+  return { route: 'home', labs: labs as LabStates, backend: 'gpu', theme: 'system', lang, notices: [] };
 }
 
 export type Listener = (state: AppState, previous: AppState) => void;

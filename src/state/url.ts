@@ -1,11 +1,24 @@
 /**
  * URL <-> state. The address is `#/<lab>?<controls>` (e.g. `#/random?seed=42&count=1000000&transform=uniform&bins=64`),
- * plus the app-wide `backend` and `theme`. Parsing never throws: invalid parts fall back with a notice.
+ * plus the app-wide `backend`, `theme` and `lang`. Parsing never throws: invalid parts fall back with a notice.
  */
 import { enumParam, formatParams, parseParams } from './params';
-import { BACKENDS, LAB_SCHEMAS, ROUTES, THEMES, type AppState, type Route, type SchemaLab } from './store';
+import {
+  BACKENDS,
+  LANGS,
+  LAB_SCHEMAS,
+  ROUTES,
+  THEMES,
+  type AppState,
+  type Route,
+  type SchemaLab,
+} from './store';
 
-const GLOBAL = { backend: enumParam(BACKENDS, 'gpu'), theme: enumParam(THEMES, 'system') };
+const GLOBAL = {
+  backend: enumParam(BACKENDS, 'gpu'),
+  theme: enumParam(THEMES, 'system'),
+  lang: enumParam(LANGS, 'en'),
+};
 
 export function parseHash(hash: string, base: AppState): AppState {
   const notices: string[] = [];
@@ -25,7 +38,12 @@ export function parseHash(hash: string, base: AppState): AppState {
     params = new URLSearchParams();
     notices.push('The address could not be read; using defaults.');
   }
-  const global = parseParams(GLOBAL, params, { backend: base.backend, theme: base.theme }, labKeys(route));
+  const global = parseParams(
+    GLOBAL,
+    params,
+    { backend: base.backend, theme: base.theme, lang: base.lang },
+    labKeys(route),
+  );
   const labs = { ...base.labs };
   if (route in LAB_SCHEMAS) {
     const lab = route as SchemaLab;
@@ -37,7 +55,15 @@ export function parseHash(hash: string, base: AppState): AppState {
   }
   // On a lab page the lab's parse already reported unknown keys.
   notices.push(...global.notices.filter((n) => !(route in LAB_SCHEMAS && n.startsWith('Ignored unknown'))));
-  return { ...base, route, labs, backend: global.values.backend, theme: global.values.theme, notices };
+  return {
+    ...base,
+    route,
+    labs,
+    backend: global.values.backend,
+    theme: global.values.theme,
+    lang: global.values.lang,
+    notices,
+  };
 }
 
 function labKeys(route: Route): string[] {
@@ -52,6 +78,7 @@ export function formatHash(state: AppState): string {
   }
   if (state.backend !== 'gpu') params.set('backend', state.backend);
   if (state.theme !== 'system') params.set('theme', state.theme);
+  if (state.lang !== 'en') params.set('lang', state.lang);
   const q = params.toString();
   return `#/${state.route === 'home' ? '' : state.route}${q ? `?${q}` : ''}`;
 }

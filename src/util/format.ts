@@ -11,9 +11,16 @@ export function formatBytes(bytes: number): string {
   return `${bytes} B`;
 }
 
-/** A count with thousands separators: 1,000,000. */
+let displayLocale = 'en-US';
+
+/** The locale numbers are written in for a person (the interface language); exports never use it. */
+export function setDisplayLocale(locale: string): void {
+  displayLocale = locale === 'en' ? 'en-US' : locale;
+}
+
+/** A count with thousands separators in the interface's locale: 1,000,000. */
 export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+  return n.toLocaleString(displayLocale);
 }
 
 /**

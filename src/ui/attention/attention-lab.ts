@@ -4,7 +4,8 @@
  * (session.ts) → panels below. Component-only state, on purpose: an imported Q/K/V file (too large for a
  * link), the painted custom mask, zoom/pan, hover and which data tables are open.
  */
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { KsElement } from '../common/localized';
+import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { renderHeatmapLegend } from '../../charts/heatmap';
@@ -38,7 +39,7 @@ import { attentionLabStyles } from './styles';
 import type { LabView } from './view';
 
 @customElement('ks-attention-lab')
-export class AttentionLab extends LitElement {
+export class AttentionLab extends KsElement {
   static override styles = [sharedStyles, labStyles, attentionLabStyles, gpt2Styles];
 
   @consume({ context: storeContext }) store!: Store;

@@ -5,7 +5,7 @@
  * sending `induction-trained` (bubbles, composed; InductionTrainedDetail). Cancel, a new seed, removal or a
  * lost GPU stop the run; after a GPU loss the next Train continues from the last evaluated model.
  */
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { GpuInductionTrainer } from '../../engine/induction/gpu';
 import { isAbortError } from '../../gpu/compute';
@@ -23,6 +23,7 @@ import {
   lostLine,
   progressLine,
 } from './induction-watch';
+import { KsElement } from '../common/localized';
 
 export interface InductionTrainedDetail {
   /** The parameters (parameterLayout order) at `step`. */
@@ -62,7 +63,7 @@ interface Run {
 }
 
 @customElement('ks-induction-trainer')
-export class InductionTrainerPanel extends LitElement {
+export class InductionTrainerPanel extends KsElement {
   static override styles = [
     sharedStyles,
     trainerPanelStyles,

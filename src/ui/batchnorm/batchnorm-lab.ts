@@ -9,7 +9,7 @@
  * still finishing) | paused; data-step = the step shown; aria-busy = "true" while an engine step runs;
  * data-steps-in-flight = engine steps running at once (never above 1).
  */
-import { LitElement, html, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import { customElement } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { isImageTask } from '../../models/mlp';
@@ -30,9 +30,10 @@ import { BatchnormSession } from './session';
 import { batchnormLabStyles } from './styles';
 import { renderTables } from './tables';
 import { drawTrainingCharts, renderTrainingPanels } from './training-panel';
+import { KsElement } from '../common/localized';
 
 @customElement('ks-batchnorm-lab')
-export class BatchnormLab extends LitElement {
+export class BatchnormLab extends KsElement {
   static override styles = [sharedStyles, labStyles, batchnormLabStyles];
 
   @consume({ context: storeContext }) store!: Store;

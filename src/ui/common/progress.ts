@@ -7,16 +7,17 @@
  *   to the engine (or CPU job); the bar appears only when the run takes longer than `delayMs`, so quick
  *   interactions do not flash. `end()` hides it.
  */
-import { LitElement, css, html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
+import { css, html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { RunControl, RunProgress } from '../../gpu/compute';
+import { KsElement } from './localized';
 
 /** What the status says about cancelling: a submitted GPU command buffer runs to its end. */
 export const CANCEL_NOTE =
   'Cancel stops between GPU submits: work already submitted to the GPU cannot be cancelled and finishes first.';
 
 @customElement('ks-progress')
-export class ProgressStatus extends LitElement {
+export class ProgressStatus extends KsElement {
   static override styles = css`
     :host {
       display: block;

@@ -4,7 +4,7 @@
  * State slice src/state/diffusion.ts → session.ts (backend, panes, one serial queue, play loop) → the views
  * below (controls, stepper, panes, explanations) → paint.ts (canvas and charts, colours from CSS).
  */
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { customElement } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import type { DiffusionState } from '../../state/diffusion';
@@ -26,9 +26,10 @@ import { sessionOf, type DiffusionSession, type TrainedModel } from './session';
 import { renderForward, renderNotices, renderStepper } from './stepper';
 import { diffusionLabStyles } from './styles';
 import { renderTrainer } from './trainer-section';
+import { KsElement } from '../common/localized';
 
 @customElement('ks-diffusion-lab')
-export class DiffusionLab extends LitElement {
+export class DiffusionLab extends KsElement {
   static override styles = [sharedStyles, labStyles, diffusionLabStyles];
 
   @consume({ context: storeContext }) store!: Store;

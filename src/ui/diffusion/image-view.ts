@@ -1,4 +1,4 @@
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { renderImageGrid } from '../../charts/image-grid';
 import { formatFixed } from '../../util/format';
@@ -6,6 +6,7 @@ import { dataTable, type Cell } from '../common/data-table';
 import { downloadCanvasPng } from '../common/export';
 import { exportButtons } from '../common/export-buttons';
 import { sharedStyles } from '../common/styles';
+import { KsElement } from '../common/localized';
 
 /** Per-image summary shown in the data-table alternative of a grid. */
 export interface ImageStats {
@@ -62,7 +63,7 @@ type GridKey = 'xt' | 'x0' | 'data';
  * image) in a <details>, and the two main grids export as PNG. No engine calls.
  */
 @customElement('ks-diffusion-image-view')
-export class KsDiffusionImageView extends LitElement {
+export class KsDiffusionImageView extends KsElement {
   static override styles = [
     sharedStyles,
     css`

@@ -7,7 +7,7 @@
  * a CPU snapshot (weights, Adam moments, step) taken at most about once a second and at each event; when the
  * device is lost it waits for the next `gpu` and resumes from the snapshot, saying how many steps were lost.
  */
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { renderLines } from '../../charts/lines';
 import { adapterName, type GpuContext } from '../../gpu/device';
@@ -16,6 +16,7 @@ import { DEFAULT_MLP_CONFIG, MLP_TRAINING, MlpTrainer, type MlpModel } from '../
 import { makeSchedule } from '../../models/schedules';
 import { sharedStyles, trainerPanelStyles } from '../common/styles';
 import { ThemeController } from '../common/theme';
+import { KsElement } from '../common/localized';
 
 export interface DenoiserTrainedDetail {
   model: MlpModel;
@@ -38,7 +39,7 @@ const CPU_SLICE_MS = 30;
 const SNAPSHOT_MS = 1000;
 
 @customElement('ks-denoiser-trainer')
-export class DenoiserTrainerPanel extends LitElement {
+export class DenoiserTrainerPanel extends KsElement {
   static override styles = [
     sharedStyles,
     trainerPanelStyles,

@@ -2,7 +2,7 @@
  * The Random lab (#/random): uniform generator moments, standardisation, histogram against the density.
  * State slice src/state/random.ts → run (session.ts: GPU engine or CPU reference) → views below.
  */
-import { LitElement, html, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import { customElement, query } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { renderHistogram } from '../../charts/histogram';
@@ -22,9 +22,10 @@ import { histogramExports } from './exports';
 import { renderMoments } from './moments-panel';
 import { runRandom, type RandomRun } from './session';
 import { randomLabStyles } from './styles';
+import { KsElement } from '../common/localized';
 
 @customElement('ks-random-lab')
-export class RandomLab extends LitElement {
+export class RandomLab extends KsElement {
   static override styles = [sharedStyles, labStyles, randomLabStyles];
 
   @consume({ context: storeContext }) store!: Store;

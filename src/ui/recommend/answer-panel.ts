@@ -4,7 +4,7 @@
  * all users) and the wording following the numbers (narrow or broad taste, diversity costing accuracy or
  * not). The sentence builders are exported for tests.
  */
-import { LitElement, html } from 'lit';
+import { html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { ListMetrics, RecommendResult, SweepCurve } from '../../engine/recommend/types';
 import type { RerankMethod } from '../../kernels/recommend/spec';
@@ -12,6 +12,7 @@ import { formatCount, formatDuration, formatPercent } from '../../util/format';
 import { labStyles, sharedStyles } from '../common/styles';
 import { METHOD_LABELS, categoryName, metricText, paramSymbol, paramText } from './palette';
 import { recommendStyles } from './styles';
+import { KsElement } from '../common/localized';
 
 export type AnswerView = Pick<
   RecommendResult,
@@ -171,7 +172,7 @@ export function diversityAnswer(r: AnswerView): string[] {
 }
 
 @customElement('ks-recommend-answer')
-export class RecommendAnswer extends LitElement {
+export class RecommendAnswer extends KsElement {
   static override styles = [sharedStyles, labStyles, recommendStyles];
 
   @property({ attribute: false }) result: AnswerView | null = null;

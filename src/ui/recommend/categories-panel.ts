@@ -2,7 +2,7 @@
  * <ks-recommend-categories>: per category, the history's share p beside each list's share q (KL(p ‖ q̃)
  * in the legend), and a table of the same numbers with the user's true taste θ; PNG/SVG and CSV/JSON.
  */
-import { LitElement, html } from 'lit';
+import { html } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
 import { renderCategoryBars, type CategorySeries } from '../../charts/category-bars';
 import type { RecommendResult } from '../../engine/recommend/types';
@@ -22,6 +22,7 @@ import {
   recommendFileBase,
 } from './palette';
 import { recommendStyles } from './styles';
+import { KsElement } from '../common/localized';
 
 export type CategoriesView = Pick<
   RecommendResult,
@@ -65,7 +66,7 @@ export function categorySeries(r: CategoriesView): CategorySeries[] {
 }
 
 @customElement('ks-recommend-categories')
-export class RecommendCategories extends LitElement {
+export class RecommendCategories extends KsElement {
   static override styles = [sharedStyles, labStyles, recommendStyles];
 
   @property({ attribute: false }) result: CategoriesView | null = null;

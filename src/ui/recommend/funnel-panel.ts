@@ -2,7 +2,7 @@
  * <ks-recommend-funnel>: the funnel chart (items per user at each stage, measured time) and the same
  * numbers as a table, with PNG/SVG and CSV/JSON exports.
  */
-import { LitElement, html, type PropertyValues } from 'lit';
+import { html, type PropertyValues } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
 import { funnelFlow, renderFunnel } from '../../charts/funnel';
 import type { RecommendResult } from '../../engine/recommend/types';
@@ -14,6 +14,7 @@ import { exportButtons } from '../common/export-buttons';
 import { labStyles, sharedStyles } from '../common/styles';
 import { chartWidth, recommendFileBase } from './palette';
 import { recommendStyles } from './styles';
+import { KsElement } from '../common/localized';
 
 export type FunnelView = Pick<RecommendResult, 'funnel' | 'seed' | 'user' | 'users' | 'backendLabel'>;
 
@@ -25,7 +26,7 @@ export function funnelRows(r: FunnelView): CsvRow[] {
 }
 
 @customElement('ks-recommend-funnel')
-export class RecommendFunnel extends LitElement {
+export class RecommendFunnel extends KsElement {
   static override styles = [sharedStyles, labStyles, recommendStyles];
 
   @property({ attribute: false }) result: FunnelView | null = null;

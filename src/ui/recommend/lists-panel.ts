@@ -4,7 +4,7 @@
  * (title and a live line below). Each list is one tab stop: arrow keys, Home and End move between chips.
  * Under each list: its NDCG@10, ILD, coverage and KL.
  */
-import { LitElement, html, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { ListEntry, RecommendResult } from '../../engine/recommend/types';
 import { RERANK_METHODS, type RerankMethod } from '../../kernels/recommend/spec';
@@ -19,6 +19,7 @@ import {
   paramText,
 } from './palette';
 import { recommendStyles } from './styles';
+import { KsElement } from '../common/localized';
 
 export type ListsView = Pick<
   RecommendResult,
@@ -51,7 +52,7 @@ export function chipTitle(method: RerankMethod, e: ListEntry, rank: number): str
 }
 
 @customElement('ks-recommend-lists')
-export class RecommendLists extends LitElement {
+export class RecommendLists extends KsElement {
   static override styles = [sharedStyles, labStyles, recommendStyles];
 
   @property({ attribute: false }) result: ListsView | null = null;

@@ -3,7 +3,7 @@
  * diversity and against category coverage, one curve per re-ranker as λ/θ sweeps, the relevance-only
  * baseline and the current setting ringed; the sweep as a table for screen readers; PNG/SVG, CSV/JSON.
  */
-import { LitElement, html } from 'lit';
+import { html } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
 import { renderPareto, type ParetoX } from '../../charts/pareto';
 import type { RecommendResult } from '../../engine/recommend/types';
@@ -22,6 +22,7 @@ import {
   recommendFileBase,
 } from './palette';
 import { recommendStyles } from './styles';
+import { KsElement } from '../common/localized';
 
 export type ParetoView = Pick<
   RecommendResult,
@@ -53,7 +54,7 @@ const CHARTS: Record<ParetoX, { name: string; file: string; against: string }> =
 };
 
 @customElement('ks-recommend-pareto')
-export class RecommendPareto extends LitElement {
+export class RecommendPareto extends KsElement {
   static override styles = [sharedStyles, labStyles, recommendStyles];
 
   @property({ attribute: false }) result: ParetoView | null = null;

@@ -3,7 +3,7 @@
  * diverse-yet-accurate lists for a user with narrow tastes (MMR, DPP, calibration). State slice
  * src/state/recommend.ts → session.ts (GPU funnel or CPU reference) → the panels below, each a small element.
  */
-import { LitElement, html, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import { customElement } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import type { Store } from '../../state/store';
@@ -22,9 +22,10 @@ import './categories-panel';
 import './funnel-panel';
 import './lists-panel';
 import './pareto-panel';
+import { KsElement } from '../common/localized';
 
 @customElement('ks-recommend-lab')
-export class RecommendLab extends LitElement {
+export class RecommendLab extends KsElement {
   static override styles = [sharedStyles, labStyles, recommendStyles];
 
   @consume({ context: storeContext }) store!: Store;

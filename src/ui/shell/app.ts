@@ -1,7 +1,19 @@
-import { LitElement, html } from 'lit';
+import { html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
+import { msg } from '@lit/localize';
 import { ContextProvider } from '@lit/context';
-import { Store, THEMES, type AppState, type Route, type Theme } from '../../state/store';
+import {
+  initialState,
+  LANGS,
+  Store,
+  THEMES,
+  type AppState,
+  type Lang,
+  type Route,
+  type Theme,
+} from '../../state/store';
+import { KsElement } from '../common/localized';
+import { applyLang, LANG_NAMES, preferredLang } from './locale';
 import { Runtime, runtimeContext } from '../common/runtime';
 import { RuntimeController, StoreController, storeContext } from '../common/controllers';
 import { sharedStyles } from '../common/styles';
@@ -20,24 +32,27 @@ import '../recommend/recommend-lab';
 import './shortcuts';
 import type { KsShortcuts } from './shortcuts';
 
-const NAV: Array<[Route, string]> = [
-  ['home', 'Start'],
-  ['random', 'Random numbers'],
-  ['attention', 'Masked attention'],
-  ['diffusion', 'Diffusion'],
-  ['batchnorm', 'BatchNorm'],
-  ['recommend', 'Recommendation'],
-];
+/** The navigation, in the interface language (a function: msg() answers in the language of the moment). */
+function nav(): Array<[Route, string]> {
+  return [
+    ['home', msg('Start')],
+    ['random', msg('Random numbers')],
+    ['attention', msg('Masked attention')],
+    ['diffusion', msg('Diffusion')],
+    ['batchnorm', msg('BatchNorm')],
+    ['recommend', msg('Recommendation')],
+  ];
+}
 
 /**
  * The app shell: owns the store (mirrored in the URL) and the GPU runtime, provides both to the labs,
  * shows the backend badge, GPU banners (no WebGPU, device lost, errors), URL notices and the theme switch.
  */
 @customElement('ks-app')
-export class KsApp extends LitElement {
+export class KsApp extends KsElement {
   static override styles = [sharedStyles, appStyles];
 
-  readonly store = new Store();
+  readonly store = new Store(initialState(preferredLang()));
   readonly runtime = new Runtime();
   private readonly providers = [
     new ContextProvider(this, { context: storeContext, initialValue: this.store }),
@@ -85,7 +100,7 @@ export class KsApp extends LitElement {
   }
 
   private onExportError = (e: Event) => {
-    const message = (e as CustomEvent<{ message?: string }>).detail?.message ?? 'unknown error';
+    const message = (e as CustomEvent<{ message?: string }>).detail?.message ?? msg('unknown error');
     this.exportErrors = [...this.exportErrors.slice(-2), message];
   };
 
@@ -100,8 +115,12 @@ export class KsApp extends LitElement {
 
   private onState(s: AppState, prev: AppState) {
     if (s.theme !== prev.theme) applyTheme(s.theme);
-    if (s.route !== prev.route)
-      document.title = `${NAV.find(([r]) => r === s.route)?.[1] ?? ''} · Kernelscope`;
+    if (s.lang !== prev.lang) void applyLang(s.lang).then(() => this.setTitle(s.route));
+    if (s.route !== prev.route) this.setTitle(s.route);
+  }
+
+  private setTitle(route: Route) {
+    document.title = `${nav().find(([r]) => r === route)?.[1] ?? ''} · Kernelscope`;
   }
 
   private go(route: Route, e: Event) {
@@ -114,9 +133,9 @@ export class KsApp extends LitElement {
     return html`
       <header>
         <a class="brand" href="#/" @click=${(e: Event) => this.go('home', e)}>Kernelscope</a>
-        <nav aria-label="Labs">
+        <nav aria-label=${msg('Labs')}>
           <ul>
-            ${NAV.map(
+            ${nav().map(
               ([route, label]) =>
                 html`<li>
                   <a
@@ -130,11 +149,11 @@ export class KsApp extends LitElement {
           </ul>
         </nav>
         <div class="status">
-          <span class="badge" role="status" aria-label="Compute backend" title=${this.backendText()}
+          <span class="badge" role="status" aria-label=${msg('Compute backend')} title=${this.backendText()}
             >${this.backendText()}</span
           >
           <label class="field"
-            >Backend
+            >${msg('Backend')}
             <select
               @change=${(e: Event) =>
                 this.store.update((st) => ({
@@ -142,27 +161,38 @@ export class KsApp extends LitElement {
                   backend: (e.target as HTMLSelectElement).value as 'gpu' | 'cpu',
                 }))}
             >
-              <option value="gpu" .selected=${s.backend === 'gpu'}>GPU (WebGPU)</option>
-              <option value="cpu" .selected=${s.backend === 'cpu'}>CPU reference</option>
+              <option value="gpu" .selected=${s.backend === 'gpu'}>${msg('GPU (WebGPU)')}</option>
+              <option value="cpu" .selected=${s.backend === 'cpu'}>${msg('CPU reference')}</option>
             </select></label
           >
           <label class="field"
-            >Theme
+            >${msg('Theme')}
             <select
               @change=${(e: Event) =>
                 this.store.update((st) => ({ ...st, theme: (e.target as HTMLSelectElement).value as Theme }))}
             >
-              ${THEMES.map((t) => html`<option value=${t} .selected=${s.theme === t}>${t}</option>`)}
+              ${THEMES.map((t) => html`<option value=${t} .selected=${s.theme === t}>${themeName(t)}</option>`)}
+            </select></label
+          >
+          <label class="field"
+            >${msg('Language')}
+            <select
+              @change=${(e: Event) =>
+                this.store.update((st) => ({ ...st, lang: (e.target as HTMLSelectElement).value as Lang }))}
+            >
+              ${LANGS.map(
+                (l) => html`<option value=${l} lang=${l} .selected=${s.lang === l}>${LANG_NAMES[l]}</option>`,
+              )}
             </select></label
           >
           <button
             class="keys"
-            aria-label="Keyboard shortcuts"
+            aria-label=${msg('Keyboard shortcuts')}
             aria-keyshortcuts="?"
-            title="Keyboard shortcuts (?)"
+            title=${msg('Keyboard shortcuts (?)')}
             @click=${() => this.showShortcuts()}
           >
-            <kbd>?</kbd> Shortcuts
+            <kbd>?</kbd> ${msg('Shortcuts')}
           </button>
         </div>
       </header>
@@ -195,12 +225,12 @@ export class KsApp extends LitElement {
   private backendText(): string {
     const s = this.app.value;
     const st = this.runtime.status;
-    if (s.backend === 'cpu') return 'CPU';
+    if (s.backend === 'cpu') return msg('CPU');
     if (st.kind === 'ready') return st.name;
-    if (st.kind === 'pending') return 'Starting WebGPU…';
-    if (st.kind === 'lost') return 'GPU lost';
-    if (st.kind === 'recovering') return 'Reconnecting GPU…';
-    return 'CPU (no WebGPU)';
+    if (st.kind === 'pending') return msg('Starting WebGPU…');
+    if (st.kind === 'lost') return msg('GPU lost');
+    if (st.kind === 'recovering') return msg('Reconnecting GPU…');
+    return msg('CPU (no WebGPU)');
   }
 
   private renderRoute(route: Route) {
@@ -219,6 +249,12 @@ export class KsApp extends LitElement {
         return html`<ks-recommend-lab></ks-recommend-lab>`;
     }
   }
+}
+
+function themeName(t: Theme): string {
+  if (t === 'light') return msg('light');
+  if (t === 'dark') return msg('dark');
+  return msg('system');
 }
 
 declare global {

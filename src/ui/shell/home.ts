@@ -1,6 +1,7 @@
-import { LitElement, html, css } from 'lit';
+import { html, css } from 'lit';
 import { customElement } from 'lit/decorators.js';
 import { sharedStyles } from '../common/styles';
+import { KsElement } from '../common/localized';
 
 const QUESTIONS: Array<{ q: string; lab: string; href: string; line: string }> = [
   {
@@ -37,7 +38,7 @@ const QUESTIONS: Array<{ q: string; lab: string; href: string; line: string }> =
 
 /** Start page: the interview questions the labs answer, one line each. */
 @customElement('ks-home')
-export class KsHome extends LitElement {
+export class KsHome extends KsElement {
   static override styles = [
     sharedStyles,
     css`

@@ -1,6 +1,7 @@
-import { LitElement, css, html } from 'lit';
+import { css, html } from 'lit';
 import { customElement, query } from 'lit/decorators.js';
 import { sharedStyles } from '../common/styles';
+import { KsElement } from '../common/localized';
 
 /** The app's keyboard shortcuts; the labs that own them register their own key listeners. */
 export const SHORTCUTS: ReadonlyArray<{ keys: string[]; action: string; where: string }> = [
@@ -15,7 +16,7 @@ export const SHORTCUTS: ReadonlyArray<{ keys: string[]; action: string; where: s
  * The shell opens it on "?" and from the header button.
  */
 @customElement('ks-shortcuts')
-export class KsShortcuts extends LitElement {
+export class KsShortcuts extends KsElement {
   static override styles = [
     sharedStyles,
     css`

@@ -46,7 +46,10 @@ export class UrlSyncController implements ReactiveController {
     const written = (history.state as { ks?: number } | null)?.ks === 1;
     const defaults = initialState();
     this.store.update((s) =>
-      parseHash(location.hash, written ? { ...s, backend: defaults.backend, theme: defaults.theme } : s),
+      parseHash(
+        location.hash,
+        written ? { ...s, backend: defaults.backend, theme: defaults.theme, lang: defaults.lang } : s,
+      ),
     );
   };
 
