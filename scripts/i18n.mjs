@@ -9,9 +9,10 @@
  *   node scripts/i18n.mjs check           every message translated, placeholders kept, Chinese present
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const XLF = fileURLToPath(new URL('../src/locales/zh-CN.xlf', import.meta.url));
+export const XLF = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'locales', 'zh-CN.xlf');
 
 const UNIT =
   /<trans-unit id="([^"]+)">\s*<source>([\s\S]*?)<\/source>(?:\s*<target>([\s\S]*?)<\/target>)?\s*(?:<note[^>]*>[\s\S]*?<\/note>\s*)?<\/trans-unit>/g;
