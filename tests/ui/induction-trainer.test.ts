@@ -8,7 +8,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import '../../src/ui/attention/induction-trainer';
 import {
-  NO_WEBGPU_NOTE,
+  noWebgpuNote,
   type InductionTrainedDetail,
   type InductionTrainerPanel,
 } from '../../src/ui/attention/induction-trainer';
@@ -61,8 +61,8 @@ describe('ks-induction-trainer', () => {
     await el.updateComplete;
     expect(train().disabled).toBe(true);
     expect(button('Cancel')).toBeUndefined();
-    expect(root().textContent!.replace(/\s+/g, ' ')).toContain(NO_WEBGPU_NOTE);
-    expect(NO_WEBGPU_NOTE).toBe(
+    expect(root().textContent!.replace(/\s+/g, ' ')).toContain(noWebgpuNote());
+    expect(noWebgpuNote()).toBe(
       'Training in this page needs WebGPU; the CPU reference takes about a second per step here. The ' +
         'shipped trained model works on every backend.',
     );

@@ -3,9 +3,11 @@
  * lab's per-head Q, K, V, the per-head summary table (sorting, CSV rows) and the "Export model attention"
  * JSON layout. No DOM, no GPU.
  */
+import { msg, str } from '@lit/localize';
 import type { AttentionInputs } from '../../kernels/attention/spec';
 import { headScores, type HeadScores } from '../../models/gpt2/ref';
 import type { Gpt2Config } from '../../models/gpt2/types';
+import { formatCount } from '../../util/format';
 import type { CsvRow } from '../common/export';
 
 /** The full-map export holds at most this many attention weights (layers·heads·T²; 64 MiB as JSON-ish). */
@@ -46,14 +48,17 @@ export interface HeadRow extends HeadScores {
 
 export const HEAD_COLUMNS = ['layer', 'head', 'previous', 'first', 'self', 'distance'] as const;
 export type HeadColumn = (typeof HEAD_COLUMNS)[number];
-export const HEAD_COLUMN_LABELS: Record<HeadColumn, string> = {
-  layer: 'Layer',
-  head: 'Head',
-  previous: 'Previous token',
-  first: 'First token (sink)',
-  self: 'Self',
-  distance: 'Mean distance',
-};
+/** The table's column headers (a function: msg() answers in the language of the moment). */
+export function headColumnLabels(): Record<HeadColumn, string> {
+  return {
+    layer: msg('Layer'),
+    head: msg('Head'),
+    previous: msg('Previous token'),
+    first: msg('First token (sink)'),
+    self: msg('Self'),
+    distance: msg('Mean distance'),
+  };
+}
 
 /** Scores of every head of every layer from full maps (per layer [H][T][T]). */
 export function headRows(attention: readonly Float32Array[], H: number): HeadRow[] {
@@ -102,10 +107,18 @@ function nestMaps(a: Float32Array, H: number, S: number): number[][][] {
 /** Why full maps of this run cannot be exported, or null. */
 export function exportRefusal(config: Gpt2Config, T: number, pooled: boolean, maxT: number): string | null {
   if (pooled || T > maxT)
-    return `The model attention export holds full maps only, up to ${maxT} tokens; this text has ${T}.`;
-  const values = config.nLayer * config.nHead * T * T;
-  if (values > GPT2_EXPORT_MAX_VALUES)
-    return `The export would hold ${values.toLocaleString('en-US')} weights (${config.nLayer} layers · ${config.nHead} heads · ${T}²); at most ${GPT2_EXPORT_MAX_VALUES.toLocaleString('en-US')}.`;
+    return msg(
+      str`The model attention export holds full maps only, up to ${maxT} tokens; this text has ${T}.`,
+    );
+  const { nLayer, nHead } = config;
+  const values = nLayer * nHead * T * T;
+  if (values > GPT2_EXPORT_MAX_VALUES) {
+    const n = formatCount(values);
+    const max = formatCount(GPT2_EXPORT_MAX_VALUES);
+    return msg(
+      str`The export would hold ${n} weights (${nLayer} layers · ${nHead} heads · ${T}²); at most ${max}.`,
+    );
+  }
   return null;
 }
 

@@ -4,11 +4,12 @@
  * sortable per-head score table, the top-5 next tokens and the exports.
  */
 import { css, html, nothing, type TemplateResult } from 'lit';
+import { msg, str } from '@lit/localize';
 import { heatmapColor } from '../../charts/heatmap';
 import type { AttentionState } from '../../state/attention';
 import { exportButtons } from '../common/export-buttons';
 import { tableActions } from '../common/export-actions';
-import { HEAD_COLUMNS, HEAD_COLUMN_LABELS, nextSort, type HeadColumn } from './gpt2-inputs';
+import { HEAD_COLUMNS, headColumnLabels, nextSort, type HeadColumn } from './gpt2-inputs';
 import type { Gpt2Section } from './gpt2-section';
 
 type Set = (patch: Partial<AttentionState>) => void;
@@ -74,7 +75,7 @@ function renderLoad(s: Gpt2Section): TemplateResult {
   const loaded = s.loaded;
   return html`<div class="gpt2-drop" @dragover=${(e: DragEvent) => e.preventDefault()} @drop=${onDrop}>
       <label class="field"
-        >Load GPT-2 weights (.safetensors)
+        >${msg('Load GPT-2 weights (.safetensors)')}
         <input
           type="file"
           multiple
@@ -83,19 +84,21 @@ function renderLoad(s: Gpt2Section): TemplateResult {
           @change=${onPick}
       /></label>
       <p class="small muted">
-        Drop a GPT-2-family <code>model.safetensors</code> here (gpt2, distilgpt2, gpt2-medium …), with its
-        <code>config.json</code> if you have it. It is read from disk in pieces and runs on this GPU; nothing
-        is uploaded. WebGPU is required.
+        ${msg(
+          html`Drop a GPT-2-family <code>model.safetensors</code> here (gpt2, distilgpt2, gpt2-medium …), with
+            its <code>config.json</code> if you have it. It is read from disk in pieces and runs on this GPU;
+            nothing is uploaded. WebGPU is required.`,
+        )}
       </p>
     </div>
     ${
       pr
         ? html`<p class="gpt2-progress" role="status">
             <label
-              >Loading ${pr.tensor || 'the header'}…
+              >${pr.tensor ? msg(str`Loading ${pr.tensor}…`) : msg('Loading the header…')}
               <progress max=${pr.total || 1} value=${pr.done}></progress
             ></label>
-            <button class="small" @click=${() => s.cancel()}>Cancel</button>
+            <button class="small" @click=${() => s.cancel()}>${msg('Cancel')}</button>
           </p>`
         : nothing
     }
@@ -103,12 +106,20 @@ function renderLoad(s: Gpt2Section): TemplateResult {
     ${
       loaded
         ? html`<p class="small notice" role="status">
-            ${loaded.name}: ${loaded.config.nLayer} layers, ${loaded.config.nHead} heads, width
-            ${loaded.config.nEmbd}, context ${loaded.config.nPositions} tokens.
+            ${describeLoaded(loaded.name, loaded.config)}
             ${loaded.notes.map((n) => html`<span class="note">${n}</span> `)}
           </p>`
         : nothing
     }`;
+}
+
+/** "gpt2.safetensors: 12 layers, 12 heads, width 768, context 1024 tokens." */
+function describeLoaded(
+  name: string,
+  c: { nLayer: number; nHead: number; nEmbd: number; nPositions: number },
+) {
+  const { nLayer, nHead, nEmbd, nPositions } = c;
+  return msg(str`${name}: ${nLayer} layers, ${nHead} heads, width ${nEmbd}, context ${nPositions} tokens.`);
 }
 
 function renderGrid(s: Gpt2Section, p: AttentionState, set: Set): TemplateResult | typeof nothing {
@@ -117,15 +128,22 @@ function renderGrid(s: Gpt2Section, p: AttentionState, set: Set): TemplateResult
   const { nLayer, nHead } = s.loaded!.config;
   const S = shown.result.mapSize;
   return html`<div class="gpt2-grid-wrap">
-    <h4>Every head's weights (${shown.result.pooled ? `max-pooled to ${S}×${S}` : `${S}×${S}`}, causal)</h4>
+    <h4>
+      ${
+        shown.result.pooled
+          ? msg(str`Every head's weights (max-pooled to ${S}×${S}, causal)`)
+          : msg(str`Every head's weights (${S}×${S}, causal)`)
+      }
+    </h4>
     <p class="small muted">
-      Layers and heads are numbered from 0 here (the stage views below number heads from 1). Colour: √weight,
-      so small weights stay visible. Click a map to enlarge that head below.
+      ${msg(
+        'Layers and heads are numbered from 0 here (the stage views below number heads from 1). Colour: √weight, so small weights stay visible. Click a map to enlarge that head below.',
+      )}
     </p>
     <div
       class="gpt2-grid"
       role="group"
-      aria-label="Attention weights of every layer and head"
+      aria-label=${msg('Attention weights of every layer and head')}
       style="grid-template-columns: auto repeat(${nHead}, 1fr)"
     >
       <span></span>
@@ -137,7 +155,7 @@ function renderGrid(s: Gpt2Section, p: AttentionState, set: Set): TemplateResult
               const on = l === shown.layer && h === p.head;
               return html`<button
                 class="gpt2-cell ${on ? 'on' : ''}"
-                aria-label="Layer ${l} head ${h}"
+                aria-label=${msg(str`Layer ${l} head ${h}`)}
                 aria-pressed=${on ? 'true' : 'false'}
                 @click=${() => set({ layer: l, head: h })}
               >
@@ -181,7 +199,7 @@ function renderTable(s: Gpt2Section): TemplateResult | typeof nothing {
   const rows = s.sortedRows();
   if (!rows)
     return html`<p class="small muted">
-      Per-head scores need the full maps (at most 256 tokens); this text has ${s.shown.ids.length}.
+      ${msg(str`Per-head scores need the full maps (at most 256 tokens); this text has ${s.shown.ids.length}.`)}
     </p>`;
   const sortBy = (c: HeadColumn) => {
     s.sort = nextSort(s.sort, c);
@@ -189,18 +207,19 @@ function renderTable(s: Gpt2Section): TemplateResult | typeof nothing {
   };
   const ariaSort = (c: HeadColumn) =>
     s.sort.column === c ? (s.sort.descending ? 'descending' : 'ascending') : 'none';
+  const labels = headColumnLabels();
   const fmt = (c: HeadColumn, v: number) => (c === 'layer' || c === 'head' ? String(v) : v.toFixed(3));
   return html`<div class="gpt2-table-wrap">
     <table class="gpt2-heads">
       <caption>
-        Per-head scores (means over query positions)
+        ${msg('Per-head scores (means over query positions)')}
       </caption>
       <thead>
         <tr>
           ${HEAD_COLUMNS.map(
             (c) =>
               html`<th scope="col" aria-sort=${ariaSort(c)}>
-                <button class="small" @click=${() => sortBy(c)}>${HEAD_COLUMN_LABELS[c]}</button>
+                <button class="small" @click=${() => sortBy(c)}>${labels[c]}</button>
               </th>`,
           )}
         </tr>
@@ -216,7 +235,7 @@ function renderTable(s: Gpt2Section): TemplateResult | typeof nothing {
     </table>
     ${exportButtons(
       tableActions(
-        'head scores',
+        msg('head scores'),
         () => 'kernelscope-attention-gpt2-heads',
         () => s.tableCsv(),
       ),
@@ -232,15 +251,15 @@ function renderNext(s: Gpt2Section): TemplateResult | typeof nothing {
   const next = at?.next ?? shown.next;
   return html`<div class="gpt2-next">
     <label class="field"
-      >Next token after
+      >${msg('Next token after')}
       <select @change=${(e: Event) => void s.nextAfter(Number((e.target as HTMLSelectElement).value))}>
         ${shown.tokens.map(
           (t, i) => html`<option value=${i} .selected=${i === (at?.position ?? T - 1)}>${i}: ${t}</option>`,
         )}
       </select></label
     >
-    <ol class="gpt2-top" aria-label="Top 5 next tokens">
-      ${next.map((n) => html`<li><code>${n.token}</code> (id ${n.id}) ${pct(n.p)}</li>`)}
+    <ol class="gpt2-top" aria-label=${msg('Top 5 next tokens')}>
+      ${next.map((n) => html`<li><code>${n.token}</code> <span translate="no">(id ${n.id}) ${pct(n.p)}</span></li>`)}
     </ol>
   </div>`;
 }
@@ -253,12 +272,12 @@ export function renderGpt2Panel(
 ): TemplateResult | typeof nothing {
   if (p.model !== 'gpt2') return nothing;
   const shown = s.shown;
-  return html`<section class="panel gpt2" aria-label="GPT-2 model">
-    <h3>GPT-2 weights (your file)</h3>
+  return html`<section class="panel gpt2" aria-label=${msg('GPT-2 model')}>
+    <h3>${msg('GPT-2 weights (your file)')}</h3>
     ${renderLoad(s)}
     ${
       shown
-        ? html`<p class="small gpt2-tokens" aria-label="Tokens as the model sees them">
+        ? html`<p class="small gpt2-tokens" aria-label=${msg('Tokens as the model sees them')}>
             ${shown.tokens.map((t) => html`<code>${t}</code> `)}
           </p>`
         : nothing
@@ -268,7 +287,7 @@ export function renderGpt2Panel(
       shown
         ? exportButtons([
             {
-              label: 'Export model attention (JSON)',
+              label: msg('Export model attention (JSON)'),
               run: () => s.exportAttention(),
               primary: true,
             },

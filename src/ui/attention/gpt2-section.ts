@@ -4,6 +4,7 @@
  * the chosen layer's Q, K, V for the lab's stage views, and the grid / table / next-token panel state.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { msg, str } from '@lit/localize';
 import {
   GPT2_FULL_ATTENTION_MAX,
   GpuGpt2,
@@ -110,7 +111,7 @@ export class Gpt2Section implements ReactiveController {
     const configFile = files.find((f) => /\.json$/i.test(f.name));
     this.loadError = null;
     if (!weights) {
-      this.fail('Choose a .safetensors file (a config.json may come with it).');
+      this.fail(msg('Choose a .safetensors file (a config.json may come with it).'));
       return;
     }
     this.abort?.abort();
@@ -124,26 +125,31 @@ export class Gpt2Section implements ReactiveController {
         try {
           configJson = JSON.parse(await configFile.text());
         } catch (e) {
-          throw new RangeError(`${configFile.name} is not valid JSON: ${(e as Error).message}`);
+          const name = configFile.name;
+          const why = (e as Error).message;
+          throw new RangeError(msg(str`${name} is not valid JSON: ${why}`));
         }
       }
       const opened = await openGpt2File(weights, configJson);
       const ctx = await this.gpu();
       if (!ctx)
         throw new Error(
-          'GPT-2 runs in WebGPU only, and this page has no WebGPU device (the float64 CPU reference is too slow for real checkpoints).',
+          msg(
+            'GPT-2 runs in WebGPU only, and this page has no WebGPU device (the float64 CPU reference is too slow for real checkpoints).',
+          ),
         );
       const refused = checkGpt2Limits(opened.source.config, {
         maxStorageBufferBindingSize: Number(ctx.device.limits.maxStorageBufferBindingSize),
         maxBufferSize: Number(ctx.device.limits.maxBufferSize),
       });
-      if (refused) throw new RangeError(`This model does not fit this GPU: ${refused}`);
+      if (refused) throw new RangeError(msg(str`This model does not fit this GPU: ${refused}`));
       const model = await GpuGpt2.load(ctx.device, opened.source, {
         signal: abort.signal,
         onProgress: (p) => {
           this.progress = p;
           this.host.requestUpdate();
         },
+        // eslint-disable-next-line ks-i18n/no-raw-text -- the GPU buffers' debug label, never shown
         label: 'attention.gpt2',
       });
       this.loaded?.model.destroy();
@@ -160,8 +166,11 @@ export class Gpt2Section implements ReactiveController {
       this.version++;
       this.set({ model: 'gpt2', mask: 'causal', bias: 'none', scale: 0, layer: 0, head: 0, row: -1 });
     } catch (e) {
-      if (isAbortError(e)) this.loadError = `Loading ${weights.name} was cancelled.`;
-      else this.loadError = `Could not load ${weights.name}: ${(e as Error).message}`;
+      const name = weights.name;
+      const why = (e as Error).message;
+      this.loadError = isAbortError(e)
+        ? msg(str`Loading ${name} was cancelled.`)
+        : msg(str`Could not load ${name}: ${why}`);
     } finally {
       if (this.abort === abort) this.abort = null;
       this.progress = null;
@@ -189,21 +198,22 @@ export class Gpt2Section implements ReactiveController {
       loaded.model.destroy();
       this.loaded = loaded = null;
       this.shown = null;
-      this.loadError = 'The GPU device was reset, and the model with it: load the file again.';
+      this.loadError = msg('The GPU device was reset, and the model with it: load the file again.');
       this.host.requestUpdate();
     }
     if (!loaded)
-      throw new RangeError('Load a GPT-2 checkpoint first: “Load GPT-2 weights (.safetensors)” above.');
+      throw new RangeError(msg('Load a GPT-2 checkpoint first: “Load GPT-2 weights (.safetensors)” above.'));
     const { nLayer, nHead: H, nEmbd: C, nPositions } = loaded.config;
     const layer = Math.min(p.layer, nLayer - 1);
     let shown = this.shown;
     if (!shown || shown.text !== p.text || shown.layer !== layer) {
       const tok = await this.tokens();
       const ids = tok.encodeGpt2(p.text);
-      if (ids.length === 0) throw new RangeError('The sentence has no tokens: type some text.');
-      if (ids.length > nPositions)
+      const T = ids.length;
+      if (T === 0) throw new RangeError(msg('The sentence has no tokens: type some text.'));
+      if (T > nPositions)
         throw new RangeError(
-          `The text is ${ids.length} GPT-2 tokens, but this model's context (n_positions) is ${nPositions}.`,
+          msg(str`The text is ${T} GPT-2 tokens, but this model's context (n_positions) is ${nPositions}.`),
         );
       const result = await loaded.model.forward(Uint32Array.from(ids), {
         attention: attentionModeFor(ids.length),
@@ -227,16 +237,23 @@ export class Gpt2Section implements ReactiveController {
     const T = shown.ids.length;
     const heads = Math.min(H, ATTENTION_LIMITS.maxHeads);
     const notes: string[] = [];
-    if (layer !== p.layer) notes.push(`This model has ${nLayer} layers; showing layer ${layer}.`);
-    if (heads < H)
-      notes.push(`The stage views show heads 0 … ${heads - 1} of ${H}; the grid above shows every head.`);
+    if (layer !== p.layer) notes.push(msg(str`This model has ${nLayer} layers; showing layer ${layer}.`));
+    if (heads < H) {
+      const last = heads - 1;
+      notes.push(msg(str`The stage views show heads 0 … ${last} of ${H}; the grid above shows every head.`));
+    }
     if (p.mask !== 'causal')
       notes.push(
-        'GPT-2 was trained with the causal mask: with this mask the stage views show weights the model never saw. The grid, scores and next tokens always use the causal mask.',
+        msg(
+          'GPT-2 was trained with the causal mask: with this mask the stage views show weights the model never saw. The grid, scores and next tokens always use the causal mask.',
+        ),
       );
-    if (p.bias !== 'none') notes.push('The ALiBi bias is not part of GPT-2; the grid and scores ignore it.');
-    if (p.scale > 0)
-      notes.push(`GPT-2 uses scale 1/√${C / H}; the grid and scores ignore the scale override.`);
+    if (p.bias !== 'none')
+      notes.push(msg('The ALiBi bias is not part of GPT-2; the grid and scores ignore it.'));
+    if (p.scale > 0) {
+      const d = C / H;
+      notes.push(msg(str`GPT-2 uses scale 1/√${d}; the grid and scores ignore the scale override.`));
+    }
     const qkv = shown.result.qkv;
     if (!qkv) throw new Error('GPT-2: the forward pass returned no Q, K, V');
     return { tokens: shown.tokens, inputs: splitQkv(qkv, T, C, H, 0, heads), notes };
@@ -259,7 +276,8 @@ export class Gpt2Section implements ReactiveController {
         const { top } = await loaded.model.logitsAt(position);
         this.nextAt = { position, next: this.named(top, await this.tokens()) };
       } catch (e) {
-        this.message = `Could not compute the next tokens: ${(e as Error).message}`;
+        const why = (e as Error).message;
+        this.message = msg(str`Could not compute the next tokens: ${why}`);
       }
     }
     this.host.requestUpdate();

@@ -3,18 +3,22 @@
  * sequence (typed or generated from seed and period), the layer shown, and the heads zeroed.
  */
 import { html, nothing, type TemplateResult } from 'lit';
+import { msg, str } from '@lit/localize';
 import { INDUCTION_CONFIG } from '../../models/induction';
 import { DEMO_PERIODS } from '../../models/induction/sequence';
 import { ATTENTION_MODELS, type AttentionState } from '../../state/attention';
 import { intField } from '../common/fields';
 import type { InductionSection } from './induction-section';
 
-export const MODEL_LABELS: Record<AttentionState['model'], string> = {
-  random: 'Random projections (seeded)',
-  induction: 'Induction model (trained)',
-  trained: 'Trained in this page',
-  gpt2: 'GPT-2 weights (your file)',
-};
+/** The model menu's names, in the interface language (a function: msg() answers in the language of the moment). */
+export function modelLabels(): Record<AttentionState['model'], string> {
+  return {
+    random: msg('Random projections (seeded)'),
+    induction: msg('Induction model (trained)'),
+    trained: msg('Trained in this page'),
+    gpt2: msg('GPT-2 weights (your file)'),
+  };
+}
 
 type Set = (patch: Partial<AttentionState>) => void;
 
@@ -24,10 +28,11 @@ export function renderModelSelect(p: AttentionState, set: Set): TemplateResult {
     const model = (e.target as HTMLSelectElement).value as AttentionState['model'];
     set(model === 'random' ? { model } : { model, mask: 'causal', bias: 'none', scale: 0 });
   };
+  const labels = modelLabels();
   return html`<label class="field"
-    >Model
+    >${msg('Model')}
     <select @change=${onChange}>
-      ${ATTENTION_MODELS.map((m) => html`<option value=${m} .selected=${m === p.model}>${MODEL_LABELS[m]}</option>`)}
+      ${ATTENTION_MODELS.map((m) => html`<option value=${m} .selected=${m === p.model}>${labels[m]}</option>`)}
     </select></label
   >`;
 }
@@ -41,7 +46,7 @@ export function renderInductionControls(
   const commit = (e: Event) => section.commitSequence(p, (e.target as HTMLInputElement).value);
   const error = section.sequenceError;
   return html`<label class="field"
-      >Token sequence (A–Z a–z 0–9 - _)
+      >${msg('Token sequence (A–Z a–z 0–9 - _)')}
       <input
         type="text"
         class="sentence tokens"
@@ -55,12 +60,14 @@ export function renderInductionControls(
     ${error ? html`<p id="token-error" class="error small" role="alert">${error}</p>` : nothing}
     ${
       p.tokens
-        ? html`<button class="small" @click=${() => set({ tokens: '' })}>Use a generated sequence</button>`
+        ? html`<button class="small" @click=${() => set({ tokens: '' })}>
+            ${msg('Use a generated sequence')}
+          </button>`
         : nothing
     }
-    ${intField('Seed', p.seed, [0, 2 ** 32 - 1], (seed) => set({ seed }), { disabled: !!p.tokens })}
+    ${intField(msg('Seed'), p.seed, [0, 2 ** 32 - 1], (seed) => set({ seed }), { disabled: !!p.tokens })}
     ${intField(
-      'Repeated block P',
+      msg('Repeated block P'),
       p.period,
       [DEMO_PERIODS[0], DEMO_PERIODS[1]],
       (period) => set({ period }),
@@ -69,11 +76,11 @@ export function renderInductionControls(
       },
     )}
     <label class="field"
-      >Layer
+      >${msg('Layer')}
       <select @change=${(e: Event) => set({ layer: Number((e.target as HTMLSelectElement).value) })}>
         ${Array.from(
           { length: INDUCTION_CONFIG.layers },
-          (_, l) => html`<option value=${l} .selected=${l === p.layer}>Layer ${l}</option>`,
+          (_, l) => html`<option value=${l} .selected=${l === p.layer}>${msg(str`Layer ${l}`)}</option>`,
         )}
       </select></label
     >`;

@@ -3,6 +3,7 @@
  * or the generated one with its repeat), the float64 forward with the chosen heads zeroed, and the chosen
  * layer's per-head Q, K, V for the lab's attention engine. No DOM.
  */
+import { msg } from '@lit/localize';
 import type { AttentionInputs } from '../../kernels/attention/spec';
 import { INDUCTION_CONFIG } from '../../models/induction';
 import {
@@ -71,12 +72,16 @@ export function prepareInduction(
   };
   if (p.mask !== 'causal')
     notes.push(
-      'The model was trained with the causal mask: with this mask the weights show what it never saw. Its scores and losses below always use the causal mask.',
+      msg(
+        'The model was trained with the causal mask: with this mask the weights show what it never saw. Its scores and losses below always use the causal mask.',
+      ),
     );
   if (p.bias !== 'none')
-    notes.push('The ALiBi bias is not part of the model; its scores and losses ignore it.');
-  if (p.scale > 0) notes.push('The model uses scale 1/√16; its scores and losses ignore the scale override.');
-  if (p.L > 0) notes.push('L, heads and d come from the model and its sequence; the L control is not used.');
+    notes.push(msg('The ALiBi bias is not part of the model; its scores and losses ignore it.'));
+  if (p.scale > 0)
+    notes.push(msg('The model uses scale 1/√16; its scores and losses ignore the scale override.'));
+  if (p.L > 0)
+    notes.push(msg('L, heads and d come from the model and its sequence; the L control is not used.'));
   return {
     tokens: Array.from(ids, tokenLabel),
     inputs,

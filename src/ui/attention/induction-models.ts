@@ -3,19 +3,41 @@
  * fetched once and checked by parseInduction) and the one trained in this page (the trainer panel's newest
  * snapshot). A model is its f32 parameters, a label and a version that changes when the parameters do.
  */
+import { msg, str } from '@lit/localize';
 import { INDUCTION_CONFIG, parseInduction, type InductionHeader } from '../../models/induction';
 
 export interface InductionModel {
   kind: 'induction' | 'trained';
   params: Float32Array;
-  /** Who trained it and how far, e.g. "shipped: 1750 steps on webgpu: …" or "trained in this page: 300 steps". */
-  label: string;
+  /**
+   * Who trained it and how far, e.g. "shipped weights: 1750 steps on webgpu: …, seed 1" or "trained in this
+   * page: 300 steps" (the models here answer in the interface language of the moment).
+   */
+  readonly label: string;
   version: number;
   header?: InductionHeader;
 }
 
 /** Where the shipped weights are, under the app's base URL. */
 export const SHIPPED_INDUCTION_PATH = 'models/induction/induction.ksind';
+
+function shippedLabel(header: InductionHeader): string {
+  const { steps, trainer, seed } = header;
+  return trainer
+    ? msg(str`shipped weights: ${steps} steps on ${trainer}, seed ${seed}`)
+    : msg(str`shipped weights: ${steps} steps, seed ${seed}`);
+}
+
+/** "trained in this page: 300 steps", with "(a snapshot taken while training)" before the run ends. */
+function trainedLabel(step: number, done: boolean): string {
+  if (step === 1)
+    return done
+      ? msg('trained in this page: 1 step')
+      : msg('trained in this page: 1 step (a snapshot taken while training)');
+  return done
+    ? msg(str`trained in this page: ${step} steps`)
+    : msg(str`trained in this page: ${step} steps (a snapshot taken while training)`);
+}
 
 export class InductionModels {
   private shipped: Promise<InductionModel> | null = null;
@@ -39,24 +61,32 @@ export class InductionModels {
     try {
       response = await fetch(url);
     } catch (e) {
-      throw new Error(`Could not load the shipped induction model from ${url}: ${(e as Error).message}`);
+      throw new Error(
+        msg(str`Could not load the shipped induction model from ${url}: ${(e as Error).message}`),
+      );
     }
     // A server with an SPA fallback answers a missing file with the app's index.html.
     const html = response.ok && (response.headers.get('content-type') ?? '').includes('text/html');
-    if (response.status === 404 || html)
+    if (response.status === 404 || html) {
+      const why = html ? msg('not found') : 'HTTP 404';
       throw new Error(
-        `This build ships no trained induction model (${url}: ${html ? 'not found' : 'HTTP 404'}). Choose “Trained in this page” and train one (seconds on a GPU), or generate the file with npm run train:induction.`,
+        msg(
+          str`This build ships no trained induction model (${url}: ${why}). Choose “Trained in this page” and train one (seconds on a GPU), or generate the file with npm run train:induction.`,
+        ),
       );
-    if (!response.ok)
-      throw new Error(
-        `Could not load the shipped induction model from ${url}: HTTP ${response.status} ${response.statusText}`.trim(),
-      );
+    }
+    if (!response.ok) {
+      const status = `HTTP ${response.status} ${response.statusText}`.trim();
+      throw new Error(msg(str`Could not load the shipped induction model from ${url}: ${status}`));
+    }
     const { header, params } = parseInduction(await response.arrayBuffer(), INDUCTION_CONFIG);
     return {
       kind: 'induction',
       params,
       header,
-      label: `shipped weights: ${header.steps} steps${header.trainer ? ` on ${header.trainer}` : ''}, seed ${header.seed}`,
+      get label() {
+        return shippedLabel(header);
+      },
       version: 0,
     };
   }
@@ -71,7 +101,9 @@ export class InductionModels {
     this.trainedModel = {
       kind: 'trained',
       params,
-      label: `trained in this page: ${step} step${step === 1 ? '' : 's'}${done ? '' : ' (a snapshot taken while training)'}`,
+      get label() {
+        return trainedLabel(step, done);
+      },
       version: this.nextVersion++,
     };
     return this.trainedModel;
@@ -82,7 +114,9 @@ export class InductionModels {
     if (kind === 'induction') return this.loadShipped();
     if (!this.trainedModel)
       throw new RangeError(
-        'No model has been trained in this page yet: press “Train the induction model” below, or pick the shipped induction model.',
+        msg(
+          'No model has been trained in this page yet: press “Train the induction model” below, or pick the shipped induction model.',
+        ),
       );
     return this.trainedModel;
   }

@@ -4,11 +4,12 @@
  * second-copy loss change). All numbers come from the float64 forward of this sequence (analyseSequence).
  */
 import { html, nothing, type TemplateResult } from 'lit';
+import { msg, str } from '@lit/localize';
 import { INDUCTION_CONFIG } from '../../models/induction';
 import { tokenLabel } from '../../models/induction/sequence';
 import { normaliseHeadList } from '../../state/attention';
 import { formatFixed } from '../../util/format';
-import { MODEL_LABELS } from './induction-controls';
+import { modelLabels } from './induction-controls';
 import type { InductionRun } from './induction-inputs';
 import type { LabView } from './view';
 
@@ -23,19 +24,38 @@ function renderSequence(r: InductionRun): TemplateResult {
     const { offset: o, period: P } = repeat;
     return t >= o && t < o + P ? 'first' : t >= o + P && t < o + 2 * P ? 'second' : '';
   };
-  return html`<p class="token-seq" aria-label="The token sequence">
-    ${Array.from(ids, (id, t) => html`<span class="tok ${role(t)}" title="position ${t}">${tokenLabel(id)}</span>`)}
+  return html`<p class="token-seq" aria-label=${msg('The token sequence')}>
+    ${Array.from(
+      ids,
+      (id, t) => html`<span class="tok ${role(t)}" title=${msg(str`position ${t}`)}>${tokenLabel(id)}</span>`,
+    )}
   </p>`;
 }
 
 function describeSource(r: InductionRun, v: LabView): string {
   const rep = r.analysis.repeat;
-  const where = rep
-    ? `a block of ${rep.period} tokens at positions ${rep.offset}–${rep.offset + rep.period - 1}, repeated at ${rep.offset + rep.period}–${rep.offset + 2 * rep.period - 1}`
-    : 'no repeated block (prefix-matching and the copy losses need one)';
+  const { seed, period } = v.params;
+  const n = r.analysis.n;
+  if (!rep)
+    return r.source === 'generated'
+      ? msg(
+          str`Generated sequence (seed ${seed}, P = ${period}): BOS, random filler and no repeated block (prefix-matching and the copy losses need one).`,
+        )
+      : msg(
+          str`Your sequence (${n} tokens with BOS): no repeated block (prefix-matching and the copy losses need one).`,
+        );
+  const P = rep.period;
+  const a = rep.offset;
+  const b = rep.offset + P - 1;
+  const c = rep.offset + P;
+  const d = rep.offset + 2 * P - 1;
   return r.source === 'generated'
-    ? `Generated sequence (seed ${v.params.seed}, P = ${v.params.period}): BOS, random filler and ${where}.`
-    : `Your sequence (${r.analysis.n} tokens with BOS): ${where}.`;
+    ? msg(
+        str`Generated sequence (seed ${seed}, P = ${period}): BOS, random filler and a block of ${P} tokens at positions ${a}–${b}, repeated at ${c}–${d}.`,
+      )
+    : msg(
+        str`Your sequence (${n} tokens with BOS): a block of ${P} tokens at positions ${a}–${b}, repeated at ${c}–${d}.`,
+      );
 }
 
 /** f32 Q, K (relative 6e-8) with scores of a few units and L ≤ 64 keys: weights agree to about 1e-6. */
@@ -74,6 +94,7 @@ export function renderInductionPanel(v: LabView): TemplateResult | typeof nothin
       const prefix = a.prefixMatching?.[layer]![head];
       const loss = cut(layer, head);
       const shown = layer === r.layer && head === v.head;
+      const h1 = head + 1;
       rows.push(
         html`<tr class=${shown ? 'shown' : ''} data-head=${key}>
           <th scope="row">
@@ -82,7 +103,7 @@ export function renderInductionPanel(v: LabView): TemplateResult | typeof nothin
               aria-pressed=${shown ? 'true' : 'false'}
               @click=${() => v.set({ layer, head })}
             >
-              Layer ${layer} head ${head + 1}
+              ${msg(str`Layer ${layer} head ${h1}`)}
             </button>
           </th>
           <td data-value=${prev}>${f3(prev)}</td>
@@ -96,7 +117,7 @@ export function renderInductionPanel(v: LabView): TemplateResult | typeof nothin
                 type="checkbox"
                 .checked=${zeroed.has(key)}
                 @change=${(e: Event) => toggle(key, (e.target as HTMLInputElement).checked)}
-              /><span class="visually-hidden">Zero layer ${layer} head ${head + 1}</span></label
+              /><span class="visually-hidden">${msg(str`Zero layer ${layer} head ${h1}`)}</span></label
             >
           </td>
         </tr>`,
@@ -104,64 +125,102 @@ export function renderInductionPanel(v: LabView): TemplateResult | typeof nothin
     }
   const m = r.model.header?.metrics;
   const agree = agreement(v, r);
+  const layers = INDUCTION_CONFIG.layers;
   return html`<section class="panel induction" aria-labelledby="induction-title">
-    <h3 id="induction-title">
-      Induction model: layer ${r.layer} of ${INDUCTION_CONFIG.layers} on this sequence
-    </h3>
-    <p class="small">${MODEL_LABELS[r.model.kind]} — ${r.model.label}. ${describeSource(r, v)}</p>
+    <h3 id="induction-title">${msg(str`Induction model: layer ${r.layer} of ${layers} on this sequence`)}</h3>
+    <p class="small">${renderAbout(r, v)}</p>
     ${renderSequence(r)}
     <p class="small muted">
-      First copy <span class="tok first">■</span>, second copy <span class="tok second">■</span>. A
-      previous-token head attends from each token to the one before it (score: mean of A[t][t − 1]); an
-      induction head attends from a second-copy token to the token after its earlier occurrence (prefix
-      matching: mean of A[o + P + j][o + j + 1]) and copies it, so the second copy becomes predictable.
+      ${msg(
+        html`First copy <span class="tok first">■</span>, second copy <span class="tok second">■</span>. A
+          previous-token head attends from each token to the one before it (score: mean of A[t][t − 1]); an
+          induction head attends from a second-copy token to the token after its earlier occurrence (prefix
+          matching: mean of A[o + P + j][o + j + 1]) and copies it, so the second copy becomes predictable.`,
+      )}
     </p>
-    <table aria-label="Head scores on this sequence">
+    <table aria-label=${msg('Head scores on this sequence')}>
       <thead>
         <tr>
-          <th scope="col">Head</th>
-          <th scope="col">Previous-token</th>
-          <th scope="col">Prefix-matching</th>
-          <th scope="col">Second-copy loss if zeroed (Δ)</th>
-          <th scope="col">Zeroed</th>
+          <th scope="col">${msg('Head')}</th>
+          <th scope="col">${msg('Previous-token')}</th>
+          <th scope="col">${msg('Prefix-matching')}</th>
+          <th scope="col">${msg('Second-copy loss if zeroed (Δ)')}</th>
+          <th scope="col">${msg('Zeroed')}</th>
         </tr>
       </thead>
       <tbody>
         ${rows}
       </tbody>
     </table>
-    <p class="copy-losses" role="status">
-      Loss on the first copy: <strong data-value=${a.firstCopy?.loss ?? ''}>${f3(a.firstCopy?.loss)}</strong>
-      nats (ln 64 = ${f3(LN_V)}: no model can predict a fresh random token) · on the second copy:
-      <strong data-value=${base ?? ''}>${f3(base)}</strong> nats, top-1
-      ${a.secondCopy ? `${(100 * a.secondCopy.top1).toFixed(0)} %` : '—'}.
-      ${
-        r.ablate.length
-          ? html`Zeroed: ${r.ablate.map((h) => `layer ${h.layer} head ${h.head + 1}`).join(', ')}.
-              <button class="small" @click=${() => v.set({ ablate: '' })}>Zero none</button>`
-          : nothing
-      }
-    </p>
-    ${
-      agree === null
-        ? nothing
-        : html`<p class="small" data-agreement=${agree}>
-            This layer's weights from ${v.lab.backendLabel} against the model's float64 forward: max |Δ| =
-            ${agree.toExponential(2)}${agree > AGREEMENT_BOUND ? ` — more than the ${AGREEMENT_BOUND} expected` : ''}
-            (Q and K are rounded to f32 once, then the softmax adds about 1e-7 per entry).
-          </p>`
-    }
-    ${
-      m
-        ? html`<p class="small muted">
-            On ${m.heldOut.sequences} held-out sequences (periods
-            ${m.heldOut.periods[0]}–${m.heldOut.periods[1]}, never seen in training) the shipped model scores
-            prefix-matching ${f3(Math.max(...m.prefixMatching[1]!))} (best layer-1 head), previous-token
-            ${f3(Math.max(...m.previousToken[0]!))} (best layer-0 head), second-copy loss
-            ${f3(m.secondCopy.loss)} nats (top-1 ${(100 * m.secondCopy.top1).toFixed(1)} %), first-copy
-            ${f3(m.firstCopy.loss)} nats.
-          </p>`
-        : nothing
-    }
+    <p class="copy-losses" role="status">${renderCopyLosses(r, v)}</p>
+    ${agree === null ? nothing : renderAgreement(v, agree)} ${m ? renderMetrics(m) : nothing}
   </section>`;
+}
+
+/** The model's name and training, and where the sequence comes from. */
+function renderAbout(r: InductionRun, v: LabView): string {
+  const name = modelLabels()[r.model.kind];
+  const trained = r.model.label;
+  const source = describeSource(r, v);
+  return msg(str`${name} — ${trained}. ${source}`);
+}
+
+/** First- and second-copy losses, and the heads zeroed (with "Zero none"). */
+function renderCopyLosses(r: InductionRun, v: LabView): TemplateResult {
+  const a = r.analysis;
+  const first = a.firstCopy?.loss;
+  const base = a.secondCopy?.loss;
+  const top1 = a.secondCopy ? `${(100 * a.secondCopy.top1).toFixed(0)} %` : '—';
+  const lnV = f3(LN_V);
+  const zeroed = r.ablate
+    .map((h) => {
+      const h1 = h.head + 1;
+      return msg(str`layer ${h.layer} head ${h1}`);
+    })
+    .join(msg(', '));
+  return html`${msg(
+    html`Loss on the first copy: <strong data-value=${first ?? ''}>${f3(first)}</strong> nats (ln 64 = ${lnV}:
+      no model can predict a fresh random token) · on the second copy:
+      <strong data-value=${base ?? ''}>${f3(base)}</strong> nats, top-1 ${top1}.`,
+  )}
+  ${
+    r.ablate.length
+      ? html`${msg(str`Zeroed: ${zeroed}.`)}
+          <button class="small" @click=${() => v.set({ ablate: '' })}>${msg('Zero none')}</button>`
+      : nothing
+  }`;
+}
+
+/** How far the lab's weights of the layer shown are from the model's float64 forward. */
+function renderAgreement(v: LabView, agree: number): TemplateResult {
+  const backend = v.lab.backendLabel;
+  const delta = agree.toExponential(2);
+  const bound = AGREEMENT_BOUND;
+  return html`<p class="small" data-agreement=${agree}>
+    ${
+      agree > bound
+        ? msg(
+            str`This layer's weights from ${backend} against the model's float64 forward: max |Δ| = ${delta} — more than the ${bound} expected (Q and K are rounded to f32 once, then the softmax adds about 1e-7 per entry).`,
+          )
+        : msg(
+            str`This layer's weights from ${backend} against the model's float64 forward: max |Δ| = ${delta} (Q and K are rounded to f32 once, then the softmax adds about 1e-7 per entry).`,
+          )
+    }
+  </p>`;
+}
+
+/** The shipped model's scores on its held-out sequences (from its manifest). */
+function renderMetrics(m: NonNullable<InductionRun['model']['header']>['metrics']): TemplateResult {
+  const sequences = m.heldOut.sequences;
+  const [lo, hi] = m.heldOut.periods;
+  const prefix = f3(Math.max(...m.prefixMatching[1]!));
+  const previous = f3(Math.max(...m.previousToken[0]!));
+  const second = f3(m.secondCopy.loss);
+  const top1 = (100 * m.secondCopy.top1).toFixed(1);
+  const first = f3(m.firstCopy.loss);
+  return html`<p class="small muted">
+    ${msg(
+      str`On ${sequences} held-out sequences (periods ${lo}–${hi}, never seen in training) the shipped model scores prefix-matching ${prefix} (best layer-1 head), previous-token ${previous} (best layer-0 head), second-copy loss ${second} nats (top-1 ${top1} %), first-copy ${first} nats.`,
+    )}
+  </p>`;
 }

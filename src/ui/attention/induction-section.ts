@@ -10,6 +10,7 @@ import {
   type ReactiveControllerHost,
   type TemplateResult,
 } from 'lit';
+import { msg, str } from '@lit/localize';
 import type { GpuContext } from '../../gpu/device';
 import { demoSequence, formatSequence, parseSequence } from '../../models/induction/sequence';
 import type { AttentionState } from '../../state/attention';
@@ -82,15 +83,19 @@ export class InductionSection implements ReactiveController {
   renderTrainer(p: AttentionState, gpu: GpuContext | null): TemplateResult | typeof nothing {
     if (p.model !== 'trained') return nothing;
     const d = this.latest;
-    return html`<section class="panel trainer" aria-label="Train the induction model in this page">
-      <h3>Train the induction model in this page</h3>
+    const title = msg('Train the induction model in this page');
+    let latest: string | typeof nothing = nothing;
+    if (d)
+      latest = d.done
+        ? msg(str`Latest snapshot: step ${d.step} of ${d.totalSteps} (done).`)
+        : msg(str`Latest snapshot: step ${d.step} of ${d.totalSteps}.`);
+    return html`<section class="panel trainer" aria-label=${title}>
+      <h3>${title}</h3>
       <p class="small muted">
-        A 2-layer, 4-head attention-only transformer (45,184 parameters) learns next-token prediction on
-        sequences that repeat a random block, in WGSL on this GPU. Watch the layer-1 prefix-matching score: it
-        stays near 0 on a long plateau — the loss sits at ln 64 while neither head helps without the other —
-        and rises only when the previous-token head and the induction head form together. The lab re-runs with
-        each snapshot.
-        ${d ? html`Latest snapshot: step ${d.step} of ${d.totalSteps}${d.done ? ' (done)' : ''}.` : nothing}
+        ${msg(
+          'A 2-layer, 4-head attention-only transformer (45,184 parameters) learns next-token prediction on sequences that repeat a random block, in WGSL on this GPU. Watch the layer-1 prefix-matching score: it stays near 0 on a long plateau — the loss sits at ln 64 while neither head helps without the other — and rises only when the previous-token head and the induction head form together. The lab re-runs with each snapshot.',
+        )}
+        ${latest}
       </p>
       <ks-induction-trainer .gpu=${gpu} .seed=${TRAINING_SEED}></ks-induction-trainer>
     </section>`;

@@ -3,6 +3,7 @@
  * watched head scores against step with the target as a dashed line. Each svg's aria-label states the
  * latest values.
  */
+import { msg, str } from '@lit/localize';
 import { renderLines } from '../../charts/lines';
 import type { WatchPoint } from './induction-watch';
 
@@ -25,18 +26,22 @@ export interface TrainerColors {
 
 export function lossLabel(h: TrainerHistory): string {
   const n = h.steps.length;
-  if (n === 0) return 'Training loss per chunk: no steps yet.';
-  return `Training loss per chunk: ${h.losses[n - 1]!.toFixed(3)} nats at step ${h.steps[n - 1]}.`;
+  if (n === 0) return msg('Training loss per chunk: no steps yet.');
+  const loss = h.losses[n - 1]!.toFixed(3);
+  const step = h.steps[n - 1];
+  return msg(str`Training loss per chunk: ${loss} nats at step ${step}.`);
 }
 
 export function scoresLabel(h: TrainerHistory): string {
   const p = h.points.at(-1);
-  const what = `Head scores on ${h.sequences} held-out sequences`;
-  if (!p) return `${what}: not evaluated yet (target ${h.target}).`;
-  return (
-    `${what} at step ${p.step}: best layer-1 prefix-matching ${p.prefixMatching.toFixed(3)}, best ` +
-    `layer-0 previous-token ${p.previousToken.toFixed(3)} (target ${h.target}); second-copy loss ` +
-    `${p.secondCopyLoss.toFixed(2)} nats.`
+  const { sequences, target } = h;
+  if (!p)
+    return msg(str`Head scores on ${sequences} held-out sequences: not evaluated yet (target ${target}).`);
+  const prefix = p.prefixMatching.toFixed(3);
+  const previous = p.previousToken.toFixed(3);
+  const loss = p.secondCopyLoss.toFixed(2);
+  return msg(
+    str`Head scores on ${sequences} held-out sequences at step ${p.step}: best layer-1 prefix-matching ${prefix}, best layer-0 previous-token ${previous} (target ${target}); second-copy loss ${loss} nats.`,
   );
 }
 
@@ -49,8 +54,14 @@ export function drawTrainerCharts(
 ): void {
   renderLines(
     lossSvg,
-    { lines: [{ label: 'training loss', color: colors.loss, x: h.steps, y: h.losses }] },
-    { width, height: 170, title: 'Training loss per chunk (nats)', xLabel: 'step', yLabel: 'loss' },
+    { lines: [{ label: msg('training loss'), color: colors.loss, x: h.steps, y: h.losses }] },
+    {
+      width,
+      height: 170,
+      title: msg('Training loss per chunk (nats)'),
+      xLabel: msg('step'),
+      yLabel: msg('loss'),
+    },
   );
   lossSvg.setAttribute('aria-label', lossLabel(h));
   const steps = h.points.map((p) => p.step);
@@ -60,19 +71,19 @@ export function drawTrainerCharts(
     {
       lines: [
         {
-          label: 'prefix-matching (layer 1)',
+          label: msg('prefix-matching (layer 1)'),
           color: colors.prefix,
           x: steps,
           y: h.points.map((p) => p.prefixMatching),
         },
         {
-          label: 'previous-token (layer 0)',
+          label: msg('previous-token (layer 0)'),
           color: colors.previous,
           x: steps,
           y: h.points.map((p) => p.previousToken),
         },
         {
-          label: `target ${h.target}`,
+          label: msg(str`target ${h.target}`),
           color: colors.target,
           x: [0, end],
           y: [h.target, h.target],
@@ -83,9 +94,9 @@ export function drawTrainerCharts(
     {
       width,
       height: 170,
-      title: 'Best head scores on held-out sequences',
-      xLabel: 'step',
-      yLabel: 'score',
+      title: msg('Best head scores on held-out sequences'),
+      xLabel: msg('step'),
+      yLabel: msg('score'),
       yDomain: [0, 1],
     },
   );

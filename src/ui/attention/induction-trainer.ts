@@ -7,6 +7,7 @@
  */
 import { css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
+import { msg, str } from '@lit/localize';
 import { GpuInductionTrainer } from '../../engine/induction/gpu';
 import { isAbortError } from '../../gpu/compute';
 import { adapterName, type GpuContext } from '../../gpu/device';
@@ -44,9 +45,12 @@ export interface InductionTrainedDetail {
 export const INDUCTION_STEP_CHOICES = [500, 2000, 8000, 16000, 32000] as const;
 /** Chunks (one loss readback each) last about this long, so Cancel answers promptly. */
 const CHUNK_MS = 250;
-export const NO_WEBGPU_NOTE =
-  'Training in this page needs WebGPU; the CPU reference takes about a second per step here. The shipped ' +
-  'trained model works on every backend.';
+/** The note shown without WebGPU (a function: msg() answers in the language of the moment). */
+export function noWebgpuNote(): string {
+  return msg(
+    'Training in this page needs WebGPU; the CPU reference takes about a second per step here. The shipped trained model works on every backend.',
+  );
+}
 
 /** One run: its device, what stopped it, and its watch. */
 interface Run {
@@ -117,14 +121,14 @@ export class InductionTrainerPanel extends KsElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.cancel('the panel was removed');
+    this.cancel(msg('the panel was removed'));
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     const run = this.current;
     if (!run) return;
     if (changed.has('gpu') && this.gpu !== run.ctx) this.lose(run);
-    else if (changed.has('seed') && this.seed !== run.seed) this.cancel('the seed changed');
+    else if (changed.has('seed') && this.seed !== run.seed) this.cancel(msg('the seed changed'));
   }
 
   protected override updated(): void {
@@ -168,12 +172,13 @@ export class InductionTrainerPanel extends KsElement {
     this.totalSteps = total;
     this.stepsPerSecond = null;
     this.message = resume
-      ? `Continuing from the model of step ${resume.step} (Adam's moments start again)…`
-      : 'Starting…';
+      ? msg(str`Continuing from the model of step ${resume.step} (Adam's moments start again)…`)
+      : msg('Starting…');
     this.done = this.queue
       .run(() => this.train(run, resume))
       .catch((e: unknown) => {
-        this.error = `Training failed: ${e instanceof Error ? e.message : String(e)}`;
+        const why = e instanceof Error ? e.message : String(e);
+        this.error = msg(str`Training failed: ${why}`);
       })
       .finally(() => {
         if (this.current === run) this.current = null;
@@ -205,6 +210,7 @@ export class InductionTrainerPanel extends KsElement {
     try {
       trainer = new GpuInductionTrainer(ctx.device, {
         seed: run.seed,
+        // eslint-disable-next-line ks-i18n/no-raw-text -- the GPU objects' debug label, never shown
         label: 'attention.induction-trainer',
         ...(resume ? { init: resume.params } : {}),
       });
@@ -328,43 +334,47 @@ export class InductionTrainerPanel extends KsElement {
 
   override render() {
     const choices = [...new Set<number>([...INDUCTION_STEP_CHOICES, this.steps])].sort((a, b) => a - b);
+    const adapter = this.gpu ? adapterName(this.gpu.info) : '';
     const idle = this.gpu
-      ? `Trains the 2-layer attention-only model in WGSL on ${adapterName(this.gpu.info)}, scoring its heads ` +
-        `on ${WATCH_SEQUENCES} held-out sequences about once a second.`
+      ? msg(
+          str`Trains the 2-layer attention-only model in WGSL on ${adapter}, scoring its heads on ${WATCH_SEQUENCES} held-out sequences about once a second.`,
+        )
       : '';
+    const rate = this.stepsPerSecond?.toFixed(1);
     return html`
       <div class="row">
         <label class="field"
-          >Steps
+          >${msg('Steps')}
           <select .value=${String(this.steps)} ?disabled=${this.running} @change=${this.onSteps}>
             ${choices.map((s) => html`<option value=${s} ?selected=${s === this.steps}>${s}</option>`)}
           </select>
         </label>
         <label class="check">
           <input type="checkbox" .checked=${this.stopAtTarget} @change=${this.onStopAtTarget} />
-          Stop once the induction score passes ${this.target}
+          ${msg(str`Stop once the induction score passes ${this.target}`)}
         </label>
         <button class="primary" ?disabled=${this.running || !this.gpu} @click=${() => this.start()}>
-          Train the induction model
+          ${msg('Train the induction model')}
         </button>
-        ${this.running ? html`<button @click=${() => this.cancel()}>Cancel</button>` : nothing}
+        ${this.running ? html`<button @click=${() => this.cancel()}>${msg('Cancel')}</button>` : nothing}
         <progress
-          aria-label="Training progress"
+          aria-label=${msg('Training progress')}
           max=${Math.max(1, this.totalSteps || this.steps)}
           .value=${this.step}
         ></progress>
       </div>
-      ${this.gpu ? nothing : html`<p class="notice no-webgpu">${NO_WEBGPU_NOTE}</p>`}
+      ${this.gpu ? nothing : html`<p class="notice no-webgpu">${noWebgpuNote()}</p>`}
       <p class="status" role="status" aria-live="polite">${this.message || idle}</p>
       ${
         this.gpu?.info.isFallback
           ? html`<p class="small muted">
-              This is a software adapter: the WGSL runs on the CPU, far slower than a
-              GPU${
-                this.stepsPerSecond !== null
-                  ? html` (this run: ${this.stepsPerSecond.toFixed(1)} steps/s)`
-                  : nothing
-              }.
+              ${
+                rate !== undefined
+                  ? msg(
+                      str`This is a software adapter: the WGSL runs on the CPU, far slower than a GPU (this run: ${rate} steps/s).`,
+                    )
+                  : msg('This is a software adapter: the WGSL runs on the CPU, far slower than a GPU.')
+              }
             </p>`
           : nothing
       }

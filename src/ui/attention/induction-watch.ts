@@ -3,6 +3,7 @@
  * small fixed held-out batch (at most about once a second), when the induction score first passed the
  * target, and the panel's status sentences. Pure TypeScript (no DOM, no GPU), tested in Node.
  */
+import { msg, str } from '@lit/localize';
 import {
   evaluateInduction,
   heldOutBatch,
@@ -36,7 +37,7 @@ export function bestScores(s: InductionScores): { prefixMatching: number; previo
   const prefix = s.prefixMatching[1];
   const previous = s.previousToken[0];
   if (!prefix?.length || !previous?.length)
-    throw new RangeError('The induction scores need layer 0 and layer 1 heads.');
+    throw new RangeError(msg('The induction scores need layer 0 and layer 1 heads.'));
   return { prefixMatching: Math.max(...prefix), previousToken: Math.max(...previous) };
 }
 
@@ -110,14 +111,17 @@ export function progressLine(
   latest: WatchPoint | undefined,
   stepsPerSecond: number | null,
 ): string {
-  const parts = [`Step ${step} of ${total}`, `loss ${loss.toFixed(2)}`];
-  if (latest)
-    parts.push(
-      `prefix-matching ${score(latest.prefixMatching)}`,
-      `previous-token ${score(latest.previousToken)}`,
-    );
-  if (stepsPerSecond !== null && Number.isFinite(stepsPerSecond))
-    parts.push(`${rate(stepsPerSecond)} steps/s`);
+  const l = loss.toFixed(2);
+  const parts = [msg(str`Step ${step} of ${total}`), msg(str`loss ${l}`)];
+  if (latest) {
+    const prefix = score(latest.prefixMatching);
+    const previous = score(latest.previousToken);
+    parts.push(msg(str`prefix-matching ${prefix}`), msg(str`previous-token ${previous}`));
+  }
+  if (stepsPerSecond !== null && Number.isFinite(stepsPerSecond)) {
+    const r = rate(stepsPerSecond);
+    parts.push(msg(str`${r} steps/s`));
+  }
   return parts.join(' · ');
 }
 
@@ -128,32 +132,45 @@ export function finishedLine(
   watch: InductionWatch,
   resumedFrom: number | null = null,
 ): string {
-  const from = resumedFrom === null ? '' : ` (from step ${resumedFrom} after a GPU loss)`;
-  const head = `Trained ${step} steps${from} in ${seconds(elapsedS)} s`;
+  const t = seconds(elapsedS);
+  const head =
+    resumedFrom === null
+      ? msg(str`Trained ${step} steps in ${t} s`)
+      : msg(str`Trained ${step} steps (from step ${resumedFrom} after a GPU loss) in ${t} s`);
   const latest = watch.latest;
-  if (!latest) return `${head}.`;
-  const s = `induction score ${score(latest.prefixMatching)}`;
-  if (watch.passed) return `${head}; ${s} passed ${watch.target} at step ${watch.passedAt}`;
-  if (watch.passedAt !== null)
-    return `${head}; ${s}, below ${watch.target} again (it passed at step ${watch.passedAt})`;
-  return `${head}; ${s}, below ${watch.target}`;
+  if (!latest) return msg(str`${head}.`);
+  const s = score(latest.prefixMatching);
+  const { target, passedAt } = watch;
+  if (watch.passed) return msg(str`${head}; induction score ${s} passed ${target} at step ${passedAt}`);
+  if (passedAt !== null)
+    return msg(str`${head}; induction score ${s}, below ${target} again (it passed at step ${passedAt})`);
+  return msg(str`${head}; induction score ${s}, below ${target}`);
 }
 
 /** Where a stopped run leaves the model: the last evaluated one, already sent in an event. */
 function kept(watch: InductionWatch): string {
   const m = watch.latest;
-  return m ? `The model from step ${m.step} is kept.` : 'No model was evaluated yet, so none is kept.';
+  return m
+    ? msg(str`The model from step ${m.step} is kept.`)
+    : msg('No model was evaluated yet, so none is kept.');
 }
 
+/** "Training cancelled at step N of T. …", or "Training stopped at step N of T: <why>. …". */
 export function cancelledLine(step: number, total: number, watch: InductionWatch, why = ''): string {
-  const what = why ? `stopped at step ${step} of ${total}: ${why}` : `cancelled at step ${step} of ${total}`;
-  return `Training ${what}. ${kept(watch)}`;
+  const k = kept(watch);
+  return why
+    ? msg(str`Training stopped at step ${step} of ${total}: ${why}. ${k}`)
+    : msg(str`Training cancelled at step ${step} of ${total}. ${k}`);
 }
 
 /** "The GPU was lost at step N; the model from step M is kept. Train again to continue." */
 export function lostLine(step: number, watch: InductionWatch): string {
   const m = watch.latest;
   return m
-    ? `The GPU was lost at step ${step}; the model from step ${m.step} is kept. Train again to continue.`
-    : `The GPU was lost at step ${step}, before the first evaluation; no model is kept. Train again to start over.`;
+    ? msg(
+        str`The GPU was lost at step ${step}; the model from step ${m.step} is kept. Train again to continue.`,
+      )
+    : msg(
+        str`The GPU was lost at step ${step}, before the first evaluation; no model is kept. Train again to start over.`,
+      );
 }
