@@ -4,6 +4,7 @@
  * stall), encodes one compute pass and a copy of its (loss, accuracy) into a history buffer, and submits;
  * steps go back to back and the history is read once per chunk. Runs in the browser and in Node on Dawn.
  */
+import { msg, str } from '@lit/localize';
 import { throwIfAborted, type RunControl } from '../../gpu/compute';
 import { ReadbackPool, encodeReadback } from '../../gpu/readback';
 import * as ops from '../../kernels/nn/ops';
@@ -226,9 +227,10 @@ export class GpuInductionTrainer {
       }
       const loss = losses.reduce((a, b) => a + b, 0) / losses.length;
       const c: TrainChunk = { step: this.step, losses, accuracies, loss };
+      const [step, until, l] = [this.step, o.until, loss.toFixed(3)];
       o.control?.onProgress?.({
         phase: 'run',
-        message: `Training: step ${this.step} of ${o.until}, loss ${loss.toFixed(3)}`,
+        message: msg(str`Training: step ${step} of ${until}, loss ${l}`),
         done: this.step,
         total: o.until,
       });

@@ -3,6 +3,7 @@
  * the "transformer." prefix), the head count from an optional config.json or the standard one for the
  * width; every tensor the forward pass needs checked by name and shape; adapter limits checked by name.
  */
+import { msg, str } from '@lit/localize';
 import type { SafetensorsHeader } from './safetensors';
 import { GPT2_LN_EPS, GPT2_VOCAB, STANDARD_HEADS, gpt2TensorSpecs, type Gpt2Config } from './types';
 
@@ -47,9 +48,12 @@ function checkConfigJson(json: Record<string, unknown>, c: Omit<Gpt2Config, 'nHe
   for (const [key, found] of checks) {
     if (!(key in json)) continue;
     if (json[key] !== found) {
+      const said = JSON.stringify(json[key]);
       fail(
         'config-json',
-        `config.json says ${key} = ${JSON.stringify(json[key])}, but the weights have ${found}: is it the config of another model?`,
+        msg(
+          str`config.json says ${key} = ${said}, but the weights have ${found}: is it the config of another model?`,
+        ),
       );
     }
   }
@@ -59,10 +63,11 @@ function headsFromJson(json: Record<string, unknown>, nEmbd: number): number | n
   if (!('n_head' in json)) return null;
   const h = json.n_head;
   if (typeof h !== 'number' || !Number.isInteger(h) || h < 1) {
-    fail('config-json', `config.json has n_head = ${JSON.stringify(h)}: expected a positive integer.`);
+    const said = JSON.stringify(h);
+    fail('config-json', msg(str`config.json has n_head = ${said}: expected a positive integer.`));
   }
   if (nEmbd % h !== 0) {
-    fail('config-json', `config.json has n_head = ${h}, which does not divide the width ${nEmbd}.`);
+    fail('config-json', msg(str`config.json has n_head = ${h}, which does not divide the width ${nEmbd}.`));
   }
   return h;
 }
@@ -75,19 +80,26 @@ export function inferGpt2Config(header: SafetensorsHeader, configJson?: unknown)
   const names = header.tensors;
   const prefix = names.has('wte.weight') ? '' : names.has('transformer.wte.weight') ? 'transformer.' : null;
   if (prefix === null) {
-    fail('not-gpt2', 'The file has no wte.weight (the token embedding): is it a GPT-2 checkpoint?');
+    fail('not-gpt2', msg('The file has no wte.weight (the token embedding): is it a GPT-2 checkpoint?'));
   }
   const shapeOf = (name: string) => names.get(prefix + name)?.shape;
   const wte = shapeOf('wte.weight')!;
-  if (wte.length !== 2) fail('shape', `wte.weight has shape ${shapeText(wte)}; expected [vocab, width].`);
+  if (wte.length !== 2) {
+    const shape = shapeText(wte);
+    fail('shape', msg(str`wte.weight has shape ${shape}; expected [vocab, width].`));
+  }
   const [vocab, nEmbd] = wte as [number, number];
   if (vocab !== GPT2_VOCAB) {
-    fail('vocab', `The vocabulary ${vocab} is not GPT-2's ${GPT2_VOCAB} (this tokenizer only fits GPT-2).`);
+    fail(
+      'vocab',
+      msg(str`The vocabulary ${vocab} is not GPT-2's ${GPT2_VOCAB} (this tokenizer only fits GPT-2).`),
+    );
   }
   const wpe = shapeOf('wpe.weight');
-  if (!wpe) fail('missing-tensor', 'The file has no wpe.weight (the position embedding).');
+  if (!wpe) fail('missing-tensor', msg('The file has no wpe.weight (the position embedding).'));
   if (wpe.length !== 2 || wpe[1] !== nEmbd) {
-    fail('shape', `wpe.weight has shape ${shapeText(wpe)}; expected [positions, ${nEmbd}].`);
+    const shape = shapeText(wpe);
+    fail('shape', msg(str`wpe.weight has shape ${shape}; expected [positions, ${nEmbd}].`));
   }
   const nPositions = wpe[0]!;
   let nLayer = 0;
@@ -95,13 +107,13 @@ export function inferGpt2Config(header: SafetensorsHeader, configJson?: unknown)
     const m = LAYER.exec(name.slice(prefix.length));
     if (name.startsWith(prefix) && m) nLayer = Math.max(nLayer, Number(m[1]) + 1);
   }
-  if (nLayer === 0) fail('missing-tensor', 'The file has no layers (no h.0.ln_1.weight).');
+  if (nLayer === 0) fail('missing-tensor', msg('The file has no layers (no h.0.ln_1.weight).'));
 
   const notes: string[] = [];
   let json: Record<string, unknown> | null = null;
   if (configJson !== undefined) {
     if (typeof configJson !== 'object' || configJson === null || Array.isArray(configJson)) {
-      fail('config-json', 'config.json is not a JSON object.');
+      fail('config-json', msg('config.json is not a JSON object.'));
     }
     json = configJson as Record<string, unknown>;
     checkConfigJson(json, { nLayer, nEmbd, vocab, nPositions });
@@ -111,24 +123,31 @@ export function inferGpt2Config(header: SafetensorsHeader, configJson?: unknown)
   if (nHead === null) {
     const standard = STANDARD_HEADS[nEmbd];
     if (standard === undefined) {
-      fail('heads', `Width ${nEmbd} has no standard head count: drop its config.json beside the weights.`);
+      fail(
+        'heads',
+        msg(str`Width ${nEmbd} has no standard head count: drop its config.json beside the weights.`),
+      );
     }
     nHead = standard;
-    const why = json ? 'config.json has no n_head' : 'no config.json';
-    notes.push(`${why}: using the standard ${nHead} heads for width ${nEmbd}.`);
+    notes.push(
+      json
+        ? msg(str`config.json has no n_head: using the standard ${nHead} heads for width ${nEmbd}.`)
+        : msg(str`no config.json: using the standard ${nHead} heads for width ${nEmbd}.`),
+    );
   }
   let eps = GPT2_LN_EPS;
   if (json && 'layer_norm_epsilon' in json) {
     const e = json.layer_norm_epsilon;
     if (typeof e !== 'number' || !(e > 0) || !Number.isFinite(e)) {
+      const said = JSON.stringify(e);
       fail(
         'config-json',
-        `config.json has layer_norm_epsilon = ${JSON.stringify(e)}: expected a positive number.`,
+        msg(str`config.json has layer_norm_epsilon = ${said}: expected a positive number.`),
       );
     }
     eps = e;
     if (e !== GPT2_LN_EPS)
-      notes.push(`config.json sets the LayerNorm ε to ${e} (GPT-2 uses ${GPT2_LN_EPS}).`);
+      notes.push(msg(str`config.json sets the LayerNorm ε to ${e} (GPT-2 uses ${GPT2_LN_EPS}).`));
   }
   const config: Gpt2Config = { nLayer, nHead, nEmbd, vocab, nPositions, eps };
 
@@ -136,26 +155,35 @@ export function inferGpt2Config(header: SafetensorsHeader, configJson?: unknown)
   for (const spec of gpt2TensorSpecs(config)) {
     needed.add(prefix + spec.name);
     const found = shapeOf(spec.name);
+    const { name } = spec;
+    const expected = shapeText(spec.shape);
     if (!found) {
-      fail(
-        'missing-tensor',
-        `The file has no tensor ${spec.name} (expected shape ${shapeText(spec.shape)}).`,
-      );
+      fail('missing-tensor', msg(str`The file has no tensor ${name} (expected shape ${expected}).`));
     }
     if (!sameShape(found, spec.shape)) {
-      fail('shape', `Tensor ${spec.name} has shape ${shapeText(found)}; expected ${shapeText(spec.shape)}.`);
+      const shape = shapeText(found);
+      fail('shape', msg(str`Tensor ${name} has shape ${shape}; expected ${expected}.`));
     }
   }
   const extra = [...names.keys()].filter((n) => !needed.has(n));
   if (extra.length > 0) {
     const shown = extra.slice(0, 3).join(', ') + (extra.length > 3 ? ', …' : '');
-    notes.push(`Ignored ${extra.length} tensor(s) the forward pass does not use (${shown}).`);
+    const n = extra.length;
+    notes.push(msg(str`Ignored ${n} tensor(s) the forward pass does not use (${shown}).`));
   }
   const dtypes = new Set([...needed].map((n) => names.get(n)!.dtype));
   const stored = [...dtypes].filter((d) => d !== 'F32');
-  if (stored.length > 0)
-    notes.push(`Weights stored as ${[...dtypes].join(' and ')}: converted to f32 on upload.`);
+  if (stored.length > 0) notes.push(storedAs([...dtypes]));
   return { config, prefix, headSource, notes };
+}
+
+/** "Weights stored as F16: converted to f32 on upload." (one to three dtypes). */
+function storedAs(dtypes: string[]): string {
+  const [a, b, c] = dtypes;
+  if (dtypes.length >= 3)
+    return msg(str`Weights stored as ${a} and ${b} and ${c}: converted to f32 on upload.`);
+  if (dtypes.length === 2) return msg(str`Weights stored as ${a} and ${b}: converted to f32 on upload.`);
+  return msg(str`Weights stored as ${a}: converted to f32 on upload.`);
 }
 
 export interface Gpt2Limits {
@@ -176,13 +204,14 @@ export function gpt2BufferSizes(
   const f32 = (shape: number[]) => 4 * shape.reduce((a, b) => a * b, 1);
   const C = config.nEmbd;
   const T = tokens;
+  const [C3, C4, H, V] = [3 * C, 4 * C, config.nHead, config.vocab];
   return [
     ...gpt2TensorSpecs(config).map((s) => ({ name: s.name, bytes: f32(s.shape) })),
-    { name: `the residual stream [${T}][${C}]`, bytes: f32([T, C]) },
-    { name: `the fused QKV activations [${T}][${3 * C}]`, bytes: f32([T, 3 * C]) },
-    { name: `the MLP hidden activations [${T}][${4 * C}]`, bytes: f32([T, 4 * C]) },
-    { name: `one layer's attention weights [${config.nHead}][${T}][${T}]`, bytes: f32([config.nHead, T, T]) },
-    { name: `the logits [${logitRows}][${config.vocab}]`, bytes: f32([logitRows, config.vocab]) },
+    { name: msg(str`the residual stream [${T}][${C}]`), bytes: f32([T, C]) },
+    { name: msg(str`the fused QKV activations [${T}][${C3}]`), bytes: f32([T, 3 * C]) },
+    { name: msg(str`the MLP hidden activations [${T}][${C4}]`), bytes: f32([T, 4 * C]) },
+    { name: msg(str`one layer's attention weights [${H}][${T}][${T}]`), bytes: f32([H, T, T]) },
+    { name: msg(str`the logits [${logitRows}][${V}]`), bytes: f32([logitRows, V]) },
   ];
 }
 
@@ -194,7 +223,7 @@ function mib(bytes: number): string {
 /** "needs X; limit is Y" with enough digits that X and Y differ when they do. */
 function sizes(need: number, limit: number): [string, string] {
   const [a, b] = [mib(need), mib(limit)];
-  return a === b ? [`${need} bytes`, `${limit} bytes`] : [a, b];
+  return a === b ? [msg(str`${need} bytes`), msg(str`${limit} bytes`)] : [a, b];
 }
 
 /**
@@ -212,7 +241,7 @@ export function checkGpt2Limits(
     for (const key of ['maxStorageBufferBindingSize', 'maxBufferSize'] as const) {
       if (bytes > limits[key]) {
         const [need, limit] = sizes(bytes, limits[key]);
-        return `${name} needs ${need}; this adapter's ${key} is ${limit}.`;
+        return msg(str`${name} needs ${need}; this adapter's ${key} is ${limit}.`);
       }
     }
   }

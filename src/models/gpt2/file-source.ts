@@ -2,6 +2,7 @@
  * A dropped GPT-2 safetensors file as a Gpt2TensorSource: the header is read and checked once, then each
  * tensor is read on its own with `blob.slice` (a 500 MB file is never held whole), by canonical name.
  */
+import { msg, str } from '@lit/localize';
 import { inferGpt2Config } from './config';
 import { readSafetensorsHeader, readTensor, type SafetensorsHeader } from './safetensors';
 import { gpt2TensorSpecs, type Gpt2TensorSource, type LoadProgress } from './types';
@@ -30,7 +31,7 @@ export async function openGpt2File(blob: Blob, configJson?: unknown): Promise<Op
   const { config, prefix, headSource, notes } = inferGpt2Config(header, configJson);
   const entry = (name: string) => {
     const e = header.tensors.get(prefix + name);
-    if (!e) throw new RangeError(`The model has no tensor “${name}”.`);
+    if (!e) throw new RangeError(msg(str`The model has no tensor “${name}”.`));
     return e;
   };
   const source: SizedTensorSource = {
@@ -78,7 +79,9 @@ export async function readAllTensors(
     const t = await source.tensor(spec.name, signal);
     const elements = spec.shape.reduce((a, b) => a * b, 1);
     if (t.length !== elements) {
-      throw new RangeError(`Tensor “${spec.name}” has ${t.length} values; its shape needs ${elements}.`);
+      const { name } = spec;
+      const n = t.length;
+      throw new RangeError(msg(str`Tensor “${name}” has ${n} values; its shape needs ${elements}.`));
     }
     out.set(spec.name, t);
     done += spec.bytes;

@@ -3,6 +3,7 @@
  * JSON header (validated entry by entry), then raw tensors, each read on its own with `blob.slice` and
  * converted to f32 exactly (F32, F16 incl. subnormals/inf/NaN, BF16 = the upper 16 bits of an f32).
  */
+import { msg, str } from '@lit/localize';
 import { findJsonError, lineColumn } from '../json-error';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
@@ -70,42 +71,48 @@ function isCutHeader(bytes: Uint8Array): boolean {
 
 function parseEntry(name: string, raw: unknown): SafetensorsEntry {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return fail('header-json', `The header entry of tensor “${name}” is not an object.`);
+    return fail('header-json', msg(str`The header entry of tensor “${name}” is not an object.`));
   }
   const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
   if (!isDtype(dtype)) {
     const shown = typeof dtype === 'string' ? dtype : JSON.stringify(dtype ?? null);
-    return fail('dtype', `Tensor “${name}” has dtype ${shown}; only F32, F16 and BF16 are read.`);
+    return fail('dtype', msg(str`Tensor “${name}” has dtype ${shown}; only F32, F16 and BF16 are read.`));
   }
   if (!Array.isArray(shape) || !shape.every(isCount)) {
+    const shown = JSON.stringify(shape ?? null);
     return fail(
       'shape',
-      `Tensor “${name}” has shape ${JSON.stringify(shape ?? null)}: a shape is a list of non-negative integers.`,
+      msg(str`Tensor “${name}” has shape ${shown}: a shape is a list of non-negative integers.`),
     );
   }
   const dims = shape as number[];
   const elements = dims.reduce((a, b) => a * b, 1);
+  const dimsText = dims.join(', ');
   if (!Number.isSafeInteger(elements * DTYPE_BYTES[dtype])) {
-    return fail('shape', `Tensor “${name}” has shape [${dims.join(', ')}], too large to address.`);
+    return fail('shape', msg(str`Tensor “${name}” has shape [${dimsText}], too large to address.`));
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
+    const shown = JSON.stringify(offsets ?? null);
     return fail(
       'offsets',
-      `Tensor “${name}” has data_offsets ${JSON.stringify(offsets ?? null)}: expected [begin, end], non-negative integers.`,
+      msg(str`Tensor “${name}” has data_offsets ${shown}: expected [begin, end], non-negative integers.`),
     );
   }
   const [begin, end] = offsets as [number, number];
   if (end < begin) {
     return fail(
       'offsets',
-      `Tensor “${name}” has data_offsets [${begin}, ${end}]: the end is before the begin.`,
+      msg(str`Tensor “${name}” has data_offsets [${begin}, ${end}]: the end is before the begin.`),
     );
   }
   const need = elements * DTYPE_BYTES[dtype];
-  if (end - begin !== need) {
+  const have = end - begin;
+  if (have !== need) {
     return fail(
       'offsets',
-      `Tensor “${name}” has data_offsets [${begin}, ${end}] (${end - begin} bytes), but shape [${dims.join(', ')}] of ${dtype} needs ${need} bytes.`,
+      msg(
+        str`Tensor “${name}” has data_offsets [${begin}, ${end}] (${have} bytes), but shape [${dimsText}] of ${dtype} needs ${need} bytes.`,
+      ),
     );
   }
   return { dtype, shape: [...dims], begin, end };
@@ -123,9 +130,11 @@ function checkLayout(tensors: Map<string, SafetensorsEntry>, dataLength: number)
     const [name, e] = item;
     const expectedBegin = previous ? previous[1].end : 0;
     if (previous && e.begin < previous[1].end) {
+      const [a, { begin: a0, end: a1 }] = previous;
+      const { begin: b0, end: b1 } = e;
       fail(
         'offsets',
-        `Tensors “${previous[0]}” [${previous[1].begin}, ${previous[1].end}] and “${name}” [${e.begin}, ${e.end}] overlap in the data section.`,
+        msg(str`Tensors “${a}” [${a0}, ${a1}] and “${name}” [${b0}, ${b1}] overlap in the data section.`),
       );
     }
     if (e.begin !== expectedBegin) contiguous = false;
@@ -133,10 +142,8 @@ function checkLayout(tensors: Map<string, SafetensorsEntry>, dataLength: number)
   }
   const empty = [...tensors].find(([, e]) => e.end === e.begin && e.begin > dataLength);
   if (empty) {
-    fail(
-      'offsets',
-      `Tensor “${empty[0]}” has data_offsets [${empty[1].begin}, ${empty[1].end}], outside the data section (${dataLength} bytes).`,
-    );
+    const [name, { begin, end }] = empty;
+    fail('offsets', outsideData(name, begin, end, dataLength));
   }
   const outside = sorted.find(([, e]) => e.end > dataLength);
   if (!outside) return;
@@ -145,62 +152,74 @@ function checkLayout(tensors: Map<string, SafetensorsEntry>, dataLength: number)
     const last = sorted[sorted.length - 1]![1].end;
     fail(
       'truncated',
-      `The file is truncated: its tensors need ${last} bytes of data but only ${dataLength} are there (it ends inside tensor “${name}”).`,
+      msg(
+        str`The file is truncated: its tensors need ${last} bytes of data but only ${dataLength} are there (it ends inside tensor “${name}”).`,
+      ),
     );
   }
-  fail(
-    'offsets',
-    `Tensor “${name}” has data_offsets [${e.begin}, ${e.end}], outside the data section (${dataLength} bytes).`,
+  fail('offsets', outsideData(name, e.begin, e.end, dataLength));
+}
+
+function outsideData(name: string, begin: number, end: number, dataLength: number): string {
+  return msg(
+    str`Tensor “${name}” has data_offsets [${begin}, ${end}], outside the data section (${dataLength} bytes).`,
   );
 }
 
 /** Reads and validates the header: the first 8 bytes, then the header JSON — never the tensor data. */
 export async function readSafetensorsHeader(blob: Blob): Promise<SafetensorsHeader> {
-  if (blob.size < 8) {
-    fail('truncated', `The file is truncated: ${blob.size} bytes, less than the 8-byte header length.`);
+  const size = blob.size;
+  if (size < 8) {
+    fail('truncated', msg(str`The file is truncated: ${size} bytes, less than the 8-byte header length.`));
   }
   const lengthBytes = await bytesOf(blob, 0, 8);
   const length = new DataView(lengthBytes.buffer).getBigUint64(0, true);
   if (length > BigInt(MAX_HEADER_BYTES)) {
     fail(
       'header-length',
-      `The header length is ${length} bytes, over the limit of ${MAX_HEADER_BYTES}: this is not a safetensors file.`,
+      msg(
+        str`The header length is ${length} bytes, over the limit of ${MAX_HEADER_BYTES}: this is not a safetensors file.`,
+      ),
     );
   }
   const headerLength = Number(length);
   if (headerLength < 2) {
-    fail('header-length', `The header length is ${headerLength} bytes: too short for a JSON header.`);
+    fail('header-length', msg(str`The header length is ${headerLength} bytes: too short for a JSON header.`));
   }
   const dataStart = 8 + headerLength;
   if (dataStart > blob.size) {
     // Not "{" at the start: no header at all. Otherwise scan what there is of it (under 100 MB).
     const head = await bytesOf(blob, 8, Math.min(blob.size, 9));
     if (head[0] === 0x7b && isCutHeader(await bytesOf(blob, 8, blob.size))) {
+      const there = size - 8;
       fail(
         'truncated',
-        `The file is truncated: it ends inside its ${headerLength}-byte header (${blob.size - 8} bytes of it are there).`,
+        msg(
+          str`The file is truncated: it ends inside its ${headerLength}-byte header (${there} bytes of it are there).`,
+        ),
       );
     }
     fail(
       'header-length',
-      `The header length ${headerLength} runs past the end of the file (${blob.size} bytes in all).`,
+      msg(str`The header length ${headerLength} runs past the end of the file (${size} bytes in all).`),
     );
   }
   let text = '';
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(await bytesOf(blob, 8, dataStart));
   } catch {
-    fail('header-json', 'The header is not valid UTF-8 text.');
+    fail('header-json', msg('The header is not valid UTF-8 text.'));
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     const { position, problem } = findJsonError(text);
-    fail('header-json', `The header is not valid JSON: ${problem} at ${lineColumn(text, position)}.`);
+    const where = lineColumn(text, position);
+    fail('header-json', msg(str`The header is not valid JSON: ${problem} at ${where}.`));
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    fail('header-json', 'The header JSON is not an object of tensors.');
+    fail('header-json', msg('The header JSON is not an object of tensors.'));
   }
   const tensors = new Map<string, SafetensorsEntry>();
   let metadata: Record<string, string> | null = null;
@@ -211,7 +230,7 @@ export async function readSafetensorsHeader(blob: Blob): Promise<SafetensorsHead
         raw !== null &&
         !Array.isArray(raw) &&
         Object.values(raw).every((v) => typeof v === 'string');
-      if (!ok) fail('header-json', 'The header’s __metadata__ is not a map of strings.');
+      if (!ok) fail('header-json', msg('The header’s __metadata__ is not a map of strings.'));
       metadata = { ...(raw as Record<string, string>) };
       continue;
     }
@@ -282,14 +301,16 @@ export async function readTensor(
 ): Promise<Float32Array> {
   signal?.throwIfAborted();
   const entry = header.tensors.get(name);
-  if (!entry) throw new RangeError(`The file has no tensor “${name}”.`);
+  if (!entry) throw new RangeError(msg(str`The file has no tensor “${name}”.`));
   const begin = header.dataStart + entry.begin;
   const buffer = await blob.slice(begin, header.dataStart + entry.end).arrayBuffer();
   signal?.throwIfAborted();
   if (buffer.byteLength !== entry.end - entry.begin) {
+    const need = entry.end - entry.begin;
+    const read = buffer.byteLength;
     fail(
       'truncated',
-      `The file is truncated: tensor “${name}” needs ${entry.end - entry.begin} bytes, ${buffer.byteLength} were read.`,
+      msg(str`The file is truncated: tensor “${name}” needs ${need} bytes, ${read} were read.`),
     );
   }
   return decodeTensorBytes(buffer, entry.dtype);

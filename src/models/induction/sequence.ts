@@ -4,6 +4,7 @@
  * its repeat, where a sequence repeats, and `analyseSequence`: every layer's Q/K/V and attention, head scores,
  * first- and second-copy losses, and the second-copy loss with each head zeroed.
  */
+import { msg, str } from '@lit/localize';
 import { INDUCTION_DATA, sequenceAt } from './data';
 import { inductionForward } from './index';
 import { INDUCTION_CONFIG, type InductionConfig } from './params';
@@ -38,21 +39,28 @@ export type ParsedSequence = { ok: true; ids: Uint32Array } | { ok: false; error
 export function parseSequence(text: string, config: InductionConfig = INDUCTION_CONFIG): ParsedSequence {
   const chars = [...text.replace(/\s+/g, '')];
   const max = config.context - 1;
-  if (chars.length === 0) return { ok: false, error: 'The token sequence is empty: type some tokens.' };
-  if (chars.length > max)
+  const n = chars.length;
+  if (n === 0) return { ok: false, error: msg('The token sequence is empty: type some tokens.') };
+  if (n > max) {
+    const context = config.context;
     return {
       ok: false,
-      error: `The model's context is ${config.context} tokens (BOS and ${max} more); the sequence has ${chars.length}.`,
+      error: msg(str`The model's context is ${context} tokens (BOS and ${max} more); the sequence has ${n}.`),
     };
+  }
   const ids = new Uint32Array(chars.length + 1);
   ids[0] = INDUCTION_DATA.BOS;
   for (const [i, c] of chars.entries()) {
     const id = TOKEN_ALPHABET.indexOf(c);
-    if (id < 0 || id >= config.vocab)
+    if (id < 0 || id >= config.vocab) {
+      const at = i + 1;
       return {
         ok: false,
-        error: `“${c}” (character ${i + 1}) is not a token: tokens are A–Z, a–z, 0–9, - and _ (64 in all).`,
+        error: msg(
+          str`“${c}” (character ${at}) is not a token: tokens are A–Z, a–z, 0–9, - and _ (64 in all).`,
+        ),
       };
+    }
     ids[i + 1] = id;
   }
   return { ok: true, ids };

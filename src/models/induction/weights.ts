@@ -3,6 +3,7 @@
  * 8 bytes magic "KSIND1\0\0", u32 header length n, n bytes of UTF-8 JSON (InductionHeader), zero padding
  * to a multiple of 4, then the parameters as f32 in parameterLayout order. Errors: InductionWeightsError.
  */
+import { msg, str } from '@lit/localize';
 import { findJsonError, lineColumn } from '../json-error';
 import { checkInductionConfig, parameterCount, parameterLayout, type InductionConfig } from './params';
 
@@ -48,7 +49,7 @@ export class InductionWeightsError extends Error {
     readonly problem: InductionWeightsProblem,
     message: string,
   ) {
-    super(`Induction weight file: ${message}`);
+    super(msg(str`Induction weight file: ${message}`));
   }
 }
 
@@ -90,16 +91,16 @@ const isFinite = (v: unknown): v is number => typeof v === 'number' && Number.is
 const isUnit = (v: unknown) => isFinite(v) && v >= 0 && v <= 1;
 
 function checkGrid(name: string, v: unknown, config: InductionConfig): void {
+  const { layers, heads } = config;
   const ok =
     Array.isArray(v) &&
     v.length === config.layers &&
     v.every((r) => Array.isArray(r) && r.length === config.heads && r.every(isUnit));
-  if (!ok)
-    fail('metrics', `"metrics.${name}" must be [${config.layers}][${config.heads}] numbers in [0, 1].`);
+  if (!ok) fail('metrics', msg(str`"metrics.${name}" must be [${layers}][${heads}] numbers in [0, 1].`));
 }
 
 function checkMetrics(m: unknown, config: InductionConfig): void {
-  if (!isObject(m)) return fail('metrics', '"metrics" must be an object.');
+  if (!isObject(m)) return fail('metrics', msg('"metrics" must be an object.'));
   const h = m.heldOut;
   if (
     !isObject(h) ||
@@ -109,13 +110,13 @@ function checkMetrics(m: unknown, config: InductionConfig): void {
     h.periods.length !== 2 ||
     !h.periods.every(isCount)
   )
-    fail('metrics', '"metrics.heldOut" must be { seed, sequences, periods: [min, max] } with integers.');
+    fail('metrics', msg('"metrics.heldOut" must be { seed, sequences, periods: [min, max] } with integers.'));
   checkGrid('previousToken', m.previousToken, config);
   checkGrid('prefixMatching', m.prefixMatching, config);
   for (const key of ['firstCopy', 'secondCopy'] as const) {
     const c = m[key];
     if (!isObject(c) || !isFinite(c.loss) || c.loss < 0 || !isUnit(c.top1))
-      fail('metrics', `"metrics.${key}" must be { loss ≥ 0, top1 in [0, 1] }.`);
+      fail('metrics', msg(str`"metrics.${key}" must be { loss ≥ 0, top1 in [0, 1] }.`));
   }
   const abl = m.ablations;
   if (abl === undefined) return;
@@ -133,12 +134,12 @@ function checkMetrics(m: unknown, config: InductionConfig): void {
         isFinite(a.secondCopyLoss),
     );
   if (!ok)
-    fail('metrics', '"metrics.ablations" must be [{ layer, head, secondCopyLoss }] within the config.');
+    fail('metrics', msg('"metrics.ablations" must be [{ layer, head, secondCopyLoss }] within the config.'));
 }
 
 function checkHeader(h: unknown): asserts h is InductionHeader {
-  if (!isObject(h)) return fail('header', 'the header must be a JSON object.');
-  if (!isObject(h.config)) return fail('header', '"config" must be an object.');
+  if (!isObject(h)) return fail('header', msg('the header must be a JSON object.'));
+  if (!isObject(h.config)) return fail('header', msg('"config" must be an object.'));
   try {
     checkInductionConfig(h.config as unknown as InductionConfig);
   } catch (e) {
@@ -146,15 +147,18 @@ function checkHeader(h: unknown): asserts h is InductionHeader {
   }
   const config = h.config as unknown as InductionConfig;
   for (const key of ['seed', 'steps'] as const)
-    if (!isCount(h[key]))
-      fail('header', `"${key}" must be an integer in 0 … 2³² − 1, got ${JSON.stringify(h[key])}.`);
-  if (h.trainer !== undefined && typeof h.trainer !== 'string') fail('header', '"trainer" must be a string.');
+    if (!isCount(h[key])) {
+      const got = JSON.stringify(h[key]);
+      fail('header', msg(str`"${key}" must be an integer in 0 … 2³² − 1, got ${got}.`));
+    }
+  if (h.trainer !== undefined && typeof h.trainer !== 'string')
+    fail('header', msg('"trainer" must be a string.'));
   if (h.finalLoss !== undefined && !isFinite(h.finalLoss))
-    fail('header', '"finalLoss" must be a finite number.');
+    fail('header', msg('"finalLoss" must be a finite number.'));
   const want = headerLayout(config);
   const got = h.layout;
   if (!Array.isArray(got) || got.length !== want.length)
-    fail('shape', `"layout" must list ${want.length} tensors for this config.`);
+    fail('shape', msg(str`"layout" must list ${want.length} tensors for this config.`));
   want.forEach((w, i) => {
     const g = (got as unknown[])[i];
     const shape = isObject(g) && Array.isArray(g.shape) ? g.shape : [];
@@ -164,8 +168,11 @@ function checkHeader(h: unknown): asserts h is InductionHeader {
       shape.length !== 2 ||
       shape[0] !== w.shape[0] ||
       shape[1] !== w.shape[1]
-    )
-      fail('shape', `tensor ${i} must be ${w.name} [${w.shape.join('][')}], got ${JSON.stringify(g)}.`);
+    ) {
+      const dims = w.shape.join('][');
+      const got = JSON.stringify(g);
+      fail('shape', msg(str`tensor ${i} must be ${w.name} [${dims}], got ${got}.`));
+    }
   });
   checkMetrics(h.metrics, config);
 }
@@ -178,36 +185,48 @@ function checkHeader(h: unknown): asserts h is InductionHeader {
 export function parseInduction(buffer: ArrayBuffer, expect?: InductionConfig): InductionWeights {
   const bytes = new Uint8Array(buffer);
   const head = String.fromCharCode(...bytes.subarray(0, 8));
-  if (head !== MAGIC.slice(0, head.length) || head.length === 0) fail('magic', 'not a KSIND1 weight file.');
-  if (buffer.byteLength < 12)
-    fail('truncated', `the file ends after ${buffer.byteLength} bytes, inside the preamble.`);
+  if (head !== MAGIC.slice(0, head.length) || head.length === 0)
+    fail('magic', msg('not a KSIND1 weight file.'));
+  const size = buffer.byteLength;
+  if (size < 12) fail('truncated', msg(str`the file ends after ${size} bytes, inside the preamble.`));
   const n = new DataView(buffer).getUint32(8, true);
-  if (12 + n > buffer.byteLength)
-    fail('truncated', `the header needs ${n} bytes; only ${buffer.byteLength - 12} follow.`);
+  if (12 + n > size) {
+    const follow = size - 12;
+    fail('truncated', msg(str`the header needs ${n} bytes; only ${follow} follow.`));
+  }
   const text = new TextDecoder().decode(bytes.subarray(12, 12 + n));
   let header: unknown;
   try {
     header = JSON.parse(text);
   } catch {
     const { position, problem } = findJsonError(text);
-    fail('header', `header JSON, ${lineColumn(text, position)}: ${problem}.`);
+    const where = lineColumn(text, position);
+    fail('header', msg(str`header JSON, ${where}: ${problem}.`));
   }
   checkHeader(header);
   const config = header.config;
-  if (expect && (Object.keys(expect) as Array<keyof InductionConfig>).some((k) => expect[k] !== config[k]))
-    fail('shape', `config ${JSON.stringify(config)} is not the expected ${JSON.stringify(expect)}.`);
+  if (expect && (Object.keys(expect) as Array<keyof InductionConfig>).some((k) => expect[k] !== config[k])) {
+    const [got, want] = [JSON.stringify(config), JSON.stringify(expect)];
+    fail('shape', msg(str`config ${got} is not the expected ${want}.`));
+  }
   const start = Math.ceil((12 + n) / 4) * 4;
   const count = parameterCount(config);
   const have = buffer.byteLength - start;
-  if (have < 4 * count)
-    fail('truncated', `${count} parameters needed, the file holds ${Math.max(0, have) / 4}.`);
-  if (have > 4 * count) fail('shape', `${(have - 4 * count) / 4} values follow the ${count} parameters.`);
+  if (have < 4 * count) {
+    const held = Math.max(0, have) / 4;
+    fail('truncated', msg(str`${count} parameters needed, the file holds ${held}.`));
+  }
+  if (have > 4 * count) {
+    const extra = (have - 4 * count) / 4;
+    fail('shape', msg(str`${extra} values follow the ${count} parameters.`));
+  }
   const view = new DataView(buffer, start);
   const params = Float32Array.from({ length: count }, (_, i) => view.getFloat32(4 * i, true));
   const bad = params.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) {
     const slot = parameterLayout(config).find((s) => bad < s.offset + s.size)!;
-    fail('non-finite', `parameter ${bad} (${slot.name}[${bad - slot.offset}]) is ${params[bad]}.`);
+    const [name, index, value] = [slot.name, bad - slot.offset, params[bad]];
+    fail('non-finite', msg(str`parameter ${bad} (${name}[${index}]) is ${value}.`));
   }
   return { header, params };
 }
