@@ -4,6 +4,7 @@
  * position's logits [V] and, per layer, every head's attention map (full, or max-pooled on the GPU).
  */
 import { throwIfAborted } from '../../gpu/compute';
+import { msg, str } from '@lit/localize';
 import { checkStorageSize } from '../../gpu/limits';
 import { ReadbackPool } from '../../gpu/readback';
 import { PoolKernel } from '../../kernels/attention/pool';
@@ -103,8 +104,10 @@ export class GpuGpt2 {
     const specs = gpt2TensorSpecs(config);
     const limits = deviceLimits(device);
     const bytesOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1) * 4;
-    for (const s of specs)
-      checkStorageSize({ limits }, `GPT-2 tensor “${s.name}” [${s.shape.join(' × ')}]`, bytesOf(s.shape));
+    for (const s of specs) {
+      const [name, dims] = [s.name, s.shape.join(' × ')];
+      checkStorageSize({ limits }, msg(str`GPT-2 tensor “${name}” [${dims}]`), bytesOf(s.shape));
+    }
     checkGraphLimits(limits, config, 1);
     const total = specs.reduce((a, s) => a + bytesOf(s.shape), 0);
     const tensors = new Map<string, GPUBuffer>();
@@ -181,8 +184,13 @@ export class GpuGpt2 {
     const mapFloats = H * S * S;
     const mapBytes = L * mapFloats * 4;
     if (mode !== 'none') {
-      checkStorageSize({ limits: deviceLimits(this.device) }, `GPT-2 attention maps (${L} layers)`, mapBytes);
+      checkStorageSize(
+        { limits: deviceLimits(this.device) },
+        msg(str`GPT-2 attention maps (${L} layers)`),
+        mapBytes,
+      );
     }
+    // eslint-disable-next-line ks-i18n/no-raw-text -- a GPU object's debug label, never shown
     const enc = this.device.createCommandEncoder({ label: `${this.label}.forward` });
     const maps = mode === 'none' ? null : this.readback.acquire(mapBytes);
     const qkvLayer = options.qkvLayer;
@@ -244,6 +252,7 @@ export class GpuGpt2 {
     const C = this.config.nEmbd;
     const bytes = this.config.vocab * 4;
     enc.copyBufferToBuffer(g.hidden, t * C * 4, g.row, 0, C * 4);
+    // eslint-disable-next-line ks-i18n/no-raw-text -- a GPU object's debug label, never shown
     const p = enc.beginComputePass({ label: `${this.label}.unembed` });
     encodeDispatches(p, g.unembed);
     p.end();
@@ -276,6 +285,7 @@ export class GpuGpt2 {
     if (!out || out.size < floats * 4) {
       out?.destroy();
       out = this.device.createBuffer({
+        // eslint-disable-next-line ks-i18n/no-raw-text -- a GPU object's debug label, never shown
         label: `${this.label}.pooled`,
         size: Math.max(16, Math.ceil((floats * 4) / 16) * 16),
         usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,

@@ -3,6 +3,7 @@
  * layer, split where the layer's attention weights A (one shared [H][T][T] buffer) are copied or pooled out
  * before the next layer overwrites them. Tensors are the GPU buffers GpuGpt2.load uploaded.
  */
+import { msg, str } from '@lit/localize';
 import { createStorageBuffer } from '../../gpu/compute';
 import { checkStorageSize } from '../../gpu/limits';
 import { layerNorm } from '../../kernels/gpt2/layernorm';
@@ -38,16 +39,16 @@ export interface Gpt2Graph {
 export function graphSizes(c: Gpt2Config, T: number): [string, number][] {
   const C = c.nEmbd;
   return [
-    ['activation qkv [T][3C]', T * 3 * C * 4],
-    ['activation mlp [T][4C]', T * 4 * C * 4],
-    ['attention scores [H][T][T]', c.nHead * T * T * 4],
-    ['logits [V]', c.vocab * 4],
+    [msg('activation qkv [T][3C]'), T * 3 * C * 4],
+    [msg('activation mlp [T][4C]'), T * 4 * C * 4],
+    [msg('attention scores [H][T][T]'), c.nHead * T * T * 4],
+    [msg('logits [V]'), c.vocab * 4],
   ];
 }
 
 export function checkGraphLimits(limits: Record<string, number>, c: Gpt2Config, T: number): void {
   for (const [what, bytes] of graphSizes(c, T))
-    checkStorageSize({ limits }, `GPT-2 ${what} at T = ${T}`, bytes);
+    checkStorageSize({ limits }, msg(str`GPT-2 ${what} at T = ${T}`), bytes);
 }
 
 export function buildGpt2Graph(
