@@ -190,7 +190,6 @@ export class GpuGpt2 {
         mapBytes,
       );
     }
-    // eslint-disable-next-line ks-i18n/no-raw-text -- a GPU object's debug label, never shown
     const enc = this.device.createCommandEncoder({ label: `${this.label}.forward` });
     const maps = mode === 'none' ? null : this.readback.acquire(mapBytes);
     const qkvLayer = options.qkvLayer;
@@ -252,7 +251,6 @@ export class GpuGpt2 {
     const C = this.config.nEmbd;
     const bytes = this.config.vocab * 4;
     enc.copyBufferToBuffer(g.hidden, t * C * 4, g.row, 0, C * 4);
-    // eslint-disable-next-line ks-i18n/no-raw-text -- a GPU object's debug label, never shown
     const p = enc.beginComputePass({ label: `${this.label}.unembed` });
     encodeDispatches(p, g.unembed);
     p.end();
@@ -285,7 +283,6 @@ export class GpuGpt2 {
     if (!out || out.size < floats * 4) {
       out?.destroy();
       out = this.device.createBuffer({
-        // eslint-disable-next-line ks-i18n/no-raw-text -- a GPU object's debug label, never shown
         label: `${this.label}.pooled`,
         size: Math.max(16, Math.ceil((floats * 4) / 16) * 16),
         usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,

@@ -89,7 +89,6 @@ export class GpuInductionTrainer {
     this.graph = buildInductionGraph(device, this.res, this.config, B, this.len, init, this.label);
     this.trainList = [...this.graph.forward, ...this.graph.backward, ...this.graph.update];
     this.history = device.createBuffer({
-      // eslint-disable-next-line ks-i18n/no-raw-text -- a GPU object's debug label, never shown
       label: `${this.label}.loss_history`,
       size: Math.max(16, 8 * this.maxUnread),
       usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
@@ -139,9 +138,7 @@ export class GpuInductionTrainer {
       bc2: 1 - beta2 ** t,
       weight_decay: 0,
     });
-    // eslint-disable-next-line ks-i18n/no-raw-text -- a GPU object's debug label, never shown
     const enc = this.device.createCommandEncoder({ label: `${this.label}.step` });
-    // eslint-disable-next-line ks-i18n/no-raw-text -- a GPU object's debug label, never shown
     const pass = enc.beginComputePass({ label: `${this.label}.step` });
     encodeDispatches(pass, this.trainList);
     pass.end();
@@ -156,7 +153,6 @@ export class GpuInductionTrainer {
     this.check();
     const n = this.unread;
     if (n === 0) return { losses: new Float32Array(0), accuracies: new Float32Array(0) };
-    // eslint-disable-next-line ks-i18n/no-raw-text -- a GPU object's debug label, never shown
     const enc = this.device.createCommandEncoder({ label: `${this.label}.losses` });
     const dst = encodeReadback(enc, this.pool, this.history, 8 * n);
     this.device.queue.submit([enc.finish()]);
@@ -171,7 +167,6 @@ export class GpuInductionTrainer {
   private async readTensors(pick: (t: GpuTensor) => GPUBuffer): Promise<Float32Array> {
     this.check();
     const count = parameterCount(this.config);
-    // eslint-disable-next-line ks-i18n/no-raw-text -- a GPU object's debug label, never shown
     const enc = this.device.createCommandEncoder({ label: `${this.label}.read` });
     const parts = this.graph.tensors.map((t) => encodeReadback(enc, this.pool, pick(t), 4 * t.size));
     this.device.queue.submit([enc.finish()]);
@@ -193,9 +188,7 @@ export class GpuInductionTrainer {
   async lossAndGradient(): Promise<{ loss: number; accuracy: number; grad: Float32Array }> {
     this.check();
     this.upload(this.step);
-    // eslint-disable-next-line ks-i18n/no-raw-text -- a GPU object's debug label, never shown
     const enc = this.device.createCommandEncoder({ label: `${this.label}.gradient` });
-    // eslint-disable-next-line ks-i18n/no-raw-text -- a GPU object's debug label, never shown
     const pass = enc.beginComputePass({ label: `${this.label}.gradient` });
     encodeDispatches(pass, [...this.graph.forward, ...this.graph.backward]);
     pass.end();

@@ -61,7 +61,6 @@ export function program(device: GPUDevice, name: string, src: ProgramSource): Pr
   if (!m) cache.set(device, (m = new Map()));
   let p = m.get(name);
   if (!p) {
-    // eslint-disable-next-line ks-i18n/no-raw-text -- a GPU object's debug label, never shown
     const module = device.createShaderModule({ label: `transformer.${name}`, code: src.code });
     const layout = createBindGroupLayout(device, `transformer.${name}.bgl`, src.kinds);
     const pipelines: Record<string, GPUComputePipeline> = {};

@@ -149,7 +149,6 @@ export class Gpt2Section implements ReactiveController {
           this.progress = p;
           this.host.requestUpdate();
         },
-        // eslint-disable-next-line ks-i18n/no-raw-text -- the GPU buffers' debug label, never shown
         label: 'attention.gpt2',
       });
       this.loaded?.model.destroy();

@@ -210,7 +210,6 @@ export class InductionTrainerPanel extends KsElement {
     try {
       trainer = new GpuInductionTrainer(ctx.device, {
         seed: run.seed,
-        // eslint-disable-next-line ks-i18n/no-raw-text -- the GPU objects' debug label, never shown
         label: 'attention.induction-trainer',
         ...(resume ? { init: resume.params } : {}),
       });
