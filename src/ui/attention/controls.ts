@@ -13,7 +13,7 @@ import { msg, str } from '@lit/localize';
 import { ATTENTION_LIMITS, MASK_KINDS, type MaskKind, type PoolMode } from '../../kernels/attention/spec';
 import { ATTENTION_PATHS, POOL_MODES, TOKENIZERS, type AttentionState } from '../../state/attention';
 import { parseAttentionJson } from '../../models/attention-inputs';
-import type { ImportedFile } from './model';
+import { poolName, type ImportedFile } from './model';
 import { FULL_MAX_L } from './stages';
 import { intField } from '../common/fields';
 import { renderInductionControls, renderModelSelect } from './induction-controls';
@@ -35,11 +35,6 @@ function pathLabels(): Record<AttentionState['path'], string> {
     staged: msg('staged (every stage)'),
     fused: msg('fused (online softmax)'),
   };
-}
-
-/** The pooling modes as a person reads them (the option values stay max | mean). */
-export function poolName(mode: PoolMode): string {
-  return mode === 'max' ? msg('max') : msg('mean');
 }
 
 function tokenizerName(t: AttentionState['tokenizer']): string {

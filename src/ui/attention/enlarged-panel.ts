@@ -10,8 +10,7 @@ import { exportButtons } from '../common/export-buttons';
 import type { HeatmapEntry } from './heatmap-canvas';
 import { describeCell, enlargedMatrix, fullRect, maxOf, rectKey, rowIndexOf } from './matrices';
 import { matrixTable } from './matrix-table';
-import { poolName } from './controls';
-import { axisLabels, type HeadMatrix } from './model';
+import { axisLabels, poolName, type HeadMatrix } from './model';
 import { MIN_ZOOM, STAGE_INFO } from './stages';
 import { stageScale, type LabView } from './view';
 

@@ -57,7 +57,7 @@ export async function runOnGpu(
     path = 'fused';
     const reason = limit?.message;
     notices.push(
-      reason
+      limit
         ? msg(str`Path auto chose fused: ${reason}`)
         : msg(
             str`Path auto chose fused for L > ${AUTO_STAGED_MAX_L}: the score stages are not materialised.`,

@@ -5,8 +5,7 @@
 import { msg, str } from '@lit/localize';
 import type { AttentionStage, MatrixStage } from '../../engine/attention';
 import { maskKeeps, poolCellRange, type PoolMode, type Rect } from '../../kernels/attention/spec';
-import { poolName } from './controls';
-import { crop, fmtValue, headOf, poolRows, type HeadMatrix } from './model';
+import { crop, fmtValue, poolName, headOf, poolRows, type HeadMatrix } from './model';
 import type { LabRun, Views } from './session';
 import { POOL_PIX, STAGE_INFO } from './stages';
 

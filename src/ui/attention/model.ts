@@ -9,6 +9,7 @@ import {
   poolCellRange,
   type AttentionInputs,
   type AttentionMask,
+  type PoolMode,
   type Rect,
 } from '../../kernels/attention/spec';
 import {
@@ -344,6 +345,11 @@ export function headNested(
     );
   }
   return out;
+}
+
+/** A pooling mode as a person reads it (the URL and option values stay max | mean). */
+export function poolName(mode: PoolMode): string {
+  return mode === 'max' ? msg('max') : msg('mean');
 }
 
 /** Compact number for tables and tooltips (formatCompact); masked entries print as −∞. */
