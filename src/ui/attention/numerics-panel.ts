@@ -53,7 +53,8 @@ export function renderNumerics(v: LabView): TemplateResult {
           : '—',
     ],
     [msg('Fully-masked rows'), run.fullyMaskedRows],
-    [msg('Backend'), run.backend],
+    // run.backend is the export's English; the CPU reference's name is shown in the interface language.
+    [msg('Backend'), run.path === 'cpu' ? msg('CPU (float64 reference)') : run.backend],
   ];
   const allMasked = literalMaskedSoftmaxRow([-Infinity, -Infinity, -Infinity, -Infinity]);
   const literal = Array.from(allMasked, (x) => String(x)).join(', ');
