@@ -33,7 +33,7 @@ export function renderMoments(run: RandomRun): TemplateResult {
       rowKey: (_, i) => MOMENT_ROWS[i]![1],
     })}
     <p class="muted small">
-      ${msg('z = (empirical − theory) / standard error; |z| < 3 in about 99.7% of seeds.')}
+      ${msg(html`z = (empirical − theory) / standard error; |z| &lt; 3 in about 99.7% of seeds.`)}
     </p>
     <p class="backend-line">
       <span class="badge" title=${msg('What computed these numbers')}>${run.backendLabel}</span>
