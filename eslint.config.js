@@ -37,8 +37,6 @@ const I18N_PENDING = [
   'src/state/**',
   'src/gpu/**',
   'src/util/**',
-  'src/ui/random/**',
-  'src/ui/recommend/**',
   'src/kernels/**',
   'src/ui/attention/induction-*.ts',
   'src/ui/attention/gpt2-*.ts',
