@@ -31,12 +31,8 @@ const DOM_GLOBALS = [
 ];
 
 const I18N_PENDING = [
-  'src/ui/shell/**',
-  'src/ui/common/**',
-  'src/charts/**',
-  'src/state/**',
-  'src/gpu/**',
-  'src/util/**',
+  'src/state/attention.ts',
+  'src/state/diffusion.ts',
   'src/ui/random/**',
   'src/ui/recommend/**',
   'src/kernels/**',
