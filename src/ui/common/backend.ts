@@ -3,6 +3,7 @@
  * (the adapter's name) when the user chose it and a device is ready, else the CPU reference ("CPU"),
  * saying why when the user had asked for the GPU.
  */
+import { msg } from '@lit/localize';
 import type { GpuContext } from '../../gpu/device';
 import type { BackendChoice } from '../../state/store';
 import type { Runtime } from './runtime';
@@ -14,8 +15,9 @@ export type ResolvedBackend =
 
 /** The notice when the GPU was asked for but the CPU reference computed instead. */
 function fallbackNotice(runtime: Runtime): string {
-  const why = runtime.status.kind === 'lost' ? 'The GPU device was lost' : 'WebGPU is not available';
-  return `${why}, so the CPU reference computed this.`;
+  return runtime.status.kind === 'lost'
+    ? msg('The GPU device was lost, so the CPU reference computed this.')
+    : msg('WebGPU is not available, so the CPU reference computed this.');
 }
 
 /** The adapter's name once a device is ready, else "GPU". */

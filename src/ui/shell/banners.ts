@@ -4,7 +4,7 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { msg, str } from '@lit/localize';
-import type { GpuError } from '../../gpu/device';
+import { adapterDisplayName, type GpuError } from '../../gpu/device';
 import type { BackendChoice } from '../../state/store';
 import { RECOVERY_DELAYS_MS, type GpuStatus } from '../common/runtime';
 
@@ -59,9 +59,9 @@ export function renderBanners(b: BannerState, on: BannerActions): TemplateResult
     parts.push(
       html`<div class="notice" role="status">
         ${msg(
-          html`This is a software WebGPU adapter (${st.name}): the WGSL runs on your CPU, slower than plain
-          JavaScript. It computes in f32 as a GPU would, within about 1e-6 (relative) of the float64
-          references; switch the backend to “CPU reference” for speed.`,
+          html`This is a software WebGPU adapter (${adapterDisplayName(st.ctx.info)}): the WGSL runs on your
+          CPU, slower than plain JavaScript. It computes in f32 as a GPU would, within about 1e-6 (relative)
+          of the float64 references; switch the backend to “CPU reference” for speed.`,
         )}
       </div>`,
     );
