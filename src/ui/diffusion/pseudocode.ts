@@ -39,7 +39,8 @@ function samplingLinesFrom(sampler: DiffusionSamplerChoice, from: string): strin
     return [
       'x_T ~ N(0, I)',
       msg(str`for t = ${from}, …, 1 do`),
-      `  ${msg('z ~ N(0, I) if t > 1, else z = 0')}`,
+      // The condition is a placeholder: lit-localize would write a '>' of the message as &gt; (string messages).
+      `  ${msg(str`z ~ N(0, I) if ${'t > 1'}, else z = 0`)}`,
       `  x_{t−1} = (x_t − β_t/√(1 − ᾱ_t) · ε_θ(x_t, t)) / √α_t + σ_t z     (${sigma})`,
       msg('end for'),
       msg('return x₀'),
