@@ -37,8 +37,6 @@ const I18N_PENDING = [
   'src/state/**',
   'src/gpu/**',
   'src/util/**',
-  'src/ui/random/**',
-  'src/ui/recommend/**',
   // src/kernels/diffusion/** is localised (issue #16, diffusion lab).
   'src/kernels/attention/**',
   'src/kernels/gpt2/**',
@@ -46,7 +44,8 @@ const I18N_PENDING = [
   'src/kernels/random/**',
   'src/kernels/recommend/**',
   'src/kernels/transformer/**',
-  'src/ui/attention/**',
+  'src/ui/attention/induction-*.ts',
+  'src/ui/attention/gpt2-*.ts',
   // Localised: src/models/mlp-denoiser/**, schedules.ts, datasets2d.ts, mlp.ts (diffusion lab).
   'src/models/attention-import.ts',
   'src/models/attention-inputs.ts',
