@@ -84,10 +84,13 @@ try {
   } else {
     console.log(`\n${state.report}`);
     const result = state.result;
-    const slug = result.adapter.name
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-|-$/g, '');
+    // The suite's adapterSlug (bench/suite.ts); older result files have no slug.
+    const slug =
+      result.adapter.slug ??
+      result.adapter.name
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '');
     const file = `bench/results/${result.date.slice(0, 10)}-${slug}${quick ? '-quick' : ''}.json`;
     mkdirSync('bench/results', { recursive: true });
     writeFileSync(file, `${JSON.stringify({ ...result, report: state.report }, null, 2)}\n`);

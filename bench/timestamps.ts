@@ -35,8 +35,7 @@ export function guardPairs(
     else durationsNs.push(d);
   }
   const accepted = durationsNs.length;
-  const gpuMs =
-    accepted === 0 && pairs.length > 0 ? null : durationsNs.reduce((a, d) => a + d, 0) / 1e6;
+  const gpuMs = accepted === 0 && pairs.length > 0 ? null : durationsNs.reduce((a, d) => a + d, 0) / 1e6;
   return { durationsNs, rejected, gpuMs };
 }
 
@@ -103,7 +102,5 @@ export function describeQuantisation(q: Quantisation): string {
     `${q.samples} pass durations, ${q.zeros} zero, smallest non-zero ${us(q.minNonZeroNs)}, ` +
     `common divisor ${us(q.quantumNs)}`;
   if (q.quantised === null) return `undetermined: too few non-zero durations (${facts})`;
-  return q.quantised
-    ? `QUANTISED to ${us(q.quantumNs)} (${facts})`
-    : `not quantised (${facts})`;
+  return q.quantised ? `QUANTISED to ${us(q.quantumNs)} (${facts})` : `not quantised (${facts})`;
 }

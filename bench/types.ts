@@ -2,6 +2,7 @@
 import type { GpuContext } from '../src/gpu/device';
 import type { AttentionShape } from '../src/kernels/attention/spec';
 import type { Stat } from './stats';
+import type { Quantisation } from './timestamps';
 
 export type Family = 'random' | 'attention' | 'training' | 'diffusion' | 'recommend' | 'induction' | 'gpt2';
 export const FAMILIES: readonly Family[] = [
@@ -43,6 +44,8 @@ export interface BenchEnv {
   /** User agent or Node / webgpu package version. */
   host: string;
   attentionPeer?: AttentionPeer | null;
+  /** How the runner asked for unquantised timestamps (Dawn toggles / Chromium flags), for the result file. */
+  timestampRequest?: string;
   log(line: string): void;
 }
 
@@ -57,12 +60,18 @@ export interface CaseResult {
   backend: string;
   skipped?: string;
   firstRunMs?: number;
+  /** Warm-up calls before the timed ones, and how long they took in all (≥ plan.warmupMs). */
+  warmupCalls?: number;
+  warmupMs?: number;
   reps?: number;
   wallMs?: Stat | null;
   encodeMs?: Stat | null;
   gpuWallMs?: Stat | null;
   readbackMs?: Stat | null;
   gpuTimestampMs?: Stat | null;
+  /** Timestamp pairs read over the measured calls, pairs rejected (zero, reversed, absurd) and calls whose every
+   *  pair was rejected (their GPU time is none, left out of gpuTimestampMs). */
+  timestamps?: { pairs: number; rejected: number; callsWithoutTime: number };
   /** Per call, steady state (measured calls only). Counted by the instrumented device. */
   dispatches?: number;
   submits?: number;
@@ -91,8 +100,21 @@ export interface SuiteResult {
   date: string;
   runner: 'browser' | 'node';
   host: string;
-  adapter: { name: string; isFallback: boolean; vendor: string; architecture: string; description: string };
+  adapter: {
+    name: string;
+    /** The result file's adapter part (absent before 2026-12-03): the name in lower-case words joined by '-'. */
+    slug?: string;
+    isFallback: boolean;
+    vendor: string;
+    architecture: string;
+    /** GPUAdapterInfo.device (absent in result files before 2026-12-03). */
+    device?: string;
+    description: string;
+  };
   timestampQuery: boolean;
+  /** What the runner asked for, and what the durations show (bench/timestamps.ts). */
+  timestampRequest?: string;
+  timestampQuantisation?: Quantisation;
   options: BenchOptions;
   /** Engine construction (pipeline creation), ms. */
   setup: Array<{ what: string; ms: number }>;
