@@ -18,8 +18,10 @@ export interface Plan {
   trainingBatches: number[];
   /** Batch sizes at which each network is also measured alone (BN, plain; awaited and pipelined). */
   trainingNetBatches: number[];
-  /** Steps submitted back to back per call in the pipelined training variant. */
+  /** Steps encoded back to back before one wait, per call of the pipelined training variant (≥ 100). */
   pipelinedSteps: number;
+  /** A pipelined training call predicted (from the awaited step) over this is skipped; its reps are ≤ 3. */
+  maxPipelinedRunMs: number;
   diffusionN: number[];
   /** Item counts of the recommendation funnel, users on the GPU and on the CPU reference. */
   recommendItems: number[];
@@ -41,8 +43,10 @@ export function plan(options: BenchOptions): Plan {
         randomCounts: [1e4, 1e5, 1e6],
         attentionL: [128, 256, 512],
         trainingBatches: [64, 128, 256, 512, 1024],
-        trainingNetBatches: [256, 1024],
+        // --quick: the networks alone at 64 and 256 (100 pipelined steps at 1024 take ~30 s on SwiftShader).
+        trainingNetBatches: [64, 256],
         pipelinedSteps: 100,
+        maxPipelinedRunMs: 12_000,
         diffusionN: [1e3, 1e4],
         recommendItems: [1024, 4096],
         recommendUsers: 32,
@@ -60,6 +64,7 @@ export function plan(options: BenchOptions): Plan {
         trainingBatches: [64, 128, 256, 512, 1024],
         trainingNetBatches: [256, 1024],
         pipelinedSteps: 100,
+        maxPipelinedRunMs: 60_000,
         diffusionN: [1e4, 1e5, 1e6],
         recommendItems: [1024, 4096, 16384],
         recommendUsers: 256,

@@ -103,6 +103,11 @@ export function formatReport(r: SuiteResult): string {
             (c.timestamps.callsWithoutTime ? ` (${c.timestamps.callsWithoutTime} calls without gpu ts)` : ''),
         );
       if (counts.length) lines.push(`${''.padEnd(11)}${counts.join(', ')}`);
+      if (c.perStep)
+        lines.push(
+          `${''.padEnd(11)}per step: ${fmtN(c.perStep.dispatches)} dispatches, ${fmtN(c.perStep.submitsPer100)} submits per 100 steps, ` +
+            `${fmtN(c.perStep.buffersCreated)} buffers created (targets ≤ 30, ≤ 2, 0)`,
+        );
       if (c.buffersCreatedLabels)
         lines.push(`${''.padEnd(11)}buffers created in the last run: ${c.buffersCreatedLabels.join(', ')}`);
     }

@@ -81,6 +81,9 @@ export interface CaseResult {
   readbackPoolCreatedPerRun?: number;
   /** Bytes copied into mappable (MAP_READ) buffers per call, counted by the instrumented device. */
   bytesToReadback?: number;
+  /** Pipelined training, per step of one network: dispatches, buffers created, and submits per 100 steps
+   *  (issue 15's machine-independent targets: ≤ 30, 0 and ≤ 2). */
+  perStep?: { dispatches: number; buffersCreated: number; submitsPer100: number };
   /** Steps taken by one call (training, diffusion, induction; the pipelined variants take several). */
   stepsPerCall?: number;
   /** stepsPerCall · 1000 / median wall time, and the same from the median GPU timestamp time. */
