@@ -97,7 +97,14 @@ export class QuantumDetector {
 
 /** "quantised to 65.5 µs (…)", "not quantised (…)" for the report. */
 export function describeQuantisation(q: Quantisation): string {
-  const us = (ns: number | null) => (ns === null ? '—' : `${(ns / 1000).toPrecision(3)} µs`);
+  const us = (ns: number | null) =>
+    ns === null
+      ? '—'
+      : ns < 1e3
+        ? `${ns} ns`
+        : ns < 1e6
+          ? `${(ns / 1e3).toPrecision(3)} µs`
+          : `${(ns / 1e6).toPrecision(3)} ms`;
   const facts =
     `${q.samples} pass durations, ${q.zeros} zero, smallest non-zero ${us(q.minNonZeroNs)}, ` +
     `common divisor ${us(q.quantumNs)}`;
