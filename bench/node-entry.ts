@@ -52,7 +52,7 @@ console.log(
 if (args.includes('--probe')) {
   // bench/device/run.sh: check that an adapter is there before the long run.
   console.log(
-    `probe: ${JSON.stringify({ name: adapterName(gpu.info), fallback: gpu.info.isFallback, vendor: gpu.info.vendor, architecture: gpu.info.architecture, description: gpu.info.description })}`,
+    `probe: ${JSON.stringify({ name: adapterName(gpu.info), fallback: gpu.info.isFallback, vendor: gpu.info.vendor, architecture: gpu.info.architecture, device: gpu.info.device, description: gpu.info.description })}`,
   );
   gpu.destroy();
   process.exit(0);
