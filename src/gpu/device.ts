@@ -83,7 +83,7 @@ export function adapterName(info: AdapterSummary): string {
   const text = (s: string) => s.trim().replace(/\s+/g, ' ');
   // A product name: not a bare PCI id, not a driver version ("NVIDIA: 570.86", "SwiftShader driver 5.0.0"),
   // and not a restatement of the architecture (Dawn's SwiftShader device is "swiftshader-device-subzero-").
-  const isId = (s: string) => /^(0x)?[0-9a-f]+$/i.test(s);
+  const isId = (s: string) => /^(0x[0-9a-f]+|\d+)$/i.test(s);
   const named = [info.device, info.description]
     .map(text)
     .find(
@@ -93,8 +93,11 @@ export function adapterName(info: AdapterSummary): string {
         !/\bdriver\b|^[^:]*:\s*[\d.]+(\s|$)/i.test(s) &&
         !(arch !== '' && s.toLowerCase().includes(arch)),
     );
+  // A bare PCI id only when nothing else names the adapter (Chromium's SwiftShader: "0xc0de" beside
+  // "SwiftShader Device (Subzero)").
   const id = text(info.device);
-  const detail = named ?? (isId(id) && id !== '' ? `device ${id}` : '');
+  const restated = arch !== '' && `${info.device} ${info.description}`.toLowerCase().includes(arch);
+  const detail = named ?? (isId(id) && id !== '' && !restated ? `device ${id}` : '');
   const name =
     [base, detail].filter(Boolean).join(' — ') ||
     text(info.description) ||

@@ -78,6 +78,15 @@ describe('adapterName (src/gpu/device.ts) and the result slug', () => {
       isFallback: true,
     });
     const browser = info({ vendor: 'google', architecture: 'swiftshader', isFallback: true });
+    // Chromium with --enable-webgpu-developer-features (the bench runner) unmasks a PCI id and a name.
+    const unmasked = info({
+      vendor: 'google',
+      architecture: 'swiftshader',
+      device: '0xc0de',
+      description: 'SwiftShader Device (Subzero)',
+      isFallback: true,
+    });
+    expect(adapterName(unmasked)).toBe('google swiftshader (software adapter)');
     expect(adapterName(node)).toBe('google swiftshader (software adapter)');
     expect(adapterName(browser)).toBe('google swiftshader (software adapter)');
     expect(adapterSlug(adapterName(node))).toBe('google-swiftshader-software-adapter');
