@@ -61,6 +61,9 @@ describe('adapterName (src/gpu/device.ts) and the result slug', () => {
   });
 
   it('falls back to a PCI device id when that is all the adapter says; a driver version is not a name', () => {
+    expect(adapterName(info({ vendor: 'nvidia', architecture: 'ampere', device: 'a100' }))).toBe(
+      'nvidia ampere — a100', // hex letters, but not a PCI id
+    );
     expect(adapterName(info({ vendor: 'nvidia', architecture: 'hopper', device: '0x2330' }))).toBe(
       'nvidia hopper — device 0x2330',
     );
