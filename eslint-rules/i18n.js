@@ -177,7 +177,9 @@ const noRawText = {
           if (!v) continue;
           const text = staticText(v);
           // A WebGPU object's debug label ("attention.fused", `gpt2.${name}`): dotted, no spaces, never shown.
-          if (key === 'label' && text !== null && /^[^\s]*\.[^\s]*$/.test(text)) continue;
+          const joined =
+            v.type === 'TemplateLiteral' ? v.quasis.map((q) => q.value.cooked ?? '').join('x') : text;
+          if (key === 'label' && joined !== null && /^[^\s]*\.[^\s]*$/.test(joined)) continue;
           if (text !== null && hasWords(text) && !insideLocalised(v)) {
             context.report({ node: v, messageId: 'property', data: { key, text: text.slice(0, 60) } });
           }
