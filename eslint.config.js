@@ -44,7 +44,6 @@ const I18N_PENDING = [
   'src/models/**',
   'src/engine/**',
   'src/ui/diffusion/**',
-  'src/ui/batchnorm/**',
 ];
 
 export default tseslint.config(

@@ -2,6 +2,7 @@
  * The BatchNorm lab on the GPU: one submit per step (both training steps, the optional eval-mode forward,
  * every hidden layer's channel statistics, the held-out pass) and one pooled readback.
  */
+import { msg } from '@lit/localize';
 import type { GpuContext } from '../../gpu/device';
 import { withErrorScopes } from '../../gpu/device';
 import { createStorageBuffer } from '../../gpu/compute';
@@ -94,10 +95,11 @@ export class GpuBatchNormEngine implements BatchNormEngine {
   /** The training state now, in one small submit of its own (where no step is coming to carry it). */
   async readSnapshot(): Promise<BatchNormSnapshot> {
     const { device } = this.gpu;
-    return withErrorScopes(device, 'BatchNorm lab snapshot', async () => {
+    return withErrorScopes(device, msg('BatchNorm lab snapshot'), async () => {
       const nets: [GpuMlp, GpuMlp] = [this.bn, this.plain];
       const floats = snapshotFloats(nets);
       const staging = this.pool.acquire(floats * 4);
+      // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
       const enc = device.createCommandEncoder({ label: 'batchnorm.snapshot' });
       const reads: [number, number][] = [];
       let filled = 0;
@@ -115,11 +117,13 @@ export class GpuBatchNormEngine implements BatchNormEngine {
   async step(o: StepOptions): Promise<BatchNormStep> {
     const { device } = this.gpu;
     const { batch: B, width: W, depth } = this.config;
-    return withErrorScopes(device, 'BatchNorm lab step', async () => {
+    return withErrorScopes(device, msg('BatchNorm lab step'), async () => {
       const batch = batchAt(this.config, this.steps);
       this.bn.setBatch(batch);
       this.plain.setBatch(batch);
+      // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
       const enc = device.createCommandEncoder({ label: 'batchnorm.step' });
+      // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
       const pass = enc.beginComputePass({ label: 'batchnorm.train' });
       // Not learning: a train-mode forward that changes nothing (the eval view adds its own pass below).
       this.bn.encodeStep(pass, { train: true, learn: o.train, lr: this.config.lr });
@@ -142,6 +146,7 @@ export class GpuBatchNormEngine implements BatchNormEngine {
       };
       copy(this.bn.result, 2);
       copy(this.plain.result, 2);
+      // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
       const pass2 = enc.beginComputePass({ label: 'batchnorm.stats' });
       // Eval view: the BN net's forward on the same batch with the running statistics (x̂ re-normalised).
       if (o.view === 'eval') this.bn.encodeStep(pass2, { train: false, lr: 0 });
@@ -165,6 +170,7 @@ export class GpuBatchNormEngine implements BatchNormEngine {
             enc.copyBufferToBuffer(ho.x, k * B * ho.inDim * 4, net.x, 0, B * ho.inDim * 4);
             enc.copyBufferToBuffer(ho.labels, k * B * 4, net.labels, 0, B * 4);
           }
+          // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
           const p = enc.beginComputePass({ label: `batchnorm.heldOut.${k}` });
           this.bn.encodeStep(p, { train: false, lr: 0 });
           this.plain.encodeStep(p, { train: false, lr: 0 });
