@@ -12,7 +12,8 @@ export function renderPercentilesPanel(s: BatchnormSession, exportChart: ChartEx
     <svg class="percentiles"></svg>
     <figcaption>
       ${msg(
-        '15th/50th/85th percentiles over the batch of the input to the activation of one unit (after BN in the blue net, straight from the Linear layer in the red one) — Ioffe & Szegedy (2015), Fig. 1.',
+        html`15th/50th/85th percentiles over the batch of the input to the activation of one unit (after BN in
+        the blue net, straight from the Linear layer in the red one) — Ioffe &amp; Szegedy (2015), Fig. 1.`,
       )}
     </figcaption>
   </figure>`;
