@@ -16,6 +16,8 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${PORT}/kernelscope/`,
     launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
     viewport: { width: 1280, height: 900 },
+    // The specs find controls by their English names; the Chinese journey (i18n.spec.ts) asks for zh-CN itself.
+    locale: 'en-US',
     acceptDownloads: true,
   },
   webServer: {

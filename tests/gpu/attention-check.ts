@@ -18,6 +18,7 @@ import {
   ATOL_S,
   ATOL_W,
   engine,
+  flashEngine,
   type Case,
   absDots,
   expectWithin,
@@ -129,40 +130,46 @@ export async function checkCase(c: Case, poolMode: PoolMode) {
   expect([...staged.window!.data]).toEqual([...winRef]);
   expect(staged.window!.stage).toBe('masked');
 
-  // Fused.
-  const fused = await engine.runFused(inputs, {
-    ...options,
-    pool: { rows: poolRows, cols: poolCols, mode: poolMode, rect },
-  });
-  expect(fused.dispatches).toBe(2);
-  expect(fused.submits).toBe(1);
-  const wTolFused = fusedWeightTol(ref, info);
-  const oTolFused = outputTol(ref, inputs.v, ref.weights, wTolFused);
-  expectWithin(c.name, `fused output`, fused.stages.output!, ref.output, (i) => oTolFused[i]!);
-  expectWithin(
-    c.name,
-    `fused vs staged`,
-    fused.stages.output!,
-    s.output!,
-    (i) => oTolFused[i]! + oTolE2e[i]!,
-  );
-  expect([...fused.stats!.fullyMasked]).toEqual([...ref.stats.fullyMasked]);
-  expectFullyMaskedRowsZero(fused.stages.output!, ref);
-  // Fused pooled weights (recomputed from the row stats) vs the reference pool of the float64 weights.
-  const fusedPoolRef = poolReference(ref.weights, inputs.shape, poolRows, poolCols, poolMode, rect);
-  const fusedPoolTol = poolReference(wTolFused, inputs.shape, poolRows, poolCols, poolMode, rect);
-  expectWithin(
-    c.name,
-    `fused pool ${poolMode}`,
-    fused.pooled!.data,
-    fusedPoolRef,
-    (i) =>
-      // the recomputed logits carry their own rounding (one more factor e^{2E} at most): use the bound twice
-      2 * fusedPoolTol[i]! + cellArea * U * Math.abs(fusedPoolRef[i]!) + ATOL_W,
-  );
+  // Fused, both kernel families (tiled: the software-adapter family; flash: the GPU family).
+  const fusedRuns = [];
+  for (const e of [engine, flashEngine]) {
+    const fused = await e.runFused(inputs, {
+      ...options,
+      pool: { rows: poolRows, cols: poolCols, mode: poolMode, rect },
+    });
+    const label = `fused ${e.fusedFamily}`;
+    expect(fused.dispatches).toBe(2);
+    expect(fused.submits).toBe(1);
+    const wTolFused = fusedWeightTol(ref, info);
+    const oTolFused = outputTol(ref, inputs.v, ref.weights, wTolFused);
+    expectWithin(c.name, `${label} output`, fused.stages.output!, ref.output, (i) => oTolFused[i]!);
+    expectWithin(
+      c.name,
+      `${label} vs staged`,
+      fused.stages.output!,
+      s.output!,
+      (i) => oTolFused[i]! + oTolE2e[i]!,
+    );
+    expect([...fused.stats!.fullyMasked]).toEqual([...ref.stats.fullyMasked]);
+    expectFullyMaskedRowsZero(fused.stages.output!, ref);
+    // Fused pooled weights (recomputed from the row stats) vs the reference pool of the float64 weights.
+    const fusedPoolRef = poolReference(ref.weights, inputs.shape, poolRows, poolCols, poolMode, rect);
+    const fusedPoolTol = poolReference(wTolFused, inputs.shape, poolRows, poolCols, poolMode, rect);
+    expectWithin(
+      c.name,
+      `${label} pool ${poolMode}`,
+      fused.pooled!.data,
+      fusedPoolRef,
+      (i) =>
+        // the recomputed logits carry their own rounding (one more factor e^{2E} at most): use the bound twice
+        2 * fusedPoolTol[i]! + cellArea * U * Math.abs(fusedPoolRef[i]!) + ATOL_W,
+    );
+    fusedRuns.push(fused);
+  }
+  const fused = fusedRuns[0]!;
   // The numerics panel's bounds (attentionErrorBounds) hold for both paths: nothing is flagged.
   const magnitudes = attentionMagnitudes(inputs, options.bias);
-  for (const run of [staged, fused]) {
+  for (const run of [staged, ...fusedRuns]) {
     const n = attentionNumerics(run, ref, magnitudes);
     expect(
       n.flagged,

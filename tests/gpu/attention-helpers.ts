@@ -54,14 +54,18 @@ export const ATOL_O = 1e-30;
 
 export let gpu: GpuContext;
 export let engine: AttentionEngine;
-/** Registers the file's beforeAll / afterAll: the device and one AttentionEngine on it. */
+/** An engine whose fused path is the GPU family (flash.wgsl), whatever the adapter: both families are tested. */
+export let flashEngine: AttentionEngine;
+/** Registers the file's beforeAll / afterAll: the device, its AttentionEngine and a flash-family one. */
 export function useAttentionGpu(): void {
   beforeAll(async () => {
     gpu = await testGpu(navigator.gpu);
     engine = new AttentionEngine(gpu);
+    flashEngine = new AttentionEngine(gpu, { fusedFamily: 'flash' });
   });
   afterAll(() => {
     engine?.destroy();
+    flashEngine?.destroy();
     gpu?.destroy();
   });
 }
@@ -235,7 +239,10 @@ export function e2eWeightTol(
   return tol;
 }
 
-/** End-to-end bound on weights the fused kernels compute (online softmax over T = ⌈L/16⌉ key tiles). */
+/**
+ * End-to-end bound on weights the fused kernels compute (online softmax over T = ⌈L/16⌉ key tiles; the flash
+ * family's 32-key tiles give fewer rescales, so the same bound holds for it).
+ */
 export function fusedWeightTol(ref: AttentionReference, info: ReturnType<typeof rowInfo>): Float64Array {
   const T = Math.ceil(ref.shape.L / 16);
   return e2eWeightTol(

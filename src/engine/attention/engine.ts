@@ -11,7 +11,14 @@ import { submitCheckpoint, throwIfAborted, type RunControl } from '../../gpu/com
 import { validateAttention, type AttentionInputs, type AttentionShape } from '../../kernels/attention/spec';
 import { AttentionBuffers, type PreparedRun } from './buffers';
 import { createAttentionKernels, destroyAttentionKernels, type AttentionKernels } from './kernels';
-import { checkFusedOptions, encodeFusedHeads, fusedBatches, WORK_PER_SUBMIT } from './fused';
+import { fusedFamilyFor, type FusedFamily } from '../../kernels/attention/fused';
+import {
+  checkFusedOptions,
+  encodeFusedHeads,
+  fusedBatches,
+  WORK_PER_SUBMIT,
+  WORK_PER_SUBMIT_GPU,
+} from './fused';
 import { collectRun, type StageRead } from './results';
 import { encodeViews, type ViewRequests, type ViewResult } from './views';
 import {
@@ -44,13 +51,22 @@ export class AttentionEngine {
 
   /** Fused multiply-adds per submit before a run is split by heads (tests use a small one). */
   private readonly workPerSubmit: number;
+  /** Which fused kernel runs: `tiled` (software adapters) or `flash` (GPUs). */
+  readonly fusedFamily: FusedFamily;
 
   constructor(
     private readonly gpu: Pick<GpuContext, 'device' | 'info'>,
-    options: { workPerSubmit?: number } = {},
+    options: {
+      workPerSubmit?: number;
+      /** The fused kernel family; by default the one for the device (fusedFamilyFor). */
+      fusedFamily?: FusedFamily;
+    } = {},
   ) {
-    this.workPerSubmit = options.workPerSubmit ?? WORK_PER_SUBMIT;
-    this.kernels = createAttentionKernels(gpu.device);
+    this.fusedFamily = options.fusedFamily ?? fusedFamilyFor(gpu.device);
+    // On a GPU a whole L = 4096, 8-head, d = 64 run (2³⁴ multiply-adds) is a few ms: one submit for all heads.
+    this.workPerSubmit =
+      options.workPerSubmit ?? (this.fusedFamily === 'flash' ? WORK_PER_SUBMIT_GPU : WORK_PER_SUBMIT);
+    this.kernels = createAttentionKernels(gpu.device, this.fusedFamily);
     this.buffers = new AttentionBuffers(gpu);
     this.readback = new ReadbackPool(gpu.device, 'attention');
   }

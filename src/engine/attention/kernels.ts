@@ -2,7 +2,7 @@
 import { AttentionScoresKernel } from '../../kernels/attention/scores';
 import { SoftmaxKernel } from '../../kernels/attention/softmax';
 import { WeightsTimesVKernel } from '../../kernels/attention/weights-v';
-import { FusedAttentionKernel } from '../../kernels/attention/fused';
+import { FusedAttentionKernel, type FusedFamily } from '../../kernels/attention/fused';
 import { PoolKernel, WindowKernel } from '../../kernels/attention/pool';
 import { WeightsPoolKernel } from '../../kernels/attention/weights-pool';
 
@@ -18,12 +18,12 @@ export interface AttentionKernels {
   weightsWindow: WeightsPoolKernel;
 }
 
-export function createAttentionKernels(device: GPUDevice): AttentionKernels {
+export function createAttentionKernels(device: GPUDevice, fusedFamily: FusedFamily): AttentionKernels {
   return {
     scores: new AttentionScoresKernel(device, 'attention.scores'),
     softmax: new SoftmaxKernel(device, 'attention.softmax'),
     weightsV: new WeightsTimesVKernel(device, 'attention.weightsV'),
-    fused: new FusedAttentionKernel(device, 'attention.fused'),
+    fused: new FusedAttentionKernel(device, 'attention.fused', fusedFamily),
     pool: new PoolKernel(device, 'attention.pool'),
     window: new WindowKernel(device, 'attention.window'),
     weightsPool: new WeightsPoolKernel(device, 'attention.weightsPool'),

@@ -1,6 +1,8 @@
 import onlineSoftmaxWgsl from '../../../shaders/common/online_softmax.wgsl?raw';
 import fusedWgsl from '../../../shaders/attention/fused.wgsl?raw';
+import flashWgsl from '../../../shaders/attention/flash.wgsl?raw';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
+import { isSoftwareDevice } from '../nn/pipelines';
 import { ATTENTION_LIMITS, type AttentionShape } from './spec';
 import { ATTENTION_UNIFORM_FIELDS, MaskedKernel, TILE, ceilDiv, maskWgsl, type MaskUniform } from './common';
 
@@ -25,9 +27,31 @@ interface FusedParams {
   biasMode: number;
 }
 
-/** Output dims each thread accumulates: ⌈d/16⌉ rounded up to a power of two (1, 2, 4, 8 or 16). */
-function fusedChunkTier(d: number): number {
+/**
+ * The two kernel families (issue #15), chosen by adapter as the nn kernels are: `tiled` (fused.wgsl, 16
+ * queries and 16 keys per step, cheap on a software adapter) and `flash` (flash.wgsl, FlashAttention-2 work
+ * split for GPUs: 64 queries per workgroup, 4×2 register blocks, one exp per score). Same bindings and results.
+ */
+export type FusedFamily = 'tiled' | 'flash';
+
+const FAMILIES: Record<FusedFamily, { wgsl: string; entryPoint: string; queries: number }> = {
+  tiled: { wgsl: fusedWgsl, entryPoint: 'fused', queries: TILE },
+  flash: { wgsl: flashWgsl, entryPoint: 'flash', queries: 64 },
+};
+
+/** The family for a device: `tiled` on a software adapter (SwiftShader, llvmpipe, WARP), `flash` on a GPU. */
+export function fusedFamilyFor(device: GPUDevice): FusedFamily {
+  return isSoftwareDevice(device) ? 'tiled' : 'flash';
+}
+
+/**
+ * Output dims each thread accumulates, in chunks of 16: tiled, ⌈d/16⌉ rounded up to a power of two (1, 2, 4,
+ * 8 or 16); flash, 4 (d ≤ 64) or 16 (d ≤ 256) — two pipelines, since each takes seconds to compile on a
+ * software adapter (where the tests run it) and the GPU compilers care about the register count only.
+ */
+function fusedChunkTier(d: number, family: FusedFamily): number {
   const chunks = ceilDiv(d, TILE);
+  if (family === 'flash') return chunks <= 4 ? 4 : 16;
   let tier = 1;
   while (tier < chunks) tier *= 2;
   return tier;
@@ -48,6 +72,7 @@ export class FusedAttentionKernel {
   constructor(
     private readonly device: GPUDevice,
     label = 'attention.fused',
+    readonly family: FusedFamily = 'tiled',
   ) {
     this.masked = new MaskedKernel(device, label, {
       bindings: ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage', 'storage'],
@@ -59,20 +84,21 @@ export class FusedAttentionKernel {
     if (d > ATTENTION_LIMITS.maxD) {
       throw new RangeError(`Fused attention supports d ≤ ${ATTENTION_LIMITS.maxD} (got ${d}).`);
     }
-    const tier = fusedChunkTier(d);
-    const label = `${this.masked.kernel.label}[d≤${tier * TILE}]`;
-    const code = joinWgsl(`const D_CHUNKS: u32 = ${tier}u;`, onlineSoftmaxWgsl, maskWgsl, fusedWgsl);
+    const tier = fusedChunkTier(d, this.family);
+    const label = `${this.masked.kernel.label}.${this.family}[d≤${tier * TILE}]`;
+    const { wgsl, entryPoint } = FAMILIES[this.family];
+    const code = joinWgsl(`const D_CHUNKS: u32 = ${tier}u;`, onlineSoftmaxWgsl, maskWgsl, wgsl);
     const module = this.device.createShaderModule({ label, code });
     const layout = this.device.createPipelineLayout({
       label: `${label}.layout`,
       bindGroupLayouts: [this.masked.kernel.layout],
     });
-    return { tier, descriptor: { label, layout, compute: { module, entryPoint: 'fused' } } };
+    return { tier, descriptor: { label, layout, compute: { module, entryPoint } } };
   }
 
   /** Whether the pipeline for head dim `d` is compiled (encode would otherwise compile it first). */
   isCompiled(d: number): boolean {
-    return this.pipelines.has(fusedChunkTier(d));
+    return this.pipelines.has(fusedChunkTier(d, this.family));
   }
 
   /**
@@ -87,7 +113,7 @@ export class FusedAttentionKernel {
   }
 
   private pipeline(d: number): GPUComputePipeline {
-    const tier = fusedChunkTier(d);
+    const tier = fusedChunkTier(d, this.family);
     let pipeline = this.pipelines.get(tier);
     if (!pipeline) {
       pipeline = this.device.createComputePipeline(this.pipelineDescriptor(d).descriptor);
@@ -102,7 +128,8 @@ export class FusedAttentionKernel {
     this.masked.write(p, {});
     const { kernel } = this.masked;
     const buffers = [kernel.params, b.q, b.k, b.v, ...this.masked.optional(b), b.out, b.stats];
-    kernel.encode(encoder, buffers, { x: ceilDiv(L, TILE), y: heads }, { pipeline });
+    const x = ceilDiv(L, FAMILIES[this.family].queries);
+    kernel.encode(encoder, buffers, { x, y: heads }, { pipeline });
   }
 
   destroy(): void {
