@@ -31,12 +31,7 @@ const DOM_GLOBALS = [
 ];
 
 const I18N_PENDING = [
-  'src/ui/shell/**',
-  'src/ui/common/**',
-  'src/charts/**',
-  'src/state/**',
-  'src/gpu/**',
-  'src/util/**',
+  'src/state/diffusion.ts',
   'src/kernels/**',
   'src/ui/attention/induction-*.ts',
   'src/ui/attention/gpt2-*.ts',

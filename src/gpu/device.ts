@@ -3,6 +3,7 @@
  * say what computed it), routes validation / out-of-memory / internal errors and device loss to listeners,
  * and never touches the DOM: the same code runs in Node on the `webgpu` package (Dawn).
  */
+import { msg, str } from '@lit/localize';
 
 export interface AdapterSummary {
   vendor: string;
@@ -72,11 +73,21 @@ function summarizeAdapter(adapter: GPUAdapter): AdapterSummary {
   };
 }
 
-/** A short human name for the adapter, e.g. "nvidia hopper" or "google swiftshader (software adapter)". */
+/**
+ * A short human name for the adapter, e.g. "nvidia hopper" or "google swiftshader (software adapter)".
+ * Always English: exported files record it (the export formats do not follow the interface language).
+ */
 export function adapterName(info: AdapterSummary): string {
   const base = [info.vendor, info.architecture || info.device || info.description].filter(Boolean).join(' ');
   const name = base || 'WebGPU adapter';
   return info.isFallback ? `${name} (software adapter)` : name;
+}
+
+/** adapterName in the interface language, for what a person reads on the page (the badge, the banners). */
+export function adapterDisplayName(info: AdapterSummary): string {
+  const base = [info.vendor, info.architecture || info.device || info.description].filter(Boolean).join(' ');
+  const name = base || msg('WebGPU adapter');
+  return info.isFallback ? msg(str`${name} (software adapter)`) : name;
 }
 
 interface RequestGpuOptions {
@@ -92,8 +103,10 @@ export async function requestGpu(options: RequestGpuOptions): Promise<GpuContext
   if (!gpu) {
     throw new GpuError(
       'unavailable',
-      'WebGPU is not available in this browser.',
-      'Use a recent Chrome or Edge (113+), Safari 26+, or Firefox 141+ on Windows; on Linux start Chrome with --enable-unsafe-webgpu.',
+      msg('WebGPU is not available in this browser.'),
+      msg(
+        'Use a recent Chrome or Edge (113+), Safari 26+, or Firefox 141+ on Windows; on Linux start Chrome with --enable-unsafe-webgpu.',
+      ),
     );
   }
   const adapter = await gpu.requestAdapter({
@@ -102,8 +115,10 @@ export async function requestGpu(options: RequestGpuOptions): Promise<GpuContext
   if (!adapter) {
     throw new GpuError(
       'unavailable',
-      'WebGPU is present but no GPU adapter was found.',
-      'The GPU may be blocklisted; try chrome://gpu, update drivers, or start Chromium with --enable-unsafe-webgpu.',
+      msg('WebGPU is present but no GPU adapter was found.'),
+      msg(
+        'The GPU may be blocklisted; try chrome://gpu, update drivers, or start Chromium with --enable-unsafe-webgpu.',
+      ),
     );
   }
   const info = summarizeAdapter(adapter);
@@ -139,7 +154,7 @@ export async function requestGpu(options: RequestGpuOptions): Promise<GpuContext
     lostFlag = true;
     const error = new GpuError(
       'device-lost',
-      releasing ? 'The GPU device was released.' : 'The GPU device was lost.',
+      releasing ? msg('The GPU device was released.') : msg('The GPU device was lost.'),
       info.message || String(info.reason),
     );
     // Only our own destroy() is a release; any other loss (driver reset, a destroy() elsewhere) is reported.
@@ -167,11 +182,11 @@ export async function requestGpu(options: RequestGpuOptions): Promise<GpuContext
 function toGpuError(error: GPUError): GpuError {
   const name = error.constructor?.name ?? '';
   if (name.includes('OutOfMemory')) {
-    return new GpuError('out-of-memory', 'The GPU ran out of memory.', error.message);
+    return new GpuError('out-of-memory', msg('The GPU ran out of memory.'), error.message);
   }
   if (name.includes('Internal'))
-    return new GpuError('internal', 'The GPU reported an internal error.', error.message);
-  return new GpuError('validation', 'A GPU command was invalid.', error.message);
+    return new GpuError('internal', msg('The GPU reported an internal error.'), error.message);
+  return new GpuError('validation', msg('A GPU command was invalid.'), error.message);
 }
 
 /**
@@ -199,7 +214,7 @@ export async function withErrorScopes<T>(
     if (first) {
       const err = toGpuError(first);
       // eslint-disable-next-line no-unsafe-finally
-      throw new GpuError(err.kind, `${what}: ${err.message}`, err.details);
+      throw new GpuError(err.kind, msg(str`${what}: ${err.message}`), err.details);
     }
   }
   return result;

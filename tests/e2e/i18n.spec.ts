@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-// @ts-expect-error -- a plain ES module of the repository's scripts (no types).
 import { readUnits } from '../../scripts/i18n.mjs';
 import { screenshot, watchConsole } from './helpers';
 
