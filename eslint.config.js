@@ -31,13 +31,11 @@ const DOM_GLOBALS = [
 ];
 
 const I18N_PENDING = [
-  'src/state/diffusion.ts',
   'src/kernels/**',
   'src/ui/attention/induction-*.ts',
   'src/ui/attention/gpt2-*.ts',
   'src/models/**',
   'src/engine/**',
-  'src/ui/diffusion/**',
 ];
 
 export default tseslint.config(

@@ -74,12 +74,37 @@ function summarizeAdapter(adapter: GPUAdapter): AdapterSummary {
 }
 
 /**
- * A short human name for the adapter, e.g. "nvidia hopper" or "google swiftshader (software adapter)".
+ * A short human name for the adapter: vendor and architecture, then the device where the adapter names it
+ * ("nvidia hopper — nvidia-h200", "… — NVIDIA H100 80GB HBM3"), so that two chips of one architecture differ;
+ * "google swiftshader (software adapter)" for SwiftShader.
  * Always English: exported files record it (the export formats do not follow the interface language).
  */
 export function adapterName(info: AdapterSummary): string {
-  const base = [info.vendor, info.architecture || info.device || info.description].filter(Boolean).join(' ');
-  const name = base || 'WebGPU adapter';
+  const base = [info.vendor, info.architecture].filter(Boolean).join(' ');
+  const arch = info.architecture.toLowerCase();
+  const text = (s: string) => s.trim().replace(/\s+/g, ' ');
+  // A product name: not a bare PCI id, not a driver version ("NVIDIA: 570.86", "SwiftShader driver 5.0.0"),
+  // and not a restatement of the architecture (Dawn's SwiftShader device is "swiftshader-device-subzero-").
+  const isId = (s: string) => /^(0x[0-9a-f]+|\d+)$/i.test(s);
+  const named = [info.device, info.description]
+    .map(text)
+    .find(
+      (s) =>
+        s !== '' &&
+        !isId(s) &&
+        !/\bdriver\b|^[^:]*:\s*[\d.]+(\s|$)/i.test(s) &&
+        !(arch !== '' && s.toLowerCase().includes(arch)),
+    );
+  // A bare PCI id only when nothing else names the adapter (Chromium's SwiftShader: "0xc0de" beside
+  // "SwiftShader Device (Subzero)").
+  const id = text(info.device);
+  const restated = arch !== '' && `${info.device} ${info.description}`.toLowerCase().includes(arch);
+  const detail = named ?? (isId(id) && id !== '' && !restated ? `device ${id}` : '');
+  const name =
+    [base, detail].filter(Boolean).join(' — ') ||
+    text(info.description) ||
+    text(info.device) ||
+    'WebGPU adapter';
   return info.isFallback ? `${name} (software adapter)` : name;
 }
 
