@@ -330,11 +330,9 @@ export class GpuMlp {
         entries.push([`layers.${i}.bn.running_var`, l.bn.runningVar, this.shape.width]);
       }
     });
-    // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
     const enc = this.device.createCommandEncoder({ label: `${this.label}.save` });
     const staging = entries.map(([name, b, n]) => {
       const s = this.device.createBuffer({
-        // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
         label: `${this.label}.save.${name}`,
         size: Math.ceil((n * 4) / 16) * 16,
         usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,

@@ -99,7 +99,6 @@ export class GpuBatchNormEngine implements BatchNormEngine {
       const nets: [GpuMlp, GpuMlp] = [this.bn, this.plain];
       const floats = snapshotFloats(nets);
       const staging = this.pool.acquire(floats * 4);
-      // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
       const enc = device.createCommandEncoder({ label: 'batchnorm.snapshot' });
       const reads: [number, number][] = [];
       let filled = 0;
@@ -121,9 +120,7 @@ export class GpuBatchNormEngine implements BatchNormEngine {
       const batch = batchAt(this.config, this.steps);
       this.bn.setBatch(batch);
       this.plain.setBatch(batch);
-      // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
       const enc = device.createCommandEncoder({ label: 'batchnorm.step' });
-      // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
       const pass = enc.beginComputePass({ label: 'batchnorm.train' });
       // Not learning: a train-mode forward that changes nothing (the eval view adds its own pass below).
       this.bn.encodeStep(pass, { train: true, learn: o.train, lr: this.config.lr });
@@ -146,7 +143,6 @@ export class GpuBatchNormEngine implements BatchNormEngine {
       };
       copy(this.bn.result, 2);
       copy(this.plain.result, 2);
-      // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
       const pass2 = enc.beginComputePass({ label: 'batchnorm.stats' });
       // Eval view: the BN net's forward on the same batch with the running statistics (x̂ re-normalised).
       if (o.view === 'eval') this.bn.encodeStep(pass2, { train: false, lr: 0 });
@@ -170,7 +166,6 @@ export class GpuBatchNormEngine implements BatchNormEngine {
             enc.copyBufferToBuffer(ho.x, k * B * ho.inDim * 4, net.x, 0, B * ho.inDim * 4);
             enc.copyBufferToBuffer(ho.labels, k * B * 4, net.labels, 0, B * 4);
           }
-          // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
           const p = enc.beginComputePass({ label: `batchnorm.heldOut.${k}` });
           this.bn.encodeStep(p, { train: false, lr: 0 });
           this.plain.encodeStep(p, { train: false, lr: 0 });

@@ -76,7 +76,6 @@ export class NnPipelines {
   constructor(readonly device: GPUDevice) {
     this.style = isSoftwareDevice(device) ? 'barrier-free' : 'workgroup';
     const make = (name: string, code: string, kinds: BindingKind[], entries: string[]): NnProgram => {
-      // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
       const module = device.createShaderModule({ label: `nn.${name}`, code });
       const layout = createBindGroupLayout(device, `nn.${name}.bgl`, kinds);
       const pipelines: Record<string, GPUComputePipeline> = {};
