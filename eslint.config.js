@@ -36,7 +36,6 @@ const I18N_PENDING = [
   'src/ui/attention/gpt2-*.ts',
   'src/models/**',
   'src/engine/**',
-  'src/ui/batchnorm/**',
 ];
 
 export default tseslint.config(
