@@ -114,7 +114,7 @@ const LABS: Array<[string, string, (page: Page) => Promise<void>]> = [
     './#/diffusion?compare=schedule&x0=1',
     (page) => expect(page.getByRole('status', { name: zh('Current step') })).toHaveText('t = 100'),
   ],
-  ['batchnorm', './#/batchnorm', shows('Per-channel batch variance')],
+  ['batchnorm', './#/batchnorm?', shows('Per-channel batch variance')],
   ['recommend', './#/recommend?users=8&items=1024', shows('A user with narrow tastes')],
 ];
 
