@@ -30,46 +30,7 @@ const DOM_GLOBALS = [
   'history',
 ];
 
-const I18N_PENDING = [
-  'src/ui/shell/**',
-  'src/ui/common/**',
-  'src/charts/**',
-  'src/state/**',
-  'src/gpu/**',
-  'src/util/**',
-  'src/ui/random/**',
-  'src/ui/recommend/**',
-  'src/kernels/**',
-  // src/ui/attention: induction-*.ts and gpt2-*.ts are localised (the rest pending).
-  'src/ui/attention/attention-lab.ts',
-  'src/ui/attention/controls.ts',
-  'src/ui/attention/custom-mask.ts',
-  'src/ui/attention/enlarged-panel.ts',
-  'src/ui/attention/export-panel.ts',
-  'src/ui/attention/exports.ts',
-  'src/ui/attention/gpu-run.ts',
-  'src/ui/attention/heads-panel.ts',
-  'src/ui/attention/heatmap-canvas.ts',
-  'src/ui/attention/interaction.ts',
-  'src/ui/attention/layout.ts',
-  'src/ui/attention/matrices.ts',
-  'src/ui/attention/matrix-table.ts',
-  'src/ui/attention/model.ts',
-  'src/ui/attention/numerics-panel.ts',
-  'src/ui/attention/numerics.ts',
-  'src/ui/attention/results.ts',
-  'src/ui/attention/row-panel.ts',
-  'src/ui/attention/run-views.ts',
-  'src/ui/attention/session.ts',
-  'src/ui/attention/stage-strip.ts',
-  'src/ui/attention/stages.ts',
-  'src/ui/attention/styles.ts',
-  'src/ui/attention/view.ts',
-  'src/models/**',
-  'src/engine/**',
-  'src/ui/diffusion/**',
-  'src/ui/batchnorm/**',
-];
+const I18N_PENDING = ['src/kernels/**', 'src/models/**', 'src/engine/**'];
 
 export default tseslint.config(
   {

@@ -1,6 +1,7 @@
 /**
  * The benchmark page (built by bench/run-browser.mjs). Options come from the query string
- * (?quick=1&filter=attention&budget=SECONDS). Progress goes to the console (the runner relays it); the result is left on
+ * (?quick=1&filter=attention&budget=SECONDS&tsflags=TEXT, the last saying how the runner asked for unquantised
+ * timestamps). Progress goes to the console (the runner relays it); the result is left on
  * `window.__bench` = { done, result?, report?, error? }.
  */
 import { requestGpu } from '../src/gpu/device';
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
       runner: 'browser',
       host: navigator.userAgent,
       attentionPeer: peer,
+      timestampRequest: query.get('tsflags') || undefined,
       log: (line) => console.log(`bench: ${line}`),
     },
     options,

@@ -16,6 +16,7 @@ import { recommendCases } from './cases/recommend';
 import { trainingCases } from './cases/training';
 import { derive } from './derive';
 import { Suite } from './suite';
+import { describeQuantisation } from './timestamps';
 import type { BenchEnv, BenchOptions, Family, SuiteResult } from './types';
 
 export { formatReport } from './report';
@@ -54,6 +55,19 @@ export async function runSuite(env: BenchEnv, options: BenchOptions): Promise<Su
     );
   for (const [family, run] of RUN) if (s.wanted(family)) await run(s);
   s.inst.destroy();
+  if (s.inst.timestamps) {
+    const q = s.inst.quantum.summary();
+    s.result.timestampQuantisation = q;
+    s.note(
+      `Timestamps ${describeQuantisation(q)}; asked for: ${env.timestampRequest ?? 'nothing (runner default)'}.`,
+    );
+    const rejected = s.result.cases.reduce((a, c) => a + (c.timestamps?.rejected ?? 0), 0);
+    if (rejected > 0)
+      s.note(
+        `${rejected} timestamp pairs rejected (zero, reversed or over 60 s); a call whose every pair was ` +
+          'rejected has no gpu ts (not 0). Per case: timestamps.rejected in the JSON.',
+      );
+  }
   derive(s.result);
   return s.result;
 }

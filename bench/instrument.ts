@@ -9,6 +9,8 @@
  * No DOM: runs in the browser and in Node (Dawn).
  */
 
+import { guardPairs, QuantumDetector } from './timestamps';
+
 /** What happened during one measured call. */
 export interface Probe {
   buffersCreated: number;
@@ -24,6 +26,15 @@ export interface Probe {
   firstSubmit: number | null;
   lastSubmit: number | null;
   workDone: Promise<number> | null;
+}
+
+/** What end() adds: GPU time (null without timestamps, or when every pair was rejected) and the pair counts. */
+export interface Measured extends Probe {
+  gpuMs: number | null;
+  workDoneAt: number | null;
+  /** Timestamp pairs (one per compute pass) read in this call, and how many were rejected (bench/timestamps.ts). */
+  tsPairs: number;
+  tsRejected: number;
 }
 
 function freshProbe(): Probe {
@@ -45,10 +56,34 @@ const QUERY_CAPACITY = 4096;
 /** Queries per encoder block: resolveQuerySet needs 256-byte-aligned destination offsets (32 × 8 bytes). */
 const BLOCK = 32;
 
+type Method = (...a: unknown[]) => unknown;
+
+/**
+ * A Proxy `get` that serves `overrides` first and the target's own methods bound once (cached per property),
+ * so that hot paths (setPipeline, dispatchWorkgroups, writeBuffer) do not bind a new function per access.
+ */
+function forwarding<T extends object>(overrides: Record<PropertyKey, unknown>): ProxyHandler<T> {
+  const bound = new Map<PropertyKey, { from: Method; to: Method }>();
+  return {
+    get: (target, prop) => {
+      if (Object.hasOwn(overrides, prop)) return overrides[prop];
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function') return value;
+      const hit = bound.get(prop);
+      if (hit?.from === value) return hit.to;
+      const to = (value as Method).bind(target);
+      bound.set(prop, { from: value as Method, to });
+      return to;
+    },
+  };
+}
+
 export class Instrument {
   /** The device to hand to engines. */
   readonly device: GPUDevice;
   readonly timestamps: boolean;
+  /** Accepted pass durations of the whole run: were they quantised? */
+  readonly quantum = new QuantumDetector();
   private probe: Probe = freshProbe();
   private querySet: GPUQuerySet | null = null;
   private resolveBuffer: GPUBuffer | null = null;
@@ -93,10 +128,12 @@ export class Instrument {
   }
 
   /** Ends a measurement (after the engine call resolved): counters and, where available, GPU time. */
-  async end(): Promise<Probe & { gpuMs: number | null; workDoneAt: number | null }> {
+  async end(): Promise<Measured> {
     const probe = this.probe;
     const workDoneAt = probe.workDone ? await probe.workDone : null;
     let gpuMs: number | null = null;
+    let tsPairs = 0;
+    let tsRejected = 0;
     if (this.timestamps && this.pairs.length > 0 && !this.overflow) {
       const used = this.nextBlock * BLOCK * 8;
       const encoder = this.real.createCommandEncoder({ label: 'bench.timestamps' });
@@ -105,15 +142,13 @@ export class Instrument {
       await this.mapBuffer!.mapAsync(GPUMapMode.READ, 0, used);
       const ticks = new BigUint64Array(this.mapBuffer!.getMappedRange(0, used).slice(0));
       this.mapBuffer!.unmap();
-      let ns = 0;
-      for (const [b, e] of this.pairs) {
-        const d = Number(ticks[e]! - ticks[b]!);
-        // Some implementations report 0 or a wrapped value for a pass; count such a pass as 0.
-        if (Number.isFinite(d) && d > 0 && d < 1e12) ns += d;
-      }
-      gpuMs = ns / 1e6;
+      const guarded = guardPairs(ticks, this.pairs);
+      this.quantum.add(guarded.durationsNs);
+      gpuMs = guarded.gpuMs;
+      tsPairs = this.pairs.length;
+      tsRejected = guarded.rejected;
     }
-    return { ...probe, gpuMs, workDoneAt };
+    return { ...probe, gpuMs, workDoneAt, tsPairs, tsRejected };
   }
 
   destroy(): void {
@@ -124,46 +159,39 @@ export class Instrument {
 
   private wrapDevice(real: GPUDevice): GPUDevice {
     const queue = this.wrapQueue(real.queue);
-    return new Proxy(real, {
-      get: (target, prop) => {
-        if (prop === 'queue') return queue;
-        if (prop === 'createBuffer') {
-          return (descriptor: GPUBufferDescriptor) => {
-            this.probe.buffersCreated++;
-            this.probe.bufferLabels.push(descriptor.label ?? '(unlabelled)');
-            return target.createBuffer(descriptor);
-          };
-        }
-        if (prop === 'createCommandEncoder') {
-          return (descriptor?: GPUCommandEncoderDescriptor) =>
-            this.wrapEncoder(target.createCommandEncoder(descriptor));
-        }
-        const value = Reflect.get(target, prop, target) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+    return new Proxy(
+      real,
+      forwarding<GPUDevice>({
+        queue,
+        createBuffer: (descriptor: unknown) => {
+          const d = descriptor as GPUBufferDescriptor;
+          this.probe.buffersCreated++;
+          this.probe.bufferLabels.push(d.label ?? '(unlabelled)');
+          return real.createBuffer(d);
+        },
+        createCommandEncoder: (descriptor: unknown) =>
+          this.wrapEncoder(real.createCommandEncoder(descriptor as GPUCommandEncoderDescriptor | undefined)),
+      }),
+    );
   }
 
   private wrapQueue(real: GPUQueue): GPUQueue {
-    return new Proxy(real, {
-      get: (target, prop) => {
-        if (prop === 'submit') {
-          return (buffers: Iterable<GPUCommandBuffer>) => {
-            const p = this.probe;
-            target.submit(buffers);
-            const now = performance.now();
-            p.submits++;
-            p.firstSubmit ??= now;
-            p.lastSubmit = now;
-            if (this.options.workDone ?? true) {
-              p.workDone = target.onSubmittedWorkDone().then(() => performance.now());
-            }
-          };
-        }
-        const value = Reflect.get(target, prop, target) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+    return new Proxy(
+      real,
+      forwarding<GPUQueue>({
+        submit: (buffers: unknown) => {
+          const p = this.probe;
+          real.submit(buffers as Iterable<GPUCommandBuffer>);
+          const now = performance.now();
+          p.submits++;
+          p.firstSubmit ??= now;
+          p.lastSubmit = now;
+          if (this.options.workDone ?? true) {
+            p.workDone = real.onSubmittedWorkDone().then(() => performance.now());
+          }
+        },
+      }),
+    );
   }
 
   private wrapEncoder(real: GPUCommandEncoder): GPUCommandEncoder {
@@ -171,76 +199,72 @@ export class Instrument {
     let used = 0;
     /** Blocks this encoder wrote: block index → queries used. */
     const mine = new Map<number, number>();
-    return new Proxy(real, {
-      get: (target, prop) => {
-        if (prop === 'beginComputePass') {
-          return (descriptor: GPUComputePassDescriptor = {}) => {
-            let desc = descriptor;
-            if (this.timestamps && !descriptor.timestampWrites) {
-              if (block < 0 || used + 2 > BLOCK) {
-                block = (this.nextBlock + 1) * BLOCK <= QUERY_CAPACITY ? this.nextBlock++ : -1;
-                used = 0;
-              }
-              if (block >= 0) {
-                const b = block * BLOCK + used;
-                used += 2;
-                mine.set(block, used);
-                this.pairs.push([b, b + 1]);
-                desc = {
-                  ...descriptor,
-                  timestampWrites: {
-                    querySet: this.querySet!,
-                    beginningOfPassWriteIndex: b,
-                    endOfPassWriteIndex: b + 1,
-                  },
-                };
-              } else this.overflow = true;
+    return new Proxy(
+      real,
+      forwarding<GPUCommandEncoder>({
+        beginComputePass: (d: unknown) => {
+          const descriptor = (d ?? {}) as GPUComputePassDescriptor;
+          let desc = descriptor;
+          if (this.timestamps && !descriptor.timestampWrites) {
+            if (block < 0 || used + 2 > BLOCK) {
+              block = (this.nextBlock + 1) * BLOCK <= QUERY_CAPACITY ? this.nextBlock++ : -1;
+              used = 0;
             }
-            this.probe.passes++;
-            return this.wrapPass(target.beginComputePass(desc));
-          };
-        }
-        if (prop === 'copyBufferToBuffer') {
-          return (...args: unknown[]) => {
-            // (src, srcOffset, dst, dstOffset, size) or the short form (src, dst, size?).
-            const long = typeof args[1] === 'number';
-            const src = args[0] as GPUBuffer;
-            const dst = (long ? args[2] : args[1]) as GPUBuffer;
-            const size = (long ? args[4] : args[2]) as number | undefined;
-            if (dst.usage & GPUBufferUsage.MAP_READ) {
-              const srcOffset = long ? (args[1] as number) : 0;
-              this.probe.bytesToReadback += size ?? src.size - srcOffset;
-            }
-            return (target.copyBufferToBuffer as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        }
-        if (prop === 'finish') {
-          return (descriptor?: GPUCommandBufferDescriptor) => {
-            // Resolve this encoder's blocks (an encoder may span several blocks when it has many passes).
-            for (const [k, n] of mine) {
-              target.resolveQuerySet(this.querySet!, k * BLOCK, n, this.resolveBuffer!, k * BLOCK * 8);
-            }
-            return target.finish(descriptor);
-          };
-        }
-        const value = Reflect.get(target, prop, target) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+            if (block >= 0) {
+              const b = block * BLOCK + used;
+              used += 2;
+              mine.set(block, used);
+              this.pairs.push([b, b + 1]);
+              desc = {
+                ...descriptor,
+                timestampWrites: {
+                  querySet: this.querySet!,
+                  beginningOfPassWriteIndex: b,
+                  endOfPassWriteIndex: b + 1,
+                },
+              };
+            } else this.overflow = true;
+          }
+          this.probe.passes++;
+          return this.wrapPass(real.beginComputePass(desc));
+        },
+        copyBufferToBuffer: (...args: unknown[]) => {
+          // (src, srcOffset, dst, dstOffset, size) or the short form (src, dst, size?).
+          const long = typeof args[1] === 'number';
+          const src = args[0] as GPUBuffer;
+          const dst = (long ? args[2] : args[1]) as GPUBuffer;
+          const size = (long ? args[4] : args[2]) as number | undefined;
+          if (dst.usage & GPUBufferUsage.MAP_READ) {
+            const srcOffset = long ? (args[1] as number) : 0;
+            this.probe.bytesToReadback += size ?? src.size - srcOffset;
+          }
+          return (real.copyBufferToBuffer as Method).apply(real, args);
+        },
+        finish: (descriptor: unknown) => {
+          // Resolve this encoder's blocks (an encoder may span several blocks when it has many passes).
+          for (const [k, n] of mine) {
+            real.resolveQuerySet(this.querySet!, k * BLOCK, n, this.resolveBuffer!, k * BLOCK * 8);
+          }
+          return real.finish(descriptor as GPUCommandBufferDescriptor | undefined);
+        },
+      }),
+    );
   }
 
   private wrapPass(real: GPUComputePassEncoder): GPUComputePassEncoder {
-    return new Proxy(real, {
-      get: (target, prop) => {
-        if (prop === 'dispatchWorkgroups' || prop === 'dispatchWorkgroupsIndirect') {
-          return (...args: unknown[]) => {
-            this.probe.dispatches++;
-            return (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        }
-        const value = Reflect.get(target, prop, target) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+    const count = (name: 'dispatchWorkgroups' | 'dispatchWorkgroupsIndirect'): Method => {
+      const method = real[name] as Method;
+      return (...args) => {
+        this.probe.dispatches++;
+        return method.apply(real, args);
+      };
+    };
+    return new Proxy(
+      real,
+      forwarding<GPUComputePassEncoder>({
+        dispatchWorkgroups: count('dispatchWorkgroups'),
+        dispatchWorkgroupsIndirect: count('dispatchWorkgroupsIndirect'),
+      }),
+    );
   }
 }

@@ -2,14 +2,17 @@
  * The benchmark in Node on Dawn (the `webgpu` package), bundled and started by bench/run-node.mjs:
  *   node node-entry.mjs [--quick] [--filter=attention] [--adapter=NAME] [--time-budget=SECONDS] [--probe] --out=FILE
  * (`--name value` works as well as `--name=value`.)
- * --probe prints the adapter (one JSON line) and exits.
- * Prints progress and the report; writes the result JSON to FILE. No peer library here (tfjs's WebGPU
- * backend is browser-only in this project).
+ * --probe prints the adapter (one JSON line) and exits; --no-peer leaves the TensorFlow.js peer out.
+ * Prints progress and the report; writes the result JSON to FILE. Dawn's timestamp quantisation is turned off
+ * (DAWN_FLAGS); the TensorFlow.js peer runs on the same Dawn GPU object (navigator.gpu).
  */
 import { writeFileSync } from 'node:fs';
-import { adapterName } from '../src/gpu/device';
-import { requestNodeGpu } from '../src/gpu/node';
-import { formatReport, runSuite, type BenchOptions } from './cases';
+import { adapterName, requestGpu } from '../src/gpu/device';
+import { formatReport, runSuite, type AttentionPeer, type BenchOptions } from './cases';
+import { createTfjsPeer } from './tfjs-peer';
+
+/** Dawn toggles for the `webgpu` package's create(): unquantised GPU timestamps. */
+const DAWN_FLAGS = ['disable-dawn-features=timestamp_quantization'];
 
 const args = process.argv.slice(2);
 /** `--name=value` or `--name value`. */
@@ -32,7 +35,16 @@ if (options.timeBudgetS !== null && !(options.timeBudgetS! > 0))
 const adapter = value('adapter');
 const out = value('out');
 
-const gpu = await requestNodeGpu(adapter ? { adapter } : {});
+const flags = [...DAWN_FLAGS, ...(adapter ? [`adapter=${adapter}`] : [])];
+const webgpu = (await import('webgpu')) as unknown as {
+  create: (flags: string[]) => GPU;
+  globals: Record<string, unknown>;
+};
+Object.assign(globalThis, webgpu.globals);
+// Module scope: Dawn's instance lives exactly as long as this GPU object (src/gpu/node.ts explains why it
+// must stay reachable while its devices are used); here that is the whole process.
+const dawn = webgpu.create(flags);
+const gpu = await requestGpu({ gpu: dawn, label: 'node' });
 console.log(
   `Dawn adapter: ${adapterName(gpu.info)} — ${gpu.info.description || '(no description)'}` +
     `${adapter ? ` (asked for adapter=${adapter})` : ''}; features: ${gpu.info.features.join(', ')}`,
@@ -40,22 +52,35 @@ console.log(
 if (args.includes('--probe')) {
   // bench/device/run.sh: check that an adapter is there before the long run.
   console.log(
-    `probe: ${JSON.stringify({ name: adapterName(gpu.info), fallback: gpu.info.isFallback, vendor: gpu.info.vendor, architecture: gpu.info.architecture, description: gpu.info.description })}`,
+    `probe: ${JSON.stringify({ name: adapterName(gpu.info), fallback: gpu.info.isFallback, vendor: gpu.info.vendor, architecture: gpu.info.architecture, device: gpu.info.device, description: gpu.info.description })}`,
   );
   gpu.destroy();
   process.exit(0);
+}
+let peer: AttentionPeer | null = null;
+if (!args.includes('--no-peer') && (!options.filter || 'attention'.includes(options.filter))) {
+  try {
+    peer = await createTfjsPeer(dawn);
+  } catch (e) {
+    console.log(`tfjs peer unavailable: ${String(e)}`);
+  }
 }
 const result = await runSuite(
   {
     gpu,
     runner: 'node',
     host: process.env.BENCH_HOST ?? `Node ${process.version}`,
-    attentionPeer: null,
+    attentionPeer: peer,
+    timestampRequest: `webgpu create(${JSON.stringify(flags)})`,
     log: (line) => console.log(line),
   },
   options,
 );
-result.notes.push('Node runner: no peer library (the TensorFlow.js peer runs in the browser runner only).');
+peer?.dispose();
+if (peer)
+  result.notes.push(
+    'Node runner: the TensorFlow.js peer ran on its own device from the same Dawn GPU object (navigator.gpu).',
+  );
 const report = formatReport(result);
 console.log(`\n${report}`);
 if (out) writeFileSync(out, `${JSON.stringify({ ...result, report }, null, 2)}\n`);

@@ -3,7 +3,8 @@ import { formatMs } from './stats';
 import type { BenchOptions } from './types';
 
 export interface Plan {
-  warmup: number;
+  /** Warm-up before each case's timed calls: calls until this much time has passed (at least one call). */
+  warmupMs: number;
   reps: number;
   /** Time budget for the repeated calls of one case (reps shrink to fit, at least 3). */
   repBudgetMs: number;
@@ -17,8 +18,10 @@ export interface Plan {
   trainingBatches: number[];
   /** Batch sizes at which each network is also measured alone (BN, plain; awaited and pipelined). */
   trainingNetBatches: number[];
-  /** Steps submitted back to back per call in the pipelined training variant. */
+  /** Steps encoded back to back before one wait, per call of the pipelined training variant (≥ 100). */
   pipelinedSteps: number;
+  /** A pipelined training call predicted (from the awaited step) over this is skipped; its reps are ≤ 3. */
+  maxPipelinedRunMs: number;
   diffusionN: number[];
   /** Item counts of the recommendation funnel, users on the GPU and on the CPU reference. */
   recommendItems: number[];
@@ -31,7 +34,8 @@ export interface Plan {
 export function plan(options: BenchOptions): Plan {
   return options.quick
     ? {
-        warmup: 1,
+        // --quick: 0.2 s of warm-up per case (the full run's 0.5 s would add about a minute on SwiftShader).
+        warmupMs: 200,
         reps: 5,
         repBudgetMs: 8_000,
         maxGpuRunMs: 4_000,
@@ -39,8 +43,10 @@ export function plan(options: BenchOptions): Plan {
         randomCounts: [1e4, 1e5, 1e6],
         attentionL: [128, 256, 512],
         trainingBatches: [64, 128, 256, 512, 1024],
-        trainingNetBatches: [256, 1024],
-        pipelinedSteps: 8,
+        // --quick: the networks alone at 64 and 256 (100 pipelined steps at 1024 take ~30 s on SwiftShader).
+        trainingNetBatches: [64, 256],
+        pipelinedSteps: 100,
+        maxPipelinedRunMs: 12_000,
         diffusionN: [1e3, 1e4],
         recommendItems: [1024, 4096],
         recommendUsers: 32,
@@ -48,7 +54,7 @@ export function plan(options: BenchOptions): Plan {
         inductionPipelinedSteps: 20,
       }
     : {
-        warmup: 2,
+        warmupMs: 500,
         reps: 10,
         repBudgetMs: 30_000,
         maxGpuRunMs: 20_000,
@@ -57,13 +63,26 @@ export function plan(options: BenchOptions): Plan {
         attentionL: [128, 256, 512, 1024, 2048, 4096],
         trainingBatches: [64, 128, 256, 512, 1024],
         trainingNetBatches: [256, 1024],
-        pipelinedSteps: 8,
+        pipelinedSteps: 100,
+        maxPipelinedRunMs: 60_000,
         diffusionN: [1e4, 1e5, 1e6],
         recommendItems: [1024, 4096, 16384],
         recommendUsers: 256,
         recommendCpuUsers: 16,
         inductionPipelinedSteps: 100,
       };
+}
+
+/** At most this many warm-up calls (a case whose calls take microseconds stops here, not at 0.5 s). */
+export const MAX_WARMUP_CALLS = 10_000;
+
+/**
+ * Whether warm-up is over after `calls` calls taking `elapsedMs` in all: once `warmupMs` has passed and at
+ * least `minCalls` calls ran (always at least one), or after MAX_WARMUP_CALLS.
+ */
+export function warmupDone(calls: number, elapsedMs: number, warmupMs: number, minCalls = 1): boolean {
+  if (calls >= MAX_WARMUP_CALLS) return true;
+  return calls >= Math.max(1, minCalls) && elapsedMs >= warmupMs;
 }
 
 /** Skips a size when the previous size's median, grown by `exponent`, predicts a call over `maxMs`. */

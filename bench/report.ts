@@ -1,6 +1,7 @@
 /** The text report both runners print, and the one-line progress message per case. */
 import { paramsKey, SIZE_KEY } from './derive';
 import { formatBytes, formatMs, type Stat } from './stats';
+import { describeQuantisation } from './timestamps';
 import { FAMILIES, type CaseResult, type SuiteResult } from './types';
 
 function stat(s: Stat | null | undefined): string {
@@ -25,6 +26,11 @@ export function formatReport(r: SuiteResult): string {
   lines.push(
     `Options: ${r.options.quick ? '--quick' : 'full'}${r.options.filter ? ` --filter=${r.options.filter}` : ''}`,
   );
+  if (r.timestampQuantisation)
+    lines.push(
+      `GPU timestamps: ${describeQuantisation(r.timestampQuantisation)}` +
+        (r.timestampRequest ? `; asked for: ${r.timestampRequest}` : ''),
+    );
   if (r.adapter.isFallback) {
     lines.push('');
     lines.push('!'.repeat(100));
@@ -60,7 +66,10 @@ export function formatReport(r: SuiteResult): string {
         lines.push(`${head} ${c.skipped}`);
         continue;
       }
-      lines.push(`${head} wall ${stat(c.wallMs)}  first ${formatMs(c.firstRunMs)}  n=${c.reps}  ${who}`);
+      const warm = c.warmupCalls !== undefined ? `  warm-up ${c.warmupCalls}× ${formatMs(c.warmupMs)}` : '';
+      lines.push(
+        `${head} wall ${stat(c.wallMs)}  first ${formatMs(c.firstRunMs)}${warm}  n=${c.reps}  ${who}`,
+      );
       const parts: string[] = [];
       if (c.encodeMs) parts.push(`encode ${stat(c.encodeMs)}`);
       if (c.gpuWallMs) parts.push(`gpu wall ${stat(c.gpuWallMs)}`);
@@ -88,7 +97,17 @@ export function formatReport(r: SuiteResult): string {
       if (c.bytesToReadback !== undefined && c.bytesToReadback !== c.bytesRead)
         counts.push(`${formatBytes(c.bytesToReadback)} copied to mappable buffers`);
       if (c.check) counts.push(c.check);
+      if (c.timestamps && c.timestamps.rejected > 0)
+        counts.push(
+          `${c.timestamps.rejected} of ${c.timestamps.pairs} timestamp pairs rejected` +
+            (c.timestamps.callsWithoutTime ? ` (${c.timestamps.callsWithoutTime} calls without gpu ts)` : ''),
+        );
       if (counts.length) lines.push(`${''.padEnd(11)}${counts.join(', ')}`);
+      if (c.perStep)
+        lines.push(
+          `${''.padEnd(11)}per step: ${fmtN(c.perStep.dispatches)} dispatches, ${fmtN(c.perStep.submitsPer100)} submits per 100 steps, ` +
+            `${fmtN(c.perStep.buffersCreated)} buffers created (targets ≤ 30, ≤ 2, 0)`,
+        );
       if (c.buffersCreatedLabels)
         lines.push(`${''.padEnd(11)}buffers created in the last run: ${c.buffersCreatedLabels.join(', ')}`);
     }

@@ -3,7 +3,8 @@
 // 1. Builds bench/index.html + bench/browser-entry.ts with Vite into node_modules/.cache/kernelscope-bench
 //    (separate from the app's dist/).
 // 2. Serves it on 127.0.0.1 (a secure context, so WebGPU is available) with a tiny static server.
-// 3. Drives Chromium (/usr/bin/chromium or CHROMIUM_PATH, flags from tests/browser-launch.ts) with Playwright,
+// 3. Drives Chromium (/usr/bin/chromium or CHROMIUM_PATH, benchChromiumArgs from tests/browser-launch.ts:
+//    the tests' flags plus unquantised timestamps) with Playwright,
 //    relays progress, prints the report and writes bench/results/<YYYY-MM-DD>-<adapter>.json.
 // Options also from the environment: BENCH_QUICK=1, BENCH_FILTER=attention.
 import { build, runnerImport } from 'vite';
@@ -39,7 +40,7 @@ await build({
 });
 
 const { module: launch } = await runnerImport(resolve('tests/browser-launch.ts'), { configFile: false });
-const { chromiumPath, chromiumArgs } = launch;
+const { chromiumPath, benchChromiumArgs, benchTimestampArgs } = launch;
 
 const types = {
   '.html': 'text/html',
@@ -64,7 +65,11 @@ const server = createServer((req, res) => {
 await new Promise((done) => server.listen(0, '127.0.0.1', done));
 const port = server.address().port;
 
-const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
+const browser = await chromium.launch({
+  executablePath: chromiumPath,
+  args: benchChromiumArgs,
+  headless: true,
+});
 let exitCode = 0;
 try {
   const page = await browser.newPage();
@@ -73,7 +78,12 @@ try {
     if (text.startsWith('bench: ')) console.log(text.slice('bench: '.length));
   });
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-  const query = new URLSearchParams({ quick: quick ? '1' : '0', filter, budget });
+  const query = new URLSearchParams({
+    quick: quick ? '1' : '0',
+    filter,
+    budget,
+    tsflags: `Chromium ${benchTimestampArgs.join(' ')}`,
+  });
   console.log(`Benchmark page: http://127.0.0.1:${port}/?${query} (Chromium: ${chromiumPath})`);
   await page.goto(`http://127.0.0.1:${port}/?${query}`);
   await page.waitForFunction(() => globalThis.__bench?.done === true, null, { timeout: 0, polling: 1000 });
@@ -84,10 +94,13 @@ try {
   } else {
     console.log(`\n${state.report}`);
     const result = state.result;
-    const slug = result.adapter.name
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-|-$/g, '');
+    // The suite's adapterSlug (bench/suite.ts); older result files have no slug.
+    const slug =
+      result.adapter.slug ??
+      result.adapter.name
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '');
     const file = `bench/results/${result.date.slice(0, 10)}-${slug}${quick ? '-quick' : ''}.json`;
     mkdirSync('bench/results', { recursive: true });
     writeFileSync(file, `${JSON.stringify({ ...result, report: state.report }, null, 2)}\n`);

@@ -38,10 +38,13 @@ if (child.signal) console.log(`\nThe benchmark process died (signal ${child.sign
 const status = child.status ?? 1;
 if (status === 0 && existsSync(tmp)) {
   const result = JSON.parse(readFileSync(tmp, 'utf8'));
-  const slug = result.adapter.name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '');
+  // The suite's adapterSlug (bench/suite.ts); older result files have no slug.
+  const slug =
+    result.adapter.slug ??
+    result.adapter.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '');
   const file = `bench/results/${result.date.slice(0, 10)}-${slug}-node${result.options.quick ? '-quick' : ''}.json`;
   renameSync(tmp, file);
   console.log(`\nWrote ${file}`);

@@ -5,7 +5,7 @@
  */
 import { adapterName, type GpuContext } from '../src/gpu/device';
 import { Instrument } from './instrument';
-import { plan, Predictor, type Plan } from './plan';
+import { plan, Predictor, warmupDone, type Plan } from './plan';
 import { caseLine } from './report';
 import { formatMs, summarize } from './stats';
 import type { BenchEnv, BenchOptions, CaseResult, Family, SuiteResult } from './types';
@@ -21,7 +21,16 @@ export interface MeasureOptions {
   gpu: boolean;
   poolCount?: () => number;
   maxReps?: number;
+  /** The fewest warm-up calls (default 1); warm-up lasts at least plan.warmupMs as well. */
   warmup?: number;
+}
+
+/** "nvidia hopper — nvidia-h200" → "nvidia-hopper-nvidia-h200": the adapter part of a result file's name. */
+export function adapterSlug(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 export class Suite {
@@ -50,12 +59,15 @@ export class Suite {
       host: env.host,
       adapter: {
         name: this.name,
+        slug: adapterSlug(this.name),
         isFallback: gpu.info.isFallback,
         vendor: gpu.info.vendor,
         architecture: gpu.info.architecture,
+        device: gpu.info.device,
         description: gpu.info.description,
       },
       timestampQuery: this.inst.timestamps,
+      ...(env.timestampRequest ? { timestampRequest: env.timestampRequest } : {}),
       options,
       setup: [],
       cases: [],
@@ -103,16 +115,24 @@ export class Suite {
   /** Runs one case: warm-up, then reps (shrunk to the budget), collecting times and counts into `c`. */
   async measure(c: CaseResult, fn: () => Promise<Outcome>, extra: MeasureOptions): Promise<void> {
     const { p, inst } = this;
+    // Warm-up by time (plan.warmupMs), the first call timed as "first run"; reps sized from the last call.
     let first = 0;
-    for (let i = 0; i < (extra.warmup ?? p.warmup); i++) {
+    let lastCall = 0;
+    let calls = 0;
+    const w0 = performance.now();
+    do {
       const t0 = performance.now();
       await fn();
-      if (i === 0) first = performance.now() - t0;
-    }
+      lastCall = performance.now() - t0;
+      if (calls === 0) first = lastCall;
+      calls++;
+    } while (!warmupDone(calls, performance.now() - w0, p.warmupMs, extra.warmup));
     c.firstRunMs = first;
+    c.warmupCalls = calls;
+    c.warmupMs = performance.now() - w0;
     const reps = Math.max(
       3,
-      Math.min(extra.maxReps ?? p.reps, Math.floor(p.repBudgetMs / Math.max(first, 1e-3))),
+      Math.min(extra.maxReps ?? p.reps, Math.floor(p.repBudgetMs / Math.max(lastCall, 1e-3))),
     );
     const wall: number[] = [];
     const encode: number[] = [];
@@ -123,6 +143,9 @@ export class Suite {
     let dispatches = 0;
     let submits = 0;
     let toReadback = 0;
+    let tsPairs = 0;
+    let tsRejected = 0;
+    let tsNone = 0;
     let last: Outcome = {};
     let labels: string[] = [];
     const pool0 = extra.poolCount?.() ?? 0;
@@ -144,6 +167,9 @@ export class Suite {
         readback.push(Math.max(0, t1 - probe.workDoneAt));
       }
       if (probe.gpuMs !== null) ts.push(probe.gpuMs);
+      tsPairs += probe.tsPairs;
+      tsRejected += probe.tsRejected;
+      if (probe.tsPairs > 0 && probe.gpuMs === null) tsNone++;
     }
     c.reps = reps;
     c.wallMs = summarize(wall);
@@ -152,6 +178,7 @@ export class Suite {
       c.gpuWallMs = summarize(gpuWall);
       c.readbackMs = summarize(readback);
       c.gpuTimestampMs = summarize(ts);
+      if (inst.timestamps) c.timestamps = { pairs: tsPairs, rejected: tsRejected, callsWithoutTime: tsNone };
       c.dispatches = dispatches / reps;
       c.submits = submits / reps;
       c.buffersCreatedPerRun = buffers / reps;

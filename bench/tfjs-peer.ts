@@ -1,14 +1,44 @@
 /**
  * The peer: attention built from TensorFlow.js's WebGPU backend (matMul + softmax + matMul) on the same Q, K,
- * V as our engines. Browser runner only. Each call uploads Q, K, V (tensor creation), computes
- * softmax(Q Kᵀ·scale + causal bias) V and reads the output back (`data()`), like our runs do.
- * The causal bias (0 kept, −1e9 masked; [L][L], broadcast over heads) is built once per L, outside the timing.
+ * V as our engines, in both runners (in Node on Dawn's GPU object, the same adapter as ours). Each call
+ * uploads Q, K, V (tensor creation), computes softmax(Q Kᵀ·scale + causal bias) V and reads the output back
+ * (`data()`), like our runs do. The causal bias (0 kept, −1e9 masked; [L][L], broadcast over heads) is built
+ * once per L, outside the timing.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-webgpu';
+import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { AttentionPeer } from './cases';
+import { provideNavigatorGpu } from './navigator-gpu';
 
-export async function createTfjsPeer(): Promise<AttentionPeer> {
+/** tfjs's own device on an adapter of `gpu` (the backend package registers one only if navigator.gpu
+ *  existed when it was imported, which in Node it did not). */
+function registerWebgpu(gpu: GPU): void {
+  if (tf.findBackendFactory('webgpu')) return;
+  tf.registerBackend('webgpu', async () => {
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) throw new Error('tfjs: no adapter');
+    const l = adapter.limits;
+    const device = await adapter.requestDevice({
+      requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
+      requiredLimits: {
+        maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+        maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+        maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+        maxBufferSize: l.maxBufferSize,
+        maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+        maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      },
+    });
+    return new WebGPUBackend(device, adapter.info);
+  });
+}
+
+/** The peer; `gpu` (Node: Dawn's GPU object) is installed as navigator.gpu first. */
+export async function createTfjsPeer(gpu?: GPU): Promise<AttentionPeer> {
+  if (gpu) {
+    provideNavigatorGpu(gpu);
+    registerWebgpu(gpu);
+  }
   const ok = await tf.setBackend('webgpu');
   if (!ok) throw new Error('tfjs: the webgpu backend did not initialise');
   await tf.ready();

@@ -2,6 +2,7 @@
 import type { GpuContext } from '../src/gpu/device';
 import type { AttentionShape } from '../src/kernels/attention/spec';
 import type { Stat } from './stats';
+import type { Quantisation } from './timestamps';
 
 export type Family = 'random' | 'attention' | 'training' | 'diffusion' | 'recommend' | 'induction' | 'gpt2';
 export const FAMILIES: readonly Family[] = [
@@ -43,6 +44,8 @@ export interface BenchEnv {
   /** User agent or Node / webgpu package version. */
   host: string;
   attentionPeer?: AttentionPeer | null;
+  /** How the runner asked for unquantised timestamps (Dawn toggles / Chromium flags), for the result file. */
+  timestampRequest?: string;
   log(line: string): void;
 }
 
@@ -57,12 +60,18 @@ export interface CaseResult {
   backend: string;
   skipped?: string;
   firstRunMs?: number;
+  /** Warm-up calls before the timed ones, and how long they took in all (≥ plan.warmupMs). */
+  warmupCalls?: number;
+  warmupMs?: number;
   reps?: number;
   wallMs?: Stat | null;
   encodeMs?: Stat | null;
   gpuWallMs?: Stat | null;
   readbackMs?: Stat | null;
   gpuTimestampMs?: Stat | null;
+  /** Timestamp pairs read over the measured calls, pairs rejected (zero, reversed, absurd) and calls whose every
+   *  pair was rejected (their GPU time is none, left out of gpuTimestampMs). */
+  timestamps?: { pairs: number; rejected: number; callsWithoutTime: number };
   /** Per call, steady state (measured calls only). Counted by the instrumented device. */
   dispatches?: number;
   submits?: number;
@@ -72,6 +81,9 @@ export interface CaseResult {
   readbackPoolCreatedPerRun?: number;
   /** Bytes copied into mappable (MAP_READ) buffers per call, counted by the instrumented device. */
   bytesToReadback?: number;
+  /** Pipelined training, per step of one network: dispatches, buffers created, and submits per 100 steps
+   *  (issue 15's machine-independent targets: ≤ 30, 0 and ≤ 2). */
+  perStep?: { dispatches: number; buffersCreated: number; submitsPer100: number };
   /** Steps taken by one call (training, diffusion, induction; the pipelined variants take several). */
   stepsPerCall?: number;
   /** stepsPerCall · 1000 / median wall time, and the same from the median GPU timestamp time. */
@@ -91,8 +103,21 @@ export interface SuiteResult {
   date: string;
   runner: 'browser' | 'node';
   host: string;
-  adapter: { name: string; isFallback: boolean; vendor: string; architecture: string; description: string };
+  adapter: {
+    name: string;
+    /** The result file's adapter part (absent before 2026-12-03): the name in lower-case words joined by '-'. */
+    slug?: string;
+    isFallback: boolean;
+    vendor: string;
+    architecture: string;
+    /** GPUAdapterInfo.device (absent in result files before 2026-12-03). */
+    device?: string;
+    description: string;
+  };
   timestampQuery: boolean;
+  /** What the runner asked for, and what the durations show (bench/timestamps.ts). */
+  timestampRequest?: string;
+  timestampQuantisation?: Quantisation;
   options: BenchOptions;
   /** Engine construction (pipeline creation), ms. */
   setup: Array<{ what: string; ms: number }>;

@@ -4,7 +4,7 @@
  * - `ks-i18n/no-raw-text`: words a person reads must come from `msg()` (@lit/localize), so that every one is
  *   extracted into src/locales/zh-CN.xlf. Checked: text and reader-facing attributes (title, aria-label, …)
  *   in `html` templates, and string values of reader-facing object keys (label, caption, message, error, …).
- *   Not checked: text inside <code>, <kbd>, <var>, <pre>, <samp>, <math> or an element with translate="no"
+ *   Not checked: WebGPU debug labels (`label: 'lab.pass'`: dotted, no spaces), text inside <code>, <kbd>, <var>, <pre>, <samp>, <math> or an element with translate="no"
  *   (notation and code stay as they are), acronyms (GPU, CSV), CamelCase names (WebGPU, BatchNorm) and the
  *   few math words of NOTATION.
  * - `ks-i18n/no-module-msg`: `msg()` outside a function runs once at import, before the language is chosen,
@@ -176,6 +176,10 @@ const noRawText = {
         for (const v of values) {
           if (!v) continue;
           const text = staticText(v);
+          // A WebGPU object's debug label ("attention.fused", `gpt2.${name}`): dotted, no spaces, never shown.
+          const joined =
+            v.type === 'TemplateLiteral' ? v.quasis.map((q) => q.value.cooked ?? '').join('x') : text;
+          if (key === 'label' && joined !== null && /^[^\s]*\.[^\s]*$/.test(joined)) continue;
           if (text !== null && hasWords(text) && !insideLocalised(v)) {
             context.report({ node: v, messageId: 'property', data: { key, text: text.slice(0, 60) } });
           }

@@ -7,11 +7,22 @@
  *   node scripts/i18n.mjs apply FILE.json  write targets from { id: target } (target in XLIFF markup,
  *                                          keeping every <x id=… equiv-text=…/> of the source)
  *   node scripts/i18n.mjs check           every message translated, placeholders kept, Chinese present
+ *   node scripts/i18n.mjs fix-generated   after `lit-localize build` (npm run i18n:build does both): decode the
+ *                                          XML entities it leaves in plain and str`` messages (an html``
+ *                                          message is parsed as HTML, so its entities are right as they are)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+export const GENERATED = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'src',
+  'generated',
+  'locales',
+  'zh-CN.ts',
+);
 export const XLF = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'locales', 'zh-CN.xlf');
 
 const UNIT =
@@ -56,8 +67,26 @@ export function applyTargets(xml, targets) {
   return { xml: out, unknown: [...unknown] };
 }
 
+const ENTITIES = { '&lt;': '<', '&gt;': '>', '&quot;': '"', '&apos;': "'", '&amp;': '&' };
+
+/**
+ * lit-localize writes a target's `&lt;` `&gt;` `&amp;` into the generated module as they are; in a plain
+ * string or a str`` template they would show literally ("L &gt; 256"). Decodes them there, not in html``.
+ */
+export function decodePlainTemplates(source) {
+  return source.replace(/('[^']+': )(str|html)?`((?:[^`\\]|\\.)*)`/g, (whole, key, tag, body) =>
+    tag === 'html'
+      ? whole
+      : `${key}${tag ?? ''}\`${body.replace(/&(lt|gt|quot|apos|amp);/g, (e) => ENTITIES[e])}\``,
+  );
+}
+
 function main(argv) {
   const [cmd, file] = argv;
+  if (cmd === 'fix-generated') {
+    writeFileSync(GENERATED, decodePlainTemplates(readFileSync(GENERATED, 'utf8')));
+    return 0;
+  }
   const xml = readFileSync(XLF, 'utf8');
   if (cmd === 'todo') {
     const todo = readUnits(xml).filter((u) => u.target === null);
@@ -87,7 +116,7 @@ function main(argv) {
     console.log(bad ? `${bad} problems` : `${readUnits(xml).length} messages, all translated`);
     return bad ? 1 : 0;
   }
-  console.error('usage: node scripts/i18n.mjs todo | apply FILE.json | check');
+  console.error('usage: node scripts/i18n.mjs todo | apply FILE.json | check | fix-generated');
   return 2;
 }
 

@@ -17,3 +17,14 @@ export const chromiumArgs = [
   '--disable-sync',
   '--no-first-run',
 ];
+
+/**
+ * The benchmark's Chromium (bench/run-browser.mjs): the flags above plus unquantised GPU timestamps —
+ * Chromium rounds timestamp queries to 100 µs unless WebGPU developer features are on, and Dawn's own
+ * `timestamp_quantization` toggle is turned off where Chromium honours --disable-dawn-features.
+ */
+export const benchTimestampArgs = [
+  '--enable-webgpu-developer-features',
+  '--disable-dawn-features=timestamp_quantization',
+];
+export const benchChromiumArgs = [...chromiumArgs, ...benchTimestampArgs];

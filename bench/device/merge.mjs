@@ -18,8 +18,24 @@ const first = parts[0];
 for (const p of parts)
   if (p.adapter.name !== first.adapter.name)
     throw new Error(`merge: adapters differ (${p.adapter.name} vs ${first.adapter.name})`);
+// Timestamp quantisation over all parts (bench/timestamps.ts): sums, the smallest minimum, the gcd of the
+// divisors; quantised again means ≥ 8 non-zero durations sharing a divisor ≥ 1 µs.
+const gcd = (a, b) => (b ? gcd(b, a % b) : a);
+const qs = parts.map((p) => p.timestampQuantisation).filter(Boolean);
+const nonZero = qs.reduce((a, q) => a + q.samples - q.zeros, 0);
+const quantum = qs.reduce((a, q) => (q.quantumNs === null ? a : gcd(a, q.quantumNs)), 0) || null;
+const timestampQuantisation = qs.length
+  ? {
+      samples: qs.reduce((a, q) => a + q.samples, 0),
+      zeros: qs.reduce((a, q) => a + q.zeros, 0),
+      minNonZeroNs: quantum === null ? null : Math.min(...qs.map((q) => q.minNonZeroNs ?? Infinity)),
+      quantumNs: quantum,
+      quantised: nonZero < 8 ? null : quantum >= 1000,
+    }
+  : undefined;
 const merged = {
   ...first,
+  timestampQuantisation,
   options: { ...first.options, filter: null, timeBudgetS: null },
   setup: parts.flatMap((p) => p.setup),
   cases: parts.flatMap((p) => p.cases),
@@ -35,10 +51,13 @@ const merged = {
   ],
   report: parts.map((p) => p.report).join('\n\n'),
 };
-const slug = first.adapter.name
-  .toLowerCase()
-  .replace(/[^a-z0-9]+/g, '-')
-  .replace(/^-|-$/g, '');
+// The suite's adapterSlug (bench/suite.ts); older result files have no slug.
+const slug =
+  first.adapter.slug ??
+  first.adapter.name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 const file = join(dir, `${first.date.slice(0, 10)}-${slug}-node${first.options.quick ? '-quick' : ''}.json`);
 writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
 console.log(`merge: ${parts.length} families, ${merged.cases.length} cases → ${file}`);

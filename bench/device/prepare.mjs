@@ -2,8 +2,8 @@
 // GPU machine that has no npm registry and maybe no Node, into bench/device/pack/ (ignored by git; name it
 // in the device tool's `carry`). Everything the run needs is inside:
 //   pack/bench-node.mjs                  bench/node-entry.ts and everything it imports, one file (Vite SSR
-//                                        build, nothing external but `webgpu` and node: built-ins; the WGSL
-//                                        and the two-moons MLP weights are inlined)
+//                                        build, nothing external but `webgpu` and Node built-ins; the WGSL,
+//                                        the two-moons MLP weights and TensorFlow.js (the peer) are inlined)
 //   pack/train-induction.mjs            scripts/train-induction.ts the same way (bench/device/train-induction.sh)
 //   pack/node_modules/webgpu/            the `webgpu` package's loader and its linux-x64 dawn.node (as
 //                                        dawn.node.xz; run.sh decompresses it in place)
@@ -16,6 +16,7 @@
 // Fails when the pack plus the working tree would exceed the device tool's 64 MiB.
 import { bundleForNode } from '../../scripts/node-dawn.mjs';
 import { spawnSync } from 'node:child_process';
+import { builtinModules } from 'node:module';
 import {
   copyFileSync,
   existsSync,
@@ -66,7 +67,8 @@ const imports = [
   ...bundle.matchAll(/(?:^|\n)\s*import\s[^'"]*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g),
 ]
   .map((m) => m[1] ?? m[2])
-  .filter((s) => !s.startsWith('node:'));
+  // Node built-ins, with or without `node:` (tfjs-core's Node platform imports http, zlib, … by bare name).
+  .filter((s) => !s.startsWith('node:') && !builtinModules.includes(s));
 const foreign = [...new Set(imports)].filter((s) => s !== 'webgpu');
 if (foreign.length) throw new Error(`prepare: the bundle still imports ${foreign.join(', ')}`);
 

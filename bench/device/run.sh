@@ -6,18 +6,19 @@
 #   bash bench/device/run.sh [extra benchmark flags, e.g. --quick or --adapter=NVIDIA]
 #
 # Environment: OUT (results folder; default /tmp/kernelscope-bench-out), BENCH_BUDGET_S (seconds for the
-# whole suite, default 420), BENCH_USE_PACK_NODE=1 (use the carried Node even if the machine has one), BENCH_FAMILIES (default "training diffusion attention random"), PACK (default
+# whole suite, default 360), BENCH_TOTAL_S (hard end of the whole script, default 470: under 8 minutes), BENCH_USE_PACK_NODE=1 (use the carried Node even if the machine has one), BENCH_FAMILIES (default "training diffusion attention random"), PACK (default
 # bench/device/pack next to this script).
 # Writes to $OUT: adapter.txt (the probe, nvidia-smi, Vulkan facts), run.log (everything printed),
 # one JSON per family and the merged <date>-<adapter>-node.json (copy it into bench/results/).
 # Families run as separate processes, most wanted first (training, diffusion, attention, random), each
 # with its share of the time left (--time-budget: later cases are skipped, and say so) and a hard timeout
-# 90 s above it, so the script ends within about BENCH_BUDGET_S + 100 s.
+# 60 s above it, never past BENCH_TOTAL_S from the start, so the script ends within 8 minutes.
 set -u
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PACK="${PACK:-$here/pack}"
 OUT="${OUT:-/tmp/kernelscope-bench-out}"
-BUDGET="${BENCH_BUDGET_S:-420}"
+BUDGET="${BENCH_BUDGET_S:-360}"
+TOTAL="${BENCH_TOTAL_S:-470}"
 mkdir -p "$OUT"
 LOG="$OUT/run.log"
 : >"$LOG"
@@ -124,8 +125,15 @@ for i in "${!families[@]}"; do
     continue
   fi
   mine=$((left * share[$family] / rest))
-  say "== $family: --time-budget=$mine (hard limit $((mine + 90)) s)"
-  timeout -k 10 $((mine + 90)) "$NODE" "$PACK/bench-node.mjs" --filter="$family" --time-budget="$mine" \
+  hard=$((mine + 60))
+  cap=$((TOTAL - (now - started) - 15))
+  [ "$hard" -gt "$cap" ] && hard=$cap
+  if [ "$hard" -lt 20 ]; then
+    say "== $family: skipped, the ${TOTAL} s hard end is near"
+    continue
+  fi
+  say "== $family: --time-budget=$mine (hard limit $hard s)"
+  timeout -k 10 "$hard" "$NODE" "$PACK/bench-node.mjs" --filter="$family" --time-budget="$mine" \
     --out="$OUT/$family.json" "$@" 2>&1 | tee -a "$LOG"
   say "== $family: exit ${PIPESTATUS[0]} after $(($(date +%s) - now)) s"
 done

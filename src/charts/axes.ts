@@ -55,6 +55,21 @@ export function addText(target: Container, spec: TextSpec, text: string) {
   return t.text(text);
 }
 
+/**
+ * About how wide `label` draws at 12 px (for laying out legends): `perChar` per character, and about twice
+ * that for a wide (CJK, full-width) character.
+ */
+export function labelWidth(label: string, perChar = 6.5): number {
+  let w = 0;
+  for (const ch of label)
+    w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(
+      ch,
+    )
+      ? 1.85 * perChar
+      : perChar;
+  return w;
+}
+
 /** A legend entry: a short line (or a filled box) then its label, in a group translated to (x, y). */
 export function legendEntry(
   legend: Group,

@@ -4,6 +4,7 @@
  * max-pooled into equal groups (the caption says so).
  */
 import * as d3 from 'd3';
+import { msg, str } from '@lit/localize';
 import { addText, chartRoot } from './axes';
 
 export interface BarsData {
@@ -102,7 +103,7 @@ export function renderBars(svgEl: SVGSVGElement, data: BarsData, options: BarsOp
   }
   if (pooled.group > 1) {
     const spec = { x: width - MARGIN.right, y: MARGIN.top - 10, anchor: 'end', size: 11 } as const;
-    addText(svg, spec, `each bar: max of ${pooled.group} keys`);
+    addText(svg, spec, msg(str`each bar: max of ${pooled.group} keys`));
   }
 }
 

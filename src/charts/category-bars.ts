@@ -6,7 +6,8 @@
  * Structure: `g.group[data-category]` holding `rect.bar[data-series]` (with a <title>), `g.legend`.
  */
 import * as d3 from 'd3';
-import { addText, chartRoot, drawAxes, legendEntry } from './axes';
+import { msg } from '@lit/localize';
+import { addText, chartRoot, drawAxes, labelWidth, legendEntry } from './axes';
 
 export interface CategorySeries {
   /** Series id (e.g. "history", "mmr"). */
@@ -72,7 +73,7 @@ export function renderCategoryBars(
   // The legend wraps; the plot starts below it.
   const labels = series.map(categoryLegendLabel);
   const at = wrapLegend(
-    labels.map((l) => 28 + l.length * 6.5),
+    labels.map((l) => 28 + labelWidth(l)),
     MARGIN.left,
     o.width - MARGIN.right,
   );
@@ -97,8 +98,8 @@ export function renderCategoryBars(
     bottom: o.height - MARGIN.bottom,
     left: MARGIN.left,
   });
-  addText(svg, { x: 4, y: top - 10, size: 11 }, 'share of the list (history: of its items)');
-  addText(svg, { x: o.width - MARGIN.right, y: o.height - 4, anchor: 'end', size: 11 }, 'category');
+  addText(svg, { x: 4, y: top - 10, size: 11 }, msg('share of the list (history: of its items)'));
+  addText(svg, { x: o.width - MARGIN.right, y: o.height - 4, anchor: 'end', size: 11 }, msg('category'));
   const bw = x.bandwidth() / Math.max(1, series.length);
   for (let c = 0; c < k; c++) {
     const g = svg.append('g').attr('class', 'group').attr('data-category', c);

@@ -9,7 +9,8 @@
  * counts, comma-separated), `line.reference`, a legend `g.legend`.
  */
 import * as d3 from 'd3';
-import { addText, chartRoot, drawAxes, legendEntry } from './axes';
+import { msg } from '@lit/localize';
+import { addText, chartRoot, drawAxes, labelWidth, legendEntry } from './axes';
 
 export interface HistogramSeries {
   label: string;
@@ -90,8 +91,12 @@ export function renderChannelHistogram(
     bottom: o.height - MARGIN.bottom,
     left: MARGIN.left,
   });
-  addText(svg, { x: o.width - MARGIN.right, y: o.height - 4, anchor: 'end', size: 11 }, o.xLabel ?? 'value');
-  addText(svg, { x: 4, y: MARGIN.top - 14, size: 11 }, 'channels');
+  addText(
+    svg,
+    { x: o.width - MARGIN.right, y: o.height - 4, anchor: 'end', size: 11 },
+    o.xLabel ?? msg('value'),
+  );
+  addText(svg, { x: 4, y: MARGIN.top - 14, size: 11 }, msg('channels'));
   const w = (h.hi - h.lo) / nb;
   series.forEach((s, si) => {
     const c = h.counts[si]!;
@@ -130,7 +135,7 @@ export function renderChannelHistogram(
   let lx = MARGIN.left + 30; // after the "channels" axis label
   for (const s of series) {
     legendEntry(legend, { x: lx, y: 14, color: s.color, label: s.label, swatch: 'box' });
-    lx += 28 + s.label.length * 6.5;
+    lx += 28 + labelWidth(s.label);
   }
   return h;
 }

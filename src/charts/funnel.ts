@@ -6,6 +6,7 @@
  * Structure: `text.flow`, `g.stage[data-stage]` with `rect.bar`, `text.stage-label`, `text.stage-count`.
  */
 import * as d3 from 'd3';
+import { msg, str } from '@lit/localize';
 import { formatCount, formatDuration } from '../util/format';
 import { addText, chartRoot } from './axes';
 
@@ -48,12 +49,12 @@ export function funnelBarWidth(items: number, maxItems: number, full: number): n
 }
 
 const msText = (ms: number | null) =>
-  ms === null || !Number.isFinite(ms) ? 'not measured' : formatDuration(ms);
+  ms === null || !Number.isFinite(ms) ? msg('not measured') : formatDuration(ms);
 
 export function renderFunnel(svgEl: SVGSVGElement, stages: readonly FunnelBar[], o: FunnelOptions): void {
   const height = funnelHeight(stages.length);
   const flow = funnelFlow(stages);
-  const svg = chartRoot(svgEl, o.width, height, o.title ?? `Items per user at each stage: ${flow}`);
+  const svg = chartRoot(svgEl, o.width, height, o.title ?? msg(str`Items per user at each stage: ${flow}`));
   addText(svg, { x: o.width / 2, y: 18, className: 'flow', anchor: 'middle', size: 13, weight: 600 }, flow);
   const full = o.width - MARGIN.left - MARGIN.right;
   const centre = MARGIN.left + full / 2;
@@ -63,8 +64,11 @@ export function renderFunnel(svgEl: SVGSVGElement, stages: readonly FunnelBar[],
     const w = funnelBarWidth(s.items, maxItems, full);
     const g = svg.append('g').attr('class', 'stage').attr('data-stage', s.name);
     const ms = msText(s.ms);
+    const items = formatCount(s.items);
     g.append('title').text(
-      `${s.label}: ${formatCount(s.items)} items per user, ${ms}${s.detail ? `. ${s.detail}` : ''}`,
+      s.detail
+        ? msg(str`${s.label}: ${items} items per user, ${ms}. ${s.detail}`)
+        : msg(str`${s.label}: ${items} items per user, ${ms}`),
     );
     g.append('rect')
       .attr('class', 'bar')
@@ -75,7 +79,7 @@ export function renderFunnel(svgEl: SVGSVGElement, stages: readonly FunnelBar[],
       .attr('rx', 3)
       .attr('fill', o.color ?? 'var(--ks-bar, #4c78a8)');
     addText(g, { x: MARGIN.left, y: top + 13, className: 'stage-label', size: 12, weight: 600 }, s.label);
-    const count = `${formatCount(s.items)} items · ${ms}`;
+    const count = msg(str`${items} items · ${ms}`);
     addText(
       g,
       { x: o.width - MARGIN.right, y: top + 13, className: 'stage-count', anchor: 'end', size: 12 },

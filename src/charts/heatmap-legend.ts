@@ -4,6 +4,7 @@
  * Drawn in SVG with CSS `currentColor` text.
  */
 import * as d3 from 'd3';
+import { msg, str } from '@lit/localize';
 import { MASKED_COLOR } from './heatmap-scale';
 
 interface LegendOptions {
@@ -81,7 +82,9 @@ export function renderHeatmapLegend(svgEl: SVGSVGElement, options: LegendOptions
     .attr(
       'aria-label',
       options.title ??
-        'Legend: weights use viridis from 0 to 1; scores and output use a diverging blue–white–red scale centred on 0; grey cells are masked.',
+        msg(
+          'Legend: weights use viridis from 0 to 1; scores and output use a diverging blue–white–red scale centred on 0; grey cells are masked.',
+        ),
     );
   svg.append('defs');
   const uid = Math.random().toString(36).slice(2, 8);
@@ -91,7 +94,7 @@ export function renderHeatmapLegend(svgEl: SVGSVGElement, options: LegendOptions
   let x = 4;
   const unit = (options.weightsRange ?? 'unit') === 'unit';
   bar(svg, x, barW, {
-    title: unit ? 'Weights (softmax): viridis, 0 → 1' : 'Weights: viridis, 0 → each panel’s max',
+    title: unit ? msg('Weights (softmax): viridis, 0 → 1') : msg('Weights: viridis, 0 → each panel’s max'),
     className: 'legend-weights',
     fill: `url(#ks-viridis-${uid})`,
     ticks: unit ? ['0', '0.5', '1'] : ['0', 'max/2', 'max'],
@@ -99,14 +102,14 @@ export function renderHeatmapLegend(svgEl: SVGSVGElement, options: LegendOptions
 
   x += barW + 28;
   bar(svg, x, barW, {
-    title: 'Scores and output: diverging RdBu, centred on 0',
+    title: msg('Scores and output: diverging RdBu, centred on 0'),
     className: 'legend-scores',
     fill: `url(#ks-rdbu-${uid})`,
     ticks: ['−max', '0', '+max'],
   });
   if (options.divergingMax?.length) {
     const maxima = options.divergingMax.map(([n, m]) => `${n} ${fmtLegend(m)}`).join(', ');
-    text(svg, x, height - 5, `max = each panel's largest |value|: ${maxima}`).attr('font-size', 11);
+    text(svg, x, height - 5, msg(str`max = each panel's largest |value|: ${maxima}`)).attr('font-size', 11);
   }
 
   x += barW + 28;
@@ -118,5 +121,5 @@ export function renderHeatmapLegend(svgEl: SVGSVGElement, options: LegendOptions
     .attr('width', 14)
     .attr('height', BAR_H)
     .attr('fill', MASKED_COLOR);
-  text(svg, x + 20, 30, 'masked (−∞)');
+  text(svg, x + 20, 30, msg('masked (−∞)'));
 }

@@ -3,7 +3,8 @@
  * drawn SVG; no app state. Colours come from CSS custom properties so themes apply.
  */
 import * as d3 from 'd3';
-import { addText, chartRoot, drawAxes, legendEntry } from './axes';
+import { msg } from '@lit/localize';
+import { addText, chartRoot, drawAxes, labelWidth, legendEntry } from './axes';
 
 export interface HistogramData {
   lo: number;
@@ -89,7 +90,7 @@ export function renderHistogram(svgEl: SVGSVGElement, data: HistogramData, optio
     bottom: height - MARGIN.bottom,
     left: MARGIN.left,
   });
-  addText(svg, { className: 'y-label', x: MARGIN.left, y: MARGIN.top - 10, size: 12 }, 'density');
+  addText(svg, { className: 'y-label', x: MARGIN.left, y: MARGIN.top - 10, size: 12 }, msg('density'));
   if (options.xLabel) {
     const spec = { x: (MARGIN.left + width - MARGIN.right) / 2, y: height - 6, size: 12 };
     addText(svg, { ...spec, className: 'x-label', anchor: 'middle' }, options.xLabel);
@@ -98,8 +99,13 @@ export function renderHistogram(svgEl: SVGSVGElement, data: HistogramData, optio
     const legend = svg.append('g').attr('class', 'legend').attr('font-size', 12);
     const lx = MARGIN.left + 64;
     const y = MARGIN.top - 9;
-    legendEntry(legend, { x: lx, y, color: 'var(--ks-bar, #4c78a8)', label: 'samples', swatch: 'box' });
-    const density = { x: lx + 80, y, color: 'var(--ks-accent, #e45756)', label: data.densityLabel };
+    legendEntry(legend, { x: lx, y, color: 'var(--ks-bar, #4c78a8)', label: msg('samples'), swatch: 'box' });
+    const density = {
+      x: lx + 28 + Math.max(52, labelWidth(msg('samples'))),
+      y,
+      color: 'var(--ks-accent, #e45756)',
+      label: data.densityLabel,
+    };
     legendEntry(legend, { ...density, swatch: 'line', strokeWidth: 2 });
   }
 }

@@ -6,7 +6,8 @@
  * Structure: `path.series[data-series]` per line, `path.band[data-series]` per band, a legend `g.legend`.
  */
 import * as d3 from 'd3';
-import { addText, chartRoot, drawAxes, legendEntry } from './axes';
+import { msg } from '@lit/localize';
+import { addText, chartRoot, drawAxes, labelWidth, legendEntry } from './axes';
 
 export interface LineSeries {
   label: string;
@@ -154,7 +155,7 @@ export function renderLines(
   for (const item of [...bands.map((b) => ({ ...b, dashed: false })), ...lines]) {
     const dash = item.dashed ? '5 3' : null;
     legendEntry(legend, { x: lx, y: 14, color: item.color, label: item.label, swatch: 'line', dash });
-    lx += 30 + item.label.length * 6.5;
+    lx += 30 + labelWidth(item.label);
   }
 }
 
@@ -221,7 +222,7 @@ export function renderChannels(
     bottom: o.height - MARGIN.bottom,
     left: MARGIN.left,
   });
-  xLabel(svg, o, o.xLabel ?? 'channel');
+  xLabel(svg, o, o.xLabel ?? msg('channel'));
   if (o.reference !== undefined) {
     svg
       .append('line')
@@ -261,7 +262,7 @@ export function renderChannels(
   let lx = MARGIN.left;
   for (const s of series) {
     legendEntry(legend, { x: lx, y: 14, color: s.color, label: s.label, swatch: 'box' });
-    lx += 28 + s.label.length * 6.5;
+    lx += 28 + labelWidth(s.label);
   }
   if (o.yLabel) yLabel(svg, o.yLabel);
 }

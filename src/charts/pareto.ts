@@ -7,7 +7,8 @@
  * `circle.current`, `text.end-label`, `g.legend`.
  */
 import * as d3 from 'd3';
-import { addText, chartRoot, drawAxes, legendEntry } from './axes';
+import { msg, str } from '@lit/localize';
+import { addText, chartRoot, drawAxes, labelWidth, legendEntry } from './axes';
 import { wrapLegend } from './category-bars';
 
 export interface ParetoMetrics {
@@ -43,19 +44,23 @@ export interface ParetoOptions {
 
 const MARGIN = { top: 40, right: 18, bottom: 40, left: 56 };
 
-export const PARETO_AXIS_LABELS: Record<ParetoX | 'ndcg10', string> = {
-  ndcg10: 'NDCG@10 (held-out clicks, 0–1)',
-  ild: 'Intra-list diversity (mean 1 − cos, 0–2)',
-  coverage: 'Category coverage (distinct categories)',
-};
+/** The axis titles, in the interface language. */
+export function paretoAxisLabels(): Record<ParetoX | 'ndcg10', string> {
+  return {
+    ndcg10: msg('NDCG@10 (held-out clicks, 0–1)'),
+    ild: msg('Intra-list diversity (mean 1 − cos, 0–2)'),
+    coverage: msg('Category coverage (distinct categories)'),
+  };
+}
 
-const SHORT: Record<ParetoX, string> = { ild: 'ILD', coverage: 'coverage' };
+/** The x measure's short name in tooltips. */
+const short = (x: ParetoX) => (x === 'ild' ? 'ILD' : msg('coverage'));
 
 const symbol = (param: 'lambda' | 'theta') => (param === 'theta' ? 'θ' : 'λ');
 
 /** The printed x value: ILD with 2 decimals, coverage with 1 (a mean over users). */
 function fmtX(x: ParetoX, v: number): string {
-  return x === 'ild' ? v.toFixed(2) : `${v.toFixed(1)} categories`;
+  return x === 'ild' ? v.toFixed(2) : msg(str`${v.toFixed(1)} categories`);
 }
 
 /** "MMR λ = 0.3: NDCG@10 0.412, ILD 0.61". */
@@ -66,7 +71,7 @@ export function paretoPointTitle(
   m: ParetoMetrics,
   x: ParetoX,
 ): string {
-  return `${name} ${symbol(param)} = ${d3.format('~g')(value)}: NDCG@10 ${m.ndcg10.toFixed(3)}, ${SHORT[x]} ${fmtX(x, m[x])}`;
+  return `${name} ${symbol(param)} = ${d3.format('~g')(value)}: NDCG@10 ${m.ndcg10.toFixed(3)}, ${short(x)} ${fmtX(x, m[x])}`;
 }
 
 /** The sweep point nearest `value` on `curve` (lowest index on ties). */
@@ -80,8 +85,8 @@ function nearest(curve: ParetoCurve, value: number): number {
 
 export function renderPareto(svgEl: SVGSVGElement, o: ParetoOptions): void {
   const name = (m: string) => o.labels?.[m] ?? m.toUpperCase();
-  const title =
-    o.title ?? `${PARETO_AXIS_LABELS.ndcg10} against ${PARETO_AXIS_LABELS[o.x]}, one curve per re-ranker`;
+  const axis = paretoAxisLabels();
+  const title = o.title ?? msg(str`${axis.ndcg10} against ${axis[o.x]}, one curve per re-ranker`);
   const svg = chartRoot(svgEl, o.width, o.height, title);
   const baseColor = o.colors.relevance ?? 'currentColor';
   // The legend (wrapping onto more lines when narrow) sits above the plot.
@@ -94,7 +99,7 @@ export function renderPareto(svgEl: SVGSVGElement, o: ParetoOptions): void {
     { label: name('relevance'), color: baseColor, swatch: 'box' as const },
   ];
   const at = wrapLegend(
-    entries.map((e) => (e.swatch === 'line' ? 30 : 26) + e.label.length * 6.5),
+    entries.map((e) => (e.swatch === 'line' ? 30 : 26) + labelWidth(e.label)),
     MARGIN.left,
     o.width - MARGIN.right,
   );
@@ -124,12 +129,8 @@ export function renderPareto(svgEl: SVGSVGElement, o: ParetoOptions): void {
     bottom: o.height - MARGIN.bottom,
     left: MARGIN.left,
   });
-  addText(
-    svg,
-    { x: o.width - MARGIN.right, y: o.height - 6, anchor: 'end', size: 11 },
-    PARETO_AXIS_LABELS[o.x],
-  );
-  addText(svg, { x: 4, y: top - 10, size: 11 }, PARETO_AXIS_LABELS.ndcg10);
+  addText(svg, { x: o.width - MARGIN.right, y: o.height - 6, anchor: 'end', size: 11 }, axis[o.x]);
+  addText(svg, { x: 4, y: top - 10, size: 11 }, axis.ndcg10);
 
   const ok = (p: { metrics: ParetoMetrics }) =>
     Number.isFinite(p.metrics[o.x]) && Number.isFinite(p.metrics.ndcg10);
@@ -181,7 +182,7 @@ export function renderPareto(svgEl: SVGSVGElement, o: ParetoOptions): void {
     .attr('fill', baseColor)
     .attr('stroke', 'currentColor')
     .append('title')
-    .text(`${name('relevance')}: NDCG@10 ${b.ndcg10.toFixed(3)}, ${SHORT[o.x]} ${fmtX(o.x, b[o.x])}`);
+    .text(`${name('relevance')}: NDCG@10 ${b.ndcg10.toFixed(3)}, ${short(o.x)} ${fmtX(o.x, b[o.x])}`);
   drawCurrent(svg, o, x, y, name);
 
   const legend = svg.append('g').attr('class', 'legend').attr('font-size', 12);
@@ -199,7 +200,7 @@ function drawCurrent(
   if (!o.current) return;
   const { method, value } = o.current;
   let at: { metrics: ParetoMetrics } = { metrics: o.baseline };
-  let text = `Current setting: ${name('relevance')}`;
+  let text = msg(str`Current setting: ${name('relevance')}`);
   if (method !== 'relevance') {
     const curve = o.curves.find((c) => c.method === method);
     if (!curve || curve.points.length === 0) return;
@@ -207,8 +208,12 @@ function drawCurrent(
     at = p;
     const s = symbol(curve.param);
     const f = d3.format('~g');
-    text = `Current setting: ${name(method)} ${s} = ${f(value)}`;
-    if (Math.abs(p.value - value) > 1e-9) text += ` (nearest sweep point ${s} = ${f(p.value)})`;
+    text =
+      Math.abs(p.value - value) > 1e-9
+        ? msg(
+            str`Current setting: ${name(method)} ${s} = ${f(value)} (nearest sweep point ${s} = ${f(p.value)})`,
+          )
+        : msg(str`Current setting: ${name(method)} ${s} = ${f(value)}`);
   }
   if (!Number.isFinite(at.metrics[o.x]) || !Number.isFinite(at.metrics.ndcg10)) return;
   svg

@@ -8,7 +8,8 @@
  * and a `circle.marker` at the current t when `t` is given.
  */
 import * as d3 from 'd3';
-import { addText, chartRoot, drawAxes, legendEntry } from './axes';
+import { msg, str } from '@lit/localize';
+import { addText, chartRoot, drawAxes, labelWidth, legendEntry } from './axes';
 
 export const SCHEDULE_QUANTITIES = [
   'beta',
@@ -104,7 +105,7 @@ export function renderSchedulePlot(
       dash: s.highlight ? null : '4 2',
       bold: !!s.highlight,
     });
-    lx += 28 + s.label.length * 7;
+    lx += 28 + labelWidth(s.label, 7);
   });
 
   const tMark = data.t !== undefined && data.t >= 1 && data.t <= data.T ? data.t : null;
@@ -187,7 +188,7 @@ export function renderSchedulePlot(
           .attr('stroke', 'var(--ks-panel, #fff)')
           .attr('stroke-width', 1.5)
           .append('title')
-          .text(`${QUANTITY_LABELS[q]} at t = ${tMark}: ${values[i]![tMark - 1]!.toPrecision(4)}`);
+          .text(msg(str`${QUANTITY_LABELS[q]} at t = ${tMark}: ${values[i]![tMark - 1]!.toPrecision(4)}`));
       });
     }
   });

@@ -7,11 +7,13 @@
  * and checks the AbortSignal (RunControl), so Cancel takes effect within one batch. The batches write
  * exactly the values of a single dispatch, so results do not depend on the batching.
  */
+import { msg, str } from '@lit/localize';
 import type { GpuContext } from '../gpu/device';
 import { withErrorScopes } from '../gpu/device';
 import { checkStorageSize } from '../gpu/limits';
 import { ReadbackPool, encodeReadback } from '../gpu/readback';
 import { createStorageBuffer, submitCheckpoint, throwIfAborted, type RunControl } from '../gpu/compute';
+import { formatCount } from '../util/format';
 import { RandomKernel } from '../kernels/random/random';
 import { MomentsKernel, MOMENTS_BYTES } from '../kernels/random/moments';
 import { HistogramKernel } from '../kernels/random/histogram';
@@ -98,7 +100,7 @@ export class RandomEngine {
     throwIfAborted(signal);
     const spec = histogramSpec(params.transform, params.bins);
     const start = performance.now();
-    return withErrorScopes(device, 'Random lab', async () => {
+    return withErrorScopes(device, msg('Random lab'), async () => {
       const samples = this.samplesFor(params.count);
       const options = { transform: params.transform, count: params.count, key: { seed: params.seed } };
       const threads = RandomKernel.threads(params.transform, params.count);
@@ -108,7 +110,7 @@ export class RandomEngine {
       for (let b = 0; b < batches; b++) {
         onProgress?.({
           phase: 'run',
-          message: `Generating ${params.count.toLocaleString('en-US')} values: batch ${b + 1} of ${batches}…`,
+          message: msg(str`Generating ${formatCount(params.count)} values: batch ${b + 1} of ${batches}…`),
           done: b,
           total,
         });
@@ -124,8 +126,8 @@ export class RandomEngine {
       onProgress?.({
         phase: 'run',
         message: batches
-          ? 'Reducing moments and histogram (one GPU submit)…'
-          : 'Generating and reducing (one GPU submit)…',
+          ? msg('Reducing moments and histogram (one GPU submit)…')
+          : msg('Generating and reducing (one GPU submit)…'),
         done: batches,
         total,
       });
@@ -159,7 +161,7 @@ export class RandomEngine {
   /** Reads back the first `n` generated values (tests and the KS check only; the lab never does this). */
   async sample(params: RandomParams, n = params.count): Promise<Float32Array> {
     const { device } = this.gpu;
-    return withErrorScopes(device, 'Random samples', async () => {
+    return withErrorScopes(device, msg('Random samples'), async () => {
       const samples = this.samplesFor(params.count);
       const encoder = device.createCommandEncoder({ label: 'random.sample' });
       this.generator.encode(encoder, samples, {

@@ -1,4 +1,5 @@
 /** Small helpers shared by every kernel wrapper: explicit bind-group layouts and 1D dispatch over 2D grids. */
+import { msg } from '@lit/localize';
 
 export type BindingKind = 'uniform' | 'read' | 'storage';
 
@@ -27,6 +28,7 @@ export function createComputePipeline(
 ): GPUComputePipeline {
   return device.createComputePipeline({
     label,
+    // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
     layout: device.createPipelineLayout({ label: `${label}.layout`, bindGroupLayouts: [layout] }),
     compute: { module, entryPoint },
   });
@@ -114,7 +116,7 @@ export interface RunControl {
 function abortError(signal?: AbortSignal): Error {
   const reason: unknown = signal?.reason;
   if (reason instanceof Error && reason.name === 'AbortError') return reason;
-  return new DOMException('The computation was cancelled.', 'AbortError');
+  return new DOMException(msg('The computation was cancelled.'), 'AbortError');
 }
 
 export function isAbortError(e: unknown): boolean {

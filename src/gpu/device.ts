@@ -3,6 +3,7 @@
  * say what computed it), routes validation / out-of-memory / internal errors and device loss to listeners,
  * and never touches the DOM: the same code runs in Node on the `webgpu` package (Dawn).
  */
+import { msg, str } from '@lit/localize';
 
 export interface AdapterSummary {
   vendor: string;
@@ -72,11 +73,46 @@ function summarizeAdapter(adapter: GPUAdapter): AdapterSummary {
   };
 }
 
-/** A short human name for the adapter, e.g. "nvidia hopper" or "google swiftshader (software adapter)". */
+/**
+ * A short human name for the adapter: vendor and architecture, then the device where the adapter names it
+ * ("nvidia hopper — nvidia-h200", "… — NVIDIA H100 80GB HBM3"), so that two chips of one architecture differ;
+ * "google swiftshader (software adapter)" for SwiftShader.
+ * Always English: exported files record it (the export formats do not follow the interface language).
+ */
 export function adapterName(info: AdapterSummary): string {
-  const base = [info.vendor, info.architecture || info.device || info.description].filter(Boolean).join(' ');
-  const name = base || 'WebGPU adapter';
+  const base = [info.vendor, info.architecture].filter(Boolean).join(' ');
+  const arch = info.architecture.toLowerCase();
+  const text = (s: string) => s.trim().replace(/\s+/g, ' ');
+  // A product name: not a bare PCI id, not a driver version ("NVIDIA: 570.86", "SwiftShader driver 5.0.0"),
+  // and not a restatement of the architecture (Dawn's SwiftShader device is "swiftshader-device-subzero-").
+  const isId = (s: string) => /^(0x[0-9a-f]+|\d+)$/i.test(s);
+  const named = [info.device, info.description]
+    .map(text)
+    .find(
+      (s) =>
+        s !== '' &&
+        !isId(s) &&
+        !/\bdriver\b|^[^:]*:\s*[\d.]+(\s|$)/i.test(s) &&
+        !(arch !== '' && s.toLowerCase().includes(arch)),
+    );
+  // A bare PCI id only when nothing else names the adapter (Chromium's SwiftShader: "0xc0de" beside
+  // "SwiftShader Device (Subzero)").
+  const id = text(info.device);
+  const restated = arch !== '' && `${info.device} ${info.description}`.toLowerCase().includes(arch);
+  const detail = named ?? (isId(id) && id !== '' && !restated ? `device ${id}` : '');
+  const name =
+    [base, detail].filter(Boolean).join(' — ') ||
+    text(info.description) ||
+    text(info.device) ||
+    'WebGPU adapter';
   return info.isFallback ? `${name} (software adapter)` : name;
+}
+
+/** adapterName in the interface language, for what a person reads on the page (the badge, the banners). */
+export function adapterDisplayName(info: AdapterSummary): string {
+  const base = [info.vendor, info.architecture || info.device || info.description].filter(Boolean).join(' ');
+  const name = base || msg('WebGPU adapter');
+  return info.isFallback ? msg(str`${name} (software adapter)`) : name;
 }
 
 interface RequestGpuOptions {
@@ -92,8 +128,10 @@ export async function requestGpu(options: RequestGpuOptions): Promise<GpuContext
   if (!gpu) {
     throw new GpuError(
       'unavailable',
-      'WebGPU is not available in this browser.',
-      'Use a recent Chrome or Edge (113+), Safari 26+, or Firefox 141+ on Windows; on Linux start Chrome with --enable-unsafe-webgpu.',
+      msg('WebGPU is not available in this browser.'),
+      msg(
+        'Use a recent Chrome or Edge (113+), Safari 26+, or Firefox 141+ on Windows; on Linux start Chrome with --enable-unsafe-webgpu.',
+      ),
     );
   }
   const adapter = await gpu.requestAdapter({
@@ -102,8 +140,10 @@ export async function requestGpu(options: RequestGpuOptions): Promise<GpuContext
   if (!adapter) {
     throw new GpuError(
       'unavailable',
-      'WebGPU is present but no GPU adapter was found.',
-      'The GPU may be blocklisted; try chrome://gpu, update drivers, or start Chromium with --enable-unsafe-webgpu.',
+      msg('WebGPU is present but no GPU adapter was found.'),
+      msg(
+        'The GPU may be blocklisted; try chrome://gpu, update drivers, or start Chromium with --enable-unsafe-webgpu.',
+      ),
     );
   }
   const info = summarizeAdapter(adapter);
@@ -139,7 +179,7 @@ export async function requestGpu(options: RequestGpuOptions): Promise<GpuContext
     lostFlag = true;
     const error = new GpuError(
       'device-lost',
-      releasing ? 'The GPU device was released.' : 'The GPU device was lost.',
+      releasing ? msg('The GPU device was released.') : msg('The GPU device was lost.'),
       info.message || String(info.reason),
     );
     // Only our own destroy() is a release; any other loss (driver reset, a destroy() elsewhere) is reported.
@@ -167,11 +207,11 @@ export async function requestGpu(options: RequestGpuOptions): Promise<GpuContext
 function toGpuError(error: GPUError): GpuError {
   const name = error.constructor?.name ?? '';
   if (name.includes('OutOfMemory')) {
-    return new GpuError('out-of-memory', 'The GPU ran out of memory.', error.message);
+    return new GpuError('out-of-memory', msg('The GPU ran out of memory.'), error.message);
   }
   if (name.includes('Internal'))
-    return new GpuError('internal', 'The GPU reported an internal error.', error.message);
-  return new GpuError('validation', 'A GPU command was invalid.', error.message);
+    return new GpuError('internal', msg('The GPU reported an internal error.'), error.message);
+  return new GpuError('validation', msg('A GPU command was invalid.'), error.message);
 }
 
 /**
@@ -199,7 +239,7 @@ export async function withErrorScopes<T>(
     if (first) {
       const err = toGpuError(first);
       // eslint-disable-next-line no-unsafe-finally
-      throw new GpuError(err.kind, `${what}: ${err.message}`, err.details);
+      throw new GpuError(err.kind, msg(str`${what}: ${err.message}`), err.details);
     }
   }
   return result;

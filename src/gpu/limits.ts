@@ -1,3 +1,4 @@
+import { msg, str } from '@lit/localize';
 import { formatBytes } from '../util/format';
 import type { AdapterSummary } from './device';
 
@@ -19,7 +20,7 @@ export function checkStorageSize(info: Pick<AdapterSummary, 'limits'>, what: str
     const allowed = info.limits[limit];
     if (allowed !== undefined && bytes > allowed) {
       throw new LimitError(
-        `${what} needs ${formatBytes(bytes)} but this adapter's ${limit} is ${formatBytes(allowed)}.`,
+        msg(str`${what} needs ${formatBytes(bytes)} but this adapter's ${limit} is ${formatBytes(allowed)}.`),
         limit,
         allowed,
         bytes,

@@ -28,6 +28,7 @@ export async function requestNodeGpu(options: { adapter?: string } = {}): Promis
   const flags: string[] = [];
   if (options.adapter) flags.push(`adapter=${options.adapter}`);
   const gpu = webgpu.create(flags);
+  // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
   const context = await requestGpu({ gpu, label: 'node' });
   instances.set(context, gpu);
   instances.set(context.device, gpu);

@@ -2,6 +2,7 @@
  * Where a text that JSON.parse refused goes wrong, for import messages that name a position: engines word
  * and place their messages differently, and recent V8 omits the position.
  */
+import { msg, str } from '@lit/localize';
 
 class Stop {
   constructor(
@@ -23,11 +24,11 @@ class Scanner {
   }
 
   private stop(problem: string): never {
-    throw new Stop(this.i, this.i >= this.n ? 'unexpected end of the file' : problem);
+    throw new Stop(this.i, this.i >= this.n ? msg('unexpected end of the file') : problem);
   }
 
   private ch(): string {
-    return this.i < this.n ? JSON.stringify(this.text[this.i]) : 'end of file';
+    return this.i < this.n ? JSON.stringify(this.text[this.i]) : msg('end of file');
   }
 
   private ws(): void {
@@ -36,7 +37,10 @@ class Scanner {
 
   private literal(word: string): void {
     for (const c of word) {
-      if (this.text[this.i] !== c) this.stop(`unexpected ${this.ch()} (expected "${word}")`);
+      if (this.text[this.i] !== c) {
+        const found = this.ch();
+        this.stop(msg(str`unexpected ${found} (expected "${word}")`));
+      }
       this.i++;
     }
   }
@@ -45,7 +49,7 @@ class Scanner {
     const { text } = this;
     this.i++; // opening quote
     for (;;) {
-      if (this.i >= this.n) this.stop('unterminated string');
+      if (this.i >= this.n) this.stop(msg('unterminated string'));
       const c = text[this.i]!;
       if (c === '"') {
         this.i++;
@@ -56,18 +60,21 @@ class Scanner {
         const e = text[this.i];
         if (e === 'u') {
           if (!/^[0-9a-fA-F]{4}$/.test(text.slice(this.i + 1, this.i + 5)))
-            this.stop('bad \\u escape in a string');
+            this.stop(msg('bad \\u escape in a string'));
           this.i += 5;
         } else if (e !== undefined && '"\\/bfnrt'.includes(e)) this.i++;
-        else this.stop(`bad escape \\${text[this.i] ?? ''} in a string`);
+        else {
+          const escape = text[this.i] ?? '';
+          this.stop(msg(str`bad escape \\${escape} in a string`));
+        }
       } else if (c < ' ') {
-        this.stop('control character inside a string (use \\n, \\t …)');
+        this.stop(msg('control character inside a string (use \\n, \\t …)'));
       } else this.i++;
     }
   }
 
   /** After an element: ',' continues (true), `close` ends (false), anything else stops. */
-  private next(close: '}' | ']', after: string): boolean {
+  private next(close: '}' | ']', after: 'value' | 'element'): boolean {
     this.ws();
     if (this.text[this.i] === ',') {
       this.i++;
@@ -77,7 +84,12 @@ class Scanner {
       this.i++;
       return false;
     }
-    return this.stop(`unexpected ${this.ch()} (expected ',' or '${close}' after ${after})`);
+    const found = this.ch();
+    return this.stop(
+      after === 'value'
+        ? msg(str`unexpected ${found} (expected ',' or '${close}' after a property value)`)
+        : msg(str`unexpected ${found} (expected ',' or '${close}' after an array element)`),
+    );
   }
 
   /** True (and past it) when the container closes right away. */
@@ -94,14 +106,14 @@ class Scanner {
     do {
       this.ws();
       if (this.text[this.i] !== '"')
-        this.stop(`unexpected ${this.ch()} (expected a property name in double quotes)`);
+        this.stop(msg(str`unexpected ${this.ch()} (expected a property name in double quotes)`));
       this.string();
       this.ws();
       if (this.text[this.i] !== ':')
-        this.stop(`unexpected ${this.ch()} (expected ':' after the property name)`);
+        this.stop(msg(str`unexpected ${this.ch()} (expected ':' after the property name)`));
       this.i++;
       this.value(depth + 1);
-    } while (this.next('}', 'a property value'));
+    } while (this.next('}', 'value'));
   }
 
   private array(depth: number): void {
@@ -109,13 +121,13 @@ class Scanner {
     do {
       this.ws();
       if (this.text[this.i] === ',' || this.text[this.i] === ']')
-        this.stop(`unexpected ${this.ch()} (expected a value)`);
+        this.stop(msg(str`unexpected ${this.ch()} (expected a value)`));
       this.value(depth + 1);
-    } while (this.next(']', 'an array element'));
+    } while (this.next(']', 'element'));
   }
 
   value(depth: number): void {
-    if (depth > 64) this.stop('nested more than 64 levels deep');
+    if (depth > 64) this.stop(msg('nested more than 64 levels deep'));
     this.ws();
     const c = this.text[this.i];
     if (c === '{') return this.object(depth);
@@ -127,18 +139,18 @@ class Scanner {
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) {
       NUMBER.lastIndex = this.i;
       const m = NUMBER.exec(this.text);
-      if (!m) this.stop(`invalid number`);
+      if (!m) this.stop(msg('invalid number'));
       this.i += m[0].length;
       return;
     }
-    this.stop(`unexpected ${this.ch()} (expected a value)`);
+    this.stop(msg(str`unexpected ${this.ch()} (expected a value)`));
   }
 
   /** The whole text: one value, then only whitespace. */
   document(): void {
     this.value(0);
     this.ws();
-    if (this.i < this.n) this.stop(`unexpected ${this.ch()} after the end of the JSON value`);
+    if (this.i < this.n) this.stop(msg(str`unexpected ${this.ch()} after the end of the JSON value`));
   }
 }
 
@@ -153,11 +165,13 @@ export function findJsonError(text: string): { position: number; problem: string
     if (e instanceof Stop) return { position: e.position, problem: e.problem };
     throw e;
   }
-  return { position: text.length, problem: 'unexpected end of the file' };
+  return { position: text.length, problem: msg('unexpected end of the file') };
 }
 
 /** "line L, column C" (1-based) of a character position. */
 export function lineColumn(text: string, position: number): string {
   const before = text.slice(0, position).split('\n');
-  return `line ${before.length}, column ${before[before.length - 1]!.length + 1}`;
+  const line = before.length;
+  const column = before[before.length - 1]!.length + 1;
+  return msg(str`line ${line}, column ${column}`);
 }

@@ -7,6 +7,7 @@
  * not. `zeroTerminalSnr` (Lin et al. 2024) shifts √ᾱ so √ᾱ_T = 0 and β_T = 1 exactly (no clip afterwards);
  * the samplers then take x̂₀ from the denoiser (src/kernels/diffusion/spec.ts `planStep`).
  */
+import { msg, str } from '@lit/localize';
 import { noiseLevel, type NoiseLevel, type NoiseTable } from '../kernels/diffusion/spec';
 
 export { noiseLevel, type NoiseLevel };
@@ -43,7 +44,7 @@ export interface Schedule extends NoiseTable {
   readonly scaleBetaToT: boolean;
   /** log(ᾱ_t / (1 − ᾱ_t)); +Infinity at t = 0, −Infinity at t = T with zero terminal SNR. */
   readonly logSNR: Float64Array;
-  /** A sentence for the UI when ᾱ_T > ALPHA_BAR_T_WARN, else null. */
+  /** A sentence for the UI when ᾱ_T > ALPHA_BAR_T_WARN, else null (in the interface language when read). */
   readonly warning: string | null;
   /** Short name, e.g. "cosine, T = 1000" or "linear, T = 50, zero terminal SNR". */
   readonly label: string;
@@ -159,11 +160,14 @@ export function makeSchedule(options: ScheduleOptions): Schedule {
 
   const abT = alphaBar[T]!;
   const label = `${kind}, T = ${T}${zeroTerminalSnr ? ', zero terminal SNR' : ''}`;
-  const warning =
+  const ab = abT.toPrecision(2);
+  const sqrtAb = Math.sqrt(abT).toPrecision(2);
+  // A getter: msg() words the warning in the language of the moment it is shown.
+  const warning = () =>
     abT > ALPHA_BAR_T_WARN
-      ? `ᾱ_T = ${abT.toPrecision(2)} (√ᾱ_T = ${Math.sqrt(abT).toPrecision(2)}): x_T still holds much of the ` +
-        `data, so sampling from pure noise N(0, I) mismatches training. Use more steps, the cosine schedule, ` +
-        `or rescale to zero terminal SNR.`
+      ? msg(
+          str`ᾱ_T = ${ab} (√ᾱ_T = ${sqrtAb}): x_T still holds much of the data, so sampling from pure noise N(0, I) mismatches training. Use more steps, the cosine schedule, or rescale to zero terminal SNR.`,
+        )
       : null;
 
   return {
@@ -178,7 +182,9 @@ export function makeSchedule(options: ScheduleOptions): Schedule {
     sqrtAlphaBar,
     sqrtOneMinusAlphaBar,
     logSNR,
-    warning,
+    get warning() {
+      return warning();
+    },
     label,
   };
 }

@@ -2,6 +2,7 @@
  * The attention lab's tokenizer: lowercased words (or characters) as tokens, and repetition of a short
  * sentence to a long sequence.
  */
+import { msg } from '@lit/localize';
 
 type TokenizerMode = 'words' | 'characters';
 
@@ -23,6 +24,6 @@ export function tokenize(text: string, mode: TokenizerMode = 'words'): string[] 
 
 /** Repeats (or truncates) `tokens` to exactly L tokens, e.g. to try long sequences from a short sentence. */
 export function repeatTokens(tokens: readonly string[], L: number): string[] {
-  if (tokens.length === 0) throw new RangeError('No tokens to repeat: type some text first.');
+  if (tokens.length === 0) throw new RangeError(msg('No tokens to repeat: type some text first.'));
   return Array.from({ length: L }, (_, i) => tokens[i % tokens.length]!);
 }

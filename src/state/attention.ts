@@ -1,3 +1,4 @@
+import { msg, str } from '@lit/localize';
 import { ATTENTION_LIMITS, MASK_KINDS } from '../kernels/attention/spec';
 import { INDUCTION_CONFIG } from '../models/induction/params';
 import { DEMO_PERIODS, TOKEN_ALPHABET } from '../models/induction/sequence';
@@ -60,7 +61,7 @@ export function headListParam(layers: number, heads: number): Param<string> {
       for (const x of pairs) {
         const m = /^(\d+)\.(\d+)$/.exec(x);
         if (!m || Number(m[1]) >= layers || Number(m[2]) >= heads)
-          return { error: `“${x}” is not layer.head with layer < ${layers} and head < ${heads}` };
+          return { error: msg(str`“${x}” is not layer.head with layer < ${layers} and head < ${heads}`) };
       }
       return normaliseHeadList(pairs);
     },
@@ -81,7 +82,7 @@ function tokenSequenceParam(): Param<string> {
     ...text,
     parse(raw) {
       const bad = [...raw].find((c) => !TOKEN_ALPHABET.includes(c));
-      if (bad !== undefined) return { error: `“${bad}” is not a token (A–Z, a–z, 0–9, - and _)` };
+      if (bad !== undefined) return { error: msg(str`“${bad}” is not a token (A–Z, a–z, 0–9, - and _)`) };
       return text.parse(raw);
     },
   };

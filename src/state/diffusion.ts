@@ -1,3 +1,4 @@
+import { msg, str } from '@lit/localize';
 import { DATASETS_2D } from '../models/datasets2d';
 import { SCHEDULE_KINDS, T_MAX, T_MIN } from '../models/schedules';
 import { MAX_PARTICLES_GPU } from '../kernels/diffusion/spec';
@@ -97,20 +98,22 @@ export function encodeDrawing(points: ArrayLike<number>): string {
 /** Decodes `encodeDrawing`'s text; a readable error for anything else. */
 export function decodeDrawing(text: string): Float32Array | { error: string } {
   const bytes = base64UrlToBytes(text);
-  if (!bytes) return { error: 'not base64url text' };
-  if (bytes.length % 4 !== 0) return { error: 'not a whole number of (x, y) pairs' };
+  if (!bytes) return { error: msg('not base64url text') };
+  if (bytes.length % 4 !== 0) return { error: msg('not a whole number of (x, y) pairs') };
   const n = bytes.length / 4;
-  if (n > MAX_DRAWN_POINTS) return { error: `${n} points; at most ${MAX_DRAWN_POINTS}` };
+  if (n > MAX_DRAWN_POINTS) return { error: msg(str`${n} points; at most ${MAX_DRAWN_POINTS}`) };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(2 * n);
   const limit = Math.round(DRAW_LIMIT / DRAW_QUANTUM);
   for (let k = 0; k < 2 * n; k++) {
     const q = view.getInt16(2 * k, true);
-    if (Math.abs(q) > limit) return { error: `a coordinate ${q * DRAW_QUANTUM} lies outside ±${DRAW_LIMIT}` };
+    if (Math.abs(q) > limit) {
+      return { error: msg(str`a coordinate ${q * DRAW_QUANTUM} lies outside ±${DRAW_LIMIT}`) };
+    }
     out[k] = q * DRAW_QUANTUM;
   }
   // Canonical form only (so a link has one spelling): re-encoding gives the same text.
-  if (bytesToBase64Url(bytes) !== text) return { error: 'not in canonical base64url form' };
+  if (bytesToBase64Url(bytes) !== text) return { error: msg('not in canonical base64url form') };
   return out;
 }
 
@@ -127,13 +130,13 @@ export function parseDrawingText(text: string): Float32Array | { error: string }
     const parts = line.split(/\s*,\s*|\s+/);
     const [x, y] = parts.map((v) => (v === '' ? NaN : Number(v)));
     if (parts.length !== 2 || !Number.isFinite(x) || !Number.isFinite(y))
-      return { error: `Line ${i + 1}: “${line}” is not “x, y”.` };
+      return { error: msg(str`Line ${i + 1}: “${line}” is not “x, y”.`) };
     if (Math.abs(x!) > DRAW_LIMIT || Math.abs(y!) > DRAW_LIMIT)
-      return { error: `Line ${i + 1}: coordinates must lie within ±${DRAW_LIMIT}.` };
+      return { error: msg(str`Line ${i + 1}: coordinates must lie within ±${DRAW_LIMIT}.`) };
     out.push(quantiseDrawn(x!), quantiseDrawn(y!));
   }
   if (out.length / 2 > MAX_DRAWN_POINTS)
-    return { error: `${out.length / 2} points; a drawing holds at most ${MAX_DRAWN_POINTS}.` };
+    return { error: msg(str`${out.length / 2} points; a drawing holds at most ${MAX_DRAWN_POINTS}.`) };
   return Float32Array.from(out);
 }
 

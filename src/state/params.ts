@@ -2,6 +2,9 @@
  * URL parameter schemas: each lab declares its controls once (type, range, default); parsing validates
  * and falls back to the default with a readable notice, so a bad link never crashes the app.
  */
+import { msg, str } from '@lit/localize';
+import { formatCount } from '../util/format';
+
 export interface Param<T> {
   readonly default: T;
   parse(raw: string): T | { error: string };
@@ -21,11 +24,9 @@ export function intParam(opts: { min: number; max: number; default: number }): P
         : /^[-+]?\d+$/.test(text)
           ? Number(text)
           : NaN;
-      if (!Number.isInteger(v)) return { error: `“${raw}” is not a whole number` };
+      if (!Number.isInteger(v)) return { error: msg(str`“${raw}” is not a whole number`) };
       if (v < opts.min || v > opts.max) {
-        return {
-          error: `${v} is outside ${opts.min.toLocaleString('en-US')}…${opts.max.toLocaleString('en-US')}`,
-        };
+        return { error: msg(str`${v} is outside ${formatCount(opts.min)}…${formatCount(opts.max)}`) };
       }
       return v;
     },
@@ -38,8 +39,8 @@ export function floatParam(opts: { min: number; max: number; default: number }):
     default: opts.default,
     parse(raw) {
       const v = raw.trim() === '' ? NaN : Number(raw);
-      if (!Number.isFinite(v)) return { error: `“${raw}” is not a number` };
-      if (v < opts.min || v > opts.max) return { error: `${v} is outside ${opts.min}…${opts.max}` };
+      if (!Number.isFinite(v)) return { error: msg(str`“${raw}” is not a number`) };
+      if (v < opts.min || v > opts.max) return { error: msg(str`${v} is outside ${opts.min}…${opts.max}`) };
       return v;
     },
     format: (v) => String(v),
@@ -52,7 +53,7 @@ export function enumParam<const T extends string>(values: readonly T[], def: T):
     parse(raw) {
       return (values as readonly string[]).includes(raw)
         ? (raw as T)
-        : { error: `“${raw}” is not one of ${values.join(', ')}` };
+        : { error: msg(str`“${raw}” is not one of ${values.join(', ')}`) };
     },
     format: (v) => v,
   };
@@ -64,7 +65,7 @@ export function boolParam(def: boolean): Param<boolean> {
     parse(raw) {
       if (raw === '1' || raw === 'true' || raw === 'on') return true;
       if (raw === '0' || raw === 'false' || raw === 'off') return false;
-      return { error: `“${raw}” is not on/off` };
+      return { error: msg(str`“${raw}” is not on/off`) };
     },
     format: (v) => (v ? '1' : '0'),
   };
@@ -74,7 +75,9 @@ export function stringParam(opts: { default: string; maxLength: number }): Param
   return {
     default: opts.default,
     parse(raw) {
-      return raw.length > opts.maxLength ? { error: `longer than ${opts.maxLength} characters` } : raw;
+      return raw.length > opts.maxLength
+        ? { error: msg(str`longer than ${opts.maxLength} characters`) }
+        : raw;
     },
     format: (v) => v,
   };
@@ -106,12 +109,12 @@ export function parseParams<S extends Schema>(
     // Own keys only: "__proto__", "toString" and the like are unknown parameters, not schema entries.
     const p = Object.hasOwn(schema, key) ? schema[key] : undefined;
     if (!p) {
-      if (!known.includes(key)) notices.push(`Ignored unknown parameter “${key}”.`);
+      if (!known.includes(key)) notices.push(msg(str`Ignored unknown parameter “${key}”.`));
       continue;
     }
     const v = p.parse(raw);
     if (isParseError(v)) {
-      notices.push(`Ignored ${key}=${raw}: ${v.error}; using ${p.format(p.default)}.`);
+      notices.push(msg(str`Ignored ${key}=${raw}: ${v.error}; using ${p.format(p.default)}.`));
       values[key] = p.default;
     } else {
       values[key] = v;

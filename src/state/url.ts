@@ -2,6 +2,7 @@
  * URL <-> state. The address is `#/<lab>?<controls>` (e.g. `#/random?seed=42&count=1000000&transform=uniform&bins=64`),
  * plus the app-wide `backend`, `theme` and `lang`. Parsing never throws: invalid parts fall back with a notice.
  */
+import { msg, str } from '@lit/localize';
 import { enumParam, formatParams, parseParams } from './params';
 import {
   BACKENDS,
@@ -29,20 +30,21 @@ export function parseHash(hash: string, base: AppState): AppState {
   let route: Route = 'home';
   if (path === '') route = 'home';
   else if ((ROUTES as readonly string[]).includes(path)) route = path as Route;
-  else notices.push(`There is no page “${path.slice(0, 40)}”; showing the start page.`);
+  else notices.push(msg(str`There is no page “${path.slice(0, 40)}”; showing the start page.`));
 
   let params: URLSearchParams;
   try {
     params = new URLSearchParams(query);
   } catch {
     params = new URLSearchParams();
-    notices.push('The address could not be read; using defaults.');
+    notices.push(msg('The address could not be read; using defaults.'));
   }
+  // On a lab page the lab's parse reports unknown keys, so the global parse knows every key there.
   const global = parseParams(
     GLOBAL,
     params,
     { backend: base.backend, theme: base.theme, lang: base.lang },
-    labKeys(route),
+    route in LAB_SCHEMAS ? [...params.keys()] : [],
   );
   const labs = { ...base.labs };
   if (route in LAB_SCHEMAS) {
@@ -53,8 +55,7 @@ export function parseHash(hash: string, base: AppState): AppState {
     labs[lab] = parsed.values as never;
     notices.push(...parsed.notices);
   }
-  // On a lab page the lab's parse already reported unknown keys.
-  notices.push(...global.notices.filter((n) => !(route in LAB_SCHEMAS && n.startsWith('Ignored unknown'))));
+  notices.push(...global.notices);
   return {
     ...base,
     route,
@@ -64,10 +65,6 @@ export function parseHash(hash: string, base: AppState): AppState {
     lang: global.values.lang,
     notices,
   };
-}
-
-function labKeys(route: Route): string[] {
-  return route in LAB_SCHEMAS ? Object.keys(LAB_SCHEMAS[route as SchemaLab]) : [];
 }
 
 export function formatHash(state: AppState): string {

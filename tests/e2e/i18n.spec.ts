@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-// @ts-expect-error -- a plain ES module of the repository's scripts (no types).
 import { readUnits } from '../../scripts/i18n.mjs';
 import { screenshot, watchConsole } from './helpers';
 
@@ -115,7 +114,7 @@ const LABS: Array<[string, string, (page: Page) => Promise<void>]> = [
     './#/diffusion?compare=schedule&x0=1',
     (page) => expect(page.getByRole('status', { name: zh('Current step') })).toHaveText('t = 100'),
   ],
-  ['batchnorm', './#/batchnorm', shows('Per-channel batch variance')],
+  ['batchnorm', './#/batchnorm?', shows('Per-channel batch variance')],
   ['recommend', './#/recommend?users=8&items=1024', shows('A user with narrow tastes')],
 ];
 

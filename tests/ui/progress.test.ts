@@ -1,7 +1,7 @@
 /** The progress status element and its controller, in real Chromium. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { LitElement, html } from 'lit';
-import { CANCEL_NOTE, ProgressController, type ProgressStatus } from '../../src/ui/common/progress';
+import { cancelNote, ProgressController, type ProgressStatus } from '../../src/ui/common/progress';
 
 afterEach(() => {
   document.body.replaceChildren();
@@ -19,7 +19,7 @@ async function mount(props: Partial<ProgressStatus>): Promise<ProgressStatus> {
 
 describe('<ks-progress>', () => {
   it('has a status line, a determinate bar and a Cancel button that fires "cancel"', async () => {
-    const el = await mount({ label: 'Running 3 of 5 batches…', value: 2, max: 5, note: CANCEL_NOTE });
+    const el = await mount({ label: 'Running 3 of 5 batches…', value: 2, max: 5, note: cancelNote() });
     const root = el.shadowRoot!;
     const status = root.querySelector('[role="status"]')!;
     expect(status.textContent!.trim()).toBe('Running 3 of 5 batches…');

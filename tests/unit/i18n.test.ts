@@ -9,8 +9,13 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error -- a plain ES module of the repository's scripts (no types).
-import { applyTargets, placeholders, problemsOf, readUnits } from '../../scripts/i18n.mjs';
+import {
+  applyTargets,
+  decodePlainTemplates,
+  placeholders,
+  problemsOf,
+  readUnits,
+} from '../../scripts/i18n.mjs';
 
 interface Unit {
   id: string;
@@ -68,6 +73,8 @@ describe('translations', () => {
 
   it('src/generated/ is built from the translations (else: npm run i18n:build)', () => {
     litLocalize('build');
+    const built = join(dir, 'locales/zh-CN.ts');
+    writeFileSync(built, decodePlainTemplates(readFileSync(built, 'utf8')));
     for (const [fresh, committed] of [
       ['locales/zh-CN.ts', 'src/generated/locales/zh-CN.ts'],
       ['locale-codes.ts', 'src/generated/locale-codes.ts'],
@@ -104,6 +111,13 @@ describe('scripts/i18n.mjs', () => {
     expect(problemsOf({ ...a!, target: '运行若干步' })).toEqual(['placeholders differ from the source']);
     expect(problemsOf({ ...b!, target: 'Seed' })).toEqual(['the target has no Chinese']);
     expect(problemsOf({ id: 'c', source: 'GPU', target: 'GPU' })).toEqual([]);
+  });
+
+  it('decodes entities in plain and str`` messages of the built module, not in html`` ones', () => {
+    const built = "'a': str`${0} &gt; ${1}`,\n'b': html`x &lt; 3`,\n'c': `L &gt; 256 &amp; more`,";
+    expect(decodePlainTemplates(built)).toBe(
+      "'a': str`${0} > ${1}`,\n'b': html`x &lt; 3`,\n'c': `L > 256 & more`,",
+    );
   });
 
   it('applies targets by id and reports unknown ids', () => {

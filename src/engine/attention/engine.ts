@@ -3,6 +3,7 @@
  * (online softmax, never an L×L buffer; long runs split into batches of heads), then pool()/window() views
  * of the last run without recomputing it. Costs and layouts: index.ts.
  */
+import { msg, str } from '@lit/localize';
 import type { GpuContext } from '../../gpu/device';
 import { adapterName, withErrorScopes } from '../../gpu/device';
 import { LimitError, checkStorageSize } from '../../gpu/limits';
@@ -104,13 +105,14 @@ export class AttentionEngine {
     try {
       checkStorageSize(
         this.gpu.info,
-        `Staged attention's ${shape.heads}×${shape.L}×${shape.L} f32 stage`,
+        msg(str`Staged attention's ${shape.heads}×${shape.L}×${shape.L} f32 stage`),
         matrixStageBytes(shape),
       );
     } catch (e) {
       if (!(e instanceof LimitError)) throw e;
+      const why = e.message;
       throw new LimitError(
-        `${e.message} Use the fused path (runFused), which never stores an L×L matrix.`,
+        msg(str`${why} Use the fused path (runFused), which never stores an L×L matrix.`),
         e.limit,
         e.allowed,
         e.requested,
@@ -158,11 +160,11 @@ export class AttentionEngine {
     throwIfAborted(control.signal);
     control.onProgress?.({
       phase: 'run',
-      message: 'Running the staged path (one GPU submit)…',
+      message: msg('Running the staged path (one GPU submit)…'),
       done: 0,
       total: 1,
     });
-    return withErrorScopes(device, 'Attention (staged)', async () => {
+    return withErrorScopes(device, msg('Attention (staged)'), async () => {
       const p = this.prepare(inputs, options);
       const matrix = stagedMatrices(options, wanted);
       const encoder = device.createCommandEncoder({ label: 'attention.runStaged' });
@@ -233,13 +235,13 @@ export class AttentionEngine {
     const { headsPerSubmit, batches } = fusedBatches(inputs.shape, this.workPerSubmit);
     const total = batches + 1;
     if (!this.kernels.fused.isCompiled(d)) {
-      onProgress?.({ phase: 'compile', message: 'Compiling shaders…', done: 0, total });
-      await withErrorScopes(device, 'Attention (fused) shader compilation', () =>
+      onProgress?.({ phase: 'compile', message: msg('Compiling shaders…'), done: 0, total });
+      await withErrorScopes(device, msg('Attention (fused) shader compilation'), () =>
         this.kernels.fused.compile(d),
       );
       throwIfAborted(signal);
     }
-    return withErrorScopes(device, 'Attention (fused)', async () => {
+    return withErrorScopes(device, msg('Attention (fused)'), async () => {
       const p = this.prepare(inputs, options);
       const outBytes = heads * L * d * BYTES;
       const out = this.buffers.get('output', outBytes, 'output');
@@ -247,7 +249,7 @@ export class AttentionEngine {
       await this.runFusedBatches(p, { headsPerSubmit, batches }, { out, stats }, control);
       onProgress?.({
         phase: batches ? 'read' : 'run',
-        message: batches ? 'Reading the results back…' : 'Running the fused path (one GPU submit)…',
+        message: batches ? msg('Reading the results back…') : msg('Running the fused path (one GPU submit)…'),
         done: batches,
         total,
       });
@@ -284,10 +286,13 @@ export class AttentionEngine {
     for (let b = 0; b < batches; b++) {
       const h0 = b * headsPerSubmit;
       const n = Math.min(headsPerSubmit, heads - h0);
-      const which = n === 1 ? `head ${h0 + 1}` : `heads ${h0 + 1}–${h0 + n}`;
+      const [batch, first, last] = [b + 1, h0 + 1, h0 + n];
       onProgress?.({
         phase: 'run',
-        message: `Running ${b + 1} of ${batches} batches (${which} of ${heads})…`,
+        message:
+          n === 1
+            ? msg(str`Running ${batch} of ${batches} batches (head ${first} of ${heads})…`)
+            : msg(str`Running ${batch} of ${batches} batches (heads ${first}–${last} of ${heads})…`),
         done: b,
         total: batches + 1,
       });
@@ -313,7 +318,7 @@ export class AttentionEngine {
 
   private async views(req: ViewRequests): Promise<ViewResult> {
     const { device } = this.gpu;
-    return withErrorScopes(device, 'Attention view', async () => {
+    return withErrorScopes(device, msg('Attention view'), async () => {
       const encoder = device.createCommandEncoder({ label: 'attention.view' });
       const views = encodeViews(encoder, this.viewContext(), req, this.resident);
       device.queue.submit([encoder.finish()]);

@@ -2,6 +2,7 @@
  * The BatchNorm lab on the GPU: one submit per step (both training steps, the optional eval-mode forward,
  * every hidden layer's channel statistics, the held-out pass) and one pooled readback.
  */
+import { msg } from '@lit/localize';
 import type { GpuContext } from '../../gpu/device';
 import { withErrorScopes } from '../../gpu/device';
 import { createStorageBuffer } from '../../gpu/compute';
@@ -94,7 +95,7 @@ export class GpuBatchNormEngine implements BatchNormEngine {
   /** The training state now, in one small submit of its own (where no step is coming to carry it). */
   async readSnapshot(): Promise<BatchNormSnapshot> {
     const { device } = this.gpu;
-    return withErrorScopes(device, 'BatchNorm lab snapshot', async () => {
+    return withErrorScopes(device, msg('BatchNorm lab snapshot'), async () => {
       const nets: [GpuMlp, GpuMlp] = [this.bn, this.plain];
       const floats = snapshotFloats(nets);
       const staging = this.pool.acquire(floats * 4);
@@ -115,7 +116,7 @@ export class GpuBatchNormEngine implements BatchNormEngine {
   async step(o: StepOptions): Promise<BatchNormStep> {
     const { device } = this.gpu;
     const { batch: B, width: W, depth } = this.config;
-    return withErrorScopes(device, 'BatchNorm lab step', async () => {
+    return withErrorScopes(device, msg('BatchNorm lab step'), async () => {
       const batch = batchAt(this.config, this.steps);
       this.bn.setBatch(batch);
       this.plain.setBatch(batch);

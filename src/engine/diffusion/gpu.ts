@@ -3,6 +3,7 @@
  * submit (denoise → step kernel, Heun twice; snapshot copy; requested reads). x̂₀ and ε̂ of the current state
  * are cached, so reading x̂₀ and then stepping evaluates the denoiser once.
  */
+import { msg, str } from '@lit/localize';
 import type { GpuContext } from '../../gpu/device';
 import { withErrorScopes } from '../../gpu/device';
 import { checkStorageSize } from '../../gpu/limits';
@@ -17,6 +18,7 @@ import { GridKernel } from '../../kernels/diffusion/grid';
 import { MlpDenoiser } from '../../kernels/diffusion/mlp';
 import { MAX_PARTICLES_GPU, heunCorrection, planStep } from '../../kernels/diffusion/spec';
 import { ChainState, checkFieldGrid, densityFrame, frameHeader, readCount, validateSetup } from './chain';
+import { formatCount } from '../../util/format';
 import { GpuHistory } from './history';
 import { FieldBuffers, FrameReads } from './readback';
 import {
@@ -72,9 +74,9 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
         validateSetup(setup, MAX_PARTICLES_GPU);
         const { device, info } = this.gpu;
         const bytes = setup.count * setup.dim * 4;
-        const what = `${setup.count.toLocaleString('en-US')} particles of dimension ${setup.dim}`;
+        const what = msg(str`${formatCount(setup.count)} particles of dimension ${setup.dim}`);
         checkStorageSize(info, what, bytes);
-        checkStorageSize(info, 'The data', setup.data.byteLength);
+        checkStorageSize(info, msg('The data'), setup.data.byteLength);
         this.freeChain();
         this.config = setup;
         const budget = setup.historyBytes ?? DEFAULT_HISTORY_BYTES_GPU;
@@ -123,6 +125,7 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
     return this.queue.run(() =>
       this.scoped('Diffusion step', async () => {
         const t0 = performance.now();
+        // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
         const encoder = this.gpu.device.createCommandEncoder({ label: 'diffusion.step' });
         if (!this.done) this.encodeStep(encoder);
         return this.finish(encoder, read, t0);
@@ -144,6 +147,7 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
     return this.queue.run(() =>
       this.scoped('Diffusion read', async () => {
         const t0 = performance.now();
+        // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
         const encoder = this.gpu.device.createCommandEncoder({ label: 'diffusion.read' });
         return this.finish(encoder, read, t0);
       }),
@@ -164,6 +168,7 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
     const t0 = performance.now();
     this.makePath(start);
     this.history.drop();
+    // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
     const encoder = this.gpu.device.createCommandEncoder({ label: 'diffusion.start' });
     this.encodeStart(encoder);
     return this.finish(encoder, read, t0);
@@ -182,6 +187,7 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
     const p = r.particles;
     this.gpu.device.queue.writeBuffer(this.buf.cur, 0, p.buffer, p.byteOffset, p.byteLength);
     this.evaluatedAt = -1;
+    // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
     const encoder = this.gpu.device.createCommandEncoder({ label: 'diffusion.resume' });
     return this.finish(encoder, read, t0);
   }
@@ -255,6 +261,7 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
   private async moveTo(target: number, read: ReadRequest): Promise<DiffusionFrame> {
     const t0 = performance.now();
     const device = this.gpu.device;
+    // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
     let encoder = device.createCommandEncoder({ label: 'diffusion.move' });
     if (target < this.k) {
       const from = this.history.encodeRestore(encoder, target, this.buf.cur);
@@ -267,6 +274,7 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
       this.encodeStep(encoder);
       if (++batch === REPLAY_BATCH && this.k < target) {
         device.queue.submit([encoder.finish()]);
+        // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
         encoder = device.createCommandEncoder({ label: 'diffusion.move' });
         batch = 0;
       }

@@ -76,6 +76,68 @@ const copy = (m: RefMetrics): ListMetrics => ({
   kl: m.kl,
 });
 
+/** What the funnel's stages are built from (FUNNEL's fixed sizes aside). */
+export interface FunnelFacts {
+  items: number;
+  categories: number;
+  users: number;
+  method: RerankMethod;
+  merged: number;
+  stageMs: FunnelRaw['stageMs'];
+  coldStages: NonNullable<FunnelRaw['coldStages']>;
+}
+
+/** The funnel's stages with their English label and detail (the funnel table's export). */
+export function funnelStages(x: FunnelFacts): FunnelStage[] {
+  const f = FUNNEL;
+  const cold = new Set(x.coldStages);
+  const stage = (
+    name: FunnelStage['name'],
+    label: string,
+    items: number,
+    key: keyof FunnelRaw['stageMs'] | null,
+    detail: string,
+  ): FunnelStage => {
+    if (!key) return { name, label, items, ms: null, detail };
+    const first = cold.has(key);
+    return {
+      name,
+      label,
+      items,
+      ms: x.stageMs[key],
+      detail: first
+        ? `${detail} (timed on its first run on this device: includes compiling its shaders)`
+        : detail,
+      ...(first ? { cold: true } : {}),
+    };
+  };
+  return [
+    stage('catalogue', 'Catalogue', x.items, null, `${x.categories} categories, Zipf sizes and popularity`),
+    stage(
+      'recall',
+      'Recall (3 channels)',
+      x.merged,
+      'recall',
+      `U·Vᵀ → top ${f.recallK}, + ${f.popularK} popular, + ${f.recentK} of the recent category; ${FUNNEL_SLOTS} slots, duplicates and history removed`,
+    ),
+    stage('pre-rank', 'Pre-rank', f.prerankK, 'prerank', `u·v + β·log pop (β = 0.1) → top ${f.prerankK}`),
+    stage(
+      'rank',
+      'Rank (MLP)',
+      f.rankK,
+      'rank',
+      `MLP on [u, v, u⊙v, log pop] → click probability → top ${f.rankK}`,
+    ),
+    stage(
+      're-rank',
+      'Re-rank',
+      f.listN,
+      'rerank',
+      `${x.method} to ${f.listN}, plus the λ/θ sweep of every method for ${x.users} users`,
+    ),
+  ];
+}
+
 export function assembleResult(
   inputs: RecommendInputs,
   req: RecommendRequest,
@@ -116,59 +178,15 @@ export function assembleResult(
     );
     metrics[m] = copy(raw.userMetrics[m]);
   }
-  const stage = (
-    name: FunnelStage['name'],
-    label: string,
-    items: number,
-    ms: number | null,
-    detail: string,
-  ) => ({
-    name,
-    label,
-    items,
-    ms,
-    detail,
+  const funnel = funnelStages({
+    items: catalog.count,
+    categories: K,
+    users: U,
+    method: req.method,
+    merged: raw.merged,
+    stageMs: raw.stageMs,
+    coldStages: raw.coldStages ?? [],
   });
-  const f = FUNNEL;
-  const cold = new Set(raw.coldStages ?? []);
-  const note = (key: 'recall' | 'prerank' | 'rank' | 'rerank', detail: string) =>
-    cold.has(key)
-      ? `${detail} (timed on its first run on this device: includes compiling its shaders)`
-      : detail;
-  const funnel: FunnelStage[] = [
-    stage('catalogue', 'Catalogue', catalog.count, null, `${K} categories, Zipf sizes and popularity`),
-    stage(
-      'recall',
-      'Recall (3 channels)',
-      raw.merged,
-      raw.stageMs.recall,
-      note(
-        'recall',
-        `U·Vᵀ → top ${f.recallK}, + ${f.popularK} popular, + ${f.recentK} of the recent category; ${FUNNEL_SLOTS} slots, duplicates and history removed`,
-      ),
-    ),
-    stage(
-      'pre-rank',
-      'Pre-rank',
-      f.prerankK,
-      raw.stageMs.prerank,
-      note('prerank', `u·v + β·log pop (β = 0.1) → top ${f.prerankK}`),
-    ),
-    stage(
-      'rank',
-      'Rank (MLP)',
-      f.rankK,
-      raw.stageMs.rank,
-      note('rank', `MLP on [u, v, u⊙v, log pop] → click probability → top ${f.rankK}`),
-    ),
-    stage(
-      're-rank',
-      'Re-rank',
-      f.listN,
-      raw.stageMs.rerank,
-      note('rerank', `${req.method} to ${f.listN}, plus the λ/θ sweep of every method for ${U} users`),
-    ),
-  ];
   return {
     backend: info.backend,
     backendLabel: info.backendLabel,

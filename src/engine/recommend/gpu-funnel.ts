@@ -3,6 +3,7 @@
  * device (RecommendKernels), four submits per run — recall, pre-rank, rank, re-rank + sweep + metrics — each
  * timed by the wall clock to onSubmittedWorkDone. Reads back only the selected user's rows and the means.
  */
+import { msg } from '@lit/localize';
 import { createStorageBuffer, submitCheckpoint, type RunControl } from '../../gpu/compute';
 import { encodeReadback } from '../../gpu/readback';
 import { encodeDispatches, type Dispatch } from '../../kernels/nn/pipelines';
@@ -174,7 +175,7 @@ export class GpuFunnel {
     const S = FUNNEL_SLOTS;
     const progress = (message: string, done: number) =>
       control.onProgress?.({ phase: 'run', message, done, total: 4 });
-    progress('Recall: U·Vᵀ and top 500 per user…', 0);
+    progress(msg('Recall: U·Vᵀ and top 500 per user…'), 0);
     const done = this.done;
     done.recall ??= await this.stage('recall', control, (enc) => {
       const pass = enc.beginComputePass({ label: 'recommend.recall' });
@@ -186,7 +187,7 @@ export class GpuFunnel {
         { values: B.recallScores!, indices: B.recallIds!, topValues: B.recallValues! },
       );
     });
-    progress('Pre-rank: merging the channels and scoring…', 1);
+    progress(msg('Pre-rank: merging the channels and scoring…'), 1);
     done.prerank ??= await this.stage('prerank', control, (enc) => {
       k.candidates.encode(
         enc,
@@ -227,7 +228,7 @@ export class GpuFunnel {
         null,
       );
     });
-    progress('Rank: the MLP scores 100 candidates per user…', 2);
+    progress(msg('Rank: the MLP scores 100 candidates per user…'), 2);
     done.rank ??= await this.stage('rank', control, (enc) => {
       k.gather.encodeFeatures(
         enc,
@@ -254,7 +255,7 @@ export class GpuFunnel {
         B.rel50!,
       );
     });
-    progress('Re-rank: four lists and the λ/θ sweep for every user…', 3);
+    progress(msg('Re-rank: four lists and the λ/θ sweep for every user…'), 3);
     const shape = { users: U, m: M, categories: K };
     const rerank = await this.stage('rerank', control, (enc) => {
       k.topk.encode(
@@ -302,7 +303,7 @@ export class GpuFunnel {
         },
       );
     });
-    progress('Reading back the selected user and the means…', 4);
+    progress(msg('Reading back the selected user and the means…'), 4);
     return { raw: await this.readBack(req, { ...done, rerank }), bytesRead: this.lastBytes };
   }
 

@@ -3,6 +3,7 @@
  * both assembled into one RecommendResult (assemble.ts). The ranker's held-out AUC is computed from the
  * float64 forward of the same weights on the simulated clicks' test split, next to the pre-rank score's.
  */
+import { msg } from '@lit/localize';
 import type { GpuContext } from '../../gpu/device';
 import { adapterName, withErrorScopes } from '../../gpu/device';
 import type { RunControl } from '../../gpu/compute';
@@ -99,7 +100,7 @@ export class RecommendEngine {
     const t0 = performance.now();
     const { raw, bytesRead } = await withErrorScopes(
       this.ctx.device,
-      'The recommendation funnel',
+      msg('The recommendation funnel'),
       async () => {
         const funnel = this.funnelFor(inputs, ranker.weights);
         return funnel.run(req, control);

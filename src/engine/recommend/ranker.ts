@@ -3,6 +3,7 @@
  * (the nn kernels, one compute pass per Adam step) and scores candidate feature rows with RankScoreKernel.
  * The scorer keeps the weights it was built with until a training run finishes (a cancelled run changes nothing).
  */
+import { msg, str } from '@lit/localize';
 import { withErrorScopes } from '../../gpu/device';
 import { createStorageBuffer, submitCheckpoint, throwIfAborted, type RunControl } from '../../gpu/compute';
 import { ReadbackPool, encodeReadback } from '../../gpu/readback';
@@ -79,10 +80,10 @@ export class GpuRanker {
     const { device, label } = this;
     const { signal, onProgress } = control;
     throwIfAborted(signal);
-    return withErrorScopes(device, 'Ranker training', async () => {
+    return withErrorScopes(device, msg('Ranker training'), async () => {
       onProgress?.({
         phase: 'compile',
-        message: 'Compiling the ranker’s training kernels…',
+        message: msg('Compiling the ranker’s training kernels…'),
         done: 0,
         total: steps,
       });
@@ -95,7 +96,7 @@ export class GpuRanker {
             await submitCheckpoint(device, signal);
             onProgress?.({
               phase: 'run',
-              message: `Training the ranker: step ${step} of ${steps}…`,
+              message: msg(str`Training the ranker: step ${step} of ${steps}…`),
               done: step,
               total: steps,
             });
@@ -111,7 +112,7 @@ export class GpuRanker {
         await submitCheckpoint(device, signal);
         onProgress?.({
           phase: 'read',
-          message: 'Reading the trained ranker back…',
+          message: msg('Reading the trained ranker back…'),
           done: steps,
           total: steps,
         });

@@ -10,7 +10,10 @@ export type FunnelStageName = (typeof FUNNEL_STAGES)[number];
 
 export interface FunnelStage {
   name: FunnelStageName;
-  /** A short human label, e.g. "Recall (3 channels)". */
+  /**
+   * A short label, e.g. "Recall (3 channels)". Label and detail are English (the funnel table's export);
+   * the page words them in the interface language from the name (src/ui/recommend/text.ts).
+   */
   label: string;
   /** Items per user leaving this stage (catalogue: the item count). */
   items: number;
@@ -18,6 +21,8 @@ export interface FunnelStage {
   ms: number | null;
   /** One line on what the stage does, e.g. "U·Vᵀ → top 500, + 50 popular, + 50 of the recent category". */
   detail: string;
+  /** Timed on its first run on this device (the time includes compiling its shaders). */
+  cold?: boolean;
 }
 
 /** List-quality metrics of one list (src/kernels/recommend/metrics.ref.ts defines them exactly). */

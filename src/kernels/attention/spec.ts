@@ -5,6 +5,7 @@
  * A masked entry of a `masked` stage is −∞ in the reference and MASKED_SENTINEL on the GPU (WGSL has no
  * infinite constants); isMaskedValue recognises both.
  */
+import { msg, str } from '@lit/localize';
 
 /** Largest sizes the attention lab supports (the GPU kernels and the JSON import refuse larger). */
 export const ATTENTION_LIMITS = { maxHeads: 16, maxL: 4096, maxD: 256 } as const;
@@ -120,15 +121,23 @@ export function fullyMaskedRows(mask: AttentionMask, L: number): Uint8Array {
   return out;
 }
 
-/** Readable description, e.g. "window (causal, width 3)" — for labels and errors. */
+/** Readable description in the interface language, e.g. "window (causal, width 3)" — for labels and errors. */
 export function describeMask(mask: AttentionMask): string {
   switch (mask.kind) {
-    case 'padding':
-      return `padding (valid length ${mask.validLength})`;
-    case 'window':
-      return `window (${mask.causal ? 'causal' : 'symmetric'}, width ${mask.width})`;
-    default:
-      return mask.kind;
+    case 'none':
+      return msg('none');
+    case 'causal':
+      return msg('causal');
+    case 'custom':
+      return msg('custom');
+    case 'padding': {
+      const n = mask.validLength;
+      return msg(str`padding (valid length ${n})`);
+    }
+    case 'window': {
+      const w = mask.width;
+      return mask.causal ? msg(str`window (causal, width ${w})`) : msg(str`window (symmetric, width ${w})`);
+    }
   }
 }
 

@@ -16,7 +16,8 @@ export interface Theory {
   k8: number;
   density(x: number): number;
   cdf(x: number): number;
-  label: string;
+  /** The law in notation ("U[0, 1)", "N(0, 1)"): the same in every language, and in the exports. */
+  notation: string;
 }
 
 const SQRT3 = Math.sqrt(3);
@@ -37,7 +38,7 @@ export function theory(transform: Transform): Theory {
         k8: 9,
         density: (x) => (x >= 0 && x < 1 ? 1 : 0),
         cdf: (x) => Math.min(1, Math.max(0, x)),
-        label: 'U[0, 1)',
+        notation: 'U[0, 1)',
       };
     case 'standardized':
       return {
@@ -50,7 +51,7 @@ export function theory(transform: Transform): Theory {
         k8: 9,
         density: (x) => (Math.abs(x) <= SQRT3 ? 1 / (2 * SQRT3) : 0),
         cdf: (x) => Math.min(1, Math.max(0, (x + SQRT3) / (2 * SQRT3))),
-        label: 'U[−√3, √3)',
+        notation: 'U[−√3, √3)',
       };
     case 'irwin-hall':
       return {
@@ -63,7 +64,7 @@ export function theory(transform: Transform): Theory {
         k8: IH.c8 + 28 * IH.c6 + 35 * IH.c4 * IH.c4 + 210 * IH.c4 + 105,
         density: (x) => irwinHallDensity(x + 6, 12),
         cdf: (x) => irwinHallCdf(x + 6, 12),
-        label: 'Irwin–Hall(12) − 6',
+        notation: 'Irwin–Hall(12) − 6',
       };
     case 'box-muller':
       return {
@@ -76,7 +77,7 @@ export function theory(transform: Transform): Theory {
         k8: 105,
         density: (x) => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI),
         cdf: normalCdf,
-        label: 'N(0, 1)',
+        notation: 'N(0, 1)',
       };
   }
 }

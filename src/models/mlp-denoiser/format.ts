@@ -3,6 +3,7 @@
  * "KSMLP1\0\0", u32 header length n, n bytes of UTF-8 JSON ({ config, ...MlpMeta }), zero padding to a
  * multiple of 4, then the parameters as f32.
  */
+import { msg, str } from '@lit/localize';
 import { checkConfig, parameterCount, type MlpConfig, type MlpWeights } from '../../kernels/diffusion/spec';
 
 /** The training record stored in a weight file's header (every field optional; types checked on parse). */
@@ -69,7 +70,8 @@ function readMeta(header: Record<string, unknown>): MlpMeta {
   for (const key of Object.keys(META_TYPES) as Array<keyof MlpMeta>) {
     if (!(key in header)) continue;
     if (!META_TYPES[key](header[key])) {
-      throw new Error(`Weight file header: "${key}" has the wrong type (${JSON.stringify(header[key])}).`);
+      const value = JSON.stringify(header[key]);
+      throw new Error(msg(str`Weight file header: "${key}" has the wrong type (${value}).`));
     }
     meta[key] = header[key];
   }
@@ -80,7 +82,7 @@ function readMeta(header: Record<string, unknown>): MlpMeta {
 export function parseMlp(buffer: ArrayBuffer): MlpModel & { meta: MlpMeta } {
   const bytes = new Uint8Array(buffer);
   const magic = String.fromCharCode(...bytes.subarray(0, 8));
-  if (buffer.byteLength < 12 || magic !== MAGIC) throw new Error('Not a KSMLP1 weight file.');
+  if (buffer.byteLength < 12 || magic !== MAGIC) throw new Error(msg('Not a KSMLP1 weight file.'));
   const n = new DataView(buffer).getUint32(8, true);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + n))) as {
     config: MlpConfig;
@@ -90,9 +92,8 @@ export function parseMlp(buffer: ArrayBuffer): MlpModel & { meta: MlpMeta } {
   const start = Math.ceil((12 + n) / 4) * 4;
   const count = parameterCount(config);
   if (buffer.byteLength !== start + 4 * count) {
-    throw new Error(
-      `Weight file holds ${(buffer.byteLength - start) / 4} parameters; the config needs ${count}.`,
-    );
+    const held = (buffer.byteLength - start) / 4;
+    throw new Error(msg(str`Weight file holds ${held} parameters; the config needs ${count}.`));
   }
   const view = new DataView(buffer, start);
   const params = Float32Array.from({ length: count }, (_, i) => view.getFloat32(4 * i, true));

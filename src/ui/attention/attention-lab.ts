@@ -7,6 +7,7 @@
 import { KsElement } from '../common/localized';
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
+import { msg } from '@lit/localize';
 import { consume } from '@lit/context';
 import { renderHeatmapLegend } from '../../charts/heatmap';
 import type { AttentionStage, MatrixStage } from '../../engine/attention';
@@ -248,11 +249,13 @@ export class AttentionLab extends KsElement {
     this.view = null;
     const tip = this.ui.tooltip;
     return html`
-      <h2>Masked attention: QKᵀ/√d → mask → softmax → weights · V</h2>
+      <h2>${msg('Masked attention: QKᵀ/√d → mask → softmax → weights · V')}</h2>
       <p class="lede">
-        Scaled dot-product attention runs in WGSL compute shaders, every stage kept so you can see it: raw
-        QKᵀ, scaling by 1/√d, the mask, the row softmax and the weighted sum of V. Toggle the causal mask (key
-        <kbd>C</kbd>) and watch the upper triangle of the weights go to exactly zero.
+        ${msg(
+          html`Scaled dot-product attention runs in WGSL compute shaders, every stage kept so you can see it:
+            raw QKᵀ, scaling by 1/√d, the mask, the row softmax and the weighted sum of V. Toggle the causal
+            mask (key <kbd>C</kbd>) and watch the upper triangle of the weights go to exactly zero.`,
+        )}
       </p>
       ${renderControls(this.lab.params, this.imported, this.controls)}
       ${this.induction.renderTrainer(this.lab.params, this.trainerGpu())}

@@ -9,28 +9,37 @@ import {
   type ReactiveControllerHost,
   type TemplateResult,
 } from 'lit';
+import { msg, str } from '@lit/localize';
 import { ATTENTION_LIMITS, MASK_KINDS, type MaskKind, type PoolMode } from '../../kernels/attention/spec';
 import { ATTENTION_PATHS, POOL_MODES, TOKENIZERS, type AttentionState } from '../../state/attention';
 import { parseAttentionJson } from '../../models/attention-inputs';
-import type { ImportedFile } from './model';
+import { poolName, type ImportedFile } from './model';
 import { FULL_MAX_L } from './stages';
 import { intField } from '../common/fields';
 import { renderInductionControls, renderModelSelect } from './induction-controls';
 import type { InductionSection } from './induction-section';
 
-const MASK_LABELS: Record<MaskKind, string> = {
-  none: 'None',
-  causal: 'Causal (key ≤ query)',
-  padding: 'Padding (key < valid length)',
-  window: 'Sliding window',
-  custom: 'Custom (paint it)',
-};
+function maskLabels(): Record<MaskKind, string> {
+  return {
+    none: msg('None'),
+    causal: msg('Causal (key ≤ query)'),
+    padding: msg('Padding (key < valid length)'),
+    window: msg('Sliding window'),
+    custom: msg('Custom (paint it)'),
+  };
+}
 
-const PATH_LABELS: Record<AttentionState['path'], string> = {
-  auto: 'auto',
-  staged: 'staged (every stage)',
-  fused: 'fused (online softmax)',
-};
+function pathLabels(): Record<AttentionState['path'], string> {
+  return {
+    auto: msg('auto'),
+    staged: msg('staged (every stage)'),
+    fused: msg('fused (online softmax)'),
+  };
+}
+
+function tokenizerName(t: AttentionState['tokenizer']): string {
+  return t === 'words' ? msg('words') : msg('characters');
+}
 
 export interface ControlsHandlers {
   set(patch: Partial<AttentionState>): void;
@@ -96,24 +105,24 @@ function maskControls(p: AttentionState, set: ControlsHandlers['set']): Template
         aria-keyshortcuts="c"
         .checked=${p.mask === 'causal'}
         @change=${(e: Event) => set({ mask: (e.target as HTMLInputElement).checked ? 'causal' : 'none' })}
-      />Causal mask <kbd aria-hidden="true">C</kbd></label
+      />${msg('Causal mask')} <kbd aria-hidden="true">C</kbd></label
     >
     <label class="field"
-      >Mask
+      >${msg('Mask')}
       <select @change=${(e: Event) => set({ mask: selected(e) as MaskKind })}>
-        ${MASK_KINDS.map((m) => html`<option value=${m} .selected=${m === p.mask}>${MASK_LABELS[m]}</option>`)}
+        ${MASK_KINDS.map((m) => html`<option value=${m} .selected=${m === p.mask}>${maskLabels()[m]}</option>`)}
       </select></label
     >
-    ${p.mask === 'padding' ? numberField(p, set, 'Valid length', 'validLength', maxL) : nothing}
+    ${p.mask === 'padding' ? numberField(p, set, msg('Valid length'), 'validLength', maxL) : nothing}
     ${
       p.mask === 'window'
-        ? html`${numberField(p, set, 'Window width w', 'window', maxL)}
+        ? html`${numberField(p, set, msg('Window width w'), 'window', maxL)}
             <label class="check"
               ><input
                 type="checkbox"
                 .checked=${p.windowCausal}
                 @change=${(e: Event) => set({ windowCausal: (e.target as HTMLInputElement).checked })}
-              />Causal window</label
+              />${msg('Causal window')}</label
             >`
         : nothing
     }`;
@@ -127,33 +136,33 @@ function viewControls(p: AttentionState, set: ControlsHandlers['set']): Template
     else input.value = String(p.scale);
   };
   return html`<label class="field"
-      >Scale (0 = 1/√d)
+      >${msg('Scale (0 = 1/√d)')}
       <input type="number" min="0" max="1000" step="any" .value=${String(p.scale)} @change=${onScale}
     /></label>
     <label class="field"
-      >Bias
+      >${msg('Bias')}
       <select @change=${(e: Event) => set({ bias: selected(e) as AttentionState['bias'] })}>
-        <option value="none" .selected=${p.bias === 'none'}>none</option>
+        <option value="none" .selected=${p.bias === 'none'}>${msg('none')}</option>
         <option value="alibi" .selected=${p.bias === 'alibi'}>ALiBi −m·|q − k|</option>
       </select></label
     >
     <label class="field"
-      >Path
+      >${msg('Path')}
       <select @change=${(e: Event) => set({ path: selected(e) as AttentionState['path'] })}>
-        ${ATTENTION_PATHS.map((x) => html`<option value=${x} .selected=${x === p.path}>${PATH_LABELS[x]}</option>`)}
+        ${ATTENTION_PATHS.map((x) => html`<option value=${x} .selected=${x === p.path}>${pathLabels()[x]}</option>`)}
       </select></label
     >
     <label class="field"
-      >Pooling (L &gt; ${FULL_MAX_L})
+      >${msg(str`Pooling (L > ${FULL_MAX_L})`)}
       <select @change=${(e: Event) => set({ pool: selected(e) as PoolMode })}>
-        ${POOL_MODES.map((m) => html`<option value=${m} .selected=${m === p.pool}>${m}</option>`)}
+        ${POOL_MODES.map((m) => html`<option value=${m} .selected=${m === p.pool}>${poolName(m)}</option>`)}
       </select></label
     >
     <label class="field"
-      >Weights colour
+      >${msg('Weights colour')}
       <select @change=${(e: Event) => set({ weightRange: selected(e) as AttentionState['weightRange'] })}>
         <option value="unit" .selected=${p.weightRange === 'unit'}>0 → 1</option>
-        <option value="max" .selected=${p.weightRange === 'max'}>0 → panel max</option>
+        <option value="max" .selected=${p.weightRange === 'max'}>${msg('0 → panel max')}</option>
       </select></label
     >`;
 }
@@ -168,7 +177,7 @@ function sentenceControls(
   const { set } = on;
   if (gpt2Layers !== undefined) return gpt2Controls(p, on, gpt2Layers);
   return html` <label class="field"
-      >Sentence
+      >${msg('Sentence')}
       <input
         type="text"
         class="sentence"
@@ -179,12 +188,12 @@ function sentenceControls(
         @change=${(e: Event) => on.sentence.commit((e.target as HTMLInputElement).value)}
     /></label>
     <label class="field"
-      >Tokenizer
+      >${msg('Tokenizer')}
       <select
         ?disabled=${fromFile}
         @change=${(e: Event) => set({ tokenizer: selected(e) as AttentionState['tokenizer'] })}
       >
-        ${TOKENIZERS.map((t) => html`<option value=${t} .selected=${t === p.tokenizer}>${t}</option>`)}
+        ${TOKENIZERS.map((t) => html`<option value=${t} .selected=${t === p.tokenizer}>${tokenizerName(t)}</option>`)}
       </select></label
     >`;
 }
@@ -192,7 +201,7 @@ function sentenceControls(
 function gpt2Controls(p: AttentionState, on: ControlsHandlers, layers: number): TemplateResult {
   const layer = Math.min(p.layer, Math.max(0, layers - 1));
   return html`<label class="field"
-      >Sentence (GPT-2 tokens)
+      >${msg('Sentence (GPT-2 tokens)')}
       <input
         type="text"
         class="sentence"
@@ -202,14 +211,14 @@ function gpt2Controls(p: AttentionState, on: ControlsHandlers, layers: number): 
         @change=${(e: Event) => on.sentence.commit((e.target as HTMLInputElement).value)}
     /></label>
     <label class="field"
-      >Layer
+      >${msg('Layer')}
       <select
         ?disabled=${layers === 0}
         @change=${(e: Event) => on.set({ layer: Number((e.target as HTMLSelectElement).value) })}
       >
         ${Array.from(
           { length: Math.max(1, layers) },
-          (_, l) => html`<option value=${l} .selected=${l === layer}>Layer ${l}</option>`,
+          (_, l) => html`<option value=${l} .selected=${l === layer}>${msg(str`Layer ${l}`)}</option>`,
         )}
       </select></label
     >`;
@@ -224,7 +233,7 @@ export function renderControls(
   const { set } = on;
   const limits = ATTENTION_LIMITS;
   const model = p.model !== 'random' && !fromFile;
-  return html`<section class="panel controls" aria-label="Attention lab controls">
+  return html`<section class="panel controls" aria-label=${msg('Attention lab controls')}>
     ${renderModelSelect(p, set)}
     ${
       p.model === 'gpt2' && !fromFile
@@ -237,27 +246,33 @@ export function renderControls(
     ${
       model
         ? nothing
-        : html`${numberField(p, set, 'L (0 = token count)', 'L', limits.maxL, fromFile)}
-          ${numberField(p, set, 'Heads', 'heads', limits.maxHeads, fromFile)}
-          ${numberField(p, set, 'Head dim d', 'd', limits.maxD, fromFile)}
-          ${numberField(p, set, 'Seed', 'seed', 2 ** 32 - 1, fromFile)}`
+        : html`${numberField(p, set, msg('L (0 = token count)'), 'L', limits.maxL, fromFile)}
+          ${numberField(p, set, msg('Heads'), 'heads', limits.maxHeads, fromFile)}
+          ${numberField(p, set, msg('Head dim d'), 'd', limits.maxD, fromFile)}
+          ${numberField(p, set, msg('Seed'), 'seed', 2 ** 32 - 1, fromFile)}`
     }
     ${viewControls(p, set)}
     <label class="field"
-      >Import Q, K, V (JSON)
+      >${msg('Import Q, K, V (JSON)')}
       <input type="file" accept=".json,application/json" @change=${(e: Event) => on.importFile(e)} />
     </label>
     ${
       imported
         ? html`<p class="imported notice" role="status">
-            Using Q, K, V from ${imported.name} (${imported.value.shape.heads} heads, L =
-            ${imported.value.shape.L}, d = ${imported.value.shape.d}); the sentence, L, heads, d and seed
-            controls are not used.
-            <button class="small" @click=${() => on.clearImport()}>Use the sentence again</button>
+            ${usingImport(imported)}
+            <button class="small" @click=${() => on.clearImport()}>${msg('Use the sentence again')}</button>
           </p>`
         : nothing
     }
   </section>`;
+}
+
+function usingImport(imported: ImportedFile): string {
+  const { name } = imported;
+  const { heads, L, d } = imported.value.shape;
+  return msg(
+    str`Using Q, K, V from ${name} (${heads} heads, L = ${L}, d = ${d}); the sentence, L, heads, d and seed controls are not used.`,
+  );
 }
 
 /** Reads the chosen Q/K/V file (and clears the input): the file, why it cannot be used, or null (none). */
@@ -267,10 +282,16 @@ export async function readImport(input: HTMLInputElement): Promise<ImportedFile 
   const text = await file.text();
   input.value = '';
   const parsed = parseAttentionJson(text);
-  if (!parsed.ok) return { error: `Could not import ${file.name}: ${parsed.error}` };
+  const name = file.name;
+  if (!parsed.ok) {
+    const problem = parsed.error;
+    return { error: msg(str`Could not import ${name}: ${problem}`) };
+  }
   if (parsed.value.kind === 'weights') {
     return {
-      error: `Could not import ${file.name}: it holds only "weights"; the lab needs "q", "k" and "v" to compute attention.`,
+      error: msg(
+        str`Could not import ${name}: it holds only "weights"; the lab needs "q", "k" and "v" to compute attention.`,
+      ),
     };
   }
   return { name: file.name, value: parsed.value };

@@ -3,13 +3,14 @@
  * custom-mask painting buttons, exports and the data table.
  */
 import { html, nothing, type TemplateResult } from 'lit';
+import { msg, str } from '@lit/localize';
 import type { MatrixStage } from '../../engine/attention';
 import { VIEW_STAGES } from '../../state/attention';
 import { exportButtons } from '../common/export-buttons';
 import type { HeatmapEntry } from './heatmap-canvas';
 import { describeCell, enlargedMatrix, fullRect, maxOf, rectKey, rowIndexOf } from './matrices';
 import { matrixTable } from './matrix-table';
-import { axisLabels, type HeadMatrix } from './model';
+import { axisLabels, poolName, type HeadMatrix } from './model';
 import { MIN_ZOOM, STAGE_INFO } from './stages';
 import { stageScale, type LabView } from './view';
 
@@ -23,33 +24,41 @@ export function renderEnlarged(v: LabView): TemplateResult {
   const custom = lab.prepared.mask.kind === 'custom';
   const canvas = m
     ? enlargedCanvas(v, stage, m, size)
-    : { body: html`<p class="muted" style="height:${size}px">Pooling on the GPU…</p>`, info: '' };
+    : { body: html`<p class="muted" style="height:${size}px">${msg('Pooling on the GPU…')}</p>`, info: '' };
   return html`<section class="panel" aria-labelledby="enlarged-title">
-    <h3 id="enlarged-title">Head ${v.head + 1}: ${STAGE_INFO[stage].title}</h3>
+    <h3 id="enlarged-title">${headTitle(v.head + 1, STAGE_INFO[stage].title)}</h3>
     ${zoomBar(v, stage)} ${canvas.body}
     <p class="cell-info" aria-live="polite">${canvas.info}</p>
     <p id="enlarged-help" class="small muted">
-      ${help(v, stage, m)} Hover or use the arrow keys for values; click (or Enter) picks a query row; wheel
-      or +/− zooms, drag or Shift+arrows pans.
-      ${custom ? 'Custom mask: click or drag (Space) to mask or unmask cells.' : ''}
+      ${help(v, stage, m)}
+      ${msg(
+        'Hover or use the arrow keys for values; click (or Enter) picks a query row; wheel or +/− zooms, drag or Shift+arrows pans.',
+      )}
+      ${custom ? msg('Custom mask: click or drag (Space) to mask or unmask cells.') : ''}
     </p>
     ${
       m
         ? html`<div class="small-buttons">
               ${exportButtons(
                 [
-                  { label: 'Export enlarged heatmap (PNG)', run: () => v.exports.heatmap('enlarged', 'png') },
-                  { label: 'Export enlarged heatmap (SVG)', run: () => v.exports.heatmap('enlarged', 'svg') },
+                  {
+                    label: msg('Export enlarged heatmap (PNG)'),
+                    run: () => v.exports.heatmap('enlarged', 'png'),
+                  },
+                  {
+                    label: msg('Export enlarged heatmap (SVG)'),
+                    run: () => v.exports.heatmap('enlarged', 'svg'),
+                  },
                 ],
                 'contents',
               )}
               ${
                 custom
                   ? html`<button @click=${() => v.custom.reset(lab.run.shape.L, 'causal')}>
-                        Custom mask: start from causal
+                        ${msg('Custom mask: start from causal')}
                       </button>
                       <button @click=${() => v.custom.reset(lab.run.shape.L, 'none')}>
-                        Custom mask: keep all
+                        ${msg('Custom mask: keep all')}
                       </button>`
                   : nothing
               }
@@ -72,7 +81,10 @@ function enlargedCanvas(
   const highlightRow = v.row >= 0 ? rowIndexOf(v.row, m.rows, m.rect.row0, m.rect.rows) : undefined;
   const hov = v.ui.hover?.id === 'enlarged' ? v.ui.hover : null;
   const overlay = lab.prepared.mask.kind === 'custom' ? v.custom.overlay(m, L) : undefined;
-  const where = `queries ${span(m.rect.row0, m.rect.rows)}`;
+  const queries = span(m.rect.row0, m.rect.rows);
+  const keys = span(m.rect.col0, m.rect.cols);
+  const title = STAGE_INFO[stage].title;
+  const head = h + 1;
   const entry: HeatmapEntry = {
     key: `${lab.id}:${p.weightRange}:${p.pool}:${h}:${stage}:${size}:${rectKey(m.rect)}:${m.rows}:${highlightRow}:${hov?.row},${hov?.col}:${v.themeVersion}:${v.custom.paintVersion}:${v.custom.version}`,
     data: {
@@ -88,20 +100,26 @@ function enlargedCanvas(
       scale: stageScale(v, stage, m.data),
       textColor: v.colors.text,
       fontSize: 11,
-      xLabel: 'keys →',
-      yLabel: 'queries ↓',
+      xLabel: msg('keys →'),
+      yLabel: msg('queries ↓'),
       highlightColor: v.colors.focus,
       ...(highlightRow !== undefined ? { highlightRow } : {}),
       ...(hov ? { highlightCell: { row: hov.row, col: hov.col } } : {}),
       ...(overlay ? { maskOverlay: overlay } : {}),
     },
-    exportTitle: `${STAGE_INFO[stage].title}, head ${h + 1}, ${where} × keys ${span(m.rect.col0, m.rect.cols)}`,
+    // Written into the exported image: English, like every export (README, "Languages").
+    exportTitle: `${title}, head ${head}, queries ${queries} × keys ${keys}`,
     fileBase: `kernelscope-attention-${stage}-head${h + 1}-enlarged`,
     describe: (r, col) => describeCell(v.pic, m, h, r, col, stage),
   };
-  const pooled = m.pooled ? `, ${p.pool}-pooled to ${m.rows}×${m.cols}` : '';
+  const { rows, cols } = m;
+  const pool = poolName(p.pool);
   const body = v.canvases.canvas('enlarged', entry, {
-    label: `${STAGE_INFO[stage].title} of head ${h + 1}, ${where} by keys ${span(m.rect.col0, m.rect.cols)}${pooled}`,
+    label: m.pooled
+      ? msg(
+          str`${title} of head ${head}, queries ${queries} by keys ${keys}, ${pool}-pooled to ${rows}×${cols}`,
+        )
+      : msg(str`${title} of head ${head}, queries ${queries} by keys ${keys}`),
     interactive: true,
   });
   return { body, info: hov ? entry.describe(hov.row, hov.col) : '' };
@@ -116,9 +134,9 @@ function zoomBar(v: LabView, stage: MatrixStage): TemplateResult {
     html`<button class="small" aria-label=${label} @click=${() => ui.pan(lab, dr, dc)} ?disabled=${!ui.zoom}>
       ${text}
     </button>`;
-  return html`<div class="zoom" role="group" aria-label="Zoom and pan">
+  return html`<div class="zoom" role="group" aria-label=${msg('Zoom and pan')}>
     <label class="field"
-      >Stage
+      >${msg('Stage')}
       <select @change=${(e: Event) => v.set({ stage: (e.target as HTMLSelectElement).value as MatrixStage })}>
         ${VIEW_STAGES.map(
           (s) =>
@@ -129,12 +147,12 @@ function zoomBar(v: LabView, stage: MatrixStage): TemplateResult {
       </select></label
     >
     <button class="small" @click=${() => ui.zoomBy(lab, 0.5)} ?disabled=${rect.rows <= Math.min(MIN_ZOOM, L)}>
-      Zoom in
+      ${msg('Zoom in')}
     </button>
-    <button class="small" @click=${() => ui.zoomBy(lab, 2)} ?disabled=${!ui.zoom}>Zoom out</button>
-    <button class="small" @click=${() => ui.setZoom(null)} ?disabled=${!ui.zoom}>Reset zoom</button>
-    ${pan('Pan up', '↑', -1, 0)} ${pan('Pan down', '↓', 1, 0)} ${pan('Pan left', '←', 0, -1)}
-    ${pan('Pan right', '→', 0, 1)}
+    <button class="small" @click=${() => ui.zoomBy(lab, 2)} ?disabled=${!ui.zoom}>${msg('Zoom out')}</button>
+    <button class="small" @click=${() => ui.setZoom(null)} ?disabled=${!ui.zoom}>${msg('Reset zoom')}</button>
+    ${pan(msg('Pan up'), '↑', -1, 0)} ${pan(msg('Pan down'), '↓', 1, 0)} ${pan(msg('Pan left'), '←', 0, -1)}
+    ${pan(msg('Pan right'), '→', 0, 1)}
   </div>`;
 }
 
@@ -143,20 +161,38 @@ function help(v: LabView, stage: MatrixStage, m: HeadMatrix | null): string {
   const { lab, ui } = v;
   const rect = ui.zoom ?? fullRect(lab);
   const fetching = !lab.full && ui.zoom && m && rectKey(m.rect) !== rectKey(ui.zoom);
+  const error = v.viewError;
   const fetchNote = fetching
-    ? v.viewError
-      ? ` · cannot fetch the zoomed window: ${v.viewError}`
-      : ' · fetching the zoomed window…'
+    ? error
+      ? msg(str` · cannot fetch the zoomed window: ${error}`)
+      : msg(' · fetching the zoomed window…')
     : '';
-  const resolution = !m
-    ? ''
-    : m.pooled
-      ? `${v.params.pool}-pooled on the GPU to ${m.rows}×${m.cols} (each cell covers up to ${Math.ceil(m.rect.rows / m.rows)}×${Math.ceil(m.rect.cols / m.cols)} entries)`
-      : `full resolution${!lab.full ? ' (a window fetched from the GPU)' : ''}`;
+  const resolution = !m ? '' : resolutionNote(v, m, lab.full);
   const top = m ? maxOf(m.data) : 0;
   const dim =
     m && stage === 'weights' && v.params.weightRange === 'unit' && top > 0 && top < 0.05
-      ? ' Every weight here is below 0.05: choose Weights colour “0 → panel max” for contrast.'
+      ? ' ' + msg('Every weight here is below 0.05: choose Weights colour “0 → panel max” for contrast.')
       : '';
-  return `Queries ${span(rect.row0, rect.rows)} × keys ${span(rect.col0, rect.cols)}, ${resolution}${fetchNote}.${dim}`;
+  const queries = span(rect.row0, rect.rows);
+  const keys = span(rect.col0, rect.cols);
+  return msg(str`Queries ${queries} × keys ${keys}, ${resolution}${fetchNote}.`) + dim;
+}
+
+/** "Head n: <stage title>" (the enlarged panel's heading). */
+function headTitle(head: number, title: string): string {
+  return msg(str`Head ${head}: ${title}`);
+}
+
+/** How the enlarged matrix is resolved: pooled on the GPU, or full resolution (read back or a window). */
+function resolutionNote(v: LabView, m: HeadMatrix, full: boolean): string {
+  const { rows, cols } = m;
+  if (m.pooled) {
+    const pool = poolName(v.params.pool);
+    const cellRows = Math.ceil(m.rect.rows / m.rows);
+    const cellCols = Math.ceil(m.rect.cols / m.cols);
+    return msg(
+      str`${pool}-pooled on the GPU to ${rows}×${cols} (each cell covers up to ${cellRows}×${cellCols} entries)`,
+    );
+  }
+  return full ? msg('full resolution') : msg('full resolution (a window fetched from the GPU)');
 }

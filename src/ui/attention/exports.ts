@@ -3,6 +3,7 @@
  * backend computed (a pooled GPU run re-runs the staged path, or reads a window, for them); masked entries
  * are -inf in CSV and null in JSON. A failure shows in the lab's message line.
  */
+import { msg, str } from '@lit/localize';
 import { heatmapSvg, renderHeatmap, type HeatmapOptions } from '../../charts/heatmap';
 import type { AttentionStage } from '../../engine/attention';
 import {
@@ -59,12 +60,13 @@ export class AttentionExports {
   private async withRun(work: (lab: LabRun) => Promise<void> | void, preparing = false): Promise<void> {
     const lab = await this.host.currentRun();
     if (!lab) return;
-    if (preparing) this.host.setMessage({ text: 'Preparing the export…', error: false });
+    if (preparing) this.host.setMessage({ text: msg('Preparing the export…'), error: false });
     try {
       await work(lab);
       this.host.setMessage(null);
     } catch (e) {
-      this.host.setMessage({ text: `Could not export: ${(e as Error).message}`, error: true });
+      const problem = (e as Error).message;
+      this.host.setMessage({ text: msg(str`Could not export: ${problem}`), error: true });
     }
   }
 

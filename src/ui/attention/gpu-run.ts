@@ -9,6 +9,7 @@ import {
   type AttentionRunResult,
   type AttentionStage,
 } from '../../engine/attention';
+import { msg, str } from '@lit/localize';
 import type { RunControl } from '../../gpu/compute';
 import type { AttentionState } from '../../state/attention';
 import { formatBytes } from '../../util/format';
@@ -26,11 +27,16 @@ interface GpuRun {
 function stagedLimit(engine: AttentionEngine, prepared: Prepared): Error | null {
   const { shape } = prepared.inputs;
   const bytes = 4 * matrixStageBytes(shape);
+  const { heads, L } = shape;
+  const size = formatBytes(bytes);
+  const budget = formatBytes(STAGED_BUDGET_BYTES);
   return (
     engine.stagedLimit(shape) ??
     (bytes > STAGED_BUDGET_BYTES
       ? new RangeError(
-          `The staged path keeps four ${shape.heads}×${shape.L}×${shape.L} f32 stages (${formatBytes(bytes)}), over this page's staged budget of ${formatBytes(STAGED_BUDGET_BYTES)} of GPU memory; choose the fused (or auto) path, or fewer heads or a smaller L.`,
+          msg(
+            str`The staged path keeps four ${heads}×${L}×${L} f32 stages (${size}), over this page's staged budget of ${budget} of GPU memory; choose the fused (or auto) path, or fewer heads or a smaller L.`,
+          ),
         )
       : null)
   );
@@ -49,10 +55,13 @@ export async function runOnGpu(
   let path: 'staged' | 'fused' = choice === 'auto' ? 'staged' : choice;
   if (choice === 'auto' && (limit || L > AUTO_STAGED_MAX_L)) {
     path = 'fused';
+    const reason = limit?.message;
     notices.push(
       limit
-        ? `Path auto chose fused: ${limit.message}`
-        : `Path auto chose fused for L > ${AUTO_STAGED_MAX_L}: the score stages are not materialised.`,
+        ? msg(str`Path auto chose fused: ${reason}`)
+        : msg(
+            str`Path auto chose fused for L > ${AUTO_STAGED_MAX_L}: the score stages are not materialised.`,
+          ),
     );
   }
   if (path === 'staged' && limit) throw limit;

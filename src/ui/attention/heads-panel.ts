@@ -1,5 +1,6 @@
 /** Every head's softmax weights as a thumbnail; pressing one selects that head. */
 import { html, type TemplateResult } from 'lit';
+import { msg, str } from '@lit/localize';
 import type { HeatmapEntry } from './heatmap-canvas';
 import { describeCell, stripMatrix } from './matrices';
 import { weightsScale, type LabView } from './view';
@@ -9,11 +10,12 @@ export function renderHeads(v: LabView): TemplateResult {
   const { heads } = lab.run.shape;
   const size = v.layout.headThumb(heads);
   return html`<section class="panel" aria-labelledby="heads-title">
-    <h3 id="heads-title">All ${heads} heads (softmax weights) — pick one to enlarge</h3>
+    <h3 id="heads-title">${msg(str`All ${heads} heads (softmax weights) — pick one to enlarge`)}</h3>
     <div class="heads">
       ${Array.from({ length: heads }, (_, i) => {
         const m = stripMatrix(v.pic, 'weights', i);
-        if (!m) return html`<span class="muted small">Head ${i + 1}: pooling…</span>`;
+        const head = i + 1;
+        if (!m) return html`<span class="muted small">${msg(str`Head ${head}: pooling…`)}</span>`;
         const entry: HeatmapEntry = {
           key: `${lab.id}:${p.weightRange}:${p.pool}:${size}:${m.rows}:${v.themeVersion}`,
           data: { rows: m.rows, cols: m.cols, values: m.data },
@@ -31,20 +33,31 @@ export function renderHeads(v: LabView): TemplateResult {
           aria-pressed=${i === v.head ? 'true' : 'false'}
           @click=${() => v.set({ head: i })}
         >
-          ${v.canvases.canvas(`head-${i}`, entry, { label: `Weights of head ${i + 1}`, hidden: true })}
-          <span>Head ${i + 1}</span>
+          ${v.canvases.canvas(`head-${i}`, entry, { label: msg(str`Weights of head ${head}`), hidden: true })}
+          <span>${msg(str`Head ${head}`)}</span>
         </button>`;
       })}
     </div>
-    <p class="small muted">
-      ${
-        v.lab.prepared.induction
-          ? `Layer ${v.lab.prepared.induction.layer} of the induction model: each head has its own learned W_q, W_k, W_v;`
-          : v.lab.prepared.source === 'model' && v.params.model === 'gpt2'
-            ? `GPT-2 layer ${v.params.layer} (numbered from 0): each head has its own learned W_q, W_k, W_v;`
-            : 'Each head has its own W_q, W_k, W_v (seeded);'
-      }
-      the enlarged view and its data table show the selected head.
-    </p>
+    <p class="small muted">${headsNote(v)}</p>
   </section>`;
+}
+
+/** Where each head's projections come from; one sentence, whole. */
+function headsNote(v: LabView): string {
+  const induction = v.lab.prepared.induction;
+  if (induction) {
+    const layer = induction.layer;
+    return msg(
+      str`Layer ${layer} of the induction model: each head has its own learned W_q, W_k, W_v; the enlarged view and its data table show the selected head.`,
+    );
+  }
+  if (v.lab.prepared.source === 'model' && v.params.model === 'gpt2') {
+    const layer = v.params.layer;
+    return msg(
+      str`GPT-2 layer ${layer} (numbered from 0): each head has its own learned W_q, W_k, W_v; the enlarged view and its data table show the selected head.`,
+    );
+  }
+  return msg(
+    'Each head has its own W_q, W_k, W_v (seeded); the enlarged view and its data table show the selected head.',
+  );
 }

@@ -2,9 +2,10 @@
  * What each heatmap shows of a run: one head of a stage at full resolution, the GPU's pooled overview, or
  * the zoom window; and what a cell of it says in the tooltip. Plain functions of the run and the views.
  */
+import { msg, str } from '@lit/localize';
 import type { AttentionStage, MatrixStage } from '../../engine/attention';
 import { maskKeeps, poolCellRange, type PoolMode, type Rect } from '../../kernels/attention/spec';
-import { crop, fmtValue, headOf, poolRows, type HeadMatrix } from './model';
+import { crop, fmtValue, poolName, headOf, poolRows, type HeadMatrix } from './model';
 import type { LabRun, Views } from './session';
 import { POOL_PIX, STAGE_INFO } from './stages';
 
@@ -114,22 +115,34 @@ export function describeCell(
     q: [q0, q1],
     k: [k0, k1],
   } = cellRange(m, row, col);
-  const v = m.data[row * m.cols + col]!;
-  const qText = q1 - q0 === 1 ? `query “${tokens[q0]}” (#${q0})` : `queries #${q0}–${q1 - 1}`;
+  const value = fmtValue(m.data[row * m.cols + col]!);
+  const token = tokens[q0];
+  const last = q1 - 1;
+  const qText = q1 - q0 === 1 ? msg(str`query “${token}” (#${q0})`) : msg(str`queries #${q0}–${last}`);
+  const pool = poolName(pic.pool);
   if (stage === 'output') {
-    return `${qText} · output dim ${col} = ${fmtValue(v)}${q1 - q0 > 1 ? ` (${pic.pool} of rows)` : ''}`;
+    return q1 - q0 > 1
+      ? msg(str`${qText} · output dim ${col} = ${value} (${pool} of rows)`)
+      : msg(str`${qText} · output dim ${col} = ${value}`);
   }
   if (q1 - q0 > 1 || k1 - k0 > 1) {
-    return `${qText} × keys #${k0}–${k1 - 1} · ${pic.pool} ${STAGE_INFO[stage].short} = ${fmtValue(v)} (pooled; zoom in for single cells)`;
+    const short = STAGE_INFO[stage].short;
+    const lastKey = k1 - 1;
+    return msg(
+      str`${qText} × keys #${k0}–${lastKey} · ${pool} ${short} = ${value} (pooled; zoom in for single cells)`,
+    );
   }
   const raw = valueAt(pic, 'scores', h, q0, k0);
   const weight = valueAt(pic, 'weights', h, q0, k0);
   const kept = maskKeeps(lab.prepared.mask, lab.run.shape.L, q0, k0);
+  const key = tokens[k0];
+  const rawText = raw === undefined ? msg('n/a (fused path)') : fmtValue(raw);
+  const weightText = weight === undefined ? value : fmtValue(weight);
   return [
-    `${qText} · key “${tokens[k0]}” (#${k0})`,
-    `raw score QKᵀ = ${raw === undefined ? 'n/a (fused path)' : fmtValue(raw)}`,
-    `weight = ${weight === undefined ? fmtValue(v) : fmtValue(weight)}`,
-    kept ? '' : 'masked',
+    msg(str`${qText} · key “${key}” (#${k0})`),
+    msg(str`raw score QKᵀ = ${rawText}`),
+    msg(str`weight = ${weightText}`),
+    kept ? '' : msg('masked'),
   ]
     .filter(Boolean)
     .join(' · ');

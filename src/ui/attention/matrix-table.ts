@@ -1,5 +1,6 @@
 /** The data-table alternative of a heatmap (L ≤ 32), in a <details> that renders the table only while open. */
 import { html, nothing, type ReactiveControllerHost, type TemplateResult } from 'lit';
+import { msg, str } from '@lit/localize';
 import type { AttentionStage } from '../../engine/attention';
 import { dataTable } from '../common/data-table';
 import { axisLabels, cellLabel, fmtValue, type HeadMatrix } from './model';
@@ -32,7 +33,9 @@ export function matrixTable(
   stage: AttentionStage,
 ): TemplateResult {
   if (lab.run.shape.L > TABLE_MAX_L || m.pooled) {
-    return html`<p class="small muted">Data table offered for L ≤ ${TABLE_MAX_L}; export CSV instead.</p>`;
+    return html`<p class="small muted">
+      ${msg(str`Data table offered for L ≤ ${TABLE_MAX_L}; export CSV instead.`)}
+    </p>`;
   }
   const open = tables.has(id);
   return html`<details
@@ -40,7 +43,7 @@ export function matrixTable(
     ?open=${open}
     @toggle=${(e: Event) => tables.toggle(id, (e.target as HTMLDetailsElement).open)}
   >
-    <summary>Data table</summary>
+    <summary>${msg('Data table')}</summary>
     ${open ? html`<div class="scroll">${table(lab, m, stage)}</div>` : nothing}
   </details>`;
 }
@@ -49,9 +52,10 @@ function table(lab: LabRun, m: HeadMatrix, stage: AttentionStage): TemplateResul
   const tokens = lab.prepared.tokens;
   const colNames =
     stage === 'output'
-      ? Array.from({ length: m.cols }, (_, j) => `dim ${j}`)
+      ? Array.from({ length: m.cols }, (_, j) => msg(str`dim ${j}`))
       : axisLabels(tokens, m.cols, m.rect.col0, m.rect.cols);
-  const caption = `${STAGE_INFO[stage].title}, rows = queries`;
+  const title = STAGE_INFO[stage].title;
+  const caption = msg(str`${title}, rows = queries`);
   const rows = Array.from({ length: m.rows }, (_, i) => [
     cellLabel(tokens, i, m.rows, m.rect.row0, m.rect.rows),
     ...Array.from({ length: m.cols }, (_, j) => {
@@ -59,5 +63,5 @@ function table(lab: LabRun, m: HeadMatrix, stage: AttentionStage): TemplateResul
       return { value, text: fmtValue(value, 3) };
     }),
   ]);
-  return dataTable({ label: caption, caption, head: ['query', ...colNames], rows });
+  return dataTable({ label: caption, caption, head: [msg('query'), ...colNames], rows });
 }

@@ -2,12 +2,14 @@
  * Plain helpers of the Attention lab page (no DOM): from the URL state to engine inputs, slicing
  * [heads][rows][cols] tensors into what one heatmap draws, labels for pooled cells, and export layouts.
  */
+import { msg, str } from '@lit/localize';
 import {
   MASKED_SENTINEL,
   maskMatrix,
   poolCellRange,
   type AttentionInputs,
   type AttentionMask,
+  type PoolMode,
   type Rect,
 } from '../../kernels/attention/spec';
 import {
@@ -19,7 +21,7 @@ import {
   type ImportedAttention,
 } from '../../models/attention-inputs';
 import type { AttentionState } from '../../state/attention';
-import { formatCompact } from '../../util/format';
+import { formatCompact, formatCount } from '../../util/format';
 import { prepareInduction, type InductionRun } from './induction-inputs';
 import type { InductionModel } from './induction-models';
 
@@ -88,8 +90,13 @@ export async function prepareInputs(
   } else if (imported) {
     const v = imported.value;
     if (v.shape.L > options.maxL) {
+      const { name } = imported;
+      const { L } = v.shape;
+      const { maxL, maxLReason } = options;
       throw new RangeError(
-        `${imported.name} has L = ${v.shape.L}, but ${options.maxLReason ?? 'this backend'} runs at most L = ${options.maxL}.`,
+        maxLReason
+          ? msg(str`${name} has L = ${L}, but ${maxLReason} runs at most L = ${maxL}.`)
+          : msg(str`${name} has L = ${L}, but this backend runs at most L = ${maxL}.`),
       );
     }
     tokens = v.tokens ?? Array.from({ length: v.shape.L }, (_, i) => `t${i}`);
@@ -97,19 +104,23 @@ export async function prepareInputs(
     if (scale === undefined && v.scale !== undefined) scale = v.scale;
   } else {
     const base = tokenize(p.text, p.tokenizer);
-    if (base.length === 0) throw new RangeError('The sentence has no tokens: type some text.');
+    if (base.length === 0) throw new RangeError(msg('The sentence has no tokens: type some text.'));
     let L = p.L > 0 ? p.L : base.length;
     if (L > options.maxL) {
+      const { maxL, maxLReason } = options;
       notes.push(
-        `${options.maxLReason ?? 'This backend'} runs at most L = ${options.maxL}; using the first ${options.maxL} of ${L} tokens.`,
+        maxLReason
+          ? msg(str`${maxLReason} runs at most L = ${maxL}; using the first ${maxL} of ${L} tokens.`)
+          : msg(str`This backend runs at most L = ${maxL}; using the first ${maxL} of ${L} tokens.`),
       );
       L = options.maxL;
     }
     tokens = repeatTokens(base, L);
-    if (p.L > base.length) {
-      notes.push(`The ${base.length} tokens repeat to fill L = ${L}.`);
-    } else if (L < base.length) {
-      notes.push(`Using the first ${L} of ${base.length} tokens.`);
+    const count = base.length;
+    if (p.L > count) {
+      notes.push(msg(str`The ${count} tokens repeat to fill L = ${L}.`));
+    } else if (L < count) {
+      notes.push(msg(str`Using the first ${L} of ${count} tokens.`));
     }
     const initialise = options.initialise ?? (async (o: AttentionInitOptions) => initAttentionInputs(o));
     const init = await initialise({ tokens, heads: p.heads, d: p.d, seed: p.seed });
@@ -124,8 +135,8 @@ export async function prepareInputs(
       break;
     case 'padding': {
       const validLength = Math.min(p.validLength, L);
-      if (validLength < p.validLength)
-        notes.push(`Valid length ${p.validLength} is more than L; using ${L}.`);
+      const asked = p.validLength;
+      if (validLength < asked) notes.push(msg(str`Valid length ${asked} is more than L; using ${L}.`));
       mask = { kind: 'padding', validLength };
       break;
     }
@@ -146,8 +157,10 @@ export async function prepareInputs(
   if (p.bias === 'alibi') {
     const { heads } = inputs.shape;
     if (heads * L * L > MAX_BIAS_VALUES) {
+      const max = formatCount(MAX_BIAS_VALUES);
+      const asked = formatCount(heads * L * L);
       notes.push(
-        `The ALiBi bias needs heads·L² ≤ ${MAX_BIAS_VALUES.toLocaleString('en-US')} values (asked for ${(heads * L * L).toLocaleString('en-US')}); running without it.`,
+        msg(str`The ALiBi bias needs heads·L² ≤ ${max} values (asked for ${asked}); running without it.`),
       );
     } else {
       bias = alibiBias(heads, L);
@@ -332,6 +345,11 @@ export function headNested(
     );
   }
   return out;
+}
+
+/** A pooling mode as a person reads it (the URL and option values stay max | mean). */
+export function poolName(mode: PoolMode): string {
+  return mode === 'max' ? msg('max') : msg('mean');
 }
 
 /** Compact number for tables and tooltips (formatCompact); masked entries print as −∞. */

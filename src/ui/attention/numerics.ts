@@ -1,9 +1,10 @@
 /** The numerics of a run as the panel and its exports state them: max |run − reference| per stage and more. */
+import { msg, str } from '@lit/localize';
 import type { AttentionStage } from '../../engine/attention';
 import { maskMatrix } from '../../kernels/attention/spec';
 import type { CsvRow } from '../common/export';
 import type { LabRun, NumericsView } from './session';
-import { ALL_STAGES, STAGE_INFO } from './stages';
+import { ALL_STAGES, REFERENCE_MAX_L, STAGE_INFO } from './stages';
 
 /** Who computed the numbers compared with the float64 reference. */
 export function computedBy(lab: LabRun): string {
@@ -11,26 +12,55 @@ export function computedBy(lab: LabRun): string {
 }
 
 /** Why a stage has no difference to show. */
-export function missingReason(lab: LabRun, view: NumericsView | undefined, s: AttentionStage): string {
-  if (!lab.available.has(s)) return 'not computed (fused path)';
-  if (view?.kind === 'skipped') return view.reason;
-  return view ? 'not read back' : 'not computed yet';
+type Missing = 'fused' | 'skipped' | 'not-read' | 'pending';
+
+function missingOf(lab: LabRun, view: NumericsView | undefined, s: AttentionStage): Missing {
+  if (!lab.available.has(s)) return 'fused';
+  if (view?.kind === 'skipped') return 'skipped';
+  return view ? 'not-read' : 'pending';
 }
 
-/** The numerics table as rows: quantity, value (a number, or why there is none). */
+/** The reason in English, as the numerics export writes it. */
+const MISSING_EN: Record<Missing, string> = {
+  fused: 'not computed (fused path)',
+  skipped: `reference skipped above L=${REFERENCE_MAX_L}`,
+  'not-read': 'not read back',
+  pending: 'not computed yet',
+};
+
+/** Why the reference was skipped, in the interface language. */
+export function skippedText(): string {
+  return msg(str`reference skipped above L=${REFERENCE_MAX_L}`);
+}
+
+/** Why a stage has no difference to show, in the interface language. */
+export function missingReason(lab: LabRun, view: NumericsView | undefined, s: AttentionStage): string {
+  switch (missingOf(lab, view, s)) {
+    case 'fused':
+      return msg('not computed (fused path)');
+    case 'skipped':
+      return skippedText();
+    case 'not-read':
+      return msg('not read back');
+    case 'pending':
+      return msg('not computed yet');
+  }
+}
+
+/** The numerics table as the export writes it (English): quantity, value (a number, or why there is none). */
 export function numericsRows(lab: LabRun, view: NumericsView | undefined): CsvRow[] {
   const numerics = view?.kind === 'done' ? view.numerics : null;
   const rows: CsvRow[] = [['quantity', 'value']];
   for (const s of ALL_STAGES) {
     rows.push([
-      `max |${computedBy(lab)} − reference| ${STAGE_INFO[s].title}`,
-      numerics?.maxAbsDiff[s] ?? missingReason(lab, view, s),
+      `max |${computedBy(lab)} − reference| ${STAGE_INFO[s].enTitle}`,
+      numerics?.maxAbsDiff[s] ?? MISSING_EN[missingOf(lab, view, s)],
     ]);
   }
   rows.push(
     [
       'max |row sum − 1|',
-      numerics?.maxRowSumError ?? (view?.kind === 'skipped' ? view.reason : 'not computed yet'),
+      numerics?.maxRowSumError ?? MISSING_EN[view?.kind === 'skipped' ? 'skipped' : 'pending'],
     ],
     ['fully-masked rows', lab.run.fullyMaskedRows],
     ['backend', lab.run.backend],

@@ -1,5 +1,6 @@
 /** A run's results (summary line and panels) and why a run failed. */
 import { html, nothing, type TemplateResult } from 'lit';
+import { msg, str } from '@lit/localize';
 import { GpuError } from '../../gpu/device';
 import { describeMask } from '../../kernels/attention/spec';
 import { formatBytes } from '../../util/format';
@@ -13,23 +14,30 @@ import { renderRowPanel } from './row-panel';
 import { renderStrip } from './stage-strip';
 import type { LabView } from './view';
 
+/** How the run was computed: "staged path", "fused path" or "CPU float64 reference". */
+function pathName(path: LabView['lab']['run']['path']): string {
+  if (path === 'cpu') return msg('CPU float64 reference');
+  return path === 'fused' ? msg('fused path') : msg('staged path');
+}
+
 export function renderResult(v: LabView, stale: boolean): TemplateResult {
   const { run, prepared } = v.lab;
   const { heads, L, d } = run.shape;
+  const elapsed = run.elapsedMs.toFixed(1);
   const summary = [
-    run.path === 'cpu' ? 'CPU float64 reference' : `${run.path} path`,
-    `${heads} head${heads > 1 ? 's' : ''}`,
+    pathName(run.path),
+    heads > 1 ? msg(str`${heads} heads`) : msg(str`${heads} head`),
     `L = ${L}`,
     `d = ${d}`,
     `scale = ${fmtValue(run.scale, 5)}`,
-    `mask ${describeMask(prepared.mask)}`,
-    `${run.elapsedMs.toFixed(1)} ms`,
-    `read back ${run.bytesRead ? formatBytes(run.bytesRead) : 'nothing (CPU)'}`,
+    msg(str`mask ${describeMask(prepared.mask)}`),
+    `${elapsed} ms`,
+    run.bytesRead ? msg(str`read back ${formatBytes(run.bytesRead)}`) : msg('read back nothing (CPU)'),
   ].join(' · ');
   return html`<div class="results ${stale ? 'stale' : ''}" aria-busy=${stale ? 'true' : 'false'}>
     ${[...v.lab.notices, ...prepared.notes].map((n) => html`<p class="notice" role="status">${n}</p>`)}
     <p class="backend-line small">
-      <span class="badge" title="What computed these numbers">${v.lab.backendLabel}</span>
+      <span class="badge" title=${msg('What computed these numbers')}>${v.lab.backendLabel}</span>
       ${summary}
     </p>
     ${renderStrip(v)}
@@ -42,11 +50,12 @@ export function renderResult(v: LabView, stale: boolean): TemplateResult {
 /** The alert's text when a run fails: the message, the GPU's details, and what to try. */
 export function renderError(e: unknown): TemplateResult {
   const gpu = e instanceof GpuError;
-  return html`Could not compute attention: ${(e as Error).message}
+  const message = (e as Error).message;
+  return html`${msg(str`Could not compute attention: ${message}`)}
   ${
     gpu && e.details
       ? html`<details>
-          <summary>Details</summary>
+          <summary>${msg('Details')}</summary>
           <pre class="small">${e.details}</pre>
         </details>`
       : nothing
@@ -54,7 +63,7 @@ export function renderError(e: unknown): TemplateResult {
   ${
     gpu
       ? html`<p class="small">
-          Try fewer heads, a smaller L, or the fused path; if the GPU was lost, use “Reconnect GPU” above.
+          ${msg('Try fewer heads, a smaller L, or the fused path; if the GPU was lost, use “Reconnect GPU” above.')}
         </p>`
       : nothing
   }`;
@@ -68,7 +77,8 @@ export function renderMessages(
   exportMessage: Message,
   dismiss: { import: () => void; export: () => void },
 ): TemplateResult {
-  const button = (clear: () => void) => html`<button class="small" @click=${clear}>Dismiss</button>`;
+  const button = (clear: () => void) =>
+    html`<button class="small" @click=${clear}>${msg('Dismiss')}</button>`;
   const m = exportMessage;
   return html`${
     importError ? html`<p class="error" role="alert">${importError} ${button(dismiss.import)}</p>` : nothing

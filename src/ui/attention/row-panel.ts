@@ -1,5 +1,6 @@
 /** One query row's softmax weights over the keys, as a bar chart (drawn after render by drawRowChart). */
 import { html, type TemplateResult } from 'lit';
+import { msg, str } from '@lit/localize';
 import { renderBars } from '../../charts/bars';
 import { exportButtons } from '../common/export-buttons';
 import type { LabView } from './view';
@@ -13,31 +14,32 @@ export function renderRowPanel(v: LabView): TemplateResult {
   let body: TemplateResult;
   if (row < 0) {
     body = html`<p class="muted">
-      Click a row of a heatmap (or type a row number) to see that query's weights.
+      ${msg("Click a row of a heatmap (or type a row number) to see that query's weights.")}
     </p>`;
   } else if (ready) {
     let sum = 0;
     for (const x of rw.values) sum += x;
-    const fullyMasked = lab.run.stats?.fullyMasked[h * L + row]
-      ? ' (fully-masked row: all weights are 0)'
-      : '';
+    const total = sum.toFixed(7);
+    const caption = lab.run.stats?.fullyMasked[h * L + row]
+      ? msg(
+          str`Σ weights = ${total} (fully-masked row: all weights are 0). The query's own position is drawn in the accent colour.`,
+        )
+      : msg(str`Σ weights = ${total}. The query's own position is drawn in the accent colour.`);
     body = html`<figure>
       <svg class="row-bars"></svg>
-      <figcaption>
-        Σ weights = ${sum.toFixed(7)}${fullyMasked}. The query's own position is drawn in the accent colour.
-      </figcaption>
+      <figcaption>${caption}</figcaption>
       ${exportButtons(
         [
-          { label: 'Export row chart (PNG)', run: () => v.exports.rowChart('png') },
-          { label: 'Export row chart (SVG)', run: () => v.exports.rowChart('svg') },
-          { label: 'Export row weights (CSV)', run: () => v.exports.row(rw, 'csv') },
-          { label: 'Export row weights (JSON)', run: () => v.exports.row(rw, 'json') },
+          { label: msg('Export row chart (PNG)'), run: () => v.exports.rowChart('png') },
+          { label: msg('Export row chart (SVG)'), run: () => v.exports.rowChart('svg') },
+          { label: msg('Export row weights (CSV)'), run: () => v.exports.row(rw, 'csv') },
+          { label: msg('Export row weights (JSON)'), run: () => v.exports.row(rw, 'json') },
         ],
         'small-buttons',
       )}
     </figure>`;
   } else {
-    body = html`<p role="status">Reading the row from the GPU…</p>`;
+    body = html`<p role="status">${msg('Reading the row from the GPU…')}</p>`;
   }
   const onRow = (e: Event) => {
     const input = e.target as HTMLInputElement;
@@ -45,12 +47,13 @@ export function renderRowPanel(v: LabView): TemplateResult {
     if (Number.isInteger(value) && value >= -1 && value < L) v.set({ row: value });
     else input.value = String(row);
   };
+  const [token, head] = [tokens[row], h + 1];
   return html`<section class="panel" aria-labelledby="row-title">
     <h3 id="row-title">
-      ${row >= 0 ? html`Weights of query “${tokens[row]}” (#${row}), head ${h + 1}` : 'Weights of one query'}
+      ${row >= 0 ? msg(str`Weights of query “${token}” (#${row}), head ${head}`) : msg('Weights of one query')}
     </h3>
     <label class="field"
-      >Query row (−1 = none)
+      >${msg('Query row (−1 = none)')}
       <input type="number" min="-1" max=${L - 1} step="1" .value=${String(row)} @change=${onRow}
     /></label>
     ${body}
@@ -65,14 +68,15 @@ export function drawRowChart(v: LabView, svg: SVGSVGElement): void {
   const width = v.layout.bars;
   v.canvases.once(svg, `${lab.id}:${row.head}:${row.row}:${width}`, () => {
     const tokens = lab.prepared.tokens;
+    const [token, head] = [tokens[row.row], row.head + 1];
     renderBars(
       svg,
       { labels: tokens, values: row.values, highlight: row.row },
       {
         width,
         height: 300,
-        title: `Softmax weights of query “${tokens[row.row]}” (#${row.row}) over the keys, head ${row.head + 1}`,
-        yLabel: 'weight',
+        title: msg(str`Softmax weights of query “${token}” (#${row.row}) over the keys, head ${head}`),
+        yLabel: msg('weight'),
       },
     );
   });

@@ -2,8 +2,9 @@
  * The Attention lab's runs: resolve the backend, prepare Q/K/V, run the GPU engine (staged or fused) or the
  * CPU reference, and afterwards fetch pooled views, zoom windows, a row and full-resolution tensors from
  * the GPU run that is still resident. Every GPU call goes through one SerialQueue: a new run replaces the
- * buffers that pool() and window() read, so a view of an older run fails with NOT_RESIDENT instead.
+ * buffers that pool() and window() read, so a view of an older run fails with notResident() instead.
  */
+import { msg, str } from '@lit/localize';
 import {
   AttentionEngine,
   MATRIX_STAGES,
@@ -19,6 +20,7 @@ import { ATTENTION_LIMITS, type PoolMode, type Rect } from '../../kernels/attent
 import { DEFAULT_D_MODEL, initAttentionInputs } from '../../models/attention-inputs';
 import type { AttentionState } from '../../state/attention';
 import type { BackendChoice } from '../../state/store';
+import { formatCount } from '../../util/format';
 import { SerialQueue } from '../../util/serial-queue';
 import { resolveBackend } from '../common/backend';
 import type { RunControlFor } from '../common/lab-run';
@@ -29,8 +31,11 @@ import { prepareInputs, type ImportedFile, type Initialise, type Prepared } from
 import { ALL_STAGES, EXPORT_MAX_NUMBERS, POOL_PIX, REFERENCE_MAX_L, STAGE_INFO } from './stages';
 
 /** Why a GPU view or export of a run is no longer possible after a later run replaced its buffers. */
-const NOT_RESIDENT =
-  'the GPU no longer holds this result (a later run replaced it or was cancelled); change a control to compute it again';
+function notResident(): string {
+  return msg(
+    'the GPU no longer holds this result (a later run replaced it or was cancelled); change a control to compute it again',
+  );
+}
 
 /** One completed run, as the page draws and exports it. */
 export interface LabRun {
@@ -65,8 +70,8 @@ export interface RowWeights {
   values: Float32Array;
 }
 
-export type NumericsView =
-  { kind: 'done'; numerics: AttentionNumerics } | { kind: 'skipped'; reason: string };
+/** The numerics against the float64 reference, or skipped (L above REFERENCE_MAX_L, or not read back whole). */
+export type NumericsView = { kind: 'done'; numerics: AttentionNumerics } | { kind: 'skipped' };
 
 /** What a run computes from besides the controls: an imported file and the painted custom mask. */
 interface RunInputs {
@@ -122,7 +127,7 @@ export class AttentionSession {
   async run(choice: BackendChoice, inputs: RunInputs, control: RunControlFor): Promise<LabRun> {
     const runtime = this.runtime();
     const id = this.nextRunId++;
-    control.onProgress?.({ phase: 'run', message: 'Preparing Q, K and V…', done: 0, total: 0 });
+    control.onProgress?.({ phase: 'run', message: msg('Preparing Q, K and V…'), done: 0, total: 0 });
     const backend = await resolveBackend(runtime, choice);
     const gpu = backend.kind === 'gpu';
     const prepared = await prepareInputs(inputs.params, {
@@ -131,7 +136,7 @@ export class AttentionSession {
       induction: inputs.induction,
       gpt2: inputs.gpt2 ?? null,
       maxL: gpu ? ATTENTION_LIMITS.maxL : MAX_ATTENTION_L_CPU,
-      ...(gpu ? {} : { maxLReason: 'The CPU reference' }),
+      ...(gpu ? {} : { maxLReason: msg('The CPU reference') }),
       initialise: this.initialise,
     });
     throwIfAborted(control.signal);
@@ -150,7 +155,12 @@ export class AttentionSession {
         }
       });
     }
-    control.onProgress?.({ phase: 'run', message: 'Computing on the CPU reference…', done: 0, total: 0 });
+    control.onProgress?.({
+      phase: 'run',
+      message: msg('Computing on the CPU reference…'),
+      done: 0,
+      total: 0,
+    });
     const { mask, scale, bias } = prepared;
     const job = await runtime.cpu.run(
       { kind: 'attention', inputs: prepared.inputs, options: { mask, scale, bias, stages: ALL_STAGES } },
@@ -184,7 +194,7 @@ export class AttentionSession {
   private onGpu<T>(lab: LabRun, op: (engine: AttentionEngine) => Promise<T>): Promise<T> {
     const engine = lab.engine!;
     return this.queue.run(() => {
-      if (!this.isResident(lab)) throw new DOMException(NOT_RESIDENT, 'AbortError');
+      if (!this.isResident(lab)) throw new DOMException(notResident(), 'AbortError');
       return op(engine);
     });
   }
@@ -208,7 +218,7 @@ export class AttentionSession {
     }
     const zoom: Partial<Record<MatrixStage, MatrixView>> = {};
     if (!rect) return { runId: lab.id, overview, zoom };
-    if (!this.isResident(lab)) return { runId: lab.id, overview, zoom, zoomError: NOT_RESIDENT };
+    if (!this.isResident(lab)) return { runId: lab.id, overview, zoom, zoomError: notResident() };
     const wanted = new Set<MatrixStage>([stage]);
     for (const s of ['scores', 'weights'] as const) if (lab.available.has(s)) wanted.add(s);
     await this.onGpu(lab, async (engine) => {
@@ -241,7 +251,7 @@ export class AttentionSession {
   async numerics(lab: LabRun): Promise<NumericsView> {
     if (lab.numerics) return { kind: 'done', numerics: lab.numerics };
     if (lab.run.shape.L > REFERENCE_MAX_L || !lab.full) {
-      return { kind: 'skipped', reason: `reference skipped above L=${REFERENCE_MAX_L}` };
+      return { kind: 'skipped' };
     }
     const { run, prepared } = lab;
     const { mask, scale, bias } = prepared;
@@ -268,8 +278,9 @@ export class AttentionSession {
     checkExportSize(lab, 'weights');
     const limit = lab.engine!.stagedLimit(lab.run.shape);
     if (limit) {
+      const why = limit.message;
       throw new RangeError(
-        `The export needs every weight, which only the staged path stores: ${limit.message}`,
+        msg(str`The export needs every weight, which only the staged path stores: ${why}`),
       );
     }
     const { inputs, mask, scale, bias } = lab.prepared;
@@ -292,7 +303,12 @@ export class AttentionSession {
     if (lab.full && have) return have;
     if (stage === 'weights') return (await this.fullResolution(lab)).weights;
     if (!lab.available.has(stage) || !lab.engine) {
-      throw new RangeError(`The ${lab.run.path} path does not compute the ${STAGE_INFO[stage].title} stage.`);
+      const title = STAGE_INFO[stage].title;
+      throw new RangeError(
+        lab.run.path === 'fused'
+          ? msg(str`The fused path does not compute the ${title} stage.`)
+          : msg(str`The ${lab.run.path} path does not compute the ${title} stage.`),
+      );
     }
     checkExportSize(lab, 'scores');
     const L = lab.run.shape.L;
@@ -303,11 +319,18 @@ export class AttentionSession {
   }
 }
 
-function checkExportSize(lab: LabRun, what: string): void {
+function checkExportSize(lab: LabRun, what: 'weights' | 'scores'): void {
   const { heads, L } = lab.run.shape;
   if (heads * L * L > EXPORT_MAX_NUMBERS) {
+    const [n, max] = [formatCount(heads * L * L), formatCount(EXPORT_MAX_NUMBERS)];
     throw new RangeError(
-      `A full-resolution export holds heads·L² = ${(heads * L * L).toLocaleString('en-US')} ${what}, more than the ${EXPORT_MAX_NUMBERS.toLocaleString('en-US')} this page writes to one file; reduce L or the number of heads.`,
+      what === 'weights'
+        ? msg(
+            str`A full-resolution export holds heads·L² = ${n} weights, more than the ${max} this page writes to one file; reduce L or the number of heads.`,
+          )
+        : msg(
+            str`A full-resolution export holds heads·L² = ${n} scores, more than the ${max} this page writes to one file; reduce L or the number of heads.`,
+          ),
     );
   }
 }

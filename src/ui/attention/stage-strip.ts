@@ -1,5 +1,6 @@
 /** "Every stage": the pseudocode, one heatmap per stage of the selected head, and the shared legend. */
 import { html, nothing, type TemplateResult } from 'lit';
+import { msg, str } from '@lit/localize';
 import { maxAbs } from '../../charts/heatmap';
 import type { AttentionStage, MatrixStage } from '../../engine/attention';
 import { describeMask } from '../../kernels/attention/spec';
@@ -15,22 +16,24 @@ import { stageScale, type LabView } from './view';
 /** The pseudocode line of stage `s`, with the scale (or √d), the bias and the mask it used. */
 function pseudocodeLine(v: LabView, s: AttentionStage): TemplateResult {
   const { lab } = v;
+  const scale = fmtValue(lab.run.scale, 5);
   const scaleNote =
     v.params.scale > 0 || lab.prepared.scale !== undefined
-      ? html` <span class="note">(scale override: × ${fmtValue(lab.run.scale, 5)})</span>`
+      ? html` <span class="note">${msg(str`(scale override: × ${scale})`)}</span>`
       : html` <span class="note">(√d = ${fmtValue(Math.sqrt(lab.run.shape.d), 3)})</span>`;
   const maskNote = html` <span class="note">(${describeMask(lab.prepared.mask)})</span>`;
   const biasNote = lab.prepared.bias
-    ? html` <span class="note">+ ALiBi bias −m<sub>h</sub>·|q − k|</span>`
+    ? html` <span class="note">${msg(html`+ ALiBi bias −m<sub>h</sub>·|q − k|`)}</span>`
     : nothing;
   const note = s === 'scaled' ? html`${scaleNote}${biasNote}` : s === 'masked' ? maskNote : nothing;
   return html`${STAGE_INFO[s].code}${note}`;
 }
 
 export function renderStrip(v: LabView): TemplateResult {
+  const head = v.head + 1;
   return html`<section class="panel" aria-labelledby="strip-title">
-    <h3 id="strip-title">Every stage, head ${v.head + 1}</h3>
-    <ol class="pseudocode" aria-label="Pseudocode">
+    <h3 id="strip-title">${msg(str`Every stage, head ${head}`)}</h3>
+    <ol class="pseudocode" aria-label=${msg('Pseudocode')}>
       ${ALL_STAGES.map(
         (s) => html`<li aria-current=${s === v.currentStage ? 'true' : 'false'}>${pseudocodeLine(v, s)}</li>`,
       )}
@@ -64,13 +67,15 @@ function stageFigure(v: LabView, s: AttentionStage): TemplateResult {
   if (!m) {
     const why =
       v.lab.available.has(s) && !v.lab.full
-        ? 'Pooling on the GPU…'
-        : 'The fused path never materialises this stage: it keeps a running max and sum per row instead.';
+        ? msg('Pooling on the GPU…')
+        : msg(
+            'The fused path never materialises this stage: it keeps a running max and sum per row instead.',
+          );
     body = html`<div class="missing" style="width:${cell}px;height:${cell}px">${why}</div>`;
   } else {
     const scale = stageScale(v, s, m.data);
     if (scale.kind === 'diverging')
-      range = maxAbs(m.data) > 0 ? `±${fmtValue(scale.max, 3)}` : 'all 0 or masked';
+      range = maxAbs(m.data) > 0 ? `±${fmtValue(scale.max, 3)}` : msg('all 0 or masked');
     else if (v.params.weightRange === 'max') range = `0…${fmtValue(scale.max, 3)}`;
     body = stageCanvas(v, s, m, cell);
   }
@@ -114,14 +119,25 @@ function stageCanvas(v: LabView, s: AttentionStage, m: HeadMatrix, cell: number)
       ...(hov ? { highlightCell: { row: hov.row, col: hov.col } } : {}),
       highlightColor: v.colors.focus,
     },
-    exportTitle: `${STAGE_INFO[s].title}, head ${h + 1} (${STAGE_INFO[s].code})`,
+    // Written into the exported image: English, as every export (README, "Languages").
+    exportTitle: `${STAGE_INFO[s].enTitle}, head ${h + 1} (${STAGE_INFO[s].code})`,
     fileBase: `kernelscope-attention-${s}-head${h + 1}`,
     describe: (r, col) => describeCell(v.pic, m, h, r, col, s),
   };
-  const what = isOutput ? `queries × ${lab.run.shape.d} dimensions` : `queries × ${m.cols} keys`;
-  return v.canvases.canvas(id, entry, {
-    label: `${STAGE_INFO[s].title} of head ${h + 1}: ${m.rows} ${what}${m.pooled ? ' (pooled)' : ''}`,
-  });
+  return v.canvases.canvas(id, entry, { label: canvasLabel(s, h + 1, m, lab.run.shape.d) });
+}
+
+/** The heatmap's accessible name: "Masked scores of head 1: 4 queries × 4 keys (pooled)". */
+function canvasLabel(s: AttentionStage, head: number, m: HeadMatrix, d: number): string {
+  const [title, rows, cols] = [STAGE_INFO[s].title, m.rows, m.cols];
+  if (s === 'output') {
+    return m.pooled
+      ? msg(str`${title} of head ${head}: ${rows} queries × ${d} dimensions (pooled)`)
+      : msg(str`${title} of head ${head}: ${rows} queries × ${d} dimensions`);
+  }
+  return m.pooled
+    ? msg(str`${title} of head ${head}: ${rows} queries × ${cols} keys (pooled)`)
+    : msg(str`${title} of head ${head}: ${rows} queries × ${cols} keys`);
 }
 
 /** PNG / SVG of the heatmap, CSV / JSON of the stage (selected head), and Enlarge for [L][L] stages. */
@@ -134,21 +150,29 @@ function stageButtons(v: LabView, s: AttentionStage): TemplateResult {
   return html`<div class="small-buttons">
     ${exportButtons(
       [
-        { label: 'PNG', ariaLabel: `Export ${short} heatmap (PNG)`, run: () => x.heatmap(id, 'png') },
-        { label: 'SVG', ariaLabel: `Export ${short} heatmap (SVG)`, run: () => x.heatmap(id, 'svg') },
-        { label: 'CSV', ariaLabel: `Export ${short} of head ${head} (CSV)`, run: () => x.stage(s, 'csv') },
-        { label: 'JSON', ariaLabel: `Export ${short} of head ${head} (JSON)`, run: () => x.stage(s, 'json') },
+        { label: 'PNG', ariaLabel: msg(str`Export ${short} heatmap (PNG)`), run: () => x.heatmap(id, 'png') },
+        { label: 'SVG', ariaLabel: msg(str`Export ${short} heatmap (SVG)`), run: () => x.heatmap(id, 'svg') },
+        {
+          label: 'CSV',
+          ariaLabel: msg(str`Export ${short} of head ${head} (CSV)`),
+          run: () => x.stage(s, 'csv'),
+        },
+        {
+          label: 'JSON',
+          ariaLabel: msg(str`Export ${short} of head ${head} (JSON)`),
+          run: () => x.stage(s, 'json'),
+        },
       ],
       'contents',
     )}
     ${
       enlargeable
         ? html`<button
-            aria-label=${`Enlarge ${short}`}
+            aria-label=${msg(str`Enlarge ${short}`)}
             aria-pressed=${v.enlargedStage === s ? 'true' : 'false'}
             @click=${() => v.set({ stage: s as MatrixStage })}
           >
-            Enlarge
+            ${msg('Enlarge')}
           </button>`
         : nothing
     }

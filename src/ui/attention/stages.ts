@@ -1,4 +1,5 @@
 /** The Attention lab's stages (titles, pseudocode) and the page's size limits. */
+import { msg } from '@lit/localize';
 import type { AttentionStage } from '../../engine/attention';
 
 /** Every stage is read back at full resolution up to this L; above it the GPU pools to screen size. */
@@ -23,24 +24,72 @@ export const MIN_ZOOM = 4;
 
 export const ALL_STAGES: readonly AttentionStage[] = ['scores', 'scaled', 'masked', 'weights', 'output'];
 
-/** Titles, the interview pseudocode line of each stage, and the short form the strip panels show. */
-export const STAGE_INFO: Record<
-  AttentionStage,
-  { title: string; short: string; code: string; brief: string }
-> = {
-  scores: { title: 'QKᵀ (raw scores)', short: 'QKᵀ', code: 'scores = Q · Kᵀ', brief: 'Q · Kᵀ' },
-  scaled: { title: 'Scaled scores', short: 'scaled', code: 'scores = scores / √d', brief: 'scores / √d' },
+/**
+ * Each stage's title and the short form the strip panels show (both in the interface language: getters call
+ * msg() when read, so read them at render time), its English title (`enTitle`, for what is written into an
+ * exported file: the numerics export, exported image titles), and the interview pseudocode line (`code`,
+ * `brief`: notation, the same in every language).
+ */
+export interface StageInfo {
+  readonly title: string;
+  readonly short: string;
+  readonly enTitle: string;
+  readonly code: string;
+  readonly brief: string;
+}
+
+export const STAGE_INFO: Record<AttentionStage, StageInfo> = {
+  scores: {
+    get title() {
+      return msg('QKᵀ (raw scores)');
+    },
+    short: 'QKᵀ',
+    enTitle: 'QKᵀ (raw scores)',
+    code: 'scores = Q · Kᵀ',
+    brief: 'Q · Kᵀ',
+  },
+  scaled: {
+    get title() {
+      return msg('Scaled scores');
+    },
+    get short() {
+      return msg('scaled', { id: 'attention-stage-short-scaled' });
+    },
+    enTitle: 'Scaled scores',
+    code: 'scores = scores / √d',
+    brief: 'scores / √d',
+  },
   masked: {
-    title: 'Masked scores',
-    short: 'masked',
+    get title() {
+      return msg('Masked scores');
+    },
+    get short() {
+      return msg('masked', { id: 'attention-stage-short-masked' });
+    },
+    enTitle: 'Masked scores',
     code: 'scores = scores.masked_fill(mask == 0, −inf)',
     brief: 'masked_fill(mask == 0, −inf)',
   },
   weights: {
-    title: 'Softmax weights',
-    short: 'weights',
+    get title() {
+      return msg('Softmax weights');
+    },
+    get short() {
+      return msg('weights', { id: 'attention-stage-short-weights' });
+    },
+    enTitle: 'Softmax weights',
     code: 'weights = softmax(scores)',
     brief: 'softmax(scores)',
   },
-  output: { title: 'Output', short: 'output', code: 'output = weights · V', brief: 'weights · V' },
+  output: {
+    get title() {
+      return msg('Output');
+    },
+    get short() {
+      return msg('output', { id: 'attention-stage-short-output' });
+    },
+    enTitle: 'Output',
+    code: 'output = weights · V',
+    brief: 'weights · V',
+  },
 };

@@ -10,6 +10,7 @@
  * data-steps-in-flight = engine steps running at once (never above 1).
  */
 import { html, nothing } from 'lit';
+import { msg, str } from '@lit/localize';
 import { customElement } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { isImageTask } from '../../models/mlp';
@@ -20,7 +21,7 @@ import { runtimeContext, type Runtime } from '../common/runtime';
 import { labStyles, sharedStyles } from '../common/styles';
 import { drawChannelCharts, renderChannelPanels } from './channels-panel';
 import type { ChartExport } from './chart-head';
-import { ACT_LABELS, HIGH_LR_PRESET, renderControls } from './controls';
+import { HIGH_LR_PRESET, renderControls, unitsLabel } from './controls';
 import { renderExplanation } from './explain';
 import { exportChart, exportStats } from './exports';
 import { drawGlyphs, renderGlyphPanel } from './glyph-panel';
@@ -115,13 +116,13 @@ export class BatchnormLab extends KsElement {
   override render() {
     const p = this.lab.params;
     const s = this.session;
+    const units = unitsLabel(p.width, p.activation);
     return html`
-      <h2>BatchNorm: normalising each channel over the batch</h2>
+      <h2>${msg('BatchNorm: normalising each channel over the batch')}</h2>
       <p class="lede">
-        Two identical MLPs (${p.depth} hidden layers of ${p.width} ${ACT_LABELS[p.activation]} units, same
-        initial weights, same batches) train side by side with Adam; the blue one has BatchNorm1d after every
-        Linear layer. Every kernel — matmul, BatchNorm, softmax cross-entropy, Adam, and the per-channel
-        statistics — runs in WGSL.
+        ${msg(
+          str`Two identical MLPs (${p.depth} hidden layers of ${units}, same initial weights, same batches) train side by side with Adam; the blue one has BatchNorm1d after every Linear layer. Every kernel — matmul, BatchNorm, softmax cross-entropy, Adam, and the per-channel statistics — runs in WGSL.`,
+        )}
       </p>
       ${renderControls(
         p,

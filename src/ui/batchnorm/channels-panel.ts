@@ -4,6 +4,7 @@
  * histogram over the channels.
  */
 import { html, type TemplateResult } from 'lit';
+import { msg, str } from '@lit/localize';
 import { renderChannelHistogram } from '../../charts/channel-histogram';
 import { renderChannels } from '../../charts/lines';
 import type { LayerReport } from '../../engine/batchnorm';
@@ -20,44 +21,50 @@ export function renderChannelPanels(
   const histogram = p.channels === 'histogram';
   const evalView = p.view === 'eval';
   return html`<figure class="panel">
-      ${chartHead('running', 'Running vs batch statistics', exportChart, off)}
+      ${chartHead('running', msg('Running vs batch statistics'), exportChart, off)}
       <svg class="running"></svg>
       <figcaption>
-        The running mean/variance (momentum 0.1, unbiased variance) used in eval mode, against the current
-        batch's statistics of the BN input.
+        ${msg(
+          "The running mean/variance (momentum 0.1, unbiased variance) used in eval mode, against the current batch's statistics of the BN input.",
+        )}
       </figcaption>
     </figure>
     <figure class="panel">
-      ${chartHead('means', 'Per-channel batch mean', exportChart, off)}
+      ${chartHead('means', msg('Per-channel batch mean'), exportChart, off)}
       <svg class="means"></svg>
       <figcaption>
-        ${histogram ? 'How many channels have each batch mean: b' : 'B'}efore BN (Linear output), after BN (x̂,
-        before γ and β) and in the network without BN.
+        ${
+          histogram
+            ? msg(
+                'How many channels have each batch mean: before BN (Linear output), after BN (x̂, before γ and β) and in the network without BN.',
+              )
+            : msg('Before BN (Linear output), after BN (x̂, before γ and β) and in the network without BN.')
+        }
         ${
           evalView
-            ? 'Eval view: x̂ uses the running statistics, so its batch mean is no longer exactly 0.'
-            : 'Train view: x̂ has batch mean 0 by construction.'
+            ? msg('Eval view: x̂ uses the running statistics, so its batch mean is no longer exactly 0.')
+            : msg('Train view: x̂ has batch mean 0 by construction.')
         }
       </figcaption>
     </figure>
     <figure class="panel">
-      ${chartHead('vars', 'Per-channel batch variance', exportChart, off)}
+      ${chartHead('vars', msg('Per-channel batch variance'), exportChart, off)}
       <svg class="vars"></svg>
       <figcaption>
-        ${histogram ? 'How many channels have each batch variance. ' : ''}
+        ${histogram ? msg('How many channels have each batch variance.') : ''}
         ${
           evalView
-            ? 'Eval view: x̂ is scaled by the running variance, so its batch variance is only near 1.'
-            : 'Train view: x̂ has batch variance σ²/(σ² + ε) ≈ 1 (ε = 10⁻⁵).'
+            ? msg('Eval view: x̂ is scaled by the running variance, so its batch variance is only near 1.')
+            : msg('Train view: x̂ has batch variance σ²/(σ² + ε) ≈ 1 (ε = 10⁻⁵).')
         }
       </figcaption>
     </figure>`;
 }
 
 const stat = (L: LayerReport, k: 'mean' | 'var') => [
-  { label: 'before BN', color: COLORS.preBN, values: L.preBN[k] },
-  { label: 'after BN (x̂)', color: COLORS.bn, values: L.postBN[k] },
-  { label: 'no-BN net', color: COLORS.plain, values: L.plain[k], dashed: true },
+  { label: msg('before BN'), color: COLORS.preBN, values: L.preBN[k] },
+  { label: msg('after BN (x̂)'), color: COLORS.bn, values: L.postBN[k] },
+  { label: msg('no-BN net'), color: COLORS.plain, values: L.plain[k], dashed: true },
 ];
 
 export function drawChannelCharts(root: ParentNode, s: BatchnormSession, p: BatchnormState): void {
@@ -73,36 +80,36 @@ export function drawChannelCharts(root: ParentNode, s: BatchnormSession, p: Batc
     const common = { ...size, bins };
     renderChannelHistogram(means, stat(L, 'mean'), {
       ...common,
-      title: `Histogram over the ${n} channels of the batch mean, layer ${L.index}`,
+      title: msg(str`Histogram over the ${n} channels of the batch mean, layer ${L.index}`),
       reference: 0,
-      xLabel: 'batch mean',
+      xLabel: msg('batch mean'),
     });
     renderChannelHistogram(vars, stat(L, 'var'), {
       ...common,
-      title: `Histogram over the ${n} channels of the batch variance, layer ${L.index}`,
+      title: msg(str`Histogram over the ${n} channels of the batch variance, layer ${L.index}`),
       reference: 1,
-      xLabel: 'batch variance',
+      xLabel: msg('batch variance'),
     });
   } else {
     renderChannels(means, stat(L, 'mean'), {
       ...size,
-      title: `Batch mean of each channel, layer ${L.index}`,
+      title: msg(str`Batch mean of each channel, layer ${L.index}`),
       reference: 0,
     });
     renderChannels(vars, stat(L, 'var'), {
       ...size,
-      title: `Batch variance of each channel, layer ${L.index}`,
+      title: msg(str`Batch variance of each channel, layer ${L.index}`),
       reference: 1,
     });
   }
   renderChannels(
     running,
     [
-      { label: 'batch mean', color: COLORS.preBN, values: L.preBN.mean, shape: 'circle' },
-      { label: 'running mean', color: COLORS.runningMean, values: L.runningMean, shape: 'circle' },
-      { label: 'batch var', color: COLORS.batchVar, values: L.preBN.var, shape: 'circle' },
-      { label: 'running var', color: COLORS.runningVar, values: L.runningVar, shape: 'circle' },
+      { label: msg('batch mean'), color: COLORS.preBN, values: L.preBN.mean, shape: 'circle' },
+      { label: msg('running mean'), color: COLORS.runningMean, values: L.runningMean, shape: 'circle' },
+      { label: msg('batch var'), color: COLORS.batchVar, values: L.preBN.var, shape: 'circle' },
+      { label: msg('running var'), color: COLORS.runningVar, values: L.runningVar, shape: 'circle' },
     ],
-    { ...size, title: `Running statistics vs the current batch's, layer ${L.index} (BN input)` },
+    { ...size, title: msg(str`Running statistics vs the current batch's, layer ${L.index} (BN input)`) },
   );
 }

@@ -4,8 +4,9 @@
  * runExport, like every other export.
  */
 import { html, type TemplateResult } from 'lit';
+import { msg, str } from '@lit/localize';
 import { runExport } from '../common/export-buttons';
-import { CHARTS, type ChartKey } from './exports';
+import { chartName, type ChartKey } from './exports';
 
 export type ChartExport = (key: ChartKey, kind: 'png' | 'svg') => Promise<void>;
 
@@ -15,26 +16,33 @@ export function chartHead(
   exportChart: ChartExport,
   disabled: boolean,
 ): TemplateResult {
-  const { name } = CHARTS[key];
-  const button = (kind: 'png' | 'svg', what: string) =>
-    html`<button
+  const name = chartName(key);
+  const button = (kind: 'png' | 'svg') => {
+    const format = kind.toUpperCase();
+    return html`<button
       type="button"
-      aria-label=${`Export ${name} (${kind.toUpperCase()})`}
-      title=${`Save the ${name} chart as ${what}`}
+      aria-label=${msg(str`Export ${name} (${format})`)}
+      title=${
+        kind === 'png'
+          ? msg(str`Save the ${name} chart as a PNG image`)
+          : msg(str`Save the ${name} chart as an SVG file`)
+      }
       ?disabled=${disabled}
       @click=${() =>
         runExport(() =>
           exportChart(key, kind).catch((e: unknown) => {
-            throw new Error(`Could not export the ${name} chart: ${(e as Error).message}`);
+            const reason = (e as Error).message;
+            throw new Error(msg(str`Could not export the ${name} chart: ${reason}`));
           }),
         )}
     >
-      ${kind.toUpperCase()}
+      ${format}
     </button>`;
+  };
   return html`<div class="chart-head">
     <h3>${heading}</h3>
-    <span class="chart-exports" role="group" aria-label=${`Export the ${name} chart`}>
-      ${button('png', 'a PNG image')} ${button('svg', 'an SVG file')}
+    <span class="chart-exports" role="group" aria-label=${msg(str`Export the ${name} chart`)}>
+      ${button('png')} ${button('svg')}
     </span>
   </div>`;
 }

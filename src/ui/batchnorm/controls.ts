@@ -1,26 +1,47 @@
 /** The BatchNorm lab's controls: task, shape, optimiser settings, the unit shown and the two view toggles. */
 import { html, nothing, type TemplateResult } from 'lit';
+import { msg, str } from '@lit/localize';
 import { ACTIVATIONS, type Activation } from '../../kernels/nn/spec';
 import { LAB_TASKS, isImageTask, type LabTask } from '../../models/mlp';
 import { IMAGE_PIXELS, type BatchnormState } from '../../state/batchnorm';
 
-export const TASK_LABELS: Record<LabTask, string> = {
-  spirals: 'Two spirals',
-  circles: 'Two circles',
-  xor: 'XOR',
-  digits: 'Glyphs (digits)',
-  letters: 'Glyphs (letters)',
-};
-const PIXEL_LABELS: Record<(typeof IMAGE_PIXELS)[number], string> = {
-  '16': '16×16 (256 inputs)',
-  '28': '28×28 (784 inputs)',
-};
-export const ACT_LABELS: Record<Activation, string> = {
+/** Each task's name, in the interface language (a function: msg() answers in the language of the moment). */
+export function taskLabel(task: LabTask): string {
+  switch (task) {
+    case 'spirals':
+      return msg('Two spirals');
+    case 'circles':
+      return msg('Two circles');
+    case 'xor':
+      return 'XOR';
+    case 'digits':
+      return msg('Glyphs (digits)');
+    case 'letters':
+      return msg('Glyphs (letters)');
+  }
+}
+function pixelLabel(pixels: (typeof IMAGE_PIXELS)[number]): string {
+  return pixels === '16' ? msg('16×16 (256 inputs)') : msg('28×28 (784 inputs)');
+}
+const ACT_LABELS: Record<Activation, string> = {
   relu: 'ReLU',
   sigmoid: 'sigmoid',
   silu: 'SiLU',
   gelu: 'GELU',
 };
+/** "32 ReLU units": a layer's width and activation, in the interface language. */
+export function unitsLabel(width: number, activation: Activation): string {
+  switch (activation) {
+    case 'relu':
+      return msg(str`${width} ReLU units`);
+    case 'sigmoid':
+      return msg(str`${width} sigmoid units`);
+    case 'silu':
+      return msg(str`${width} SiLU units`);
+    case 'gelu':
+      return msg(str`${width} GELU units`);
+  }
+}
 const BATCHES = [16, 32, 64, 128, 256, 512, 1024];
 const WIDTHS = [8, 16, 32, 64, 128];
 const LRS = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3];
@@ -114,57 +135,57 @@ export function renderControls(
 ): TemplateResult {
   const layer = Math.min(p.layer, p.depth - 1);
   const unit = Math.min(p.unit, p.width - 1);
-  return html`<section class="panel controls" aria-label="BatchNorm lab controls">
+  return html`<section class="panel controls" aria-label=${msg('BatchNorm lab controls')}>
     ${select(
-      'Task',
-      LAB_TASKS.map((t) => [t, TASK_LABELS[t]] as const),
+      msg('Task'),
+      LAB_TASKS.map((t) => [t, taskLabel(t)] as const),
       p.task,
       (task) => set({ task }),
     )}
     ${
       isImageTask(p.task)
         ? select(
-            'Image size',
-            IMAGE_PIXELS.map((v) => [v, PIXEL_LABELS[v]] as const),
+            msg('Image size'),
+            IMAGE_PIXELS.map((v) => [v, pixelLabel(v)] as const),
             p.pixels,
             (pixels) => set({ pixels }),
           )
         : nothing
     }
-    ${select('Learning rate', numbers(LRS, p.lr), p.lr, (lr) => set({ lr }))}
-    ${select('Batch size', numbers(BATCHES, p.batch), p.batch, (batch) => set({ batch }))}
-    ${integer('Depth', p.depth, 1, 8, (depth) => set({ depth }))}
-    ${select('Width', numbers(WIDTHS, p.width), p.width, (width) => set({ width }))}
+    ${select(msg('Learning rate'), numbers(LRS, p.lr), p.lr, (lr) => set({ lr }))}
+    ${select(msg('Batch size'), numbers(BATCHES, p.batch), p.batch, (batch) => set({ batch }))}
+    ${integer(msg('Depth'), p.depth, 1, 8, (depth) => set({ depth }))}
+    ${select(msg('Width'), numbers(WIDTHS, p.width), p.width, (width) => set({ width }))}
     ${select(
-      'Activation',
+      msg('Activation'),
       ACTIVATIONS.map((a) => [a, ACT_LABELS[a]] as const),
       p.activation,
       (activation) => set({ activation }),
     )}
-    ${integer('Seed', p.seed, 0, 2 ** 32 - 1, (seed) => set({ seed }))}
+    ${integer(msg('Seed'), p.seed, 0, 2 ** 32 - 1, (seed) => set({ seed }))}
     ${select(
-      'Layer shown',
+      msg('Layer shown'),
       Array.from({ length: p.depth }, (_, i) => [i, String(i)] as const),
       layer,
       (v) => set({ layer: v }),
     )}
-    ${integer('Unit', unit, 0, p.width - 1, (v) => set({ unit: v }))}
+    ${integer(msg('Unit'), unit, 0, p.width - 1, (v) => set({ unit: v }))}
     ${radios(
-      'BN statistics',
+      msg('BN statistics'),
       'view',
       [
-        ['train', 'train (batch)'],
-        ['eval', 'eval (running)'],
+        ['train', msg('train (batch)')],
+        ['eval', msg('eval (running)')],
       ],
       p.view,
       (view) => set({ view }),
     )}
     ${radios(
-      'Per-channel charts',
+      msg('Per-channel charts'),
       'channels',
       [
-        ['bars', 'by channel'],
-        ['histogram', 'histogram'],
+        ['bars', msg('by channel')],
+        ['histogram', msg('histogram')],
       ],
       p.channels,
       setChannels,

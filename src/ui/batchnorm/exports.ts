@@ -2,6 +2,7 @@
  * The BatchNorm lab's exports (formats in the README): the statistics JSON, each table as CSV and JSON
  * records, and each chart as PNG and SVG. File names end in the step they show.
  */
+import { msg, str } from '@lit/localize';
 import { heldOutRows } from '../../engine/batchnorm';
 import { isImageTask } from '../../models/mlp';
 import type { BatchnormState } from '../../state/batchnorm';
@@ -10,16 +11,34 @@ import { downloadChart, tableActions } from '../common/export-actions';
 import type { ExportAction } from '../common/export-buttons';
 import { engineConfig, type BatchnormSession } from './session';
 
-/** The lab's charts: the class of each one's <svg>, its name in the export buttons and in the file names. */
+/** The lab's charts: the class of each one's <svg>, and its name in the file names (English: the export contract). */
 export type ChartKey = 'loss' | 'accuracy' | 'percentiles' | 'running' | 'means' | 'vars';
-export const CHARTS: Record<ChartKey, { name: string; file: string }> = {
-  loss: { name: 'loss', file: 'loss' },
-  accuracy: { name: 'accuracy', file: 'accuracy' },
-  percentiles: { name: 'unit input percentiles', file: 'unit-percentiles' },
-  running: { name: 'running statistics', file: 'running-stats' },
-  means: { name: 'channel means', file: 'channel-means' },
-  vars: { name: 'channel variances', file: 'channel-variances' },
+const CHART_FILES: Record<ChartKey, string> = {
+  loss: 'loss',
+  accuracy: 'accuracy',
+  percentiles: 'unit-percentiles',
+  running: 'running-stats',
+  means: 'channel-means',
+  vars: 'channel-variances',
 };
+
+/** A chart's name in its export buttons and messages, in the interface language. */
+export function chartName(key: ChartKey): string {
+  switch (key) {
+    case 'loss':
+      return msg('loss');
+    case 'accuracy':
+      return msg('accuracy');
+    case 'percentiles':
+      return msg('unit input percentiles');
+    case 'running':
+      return msg('running statistics');
+    case 'means':
+      return msg('channel means');
+    case 'vars':
+      return msg('channel variances');
+  }
+}
 
 export const HISTORY_HEAD = [
   'step',
@@ -105,7 +124,10 @@ export function channelRows(s: BatchnormSession): CsvRow[] {
   ]);
 }
 
-/** A table's CSV and JSON buttons ("Export latest step (CSV)"); rows are built when clicked. */
+/**
+ * A table's CSV and JSON buttons ("Export latest step (CSV)"): `label` in the interface language names the
+ * buttons; `head` and `rows` are the English export contract. Rows are built when clicked.
+ */
 export function tableExports(
   s: BatchnormSession,
   label: string,
@@ -168,7 +190,7 @@ export async function exportChart(
   step: number,
   channels: BatchnormState['channels'],
 ): Promise<void> {
-  if (!svg) throw new Error(`The ${CHARTS[key].name} chart is not drawn yet.`);
+  if (!svg) throw new Error(msg(str`The ${chartName(key)} chart is not drawn yet.`));
   const view = key === 'means' || key === 'vars' ? `-${channels}` : '';
-  await downloadChart(`kernelscope-batchnorm-${CHARTS[key].file}${view}-step${step}`, svg, kind);
+  await downloadChart(`kernelscope-batchnorm-${CHART_FILES[key]}${view}-step${step}`, svg, kind);
 }

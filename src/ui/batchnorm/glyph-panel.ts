@@ -1,24 +1,38 @@
 /** The image tasks' sample panel: the first training glyphs and what the data set holds. */
 import { html, type TemplateResult } from 'lit';
+import { msg, str } from '@lit/localize';
 import { renderImageGrid } from '../../charts/image-grid';
 import type { ImageTask } from '../../models/mlp';
 import { PREVIEW_COUNT, type ImageSet } from './image-data';
 
 export function renderGlyphPanel(task: ImageTask, img: ImageSet, heldOutEvaluated: number): TemplateResult {
+  const total = img.data.labels.length;
+  const classes = img.classes.length;
+  const fonts = img.fonts.join(', ');
+  const heldOut = img.data.test?.labels.length ?? 0;
   return html`<figure class="panel glyph-panel">
-    <h3 id="glyphs-heading">Training images</h3>
+    <h3 id="glyphs-heading">${msg('Training images')}</h3>
     <canvas class="glyphs" role="img" aria-labelledby="glyphs-heading glyphs-caption"></canvas>
     <figcaption id="glyphs-caption">
-      The first ${PREVIEW_COUNT} of ${img.data.labels.length} ${task === 'digits' ? 'digit' : 'letter'} images
-      (${img.classes.length} classes), drawn in this browser from its own fonts (${img.fonts.join(', ')}) with
-      random rotation, scale, shear, shift and stroke weight — nothing is downloaded.
+      ${
+        task === 'digits'
+          ? msg(
+              str`The first ${PREVIEW_COUNT} of ${total} digit images (${classes} classes), drawn in this browser from its own fonts (${fonts}) with random rotation, scale, shear, shift and stroke weight — nothing is downloaded.`,
+            )
+          : msg(
+              str`The first ${PREVIEW_COUNT} of ${total} letter images (${classes} classes), drawn in this browser from its own fonts (${fonts}) with random rotation, scale, shear, shift and stroke weight — nothing is downloaded.`,
+            )
+      }
       ${
         img.side === 16
-          ? '16×16: rendered at 32×32 and averaged over 2×2 blocks, 256 inputs (a quarter of the 28×28 inputs; the status line shows the steps/s measured while training).'
-          : '28×28: 784 inputs.'
+          ? msg(
+              '16×16: rendered at 32×32 and averaged over 2×2 blocks, 256 inputs (a quarter of the 28×28 inputs; the status line shows the steps/s measured while training).',
+            )
+          : msg('28×28: 784 inputs.')
       }
-      Held-out: ${img.data.test?.labels.length ?? 0} other random draws of the same fonts, never trained on
-      (${heldOutEvaluated} evaluated: whole batches).
+      ${msg(
+        str`Held-out: ${heldOut} other random draws of the same fonts, never trained on (${heldOutEvaluated} evaluated: whole batches).`,
+      )}
     </figcaption>
   </figure>`;
 }

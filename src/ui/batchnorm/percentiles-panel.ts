@@ -1,5 +1,6 @@
 /** One unit's activation input over training: 15th/50th/85th percentiles in both networks. */
 import { html, type TemplateResult } from 'lit';
+import { msg, str } from '@lit/localize';
 import { renderLines } from '../../charts/lines';
 import { COLORS, chartHead, chartSize, type ChartExport } from './chart-head';
 import { strided } from './history';
@@ -7,11 +8,13 @@ import type { BatchnormSession } from './session';
 
 export function renderPercentilesPanel(s: BatchnormSession, exportChart: ChartExport): TemplateResult {
   return html`<figure class="panel">
-    ${chartHead('percentiles', "A unit's input over training", exportChart, !s.latest)}
+    ${chartHead('percentiles', msg("A unit's input over training"), exportChart, !s.latest)}
     <svg class="percentiles"></svg>
     <figcaption>
-      15th/50th/85th percentiles over the batch of the input to the activation of one unit (after BN in the
-      blue net, straight from the Linear layer in the red one) — Ioffe &amp; Szegedy (2015), Fig. 1.
+      ${msg(
+        html`15th/50th/85th percentiles over the batch of the input to the activation of one unit (after BN in
+        the blue net, straight from the Linear layer in the red one) — Ioffe &amp; Szegedy (2015), Fig. 1.`,
+      )}
     </figcaption>
   </figure>`;
 }
@@ -48,14 +51,16 @@ export function drawPercentilesChart(root: ParentNode, s: BatchnormSession): voi
     svg,
     {
       bands: [
-        { label: 'with BN', color: COLORS.bn, x, lo, mid, hi },
-        { label: 'without BN', color: COLORS.plain, x, lo: plo, mid: pmid, hi: phi },
+        { label: msg('with BN'), color: COLORS.bn, x, lo, mid, hi },
+        { label: msg('without BN'), color: COLORS.plain, x, lo: plo, mid: pmid, hi: phi },
       ],
     },
     {
       ...chartSize(svg),
-      title: `15th, 50th and 85th percentiles of the activation input of unit ${r.percentiles.unit}, layer ${r.percentiles.layer}`,
-      xLabel: 'step',
+      title: msg(
+        str`15th, 50th and 85th percentiles of the activation input of unit ${r.percentiles.unit}, layer ${r.percentiles.layer}`,
+      ),
+      xLabel: msg('step'),
     },
   );
 }

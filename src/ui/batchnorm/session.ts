@@ -6,6 +6,7 @@
  * snapshotted on the CPU (at most every SNAPSHOT_EVERY_MS, in a step's own submit); after a device loss the
  * session waits for the Runtime's new device and continues from the snapshot.
  */
+import { msg, str } from '@lit/localize';
 import {
   createBatchNormEngine,
   heldOutRows,
@@ -22,7 +23,7 @@ import type { BackendChoice } from '../../state/store';
 import { SerialQueue } from '../../util/serial-queue';
 import { resolveBackend } from '../common/backend';
 import type { Runtime } from '../common/runtime';
-import { TASK_LABELS } from './controls';
+import { taskLabel } from './controls';
 import { TrainingHistory } from './history';
 import { imageSet, type ImageSet } from './image-data';
 
@@ -230,9 +231,12 @@ export class BatchnormSession {
     if (!this.engineCtx?.isLost()) return;
     this.lostConfig = this.configKey;
     const snap = this.snapshot;
-    this.recovery =
-      `The GPU device was lost at step ${this.reached}; waiting for a new device to ` +
-      (snap ? `resume from step ${snap.step}…` : 'restart the run…');
+    const at = this.reached;
+    this.recovery = snap
+      ? msg(
+          str`The GPU device was lost at step ${at}; waiting for a new device to resume from step ${snap.step}…`,
+        )
+      : msg(str`The GPU device was lost at step ${at}; waiting for a new device to restart the run…`);
     this.dropEngine();
     this.stepTimes = [];
     this.host.changed();
@@ -280,7 +284,8 @@ export class BatchnormSession {
       // The same glyphs (a resume after a GPU loss): no need to render them again.
     } else if (isImageTask(p.task)) {
       // Rendering a few thousand glyphs takes about a second: say so and let the page paint first.
-      this.preparing = `Rendering ${TASK_LABELS[p.task].toLowerCase()} from this browser's fonts…`;
+      const glyphs = taskLabel(p.task).toLowerCase();
+      this.preparing = msg(str`Rendering ${glyphs} from this browser's fonts…`);
       this.host.changed();
       await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
       try {
@@ -303,12 +308,15 @@ export class BatchnormSession {
     if (from) {
       this.history.truncate(from.step);
       const lost = this.reached - from.step;
-      this.recovery = `Resumed at step ${from.step} after a GPU loss (${lost} step${lost === 1 ? '' : 's'} lost).`;
+      this.recovery =
+        lost === 1
+          ? msg(str`Resumed at step ${from.step} after a GPU loss (${lost} step lost).`)
+          : msg(str`Resumed at step ${from.step} after a GPU loss (${lost} steps lost).`);
     } else {
       this.history = new TrainingHistory();
       this.snapshot = null;
       this.reached = 0;
-      this.recovery = resuming ? 'The run restarted after a GPU loss.' : '';
+      this.recovery = resuming ? msg('The run restarted after a GPU loss.') : '';
     }
     this.backendLabel = backend.label;
     this.notice = backend.kind === 'cpu' ? (backend.notice ?? '') : '';

@@ -1,5 +1,6 @@
 /** The loss and accuracy charts: both networks' batch loss and accuracy, and held-out accuracy. */
 import { html, type TemplateResult } from 'lit';
+import { msg, str } from '@lit/localize';
 import { renderLines, type LineSeries } from '../../charts/lines';
 import { isImageTask } from '../../models/mlp';
 import type { BatchnormState } from '../../state/batchnorm';
@@ -14,21 +15,21 @@ export function renderTrainingPanels(
 ): TemplateResult {
   const off = !s.latest;
   return html`<figure class="panel">
-      ${chartHead('loss', 'Loss', exportChart, off)}
+      ${chartHead('loss', msg('Loss'), exportChart, off)}
       <svg class="loss"></svg>
-      <figcaption>Cross-entropy of each training batch (log scale).</figcaption>
+      <figcaption>${msg('Cross-entropy of each training batch (log scale).')}</figcaption>
     </figure>
     <figure class="panel">
-      ${chartHead('accuracy', 'Accuracy', exportChart, off)}
+      ${chartHead('accuracy', msg('Accuracy'), exportChart, off)}
       <svg class="accuracy"></svg>
       <figcaption>
-        Fraction of the current batch classified
-        correctly${
+        ${
           isImageTask(p.task)
-            ? html`; held-out: accuracy on ${s.heldOut?.count ?? '≥ 1024'} images never trained on (eval mode,
-              running statistics), every ${EVAL_EVERY} steps and whenever training pauses`
-            : ''
-        }.
+            ? msg(
+                str`Fraction of the current batch classified correctly; held-out: accuracy on ${s.heldOut?.count ?? '≥ 1024'} images never trained on (eval mode, running statistics), every ${EVAL_EVERY} steps and whenever training pauses.`,
+              )
+            : msg('Fraction of the current batch classified correctly.')
+        }
       </figcaption>
     </figure>`;
 }
@@ -50,8 +51,8 @@ function curves(s: BatchnormSession, which: 'loss' | 'accuracy'): [Curve, Curve]
 }
 
 const pairLines = (bn: Curve, plain: Curve): LineSeries[] => [
-  { label: 'with BN', color: COLORS.bn, ...bn },
-  { label: 'without BN', color: COLORS.plain, ...plain, dashed: true },
+  { label: msg('with BN'), color: COLORS.bn, ...bn },
+  { label: msg('without BN'), color: COLORS.plain, ...plain, dashed: true },
 ];
 
 export function drawTrainingCharts(root: ParentNode, s: BatchnormSession): void {
@@ -62,15 +63,20 @@ export function drawTrainingCharts(root: ParentNode, s: BatchnormSession): void 
   renderLines(
     lossSvg,
     { lines: pairLines(...curves(s, 'loss')) },
-    { ...size, title: 'Training loss (cross-entropy) of both networks', xLabel: 'step', logY: true },
+    {
+      ...size,
+      title: msg('Training loss (cross-entropy) of both networks'),
+      xLabel: msg('step'),
+      logY: true,
+    },
   );
   const held = s.history.held;
   const heldLines: LineSeries[] =
     held.step.length > 0
       ? [
-          { label: 'BN, held-out', color: COLORS.heldBN, x: held.step, y: held.withBN },
+          { label: msg('BN, held-out'), color: COLORS.heldBN, x: held.step, y: held.withBN },
           {
-            label: 'no BN, held-out',
+            label: msg('no BN, held-out'),
             color: COLORS.heldPlain,
             x: held.step,
             y: held.withoutBN,
@@ -84,9 +90,9 @@ export function drawTrainingCharts(root: ParentNode, s: BatchnormSession): void 
     {
       ...size,
       title: heldLines.length
-        ? 'Batch and held-out accuracy of both networks'
-        : 'Batch accuracy of both networks',
-      xLabel: 'step',
+        ? msg('Batch and held-out accuracy of both networks')
+        : msg('Batch accuracy of both networks'),
+      xLabel: msg('step'),
       yDomain: [0, 1],
     },
   );

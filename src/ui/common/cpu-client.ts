@@ -1,3 +1,4 @@
+import { msg, str } from '@lit/localize';
 import type { CpuJob, CpuJobResult } from '../../engine/cpu-jobs';
 
 /** Runs CPU reference jobs in a Web Worker; aborting a job terminates the worker (a new one starts next time). */
@@ -16,10 +17,11 @@ export class CpuClient {
       if (!p) return;
       this.pending.delete(event.data.id);
       if (event.data.ok) p.resolve(event.data.value!);
-      else p.reject(new Error(event.data.error ?? 'CPU job failed'));
+      else p.reject(new Error(event.data.error ?? msg('CPU job failed')));
     };
     worker.onerror = (event) => {
-      for (const p of this.pending.values()) p.reject(new Error(`CPU worker failed: ${event.message}`));
+      for (const p of this.pending.values())
+        p.reject(new Error(msg(str`CPU worker failed: ${event.message}`)));
       this.pending.clear();
       this.worker = null;
     };
@@ -41,9 +43,9 @@ export class CpuClient {
         this.pending.delete(id);
         worker.terminate();
         if (this.worker === worker) this.worker = null;
-        for (const p of this.pending.values()) p.reject(new DOMException('Cancelled', 'AbortError'));
+        for (const p of this.pending.values()) p.reject(new DOMException(msg('Cancelled'), 'AbortError'));
         this.pending.clear();
-        reject(new DOMException('Cancelled', 'AbortError'));
+        reject(new DOMException(msg('Cancelled'), 'AbortError'));
       });
       worker.postMessage({ id, job });
     });

@@ -2,6 +2,7 @@
  * The standard export actions of a chart (PNG, SVG) and of a table (CSV, JSON records), so that every lab
  * names its buttons ("Export histogram (PNG)") and files (`<base>.<ext>`) the same way.
  */
+import { msg, str } from '@lit/localize';
 import {
   downloadCsv,
   downloadJson,
@@ -34,8 +35,8 @@ export function chartActions(what: string, base: string, source: ChartSource): E
     return chart ? downloadChart(base, chart.svg, kind, chart.options) : undefined;
   };
   return [
-    { label: `Export ${what} (PNG)`, run: save('png') },
-    { label: `Export ${what} (SVG)`, run: save('svg') },
+    { label: msg(str`Export ${what} (PNG)`), run: save('png') },
+    { label: msg(str`Export ${what} (SVG)`), run: save('svg') },
   ];
 }
 
@@ -53,7 +54,10 @@ export function svgSource(svg: () => SVGSVGElement | null): ChartSource {
  */
 export function tableActions(what: string, base: () => string, rows: () => CsvRow[]): ExportAction[] {
   return [
-    { label: `Export ${what} (CSV)`, run: () => downloadCsv(`${base()}.csv`, rows()) },
-    { label: `Export ${what} (JSON)`, run: () => downloadJson(`${base()}.json`, tableRecords(rows())) },
+    { label: msg(str`Export ${what} (CSV)`), run: () => downloadCsv(`${base()}.csv`, rows()) },
+    {
+      label: msg(str`Export ${what} (JSON)`),
+      run: () => downloadJson(`${base()}.json`, tableRecords(rows())),
+    },
   ];
 }

@@ -1,4 +1,5 @@
 /** Downloads: JSON / CSV / SVG / PNG from data the app already has. */
+import { msg } from '@lit/localize';
 
 export function downloadBlob(filename: string, blob: Blob): void {
   const url = URL.createObjectURL(blob);
@@ -229,20 +230,20 @@ export async function chartPng(
 ): Promise<Blob> {
   const scale = options.scale ?? 2;
   const chart = standaloneChart(svg, options);
-  if (!(chart.width > 0 && chart.height > 0)) throw new Error('The chart has not been drawn yet.');
+  if (!(chart.width > 0 && chart.height > 0)) throw new Error(msg('The chart has not been drawn yet.'));
   const url = URL.createObjectURL(new Blob([chart.markup], { type: 'image/svg+xml;charset=utf-8' }));
   try {
     const img = new Image();
     await new Promise<void>((resolve, reject) => {
       img.onload = () => resolve();
-      img.onerror = () => reject(new Error('Could not render the chart to PNG.'));
+      img.onerror = () => reject(new Error(msg('Could not render the chart to PNG.')));
       img.src = url;
     });
     const canvas = document.createElement('canvas');
     canvas.width = Math.round(chart.width * scale);
     canvas.height = Math.round(chart.height * scale);
     const ctx = canvas.getContext('2d');
-    if (!ctx) throw new Error('Could not render the chart to PNG: no 2D canvas context.');
+    if (!ctx) throw new Error(msg('Could not render the chart to PNG: no 2D canvas context.'));
     ctx.fillStyle = chart.background;
     ctx.fillRect(0, 0, canvas.width, canvas.height);
     ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
@@ -267,12 +268,12 @@ export async function downloadSvgAsPng(
  * in the theme's panel colour rather than as transparency. The canvas itself is not changed.
  */
 export async function canvasPng(canvas: HTMLCanvasElement, background?: string): Promise<Blob> {
-  if (!(canvas.width > 0 && canvas.height > 0)) throw new Error('The image has not been drawn yet.');
+  if (!(canvas.width > 0 && canvas.height > 0)) throw new Error(msg('The image has not been drawn yet.'));
   const out = document.createElement('canvas');
   out.width = canvas.width;
   out.height = canvas.height;
   const ctx = out.getContext('2d');
-  if (!ctx) throw new Error('Could not render the image to PNG: no 2D canvas context.');
+  if (!ctx) throw new Error(msg('Could not render the image to PNG: no 2D canvas context.'));
   ctx.fillStyle = background ?? backgroundBehind(canvas);
   ctx.fillRect(0, 0, out.width, out.height);
   // Pixel art (the image grids) stays sharp: the copy is 1:1, never smoothed.
@@ -292,6 +293,6 @@ export async function downloadCanvasPng(
 
 async function encodePng(canvas: HTMLCanvasElement): Promise<Blob> {
   const blob = await new Promise<Blob | null>((r) => canvas.toBlob(r, 'image/png'));
-  if (!blob) throw new Error('Could not encode the image as PNG.');
+  if (!blob) throw new Error(msg('Could not encode the image as PNG.'));
   return blob;
 }

@@ -11,6 +11,7 @@
  */
 import { html, nothing, type ReactiveControllerHost, type TemplateResult } from 'lit';
 import { Task, TaskStatus } from '@lit/task';
+import { msg, str } from '@lit/localize';
 import { isAbortError, throwIfAborted } from '../../gpu/compute';
 import { SerialQueue } from '../../util/serial-queue';
 import { ProgressController } from './progress';
@@ -96,7 +97,7 @@ export class LabRunController<A extends readonly unknown[], R> {
 
   cancel(): void {
     this.progress.cancelling();
-    this.task.abort(new DOMException('Cancelled by the user.', 'AbortError'));
+    this.task.abort(new DOMException(msg('Cancelled by the user.'), 'AbortError'));
   }
 
   /** The status line, bar and Cancel while a run takes long (nothing otherwise). */
@@ -108,18 +109,22 @@ export class LabRunController<A extends readonly unknown[], R> {
   render(view: (result: R, stale: boolean) => unknown): unknown {
     const { errorView } = this.options;
     return this.task.render({
-      initial: () => html`<p role="status">Computing…</p>`,
-      pending: () => (this.last ? view(this.last, true) : html`<p role="status">Computing…</p>`),
+      initial: () => html`<p role="status">${msg('Computing…')}</p>`,
+      pending: () => (this.last ? view(this.last, true) : html`<p role="status">${msg('Computing…')}</p>`),
       complete: (result) => view(result, false),
       error: (e) =>
         html`${
           e instanceof InterruptedRunError
             ? html`<p class="notice interrupted" role="status">${this.interruptedText(e)}</p>`
             : isAbortError(e)
-              ? html`<p class="notice cancelled" role="status">Cancelled. ${this.cancelledText()}</p>`
+              ? html`<p class="notice cancelled" role="status">
+                  ${msg('Cancelled.')} ${this.cancelledText()}
+                </p>`
               : errorView
                 ? html`<div class="error" role="alert">${errorView(e)}</div>`
-                : html`<p class="error" role="alert">Could not compute: ${(e as Error).message}</p>`
+                : html`<p class="error" role="alert">
+                    ${msg(str`Could not compute: ${(e as Error).message}`)}
+                  </p>`
         }
         ${this.last ? view(this.last, false) : nothing}`,
     });
@@ -127,20 +132,24 @@ export class LabRunController<A extends readonly unknown[], R> {
 
   private interruptedText(e: InterruptedRunError): string {
     if (e.deviceLost) {
-      return `The GPU device was lost during this run; it runs again by itself once a new device is ready${this.last ? ' (the last completed result is shown meanwhile)' : ''}.`;
+      return this.last
+        ? msg(
+            'The GPU device was lost during this run; it runs again by itself once a new device is ready (the last completed result is shown meanwhile).',
+          )
+        : msg('The GPU device was lost during this run; it runs again by itself once a new device is ready.');
     }
-    return `This run was interrupted (${e.message}). ${this.cancelledText()}`;
+    return `${msg(str`This run was interrupted (${e.message}).`)} ${this.cancelledText()}`;
   }
 
   private cancelledText(): string {
-    const hint = this.options.rerunHint === undefined ? '“Run again”' : this.options.rerunHint;
+    const hint = this.options.rerunHint === undefined ? msg('“Run again”') : this.options.rerunHint;
     if (hint === null) {
       return this.last
-        ? 'Showing the last completed result; change a control to compute again.'
-        : 'Nothing was computed yet; change a control to compute.';
+        ? msg('Showing the last completed result; change a control to compute again.')
+        : msg('Nothing was computed yet; change a control to compute.');
     }
     return this.last
-      ? `Showing the last completed result; ${hint} or any change computes anew.`
-      : `Nothing was computed yet; ${hint} starts it.`;
+      ? msg(str`Showing the last completed result; ${hint} or any change computes anew.`)
+      : msg(str`Nothing was computed yet; ${hint} starts it.`);
   }
 }

@@ -9,12 +9,16 @@
  */
 import { css, html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import { msg, str } from '@lit/localize';
 import type { RunControl, RunProgress } from '../../gpu/compute';
 import { KsElement } from './localized';
 
 /** What the status says about cancelling: a submitted GPU command buffer runs to its end. */
-export const CANCEL_NOTE =
-  'Cancel stops between GPU submits: work already submitted to the GPU cannot be cancelled and finishes first.';
+export function cancelNote(): string {
+  return msg(
+    'Cancel stops between GPU submits: work already submitted to the GPU cannot be cancelled and finishes first.',
+  );
+}
 
 @customElement('ks-progress')
 export class ProgressStatus extends KsElement {
@@ -58,14 +62,14 @@ export class ProgressStatus extends KsElement {
     const determinate = this.max > 0;
     return html`<div class="row">
         <span class="label" role="status" aria-live="polite"
-          >${this.cancelling ? `Cancelling… ${this.label}` : this.label}</span
+          >${this.cancelling ? msg(str`Cancelling… ${this.label}`) : this.label}</span
         >
         <progress
-          aria-label=${this.label || 'Progress'}
+          aria-label=${this.label || msg('Progress')}
           max=${determinate ? this.max : nothing}
           value=${determinate ? Math.min(this.value, this.max) : nothing}
         ></progress>
-        <button type="button" ?disabled=${this.cancelling} @click=${this.onCancel}>Cancel</button>
+        <button type="button" ?disabled=${this.cancelling} @click=${this.onCancel}>${msg('Cancel')}</button>
       </div>
       ${this.note ? html`<p class="note">${this.note}</p>` : nothing}`;
   }
@@ -101,7 +105,7 @@ export class ProgressController implements ReactiveController {
   }
 
   /** Starts a run; pass the returned control to the engine. Ends any previous run's display. */
-  begin(signal?: AbortSignal, label = 'Computing…'): RunControl & { run: number } {
+  begin(signal?: AbortSignal, label = msg('Computing…')): RunControl & { run: number } {
     const run = ++this.run;
     clearTimeout(this.timer);
     this.latest = { label, value: 0, max: 0, cancelling: false };
@@ -147,7 +151,7 @@ export class ProgressController implements ReactiveController {
   }
 
   /** The status element, or nothing while hidden. */
-  renderStatus(onCancel: () => void, note = CANCEL_NOTE) {
+  renderStatus(onCancel: () => void, note = cancelNote()) {
     const v = this.view;
     if (!v) return nothing;
     return html`<ks-progress

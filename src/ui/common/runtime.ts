@@ -171,17 +171,21 @@ export class Runtime extends EventTarget {
   }
 }
 
+/** The device's WebGPU debug label (in the browser's GPU messages, not a text of the page). */
+const DEVICE_LABEL = 'kernelscope';
+
 /**
  * Requests the device, trying once more after a short pause when the first request fails with
  * anything but "no WebGPU": a busy machine occasionally fails the first requestDevice transiently.
  */
 async function requestGpuWithRetry(gpu: GPU | undefined): Promise<GpuContext> {
   try {
-    return await requestGpu({ gpu, label: 'kernelscope' });
+    return await requestGpu({ gpu, label: DEVICE_LABEL });
   } catch (e) {
-    if (!gpu || (e instanceof GpuError && e.kind === 'unavailable' && !/adapter/.test(e.message))) throw e;
+    // No WebGPU at all is final; anything else (no adapter yet included) may be transient.
+    if (!gpu) throw e;
     await new Promise((r) => setTimeout(r, 250));
-    return requestGpu({ gpu, label: 'kernelscope' });
+    return requestGpu({ gpu, label: DEVICE_LABEL });
   }
 }
 

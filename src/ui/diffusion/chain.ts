@@ -2,6 +2,7 @@
  * One chain pane of the Diffusion lab: a DiffusionRunner (GPU engine or CPU reference) plus what the page
  * keeps alongside it (schedule, data, last frame, trails of a few particles). No DOM here.
  */
+import { msg } from '@lit/localize';
 import type {
   DenoiserChoice,
   DiffusionFrame,
@@ -52,13 +53,35 @@ function samplerSpec(choice: DiffusionSamplerChoice, eta: number): SamplerSpec {
   }
 }
 
-export const SAMPLER_LABELS: Record<DiffusionSamplerChoice, string> = {
-  'ddpm-beta': 'DDPM, σ² = β',
-  'ddpm-beta-tilde': 'DDPM, σ² = β̃',
-  ddim: 'DDIM',
-  'ode-euler': 'Probability-flow ODE, Euler',
-  'ode-heun': 'Probability-flow ODE, Heun',
-};
+/** The sampler's name in the interface language (a function: msg() answers in the language of the moment). */
+export function samplerLabel(choice: DiffusionSamplerChoice): string {
+  switch (choice) {
+    case 'ddpm-beta':
+      return 'DDPM, σ² = β';
+    case 'ddpm-beta-tilde':
+      return 'DDPM, σ² = β̃';
+    case 'ddim':
+      return 'DDIM';
+    case 'ode-euler':
+      return msg('Probability-flow ODE, Euler');
+    case 'ode-heun':
+      return msg('Probability-flow ODE, Heun');
+  }
+}
+
+/** A schedule's name on screen (English: the kind as in the URL). */
+export function scheduleLabel(kind: ScheduleKind): string {
+  switch (kind) {
+    case 'linear':
+      return msg('linear');
+    case 'scaled-linear':
+      return msg('scaled-linear');
+    case 'cosine':
+      return msg('cosine');
+    case 'sigmoid':
+      return msg('sigmoid');
+  }
+}
 
 /** DDPM visits every timestep; DDIM and the ODE solvers take `steps` strided steps (at most T). */
 export function samplerSteps(choice: DiffusionSamplerChoice, steps: number, T: number): number {
@@ -115,8 +138,8 @@ function drawnCount(drawing: string): number {
 }
 
 export function paneLabel(c: PaneConfig, eta: number): string {
-  const s = SAMPLER_LABELS[c.sampler] + (c.sampler === 'ddim' ? ` (η = ${eta})` : '');
-  return `${s} · ${c.schedule}${c.ztsnr ? ' (zero terminal SNR)' : ''}`;
+  const s = samplerLabel(c.sampler) + (c.sampler === 'ddim' ? ` (η = ${eta})` : '');
+  return `${s} · ${scheduleLabel(c.schedule)}${c.ztsnr ? msg(' (zero terminal SNR)') : ''}`;
 }
 
 export function viewRequest(

@@ -1,5 +1,6 @@
 /** The Diffusion lab's controls panel: data, schedule, sampler, denoiser, particles, seed, views, comparison. */
 import { html, nothing, type TemplateResult } from 'lit';
+import { msg, str } from '@lit/localize';
 import { SCHEDULE_KINDS, T_MAX, T_MIN } from '../../models/schedules';
 import {
   COMPARE_MODES,
@@ -11,18 +12,20 @@ import {
   type DiffusionState,
 } from '../../state/diffusion';
 import { formatCount } from '../../util/format';
-import { GLYPHS_PER_CLASS, SAMPLER_LABELS } from './chain';
-import { DATASET_LABELS, DENOISER_LABELS } from './inputs';
+import { GLYPHS_PER_CLASS, samplerLabel, scheduleLabel } from './chain';
+import { datasetLabels, denoiserLabels } from './inputs';
 import { hasShippedMlp } from './models';
 import type { TrainedModel } from './session';
 import { intField as wholeNumberField, type IntFieldOptions } from '../common/fields';
 
-const COMPARE_LABELS: Record<(typeof COMPARE_MODES)[number], string> = {
-  off: 'Off',
-  sampler: 'Another sampler',
-  schedule: 'Another schedule',
-  denoiser: 'Another denoiser',
-};
+function compareLabels(): Record<(typeof COMPARE_MODES)[number], string> {
+  return {
+    off: msg('Off'),
+    sampler: msg('Another sampler'),
+    schedule: msg('Another schedule'),
+    denoiser: msg('Another denoiser'),
+  };
+}
 
 const PARTICLE_CHOICES = [500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 1_000_000];
 
@@ -87,29 +90,30 @@ function denoiserSelect(c: ControlsContext, which: 'A' | 'B' = 'A'): TemplateRes
   const key = which === 'A' ? 'denoiser' : 'denoiserB';
   const noteId = which === 'A' ? 'denoiser-note' : 'denoiser-b-note';
   const shipped = hasShippedMlp(p.dataset);
-  const reason = shipped ? null : `no trained MLP ships for “${DATASET_LABELS[p.dataset]}”`;
+  const name = datasetLabels()[p.dataset];
+  const labels = denoiserLabels();
   const image = isImageDataset(p.dataset);
   const option = (value: DiffusionDenoiserChoice, text: string, disabled = false) =>
     html`<option value=${value} ?disabled=${disabled} .selected=${current === value}>${text}</option>`;
   const trainedNote = image
-    ? ' (unavailable: the training panel trains on 2D points)'
+    ? msg(' (unavailable: the training panel trains on 2D points)')
     : trained
-      ? ` (step ${trained.step} of ${trained.totalSteps})`
-      : ' (not trained yet)';
+      ? msg(str` (step ${trained.step} of ${trained.totalSteps})`)
+      : msg(' (not trained yet)');
   return html`<label class="field"
-      >${which === 'A' ? 'Denoiser' : 'Denoiser B'}
+      >${which === 'A' ? msg('Denoiser') : msg('Denoiser B')}
       <select
         aria-describedby=${noteId}
         @change=${(e: Event) =>
           c.set({ [key]: (e.target as HTMLSelectElement).value as DiffusionDenoiserChoice })}
       >
-        ${option('exact', DENOISER_LABELS.exact)}
-        ${option('mlp', `${DENOISER_LABELS.mlp}${reason ? ` (unavailable: ${reason})` : ''}`, !shipped)}
-        ${option('trained', `${DENOISER_LABELS.trained}${trainedNote}`, image)}
+        ${option('exact', labels.exact)}
+        ${option('mlp', shipped ? labels.mlp : msg(str`${labels.mlp} (unavailable: no trained MLP ships for “${name}”)`), !shipped)}
+        ${option('trained', `${labels.trained}${trainedNote}`, image)}
       </select></label
     >
     <span id=${noteId} class="small muted denoiser-note"
-      >${reason ? html`Trained MLP unavailable: ${reason}.` : nothing}${
+      >${shipped ? nothing : msg(str`Trained MLP unavailable: no trained MLP ships for “${name}”.`)}${
         which === 'A' && c.modelLoading ? html`<span role="status">${c.modelLoading}</span>` : nothing
       }</span
     >`;
@@ -118,13 +122,13 @@ function denoiserSelect(c: ControlsContext, which: 'A' | 'B' = 'A'): TemplateRes
 /** The check boxes of the optional views (2D only). */
 function views(c: ControlsContext): TemplateResult {
   const boxes = [
-    ['x0', 'Show x̂₀'],
-    ['field', 'Vector field'],
-    ['density', 'Density of x_t'],
-    ['trails', 'Trails'],
+    ['x0', msg('Show x̂₀')],
+    ['field', msg('Vector field')],
+    ['density', msg('Density of x_t')],
+    ['trails', msg('Trails')],
   ] as const;
   return html`<fieldset>
-    <legend class="visually-hidden">Views</legend>
+    <legend class="visually-hidden">${msg('Views')}</legend>
     ${boxes.map(
       ([key, label]) =>
         html`<label class="check"
@@ -144,29 +148,21 @@ function comparison(c: ControlsContext): TemplateResult {
   const { p, set } = c;
   const second =
     p.compare === 'sampler'
-      ? select(
-          'Sampler B',
-          p.samplerB,
-          DIFFUSION_SAMPLERS,
-          (s) => SAMPLER_LABELS[s],
-          (samplerB) => set({ samplerB }),
+      ? select(msg('Sampler B'), p.samplerB, DIFFUSION_SAMPLERS, samplerLabel, (samplerB) =>
+          set({ samplerB }),
         )
       : p.compare === 'denoiser'
         ? denoiserSelect(c, 'B')
         : p.compare === 'schedule'
-          ? select(
-              'Schedule B',
-              p.scheduleB,
-              SCHEDULE_KINDS,
-              (s) => s,
-              (scheduleB) => set({ scheduleB }),
+          ? select(msg('Schedule B'), p.scheduleB, SCHEDULE_KINDS, scheduleLabel, (scheduleB) =>
+              set({ scheduleB }),
             )
           : nothing;
   return html`${select(
-    'Compare with',
+    msg('Compare with'),
     p.compare,
     COMPARE_MODES,
-    (m) => COMPARE_LABELS[m],
+    (m) => compareLabels()[m],
     (compare) => set({ compare }),
   )}
   ${second}`;
@@ -177,18 +173,19 @@ export function renderControls(c: ControlsContext): TemplateResult {
   const image = isImageDataset(p.dataset);
   const strided = !p.sampler.startsWith('ddpm');
   const particles = [...new Set([...PARTICLE_CHOICES, p.particles])].sort((x, y) => x - y).map(String);
-  return html`<section class="panel controls" aria-label="Diffusion lab controls">
+  const datasets = datasetLabels();
+  return html`<section class="panel controls" aria-label=${msg('Diffusion lab controls')}>
     ${select(
-      'Dataset',
+      msg('Dataset'),
       p.dataset,
       DIFFUSION_DATASETS,
-      (d) => DATASET_LABELS[d],
+      (d) => datasets[d],
       (dataset) => set({ dataset }),
     )}
     ${
       image
         ? select(
-            'Image size',
+            msg('Image size'),
             p.size,
             GLYPH_SIZES,
             (v) => `${v} × ${v}`,
@@ -196,22 +193,16 @@ export function renderControls(c: ControlsContext): TemplateResult {
           )
         : nothing
     }
-    ${intField(c, 'Data points', 'points', [16, 8192], {
+    ${intField(c, msg('Data points'), 'points', [16, 8192], {
       disabled: p.dataset === 'draw' || image,
       title:
         p.dataset === 'draw'
-          ? 'A drawing uses the points drawn'
+          ? msg('A drawing uses the points drawn')
           : image
-            ? `Image mode renders ${GLYPHS_PER_CLASS} glyphs per class`
-            : 'Training points drawn from the dataset',
+            ? msg(str`Image mode renders ${GLYPHS_PER_CLASS} glyphs per class`)
+            : msg('Training points drawn from the dataset'),
     })}
-    ${select(
-      'Schedule',
-      p.schedule,
-      SCHEDULE_KINDS,
-      (s) => s,
-      (schedule) => set({ schedule }),
-    )}
+    ${select(msg('Schedule'), p.schedule, SCHEDULE_KINDS, scheduleLabel, (schedule) => set({ schedule }))}
     ${intField(c, 'T', 'T', [T_MIN, T_MAX])}
     <label class="check"
       ><input
@@ -219,18 +210,12 @@ export function renderControls(c: ControlsContext): TemplateResult {
         .checked=${p.ztsnr}
         @change=${(e: Event) => set({ ztsnr: (e.target as HTMLInputElement).checked })}
       />
-      Zero terminal SNR</label
+      ${msg('Zero terminal SNR')}</label
     >
-    ${select(
-      'Sampler',
-      p.sampler,
-      DIFFUSION_SAMPLERS,
-      (s) => SAMPLER_LABELS[s],
-      (sampler) => set({ sampler }),
-    )}
-    ${intField(c, 'Sampler steps', 'steps', [1, T_MAX], {
+    ${select(msg('Sampler'), p.sampler, DIFFUSION_SAMPLERS, samplerLabel, (sampler) => set({ sampler }))}
+    ${intField(c, msg('Sampler steps'), 'steps', [1, T_MAX], {
       disabled: !strided,
-      title: strided ? 'Strided steps from T to 0' : 'DDPM visits every timestep',
+      title: strided ? msg('Strided steps from T to 0') : msg('DDPM visits every timestep'),
       value: strided ? p.steps : p.T,
     })}
     <label class="field"
@@ -246,14 +231,14 @@ export function renderControls(c: ControlsContext): TemplateResult {
     /></label>
     ${denoiserSelect(c)}
     ${select(
-      'Particles',
+      msg('Particles'),
       String(p.particles),
       particles,
       (n) => formatCount(Number(n)),
       (n) => set({ particles: Number(n) }),
     )}
-    ${intField(c, 'Seed', 'seed', [0, 2 ** 32 - 1])}
-    <button @click=${() => set({ seed: Math.floor(Math.random() * 2 ** 32) })}>New seed</button>
+    ${intField(c, msg('Seed'), 'seed', [0, 2 ** 32 - 1])}
+    <button @click=${() => set({ seed: Math.floor(Math.random() * 2 ** 32) })}>${msg('New seed')}</button>
     ${image ? nothing : views(c)} ${comparison(c)}
   </section>`;
 }

@@ -6,6 +6,7 @@
  */
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement } from 'lit/decorators.js';
+import { msg } from '@lit/localize';
 import { consume } from '@lit/context';
 import type { DiffusionState } from '../../state/diffusion';
 import type { Store } from '../../state/store';
@@ -90,7 +91,9 @@ export class DiffusionLab extends KsElement {
   override updated(_: PropertyValues): void {
     const p = this.lab.params;
     const session = this.session;
-    const key = JSON.stringify([session.version, p.trails, p.drawing, this.theme.version]);
+    // The language is in the key: the charts' titles are in it.
+    const lang = this.store.state.lang;
+    const key = JSON.stringify([session.version, p.trails, p.drawing, this.theme.version, lang]);
     if (key === this.paintedKey) return;
     this.paintedKey = key;
     const colors = scatterColors((name) => this.theme.cssVar(name, this), p.dataset === 'draw');
@@ -118,24 +121,24 @@ export class DiffusionLab extends KsElement {
     const f = a?.frame;
     const start = startOf(p);
     return html`
-      <h2>Diffusion: noise the data, then step back from pure noise</h2>
+      <h2>${msg('Diffusion: noise the data, then step back from pure noise')}</h2>
       <p class="lede">
-        Forward: x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε. Reverse: a sampler (DDPM, DDIM or the probability-flow ODE)
-        takes the denoiser's guess of x₀ and steps x_t towards t = 0 — on the GPU each step is a few WGSL
-        dispatches over all particles in one submit.
+        ${msg(
+          "Forward: x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε. Reverse: a sampler (DDPM, DDIM or the probability-flow ODE) takes the denoiser's guess of x₀ and steps x_t towards t = 0 — on the GPU each step is a few WGSL dispatches over all particles in one submit.",
+        )}
       </p>
       ${renderControls({ p, set, trained, modelLoading: session.modelLoading })}
       ${p.dataset === 'draw' ? this.drawing.renderPanel(p) : nothing} ${renderStepper(session, p, set)}
       ${renderForward(session, p, set)} ${renderNotices(session)}
       ${renderPanes({ session, p, drawing: this.drawing, root: this.renderRoot })}
-      ${!a ? html`<p role="status">Setting up the chain…</p>` : nothing}
+      ${!a ? html`<p role="status">${msg('Setting up the chain…')}</p>` : nothing}
       ${renderTrainer(p, this.trainerGpu(), trained)}
       <div class="explain">
         ${renderPseudocode(p.sampler, start.from === 'data' ? start.t : null, f?.stepIndex ?? 0, f?.t ?? a?.config.T ?? p.T)}
         ${renderDenoiserNote(p.dataset, this.shipped.facts(p.dataset))}
       </div>
-      <section class="panel schedules" aria-label="Noise schedules">
-        <h3>Noise schedules</h3>
+      <section class="panel schedules" aria-label=${msg('Noise schedules')}>
+        <h3>${msg('Noise schedules')}</h3>
         <svg class="schedule-plot"></svg>
         ${exportButtons(scheduleExports(a, () => this.scheduleSvg()))}
       </section>

@@ -3,6 +3,7 @@
  * point") and the typed list of points. The drawing lives in the URL (`drawing`, state/diffusion.ts).
  */
 import { html, nothing, type ReactiveControllerHost, type TemplateResult } from 'lit';
+import { msg, str } from '@lit/localize';
 import { scatterScales } from '../../charts/scatter';
 import {
   MAX_DRAWN_POINTS,
@@ -88,7 +89,7 @@ export class DrawingInput {
     const room = MAX_DRAWN_POINTS - current.length / 2;
     if (room <= 0) {
       this.dragLast = null;
-      this.fail(`The drawing is full: it holds at most ${MAX_DRAWN_POINTS} points.`);
+      this.fail(msg(str`The drawing is full: it holds at most ${MAX_DRAWN_POINTS} points.`));
       return;
     }
     const next = new Float32Array(current.length + 2 * Math.min(room, points.length));
@@ -111,7 +112,7 @@ export class DrawingInput {
     const x = read('x');
     const y = read('y');
     if (!Number.isFinite(x) || !Number.isFinite(y) || Math.abs(x) > EXTENT || Math.abs(y) > EXTENT) {
-      this.fail(`A point needs x and y between −${EXTENT} and ${EXTENT}.`);
+      this.fail(msg(str`A point needs x and y between −${EXTENT} and ${EXTENT}.`));
       return;
     }
     this.add([quantiseDrawn(x), quantiseDrawn(y)]);
@@ -133,24 +134,27 @@ export class DrawingInput {
   renderPanel(p: DiffusionState): TemplateResult {
     const points = drawnPoints(p);
     const n = points.length / 2;
-    return html`<section class="panel drawing" aria-label="Drawing">
-      <h3>Your training data: ${n} of ${MAX_DRAWN_POINTS} points</h3>
+    return html`<section class="panel drawing" aria-label=${msg('Drawing')}>
+      <h3>${msg(str`Your training data: ${n} of ${MAX_DRAWN_POINTS} points`)}</h3>
       <p class="small muted">
-        Click or drag on the particle plot to add points (kept to 0.01 within ±${EXTENT}, and in the address
-        so a link shares the drawing). Or add them with the keyboard:
+        ${msg(
+          str`Click or drag on the particle plot to add points (kept to 0.01 within ±${EXTENT}, and in the address so a link shares the drawing). Or add them with the keyboard:`,
+        )}
       </p>
       <div class="drawing-row">
         <form class="drawing-add" @submit=${(e: SubmitEvent) => this.onAddPoint(e)}>
           <label class="field"
-            >Point x <input name="x" type="number" step="0.01" min=${-EXTENT} max=${EXTENT} required
+            >${msg('Point x')}
+            <input name="x" type="number" step="0.01" min=${-EXTENT} max=${EXTENT} required
           /></label>
           <label class="field"
-            >Point y <input name="y" type="number" step="0.01" min=${-EXTENT} max=${EXTENT} required
+            >${msg('Point y')}
+            <input name="y" type="number" step="0.01" min=${-EXTENT} max=${EXTENT} required
           /></label>
-          <button type="submit">Add point</button>
+          <button type="submit">${msg('Add point')}</button>
         </form>
         <label class="field drawing-text-field"
-          >Points (one “x, y” per line)
+          >${msg('Points (one “x, y” per line)')}
           <textarea
             class="drawing-text"
             rows="4"
@@ -159,7 +163,7 @@ export class DrawingInput {
           ></textarea>
         </label>
         <div class="buttons">
-          <button @click=${() => this.onUseText()}>Use these points</button>
+          <button @click=${() => this.onUseText()}>${msg('Use these points')}</button>
           <button
             @click=${() => {
               this.fail(null);
@@ -167,7 +171,7 @@ export class DrawingInput {
             }}
             ?disabled=${n === 0}
           >
-            Clear drawing
+            ${msg('Clear drawing')}
           </button>
         </div>
       </div>
@@ -177,10 +181,10 @@ export class DrawingInput {
 
   /** Pane A's plot before any point is drawn. */
   renderEmptyPane(): TemplateResult {
-    return html`<figure class="panel" aria-label="Pane A">
-      <h3 class="pane-title">Draw the training data</h3>
+    return html`<figure class="panel" aria-label=${msg(str`Pane ${'A'}`)}>
+      <h3 class="pane-title">${msg('Draw the training data')}</h3>
       <div class="plot">${this.plotCanvas(0)}<svg class="scatter-axes" data-pane="0"></svg></div>
-      <figcaption>No points yet: click or drag here, or use the drawing panel.</figcaption>
+      <figcaption>${msg('No points yet: click or drag here, or use the drawing panel.')}</figcaption>
     </figure>`;
   }
 }

@@ -4,13 +4,14 @@
  * file's header (architecture, training points, steps, batch, final loss, trainer).
  */
 import { html, type ReactiveControllerHost, type TemplateResult } from 'lit';
+import { msg, str } from '@lit/localize';
 import type { MlpModel } from '../../engine/diffusion';
 import type { DiffusionDataset, DiffusionSamplerChoice } from '../../state/diffusion';
 import { formatCount } from '../../util/format';
-import { SAMPLER_LABELS } from './chain';
-import { DATASET_LABELS } from './inputs';
+import { samplerLabel } from './chain';
+import { datasetLabels, denoiserLabels } from './inputs';
 import { hasShippedMlp, loadShippedMlp, mlpFacts, type MlpFacts } from './models';
-import { TRAINING_LINES, currentSamplingLine, samplingLines } from './pseudocode';
+import { currentSamplingLine, samplingLines, trainingLines } from './pseudocode';
 
 /** Leading spaces of a pseudocode line as left padding (the template's own whitespace is collapsed). */
 function indent(line: string): string {
@@ -26,8 +27,9 @@ export function renderPseudocode(
 ): TemplateResult {
   const lines = samplingLines(sampler, forwardT);
   const current = currentSamplingLine(stepIndex, t);
-  return html`<section class="panel" aria-label="Pseudocode">
-    <h3>Sampling (${SAMPLER_LABELS[sampler]}) — the chain is on the highlighted line</h3>
+  const name = samplerLabel(sampler);
+  return html`<section class="panel" aria-label=${msg('Pseudocode')}>
+    <h3>${msg(str`Sampling (${name}) — the chain is on the highlighted line`)}</h3>
     <ol class="code">
       ${lines.map(
         (l, i) =>
@@ -40,12 +42,12 @@ export function renderPseudocode(
           </li>`,
       )}
     </ol>
-    <h3>Training (DDPM, Ho et al. 2020, Algorithm 1)</h3>
+    <h3>${msg('Training (DDPM, Ho et al. 2020, Algorithm 1)')}</h3>
     <ol class="code">
-      ${TRAINING_LINES.map((l) => html`<li style=${indent(l)}>${l.trim()}</li>`)}
+      ${trainingLines().map((l) => html`<li style=${indent(l)}>${l.trim()}</li>`)}
     </ol>
     <p class="small muted">
-      The exact denoiser needs no training: it is the minimiser of this loss for the empirical data.
+      ${msg('The exact denoiser needs no training: it is the minimiser of this loss for the empirical data.')}
     </p>
   </section>`;
 }
@@ -76,54 +78,87 @@ export class ShippedModelInfo {
   }
 }
 
-const WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+/** A small count in words ("no", "one", … "nine"; digits from 10 on), in the interface language. */
+function countWord(n: number): string {
+  const words = [
+    msg('no'),
+    msg('one'),
+    msg('two'),
+    msg('three'),
+    msg('four'),
+    msg('five'),
+    msg('six'),
+    msg('seven'),
+    msg('eight'),
+    msg('nine'),
+  ];
+  return words[n] ?? String(n);
+}
 
 /** "three residual SiLU layers of width 64; for “Two moons” trained on 4,000 points for 12,000 steps …". */
 function describeMlp(dataset: DiffusionDataset, f: MlpFacts): TemplateResult {
-  const layers = `${WORDS[f.blocks] ?? f.blocks} residual SiLU layer${f.blocks === 1 ? '' : 's'} of width ${f.hidden}`;
+  const [count, width] = [countWord(f.blocks), f.hidden];
+  const layers =
+    f.blocks === 1
+      ? msg(str`${count} residual SiLU layer of width ${width}`)
+      : msg(str`${count} residual SiLU layers of width ${width}`);
   const training = [
-    f.points !== undefined ? ` on ${formatCount(f.points)} points` : '',
-    f.trainSteps !== undefined ? ` for ${formatCount(f.trainSteps)} steps` : '',
-    f.batch !== undefined ? ` at batch ${f.batch}` : '',
+    f.points !== undefined ? msg(str` on ${formatCount(f.points)} points`) : '',
+    f.trainSteps !== undefined ? msg(str` for ${formatCount(f.trainSteps)} steps`) : '',
+    f.batch !== undefined ? msg(str` at batch ${f.batch}`) : '',
   ].join('');
   const record = [
-    f.finalLoss !== undefined ? `final loss ${f.finalLoss.toPrecision(3)}` : '',
-    f.trainer ? `trainer: ${f.trainer}` : '',
+    f.finalLoss !== undefined ? msg(str`final loss ${f.finalLoss.toPrecision(3)}`) : '',
+    f.trainer ? msg(str`trainer: ${f.trainer}`) : '',
   ].filter(Boolean);
-  return html`(sinusoidal embeddings of x_t and of the log-SNR, ${layers}); the weights for
-    “${DATASET_LABELS[dataset]}” were trained${training}${record.length ? ` (${record.join('; ')})` : ''} by
-    <span class="mono">npm run train:diffusion</span>, as their file's header records`;
+  const recorded = record.length ? msg(str` (${record.join(msg('; '))})`) : '';
+  const name = datasetLabels()[dataset];
+  return msg(
+    html`(sinusoidal embeddings of x_t and of the log-SNR, ${layers}); the weights for “${name}” were
+      trained${training}${recorded} by <span class="mono">npm run train:diffusion</span>, as their file's
+      header records`,
+  );
 }
 
 export function renderDenoiserNote(dataset: DiffusionDataset, facts: MlpFacts | null): TemplateResult {
-  return html`<section class="panel" aria-label="The exact denoiser">
-    <h3>The exact denoiser is attention</h3>
+  const model = facts
+    ? describeMlp(dataset, facts)
+    : hasShippedMlp(dataset)
+      ? msg(html`trained by <span class="mono">npm run train:diffusion</span>`)
+      : msg(
+          html`trained by <span class="mono">npm run train:diffusion</span> for the 2D data sets that ship
+            weights (not for this one)`,
+        );
+  const trainedHere = denoiserLabels().trained;
+  return html`<section class="panel" aria-label=${msg('The exact denoiser')}>
+    <h3>${msg('The exact denoiser is attention')}</h3>
     <p>
-      For training points x₁…x_M the best possible denoiser is E[x₀ | x_t] = Σᵢ softmaxᵢ(−‖x_t − √ᾱ_t xᵢ‖² /
-      (2(1 − ᾱ_t))) xᵢ, and then ε̂ = (x_t − √ᾱ_t x̂₀)/√(1 − ᾱ_t).
+      ${msg(
+        html`For training points x₁…x_M the best possible denoiser is E[x₀ | x_t] = Σᵢ softmaxᵢ(−‖x_t − √ᾱ_t
+        xᵢ‖² / (2(1 − ᾱ_t))) xᵢ, and then ε̂ = (x_t − √ᾱ_t x̂₀)/√(1 − ᾱ_t).`,
+      )}
     </p>
     <p>
-      That is <strong>attention</strong> with x_t as the query and the data as keys and values: the logits are
-      negative squared distances scaled by 1/(2(1 − ᾱ_t)). The WGSL shares the attention lab's online-softmax
-      snippet (shaders/common), one query per particle streaming over the data.
+      ${msg(
+        html`That is <strong>attention</strong> with x_t as the query and the data as keys and values: the
+          logits are negative squared distances scaled by 1/(2(1 − ᾱ_t)). The WGSL shares the attention lab's
+          online-softmax snippet (shaders/common), one query per particle streaming over the data.`,
+      )}
     </p>
     <p>
-      As t → 0 the softmax sharpens to the nearest training point, so the chain <strong>memorises</strong>:
-      run to t = 0 and the samples land on training points (the pane reports the measured fraction). A trained
-      network can generalise because it cannot represent this function exactly.
+      ${msg(
+        html`As t → 0 the softmax sharpens to the nearest training point, so the chain
+          <strong>memorises</strong>: run to t = 0 and the samples land on training points (the pane reports
+          the measured fraction). A trained network can generalise because it cannot represent this function
+          exactly.`,
+      )}
     </p>
     <p>
-      The <strong>trained MLP</strong> is that network: an ε-prediction model
-      ${
-        facts
-          ? describeMlp(dataset, facts)
-          : hasShippedMlp(dataset)
-            ? html`trained by <span class="mono">npm run train:diffusion</span>`
-            : html`trained by <span class="mono">npm run train:diffusion</span> for the 2D data sets that ship
-                weights (not for this one)`
-      }.
-      It runs in WGSL on the GPU and in the float64 reference on the CPU. “Trained in this page” uses the
-      model the training panel produces.
+      ${msg(
+        html`The <strong>trained MLP</strong> is that network: an ε-prediction model ${model}. It runs in WGSL
+          on the GPU and in the float64 reference on the CPU. “${trainedHere}” uses the model the training
+          panel produces.`,
+      )}
     </p>
   </section>`;
 }

@@ -3,6 +3,7 @@
  * unit-tested in Node) and the download actions behind every export button (the JSON files hold the same
  * columns; see README "Export formats").
  */
+import { msg, str } from '@lit/localize';
 import type { DensityFrame, FieldFrame } from '../../engine/diffusion';
 import { scheduleToJson, type Schedule } from '../../models/schedules';
 import { downloadCsv, downloadJson, tableRecords, type CsvRow } from '../common/export';
@@ -217,10 +218,10 @@ function exportMemo(pane: ChainPane, kind: 'json' | 'csv') {
 
 /** "Export samples (JSON/CSV)" for pane A, "Export pane B samples (JSON/CSV)" for pane B. */
 export function sampleExports(session: DiffusionSession, i: number): ExportAction[] {
-  const what = i === 0 ? 'samples' : 'pane B samples';
+  const what = i === 0 ? msg('samples') : msg('pane B samples');
   return [
-    { label: `Export ${what} (JSON)`, run: () => exportSamples(session, i, 'json') },
-    { label: `Export ${what} (CSV)`, run: () => exportSamples(session, i, 'csv') },
+    { label: msg(str`Export ${what} (JSON)`), run: () => exportSamples(session, i, 'json') },
+    { label: msg(str`Export ${what} (CSV)`), run: () => exportSamples(session, i, 'csv') },
   ];
 }
 
@@ -234,22 +235,22 @@ export function scatterExports(root: ParentNode, i: number): ExportAction[] {
     const canvas = root.querySelector<HTMLCanvasElement>(`canvas.scatter[data-pane="${i}"]`);
     return svg && canvas ? { svg, options: { underlay: canvas } } : null;
   };
-  if (i !== 0) return chartActions('pane B', 'kernelscope-diffusion-particles-b', source).slice(0, 1);
-  return chartActions('particles', 'kernelscope-diffusion-particles-a', source);
+  if (i !== 0) return chartActions(msg('pane B'), 'kernelscope-diffusion-particles-b', source).slice(0, 1);
+  return chartActions(msg('particles'), 'kernelscope-diffusion-particles-a', source);
 }
 
 /** JSON and CSV of the other tensors and tables on screen: x̂₀, the field and density grids, memorisation. */
 export function dataExports(session: DiffusionSession, pane: ChainPane): ExportAction[] {
   const f = pane.frame;
-  const pair = (label: string, run: (kind: 'json' | 'csv') => unknown): ExportAction[] => [
-    { label: `Export ${label} (JSON)`, run: () => run('json') },
-    { label: `Export ${label} (CSV)`, run: () => run('csv') },
+  const pair = (what: string, run: (kind: 'json' | 'csv') => unknown): ExportAction[] => [
+    { label: msg(str`Export ${what} (JSON)`), run: () => run('json') },
+    { label: msg(str`Export ${what} (CSV)`), run: () => run('csv') },
   ];
   return [
     ...pair('x̂₀', (k) => exportX0(session, k)),
-    ...(f?.field ? pair('vector field', (k) => exportGrid(pane, 'field', k)) : []),
-    ...(f?.density ? pair('density', (k) => exportGrid(pane, 'density', k)) : []),
-    ...(f && f.t === 0 && f.positions ? pair('memorisation', (k) => exportMemo(pane, k)) : []),
+    ...(f?.field ? pair(msg('vector field'), (k) => exportGrid(pane, 'field', k)) : []),
+    ...(f?.density ? pair(msg('density'), (k) => exportGrid(pane, 'density', k)) : []),
+    ...(f && f.t === 0 && f.positions ? pair(msg('memorisation'), (k) => exportMemo(pane, k)) : []),
   ];
 }
 
@@ -260,9 +261,16 @@ export function scheduleExports(
 ): ExportAction[] {
   const s = pane?.schedule;
   const name = s ? `kernelscope-diffusion-schedule-${s.kind}-T${s.T}` : '';
+  const [schedule, schedules] = [msg('schedule'), msg('schedules')];
   return [
-    { label: 'Export schedule (JSON)', run: () => s && downloadJson(`${name}.json`, scheduleToJson(s)) },
-    { label: 'Export schedule (CSV)', run: () => s && downloadCsv(`${name}.csv`, scheduleRows(s)) },
-    ...chartActions('schedules', 'kernelscope-diffusion-schedules', svgSource(svg)),
+    {
+      label: msg(str`Export ${schedule} (JSON)`),
+      run: () => s && downloadJson(`${name}.json`, scheduleToJson(s)),
+    },
+    {
+      label: msg(str`Export ${schedule} (CSV)`),
+      run: () => s && downloadCsv(`${name}.csv`, scheduleRows(s)),
+    },
+    ...chartActions(schedules, 'kernelscope-diffusion-schedules', svgSource(svg)),
   ];
 }

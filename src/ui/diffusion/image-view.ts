@@ -1,5 +1,6 @@
 import { css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import { msg, str } from '@lit/localize';
 import { renderImageGrid } from '../../charts/image-grid';
 import { formatFixed } from '../../util/format';
 import { dataTable, type Cell } from '../common/data-table';
@@ -128,11 +129,12 @@ export class KsDiffusionImageView extends KsElement {
   /** Why a grid cannot be drawn, or null when it can. */
   private problem(values: Float32Array | null, count: number): string | null {
     const px = this.size * this.size;
-    if (!Number.isInteger(this.size) || this.size < 1)
-      return `Image size ${this.size} is not a positive integer.`;
+    const size = this.size;
+    if (!Number.isInteger(size) || size < 1) return msg(str`Image size ${size} is not a positive integer.`);
     if (!values) return null;
     if (values.length < count * px) {
-      return `Expected ${count} images of ${this.size}×${this.size} (${count * px} values); got ${values.length}.`;
+      const [want, got] = [count * px, values.length];
+      return msg(str`Expected ${count} images of ${size}×${size} (${want} values); got ${got}.`);
     }
     return null;
   }
@@ -168,10 +170,15 @@ export class KsDiffusionImageView extends KsElement {
       text: s.nearest === null ? '—' : `#${(s.nearestIndex ?? 0) + 1} (${formatFixed(s.nearest, 3)})`,
     });
     return html`<details>
-      <summary>Data table: ${label}</summary>
+      <summary>${msg(str`Data table: ${label}`)}</summary>
       ${dataTable({
         label,
-        head: ['Image', 'Mean', 'Std', ...(withData ? ['Nearest training image (RMS distance)'] : [])],
+        head: [
+          msg('Image'),
+          msg('Mean'),
+          msg('Std'),
+          ...(withData ? [msg('Nearest training image (RMS distance)')] : []),
+        ],
         rows: stats.map((s, i) => [String(i + 1), s.mean, s.std, ...(withData ? [nearest(s)] : [])]),
         format: (v) => formatFixed(v, 3),
       })}
@@ -189,7 +196,7 @@ export class KsDiffusionImageView extends KsElement {
             ? html`<canvas data-grid=${key} role="img" aria-labelledby="cap-${key}"></canvas>
                 ${exportButtons([{ label: exportName, run: () => this.exportPng(key) }], 'actions')}
                 ${this.table(caption, values, this.count)}`
-            : html`<p class="message">No images yet.</p>`
+            : html`<p class="message">${msg('No images yet.')}</p>`
       }
     </figure>`;
   }
@@ -197,12 +204,12 @@ export class KsDiffusionImageView extends KsElement {
   override render() {
     const dc = this.dataCount();
     return html`<div class="grids">
-      ${this.grid('xt', `x_t at t = ${this.t}`, this.xt, 'Export x_t grid (PNG)')}
-      ${this.grid('x0', 'Predicted x̂₀', this.x0, 'Export x̂₀ grid (PNG)')}
+      ${this.grid('xt', msg(str`x_t at t = ${this.t}`), this.xt, msg('Export x_t grid (PNG)'))}
+      ${this.grid('x0', msg('Predicted x̂₀'), this.x0, msg('Export x̂₀ grid (PNG)'))}
       ${
         dc > 0 && !this.problem(this.data, 0)
           ? html`<figure>
-              <figcaption id="cap-data">Training images (${dc} shown)</figcaption>
+              <figcaption id="cap-data">${msg(str`Training images (${dc} shown)`)}</figcaption>
               <canvas data-grid="data" role="img" aria-labelledby="cap-data"></canvas>
             </figure>`
           : nothing

@@ -2,6 +2,7 @@
  * What the Diffusion lab's chain computes from besides its config: the training data of a state (seeded 2D
  * data set, the drawn points or glyph images), where the chain starts, and the names the page shows.
  */
+import { msg, str } from '@lit/localize';
 import type { StartSpec } from '../../engine/diffusion';
 import { makeDataset2D } from '../../models/datasets2d';
 import {
@@ -16,24 +17,30 @@ import { formatCount } from '../../util/format';
 import { cachedGlyphs, type GlyphImages } from '../common/glyphs';
 import { DATA_SEED, GLYPHS_PER_CLASS, MAX_IMAGE_PARTICLES } from './chain';
 
-export const DATASET_LABELS: Record<DiffusionDataset, string> = {
-  'two-moons': 'Two moons',
-  'swiss-roll': 'Swiss roll',
-  'eight-gaussians': '8 Gaussians',
-  checkerboard: 'Checkerboard',
-  rings: 'Concentric rings',
-  spiral: 'Spiral',
-  gaussian: 'Gaussian N(0, I)',
-  draw: 'Draw your own',
-  'glyphs-digits': 'Glyphs: digits',
-  'glyphs-letters': 'Glyphs: letters',
-};
+/** The data sets' names in the interface language (a function: msg() answers in the language of the moment). */
+export function datasetLabels(): Record<DiffusionDataset, string> {
+  return {
+    'two-moons': msg('Two moons'),
+    'swiss-roll': msg('Swiss roll'),
+    'eight-gaussians': msg('8 Gaussians'),
+    checkerboard: msg('Checkerboard'),
+    rings: msg('Concentric rings'),
+    spiral: msg('Spiral'),
+    gaussian: msg('Gaussian N(0, I)'),
+    draw: msg('Draw your own'),
+    'glyphs-digits': msg('Glyphs: digits'),
+    'glyphs-letters': msg('Glyphs: letters'),
+  };
+}
 
-export const DENOISER_LABELS: Record<DiffusionDenoiserChoice, string> = {
-  exact: 'Exact (attention over the data)',
-  mlp: 'Trained MLP',
-  trained: 'Trained in this page',
-};
+/** The denoisers' names in the interface language. */
+export function denoiserLabels(): Record<DiffusionDenoiserChoice, string> {
+  return {
+    exact: msg('Exact (attention over the data)'),
+    mlp: msg('Trained MLP'),
+    trained: msg('Trained in this page'),
+  };
+}
 
 /** Where the chain starts: pure noise, or the data noised forward to `forward` (clamped to T). */
 export function startOf(p: DiffusionState): StartSpec {
@@ -84,31 +91,43 @@ export function trainingData(p: DiffusionState): { data: Float32Array; dim: numb
   return { data, dim: 2 };
 }
 
+/**
+ * A notice the page shows above the panes: a sentence, or a function that words it in the language of the
+ * moment (so a language switch rewords the notices of a chain that is already set up).
+ */
+export type Notice = string | (() => string);
+
+export const noticeText = (n: Notice): string => (typeof n === 'function' ? n() : n);
+
 /** Notices about what runs differently from what was asked for (particle caps, clamped steps and t). */
-export function limitNotices(p: DiffusionState, particles: number, max: number, cpu: boolean): string[] {
-  const notices: string[] = [];
-  if (isImageDataset(p.dataset) && p.particles > particles) {
-    notices.push(
-      `Image mode shows at most ${MAX_IMAGE_PARTICLES} images (particles); running ${particles} of the ` +
-        `${formatCount(p.particles)} asked for.`,
+export function limitNotices(p: DiffusionState, particles: number, max: number, cpu: boolean): Notice[] {
+  const notices: Notice[] = [];
+  const { steps, T, forward } = p;
+  const asked = p.particles;
+  if (isImageDataset(p.dataset) && asked > particles) {
+    notices.push(() =>
+      msg(
+        str`Image mode shows at most ${MAX_IMAGE_PARTICLES} images (particles); running ${particles} of the ${formatCount(asked)} asked for.`,
+      ),
     );
-  } else if (particles < p.particles) {
-    notices.push(
-      `The CPU backend runs at most ${formatCount(max)} particles; showing ` +
-        `${formatCount(particles)} of the ${formatCount(p.particles)} asked for.`,
+  } else if (particles < asked) {
+    notices.push(() =>
+      msg(
+        str`The CPU backend runs at most ${formatCount(max)} particles; showing ${formatCount(particles)} of the ${formatCount(asked)} asked for.`,
+      ),
     );
   }
   if (cpu && particles > 20_000) {
-    notices.push(
-      'The CPU reference runs on this page’s thread: with this many particles each step takes a moment.',
+    notices.push(() =>
+      msg('The CPU reference runs on this page’s thread: with this many particles each step takes a moment.'),
     );
   }
   const stepping = [p.sampler, ...(p.compare === 'sampler' ? [p.samplerB] : [])];
-  if (stepping.some((s) => !s.startsWith('ddpm')) && p.steps > p.T) {
-    notices.push(`Sampler steps ${p.steps} exceed T = ${p.T}; using ${p.T}.`);
+  if (stepping.some((s) => !s.startsWith('ddpm')) && steps > T) {
+    notices.push(() => msg(str`Sampler steps ${steps} exceed T = ${T}; using ${T}.`));
   }
-  if (p.forward !== null && p.forward > p.T) {
-    notices.push(`Forward t = ${p.forward} exceeds T = ${p.T}; using ${p.T}.`);
+  if (forward !== null && forward > T) {
+    notices.push(() => msg(str`Forward t = ${forward} exceeds T = ${T}; using ${T}.`));
   }
   return notices;
 }

@@ -2,6 +2,7 @@
  * The memorisation readout at t = 0: how close the final samples are to the training data, and a verdict
  * that follows the measured fraction. Pure TypeScript (unit-tested in Node).
  */
+import { msg, str } from '@lit/localize';
 
 /** A 2D sample "is" a training point when its Euclidean distance is at most this. */
 export const MEMO_RADIUS = 0.05;
@@ -109,14 +110,15 @@ export function verdictOf(fraction: number): Verdict {
 /** The sentence the pane shows after the measured fraction. */
 export function verdictText(m: Memorisation, image: boolean): string {
   const pct = (f: number) => `${Math.round(f * 100)}%`;
-  const what = image ? 'training images' : 'training points';
+  const what = image ? msg('training images') : msg('training points');
+  const [hi, lo, r] = [pct(MEMORISES_AT), pct(GENERALISES_BELOW), m.radius];
   switch (verdictOf(m.fraction)) {
     case 'memorises':
-      return `at least ${pct(MEMORISES_AT)} within ${m.radius}, so the chain reproduces its ${what} (memorisation).`;
+      return msg(str`at least ${hi} within ${r}, so the chain reproduces its ${what} (memorisation).`);
     case 'partly':
-      return `between ${pct(GENERALISES_BELOW)} and ${pct(MEMORISES_AT)} within ${m.radius}: partly copies of the ${what}.`;
+      return msg(str`between ${lo} and ${hi} within ${r}: partly copies of the ${what}.`);
     case 'generalises':
-      return `under ${pct(GENERALISES_BELOW)} within ${m.radius}: most samples are new, not copies of the ${what}.`;
+      return msg(str`under ${lo} within ${r}: most samples are new, not copies of the ${what}.`);
   }
 }
 

@@ -2,6 +2,7 @@
  * The Diffusion lab's trained ε-MLPs: the weights shipped per 2D dataset (public/models/diffusion/<dataset>.ksmlp,
  * made by `npm run train:diffusion`), fetched relative to the app's base path and parsed with parseMlp.
  */
+import { msg, str } from '@lit/localize';
 import { MLP_DATASETS, parseMlp, type MlpModel } from '../../models/mlp-denoiser';
 
 export type MlpDataset = (typeof MLP_DATASETS)[number];
@@ -31,18 +32,20 @@ export function loadShippedMlp(dataset: MlpDataset, fetcher: typeof fetch = fetc
       try {
         response = await fetcher(url);
       } catch (e) {
-        throw new Error(`${url} could not be fetched (${e instanceof Error ? e.message : String(e)})`);
+        const why = e instanceof Error ? e.message : String(e);
+        throw new Error(msg(str`${url} could not be fetched (${why})`));
       }
-      if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);
+      if (!response.ok) throw new Error(msg(str`${url} answered HTTP ${response.status}`));
       const bytes = await response.arrayBuffer();
       let model: MlpModel;
       try {
         model = parseMlp(bytes);
       } catch (e) {
-        throw new Error(`${url} is not a valid weight file: ${e instanceof Error ? e.message : String(e)}`);
+        const why = e instanceof Error ? e.message : String(e);
+        throw new Error(msg(str`${url} is not a valid weight file: ${why}`));
       }
       if (model.config.dim !== 2) {
-        throw new Error(`${url} holds a model for D = ${model.config.dim}, not 2D points`);
+        throw new Error(msg(str`${url} holds a model for D = ${model.config.dim}, not 2D points`));
       }
       return model;
     })();

@@ -3,11 +3,12 @@
  * axes) and the noise-schedule plots. The canvas colours are the theme's CSS custom properties
  * (index.html: --ks-bar, --ks-accent, --ks-scatter-*), the same ones the legend swatches use.
  */
+import { msg, str } from '@lit/localize';
 import { renderScatter, type ScatterColors } from '../../charts/scatter';
 import { renderSchedulePlot } from '../../charts/schedule-plot';
 import { SCHEDULE_KINDS, makeSchedule } from '../../models/schedules';
 import type { DiffusionState } from '../../state/diffusion';
-import { EXTENT, paneLabel, type ChainPane } from './chain';
+import { EXTENT, paneLabel, scheduleLabel, type ChainPane } from './chain';
 import { drawnPoints } from './inputs';
 
 /** The CSS custom property behind each layer of the particle plot (drawn points are stronger than data). */
@@ -68,7 +69,7 @@ export function paintParticles(
       renderScatter(
         { canvas, svg },
         { positions: new Float32Array(0), data: drawing },
-        { width: side, height: side, extent: EXTENT, title: 'Draw the training data here', colors },
+        { width: side, height: side, extent: EXTENT, title: msg('Draw the training data here'), colors },
       );
     }
   }
@@ -93,7 +94,7 @@ export function paintParticles(
         width,
         height: width,
         extent: EXTENT,
-        title: `Particles x_t at t = ${f.t} (${paneLabel(pane.config, p.eta)})`,
+        title: msg(str`Particles x_t at t = ${f.t} (${paneLabel(pane.config, p.eta)})`),
         colors,
       },
     );
@@ -108,7 +109,12 @@ export function paintSchedules(svg: SVGSVGElement | null, a: ChainPane | undefin
   const series = SCHEDULE_KINDS.map((kind) => {
     const s =
       kind === a.schedule.kind ? a.schedule : makeSchedule({ kind, T, zeroTerminalSnr: a.config.ztsnr });
-    return { label: kind, beta: s.beta, alphaBar: s.alphaBar, highlight: kind === a.schedule.kind };
+    return {
+      label: scheduleLabel(kind),
+      beta: s.beta,
+      alphaBar: s.alphaBar,
+      highlight: kind === a.schedule.kind,
+    };
   });
   // Fit the panel: five charts in a row when wide, fewer (down to one) on a narrow screen.
   const available = svg.parentElement?.clientWidth || 900;
@@ -121,7 +127,17 @@ export function paintSchedules(svg: SVGSVGElement | null, a: ChainPane | undefin
       width,
       columns,
       panelHeight: columns === 1 ? 170 : 190,
-      title: `Noise schedules at T = ${T}${a.config.ztsnr ? ' (zero terminal SNR)' : ''}: β, ᾱ, √ᾱ, √(1 − ᾱ) and log-SNR; ${a.schedule.kind} highlighted, current t marked`,
+      title: scheduleTitle(T, a.config.ztsnr, scheduleLabel(a.schedule.kind)),
     },
   );
+}
+
+function scheduleTitle(T: number, ztsnr: boolean, kind: string): string {
+  return ztsnr
+    ? msg(
+        str`Noise schedules at T = ${T} (zero terminal SNR): β, ᾱ, √ᾱ, √(1 − ᾱ) and log-SNR; ${kind} highlighted, current t marked`,
+      )
+    : msg(
+        str`Noise schedules at T = ${T}: β, ᾱ, √ᾱ, √(1 − ᾱ) and log-SNR; ${kind} highlighted, current t marked`,
+      );
 }

@@ -1,9 +1,10 @@
 /**
  * The data and denoiser a Diffusion pane computes with (the session's setup resolves them per pane).
  */
+import { msg, str } from '@lit/localize';
 import type { DiffusionDenoiserChoice, DiffusionState } from '../../state/diffusion';
 import type { PaneInputs } from './chain';
-import { DATASET_LABELS, trainingData } from './inputs';
+import { datasetLabels, trainingData, type Notice } from './inputs';
 import { hasShippedMlp, loadShippedMlp, mlpUrl } from './models';
 import type { TrainedModel } from './session';
 
@@ -15,26 +16,27 @@ import type { TrainedModel } from './session';
 export async function resolvePaneInputs(
   p: DiffusionState,
   choice: DiffusionDenoiserChoice,
-  notices: string[],
+  notices: Notice[],
   trained: TrainedModel | undefined,
   loading: (status: string | null) => void,
 ): Promise<PaneInputs> {
   const { data, dim } = trainingData(p);
   const exact = (): PaneInputs => ({ data, dim, denoiser: { kind: 'exact' }, denoiserUsed: 'exact' });
-  const name = DATASET_LABELS[p.dataset];
+  const dataset = p.dataset;
+  const name = () => datasetLabels()[dataset];
   if (choice === 'mlp') {
-    if (!hasShippedMlp(p.dataset)) {
-      notices.push(`No trained MLP ships for “${name}”; using the exact denoiser.`);
+    if (!hasShippedMlp(dataset)) {
+      notices.push(() => msg(str`No trained MLP ships for “${name()}”; using the exact denoiser.`));
       return exact();
     }
-    loading(`Loading the trained MLP weights (${mlpUrl(p.dataset)})…`);
+    loading(msg(str`Loading the trained MLP weights (${mlpUrl(dataset)})…`));
     try {
-      const model = await loadShippedMlp(p.dataset);
+      const model = await loadShippedMlp(dataset);
       return { data, dim: 2, denoiser: { kind: 'mlp', model }, denoiserUsed: 'mlp' };
     } catch (e) {
-      notices.push(
-        `Could not load the trained MLP for “${name}”: ${e instanceof Error ? e.message : String(e)}. ` +
-          'Using the exact denoiser instead.',
+      const why = e instanceof Error ? e.message : String(e);
+      notices.push(() =>
+        msg(str`Could not load the trained MLP for “${name()}”: ${why}. Using the exact denoiser instead.`),
       );
       return exact();
     } finally {
@@ -43,13 +45,16 @@ export async function resolvePaneInputs(
   }
   if (choice === 'trained') {
     if (dim !== 2) {
-      notices.push('The training panel trains denoisers for 2D points; image mode uses the exact denoiser.');
+      notices.push(() =>
+        msg('The training panel trains denoisers for 2D points; image mode uses the exact denoiser.'),
+      );
       return exact();
     }
     if (!trained) {
-      notices.push(
-        `No denoiser has been trained in this page for “${name}” yet: press “Train denoiser” in the ` +
-          'training panel. Using the exact denoiser until then.',
+      notices.push(() =>
+        msg(
+          str`No denoiser has been trained in this page for “${name()}” yet: press “Train denoiser” in the training panel. Using the exact denoiser until then.`,
+        ),
       );
       return exact();
     }

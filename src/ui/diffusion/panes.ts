@@ -3,13 +3,14 @@
  * each with its caption, the memorisation readout at t = 0 and the pane's exports.
  */
 import { html, nothing, type TemplateResult } from 'lit';
+import { msg, str } from '@lit/localize';
 import type { DiffusionState } from '../../state/diffusion';
 import { formatCount, formatPercent } from '../../util/format';
 import { exportButtons } from '../common/export-buttons';
 import { MAX_DRAWN, TRAIL_COUNT, paneLabel, samplerSteps, type ChainPane } from './chain';
 import type { DrawingInput } from './drawing';
 import { dataExports, sampleExports, scatterExports } from './exports';
-import { DATASET_LABELS, DENOISER_LABELS } from './inputs';
+import { datasetLabels, denoiserLabels } from './inputs';
 import { dataSpacing, memoOf, verdictText, type Memorisation } from './memorisation';
 import { SCATTER_VARS } from './paint';
 import type { DiffusionSession } from './session';
@@ -27,14 +28,25 @@ export interface PaneContext {
 function renderMemo(pane: ChainPane, memo: Memorisation): TemplateResult {
   const image = pane.dim !== 2;
   const spacing = image ? null : dataSpacing(pane.data, pane.dim);
+  const pct = formatPercent(memo.fraction, 1);
+  const median = memo.median.toPrecision(2);
+  const radius = memo.radius;
   return html`<span class="memo"
-    ><strong>Memorisation:</strong> ${formatPercent(memo.fraction, 1)} of the final samples lie within
-    ${memo.radius} of a training ${image ? 'image (RMS distance per pixel)' : 'point'} (median distance
-    ${memo.median.toPrecision(2)}):
+    ><strong>${msg('Memorisation:')}</strong> ${
+      image
+        ? msg(
+            str`${pct} of the final samples lie within ${radius} of a training image (RMS distance per pixel) (median distance ${median}):`,
+          )
+        : msg(
+            str`${pct} of the final samples lie within ${radius} of a training point (median distance ${median}):`,
+          )
+    }
     ${verdictText(memo, image)}${
       spacing !== null && spacing < memo.radius
-        ? ` The training points are themselves a median ${spacing.toPrecision(2)} apart, so a sample anywhere
-          on the data's shape counts as within ${memo.radius} without copying a point.`
+        ? ' ' +
+          msg(
+            str`The training points are themselves a median ${spacing.toPrecision(2)} apart, so a sample anywhere on the data's shape counts as within ${radius} without copying a point.`,
+          )
         : nothing
     }</span
   >`;
@@ -49,12 +61,15 @@ function memoOfPane(pane: ChainPane): Memorisation | null {
 function paneTitle(c: PaneContext, pane: ChainPane, i: number, extra = ''): TemplateResult {
   const many = c.session.panes.length > 1;
   const { config } = pane;
+  const steps = samplerSteps(config.sampler, config.steps, config.T);
   return html`<h3 class="pane-title">
     ${many ? `${i === 0 ? 'A' : 'B'}: ` : ''}${paneLabel(config, c.p.eta)}${
-      c.p.compare === 'denoiser' ? ` · ${DENOISER_LABELS[pane.denoiserUsed]}` : ''
+      c.p.compare === 'denoiser' ? ` · ${denoiserLabels()[pane.denoiserUsed]}` : ''
     }
-    · ${samplerSteps(config.sampler, config.steps, config.T)}
-    steps${extra}${many ? html` · <span class="mono">t = ${pane.frame?.t ?? '…'}</span>` : nothing}
+    ·
+    ${msg(str`${steps} steps`)}${extra ? ` · ${extra}` : ''}${
+      many ? html` · <span class="mono">t = ${pane.frame?.t ?? '…'}</span>` : nothing
+    }
   </h3>`;
 }
 
@@ -71,21 +86,24 @@ function legend(c: PaneContext, pane: ChainPane): TemplateResult {
   const n = pane.config.particles;
   const item = (cssVar: string, text: string) =>
     html`<span><span class="swatch" style="background: var(${cssVar})"></span>${text}</span>`;
-  const shown = `${formatCount(Math.min(n, MAX_DRAWN))}${n > MAX_DRAWN ? ` of ${formatCount(n)}` : ''}`;
+  const drawn = formatCount(Math.min(n, MAX_DRAWN));
+  const all = formatCount(n);
+  const points = pane.config.points;
   return html`<div class="legend-inline" aria-hidden="true">
-    ${item(SCATTER_VARS.points, `x_t (${shown} particles)`)}
-    ${item(p.dataset === 'draw' ? SCATTER_VARS.drawn : SCATTER_VARS.data, `training data (${pane.config.points})`)}
-    ${p.x0 ? item(SCATTER_VARS.x0, 'predicted x̂₀') : nothing}
-    ${p.field ? item(SCATTER_VARS.field, 'denoiser field x → x̂₀') : nothing}
-    ${p.trails ? item(SCATTER_VARS.trail, `trails of ${TRAIL_COUNT} particles`) : nothing}
-    ${p.density ? item(SCATTER_VARS.density, 'density of x_t') : nothing}
+    ${item(SCATTER_VARS.points, n > MAX_DRAWN ? msg(str`x_t (${drawn} of ${all} particles)`) : msg(str`x_t (${drawn} particles)`))}
+    ${item(p.dataset === 'draw' ? SCATTER_VARS.drawn : SCATTER_VARS.data, msg(str`training data (${points})`))}
+    ${p.x0 ? item(SCATTER_VARS.x0, msg('predicted x̂₀')) : nothing}
+    ${p.field ? item(SCATTER_VARS.field, msg('denoiser field x → x̂₀')) : nothing}
+    ${p.trails ? item(SCATTER_VARS.trail, msg(str`trails of ${TRAIL_COUNT} particles`)) : nothing}
+    ${p.density ? item(SCATTER_VARS.density, msg('density of x_t')) : nothing}
   </div>`;
 }
 
 function scatterPane(c: PaneContext, pane: ChainPane, i: number): TemplateResult {
   const memo = memoOfPane(pane);
   const { config } = pane;
-  return html`<figure class="panel scatter-pane" aria-label=${`Pane ${i === 0 ? 'A' : 'B'}`}>
+  const letter = i === 0 ? 'A' : 'B';
+  return html`<figure class="panel scatter-pane" aria-label=${msg(str`Pane ${letter}`)}>
     ${paneTitle(c, pane, i)}
     <div class="pane-body">
       <div class="plot">
@@ -98,8 +116,9 @@ function scatterPane(c: PaneContext, pane: ChainPane, i: number): TemplateResult
           ${
             memo
               ? renderMemo(pane, memo)
-              : html`${DATASET_LABELS[config.dataset]} · ${DENOISER_LABELS[pane.denoiserUsed]} · seed
-                ${config.seed} · ${formatCount(config.particles)} particles`
+              : msg(
+                  str`${datasetLabels()[config.dataset]} · ${denoiserLabels()[pane.denoiserUsed]} · seed ${config.seed} · ${formatCount(config.particles)} particles`,
+                )
           }
           ${paneExports(c, pane, i, true)}
         </figcaption>
@@ -114,8 +133,10 @@ function imagePane(c: PaneContext, pane: ChainPane, i: number): TemplateResult {
   const memo = memoOfPane(pane);
   const { config } = pane;
   const size = config.size;
-  return html`<figure class="panel image-pane" aria-label=${`Pane ${i === 0 ? 'A' : 'B'}`}>
-    ${paneTitle(c, pane, i, ` · ${size}×${size} images`)}
+  const letter = i === 0 ? 'A' : 'B';
+  const glyphs = pane.data.length / (size * size);
+  return html`<figure class="panel image-pane" aria-label=${msg(str`Pane ${letter}`)}>
+    ${paneTitle(c, pane, i, msg(str`${size}×${size} images`))}
     <ks-diffusion-image-view
       .size=${size}
       .count=${config.particles}
@@ -128,9 +149,9 @@ function imagePane(c: PaneContext, pane: ChainPane, i: number): TemplateResult {
       ${
         memo
           ? renderMemo(pane, memo)
-          : html`${DATASET_LABELS[config.dataset]} (${pane.data.length / (size * size)} training glyphs
-            rendered from this browser's fonts) · ${DENOISER_LABELS[pane.denoiserUsed]} · seed ${config.seed}
-            · ${config.particles} images`
+          : msg(
+              str`${datasetLabels()[config.dataset]} (${glyphs} training glyphs rendered from this browser's fonts) · ${denoiserLabels()[pane.denoiserUsed]} · seed ${config.seed} · ${config.particles} images`,
+            )
       }
       ${paneExports(c, pane, i, false)}
     </figcaption>

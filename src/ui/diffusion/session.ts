@@ -10,6 +10,7 @@
  * a status line (`lost`), not an error.
  */
 import type { ReactiveControllerHost } from 'lit';
+import { msg, str } from '@lit/localize';
 import {
   DiffusionCpuEngine,
   DiffusionEngine,
@@ -24,7 +25,7 @@ import { SerialQueue } from '../../util/serial-queue';
 import { resolveBackend } from '../common/backend';
 import type { Runtime } from '../common/runtime';
 import { ChainPane, MAX_IMAGE_PARTICLES, paneConfig, viewRequest } from './chain';
-import { dataKey, limitNotices, startOf } from './inputs';
+import { dataKey, limitNotices, startOf, type Notice } from './inputs';
 import { resolvePaneInputs } from './pane-inputs';
 
 /** A model the trainer panel produced (its latest 'denoiser-trained' event). */
@@ -50,7 +51,7 @@ export function sessionOf(runtime: Runtime): DiffusionSession {
 
 export class DiffusionSession {
   panes: ChainPane[] = [];
-  notices: string[] = [];
+  notices: Notice[] = [];
   backendLabel = '';
   /** True when the panes run on the CPU reference. */
   onCpu = false;
@@ -204,10 +205,12 @@ export class DiffusionSession {
 
   private lostMessage(): string {
     const t = this.panes[0]?.frame?.t;
-    const where = t === undefined ? '' : ` from t = ${t}`;
-    return this.runtime.status.kind === 'lost'
-      ? 'The GPU device was lost during this operation.'
-      : `The GPU device was lost during this operation; the chain continues${where} on the new device.`;
+    if (this.runtime.status.kind === 'lost') return msg('The GPU device was lost during this operation.');
+    return t === undefined
+      ? msg('The GPU device was lost during this operation; the chain continues on the new device.')
+      : msg(
+          str`The GPU device was lost during this operation; the chain continues from t = ${t} on the new device.`,
+        );
   }
 
   /** What the panes read back for drawing. */
@@ -234,7 +237,7 @@ export class DiffusionSession {
     });
   }
 
-  private paneInputs(p: DiffusionState, choice: DiffusionDenoiserChoice, notices: string[]) {
+  private paneInputs(p: DiffusionState, choice: DiffusionDenoiserChoice, notices: Notice[]) {
     return resolvePaneInputs(p, choice, notices, this.trained.get(dataKey(p)), (loading) => {
       this.modelLoading = loading;
       this.changed();
@@ -271,7 +274,10 @@ export class DiffusionSession {
     if (p.dataset === 'draw' && p.drawing === '') {
       this.panes = [];
       this.notices = [
-        'Draw the training data: click or drag on the plot, or type points in the drawing panel; the chain runs once there is at least one point.',
+        () =>
+          msg(
+            'Draw the training data: click or drag on the plot, or type points in the drawing panel; the chain runs once there is at least one point.',
+          ),
       ];
       this.panesKey = key;
       return;

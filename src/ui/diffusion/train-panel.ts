@@ -9,6 +9,7 @@
  */
 import { css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
+import { msg, str } from '@lit/localize';
 import { renderLines } from '../../charts/lines';
 import { adapterName, type GpuContext } from '../../gpu/device';
 import { GpuDenoiserTrainer, type TrainerSnapshot } from '../../engine/denoiser-train';
@@ -95,7 +96,7 @@ export class DenoiserTrainerPanel extends KsElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('gpu') && this.gpu) for (const wake of this.gpuWaiters.splice(0)) wake();
     if (this.running && (changed.has('data') || changed.has('dataset'))) {
-      this.cancel('Training stopped: the data changed.');
+      this.cancel(msg('Training stopped: the data changed.'));
     }
   }
 
@@ -108,7 +109,7 @@ export class DenoiserTrainerPanel extends KsElement {
     if (this.running) return;
     this.error = '';
     if (this.data.length < 2 || this.data.length % 2 !== 0) {
-      this.error = 'No 2D training data to train on.';
+      this.error = msg('No 2D training data to train on.');
       return;
     }
     const controller = new AbortController();
@@ -122,10 +123,11 @@ export class DenoiserTrainerPanel extends KsElement {
     this.lossSteps = [];
     this.losses = [];
     this.recovery = '';
-    this.message = 'Starting…';
+    this.message = msg('Starting…');
     this.done = this.train(controller.signal)
       .catch((e: unknown) => {
-        if (id === this.run) this.error = `Training failed: ${e instanceof Error ? e.message : String(e)}`;
+        const why = e instanceof Error ? e.message : String(e);
+        if (id === this.run) this.error = msg(str`Training failed: ${why}`);
       })
       .finally(() => {
         if (id !== this.run) return;
@@ -135,11 +137,12 @@ export class DenoiserTrainerPanel extends KsElement {
   }
 
   /** Stops training between chunks (the "Cancel training" button). */
-  cancel(why = 'Training cancelled.'): void {
+  cancel(why = msg('Training cancelled.')): void {
     if (!this.controller) return;
     this.controller.abort();
     this.controller = null;
-    this.message = `${why} Stopped at step ${this.step} of ${this.totalSteps}.`;
+    const [step, total] = [this.step, this.totalSteps];
+    this.message = msg(str`${why} Stopped at step ${step} of ${total}.`);
     for (const wake of this.gpuWaiters.splice(0)) wake();
   }
 
@@ -192,8 +195,10 @@ export class DenoiserTrainerPanel extends KsElement {
       this.losses.push(loss);
       const seconds = (performance.now() - started) / 1000;
       this.rate = seconds > 0 ? { stepsPerSecond: step / seconds, batch } : null;
-      const rate = this.rate ? ` · ${this.rate.stepsPerSecond.toFixed(1)} steps/s` : '';
-      this.message = `Step ${step} of ${totalSteps} · loss ${loss.toFixed(4)}${rate}`;
+      const l = loss.toFixed(4);
+      this.message = this.rate
+        ? msg(str`Step ${step} of ${totalSteps} · loss ${l} · ${this.rate.stepsPerSecond.toFixed(1)} steps/s`)
+        : msg(str`Step ${step} of ${totalSteps} · loss ${l}`);
     };
     const emit = (model: MlpModel, step: number, loss: number) => {
       const done = step >= totalSteps;
@@ -244,14 +249,14 @@ export class DenoiserTrainerPanel extends KsElement {
         trainer.destroy();
       }
       const at = this.step;
-      this.message = `The GPU device was lost at step ${at}; waiting for a new one…`;
+      this.message = msg(str`The GPU device was lost at step ${at}; waiting for a new one…`);
       gpu = await this.nextGpu(gpu, signal);
       if (!gpu) return;
       this.trimHistory(snap?.step ?? 0);
       this.step = snap?.step ?? 0;
       this.recovery = snap
-        ? `Resumed at step ${snap.step} after a GPU loss (${at - snap.step} steps lost).`
-        : `The run restarted after a GPU loss (${at} steps lost).`;
+        ? msg(str`Resumed at step ${snap.step} after a GPU loss (${at - snap.step} steps lost).`)
+        : msg(str`The run restarted after a GPU loss (${at} steps lost).`);
       this.message = this.recovery;
     }
 
@@ -287,7 +292,7 @@ export class DenoiserTrainerPanel extends KsElement {
       {
         lines: [
           {
-            label: 'ε loss (MSE)',
+            label: msg('ε loss (MSE)'),
             color: this.theme.cssVar('--ks-bar', this) || '#4c78a8',
             x: this.lossSteps,
             y: this.losses,
@@ -297,10 +302,23 @@ export class DenoiserTrainerPanel extends KsElement {
       {
         width,
         height: 180,
-        title: 'Denoiser training loss (mean squared error of ε̂)',
-        xLabel: 'step',
-        yLabel: 'loss',
+        title: msg('Denoiser training loss (mean squared error of ε̂)'),
+        xLabel: msg('step'),
+        yLabel: msg('loss'),
       },
+    );
+  }
+
+  /** On a software adapter: how slow it is, with this run's measured speed once known. */
+  private softwareNote(): string {
+    if (!this.rate) {
+      return msg(
+        'This is a software adapter: the WGSL runs on the CPU, much slower than a GPU. Use few steps and a small batch here.',
+      );
+    }
+    const [rate, batch] = [this.rate.stepsPerSecond.toFixed(1), this.rate.batch];
+    return msg(
+      str`This is a software adapter: the WGSL runs on the CPU, much slower than a GPU. Use few steps and a small batch here (this run: ${rate} steps/s at batch ${batch}).`,
     );
   }
 
@@ -319,43 +337,32 @@ export class DenoiserTrainerPanel extends KsElement {
     return html`
       <div class="row">
         <label class="field"
-          >Training steps
+          >${msg('Training steps')}
           <select .value=${String(this.steps)} ?disabled=${this.running} @change=${this.onSteps}>
             ${stepChoices.map((s) => html`<option value=${s} ?selected=${s === this.steps}>${s}</option>`)}
           </select>
         </label>
         <label class="field"
-          >Batch size
+          >${msg('Batch size')}
           <select .value=${String(this.batch)} ?disabled=${this.running} @change=${this.onBatch}>
             ${batchChoices.map((b) => html`<option value=${b} ?selected=${b === this.batch}>${b}</option>`)}
           </select>
         </label>
-        <button class="primary" ?disabled=${this.running} @click=${() => this.start()}>Train denoiser</button>
-        <button ?disabled=${!this.running} @click=${() => this.cancel()}>Cancel training</button>
+        <button class="primary" ?disabled=${this.running} @click=${() => this.start()}>
+          ${msg('Train denoiser')}
+        </button>
+        <button ?disabled=${!this.running} @click=${() => this.cancel()}>${msg('Cancel training')}</button>
         <progress
-          aria-label="Training progress"
+          aria-label=${msg('Training progress')}
           max=${Math.max(1, this.totalSteps || this.steps)}
           .value=${this.step}
         ></progress>
       </div>
       <p class="status" role="status" aria-live="polite">
-        ${this.message || `Trains the ε-MLP on ${backend}.`}
+        ${this.message || msg(str`Trains the ε-MLP on ${backend}.`)}
       </p>
       ${this.recovery && this.message !== this.recovery ? html`<p class="small recovery">${this.recovery}</p>` : nothing}
-      ${
-        this.gpu?.info.isFallback
-          ? html`<p class="muted">
-              This is a software adapter: the WGSL runs on the CPU, much slower than a GPU. Use few steps and
-              a small batch
-              here${
-                this.rate
-                  ? html` (this run: ${this.rate.stepsPerSecond.toFixed(1)} steps/s at batch
-                    ${this.rate.batch})`
-                  : nothing
-              }.
-            </p>`
-          : nothing
-      }
+      ${this.gpu?.info.isFallback ? html`<p class="muted">${this.softwareNote()}</p>` : nothing}
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       <svg class="loss" data-steps=${this.lossSteps.length} data-loss=${String(this.lastLoss)}></svg>
     `;

@@ -2,19 +2,37 @@
  * The Random lab's exports (formats documented in the README): the moments, the moments table and the
  * histogram, as CSV and JSON; the histogram chart as PNG and SVG.
  */
+import { msg } from '@lit/localize';
 import { standardErrors, theory } from '../../kernels/random/theory';
 import { downloadCsv, downloadJson, tableRecords, type CsvRow } from '../common/export';
 import { chartActions, svgSource } from '../common/export-actions';
 import type { ExportAction } from '../common/export-buttons';
 import type { RandomRun } from './session';
 
-/** The rows of the moments table (label, key into Moments / theory / standard errors). */
+/**
+ * The rows of the moments table (label, key into Moments / theory / standard errors). The labels are the
+ * exported table's first column (English, the documented format); the page shows momentLabel().
+ */
 export const MOMENT_ROWS = [
   ['Mean', 'mean'],
   ['Variance', 'variance'],
   ['Skewness', 'skewness'],
   ['Excess kurtosis', 'excessKurtosis'],
 ] as const;
+
+/** A moment's name as the page shows it, in the interface language. */
+export function momentLabel(key: (typeof MOMENT_ROWS)[number][1]): string {
+  switch (key) {
+    case 'mean':
+      return msg('Mean');
+    case 'variance':
+      return msg('Variance');
+    case 'skewness':
+      return msg('Skewness');
+    case 'excessKurtosis':
+      return msg('Excess kurtosis');
+  }
+}
 
 const MOMENT_HEAD = ['moment', 'empirical', 'theory', 'standardError', 'z'];
 
@@ -82,7 +100,7 @@ function exportMomentsTable(run: RandomRun, format: 'csv' | 'json') {
     transform: params.transform,
     seed: params.seed,
     count: sums.n,
-    theory: theory(params.transform).label,
+    theory: theory(params.transform).notation,
     rows: tableRecords(rows),
     backend: run.backendLabel,
   });
@@ -91,19 +109,19 @@ function exportMomentsTable(run: RandomRun, format: 'csv' | 'json') {
 export function histogramExports(run: RandomRun, svg: () => SVGSVGElement): ExportAction[] {
   const transform = run.result.params.transform;
   return [
-    ...chartActions('histogram', 'kernelscope-random-histogram', svgSource(svg)),
+    ...chartActions(msg('histogram'), 'kernelscope-random-histogram', svgSource(svg)),
     {
-      label: 'Export histogram (CSV)',
+      label: msg('Export histogram (CSV)'),
       run: () => downloadCsv(`kernelscope-random-histogram-${transform}.csv`, histogramRows(run)),
     },
-    { label: 'Export histogram (JSON)', run: () => exportHistogramJson(run) },
+    { label: msg('Export histogram (JSON)'), run: () => exportHistogramJson(run) },
   ];
 }
 
 export function momentExports(run: RandomRun): ExportAction[] {
   return [
-    { label: 'Export moments (JSON)', primary: true, run: () => exportMoments(run) },
-    { label: 'Export moments table (CSV)', run: () => exportMomentsTable(run, 'csv') },
-    { label: 'Export moments table (JSON)', run: () => exportMomentsTable(run, 'json') },
+    { label: msg('Export moments (JSON)'), primary: true, run: () => exportMoments(run) },
+    { label: msg('Export moments table (CSV)'), run: () => exportMomentsTable(run, 'csv') },
+    { label: msg('Export moments table (JSON)'), run: () => exportMomentsTable(run, 'json') },
   ];
 }

@@ -3,6 +3,7 @@
  * State slice src/state/random.ts → run (session.ts: GPU engine or CPU reference) → views below.
  */
 import { html, nothing } from 'lit';
+import { msg, str } from '@lit/localize';
 import { customElement, query } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import { renderHistogram } from '../../charts/histogram';
@@ -16,7 +17,7 @@ import { exportButtons } from '../common/export-buttons';
 import { LabRunController } from '../common/lab-run';
 import { runtimeContext, type Runtime } from '../common/runtime';
 import { labStyles, sharedStyles } from '../common/styles';
-import { renderControls, TRANSFORM_LABELS } from './controls';
+import { renderControls, transformLabel } from './controls';
 import { renderDerivation } from './derivation';
 import { histogramExports } from './exports';
 import { renderMoments } from './moments-panel';
@@ -59,12 +60,14 @@ export class RandomLab extends KsElement {
         counts: result.counts.subarray(0, result.spec.bins),
         total: result.sums.n,
         density: t.density,
-        densityLabel: `${t.label} density`,
+        densityLabel: msg(str`${t.notation} density`),
       },
       {
         width,
         height: 320,
-        title: `Histogram of ${formatCount(result.sums.n)} ${TRANSFORM_LABELS[result.params.transform]} samples with the theoretical density`,
+        title: msg(
+          str`Histogram of ${formatCount(result.sums.n)} ${transformLabel(result.params.transform)} samples with the theoretical density`,
+        ),
         xLabel: 'x',
       },
     );
@@ -72,10 +75,11 @@ export class RandomLab extends KsElement {
 
   override render() {
     return html`
-      <h2>Random numbers: why a uniform generator has mean ½ and variance 1/12</h2>
+      <h2>${msg('Random numbers: why a uniform generator has mean ½ and variance 1/12')}</h2>
       <p class="lede">
-        A counter-based generator (Philox4x32-10) runs in a WGSL compute shader; moments and the histogram are
-        reduced on the GPU, so only a few hundred bytes come back however many samples you draw.
+        ${msg(
+          'A counter-based generator (Philox4x32-10) runs in a WGSL compute shader; moments and the histogram are reduced on the GPU, so only a few hundred bytes come back however many samples you draw.',
+        )}
       </p>
       ${renderControls(
         this.lab.params,
@@ -90,14 +94,16 @@ export class RandomLab extends KsElement {
     const { result } = run;
     const n = result.sums.n;
     const { bins, lo, hi } = result.spec;
+    const outside = result.counts[bins]! + result.counts[bins + 1]!;
     return html`
       <div class="results ${stale ? 'stale' : ''}" aria-busy=${stale ? 'true' : 'false'}>
         ${run.notice ? html`<p class="notice" role="status">${run.notice}</p>` : nothing}
         ${
           run.reducedFrom
             ? html`<p class="notice" role="status">
-                The CPU backend draws at most ${formatCount(MAX_COUNT_CPU)} samples; showing ${formatCount(n)}
-                of the ${formatCount(run.reducedFrom)} asked for.
+                ${msg(
+                  str`The CPU backend draws at most ${formatCount(MAX_COUNT_CPU)} samples; showing ${formatCount(n)} of the ${formatCount(run.reducedFrom)} asked for.`,
+                )}
               </p>`
             : nothing
         }
@@ -105,9 +111,9 @@ export class RandomLab extends KsElement {
           <figure class="panel chart">
             <svg class="histogram"></svg>
             <figcaption>
-              ${formatCount(n)} samples of ${TRANSFORM_LABELS[result.params.transform]}, ${bins} bins on
-              [${formatFixed(lo, 3)}, ${formatFixed(hi, 3)});
-              ${result.counts[bins]! + result.counts[bins + 1]!} outside the range.
+              ${msg(
+                str`${formatCount(n)} samples of ${transformLabel(result.params.transform)}, ${bins} bins on [${formatFixed(lo, 3)}, ${formatFixed(hi, 3)}); ${outside} outside the range.`,
+              )}
               ${exportButtons(histogramExports(run, () => this.svg))}
             </figcaption>
           </figure>

@@ -2,6 +2,7 @@
  * The Random lab's run: resolve the backend, then draw on the GPU engine or on the CPU reference (in the
  * worker, capped at MAX_COUNT_CPU values with a notice).
  */
+import { msg, str } from '@lit/localize';
 import { RandomEngine, type RandomResult } from '../../engine/random';
 import { MAX_COUNT_CPU } from '../../kernels/random/spec';
 import type { BackendChoice } from '../../state/store';
@@ -34,7 +35,7 @@ export async function runRandom(
   const count = Math.min(params.count, MAX_COUNT_CPU);
   control.onProgress?.({
     phase: 'run',
-    message: `Drawing ${formatCount(count)} values on the CPU reference…`,
+    message: msg(str`Drawing ${formatCount(count)} values on the CPU reference…`),
     done: 0,
     total: 0,
   });

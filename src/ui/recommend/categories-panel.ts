@@ -3,10 +3,11 @@
  * in the legend), and a table of the same numbers with the user's true taste θ; PNG/SVG and CSV/JSON.
  */
 import { html } from 'lit';
+import { msg, str } from '@lit/localize';
 import { customElement, property, query } from 'lit/decorators.js';
 import { renderCategoryBars, type CategorySeries } from '../../charts/category-bars';
 import type { RecommendResult } from '../../engine/recommend/types';
-import { CALIBRATION_MIX, RERANK_METHODS } from '../../kernels/recommend/spec';
+import { CALIBRATION_MIX, RERANK_METHODS, type RerankMethod } from '../../kernels/recommend/spec';
 import { dataTable } from '../common/data-table';
 import type { CsvRow } from '../common/export';
 import { chartActions, svgSource, tableActions } from '../common/export-actions';
@@ -22,6 +23,7 @@ import {
   recommendFileBase,
 } from './palette';
 import { recommendStyles } from './styles';
+import { methodLabel } from './text';
 import { KsElement } from '../common/localized';
 
 export type CategoriesView = Pick<
@@ -29,12 +31,21 @@ export type CategoriesView = Pick<
   'historyDist' | 'listDist' | 'metrics' | 'taste' | 'categories' | 'seed' | 'user'
 >;
 
+/** The category table's export header (English, the documented format); the page shows categoryHead(). */
 export const CATEGORY_HEAD = [
   'category',
   'true taste θ',
   'history p',
   ...RERANK_METHODS.map((m) => `${METHOD_LABELS[m]} q`),
 ];
+
+/** "MMR q": a list's category shares. */
+const listShare = (m: RerankMethod) => msg(str`${methodLabel(m)} q`, { id: 'recommend.list-share' });
+
+/** The category table's header in the interface language. */
+export function categoryHead(): string[] {
+  return [msg('category'), msg('true taste θ'), msg('history p'), ...RERANK_METHODS.map((m) => listShare(m))];
+}
 
 /** One row per category (θ, p, then each list's q), then the KL(p ‖ q̃) row. */
 export function categoryRows(r: CategoriesView): CsvRow[] {
@@ -54,10 +65,10 @@ export function categoryRows(r: CategoriesView): CsvRow[] {
 /** The chart's series: history p (drawn in the text colour, lighter), then each list's q with its KL. */
 export function categorySeries(r: CategoriesView): CategorySeries[] {
   return [
-    { key: 'history', label: 'History p', color: 'currentColor', values: r.historyDist },
+    { key: 'history', label: msg('History p'), color: 'currentColor', values: r.historyDist },
     ...RERANK_METHODS.map((m) => ({
       key: m,
-      label: `${METHOD_LABELS[m]} q`,
+      label: listShare(m),
       color: METHOD_COLORS[m],
       values: r.listDist[m] ?? [],
       kl: r.metrics[m]?.kl,
@@ -79,7 +90,9 @@ export class RecommendCategories extends KsElement {
     renderCategoryBars(this.svg, categorySeries(r), {
       width: chartWidth(this.svg.parentElement, 360, 760),
       height: 280,
-      title: `Category shares of user ${r.user}'s history (p) and of each re-ranked list (q), with KL(p ‖ q̃)`,
+      title: msg(
+        str`Category shares of user ${r.user}'s history (p) and of each re-ranked list (q), with KL(p ‖ q̃)`,
+      ),
       names: Array.from({ length: r.categories }, (_, c) => categoryName(c)),
       categoryColors: CATEGORY_COLORS,
       opacity: { history: 0.55 },
@@ -92,16 +105,16 @@ export class RecommendCategories extends KsElement {
     const base = recommendFileBase('categories', r);
     const fmt = (v: number) => metricText(v, 3);
     return html`<section class="panel categories" aria-labelledby="categories-heading">
-      <h3 id="categories-heading">Categories</h3>
+      <h3 id="categories-heading">${msg('Categories')}</h3>
       <figure>
         <svg class="chart categories"></svg>
         <figcaption>
-          The share of each category in the history p and in each list q. Calibration makes q match p; KL(p ‖
-          q̃) uses q̃ = ${1 - CALIBRATION_MIX}·q + ${CALIBRATION_MIX}·p, so a category missing from the list
-          costs a finite amount.
+          ${msg(
+            str`The share of each category in the history p and in each list q. Calibration makes q match p; KL(p ‖ q̃) uses q̃ = ${1 - CALIBRATION_MIX}·q + ${CALIBRATION_MIX}·p, so a category missing from the list costs a finite amount.`,
+          )}
           ${exportButtons(
             chartActions(
-              'categories chart',
+              msg('categories chart'),
               base,
               svgSource(() => this.svg),
             ),
@@ -109,15 +122,15 @@ export class RecommendCategories extends KsElement {
         </figcaption>
       </figure>
       <details>
-        <summary>Category shares as a table</summary>
+        <summary>${msg('Category shares as a table')}</summary>
         ${dataTable({
-          label: 'Category shares',
-          head: CATEGORY_HEAD,
+          label: msg('Category shares'),
+          head: categoryHead(),
           rows: categoryRows(r).map((row) =>
             row.map((v, j) => (j > 0 && typeof v === 'number' ? { value: v, text: fmt(v) } : v)),
           ),
           exports: tableActions(
-            'category shares',
+            msg('category shares'),
             () => `${base}-table`,
             () => [CATEGORY_HEAD, ...categoryRows(r)],
           ),

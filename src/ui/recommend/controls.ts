@@ -4,11 +4,12 @@
  * (release or a key press), so one run follows each setting.
  */
 import { html, type TemplateResult } from 'lit';
+import { msg } from '@lit/localize';
 import { RERANK_METHODS } from '../../kernels/recommend/spec';
 import type { RecommendState } from '../../state/recommend';
 import { formatCount } from '../../util/format';
 import { intField } from '../common/fields';
-import { METHOD_LABELS } from './palette';
+import { methodLabel } from './text';
 
 const ITEMS = [1024, 2048, 4096, 8192, 16384];
 const USERS = [8, 32, 64, 128, 256];
@@ -34,34 +35,36 @@ export function renderControls(
         title=${hint}
         @change=${(e: Event) => set({ [key]: Number((e.target as HTMLInputElement).value) })}
     /></label>`;
-  return html`<section class="panel controls" aria-label="Recommendation lab controls">
-    ${intField('Seed', p.seed, [0, 2 ** 32 - 1], (seed) => set({ seed }))}
-    <button @click=${() => set({ seed: Math.floor(Math.random() * 2 ** 32) })}>New seed</button>
+  return html`<section class="panel controls" aria-label=${msg('Recommendation lab controls')}>
+    ${intField(msg('Seed'), p.seed, [0, 2 ** 32 - 1], (seed) => set({ seed }))}
+    <button @click=${() => set({ seed: Math.floor(Math.random() * 2 ** 32) })}>${msg('New seed')}</button>
     <label class="field"
-      >Items
+      >${msg('Items')}
       <select @change=${(e: Event) => set({ items: Number(selected(e)) })}>
         ${choices(ITEMS, p.items).map((n) => html`<option value=${n} .selected=${n === p.items}>${formatCount(n)}</option>`)}
       </select></label
     >
     <label class="field"
-      >Users
+      >${msg('Users')}
       <select @change=${(e: Event) => set({ users: Number(selected(e)) })}>
         ${choices(USERS, p.users).map((n) => html`<option value=${n} .selected=${n === p.users}>${formatCount(n)}</option>`)}
       </select></label
     >
     <label class="field"
-      >Taste spread α
+      >${msg('Taste spread α')}
       <select
-        title="Dirichlet α of the other users' tastes: small α, narrow tastes"
+        title=${msg("Dirichlet α of the other users' tastes: small α, narrow tastes")}
         @change=${(e: Event) => set({ alpha: Number(selected(e)) })}
       >
         ${choices(ALPHAS, p.alpha).map((a) => html`<option value=${a} .selected=${a === p.alpha}>${a}</option>`)}
       </select></label
     >
-    ${intField('User', p.user, [0, p.users - 1], (user) => set({ user }), { title: 'User 0 is the narrow-taste preset' })}
-    <button ?disabled=${p.user === 0} @click=${() => set({ user: 0 })}>Narrow-taste user</button>
+    ${intField(msg('User'), p.user, [0, p.users - 1], (user) => set({ user }), {
+      title: msg('User 0 is the narrow-taste preset'),
+    })}
+    <button ?disabled=${p.user === 0} @click=${() => set({ user: 0 })}>${msg('Narrow-taste user')}</button>
     <fieldset class="methods">
-      <legend>Re-ranker</legend>
+      <legend>${msg('Re-ranker')}</legend>
       ${RERANK_METHODS.map(
         (m) =>
           html`<label
@@ -71,29 +74,34 @@ export function renderControls(
               .checked=${p.method === m}
               @change=${() => set({ method: m })}
             />
-            ${METHOD_LABELS[m]}</label
+            ${methodLabel(m)}</label
           >`,
       )}
     </fieldset>
     ${
       p.method === 'dpp'
-        ? slider('DPP θ', 'theta', 0.99, 'Relevance weight: θ → 1 is relevance only, θ = 0 diversity only')
+        ? slider(
+            'DPP θ',
+            'theta',
+            0.99,
+            msg('Relevance weight: θ → 1 is relevance only, θ = 0 diversity only'),
+          )
         : slider(
-            p.method === 'calibration' ? 'Calibration λ' : 'MMR λ',
+            p.method === 'calibration' ? msg('Calibration λ') : 'MMR λ',
             'lambda',
             1,
             p.method === 'calibration'
-              ? 'λ = 0 is relevance only; λ = 1 matches the history only'
-              : 'λ = 1 is relevance only; λ = 0 diversity only',
+              ? msg('λ = 0 is relevance only; λ = 1 matches the history only')
+              : msg('λ = 1 is relevance only; λ = 0 diversity only'),
           )
     }
     <label class="field"
-      >Ranker
+      >${msg('Ranker')}
       <select @change=${(e: Event) => set({ ranker: selected(e) as RecommendState['ranker'] })}>
-        <option value="shipped" .selected=${p.ranker === 'shipped'}>Shipped seeded weights</option>
-        <option value="trained" .selected=${p.ranker === 'trained'}>Trained in this page</option>
+        <option value="shipped" .selected=${p.ranker === 'shipped'}>${msg('Shipped seeded weights')}</option>
+        <option value="trained" .selected=${p.ranker === 'trained'}>${msg('Trained in this page')}</option>
       </select></label
     >
-    <button @click=${rerun}>Run again</button>
+    <button @click=${rerun}>${msg('Run again')}</button>
   </section>`;
 }

@@ -3,6 +3,7 @@
  * {lab, seed, user, method, lambda, theta, candidates, embeddings, lists, metrics, history, backend} — and
  * the lists as CSV (the sweep, funnel and category tables export from their panels).
  */
+import { msg } from '@lit/localize';
 import { RERANK_METHODS } from '../../kernels/recommend/spec';
 import { downloadCsv, downloadJson, type CsvRow } from '../common/export';
 import type { ExportAction } from '../common/export-buttons';
@@ -51,10 +52,10 @@ const base = (run: RecommendRun) => `kernelscope-recommend-seed${run.result.seed
 export function listExports(run: RecommendRun): ExportAction[] {
   return [
     {
-      label: 'Export lists (JSON)',
+      label: msg('Export lists (JSON)'),
       primary: true,
       run: () => downloadJson(`${base(run)}.json`, listsJson(run)),
     },
-    { label: 'Export lists (CSV)', run: () => downloadCsv(`${base(run)}-lists.csv`, listRows(run)) },
+    { label: msg('Export lists (CSV)'), run: () => downloadCsv(`${base(run)}-lists.csv`, listRows(run)) },
   ];
 }

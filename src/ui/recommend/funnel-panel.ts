@@ -3,6 +3,7 @@
  * numbers as a table, with PNG/SVG and CSV/JSON exports.
  */
 import { html, type PropertyValues } from 'lit';
+import { msg, str } from '@lit/localize';
 import { customElement, property, query } from 'lit/decorators.js';
 import { funnelFlow, renderFunnel } from '../../charts/funnel';
 import type { RecommendResult } from '../../engine/recommend/types';
@@ -14,11 +15,21 @@ import { exportButtons } from '../common/export-buttons';
 import { labStyles, sharedStyles } from '../common/styles';
 import { chartWidth, recommendFileBase } from './palette';
 import { recommendStyles } from './styles';
+import { stageText } from './text';
 import { KsElement } from '../common/localized';
 
-export type FunnelView = Pick<RecommendResult, 'funnel' | 'seed' | 'user' | 'users' | 'backendLabel'>;
+export type FunnelView = Pick<
+  RecommendResult,
+  'funnel' | 'seed' | 'user' | 'users' | 'backendLabel' | 'categories' | 'method'
+>;
 
+/** The funnel table's export header (English, the documented format); the page shows funnelHead(). */
 export const FUNNEL_HEAD = ['stage', 'items per user', 'time (ms)', 'what it does'];
+
+/** The funnel table's header in the interface language. */
+export function funnelHead(): string[] {
+  return [msg('stage'), msg('items per user'), msg('time (ms)'), msg('what it does')];
+}
 
 /** The table's rows (also the CSV): stage, items, ms (empty when not measured), detail. */
 export function funnelRows(r: FunnelView): CsvRow[] {
@@ -36,10 +47,16 @@ export class RecommendFunnel extends KsElement {
   protected override updated(_changed: PropertyValues): void {
     const r = this.result;
     if (!r || !this.svg) return;
-    renderFunnel(this.svg, r.funnel, {
-      width: chartWidth(this.svg.parentElement),
-      title: `Recommendation funnel for each of ${formatCount(r.users)} users: ${funnelFlow(r.funnel)} items`,
-    });
+    renderFunnel(
+      this.svg,
+      r.funnel.map((s) => stageText(s, r)),
+      {
+        width: chartWidth(this.svg.parentElement),
+        title: msg(
+          str`Recommendation funnel for each of ${formatCount(r.users)} users: ${funnelFlow(r.funnel)} items`,
+        ),
+      },
+    );
   }
 
   override render() {
@@ -48,17 +65,25 @@ export class RecommendFunnel extends KsElement {
     const base = recommendFileBase('funnel', r);
     const measured = r.funnel.filter((s) => s.ms !== null);
     const total = measured.reduce((s, x) => s + x.ms!, 0);
+    const users = formatCount(r.users);
+    const stages = r.funnel.map((s) => stageText(s, r));
     return html`<section class="panel funnel" aria-labelledby="funnel-heading">
-      <h3 id="funnel-heading">Funnel</h3>
+      <h3 id="funnel-heading">${msg('Funnel')}</h3>
       <figure>
         <svg class="chart funnel"></svg>
         <figcaption>
-          Items per user leaving each stage (bar width ∝ log items) and the measured time of each stage for
-          all ${formatCount(r.users)} users${measured.length ? html` (${formatDuration(total)} in all)` : ''},
-          on ${r.backendLabel}.
+          ${
+            measured.length
+              ? msg(
+                  str`Items per user leaving each stage (bar width ∝ log items) and the measured time of each stage for all ${users} users (${formatDuration(total)} in all), on ${r.backendLabel}.`,
+                )
+              : msg(
+                  str`Items per user leaving each stage (bar width ∝ log items) and the measured time of each stage for all ${users} users, on ${r.backendLabel}.`,
+                )
+          }
           ${exportButtons(
             chartActions(
-              'funnel',
+              msg('funnel'),
               base,
               svgSource(() => this.svg),
             ),
@@ -66,17 +91,19 @@ export class RecommendFunnel extends KsElement {
         </figcaption>
       </figure>
       ${dataTable({
-        label: 'Funnel stages',
-        head: FUNNEL_HEAD,
-        rows: r.funnel.map((s) => [
+        label: msg('Funnel stages'),
+        head: funnelHead(),
+        rows: stages.map((s) => [
           s.label,
           { value: s.items, text: formatCount(s.items) },
-          s.ms === null ? { value: '', text: 'not measured' } : { value: s.ms, text: formatDuration(s.ms) },
+          s.ms === null
+            ? { value: '', text: msg('not measured') }
+            : { value: s.ms, text: formatDuration(s.ms) },
           { value: s.detail, cls: 'detail' },
         ]),
         rowKey: (_, i) => r.funnel[i]!.name,
         exports: tableActions(
-          'funnel table',
+          msg('funnel table'),
           () => `${base}-table`,
           () => [FUNNEL_HEAD, ...funnelRows(r)],
         ),

@@ -5,20 +5,14 @@
  * Under each list: its NDCG@10, ILD, coverage and KL.
  */
 import { html, nothing } from 'lit';
+import { msg, str } from '@lit/localize';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { ListEntry, RecommendResult } from '../../engine/recommend/types';
 import { RERANK_METHODS, type RerankMethod } from '../../kernels/recommend/spec';
 import { labStyles, sharedStyles } from '../common/styles';
-import {
-  METHOD_LABELS,
-  categoryColor,
-  categoryName,
-  chipTextColor,
-  metricText,
-  paramSymbol,
-  paramText,
-} from './palette';
+import { categoryColor, categoryName, chipTextColor, metricText, paramSymbol, paramText } from './palette';
 import { recommendStyles } from './styles';
+import { methodLabel, nOfM } from './text';
 import { KsElement } from '../common/localized';
 
 export type ListsView = Pick<
@@ -27,28 +21,41 @@ export type ListsView = Pick<
 >;
 
 /** What the re-ranker's gain is for each method (RerankResult.gains). */
-const GAIN_NAMES: Record<RerankMethod, string> = {
-  relevance: 'score (relevance)',
-  mmr: 'MMR score',
-  dpp: 'DPP gain d²',
-  calibration: 'calibrated objective',
-};
+function gainName(m: RerankMethod): string {
+  switch (m) {
+    case 'relevance':
+      return msg('score (relevance)');
+    case 'mmr':
+      return msg('MMR score');
+    case 'dpp':
+      return msg('DPP gain d²');
+    case 'calibration':
+      return msg('calibrated objective');
+  }
+}
 
 /** "Relevance only", "MMR (λ = 0.5)", "DPP (θ = 0.5)", "Calibration (λ = 0.5)". */
 export function listHeading(method: RerankMethod, r: Pick<ListsView, 'lambda' | 'theta'>): string {
-  if (method === 'relevance') return METHOD_LABELS.relevance;
+  if (method === 'relevance') return methodLabel('relevance');
   const v = method === 'dpp' ? r.theta : r.lambda;
-  return `${METHOD_LABELS[method]} (${paramSymbol(method)} = ${paramText(v)})`;
+  return msg(str`${methodLabel(method)} (${paramSymbol(method)} = ${paramText(v)})`, {
+    id: 'recommend.list-heading',
+  });
 }
 
 /** A chip's tooltip: "Item 372, rank 1, category C0: relevance 0.912, MMR score 0.456; a held-out click". */
 export function chipTitle(method: RerankMethod, e: ListEntry, rank: number): string {
   const gain = Math.abs(e.gain) < 1e-3 && e.gain !== 0 ? e.gain.toExponential(2) : e.gain.toFixed(3);
-  return (
-    `Item ${e.item}, rank ${rank}, category ${categoryName(e.category)}: relevance ` +
-    `${e.relevance.toFixed(3)}, ${GAIN_NAMES[method]} ${gain}` +
-    (e.clicked ? '; a held-out click' : '; not clicked')
-  );
+  const category = categoryName(e.category);
+  const relevance = e.relevance.toFixed(3);
+  const name = gainName(method);
+  return e.clicked
+    ? msg(
+        str`Item ${e.item}, rank ${rank}, category ${category}: relevance ${relevance}, ${name} ${gain}; a held-out click`,
+      )
+    : msg(
+        str`Item ${e.item}, rank ${rank}, category ${category}: relevance ${relevance}, ${name} ${gain}; not clicked`,
+      );
 }
 
 @customElement('ks-recommend-lists')
@@ -91,7 +98,7 @@ export class RecommendLists extends KsElement {
     const clicks = list.filter((e) => e.clicked).length;
     return html`<div class="list ${method === r.method ? 'selected' : ''}" data-method=${method}>
       <h4 id=${`list-${method}`}>
-        ${heading}${method === r.method ? html` <span class="badge">selected</span>` : nothing}
+        ${heading}${method === r.method ? html` <span class="badge">${msg('selected')}</span>` : nothing}
       </h4>
       <ol
         class="chips"
@@ -102,7 +109,7 @@ export class RecommendLists extends KsElement {
         ${list.map((e, k) => {
           const title = chipTitle(method, e, k + 1);
           const bg = categoryColor(e.category);
-          const show = () => (this.detail = `${heading}: ${title}`);
+          const show = () => (this.detail = msg(str`${heading}: ${title}`, { id: 'recommend.chip-detail' }));
           return html`<li
             class="chip ${e.clicked ? 'clicked' : ''}"
             data-rank=${k + 1}
@@ -129,12 +136,12 @@ export class RecommendLists extends KsElement {
               <dd data-metric="ndcg10">${metricText(m.ndcg10, 3)}</dd>
               <dt>ILD</dt>
               <dd data-metric="ild">${metricText(m.ild, 3)}</dd>
-              <dt>Coverage</dt>
-              <dd data-metric="coverage">${m.coverage} of ${r.categories}</dd>
+              <dt>${msg('Coverage')}</dt>
+              <dd data-metric="coverage">${nOfM(m.coverage, r.categories)}</dd>
               <dt>KL(p ‖ q̃)</dt>
               <dd data-metric="kl">${metricText(m.kl, 3)}</dd>
-              <dt>Clicked</dt>
-              <dd data-metric="clicks">${clicks} of ${list.length}</dd>
+              <dt>${msg('Clicked')}</dt>
+              <dd data-metric="clicks">${nOfM(clicks, list.length)}</dd>
             </dl>`
           : nothing
       }
@@ -145,11 +152,11 @@ export class RecommendLists extends KsElement {
     const r = this.result;
     if (!r) return html``;
     return html`<section class="panel lists-panel" aria-labelledby="lists-heading">
-      <h3 id="lists-heading">Lists</h3>
+      <h3 id="lists-heading">${msg('Lists')}</h3>
       <p class="muted small">
-        User ${r.user}'s top ${r.lists.relevance?.length ?? 0} from each re-ranker. Chips are coloured by
-        category; ✓ marks a held-out click. Hover or focus a chip for its scores; arrow keys move within a
-        list.
+        ${msg(
+          str`User ${r.user}'s top ${r.lists.relevance?.length ?? 0} from each re-ranker. Chips are coloured by category; ✓ marks a held-out click. Hover or focus a chip for its scores; arrow keys move within a list.`,
+        )}
       </p>
       <div class="lists">${RERANK_METHODS.map((m) => this.renderList(m, r))}</div>
       <p class="chip-detail" aria-live="polite">${this.detail}</p>

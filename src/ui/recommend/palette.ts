@@ -39,6 +39,7 @@ export const METHOD_COLORS: Readonly<Record<RerankMethod, string>> = {
   calibration: '#7b53db',
 };
 
+/** The re-rankers' names in the exported tables (English, the documented format); views use methodLabel(). */
 export const METHOD_LABELS: Readonly<Record<RerankMethod, string>> = {
   relevance: 'Relevance only',
   mmr: 'MMR',

@@ -4,9 +4,11 @@
  * baseline and the current setting ringed; the sweep as a table for screen readers; PNG/SVG, CSV/JSON.
  */
 import { html } from 'lit';
+import { msg, str } from '@lit/localize';
 import { customElement, property, query } from 'lit/decorators.js';
 import { renderPareto, type ParetoX } from '../../charts/pareto';
 import type { RecommendResult } from '../../engine/recommend/types';
+import { RERANK_METHODS } from '../../kernels/recommend/spec';
 import { formatCount } from '../../util/format';
 import { dataTable } from '../common/data-table';
 import type { CsvRow } from '../common/export';
@@ -22,6 +24,7 @@ import {
   recommendFileBase,
 } from './palette';
 import { recommendStyles } from './styles';
+import { enumerate, methodLabel, methodLabels } from './text';
 import { KsElement } from '../common/localized';
 
 export type ParetoView = Pick<
@@ -29,7 +32,16 @@ export type ParetoView = Pick<
   'sweep' | 'baseline' | 'method' | 'lambda' | 'theta' | 'users' | 'seed' | 'user'
 >;
 
+/** The sweep table's export header (English, the documented format); the page shows sweepHead(). */
 export const SWEEP_HEAD = ['method', 'parameter', 'value', 'NDCG@10', 'ILD', 'coverage', 'KL'];
+
+/** The sweep table's header in the interface language. */
+export function sweepHead(): string[] {
+  return [msg('method'), msg('parameter'), msg('value'), 'NDCG@10', 'ILD', msg('coverage'), 'KL'];
+}
+
+/** The re-ranker of an exported row's first cell (METHOD_LABELS), for the page's own name of it. */
+const METHOD_OF_LABEL = new Map(RERANK_METHODS.map((m) => [METHOD_LABELS[m] as string, m]));
 
 /** The baseline, then every sweep point in order (method, parameter, value, the four mean metrics). */
 export function sweepRows(r: ParetoView): CsvRow[] {
@@ -48,10 +60,12 @@ export function currentSetting(r: Pick<ParetoView, 'method' | 'lambda' | 'theta'
   return { method: r.method, value: r.method === 'dpp' ? r.theta : r.lambda };
 }
 
-const CHARTS: Record<ParetoX, { name: string; file: string; against: string }> = {
-  ild: { name: 'NDCG vs ILD', file: 'pareto-ild', against: 'intra-list diversity' },
-  coverage: { name: 'NDCG vs coverage', file: 'pareto-coverage', against: 'category coverage' },
-};
+/** The two charts: the export's name and file, and what NDCG@10 is plotted against (interface language). */
+function chart(x: ParetoX): { name: string; file: string; against: string } {
+  return x === 'ild'
+    ? { name: msg('NDCG vs ILD'), file: 'pareto-ild', against: msg('intra-list diversity') }
+    : { name: msg('NDCG vs coverage'), file: 'pareto-coverage', against: msg('category coverage') };
+}
 
 @customElement('ks-recommend-pareto')
 export class RecommendPareto extends KsElement {
@@ -81,18 +95,20 @@ export class RecommendPareto extends KsElement {
         width: chartWidth(svg.parentElement, 320, 560),
         height: 300,
         colors: METHOD_COLORS,
-        labels: METHOD_LABELS,
-        title: `Mean NDCG@10 over ${formatCount(r.users)} users against ${CHARTS[x].against}, one curve per re-ranker`,
+        labels: methodLabels(),
+        title: msg(
+          str`Mean NDCG@10 over ${formatCount(r.users)} users against ${chart(x).against}, one curve per re-ranker`,
+        ),
       });
     }
   }
 
   private figure(x: ParetoX, r: ParetoView) {
-    const c = CHARTS[x];
+    const c = chart(x);
     return html`<figure>
       <svg class=${`chart pareto-${x}`}></svg>
       <figcaption>
-        NDCG@10 against ${c.against}; the ring marks the current setting.
+        ${msg(str`NDCG@10 against ${c.against}; the ring marks the current setting.`)}
         ${exportButtons(
           chartActions(
             c.name,
@@ -109,30 +125,37 @@ export class RecommendPareto extends KsElement {
     if (!r) return html``;
     const base = recommendFileBase('sweep', r);
     const fmt = (v: number) => metricText(v, 3);
-    const params = r.sweep.map((c) => `${paramSymbol(c.method)} for ${METHOD_LABELS[c.method]}`).join(', ');
+    const params = enumerate(
+      r.sweep.map((c) =>
+        msg(str`${paramSymbol(c.method)} for ${methodLabel(c.method)}`, { id: 'recommend.param-for' }),
+      ),
+    );
     return html`<section class="panel pareto" aria-labelledby="pareto-heading">
-      <h3 id="pareto-heading">Trade-off</h3>
+      <h3 id="pareto-heading">${msg('Trade-off')}</h3>
       <p class="muted small">
-        Each point is a whole sweep setting (${params}) averaged over all ${formatCount(r.users)} users. Up is
-        more accurate, right is more diverse.
+        ${msg(
+          str`Each point is a whole sweep setting (${params}) averaged over all ${formatCount(r.users)} users. Up is more accurate, right is more diverse.`,
+        )}
       </p>
       <div class="charts">${this.figure('ild', r)} ${this.figure('coverage', r)}</div>
       <details>
-        <summary>The sweep as a table</summary>
+        <summary>${msg('The sweep as a table')}</summary>
         ${dataTable({
-          label: 'Sweep',
-          head: SWEEP_HEAD,
+          label: msg('Sweep'),
+          head: sweepHead(),
           rows: sweepRows(r).map((row) =>
             row.map((v, j) =>
-              j === 1 && v !== ''
-                ? { value: v, text: v === 'theta' ? 'θ' : 'λ' }
-                : j > 2 && typeof v === 'number'
-                  ? { value: v, text: fmt(v) }
-                  : v,
+              j === 0 && METHOD_OF_LABEL.has(String(v))
+                ? methodLabel(METHOD_OF_LABEL.get(String(v))!)
+                : j === 1 && v !== ''
+                  ? { value: v, text: v === 'theta' ? 'θ' : 'λ' }
+                  : j > 2 && typeof v === 'number'
+                    ? { value: v, text: fmt(v) }
+                    : v,
             ),
           ),
           exports: tableActions(
-            'sweep',
+            msg('sweep'),
             () => base,
             () => [SWEEP_HEAD, ...sweepRows(r)],
           ),

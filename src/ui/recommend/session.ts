@@ -4,6 +4,7 @@
  * weights (shipped, or trained in this page: WGSL on the GPU, CpuMlp on the CPU), then run the funnel.
  * The session keeps the data set and trained weights of the last request, so moving λ only re-ranks.
  */
+import { msg, str } from '@lit/localize';
 import {
   RANKER_TRAIN_STEPS,
   RecommendEngine,
@@ -49,7 +50,7 @@ export class RecommendSession {
       if (params.ranker === 'trained') {
         let weights = this.trained.get(`cpu:${key}`);
         if (!weights) {
-          progress(`Training the ranker on the CPU (${RANKER_TRAIN_STEPS} Adam steps)…`);
+          progress(msg(str`Training the ranker on the CPU (${RANKER_TRAIN_STEPS} Adam steps)…`));
           weights = (
             await runtime.cpu.run(
               { kind: 'recommend-train', data, steps: RANKER_TRAIN_STEPS },
@@ -60,12 +61,12 @@ export class RecommendSession {
         }
         ranker = { weights, kind: 'trained', trainSteps: RANKER_TRAIN_STEPS };
       }
-      progress(`Running the funnel for ${formatCount(data.users)} users on the CPU reference…`);
+      progress(msg(str`Running the funnel for ${formatCount(data.users)} users on the CPU reference…`));
       const job = await runtime.cpu.run({ kind: 'recommend', data, request, ranker }, control.signal);
       return { result: job.result, backendLabel: backend.label, notices };
     }
     if (this.inputs?.key !== key) {
-      progress(`Making ${formatCount(data.items)} items and ${formatCount(data.users)} users…`);
+      progress(msg(str`Making ${formatCount(data.items)} items and ${formatCount(data.users)} users…`));
       const job = await runtime.cpu.run({ kind: 'recommend-inputs', data }, control.signal);
       this.inputs = { key, value: job.inputs };
     }
@@ -75,7 +76,7 @@ export class RecommendSession {
     if (params.ranker === 'trained') {
       let weights = this.trained.get(`gpu:${key}`);
       if (!weights) {
-        progress(`Training the ranker in WGSL (${RANKER_TRAIN_STEPS} Adam steps)…`);
+        progress(msg(str`Training the ranker in WGSL (${RANKER_TRAIN_STEPS} Adam steps)…`));
         weights = (await engine.train(inputs, this.shipped, RANKER_TRAIN_STEPS, control)).weights;
         this.trained.set(`gpu:${key}`, weights);
       }

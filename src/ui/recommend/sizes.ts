@@ -1,4 +1,5 @@
 /** The sizes each backend runs for the Recommendation lab (pure: unit-tested in Node). */
+import { msg, str } from '@lit/localize';
 import { RECOMMEND_LAB_LIMITS as L } from '../../models/recommend-data';
 import type { RecommendDataRequest } from '../../models/recommend-inputs';
 import type { RecommendState } from '../../state/recommend';
@@ -15,13 +16,20 @@ export function fitSizes(
   const users = Math.min(params.users, cap.users);
   const notices: string[] = [];
   if (items < params.items || users < params.users) {
-    const who = where === 'cpu' ? 'The CPU reference' : 'A software adapter';
+    const [cu, ci, u, i] = [cap.users, cap.items, users, items].map(formatCount);
+    const [au, ai] = [params.users, params.items].map(formatCount);
     notices.push(
-      `${who} runs at most ${formatCount(cap.users)} users × ${formatCount(cap.items)} items; showing ${formatCount(users)} × ${formatCount(items)} of the ${formatCount(params.users)} × ${formatCount(params.items)} asked for.`,
+      where === 'cpu'
+        ? msg(
+            str`The CPU reference runs at most ${cu} users × ${ci} items; showing ${u} × ${i} of the ${au} × ${ai} asked for.`,
+          )
+        : msg(
+            str`A software adapter runs at most ${cu} users × ${ci} items; showing ${u} × ${i} of the ${au} × ${ai} asked for.`,
+          ),
     );
   }
   const user = Math.min(params.user, users - 1);
   if (user < params.user)
-    notices.push(`User ${params.user} is not among the ${users} users; showing user ${user}.`);
+    notices.push(msg(str`User ${params.user} is not among the ${users} users; showing user ${user}.`));
   return { data: { seed: params.seed, items, users, alpha: params.alpha }, user, notices };
 }

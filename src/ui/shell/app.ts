@@ -12,6 +12,7 @@ import {
   type Route,
   type Theme,
 } from '../../state/store';
+import { adapterDisplayName } from '../../gpu/device';
 import { KsElement } from '../common/localized';
 import { applyLang, LANG_NAMES, preferredLang } from './locale';
 import { Runtime, runtimeContext } from '../common/runtime';
@@ -226,7 +227,7 @@ export class KsApp extends KsElement {
     const s = this.app.value;
     const st = this.runtime.status;
     if (s.backend === 'cpu') return msg('CPU');
-    if (st.kind === 'ready') return st.name;
+    if (st.kind === 'ready') return adapterDisplayName(st.ctx.info);
     if (st.kind === 'pending') return msg('Starting WebGPU…');
     if (st.kind === 'lost') return msg('GPU lost');
     if (st.kind === 'recovering') return msg('Reconnecting GPU…');

@@ -1,15 +1,18 @@
 import { css, html } from 'lit';
 import { customElement, query } from 'lit/decorators.js';
+import { msg } from '@lit/localize';
 import { sharedStyles } from '../common/styles';
 import { KsElement } from '../common/localized';
 
-/** The app's keyboard shortcuts; the labs that own them register their own key listeners. */
-export const SHORTCUTS: ReadonlyArray<{ keys: string[]; action: string; where: string }> = [
-  { keys: ['Space'], action: 'Play / pause', where: 'Diffusion' },
-  { keys: ['←', '→'], action: 'Step back / forward', where: 'Diffusion' },
-  { keys: ['C'], action: 'Toggle the causal mask', where: 'Masked attention' },
-  { keys: ['?'], action: 'Show this list', where: 'Everywhere' },
-];
+/** The app's keyboard shortcuts, in the interface language; the labs that own them register their own key listeners. */
+export function shortcuts(): ReadonlyArray<{ keys: string[]; action: string; where: string }> {
+  return [
+    { keys: ['Space'], action: msg('Play / pause'), where: msg('Diffusion') },
+    { keys: ['←', '→'], action: msg('Step back / forward'), where: msg('Diffusion') },
+    { keys: ['C'], action: msg('Toggle the causal mask'), where: msg('Masked attention') },
+    { keys: ['?'], action: msg('Show this list'), where: msg('Everywhere') },
+  ];
+}
 
 /**
  * The keyboard-shortcuts dialog: a modal <dialog> (showModal keeps focus inside it; Escape closes it).
@@ -77,17 +80,17 @@ export class KsShortcuts extends KsElement {
 
   override render() {
     return html`<dialog aria-labelledby="shortcuts-title">
-      <h2 id="shortcuts-title">Keyboard shortcuts</h2>
+      <h2 id="shortcuts-title">${msg('Keyboard shortcuts')}</h2>
       <table>
         <thead>
           <tr>
-            <th scope="col">Key</th>
-            <th scope="col">Action</th>
-            <th scope="col">Page</th>
+            <th scope="col">${msg('Key')}</th>
+            <th scope="col">${msg('Action')}</th>
+            <th scope="col">${msg('Page')}</th>
           </tr>
         </thead>
         <tbody>
-          ${SHORTCUTS.map(
+          ${shortcuts().map(
             (s) =>
               html`<tr>
                 <td>${s.keys.map((k, i) => html`${i ? ' / ' : ''}<kbd>${k}</kbd>`)}</td>
@@ -97,9 +100,9 @@ export class KsShortcuts extends KsElement {
           )}
         </tbody>
       </table>
-      <p class="muted">Shortcuts are ignored while you type in a text field.</p>
+      <p class="muted">${msg('Shortcuts are ignored while you type in a text field.')}</p>
       <div class="actions">
-        <button class="primary" @click=${() => this.close()} autofocus>Close</button>
+        <button class="primary" @click=${() => this.close()} autofocus>${msg('Close')}</button>
       </div>
     </dialog>`;
   }
