@@ -31,11 +31,14 @@ const DOM_GLOBALS = [
 ];
 
 const I18N_PENDING = [
-  'src/kernels/**',
   'src/ui/attention/induction-*.ts',
   'src/ui/attention/gpt2-*.ts',
-  'src/models/**',
-  'src/engine/**',
+  'src/models/induction/**',
+  'src/models/gpt2/**',
+  'src/engine/induction/**',
+  'src/engine/gpt2/**',
+  'src/kernels/transformer/**',
+  'src/kernels/gpt2/**',
 ];
 
 export default tseslint.config(
