@@ -30,7 +30,14 @@ const DOM_GLOBALS = [
   'history',
 ];
 
-const I18N_PENDING = ['src/kernels/**', 'src/models/**', 'src/engine/**'];
+const I18N_PENDING = [
+  'src/models/induction/**',
+  'src/models/gpt2/**',
+  'src/engine/induction/**',
+  'src/engine/gpt2/**',
+  'src/kernels/transformer/**',
+  'src/kernels/gpt2/**',
+];
 
 export default tseslint.config(
   {

@@ -202,9 +202,7 @@ export class GpuDenoiserTrainer {
       bc2: 1 - ADAM_BETA2 ** t,
       weight_decay: 0,
     });
-    // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
     const enc = this.device.createCommandEncoder({ label: `${this.options.label ?? 'nn.denoiser'}.step` });
-    // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
     const pass = enc.beginComputePass({ label: `${this.options.label ?? 'nn.denoiser'}.step` });
     encodeDispatches(pass, this.list);
     pass.end();
@@ -219,7 +217,6 @@ export class GpuDenoiserTrainer {
    */
   async readLoss(): Promise<number> {
     const n = this.stepsSinceRead;
-    // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
     const enc = this.device.createCommandEncoder({ label: 'nn.denoiser.loss' });
     enc.copyBufferToBuffer(this.result, 0, this.lossStaging, 0, 8);
     enc.clearBuffer(this.result, 4, 4);
@@ -233,7 +230,6 @@ export class GpuDenoiserTrainer {
 
   /** The current parameters as a model in the KSMLP1 layout (ready for serializeMlp or MlpDenoiser). */
   async model(meta?: MlpMeta): Promise<MlpModel> {
-    // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
     const enc = this.device.createCommandEncoder({ label: 'nn.denoiser.params' });
     for (const t of this.tensors)
       enc.copyBufferToBuffer(t.param, 0, this.paramStaging, 4 * t.offset, 4 * t.size);
@@ -252,7 +248,6 @@ export class GpuDenoiserTrainer {
     const P = parameterCount(this.config);
     const bytes = 12 * P;
     this.snapStaging ??= this.staging('snapshot.readback', bytes);
-    // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
     const enc = this.device.createCommandEncoder({ label: 'nn.denoiser.snapshot' });
     for (const t of this.tensors) {
       enc.copyBufferToBuffer(t.param, 0, this.snapStaging, 4 * t.offset, 4 * t.size);

@@ -28,7 +28,6 @@ export function createComputePipeline(
 ): GPUComputePipeline {
   return device.createComputePipeline({
     label,
-    // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
     layout: device.createPipelineLayout({ label: `${label}.layout`, bindGroupLayouts: [layout] }),
     compute: { module, entryPoint },
   });

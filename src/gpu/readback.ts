@@ -24,7 +24,6 @@ export class ReadbackPool {
     if (reused) return reused;
     this.created++;
     const buffer = this.device.createBuffer({
-      // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
       label: `${this.label}.readback[${size}]`,
       size,
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,

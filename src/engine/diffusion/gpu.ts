@@ -125,7 +125,6 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
     return this.queue.run(() =>
       this.scoped('Diffusion step', async () => {
         const t0 = performance.now();
-        // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
         const encoder = this.gpu.device.createCommandEncoder({ label: 'diffusion.step' });
         if (!this.done) this.encodeStep(encoder);
         return this.finish(encoder, read, t0);
@@ -147,7 +146,6 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
     return this.queue.run(() =>
       this.scoped('Diffusion read', async () => {
         const t0 = performance.now();
-        // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
         const encoder = this.gpu.device.createCommandEncoder({ label: 'diffusion.read' });
         return this.finish(encoder, read, t0);
       }),
@@ -168,7 +166,6 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
     const t0 = performance.now();
     this.makePath(start);
     this.history.drop();
-    // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
     const encoder = this.gpu.device.createCommandEncoder({ label: 'diffusion.start' });
     this.encodeStart(encoder);
     return this.finish(encoder, read, t0);
@@ -187,7 +184,6 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
     const p = r.particles;
     this.gpu.device.queue.writeBuffer(this.buf.cur, 0, p.buffer, p.byteOffset, p.byteLength);
     this.evaluatedAt = -1;
-    // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
     const encoder = this.gpu.device.createCommandEncoder({ label: 'diffusion.resume' });
     return this.finish(encoder, read, t0);
   }
@@ -261,7 +257,6 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
   private async moveTo(target: number, read: ReadRequest): Promise<DiffusionFrame> {
     const t0 = performance.now();
     const device = this.gpu.device;
-    // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
     let encoder = device.createCommandEncoder({ label: 'diffusion.move' });
     if (target < this.k) {
       const from = this.history.encodeRestore(encoder, target, this.buf.cur);
@@ -274,7 +269,6 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
       this.encodeStep(encoder);
       if (++batch === REPLAY_BATCH && this.k < target) {
         device.queue.submit([encoder.finish()]);
-        // eslint-disable-next-line ks-i18n/no-raw-text -- a WebGPU debug label, never shown on the page
         encoder = device.createCommandEncoder({ label: 'diffusion.move' });
         batch = 0;
       }
