@@ -1,7 +1,9 @@
 /**
  * Attention family: 8 heads, d = 64, tokens of one sentence repeated to L, unmasked and causal. Per L: the
  * staged path, the fused path, fused with a 256×256 max pool, the peer library (browser runner) and the
- * float64 CPU reference, each checked against the fused output of the same run.
+ * float64 CPU reference, each checked against the fused output of the same run. The fused kernel family the
+ * adapter does not pick (tiled on a GPU, flash on a software adapter) is measured beside it ("fused-<family>"),
+ * so the two are compared in one run on one adapter.
  */
 import { AttentionEngine, runAttentionCpu, type AttentionRunResult } from '../../src/engine/attention';
 import { initAttentionInputs, repeatTokens, tokenize } from '../../src/models/attention-inputs';
@@ -10,7 +12,7 @@ import type { Predictor } from '../plan';
 import type { Suite } from '../suite';
 import type { CaseResult } from '../types';
 
-type GpuVariant = 'staged' | 'fused' | 'fused+pool';
+type GpuVariant = 'staged' | 'fused' | 'fused+pool' | 'fused-tiled' | 'fused-flash';
 
 interface Point {
   inputs: { shape: AttentionShape; q: Float32Array; k: Float32Array; v: Float32Array };
@@ -24,6 +26,8 @@ interface Point {
 
 export async function attentionCases(s: Suite): Promise<void> {
   const engine = s.setupTime('AttentionEngine', () => new AttentionEngine(s.wrapped));
+  const otherFamily = engine.fusedFamily === 'flash' ? 'tiled' : 'flash';
+  const other = new AttentionEngine(s.wrapped, { fusedFamily: otherFamily });
   const pred = s.predictor(2);
   const heads = 8;
   const d = 64;
@@ -40,22 +44,30 @@ export async function attentionCases(s: Suite): Promise<void> {
         outputs: {},
         key: (v) => `${v}/${causal}`,
       };
-      await gpuCases(s, engine, pred, at);
+      await gpuCases(s, engine, other, pred, at);
       await peerCase(s, pred, at);
       await cpuCase(s, pred, at);
     }
   }
   engine.destroy();
+  other.destroy();
 }
 
-/** staged, fused and fused+pool at one point. */
-async function gpuCases(s: Suite, engine: AttentionEngine, pred: Predictor, at: Point): Promise<void> {
+/** staged, fused (the adapter's family and the other one) and fused+pool at one point. */
+async function gpuCases(
+  s: Suite,
+  engine: AttentionEngine,
+  other: AttentionEngine,
+  pred: Predictor,
+  at: Point,
+): Promise<void> {
   const { inputs, params, outputs } = at;
   const mask = at.causal ? ({ kind: 'causal' } as const) : ({ kind: 'none' } as const);
   const gpuCase = async (
     variant: GpuVariant,
     run: () => Promise<AttentionRunResult>,
     refuse: string | null,
+    by: AttentionEngine = engine,
   ) => {
     const c: CaseResult = { family: 'attention', variant, params, size: at.L, backend: s.name };
     const slow = refuse ?? pred.tooSlow(at.key(variant), at.L, s.p.maxGpuRunMs);
@@ -68,7 +80,7 @@ async function gpuCases(s: Suite, engine: AttentionEngine, pred: Predictor, at: 
           outputs[variant] = r.stages.output!;
           return r;
         },
-        { gpu: true, poolCount: () => engine.buffersCreated },
+        { gpu: true, poolCount: () => by.buffersCreated },
       );
     pred.record(at.key(variant), at.L, c.wallMs?.median);
     return c;
@@ -83,7 +95,19 @@ async function gpuCases(s: Suite, engine: AttentionEngine, pred: Predictor, at: 
   const fused = await gpuCase('fused', () => engine.runFused(inputs, { mask, stages: ['output'] }), null);
   if (outputs.staged && outputs.fused)
     fused.check = `max |fused − staged| = ${maxAbsDiff(outputs.fused, outputs.staged).toExponential(1)}`;
+  fused.params = { ...params, family: engine.fusedFamily };
   s.push(fused);
+  const otherVariant = `fused-${other.fusedFamily}` as const;
+  const alt = await gpuCase(
+    otherVariant,
+    () => other.runFused(inputs, { mask, stages: ['output'] }),
+    null,
+    other,
+  );
+  if (outputs.fused && outputs[otherVariant])
+    alt.check = `max |${otherVariant} − fused| = ${maxAbsDiff(outputs[otherVariant], outputs.fused).toExponential(1)}`;
+  alt.params = { ...params, family: other.fusedFamily };
+  s.push(alt);
   const pooled = await gpuCase(
     'fused+pool',
     () =>

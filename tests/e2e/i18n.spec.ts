@@ -108,14 +108,18 @@ const shows = (english: string) => (page: Page) => expect(page.getByText(zh(engl
 const LABS: Array<[string, string, (page: Page) => Promise<void>]> = [
   ['home', './#/?', shows('Masked attention')],
   ['random', './#/random?seed=1&count=10000&transform=uniform&bins=32', shows('Moments')],
-  ['attention', './#/attention?mask=causal&heads=2&row=3', shows('Weights of query')],
+  ['attention', './#/attention?mask=causal&heads=2&row=3', shows('staged path')],
   [
     'diffusion',
     './#/diffusion?compare=schedule&x0=1',
     (page) => expect(page.getByRole('status', { name: zh('Current step') })).toHaveText('t = 100'),
   ],
   ['batchnorm', './#/batchnorm?', shows('Per-channel batch variance')],
-  ['recommend', './#/recommend?users=8&items=1024', shows('A user with narrow tastes')],
+  [
+    'recommend',
+    './#/recommend?users=8&items=1024',
+    shows('A user with narrow tastes: how do you recommend diversely yet accurately?'),
+  ],
 ];
 
 for (const [lab, url, ready] of LABS) {
