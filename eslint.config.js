@@ -30,14 +30,6 @@ const DOM_GLOBALS = [
   'history',
 ];
 
-const I18N_PENDING = [
-  'src/models/induction/**',
-  'src/models/gpt2/**',
-  'src/engine/induction/**',
-  'src/engine/gpt2/**',
-  'src/kernels/transformer/**',
-  'src/kernels/gpt2/**',
-];
 
 export default tseslint.config(
   {
@@ -131,8 +123,6 @@ export default tseslint.config(
     plugins: { 'ks-i18n': i18n },
     rules: { 'ks-i18n/no-raw-text': 'error', 'ks-i18n/no-module-msg': 'error' },
   },
-  // Folders whose words are not yet localised (issue #16 in progress); each leaves this list when done.
-  { files: I18N_PENDING, rules: { 'ks-i18n/no-raw-text': 'off' } },
   // Every element re-renders on a language switch through KsElement (src/ui/common/localized.ts).
   {
     files: ['src/ui/**/*.ts'],
