@@ -30,7 +30,6 @@ const DOM_GLOBALS = [
   'history',
 ];
 
-
 export default tseslint.config(
   {
     ignores: [
