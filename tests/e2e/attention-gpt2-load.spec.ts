@@ -78,6 +78,15 @@ test('GPT-2: drop the weights with their config.json; Cancel a slow load and kee
   await panel.getByRole('button', { name: 'Cancel' }).click();
   await expect(panel).toContainText('Loading other.safetensors was cancelled.');
   await expect(progress).toHaveCount(0);
+  // Cancel while the header is still being read ends the load too (it used to run on to the tensors).
+  await page.getByLabel('Load GPT-2 weights (.safetensors)').setInputFiles([
+    { name: 'third.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(other.bytes) },
+    { name: 'config.json', mimeType: 'application/json', buffer: Buffer.from('{"n_head": 4}') },
+  ]);
+  await expect(progress).toContainText('Loading the header…');
+  await panel.getByRole('button', { name: 'Cancel' }).click();
+  await expect(panel).toContainText('Loading third.safetensors was cancelled.');
+  await expect(progress).toHaveCount(0);
   // The model loaded before is still the one shown, and it still runs.
   await expect(panel).toContainText('2 layers, 2 heads, width 32');
   await expect(page.getByRole('list', { name: 'Top 5 next tokens' })).toHaveText(before!);

@@ -11,7 +11,7 @@ import {
   attentionModeFor,
   type Gpt2ForwardResult,
 } from '../../engine/gpt2';
-import { isAbortError } from '../../gpu/compute';
+import { isAbortError, throwIfAborted } from '../../gpu/compute';
 import { adapterName, type GpuContext } from '../../gpu/device';
 import { checkGpt2Limits } from '../../models/gpt2/config';
 import { openGpt2File } from '../../models/gpt2/file-source';
@@ -131,6 +131,8 @@ export class Gpt2Section implements ReactiveController {
         }
       }
       const opened = await openGpt2File(weights, configJson);
+      // Cancel pressed while the header was read (a slow disk) ends the load here, not after it.
+      throwIfAborted(abort.signal);
       const ctx = await this.gpu();
       if (!ctx)
         throw new Error(
