@@ -14,27 +14,8 @@
 // All of it in 16 KiB of workgroup memory (the WebGPU default limit): one array with regions that are reused
 // (QS and RED alias; see the offsets). Fully-masked rows give 0 output and stats (MASKED, 0) as fused.wgsl.
 // Layouts: q, k, v, out [heads][len][dim]; bias as in scores.wgsl; stats [heads][len][2].
-// Dispatch (⌈len/64⌉, heads). Joined after mask.wgsl, with D_CHUNKS (⌈dim/16⌉ rounded up to a power of two).
-
-struct Params {
-  heads: u32,
-  len: u32,
-  dim: u32,
-  scale: f32,
-  mask_kind: u32,
-  mask_param: u32,
-  row_words: u32,
-  bias_mode: u32,
-};
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> q_in: array<f32>;
-@group(0) @binding(2) var<storage, read> k_in: array<f32>;
-@group(0) @binding(3) var<storage, read> v_in: array<f32>;
-@group(0) @binding(4) var<storage, read> bias: array<f32>;
-@group(0) @binding(5) var<storage, read> mask_bits: array<u32>;
-@group(0) @binding(6) var<storage, read_write> out: array<f32>;
-@group(0) @binding(7) var<storage, read_write> stats: array<f32>;
+// Dispatch (⌈len/64⌉, heads). Joined after mask.wgsl and fused_io.wgsl (Params, bindings, keeps), with
+// D_CHUNKS (4 for dim ≤ 64, else 16).
 
 const BQ: u32 = 64u;
 const BK: u32 = 32u;
@@ -47,17 +28,6 @@ const RED: u32 = 0u;
 const PS: u32 = 1536u;
 const VS: u32 = 3584u;
 var<workgroup> smem: array<f32, 4096>;
-
-fn keeps(q: u32, k: u32) -> bool {
-  if (!mask_rule_keeps(params.mask_kind, params.mask_param, q, k)) {
-    return false;
-  }
-  if (params.mask_kind == MASK_CUSTOM) {
-    let b = mask_bit_index(params.row_words, q, k);
-    return ((mask_bits[b.x] >> b.y) & 1u) != 0u;
-  }
-  return true;
-}
 
 // The scaled, biased logit of (q, k), or MASKED when the pair is out of range or masked.
 fn logit(h: u32, q: u32, k: u32, s: f32) -> f32 {

@@ -12,44 +12,14 @@
 // output dims lane, lane + 16, … (D_CHUNKS of them, a constant the wrapper puts in front: ⌈dim/16⌉ rounded
 // up to a power of two, so at most 16 for dim 256).
 // Layouts: q, k, v, out [heads][len][dim]; bias as in scores.wgsl; stats [heads][len][2].
-// Dispatch (⌈len/16⌉, heads). Joined after online_softmax.wgsl and mask.wgsl.
-
-struct Params {
-  heads: u32,
-  len: u32,
-  dim: u32,
-  scale: f32,
-  mask_kind: u32,
-  mask_param: u32,
-  row_words: u32,
-  bias_mode: u32,
-};
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> q_in: array<f32>;
-@group(0) @binding(2) var<storage, read> k_in: array<f32>;
-@group(0) @binding(3) var<storage, read> v_in: array<f32>;
-@group(0) @binding(4) var<storage, read> bias: array<f32>;
-@group(0) @binding(5) var<storage, read> mask_bits: array<u32>;
-@group(0) @binding(6) var<storage, read_write> out: array<f32>;
-@group(0) @binding(7) var<storage, read_write> stats: array<f32>;
+// Dispatch (⌈len/16⌉, heads). Joined after online_softmax.wgsl, mask.wgsl and fused_io.wgsl (Params,
+// bindings, keeps).
 
 const TILE: u32 = 16u;
 var<workgroup> q_tile: array<array<f32, 17>, 16>;  // [query][dim in chunk]
 var<workgroup> k_tile: array<array<f32, 17>, 16>;  // [dim in chunk][key]
 var<workgroup> p_tile: array<array<f32, 17>, 16>;  // [query][key]: logits, then exp(x − m_t)
 var<workgroup> v_tile: array<array<f32, 17>, 16>;  // [key][dim in chunk]
-
-fn keeps(q: u32, k: u32) -> bool {
-  if (!mask_rule_keeps(params.mask_kind, params.mask_param, q, k)) {
-    return false;
-  }
-  if (params.mask_kind == MASK_CUSTOM) {
-    let b = mask_bit_index(params.row_words, q, k);
-    return ((mask_bits[b.x] >> b.y) & 1u) != 0u;
-  }
-  return true;
-}
 
 @compute @workgroup_size(16, 16, 1)
 fn fused(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

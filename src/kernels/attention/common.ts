@@ -47,7 +47,7 @@ export function maskUniform(mask: AttentionMask, L: number): MaskUniform {
 }
 
 /**
- * The uniform fields that open the Params struct of scores.wgsl, fused.wgsl and weights_pool.wgsl (same
+ * The uniform fields that open the Params struct of scores.wgsl, fused_io.wgsl and weights_pool.wgsl (same
  * order as the WGSL), and their values for a run.
  */
 export const ATTENTION_UNIFORM_FIELDS = [

@@ -1,6 +1,7 @@
 import onlineSoftmaxWgsl from '../../../shaders/common/online_softmax.wgsl?raw';
 import fusedWgsl from '../../../shaders/attention/fused.wgsl?raw';
 import flashWgsl from '../../../shaders/attention/flash.wgsl?raw';
+import fusedIoWgsl from '../../../shaders/attention/fused_io.wgsl?raw';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import { isSoftwareDevice } from '../nn/pipelines';
 import { ATTENTION_LIMITS, type AttentionShape } from './spec';
@@ -87,7 +88,7 @@ export class FusedAttentionKernel {
     const tier = fusedChunkTier(d, this.family);
     const label = `${this.masked.kernel.label}.${this.family}[d≤${tier * TILE}]`;
     const { wgsl, entryPoint } = FAMILIES[this.family];
-    const code = joinWgsl(`const D_CHUNKS: u32 = ${tier}u;`, onlineSoftmaxWgsl, maskWgsl, wgsl);
+    const code = joinWgsl(`const D_CHUNKS: u32 = ${tier}u;`, onlineSoftmaxWgsl, maskWgsl, fusedIoWgsl, wgsl);
     const module = this.device.createShaderModule({ label, code });
     const layout = this.device.createPipelineLayout({
       label: `${label}.layout`,
