@@ -24,13 +24,17 @@ async function chooseGpt2(page: Page) {
 
 /** Drops files on the drop zone, as dragging them from the desktop does. */
 async function dropFiles(page: Page, files: Array<{ name: string; bytes: Uint8Array; type: string }>) {
+  // Bytes travel as base64 (a plain array of a few MB would be slow to serialise).
   const dataTransfer = await page.evaluateHandle(
     (list) => {
       const dt = new DataTransfer();
-      for (const f of list) dt.items.add(new File([new Uint8Array(f.bytes)], f.name, { type: f.type }));
+      for (const f of list) {
+        const bytes = Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0));
+        dt.items.add(new File([bytes], f.name, { type: f.type }));
+      }
       return dt;
     },
-    files.map((f) => ({ name: f.name, type: f.type, bytes: Array.from(f.bytes) })),
+    files.map((f) => ({ name: f.name, type: f.type, base64: Buffer.from(f.bytes).toString('base64') })),
   );
   await page.locator('.gpt2-drop').dispatchEvent('drop', { dataTransfer });
 }
