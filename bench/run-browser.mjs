@@ -9,6 +9,7 @@
 // Options also from the environment: BENCH_QUICK=1, BENCH_FILTER=attention.
 import { build, runnerImport } from 'vite';
 import { createServer } from 'node:http';
+import { resultFile } from './result-file.mjs';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { extname, join, normalize, resolve } from 'node:path';
 import { URLSearchParams } from 'node:url';
@@ -94,14 +95,7 @@ try {
   } else {
     console.log(`\n${state.report}`);
     const result = state.result;
-    // The suite's adapterSlug (bench/suite.ts); older result files have no slug.
-    const slug =
-      result.adapter.slug ??
-      result.adapter.name
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '-')
-        .replace(/^-|-$/g, '');
-    const file = `bench/results/${result.date.slice(0, 10)}-${slug}${quick ? '-quick' : ''}.json`;
+    const file = resultFile(result, quick ? '-quick' : '');
     mkdirSync('bench/results', { recursive: true });
     writeFileSync(file, `${JSON.stringify({ ...result, report: state.report }, null, 2)}\n`);
     console.log(`\nWrote ${file}`);

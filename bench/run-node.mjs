@@ -12,6 +12,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { resultFile } from './result-file.mjs';
 import { SWIFTSHADER_ICD, bundleForNode, dawnEnv } from '../scripts/node-dawn.mjs';
 
 const args = process.argv.slice(2);
@@ -38,14 +39,7 @@ if (child.signal) console.log(`\nThe benchmark process died (signal ${child.sign
 const status = child.status ?? 1;
 if (status === 0 && existsSync(tmp)) {
   const result = JSON.parse(readFileSync(tmp, 'utf8'));
-  // The suite's adapterSlug (bench/suite.ts); older result files have no slug.
-  const slug =
-    result.adapter.slug ??
-    result.adapter.name
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-|-$/g, '');
-  const file = `bench/results/${result.date.slice(0, 10)}-${slug}-node${result.options.quick ? '-quick' : ''}.json`;
+  const file = resultFile(result, result.options.quick ? '-node-quick' : '-node');
   renameSync(tmp, file);
   console.log(`\nWrote ${file}`);
 }

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
+import { seriousAxeViolations } from './helpers';
 
 // Automated accessibility check (axe-core): no serious or critical violations on each page that is built, in
 // the light theme; i18n.spec.ts checks each page again in the dark theme and in Chinese.
@@ -17,13 +17,7 @@ for (const [name, url, ready] of PAGES) {
     test(`${name} (${theme} theme) has no serious or critical axe violations`, async ({ page }) => {
       await page.goto(`${url}${url.includes('?') ? '&' : url.includes('#') ? '?' : '#/?'}theme=${theme}`);
       await expect(page.getByText(ready).first()).toBeVisible();
-      const results = await new AxeBuilder({ page }).analyze();
-      const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-      expect(
-        bad.map(
-          (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-        ),
-      ).toEqual([]);
+      expect(await seriousAxeViolations(page)).toEqual([]);
     });
   }
 }

@@ -1,4 +1,5 @@
 import { expect, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { mkdirSync } from 'node:fs';
 
 export const SCREENSHOTS = 'tests/e2e/screenshots';
@@ -34,4 +35,12 @@ export async function expectWebGpuBadge(page: Page): Promise<void> {
   const badge = page.getByRole('status', { name: 'Compute backend' });
   await expect(badge).toContainText(/swiftshader|nvidia|amd|intel|apple|qualcomm|arm|software adapter/i);
   await expect(badge).not.toContainText(/CPU|lost|Starting/);
+}
+
+/** The page's serious and critical axe-core violations, one readable line each (empty when there are none). */
+export async function seriousAxeViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }

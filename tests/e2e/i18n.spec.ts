@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
 import { readUnits } from '../../scripts/i18n.mjs';
-import { screenshot, watchConsole } from './helpers';
+import { screenshot, seriousAxeViolations, watchConsole } from './helpers';
 
 // The journey in Chinese (issue #16): switch in the header, the URL keeps lang=zh-CN, a reload and a new visit
 // keep it, the browser's language picks the default, and every lab renders in Chinese with Chinese accessible
@@ -129,13 +128,7 @@ for (const [lab, url, ready] of LABS) {
     await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
     await ready(page);
     expect(await englishNames(page)).toEqual([]);
-    const results = await new AxeBuilder({ page }).analyze();
-    const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect(
-      bad.map(
-        (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-      ),
-    ).toEqual([]);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshot(page, `zh-${lab}`);
     expect(problems).toEqual([]);
   });
