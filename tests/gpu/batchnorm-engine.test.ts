@@ -262,7 +262,8 @@ describe('BatchNorm lab engine', () => {
       const run = counted.result;
       if (view === 'train') expect([counted.buffers, counted.submits, counted.writes]).toEqual([0, 1, 1]);
       const singles = [];
-      for (let k = 0; k < 3; k++) singles.push(await b.step({ ...o, view, train: true, snapshot: k === 2 }));
+      for (let k = 0; k < 3; k++)
+        singles.push(await b.step({ ...o, view, train: true, snapshot: view === 'eval' && k === 2 }));
       expect(run.steps).toEqual(singles.map((s) => ({ loss: s.loss, accuracy: s.accuracy })));
       expect(run.last).toEqual(singles.at(-1));
       if (view === 'eval') expect(run.last.snapshot!.step).toBe(9);
