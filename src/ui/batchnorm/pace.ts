@@ -5,6 +5,11 @@
 
 /** A training call should take about one frame (ms): n grows while a call would fit twice, shrinks when over. */
 export const FRAME_BUDGET_MS = 16;
+/**
+ * Each stretch of training starts with this long of single steps (ms): the first steps, where the curves
+ * move most, get their statistics every step, and the page shows the step counter advancing one by one.
+ */
+export const SINGLE_STEPS_MS = 500;
 /** Training steps over which the speed is measured (at least two calls). */
 const SPEED_WINDOW = 20;
 
@@ -37,11 +42,14 @@ export class StepPacer {
   lastCallMs = 0;
   /** (time, training steps taken) after each call of this stretch, the last few. */
   private marks: [number, number][] = [];
+  private startedAt = -Infinity;
 
-  reset(): void {
+  /** A new stretch of training starts at `now`. */
+  reset(now = performance.now()): void {
     this.size = 1;
     this.lastCallMs = 0;
     this.marks = [];
+    this.startedAt = now;
   }
 
   /** A call of `steps` steps took `ms` and ended at `now` with `total` training steps taken; `max` caps n. */
@@ -50,7 +58,8 @@ export class StepPacer {
     // The call's time at the size wanted (a call cut at an evaluation point took fewer steps).
     const atSize = (ms * this.size) / Math.max(1, steps);
     if (atSize > FRAME_BUDGET_MS) this.size = Math.max(1, Math.floor(this.size / 2));
-    else if (2 * atSize < FRAME_BUDGET_MS) this.size = Math.min(max, 2 * this.size);
+    else if (2 * atSize < FRAME_BUDGET_MS && now - this.startedAt >= SINGLE_STEPS_MS)
+      this.size = Math.min(max, 2 * this.size);
     this.size = Math.min(this.size, max);
     const m = this.marks;
     m.push([now, total]);
