@@ -87,6 +87,15 @@ for (const family of ['random', 'attention', 'training', 'diffusion', 'recommend
           String(pip.params.batch),
           ...stepsRow(pip.skipped ? undefined : pip, undefined),
         ]);
+      const old = cs.find(
+        (x) => x.variant === 'gpu-pipelined-submits' && key(x, ['stepsPerCall']) === key(c),
+      );
+      if (old)
+        rows.push([
+          `${old.params.net}, ${old.params.stepsPerCall} steps, one submit each (before the batch ring)`,
+          String(old.params.batch),
+          ...stepsRow(old.skipped ? undefined : old, undefined),
+        ]);
     }
     console.log(table(['network', 'batch', ...stepsHead], rows));
   } else if (family === 'diffusion') {
