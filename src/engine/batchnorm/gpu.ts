@@ -186,12 +186,7 @@ export class GpuBatchNormEngine implements BatchNormEngine {
       // where the command stream has the value.
       const snapFloats = c.snapshot ? snapshotFloats(nets) : 0;
       const totalFloats =
-        METRIC_FLOATS * count +
-        6 * depth * W +
-        2 * depth * W +
-        2 * B * W +
-        (ho ? 8 * ho.chunks : 0) +
-        snapFloats;
+        METRIC_FLOATS * count + 6 * depth * W + 2 * depth * W + 2 * B + (ho ? 8 * ho.chunks : 0) + snapFloats;
       const staging = this.pool.acquire(totalFloats * 4);
       const reads: [number, number][] = [];
       let filled = 0;
@@ -215,9 +210,17 @@ export class GpuBatchNormEngine implements BatchNormEngine {
       }
       const layer = Math.min(Math.max(0, c.layer), depth - 1);
       const unit = Math.min(Math.max(0, c.unit), W - 1);
-      // The activation input of the chosen layer: y of the BN net, z of the plain net.
-      const hAt = copy(this.bn.reluInputs[layer]!, B * W);
-      copy(this.plain.layers[layer]!.z, B * W);
+      // The chosen unit's activation input (y of the BN net, z of the plain net): its column of the
+      // [B, W] layer, one 4-byte copy a row, so that only what the percentiles need is read back.
+      const column = (src: GPUBuffer) => {
+        for (let r = 0; r < B; r++)
+          enc.copyBufferToBuffer(src, (r * W + unit) * 4, staging, (filled + r) * 4, 4);
+        reads.push([filled, B]);
+        filled += B;
+      };
+      const hAt = reads.length;
+      column(this.bn.reluInputs[layer]!);
+      column(this.plain.layers[layer]!.z);
       // After the last step: last in the command buffer (everything above has been copied out).
       if (ho && c.evaluateAfter === c.n) this.encodeHeldOut(enc);
       const heldAt = ho ? copy(ho.out, 2 * ho.chunks * 4) : -1;
@@ -258,8 +261,8 @@ export class GpuBatchNormEngine implements BatchNormEngine {
         percentiles: {
           layer,
           unit,
-          withBN: columnPercentiles(data[hAt]!, B, W, unit),
-          withoutBN: columnPercentiles(data[hAt + 1]!, B, W, unit),
+          withBN: columnPercentiles(data[hAt]!, B, 1, 0),
+          withoutBN: columnPercentiles(data[hAt + 1]!, B, 1, 0),
         },
         ...(buildSnapshot ? { snapshot: buildSnapshot(data.slice(snapAt)) } : {}),
         backend: 'gpu',
