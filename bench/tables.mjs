@@ -22,7 +22,7 @@ const bytes = (b) =>
   b === undefined
     ? '—'
     : b < 1024
-      ? `${b} B`
+      ? `${Number.isInteger(b) ? b : b < 10 ? b.toFixed(2) : b.toFixed(0)} B`
       : b < 1024 ** 2
         ? `${(b / 1024).toFixed(1)} KiB`
         : `${(b / 1024 ** 2).toFixed(1)} MiB`;

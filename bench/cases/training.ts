@@ -56,9 +56,9 @@ export async function trainingCases(s: Suite): Promise<void> {
         piped
           .map(
             (c) =>
-              `${String(c.params.net)} ${c.variant} batch ${c.size}: ${c.perStep!.dispatches} dispatches, ` +
-              `${c.perStep!.submitsPer100} submits per 100 steps, ${c.perStep!.buffersCreated} buffers, ` +
-              `${((c.bytesRead ?? 0) / (c.stepsPerCall ?? 1)).toFixed(0)} bytes read back`,
+              `${String(c.params.net)} ${c.variant} batch ${c.size}: ${c.perStep!.dispatches.toFixed(2)} dispatches, ` +
+              `${c.perStep!.submitsPer100.toFixed(2)} submits per 100 steps, ${c.perStep!.buffersCreated} buffers, ` +
+              `${((c.bytesRead ?? 0) / (c.stepsPerCall ?? 1)).toFixed(2)} bytes read back`,
           )
           .join('; ') +
         '.',
