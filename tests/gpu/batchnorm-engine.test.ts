@@ -225,16 +225,30 @@ describe('BatchNorm lab engine', () => {
     g.destroy();
   });
 
-  /** Counts device.createBuffer, queue.submit and queue.writeBuffer calls while `fn` runs. */
+  /**
+   * Counts device.createBuffer, queue.submit and queue.writeBuffer calls, and the bytes copied into mappable
+   * (MAP_READ) buffers, while `fn` runs.
+   */
   async function counting<T>(fn: () => Promise<T>) {
     const { device } = gpu;
-    const n = { buffers: 0, submits: 0, writes: 0 };
-    const [createBuffer, submit, writeBuffer] = [
+    const n = { buffers: 0, submits: 0, writes: 0, readBytes: 0 };
+    const [createBuffer, createCommandEncoder, submit, writeBuffer] = [
       device.createBuffer,
+      device.createCommandEncoder,
       device.queue.submit,
       device.queue.writeBuffer,
     ];
     device.createBuffer = (d) => (n.buffers++, createBuffer.call(device, d));
+    device.createCommandEncoder = (d) => {
+      const enc = createCommandEncoder.call(device, d);
+      const copy = enc.copyBufferToBuffer.bind(enc) as (...a: unknown[]) => void;
+      enc.copyBufferToBuffer = ((...a: unknown[]) => {
+        // The long form (src, srcOffset, dst, dstOffset, size), the one the engine uses.
+        if ((a[2] as GPUBuffer).usage & GPUBufferUsage.MAP_READ) n.readBytes += a[4] as number;
+        copy(...a);
+      }) as GPUCommandEncoder['copyBufferToBuffer'];
+      return enc;
+    };
     device.queue.submit = (b) => (n.submits++, submit.call(device.queue, b));
     device.queue.writeBuffer = (...a: Parameters<GPUQueue['writeBuffer']>) => (
       n.writes++,
@@ -243,7 +257,7 @@ describe('BatchNorm lab engine', () => {
     try {
       return { result: await fn(), ...n };
     } finally {
-      Object.assign(device, { createBuffer });
+      Object.assign(device, { createBuffer, createCommandEncoder });
       Object.assign(device.queue, { submit, writeBuffer });
     }
   }
@@ -260,7 +274,13 @@ describe('BatchNorm lab engine', () => {
     for (const view of ['train', 'eval'] as const) {
       const counted = await counting(() => a.run({ ...o, view, steps: 3, snapshot: view === 'eval' }));
       const run = counted.result;
-      if (view === 'train') expect([counted.buffers, counted.submits, counted.writes]).toEqual([0, 1, 1]);
+      if (view === 'train') {
+        expect([counted.buffers, counted.submits, counted.writes]).toEqual([0, 1, 1]);
+        // Read back: each step's (loss, accuracy) of both nets, every layer's statistics (the export holds
+        // them all) and running statistics, and the chosen unit's column (B rows) in both nets.
+        const { batch: B, width: W, depth: D } = config;
+        expect(counted.readBytes).toBe(4 * (4 * 3 + 8 * D * W + 2 * B));
+      }
       const singles = [];
       for (let k = 0; k < 3; k++)
         singles.push(await b.step({ ...o, view, train: true, snapshot: view === 'eval' && k === 2 }));
