@@ -79,8 +79,8 @@ describe('GpuGpt2 forward with qkvLayer', () => {
     const model = await GpuGpt2.load(gpu.device, memorySource(CONFIG, tensors));
     try {
       const input = Uint32Array.from(ids);
-      // Without kept inputs there is nothing to start from: a clear error, not stale numbers.
-      await expect(model.layerQkv(0)).rejects.toThrow(/kept its layer inputs/);
+      // Without kept inputs there is nothing to start from: null (run a forward), not stale numbers.
+      expect(await model.layerQkv(0, input)).toBeNull();
       const want: Float32Array[] = [];
       for (let l = 0; l < CONFIG.nLayer; l++)
         want.push((await model.forward(input, { attention: 'none', qkvLayer: l })).qkv!);
@@ -90,7 +90,7 @@ describe('GpuGpt2 forward with qkvLayer', () => {
       const forwardDispatches = model.lastDispatches;
       // Any order, repeated: each answer comes from that layer's own input.
       for (const l of [1, 0, 1]) {
-        const got = await model.layerQkv(l);
+        const got = (await model.layerQkv(l, input))!;
         expect(Array.from(got)).toEqual(Array.from(want[l]!));
         expect(model.lastDispatches).toBe(2);
         expect(model.lastSubmits).toBe(1);
@@ -99,10 +99,12 @@ describe('GpuGpt2 forward with qkvLayer', () => {
       // The logits of another position still come from the forward (layerQkv leaves the hidden states).
       const at = await model.logitsAt(T - 1);
       expect(Array.from(at.logits)).toEqual(Array.from(first.logits));
-      await expect(model.layerQkv(2)).rejects.toThrow(/layer 2 is outside 0 … 1/);
-      // A forward that does not keep them invalidates the kept inputs.
-      await model.forward(input.subarray(0, 5), { attention: 'none' });
-      await expect(model.layerQkv(0)).rejects.toThrow(/kept its layer inputs/);
+      await expect(model.layerQkv(2, input)).rejects.toThrow(/layer 2 is outside 0 … 1/);
+      // Another sequence, or a forward that does not keep them, and the kept inputs answer nothing.
+      const other = input.map((id) => (id + 1) % GPT2_VOCAB);
+      expect(await model.layerQkv(0, other)).toBeNull();
+      await model.forward(input, { attention: 'none' });
+      expect(await model.layerQkv(0, input)).toBeNull();
     } finally {
       model.destroy();
     }

@@ -83,6 +83,8 @@ export interface Gpt2ForwardResult {
 /** Every layer's input of the last forward (one [T][C] buffer per layer) and its ln_1 + c_attn lists. */
 interface KeptInputs {
   T: number;
+  /** The token ids they are the inputs of. */
+  ids: Uint32Array;
   inputs: GPUBuffer[];
   qkv: Dispatch[][];
 }
@@ -181,14 +183,16 @@ export class GpuGpt2 {
   /**
    * Layer `layer`'s fused QKV [T][3C] for the last forward's sequence, from that layer's kept input: ln_1 and
    * c_attn only (one submit). The same kernels on the same input as in the forward: its QKV bit for bit.
-   * Rejects when the last forward did not keep its layer inputs (see Gpt2ForwardResult.keptLayerInputs).
+   * Null when the last forward (the one before this call in the queue) was not of `ids` or did not keep its
+   * layer inputs (Gpt2ForwardResult.keptLayerInputs): run a forward instead.
    */
-  layerQkv(layer: number): Promise<Float32Array> {
+  layerQkv(layer: number, ids: ArrayLike<number>): Promise<Float32Array | null> {
     return this.queue.run(async () => {
       const g = this.graph;
       const kept = this.kept;
-      if (!g || !kept || !this.keptValid || kept.T !== g.T)
-        throw new Error('GPT-2: layerQkv needs a forward pass that kept its layer inputs');
+      const same = (a: ArrayLike<number>) =>
+        a.length === ids.length && Array.from(ids).every((x, i) => x === a[i]);
+      if (!g || !kept || !this.keptValid || kept.T !== g.T || !same(kept.ids)) return null;
       const L = this.config.nLayer;
       if (!(Number.isInteger(layer) && layer >= 0 && layer < L))
         throw new RangeError(`GPT-2: layer ${layer} is outside 0 … ${L - 1}`);
@@ -302,6 +306,7 @@ export class GpuGpt2 {
     }
     const qkvData = qkv ? new Float32Array(await this.readback.read(qkv, qkvBytes)) : undefined;
     this.keptValid = kept !== null;
+    if (kept) kept.ids = Uint32Array.from(ids);
     return {
       T,
       logits,
@@ -362,7 +367,7 @@ export class GpuGpt2 {
         }),
       );
     }
-    this.kept = { T: g.T, inputs, qkv };
+    this.kept = { T: g.T, ids: new Uint32Array(0), inputs, qkv };
     return this.kept;
   }
 

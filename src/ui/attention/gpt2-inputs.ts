@@ -41,6 +41,22 @@ export function splitQkv(
   return { shape: { heads: count, L: T, d }, q: part(0), k: part(1), v: part(2) };
 }
 
+/** The heads the stage views run: `count` heads from `first` (model numbering, from 0). */
+export interface HeadWindow {
+  first: number;
+  count: number;
+}
+
+/**
+ * The block of at most `max` heads (the attention kernels' limit) that holds `head` of a model with H heads:
+ * blocks 0 … max − 1, max … 2·max − 1, …; `head` is clamped to 0 … H − 1 first.
+ */
+export function headWindow(head: number, H: number, max: number): HeadWindow {
+  const h = Math.max(0, Math.min(H - 1, Math.floor(head)));
+  const first = Math.floor(h / max) * max;
+  return { first, count: Math.min(max, H - first) };
+}
+
 export interface HeadRow extends HeadScores {
   layer: number;
   head: number;

@@ -25,8 +25,10 @@ import {
   headRows,
   headTableCsv,
   sortHeadRows,
+  headWindow,
   splitQkv,
   type HeadRow,
+  type HeadWindow,
   type HeadSort,
   type NextToken,
 } from './gpt2-inputs';
@@ -44,6 +46,15 @@ export interface Gpt2Shown {
   rows: HeadRow[] | null;
   next: NextToken[];
   backend: string;
+}
+
+/** What the lab's run gets from the model: tokens, Q, K, V of a block of heads, notes. */
+export interface Gpt2Prepared {
+  tokens: string[];
+  inputs: AttentionInputs;
+  notes: string[];
+  /** The block's first head (model numbering from 0) and the model's head count. */
+  headWindow: { first: number; total: number };
 }
 
 export interface Gpt2Loaded {
@@ -89,8 +100,9 @@ export class Gpt2Section implements ReactiveController {
     this.shown = null;
   }
 
-  runKey(p: AttentionState): number {
-    return p.model === 'gpt2' ? this.version : 0;
+  /** The loaded file and the block of heads the stage views run (a head in another block runs again). */
+  runKey(p: AttentionState): string {
+    return p.model === 'gpt2' ? `${this.version}:${this.headWindow(p.head)?.first ?? 0}` : '';
   }
 
   requestUpdate(): void {
@@ -189,11 +201,18 @@ export class Gpt2Section implements ReactiveController {
     return this.tokenizer;
   }
 
+  /** The heads the stage views run for `head` (all of them up to the kernels' 16), or null without a model. */
+  headWindow(head: number): HeadWindow | null {
+    const H = this.loaded?.config.nHead;
+    return H ? headWindow(head, H, ATTENTION_LIMITS.maxHeads) : null;
+  }
+
   /**
-   * The sentence through the loaded model (reusing the last forward when text and layer match), and the
-   * chosen layer's Q, K, V for the lab. Throws a RangeError naming the problem (no file, too long a text).
+   * The sentence through the loaded model (reusing the last forward when the text matches: a new layer is
+   * then one ln_1 + c_attn from its kept input), and the chosen layer's Q, K, V of the block of ≤ 16 heads
+   * holding the chosen head. Throws a RangeError naming the problem (no file, too long a text).
    */
-  async prepare(p: AttentionState): Promise<{ tokens: string[]; inputs: AttentionInputs; notes: string[] }> {
+  async prepare(p: AttentionState): Promise<Gpt2Prepared> {
     let loaded = this.loaded;
     if (loaded && loaded.generation !== this.generation()) {
       loaded.model.destroy();
@@ -204,44 +223,28 @@ export class Gpt2Section implements ReactiveController {
     }
     if (!loaded)
       throw new RangeError(msg('Load a GPT-2 checkpoint first: “Load GPT-2 weights (.safetensors)” above.'));
-    const { nLayer, nHead: H, nEmbd: C, nPositions } = loaded.config;
+    const { nLayer, nHead: H, nEmbd: C } = loaded.config;
     const layer = Math.min(p.layer, nLayer - 1);
-    let shown = this.shown;
-    if (!shown || shown.text !== p.text || shown.layer !== layer) {
-      const tok = await this.tokens();
-      const ids = tok.encodeGpt2(p.text);
-      const T = ids.length;
-      if (T === 0) throw new RangeError(msg('The sentence has no tokens: type some text.'));
-      if (T > nPositions)
-        throw new RangeError(
-          msg(str`The text is ${T} GPT-2 tokens, but this model's context (n_positions) is ${nPositions}.`),
-        );
-      const result = await loaded.model.forward(Uint32Array.from(ids), {
-        attention: attentionModeFor(ids.length),
-        qkvLayer: layer,
-      });
-      const tokens = tok.gpt2TokenStrings(ids);
-      shown = {
-        text: p.text,
-        layer,
-        ids,
-        tokens,
-        result,
-        rows: result.pooled ? null : headRows(result.attention, H),
-        next: this.named(result.top, tok),
-        backend: loaded.backend,
-      };
-      this.shown = shown;
-      this.nextAt = null;
-      this.host.requestUpdate();
-    }
+    const shown = await this.forwardFor(loaded, p.text, layer);
     const T = shown.ids.length;
-    const heads = Math.min(H, ATTENTION_LIMITS.maxHeads);
+    const win = headWindow(p.head, H, ATTENTION_LIMITS.maxHeads);
     const notes: string[] = [];
     if (layer !== p.layer) notes.push(msg(str`This model has ${nLayer} layers; showing layer ${layer}.`));
-    if (heads < H) {
-      const last = heads - 1;
-      notes.push(msg(str`The stage views show heads 0 … ${last} of ${H}; the grid above shows every head.`));
+    if (p.head >= H) {
+      const [last, asked] = [H - 1, p.head];
+      notes.push(
+        msg(
+          str`This model has ${H} heads (0 … ${last}); head ${asked} does not exist, showing head ${last}.`,
+        ),
+      );
+    }
+    if (win.count < H) {
+      const [from, to] = [win.first + 1, win.first + win.count];
+      notes.push(
+        msg(
+          str`The stage views show heads ${from} … ${to} of ${H} (numbered from 1), the block holding the selected head; click any map of the grid above to show its block.`,
+        ),
+      );
     }
     if (p.mask !== 'causal')
       notes.push(
@@ -257,7 +260,51 @@ export class Gpt2Section implements ReactiveController {
     }
     const qkv = shown.result.qkv;
     if (!qkv) throw new Error('GPT-2: the forward pass returned no Q, K, V');
-    return { tokens: shown.tokens, inputs: splitQkv(qkv, T, C, H, 0, heads), notes };
+    const inputs = splitQkv(qkv, T, C, H, win.first, win.count);
+    return { tokens: shown.tokens, inputs, notes, headWindow: { first: win.first, total: H } };
+  }
+
+  /**
+   * What `text` gives at `layer`: the last forward when both match; that forward with the layer's QKV from
+   * its kept input when only the layer differs (GpuGpt2.layerQkv); else a whole forward pass.
+   */
+  private async forwardFor(loaded: Gpt2Loaded, text: string, layer: number): Promise<Gpt2Shown> {
+    const old = this.shown;
+    if (old && old.text === text && old.layer === layer) return old;
+    let shown: Gpt2Shown;
+    const qkv = old?.text === text ? await loaded.model.layerQkv(layer, old.ids) : null;
+    if (old && qkv) {
+      shown = { ...old, layer, result: { ...old.result, qkv } };
+    } else {
+      const { nPositions } = loaded.config;
+      const tok = await this.tokens();
+      const ids = tok.encodeGpt2(text);
+      const T = ids.length;
+      if (T === 0) throw new RangeError(msg('The sentence has no tokens: type some text.'));
+      if (T > nPositions)
+        throw new RangeError(
+          msg(str`The text is ${T} GPT-2 tokens, but this model's context (n_positions) is ${nPositions}.`),
+        );
+      const result = await loaded.model.forward(Uint32Array.from(ids), {
+        attention: attentionModeFor(T),
+        qkvLayer: layer,
+        keepLayerInputs: true,
+      });
+      shown = {
+        text,
+        layer,
+        ids,
+        tokens: tok.gpt2TokenStrings(ids),
+        result,
+        rows: result.pooled ? null : headRows(result.attention, loaded.config.nHead),
+        next: this.named(result.top, tok),
+        backend: loaded.backend,
+      };
+      this.nextAt = null;
+    }
+    this.shown = shown;
+    this.host.requestUpdate();
+    return shown;
   }
 
   private named(top: readonly { id: number; p: number }[], tok: Tokenizer): NextToken[] {
