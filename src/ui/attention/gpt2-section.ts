@@ -100,9 +100,14 @@ export class Gpt2Section implements ReactiveController {
     this.shown = null;
   }
 
-  /** The loaded file and the block of heads the stage views run (a head in another block runs again). */
+  /**
+   * The loaded file and the block of heads the stage views run (a head in another block runs again, and so
+   * does one beyond the model: its note).
+   */
   runKey(p: AttentionState): string {
-    return p.model === 'gpt2' ? `${this.version}:${this.headWindow(p.head)?.first ?? 0}` : '';
+    if (p.model !== 'gpt2') return '';
+    const beyond = p.head >= (this.loaded?.config.nHead ?? Infinity);
+    return `${this.version}:${this.headWindow(p.head)?.first ?? 0}:${beyond}`;
   }
 
   requestUpdate(): void {
