@@ -111,7 +111,7 @@ export class AttentionLab extends KsElement {
       const inputs = {
         params,
         induction: this.imported ? null : await this.induction.model(params),
-        gpt2: !this.imported && params.model === 'gpt2' ? await this.gpt2.prepare(params) : null,
+        gpt2: !this.imported && params.model === 'gpt2' ? await this.gpt2.prepare(params, control) : null,
         imported: this.imported,
         custom: this.custom.keep,
         onPrepared: this.custom.adopt.bind(this.custom),

@@ -6,18 +6,22 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { msg, str } from '@lit/localize';
 import {
+  GPT2_CPU_MAX_PARAMS,
+  GPT2_CPU_MAX_T,
   GPT2_FULL_ATTENTION_MAX,
   GpuGpt2,
+  gpt2ParamCount,
   attentionModeFor,
   type Gpt2ForwardResult,
 } from '../../engine/gpt2';
-import { isAbortError, throwIfAborted } from '../../gpu/compute';
+import { isAbortError, throwIfAborted, type RunControl } from '../../gpu/compute';
 import { adapterName, type GpuContext } from '../../gpu/device';
 import { checkGpt2Limits } from '../../models/gpt2/config';
-import { openGpt2File } from '../../models/gpt2/file-source';
-import type { Gpt2Config } from '../../models/gpt2/types';
+import { openGpt2File, type SizedTensorSource } from '../../models/gpt2/file-source';
+import type { Gpt2Config, LoadProgress } from '../../models/gpt2/types';
 import { ATTENTION_LIMITS, type AttentionInputs } from '../../kernels/attention/spec';
 import type { AttentionState } from '../../state/attention';
+import { formatCount } from '../../util/format';
 import { downloadJson } from '../common/export';
 import {
   exportRefusal,
@@ -27,11 +31,14 @@ import {
   sortHeadRows,
   headWindow,
   splitQkv,
+  stageNotes,
   type HeadRow,
   type HeadWindow,
   type HeadSort,
   type NextToken,
 } from './gpt2-inputs';
+
+import { CpuGpt2, cpuNote, type Gpt2Runner } from './gpt2-cpu';
 
 type Tokenizer = typeof import('../../models/gpt2/tokenizer');
 
@@ -61,8 +68,10 @@ export interface Gpt2Loaded {
   name: string;
   config: Gpt2Config;
   notes: string[];
-  model: GpuGpt2;
+  model: Gpt2Runner;
   backend: string;
+  /** Run by the float64 reference in a worker (no WebGPU; small models only). */
+  cpu: boolean;
   generation: number;
 }
 
@@ -150,33 +159,19 @@ export class Gpt2Section implements ReactiveController {
       const opened = await openGpt2File(weights, configJson);
       // Cancel pressed while the header was read (a slow disk) ends the load here, not after it.
       throwIfAborted(abort.signal);
-      const ctx = await this.gpu();
-      if (!ctx)
-        throw new Error(
-          msg(
-            'GPT-2 runs in WebGPU only, and this page has no WebGPU device (the float64 CPU reference is too slow for real checkpoints).',
-          ),
-        );
-      const refused = checkGpt2Limits(opened.source.config, {
-        maxStorageBufferBindingSize: Number(ctx.device.limits.maxStorageBufferBindingSize),
-        maxBufferSize: Number(ctx.device.limits.maxBufferSize),
-      });
-      if (refused) throw new RangeError(msg(str`This model does not fit this GPU: ${refused}`));
-      const model = await GpuGpt2.load(ctx.device, opened.source, {
-        signal: abort.signal,
-        onProgress: (p) => {
-          this.progress = p;
-          this.host.requestUpdate();
-        },
-        label: 'attention.gpt2',
-      });
+      const onProgress = (p: LoadProgress) => {
+        this.progress = p;
+        this.host.requestUpdate();
+      };
+      const { model, backend, cpu } = await this.start(opened.source, abort.signal, onProgress);
       this.loaded?.model.destroy();
       this.loaded = {
         name: weights.name,
         config: opened.source.config,
-        notes: opened.notes,
+        notes: cpu ? [...opened.notes, cpuNote(opened.source.config)] : opened.notes,
         model,
-        backend: `WebGPU: ${adapterName(ctx.info)}`,
+        backend,
+        cpu,
         generation: this.generation(),
       };
       this.shown = null;
@@ -194,6 +189,38 @@ export class Gpt2Section implements ReactiveController {
       this.progress = null;
       this.host.requestUpdate();
     }
+  }
+
+  /**
+   * The model on this page's GPU; without WebGPU, a small one (≤ 16 M parameters) on the CPU reference in a
+   * worker, a larger one refused.
+   */
+  private async start(
+    source: SizedTensorSource,
+    signal: AbortSignal,
+    onProgress: (p: LoadProgress) => void,
+  ): Promise<{ model: Gpt2Runner; backend: string; cpu: boolean }> {
+    const config = source.config;
+    const ctx = await this.gpu();
+    if (!ctx) {
+      const n = gpt2ParamCount(config);
+      if (n > GPT2_CPU_MAX_PARAMS) {
+        const [count, max] = [formatCount(n), formatCount(GPT2_CPU_MAX_PARAMS)];
+        throw new Error(
+          `${msg(
+            'GPT-2 runs in WebGPU only, and this page has no WebGPU device (the float64 CPU reference is too slow for real checkpoints).',
+          )} ${msg(str`Without WebGPU only models up to ${max} parameters run, on the CPU; this one has ${count}.`)}`,
+        );
+      }
+      return { model: await CpuGpt2.load(source, { signal, onProgress }), backend: 'CPU', cpu: true };
+    }
+    const refused = checkGpt2Limits(config, {
+      maxStorageBufferBindingSize: Number(ctx.device.limits.maxStorageBufferBindingSize),
+      maxBufferSize: Number(ctx.device.limits.maxBufferSize),
+    });
+    if (refused) throw new RangeError(msg(str`This model does not fit this GPU: ${refused}`));
+    const model = await GpuGpt2.load(ctx.device, source, { signal, onProgress, label: 'attention.gpt2' });
+    return { model, backend: `WebGPU: ${adapterName(ctx.info)}`, cpu: false };
   }
 
   private fail(message: string) {
@@ -217,9 +244,9 @@ export class Gpt2Section implements ReactiveController {
    * then one ln_1 + c_attn from its kept input), and the chosen layer's Q, K, V of the block of ≤ 16 heads
    * holding the chosen head. Throws a RangeError naming the problem (no file, too long a text).
    */
-  async prepare(p: AttentionState): Promise<Gpt2Prepared> {
+  async prepare(p: AttentionState, control?: RunControl): Promise<Gpt2Prepared> {
     let loaded = this.loaded;
-    if (loaded && loaded.generation !== this.generation()) {
+    if (loaded && !loaded.cpu && loaded.generation !== this.generation()) {
       loaded.model.destroy();
       this.loaded = loaded = null;
       this.shown = null;
@@ -230,39 +257,10 @@ export class Gpt2Section implements ReactiveController {
       throw new RangeError(msg('Load a GPT-2 checkpoint first: “Load GPT-2 weights (.safetensors)” above.'));
     const { nLayer, nHead: H, nEmbd: C } = loaded.config;
     const layer = Math.min(p.layer, nLayer - 1);
-    const shown = await this.forwardFor(loaded, p.text, layer);
+    const shown = await this.forwardFor(loaded, p.text, layer, control);
     const T = shown.ids.length;
     const win = headWindow(p.head, H, ATTENTION_LIMITS.maxHeads);
-    const notes: string[] = [];
-    if (layer !== p.layer) notes.push(msg(str`This model has ${nLayer} layers; showing layer ${layer}.`));
-    if (p.head >= H) {
-      const [last, asked] = [H - 1, p.head];
-      notes.push(
-        msg(
-          str`This model has ${H} heads (0 … ${last}); head ${asked} does not exist, showing head ${last}.`,
-        ),
-      );
-    }
-    if (win.count < H) {
-      const [from, to] = [win.first + 1, win.first + win.count];
-      notes.push(
-        msg(
-          str`The stage views show heads ${from} … ${to} of ${H} (numbered from 1), the block holding the selected head; click any map of the grid above to show its block.`,
-        ),
-      );
-    }
-    if (p.mask !== 'causal')
-      notes.push(
-        msg(
-          'GPT-2 was trained with the causal mask: with this mask the stage views show weights the model never saw. The grid, scores and next tokens always use the causal mask.',
-        ),
-      );
-    if (p.bias !== 'none')
-      notes.push(msg('The ALiBi bias is not part of GPT-2; the grid and scores ignore it.'));
-    if (p.scale > 0) {
-      const d = C / H;
-      notes.push(msg(str`GPT-2 uses scale 1/√${d}; the grid and scores ignore the scale override.`));
-    }
+    const notes = stageNotes(p, loaded.config, layer, win);
     const qkv = shown.result.qkv;
     if (!qkv) throw new Error('GPT-2: the forward pass returned no Q, K, V');
     const inputs = splitQkv(qkv, T, C, H, win.first, win.count);
@@ -273,7 +271,12 @@ export class Gpt2Section implements ReactiveController {
    * What `text` gives at `layer`: the last forward when both match; that forward with the layer's QKV from
    * its kept input when only the layer differs (GpuGpt2.layerQkv); else a whole forward pass.
    */
-  private async forwardFor(loaded: Gpt2Loaded, text: string, layer: number): Promise<Gpt2Shown> {
+  private async forwardFor(
+    loaded: Gpt2Loaded,
+    text: string,
+    layer: number,
+    control?: RunControl,
+  ): Promise<Gpt2Shown> {
     const old = this.shown;
     if (old && old.text === text && old.layer === layer) return old;
     let shown: Gpt2Shown;
@@ -290,11 +293,21 @@ export class Gpt2Section implements ReactiveController {
         throw new RangeError(
           msg(str`The text is ${T} GPT-2 tokens, but this model's context (n_positions) is ${nPositions}.`),
         );
-      const result = await loaded.model.forward(Uint32Array.from(ids), {
-        attention: attentionModeFor(T),
-        qkvLayer: layer,
-        keepLayerInputs: true,
-      });
+      if (loaded.cpu && T > GPT2_CPU_MAX_T)
+        throw new RangeError(
+          msg(
+            str`The text is ${T} GPT-2 tokens; without WebGPU the CPU reference runs at most ${GPT2_CPU_MAX_T}.`,
+          ),
+        );
+      const result = await loaded.model.forward(
+        Uint32Array.from(ids),
+        {
+          attention: attentionModeFor(T),
+          qkvLayer: layer,
+          keepLayerInputs: true,
+        },
+        control,
+      );
       shown = {
         text,
         layer,
