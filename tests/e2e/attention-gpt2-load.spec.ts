@@ -161,6 +161,11 @@ test('GPT-2 with 20 heads: a head past the kernels’ 16 opens in every stage vi
   );
   expect(worst).toBeLessThanOrEqual(1e-5);
 
+  // A head picked in the block's own panel: the URL and the stage views keep the model's numbering.
+  await page.getByRole('button', { name: 'Head 17', exact: true }).click();
+  await expect(page).toHaveURL(/[?&]head=16(&|$)/);
+  await expect(page.locator('#enlarged-title')).toHaveText('Head 17: Softmax weights');
+
   // A head the model does not have (the URL allows up to 63): said, and its last head is shown.
   await page.evaluate(() => (location.hash = location.hash.replace(/head=\d+/, 'head=30')));
   await expect(page.getByText(/This model has 20 heads \(0 … 19\); head 30 does not exist/)).toBeVisible();
