@@ -30,6 +30,9 @@
  *   n·u·|ref| + 1e-37 for n entries per cell [m: 0.24; 3.2e-8]. Fused pooled / windowed weights
  *   (recomputed per cell from the row stats) vs the float64 weights: twice the end-to-end fused weight
  *   bound, maxed/averaged over the cell, plus n·u·|ref| [m: 0.015; 3.8e-7 pooled, 0.011; 7.1e-8 window].
+ *   Pooled map from the fused pass (partials + reduce): passPoolWeightTol, maxed/averaged over the cell, plus
+ *   n·u·|ref| [m: 0.020; 1.9e-6 both families, attention-reference and attention-pool-pass].
+ *   (recomputed cells in attention-pool-pass: [m: 0.0049; 1.1e-7])
  * - the numerics panel's per-stage bounds (attentionErrorBounds, from input magnitudes only) hold on every
  *   case for both paths, so nothing is flagged [m: scores 0.10, scaled/masked 0.062, weights 0.005,
  *   output 0.0035 staged, 0.0026 fused].
