@@ -109,7 +109,8 @@ fn flash(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) 
   let first_tile = range.x - range.x % BK;
   let pooling = params.pool_out_cols > 0u;
   if (pooling) {
-    let tiles_end = select(first_tile, first_tile + (range.y - first_tile + BK - 1u) / BK * BK, range.y > first_tile);
+    let tiles = select(0u, (range.y - first_tile + BK - 1u) / BK, range.y > first_tile);
+    let tiles_end = first_tile + tiles * BK;
     pool_clear_unvisited(h, q0, BQ, first_tile, tiles_end, t, 256u);
   }
 

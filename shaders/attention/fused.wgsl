@@ -96,7 +96,8 @@ fn fused(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid
   let first_tile = range.x - range.x % TILE;
   let pooling = params.pool_out_cols > 0u;
   if (pooling) {
-    let tiles_end = select(first_tile, first_tile + (range.y - first_tile + TILE - 1u) / TILE * TILE, range.y > first_tile);
+    let tiles = select(0u, (range.y - first_tile + TILE - 1u) / TILE, range.y > first_tile);
+    let tiles_end = first_tile + tiles * TILE;
     pool_clear_unvisited(h, q0, TILE, first_tile, tiles_end, lid.y * TILE + lane, TILE * TILE);
   }
 
