@@ -190,9 +190,13 @@ function resolutionNote(v: LabView, m: HeadMatrix, full: boolean): string {
     const pool = poolName(v.params.pool);
     const cellRows = Math.ceil(m.rect.rows / m.rows);
     const cellCols = Math.ceil(m.rect.cols / m.cols);
-    return msg(
-      str`${pool}-pooled on the GPU to ${rows}×${cols} (each cell covers up to ${cellRows}×${cellCols} entries)`,
-    );
+    return m.via === 'pass'
+      ? msg(
+          str`${pool}-pooled on the GPU to ${rows}×${cols} inside the attention pass, from its per-row maxima and sums (each cell covers up to ${cellRows}×${cellCols} entries)`,
+        )
+      : msg(
+          str`${pool}-pooled on the GPU to ${rows}×${cols} (each cell covers up to ${cellRows}×${cellCols} entries)`,
+        );
   }
   return full ? msg('full resolution') : msg('full resolution (a window fetched from the GPU)');
 }

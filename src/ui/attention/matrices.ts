@@ -70,7 +70,7 @@ export function enlargedMatrix(pic: Picture, stage: MatrixStage, h: number): Hea
     if (z && rectKey(z.rect) === rectKey(zoom)) return headOf(z.data, h, z.rows, z.cols, z.rect);
   }
   const v = pic.views?.overview[stage];
-  return v ? headOf(v.data, h, v.rows, v.cols, v.rect) : null;
+  return v ? { ...headOf(v.data, h, v.rows, v.cols, v.rect), ...(v.via ? { via: v.via } : {}) } : null;
 }
 
 /** A single entry of a stage at full resolution when the page has it (else undefined). */

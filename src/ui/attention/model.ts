@@ -216,6 +216,8 @@ export interface HeadMatrix {
   rect: Rect;
   /** True when a cell stands for more than one entry. */
   pooled: boolean;
+  /** A pooled map after a fused run: reduced from the attention pass's row partials, or recomputed. */
+  via?: 'pass' | 'recomputed';
 }
 
 /** Head h of a [heads][rows][cols] tensor covering `rect` (default: all of it). */
