@@ -112,21 +112,26 @@ fn mlp_batched(
     let p = i % BLOCK_P;
     let k4 = i / BLOCK_P;
     let q = base + p;
-    let f = 4u * k4;
-    act[i] = vec4<f32>(feature(q, f), feature(q, f + 1u), feature(q, f + 2u), feature(q, f + 3u));
+    var v: vec4<f32>;
+    for (var c = 0u; c < 4u; c = c + 1u) {
+      v[c] = feature(q, 4u * k4 + c);
+    }
+    act[i] = v;
   }
   workgroupBarrier();
   let p0 = 4u * (lid / (HP4 / 2u));
   let j4 = 2u * (lid % (HP4 / 2u));
   // h = silu(W_in e + b_in), then BLOCKS × (h ← h + silu(W h + b)).
   for (var l = 0u; l <= BLOCKS; l = l + 1u) {
-    var a: array<vec4<f32>, 8>;
-    if (l == 0u) {
-      a = dense(W_IN, B_IN, EP4, p0, j4);
-    } else {
-      let w = BLOCK0 + (l - 1u) * BLOCK_SIZE;
-      a = dense(w, w + HP * HP4, HP4, p0, j4);
+    var w = W_IN;
+    var b = B_IN;
+    var k4n = EP4;
+    if (l > 0u) {
+      w = BLOCK0 + (l - 1u) * BLOCK_SIZE;
+      b = w + HP * HP4;
+      k4n = HP4;
     }
+    var a = dense(w, b, k4n, p0, j4);
     workgroupBarrier();
     for (var p = 0u; p < 4u; p = p + 1u) {
       for (var c = 0u; c < 2u; c = c + 1u) {

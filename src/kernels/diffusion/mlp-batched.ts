@@ -38,16 +38,21 @@ export interface MlpBlockPlan {
 const roundUp = (v: number, m: number) => Math.ceil(v / m) * m;
 
 /**
- * The largest block (64, 32, … 4 particles) whose activations (block × max(E, H) f32, padded) fit in
+ * The largest block (64, 32, … 4 particles, at most `maxParticles`) whose activations (block × max(E, H) f32, padded) fit in
  * maxComputeWorkgroupStorageSize and whose invocations fit the invocation limits; a string naming the limit
  * when none does (the caller then uses the per-particle kernel).
  */
-export function mlpBlockPlan(c: MlpConfig, limits: WorkgroupLimits): MlpBlockPlan | string {
+export function mlpBlockPlan(
+  c: MlpConfig,
+  limits: WorkgroupLimits,
+  maxParticles = 64,
+): MlpBlockPlan | string {
   const hiddenPad = roundUp(c.hidden, COLS);
   const inputPad = roundUp(embeddingSize(c), 4);
   const maxThreads = Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
   let reason = '';
   for (const particles of BLOCKS) {
+    if (particles > maxParticles) continue;
     const workgroupBytes = particles * Math.max(hiddenPad, inputPad) * 4;
     const invocations = (particles / ROWS) * (hiddenPad / COLS);
     if (workgroupBytes > limits.maxComputeWorkgroupStorageSize) {
@@ -113,6 +118,14 @@ function batchedHeader(model: MlpWeights, plan: MlpBlockPlan, offsets: { wOut: n
   ].join('\n');
 }
 
+export interface BatchedOptions {
+  /**
+   * Largest block tried (default 64). Smaller blocks need less workgroup memory, which SwiftShader compiles
+   * slowly (Dawn zero-initialises it: about 1.7 s per 16 KiB there); tests use it to try every block size.
+   */
+  maxParticles?: number;
+}
+
 /**
  * The batched ε-MLP denoiser: same bindings, uniforms and outputs as MlpDenoiser (the per-particle family).
  * Owns its repacked weight buffer (`<label>.weights`). Throws a RangeError naming the limit when the device
@@ -130,9 +143,10 @@ export class BatchedMlpDenoiser implements EpsilonModel {
     device: GPUDevice,
     readonly model: MlpWeights,
     label = 'diffusion.mlp',
+    options: BatchedOptions = {},
   ) {
     checkMlpWeights(model);
-    const plan = mlpBlockPlan(model.config, device.limits);
+    const plan = mlpBlockPlan(model.config, device.limits, options.maxParticles);
     if (typeof plan === 'string') throw new RangeError(plan);
     this.plan = plan;
     this.dim = model.config.dim;
