@@ -13,6 +13,7 @@ import { withErrorScopes, type GpuContext } from '../../src/gpu/device';
 import { ReadbackPool, encodeReadback } from '../../src/gpu/readback';
 import { createStorageBuffer } from '../../src/gpu/compute';
 import {
+  BatchedMlpDenoiser,
   createMlpDenoiser,
   mlpBlockPlan,
   repackMlpWeights,
@@ -76,57 +77,81 @@ async function evaluate(den: EpsilonModel, xArr: Float32Array<ArrayBuffer>, n: n
   return { eps: new Float32Array(ge!), x0: new Float32Array(gx!) };
 }
 
-/**
- * Checks one family's ε̂ and x̂₀ against the float64 reference within the bound of the file comment; returns
- * the outputs and the per-output ε̂ bounds (for the cross-family check).
- */
-async function checkFamily(family: MlpFamily, model: MlpModel, xArr: Float32Array<ArrayBuffer>, n: number, t: number) {
+/** The float64 reference at `t` and the per-output ε̂ bound (file comment) for each particle. */
+function reference(model: MlpModel, xArr: Float32Array, n: number, t: number) {
   const dim = model.config.dim;
-  const s = makeSchedule({ kind: 'cosine', T: 1000 });
-  const level = noiseLevel(s, t);
-  const den = createMlpDenoiser(gpu.device, model, `test.mlp.${family}`, family);
-  expect(den.family, 'no fallback at the default limits').toBe(family);
-  const got = await evaluate(den, xArr, n, level);
-  den.destroy();
+  const level = noiseLevel(makeSchedule({ kind: 'cosine', T: 1000 }), t);
   const ref = mlpDenoiserCpu(model).predict(xArr, n, dim, level);
   const lambda = modelLambda(level.alphaBar, level.oneMinusAlphaBar);
   const bounds = new Float64Array(n * dim);
-  let worst = 0;
-  for (let q = 0; q < n; q++) {
-    const bound = epsBound(model, xArr.subarray(dim * q, dim * q + dim), lambda);
-    for (let d = 0; d < dim; d++) {
-      const k = dim * q + d;
-      const te = bound[d]!;
-      bounds[k] = te;
-      worst = Math.max(worst, Math.abs(got.eps[k]! - ref.eps[k]!) / te);
-      expect(Math.abs(got.eps[k]! - ref.eps[k]!), `${family} ε̂ t ${t} particle ${q}`).toBeLessThanOrEqual(te);
-      const r = level.sqrtOneMinusAlphaBar;
-      const tx =
-        (r * te + 4 * U * (Math.abs(xArr[k]!) + r * Math.abs(ref.eps[k]!))) /
-        Math.max(level.sqrtAlphaBar, 1e-3);
-      expect(Math.abs(got.x0[k]! - ref.x0[k]!), `${family} x̂₀ t ${t} particle ${q}`).toBeLessThanOrEqual(
-        tx + 1e-6,
-      );
-    }
-  }
-  const c = model.config;
-  console.log(
-    `mlp ${family} D ${c.dim} H ${c.hidden} blocks ${c.blocks} F ${c.freqs}, n ${n}, t ${t}: worst |Δε̂|/bound ` +
-      worst.toExponential(2),
-  );
-  return { ...got, bounds };
+  for (let q = 0; q < n; q++)
+    bounds.set(epsBound(model, xArr.subarray(dim * q, dim * q + dim), lambda), dim * q);
+  return { level, ref, bounds };
 }
 
-/** Both families within the bound of the reference, and of each other (|a − b| ≤ 2·bound, the triangle). */
-async function checkBothFamilies(model: MlpModel, xArr: Float32Array<ArrayBuffer>, n: number, ts: number[]) {
-  for (const t of ts) {
-    const a = await checkFamily('particle', model, xArr, n, t);
-    const b = await checkFamily('batched', model, xArr, n, t);
-    for (let k = 0; k < a.eps.length; k++) {
-      const e = `particle vs batched, t ${t}, output ${k}`;
-      expect(Math.abs(a.eps[k]! - b.eps[k]!), `ε̂ ${e}`).toBeLessThanOrEqual(2 * a.bounds[k]!);
-    }
+/** One family's ε̂ and x̂₀ against the reference within the bound; returns its ε̂. */
+async function checkFamily(
+  den: EpsilonModel & { family: MlpFamily },
+  xArr: Float32Array<ArrayBuffer>,
+  n: number,
+  t: number,
+  at: ReturnType<typeof reference>,
+) {
+  const { level, ref, bounds } = at;
+  const got = await evaluate(den, xArr, n, level);
+  let worst = 0;
+  const r = level.sqrtOneMinusAlphaBar;
+  for (let k = 0; k < n * den.dim; k++) {
+    const te = bounds[k]!;
+    const where = `${den.family}, t ${t}, particle ${Math.floor(k / den.dim)}`;
+    worst = Math.max(worst, Math.abs(got.eps[k]! - ref.eps[k]!) / te);
+    expect(Math.abs(got.eps[k]! - ref.eps[k]!), `ε̂ ${where}`).toBeLessThanOrEqual(te);
+    const tx =
+      (r * te + 4 * U * (Math.abs(xArr[k]!) + r * Math.abs(ref.eps[k]!))) /
+      Math.max(level.sqrtAlphaBar, 1e-3);
+    expect(Math.abs(got.x0[k]! - ref.x0[k]!), `x̂₀ ${where}`).toBeLessThanOrEqual(tx + 1e-6);
   }
+  return { eps: got.eps, worst };
+}
+
+/**
+ * Both families within the bound of the reference, and of each other (|a − b| ≤ 2·bound, the triangle); the
+ * batched one with blocks of at most `maxParticles` (small blocks also compile faster on SwiftShader).
+ */
+async function checkBothFamilies(
+  model: MlpModel,
+  xArr: Float32Array<ArrayBuffer>,
+  n: number,
+  ts: number[],
+  maxParticles: number,
+) {
+  const make = (family: MlpFamily) => {
+    const den = createMlpDenoiser(gpu.device, model, `test.mlp.${family}`, family, { maxParticles });
+    expect(den.family, 'no fallback at the default limits').toBe(family);
+    if (den instanceof BatchedMlpDenoiser) expect(den.plan.particles).toBe(maxParticles);
+    return den;
+  };
+  const particle = make('particle');
+  const batched = make('batched');
+  const c = model.config;
+  for (const t of ts) {
+    const at = reference(model, xArr, n, t);
+    const a = await checkFamily(particle, xArr, n, t, at);
+    const b = await checkFamily(batched, xArr, n, t, at);
+    let same = 0;
+    for (let k = 0; k < a.eps.length; k++) {
+      if (a.eps[k] === b.eps[k]) same++;
+      const e = `particle vs batched, t ${t}, output ${k}`;
+      expect(Math.abs(a.eps[k]! - b.eps[k]!), `ε̂ ${e}`).toBeLessThanOrEqual(2 * at.bounds[k]!);
+    }
+    console.log(
+      `mlp D ${c.dim} H ${c.hidden} blocks ${c.blocks} F ${c.freqs}, n ${n}, t ${t}: worst |Δε̂|/bound ` +
+        `particle ${a.worst.toExponential(2)}, batched ${b.worst.toExponential(2)}; ` +
+        `${same}/${a.eps.length} ε̂ bit-identical`,
+    );
+  }
+  particle.destroy();
+  batched.destroy();
 }
 
 describe('MLP denoiser on the GPU', () => {
@@ -139,7 +164,8 @@ describe('MLP denoiser on the GPU', () => {
     const rng = testRng(4);
     const n = 1001;
     const xArr = Float32Array.from({ length: 2 * n }, () => 1.5 * rng.normal());
-    await checkBothFamilies(model, xArr, n, [1, 300, 1000]);
+    // Blocks of 16: 1001 = 62·16 + 9.
+    await checkBothFamilies(model, xArr, n, [1, 300, 1000], 16);
   });
 
   it('random shapes (seeded): widths not multiples of 4 or 8, counts not multiples of the block, E > H, tiny and huge inputs', async () => {
@@ -148,9 +174,10 @@ describe('MLP denoiser on the GPU', () => {
     // u·|arg| dominates there and is in the bound), both signs.
     const scales = [0, 1e-38, 1e-30, 1e-3, 1, 30, 1e3];
     const shapes = [
-      { config: { dim: 3, hidden: 13, blocks: 2, freqs: 3, inputScale: 5 }, n: 37, t: 1 },
-      { config: { dim: 1, hidden: 30, blocks: 0, freqs: 5, inputScale: 25 }, n: 70, t: 1000 },
-      { config: { dim: 8, hidden: 21, blocks: 1, freqs: 6, inputScale: 2 }, n: 133, t: 420 },
+      // One partial block of 64; 70 = 2·32 + 6; 133 = 33·4 + 1 with E = 108 > H.
+      { config: { dim: 3, hidden: 13, blocks: 2, freqs: 3, inputScale: 5 }, n: 37, t: 1, block: 64 },
+      { config: { dim: 1, hidden: 30, blocks: 0, freqs: 5, inputScale: 25 }, n: 70, t: 1000, block: 32 },
+      { config: { dim: 8, hidden: 21, blocks: 1, freqs: 6, inputScale: 2 }, n: 133, t: 420, block: 4 },
     ];
     for (const [i, sh] of shapes.entries()) {
       const model = initMlp(sh.config, 100 + i);
@@ -162,7 +189,7 @@ describe('MLP denoiser on the GPU', () => {
         const s = scales[rng.int(0, scales.length - 1)]!;
         return (rng.next() < 0.5 ? -s : s) * (1 + rng.next());
       });
-      await checkBothFamilies(model, xArr, sh.n, [sh.t]);
+      await checkBothFamilies(model, xArr, sh.n, [sh.t], sh.block);
     }
   });
 
@@ -197,12 +224,13 @@ describe('MLP denoiser on the GPU', () => {
     // The repack: W_in transposed with padded rows and columns, zero elsewhere.
     const model = initMlp({ dim: 1, hidden: 3, blocks: 0, freqs: 2, inputScale: 1 }, 3);
     const L = parameterLayout(model.config);
-    const packed = repackMlpWeights(model, { hiddenPad: 8, inputPad: 4 });
-    expect(packed.data.length).toBe(4 * 8 + 8 + 8 + 4);
-    for (let k = 0; k < 4; k++)
+    const packed = repackMlpWeights(model, { hiddenPad: 8, inputPad: 12 });
+    expect(L.E).toBe(8);
+    expect(packed.data.length).toBe(12 * 8 + 8 + 8 + 4);
+    for (let k = 0; k < 12; k++)
       for (let j = 0; j < 8; j++)
-        expect(packed.data[k * 8 + j]).toBe(j < 3 ? model.params[L.wIn + j * 4 + k]! : 0);
-    expect([...packed.data.subarray(32, 40)]).toEqual([
+        expect(packed.data[k * 8 + j]).toBe(j < 3 && k < 8 ? model.params[L.wIn + j * 8 + k]! : 0);
+    expect([...packed.data.subarray(96, 104)]).toEqual([
       ...model.params.subarray(L.bIn, L.bIn + 3),
       0,
       0,

@@ -15,8 +15,13 @@ const ROWS = 4;
 const COLS = 8;
 /** Block sizes tried, largest first. */
 const BLOCKS = [64, 32, 16, 8, 4] as const;
-/** The faster family on a software adapter (measured: bench/cases/diffusion.ts, mlp-128). */
+/**
+ * On a software adapter: the batched family with blocks of at most 8 particles. Measured on SwiftShader
+ * (width 128, 2000 particles): 157–223 ms per evaluation at 8, 450–550 ms at 64 (whose 32 KiB of workgroup
+ * memory also takes ~5 s to compile: Dawn zero-initialises it), 520–570 ms per-particle.
+ */
 const FAMILY_ON_SOFTWARE: MlpFamily = 'batched';
+const SOFTWARE_BLOCK = 8;
 
 /** The workgroup limits a plan must respect (a GPUDevice's `limits` has them). */
 export interface WorkgroupLimits {
@@ -38,8 +43,8 @@ export interface MlpBlockPlan {
 const roundUp = (v: number, m: number) => Math.ceil(v / m) * m;
 
 /**
- * The largest block (64, 32, … 4 particles, at most `maxParticles`) whose activations (block × max(E, H) f32, padded) fit in
- * maxComputeWorkgroupStorageSize and whose invocations fit the invocation limits; a string naming the limit
+ * The largest block (64, 32, … 4 particles, at most `maxParticles`) whose activations (block × max(E, H)
+ * f32, padded) fit in maxComputeWorkgroupStorageSize and whose invocations fit the invocation limits; a string naming the limit
  * when none does (the caller then uses the per-particle kernel).
  */
 export function mlpBlockPlan(
@@ -119,10 +124,7 @@ function batchedHeader(model: MlpWeights, plan: MlpBlockPlan, offsets: { wOut: n
 }
 
 export interface BatchedOptions {
-  /**
-   * Largest block tried (default 64). Smaller blocks need less workgroup memory, which SwiftShader compiles
-   * slowly (Dawn zero-initialises it: about 1.7 s per 16 KiB there); tests use it to try every block size.
-   */
+  /** Largest block tried (default: 64 on a GPU, SOFTWARE_BLOCK on a software adapter). */
   maxParticles?: number;
 }
 
@@ -146,7 +148,7 @@ export class BatchedMlpDenoiser implements EpsilonModel {
     options: BatchedOptions = {},
   ) {
     checkMlpWeights(model);
-    const plan = mlpBlockPlan(model.config, device.limits, options.maxParticles);
+    const plan = mlpBlockPlan(model.config, device.limits, options.maxParticles ?? blockCapFor(device));
     if (typeof plan === 'string') throw new RangeError(plan);
     this.plan = plan;
     this.dim = model.config.dim;
@@ -176,6 +178,11 @@ export class BatchedMlpDenoiser implements EpsilonModel {
  */
 export type MlpFamily = 'particle' | 'batched';
 
+/** The largest block the batched family uses on a device by default. */
+function blockCapFor(device: GPUDevice): number {
+  return isSoftwareDevice(device) ? SOFTWARE_BLOCK : 64;
+}
+
 /** The family for a device: FAMILY_ON_SOFTWARE on a software adapter (SwiftShader, …), `batched` on a GPU. */
 export function mlpFamilyFor(device: GPUDevice): MlpFamily {
   return isSoftwareDevice(device) ? FAMILY_ON_SOFTWARE : 'batched';
@@ -190,11 +197,12 @@ export function createMlpDenoiser(
   model: MlpWeights,
   label = 'diffusion.mlp',
   family: MlpFamily = mlpFamilyFor(device),
+  options: BatchedOptions = {},
 ): (MlpDenoiser | BatchedMlpDenoiser) & { fallback?: string } {
   if (family === 'particle') return new MlpDenoiser(device, model, label);
   checkMlpWeights(model);
-  const plan = mlpBlockPlan(model.config, device.limits);
+  const plan = mlpBlockPlan(model.config, device.limits, options.maxParticles ?? blockCapFor(device));
   if (typeof plan === 'string')
     return Object.assign(new MlpDenoiser(device, model, label), { fallback: plan });
-  return new BatchedMlpDenoiser(device, model, label);
+  return new BatchedMlpDenoiser(device, model, label, options);
 }
