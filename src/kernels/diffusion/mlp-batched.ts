@@ -44,8 +44,8 @@ const roundUp = (v: number, m: number) => Math.ceil(v / m) * m;
 
 /**
  * The largest block (64, 32, … 4 particles, at most `maxParticles`) whose activations (block × max(E, H)
- * f32, padded) fit in maxComputeWorkgroupStorageSize and whose invocations fit the invocation limits; a string naming the limit
- * when none does (the caller then uses the per-particle kernel).
+ * f32, padded) fit in maxComputeWorkgroupStorageSize and whose invocations fit the invocation limits; when
+ * none does, a message naming the limit (createMlpDenoiser then uses the per-particle kernel).
  */
 export function mlpBlockPlan(
   c: MlpConfig,

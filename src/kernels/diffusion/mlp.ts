@@ -68,8 +68,9 @@ export function mlpUniforms(a: DenoiseArgs, threadsPerRow: number) {
 }
 
 /**
- * The trained ε-prediction MLP on the GPU (shaders/diffusion/mlp.wgsl): writes ε̂ and x̂₀ from ε̂ (√ᾱ
- * floored at 1e-3, x̂₀ clipped to ±4). Owns its weight buffer (`diffusion.mlp.weights`).
+ * The trained ε-prediction MLP on the GPU, one invocation per particle (shaders/diffusion/mlp.wgsl; the
+ * `particle` family; the batched one is in mlp-batched.ts, createMlpDenoiser chooses): writes ε̂ and x̂₀
+ * from ε̂ (√ᾱ floored at 1e-3, x̂₀ clipped to ±4). Owns its weight buffer (`diffusion.mlp.weights`).
  */
 export class MlpDenoiser implements EpsilonModel {
   readonly name = 'mlp';
