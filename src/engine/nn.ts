@@ -30,11 +30,13 @@ export class GpuMlp {
   readonly moments = new Map<string, { m: GPUBuffer; v: GPUBuffer }>();
   private readonly buffers: GPUBuffer[] = [];
   private readonly res: ops.OpResources;
-  private readonly adamParams: GPUBuffer;
+  /** Adam's uniform and its step counter on the GPU ({t, bc1, bc2}: t learning steps taken). */
+  readonly adam: ops.AdamState;
   private readonly trainList: Dispatch[] = [];
   /** Forward in train mode (batch statistics) without touching running stats or weights. */
   private readonly probeList: Dispatch[] = [];
   private readonly evalList: Dispatch[] = [];
+  /** The CPU's count of learning steps encoded (the GPU counter in adam.state is the one Adam uses). */
   t = 0;
 
   constructor(
@@ -57,8 +59,8 @@ export class GpuMlp {
     this.specs = tensorSpecs(shape);
     const init = initWeights(shape, seed);
     const grads = new Map<string, GPUBuffer>();
-    this.adamParams = ops.ADAM.createBuffer(device, `${label}.adam.params`);
-    this.buffers.push(this.adamParams);
+    this.adam = new ops.AdamState(device, label);
+    this.adam.setStep(0);
     for (const s of this.specs) {
       const p = buf(s.name, s.size);
       device.queue.writeBuffer(p, 0, Float32Array.from(init.get(s.name)!));
@@ -240,21 +242,12 @@ export class GpuMlp {
       );
       da = nextDa;
     }
-    for (const s of this.specs) {
+    for (const [i, s] of this.specs.entries()) {
       const moments = { m: buf(`${s.name}.m`, s.size), v: buf(`${s.name}.v`, s.size) };
       this.moments.set(s.name, moments);
-      this.trainList.push(
-        ...ops.adam(
-          this.res,
-          `${label}.${s.name}`,
-          s.size,
-          this.adamParams,
-          G(s.name),
-          P(s.name),
-          moments.m,
-          moments.v,
-        ),
-      );
+      const b = { grad: G(s.name), param: P(s.name), ...moments };
+      // The first tensor's list starts with the step counter's tick (once per learning step).
+      this.trainList.push(...ops.adamStep(this.res, `${label}.${s.name}`, this.adam, b, s.size, i === 0));
     }
   }
 
@@ -281,17 +274,23 @@ export class GpuMlp {
     }
     if (!mode.train) throw new Error('Training needs train mode');
     this.t++;
-    const { beta1, beta2, eps } = ADAM_DEFAULTS;
-    ops.ADAM.write(this.device, this.adamParams, {
-      lr: mode.lr,
-      beta1,
-      beta2,
-      eps,
-      bc1: 1 - beta1 ** this.t,
-      bc2: 1 - beta2 ** this.t,
-      weight_decay: mode.weightDecay ?? 0,
-    });
+    this.setLearningRate(mode.lr, mode.weightDecay ?? 0);
     encodeDispatches(pass, this.trainList);
+  }
+
+  /**
+   * Writes Adam's uniform when lr or the weight decay differ from what it holds (encodeStep calls it, so a
+   * step with unchanged values issues no queue write). A write applies to the whole next submit: steps
+   * encoded into one command buffer must share their learning rate.
+   */
+  setLearningRate(lr: number, weightDecay = 0): boolean {
+    return this.adam.set({ ...ADAM_DEFAULTS, lr, weightDecay });
+  }
+
+  /** Sets the step count (the GPU counter Adam's bias corrections come from, and `t`): a queue write. */
+  setStep(t: number): void {
+    this.adam.setStep(t);
+    this.t = t;
   }
 
   /**
@@ -380,6 +379,7 @@ export class GpuMlp {
   }
 
   destroy(): void {
+    this.adam.destroy();
     this.res.destroy();
     for (const b of this.buffers) b.destroy();
   }

@@ -6,7 +6,7 @@
 import type { GpuMlp } from '../nn';
 
 export interface NetSnapshot {
-  /** Adam's step count (bias corrections). */
+  /** Adam's step count (bias corrections), read from the net's GPU counter. */
   t: number;
   /** Every tensor of GpuMlp.stateTensors(), by name. */
   tensors: Record<string, Float32Array>;
@@ -26,24 +26,33 @@ type Copy = (src: GPUBuffer, floats: number) => void;
  * returns a function that assembles the snapshot from the read-back pieces, in the order copied.
  */
 export function encodeSnapshot(nets: [GpuMlp, GpuMlp], step: number, copy: Copy) {
-  const layout = nets.map((net) => ({ t: net.t, entries: net.stateTensors() }));
-  for (const { entries } of layout) for (const [, buffer, floats] of entries) copy(buffer, floats);
+  const layout = nets.map((net) => ({ entries: net.stateTensors(), counter: net.adam.state }));
+  for (const { entries, counter } of layout) {
+    for (const [, buffer, floats] of entries) copy(buffer, floats);
+    // The step counter's first word (t, a u32).
+    copy(counter, 1);
+  }
   return (pieces: Float32Array[]): BatchNormSnapshot => {
     let k = 0;
-    const snap = layout.map(({ t, entries }) => {
+    const snap = layout.map(({ entries }) => {
       const tensors: Record<string, Float32Array> = {};
       // slice(): the pieces are views of one staging copy; each tensor gets its own array.
       for (const [name] of entries) tensors[name] = pieces[k++]!.slice();
+      const word = pieces[k++]!;
+      const t = new Uint32Array(word.buffer, word.byteOffset, 1)[0]!;
       return { t, tensors };
     });
     return { step, nets: [snap[0]!, snap[1]!] };
   };
 }
 
-/** Floats encodeSnapshot copies for these nets. */
+/** Floats encodeSnapshot copies for these nets (the tensors and each net's one-word step counter). */
 export function snapshotFloats(nets: [GpuMlp, GpuMlp]): number {
   let n = 0;
-  for (const net of nets) for (const [, , floats] of net.stateTensors()) n += floats;
+  for (const net of nets) {
+    for (const [, , floats] of net.stateTensors()) n += floats;
+    n += 1;
+  }
   return n;
 }
 
@@ -55,6 +64,8 @@ export function restoreSnapshot(device: GPUDevice, nets: [GpuMlp, GpuMlp], snap:
   const writes: [GPUBuffer, Float32Array<ArrayBuffer>][] = [];
   nets.forEach((net, i) => {
     const saved = snap.nets[i]!;
+    if (!Number.isInteger(saved.t) || saved.t < 0 || saved.t > 0xffffffff)
+      throw new RangeError(`The training snapshot of ${net.label} has a step count of ${saved.t}.`);
     for (const [name, buffer, floats] of net.stateTensors()) {
       const values = saved.tensors[name];
       if (!values || values.length !== floats) {
@@ -67,5 +78,5 @@ export function restoreSnapshot(device: GPUDevice, nets: [GpuMlp, GpuMlp], snap:
     }
   });
   for (const [buffer, data] of writes) device.queue.writeBuffer(buffer, 0, data);
-  nets.forEach((net, i) => (net.t = snap.nets[i]!.t));
+  nets.forEach((net, i) => net.setStep(snap.nets[i]!.t));
 }

@@ -3,7 +3,7 @@
  * the helper that records one dispatch of a pipeline over a fresh bind group.
  */
 import type { UniformLayout } from '../../gpu/uniforms';
-import { nnPipelines, type Dispatch, type NnPipelines, type NnProgram } from './pipelines';
+import { nnPipelines, type BufferOrView, type Dispatch, type NnPipelines, type NnProgram } from './pipelines';
 
 /** Owns the small uniform buffers of a set of ops, so one destroy() frees them. */
 export class OpResources {
@@ -32,7 +32,7 @@ export function dispatch(
   program: ProgramName,
   entry: string,
   label: string,
-  buffers: GPUBuffer[],
+  buffers: BufferOrView[],
   x: number,
   y?: number,
 ): Dispatch {

@@ -10,6 +10,7 @@ import { OpResources, barrierFree, dispatch, elementsPerInvocation, type Program
 
 export { OpResources };
 export { linearForward, linearBackward, linearOutInForward, linearOutInBackward } from './linear';
+export { ADAM_HYPER, ADAM_STATE_BYTES, AdamState, adamHyperValues, adamStep, type AdamBuffers } from './adam';
 
 const COUNT = new UniformLayout([['count', 'u32']] as const);
 const ROWS_CHANNELS = new UniformLayout([

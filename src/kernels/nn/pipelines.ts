@@ -8,6 +8,7 @@ import batchnormWgsl from '../../../shaders/nn/batchnorm.wgsl?raw';
 import batchnormBackwardWgsl from '../../../shaders/nn/batchnorm_backward.wgsl?raw';
 import softmaxXentWgsl from '../../../shaders/nn/softmax_xent.wgsl?raw';
 import adamWgsl from '../../../shaders/nn/adam.wgsl?raw';
+import adamStepWgsl from '../../../shaders/nn/adam_step.wgsl?raw';
 import mseWgsl from '../../../shaders/nn/mse.wgsl?raw';
 import addWgsl from '../../../shaders/nn/add.wgsl?raw';
 import embedWgsl from '../../../shaders/nn/embed.wgsl?raw';
@@ -49,6 +50,9 @@ export function isSoftwareDevice(device: GPUDevice): boolean {
   );
 }
 
+/** A whole buffer, or a view of one at an offset aligned to minStorageBufferOffsetAlignment. */
+export type BufferOrView = GPUBuffer | GPUBufferBinding;
+
 export interface NnProgram {
   layout: GPUBindGroupLayout;
   pipelines: Record<string, GPUComputePipeline>;
@@ -64,6 +68,8 @@ export class NnPipelines {
   readonly bnBackward: NnProgram;
   readonly xent: NnProgram;
   readonly adam: NnProgram;
+  /** Adam with the step counter and bias corrections on the GPU (adam_step.wgsl). */
+  readonly adamStep: NnProgram;
   readonly mse: NnProgram;
   readonly add: NnProgram;
   readonly embed: NnProgram;
@@ -126,6 +132,12 @@ export class NnPipelines {
       ['xent_rows', 'xent_reduce'],
     );
     this.adam = make('adam', adamWgsl, ['uniform', 'read', 'storage', 'storage', 'storage'], ['adam']);
+    this.adamStep = make(
+      'adam_step',
+      adamStepWgsl,
+      ['uniform', 'read', 'storage', 'storage', 'storage', 'storage'],
+      ['adam_tick', 'adam'],
+    );
     this.mse = make(
       'mse',
       mseWgsl,
@@ -142,8 +154,15 @@ export class NnPipelines {
     );
   }
 
-  bind(program: NnProgram, label: string, buffers: GPUBuffer[]): GPUBindGroup {
-    return createBindGroup(this.device, label, program.layout, buffers);
+  /** A bind group over whole buffers or views (GPUBufferBinding: buffer, offset, size), in binding order. */
+  bind(program: NnProgram, label: string, buffers: BufferOrView[]): GPUBindGroup {
+    if (buffers.every((b): b is GPUBuffer => !('buffer' in b)))
+      return createBindGroup(this.device, label, program.layout, buffers);
+    return this.device.createBindGroup({
+      label,
+      layout: program.layout,
+      entries: buffers.map((b, binding) => ({ binding, resource: 'buffer' in b ? b : { buffer: b } })),
+    });
   }
 }
 
