@@ -3,7 +3,8 @@
  * staged path, the fused path, fused with a 256×256 max pool, the peer library (browser runner) and the
  * float64 CPU reference, each checked against the fused output of the same run. The fused kernel family the
  * adapter does not pick (tiled on a GPU, flash on a software adapter) is measured beside it ("fused-<family>"),
- * so the two are compared in one run on one adapter.
+ * so the two are compared in one run on one adapter. The pooled map comes from the pass ("fused+pool": partials
+ * + reduce) and, for comparison, from weights_pool ("fused+pool-recompute"); the pooled frame alone at FRAME.
  */
 import { AttentionEngine, runAttentionCpu, type AttentionRunResult } from '../../src/engine/attention';
 import { initAttentionInputs, repeatTokens, tokenize } from '../../src/models/attention-inputs';
@@ -12,7 +13,23 @@ import type { Predictor } from '../plan';
 import type { Suite } from '../suite';
 import type { CaseResult } from '../types';
 
-type GpuVariant = 'staged' | 'fused' | 'fused+pool' | 'fused-tiled' | 'fused-flash';
+type GpuVariant =
+  | 'staged'
+  | 'fused'
+  | 'fused+pool'
+  | 'fused+pool-recompute'
+  | 'fused-tiled'
+  | 'fused-flash'
+  | 'frame-pass'
+  | 'frame-recompute';
+
+/**
+ * The pooled frame measured on its own at one size that runs in seconds on a software adapter: fused pass +
+ * 256×256 max-pooled weights + readback, old path (pass, then weights_pool recomputing Q Kᵀ per cell) vs new
+ * (pass writing partials, then pool_reduce), both kernel families, causal and not.
+ */
+const FRAME = { L: 1024, heads: 1, d: 64 } as const;
+const FRAME_POOL = { rows: 256, cols: 256, mode: 'max' } as const;
 
 interface Point {
   inputs: { shape: AttentionShape; q: Float32Array; k: Float32Array; v: Float32Array };
@@ -21,6 +38,8 @@ interface Point {
   params: { L: number; heads: number; d: number; causal: boolean };
   /** Output of each variant measured so far at this point (for the agreement checks). */
   outputs: Record<string, Float32Array>;
+  /** Pooled map of each pooling variant measured so far at this point. */
+  pooled: Record<string, Float32Array>;
   key(variant: string): string;
 }
 
@@ -42,6 +61,7 @@ export async function attentionCases(s: Suite): Promise<void> {
         causal,
         params: { L, heads, d, causal },
         outputs: {},
+        pooled: {},
         key: (v) => `${v}/${causal}`,
       };
       await gpuCases(s, engine, other, pred, at);
@@ -49,6 +69,7 @@ export async function attentionCases(s: Suite): Promise<void> {
       await cpuCase(s, pred, at);
     }
   }
+  await frameCases(s, engine, other, pred, words);
   engine.destroy();
   other.destroy();
 }
@@ -78,6 +99,7 @@ async function gpuCases(
         async () => {
           const r = await run();
           outputs[variant] = r.stages.output!;
+          if (r.pooled) at.pooled[variant] = r.pooled.data;
           return r;
         },
         { gpu: true, poolCount: () => by.buffersCreated },
@@ -120,6 +142,83 @@ async function gpuCases(
   );
   pooled.params = { ...params, pool: '256×256 max' };
   s.push(pooled);
+  const recompute = await gpuCase(
+    'fused+pool-recompute',
+    () =>
+      engine.runFused(inputs, {
+        mask,
+        stages: ['output'],
+        pool: { rows: 256, cols: 256, mode: 'max', fromPass: false },
+      }),
+    null,
+  );
+  recompute.params = { ...params, pool: '256×256 max' };
+  pooled.check = poolCheck(pooled, recompute, at, 'fused+pool', 'fused+pool-recompute');
+  s.push(recompute);
+}
+
+/** max |pass − recomputed| of the two pooled maps and the wall-time ratio recomputed ÷ pass (same run). */
+function poolCheck(pass: CaseResult, old: CaseResult, at: Point, a: string, b: string): string | undefined {
+  const [pa, pb] = [at.pooled[a], at.pooled[b]];
+  if (!pa || !pb) return undefined;
+  const diff = `max |pass − recomputed| = ${maxAbsDiff(pa, pb).toExponential(1)}`;
+  const [n, d] = [old.wallMs?.median, pass.wallMs?.median];
+  return n && d ? `${diff}; recomputed ÷ pass = ${(n / d).toFixed(2)}` : diff;
+}
+
+/** The pooled frame at FRAME, old vs new path, on both kernel families (one run, one adapter). */
+async function frameCases(
+  s: Suite,
+  engine: AttentionEngine,
+  other: AttentionEngine,
+  pred: Predictor,
+  words: string[],
+): Promise<void> {
+  const { L, heads, d } = FRAME;
+  const init = initAttentionInputs({ tokens: repeatTokens(words, L), heads, d, seed: 1 });
+  const inputs = { shape: init.shape, q: init.q, k: init.k, v: init.v };
+  for (const causal of [false, true]) {
+    const mask = causal ? ({ kind: 'causal' } as const) : ({ kind: 'none' } as const);
+    for (const e of [engine, other]) {
+      const family = e.fusedFamily;
+      const at: Point = {
+        inputs,
+        L,
+        causal,
+        params: { L, heads, d, causal },
+        outputs: {},
+        pooled: {},
+        key: (v) => `${v}/${family}/${causal}`,
+      };
+      const frame = async (variant: 'frame-pass' | 'frame-recompute', fromPass: boolean) => {
+        const c: CaseResult = { family: 'attention', variant, params: {}, size: L, backend: s.name };
+        c.params = { ...at.params, family, pool: '256×256 max' };
+        const slow = pred.tooSlow(at.key(variant), L, s.p.maxGpuRunMs);
+        if (slow) c.skipped = slow;
+        else
+          await s.measure(
+            c,
+            async () => {
+              const r = await e.runFused(inputs, {
+                mask,
+                stages: ['output'],
+                pool: { ...FRAME_POOL, fromPass },
+              });
+              at.pooled[variant] = r.pooled!.data;
+              return r;
+            },
+            { gpu: true, poolCount: () => e.buffersCreated },
+          );
+        pred.record(at.key(variant), L, c.wallMs?.median);
+        return c;
+      };
+      const pass = await frame('frame-pass', true);
+      const old = await frame('frame-recompute', false);
+      pass.check = poolCheck(pass, old, at, 'frame-pass', 'frame-recompute');
+      s.push(pass);
+      s.push(old);
+    }
+  }
 }
 
 /** The peer library (TensorFlow.js WebGPU), when the runner has one. */

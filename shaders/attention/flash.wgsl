@@ -13,6 +13,8 @@
 // - P goes to workgroup memory [key][query] and P · V takes V 16 dims at a time.
 // All of it in 16 KiB of workgroup memory (the WebGPU default limit): one array with regions that are reused
 // (QS and RED alias; see the offsets). Fully-masked rows give 0 output and stats (MASKED, 0) as fused.wgsl.
+// With pool_out_cols > 0, after P · V each invocation sums PS over the keys of its pool columns (those ≡ tx
+// mod 16) for its 4 queries: partial (m_new + log max p, Σ p / max p), merged across tiles (fused_io.wgsl).
 // Layouts: q, k, v, out [heads][len][dim]; bias as in scores.wgsl; stats [heads][len][2].
 // Dispatch (⌈len/64⌉, heads). Joined after mask.wgsl and fused_io.wgsl (Params, bindings, keeps), with
 // D_CHUNKS (4 for dim ≤ 64, else 16).
@@ -61,6 +63,31 @@ fn row_sum(row: u32) -> f32 {
   return s;
 }
 
+// Partials of queries q…q+3 (local rows from q − q0) for the pool columns ≡ tx (mod 16) in key tile k0.
+fn pool_tile(h: u32, q: u32, tx: u32, k0: u32, first: bool, m: vec4<f32>) {
+  let span = pool_cols_in(k0, min(k0 + BK, params.len));
+  let lr = q % BQ;
+  for (var c = span.x + (tx + 16u - span.x % 16u) % 16u; c <= span.y; c = c + 16u) {
+    let keys = pool_col_keys(c);
+    var pmax = vec4<f32>(0.0);
+    var psum = vec4<f32>(0.0);
+    for (var j = max(keys.x, k0); j < min(keys.y, k0 + BK); j = j + 1u) {
+      let o = PS + (j - k0) * BQ + lr;
+      let p4 = vec4<f32>(smem[o], smem[o + 1u], smem[o + 2u], smem[o + 3u]);
+      pmax = max(pmax, p4);
+      psum = psum + p4;
+    }
+    let fresh = first || keys.x >= k0;
+    for (var r = 0u; r < 4u; r = r + 1u) {
+      if (pool_row_in(q + r)) {
+        let kept = pmax[r] > 0.0;
+        let mx = select(MASKED, m[r] + log(pmax[r]), kept);
+        pool_put(h, q + r, c, mx, select(0.0, psum[r] / pmax[r], kept), fresh);
+      }
+    }
+  }
+}
+
 @compute @workgroup_size(256, 1, 1)
 fn flash(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
   let len = params.len;
@@ -79,8 +106,15 @@ fn flash(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) 
   }
   var m = vec4<f32>(MASKED);
   var lp = vec4<f32>(0.0);
+  let first_tile = range.x - range.x % BK;
+  let pooling = params.pool_out_cols > 0u;
+  if (pooling) {
+    let tiles = select(0u, (range.y - first_tile + BK - 1u) / BK, range.y > first_tile);
+    let tiles_end = first_tile + tiles * BK;
+    pool_clear_unvisited(h, q0, BQ, first_tile, tiles_end, t, 256u);
+  }
 
-  for (var k0 = range.x - range.x % BK; k0 < range.y; k0 = k0 + BK) {
+  for (var k0 = first_tile; k0 < range.y; k0 = k0 + BK) {
     // 1. Scores of 4 queries × 2 keys, 16 head dims at a time.
     var sa = vec4<f32>(0.0);
     var sb = vec4<f32>(0.0);
@@ -172,6 +206,10 @@ fn flash(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) 
       }
       acc[c] = acc[c] + a;
       workgroupBarrier();
+    }
+    // 5. Pooled-map partials from PS (its next writer comes after the next tile's barriers).
+    if (pooling) {
+      pool_tile(h, q0 + ty * 4u, tx, k0, k0 == first_tile, m);
     }
   }
 

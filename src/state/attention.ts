@@ -1,5 +1,6 @@
 import { msg, str } from '@lit/localize';
 import { ATTENTION_LIMITS, MASK_KINDS } from '../kernels/attention/spec';
+import { TRANSFORMER_LIMITS } from '../kernels/transformer/spec';
 import { INDUCTION_CONFIG } from '../models/induction/params';
 import { DEMO_PERIODS, TOKEN_ALPHABET } from '../models/induction/sequence';
 import { boolParam, enumParam, floatParam, intParam, stringParam, type Param, type ValuesOf } from './params';
@@ -20,6 +21,11 @@ export const VIEW_STAGES = ['scores', 'scaled', 'masked', 'weights'] as const;
 export const ATTENTION_MODELS = ['random', 'induction', 'trained', 'gpt2'] as const;
 /** Layers the `layer` control can address: gpt2-xl's 48; each model clamps it to its own count. */
 export const MAX_MODEL_LAYERS = 48;
+/**
+ * Heads the `head` control can address: a GPT-2 model's (gpt2-xl has 25; the transformer kernels take up to
+ * 64). The seeded and induction runs clamp it to their own heads; GPT-2 says when it exceeds the model's.
+ */
+export const MAX_MODEL_HEADS = TRANSFORMER_LIMITS.maxHeads;
 
 const DEFAULT_SENTENCE = 'The cat sat on the mat because it was tired.';
 
@@ -38,7 +44,7 @@ const DEFAULT_SENTENCE = 'The cat sat on the mat because it was tired.';
  * - bias: an additive bias after scaling, before masking: none | alibi (per-head linear distance penalty).
  * - path: auto | staged | fused (auto: staged while its L×L buffers fit and L ≤ 1024, else fused).
  * - pool: how weights are pooled to screen resolution when L is larger than the canvas (max | mean).
- * - head, row, stage: the selected head (enlarged), query row (bar chart, −1: none) and the stage the
+ * - head, row, stage: the selected head (enlarged; 0 … 63, clamped to the run's heads), query row (bar chart, −1: none) and the stage the
  *   enlarged heatmap shows.
  * - weightRange: weights coloured over [0, 1] (unit) or over [0, each panel's max] (max: contrast for long
  *   sequences, where every weight is small). Zoom and pan are component state (they reset with each new run).
@@ -103,7 +109,7 @@ export const attentionSchema = {
   bias: enumParam(BIAS_KINDS, 'none'),
   path: enumParam(ATTENTION_PATHS, 'auto'),
   pool: enumParam(POOL_MODES, 'max'),
-  head: intParam({ min: 0, max: ATTENTION_LIMITS.maxHeads - 1, default: 0 }),
+  head: intParam({ min: 0, max: MAX_MODEL_HEADS - 1, default: 0 }),
   row: intParam({ min: -1, max: ATTENTION_LIMITS.maxL - 1, default: -1 }),
   stage: enumParam(VIEW_STAGES, 'weights'),
   weightRange: enumParam(WEIGHT_RANGES, 'unit'),

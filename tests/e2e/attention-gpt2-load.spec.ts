@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { buildGpt2Safetensors } from '../helpers/gpt2-fixture';
+import { downloadText } from './downloads';
 import { watchConsole } from './helpers';
 
 // GPT-2 loading as a person does it (issue #14): dropping the files on the drop zone, and Cancel while a
@@ -97,5 +98,77 @@ test('GPT-2: drop the weights with their config.json; Cancel a slow load and kee
   await page.getByRole('button', { name: 'Layer 1 head 0' }).click();
   await expect(page.getByRole('combobox', { name: 'Layer' })).toHaveValue('1');
   await expect(page.locator('.results[aria-busy="false"] .backend-line')).toBeVisible();
+  expect(problems).toEqual([]);
+});
+
+test('GPT-2 with 20 heads: a head past the kernels’ 16 opens in every stage view under its own number', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  const wide = buildGpt2Safetensors({
+    nLayer: 2,
+    nHead: 20,
+    nEmbd: 40,
+    nPositions: 64,
+    dtype: 'F16',
+    prefix: false,
+    seed: 20,
+    scale: 0.5,
+  });
+  await chooseGpt2(page);
+  await dropFiles(page, [
+    { name: 'model.safetensors', bytes: wide.bytes, type: 'application/octet-stream' },
+    { name: 'config.json', bytes: new TextEncoder().encode('{"n_head": 20}'), type: 'application/json' },
+  ]);
+  const panel = page.getByRole('region', { name: 'GPT-2 model' });
+  await expect(panel).toContainText('2 layers, 20 heads, width 40');
+  // Grid head 17 (numbered from 0 there) is "Head 18" in the stage views, which run heads 17 … 20.
+  await page.getByRole('button', { name: 'Layer 1 head 17' }).click();
+  await expect(page.locator('.results[aria-busy="false"] .backend-line')).toBeVisible();
+  await expect(page).toHaveURL(/[?&]head=17(&|$)/);
+  await expect(page.locator('#heads-title')).toHaveText(
+    'Heads 17 … 20 of 20 (softmax weights) — pick one to enlarge',
+  );
+  await expect(page.getByRole('button', { name: 'Head 18', exact: true })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
+  await expect(page.locator('#enlarged-title')).toHaveText('Head 18: Softmax weights');
+  const enlarged = page.getByRole('img', { name: /^Softmax weights of head 18, queries/ });
+  const box = (await enlarged.boundingBox())!;
+  await enlarged.hover({ position: { x: box.width * 0.75, y: box.height * 0.75 } });
+  await expect(page.locator('.cell-info')).toContainText(/raw score QKᵀ = .+ · weight = /);
+  await page.getByLabel('Query row (−1 = none)').fill('2');
+  await page.getByLabel('Query row (−1 = none)').press('Enter');
+  await expect(page.locator('#row-title')).toContainText('(#2), head 18');
+
+  // The stage views' weights are the model's layer 1, head 17 (not head 1 of the block). Both are f32
+  // softmaxes of the same f32 Q·K (d = 2) by different kernels: (d + 2T + 8)·2⁻²³·(1 + score range ≲ 4)
+  // < 1e-5 for T ≤ 16.
+  const model = JSON.parse((await downloadText(page, 'Export model attention (JSON)')).text) as {
+    attention: number[][][][];
+  };
+  const stage = JSON.parse((await downloadText(page, 'Export weights of head 18 (JSON)')).text) as {
+    head: number;
+    values: number[][];
+  };
+  expect(stage.head).toBe(18);
+  const want = model.attention[1]![17]!;
+  expect(stage.values).toHaveLength(want.length);
+  let worst = 0;
+  want.forEach((row, q) =>
+    row.forEach((w, k) => (worst = Math.max(worst, Math.abs(stage.values[q]![k]! - w)))),
+  );
+  expect(worst).toBeLessThanOrEqual(1e-5);
+
+  // A head picked in the block's own panel: the URL and the stage views keep the model's numbering.
+  await page.getByRole('button', { name: 'Head 17', exact: true }).click();
+  await expect(page).toHaveURL(/[?&]head=16(&|$)/);
+  await expect(page.locator('#enlarged-title')).toHaveText('Head 17: Softmax weights');
+
+  // A head the model does not have (the URL allows up to 63): said, and its last head is shown.
+  await page.evaluate(() => (location.hash = location.hash.replace(/head=\d+/, 'head=30')));
+  await expect(page.getByText(/This model has 20 heads \(0 … 19\); head 30 does not exist/)).toBeVisible();
+  await expect(page.locator('#enlarged-title')).toHaveText('Head 20: Softmax weights');
   expect(problems).toEqual([]);
 });

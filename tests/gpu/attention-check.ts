@@ -26,6 +26,7 @@ import {
   rowInfo,
   e2eWeightTol,
   fusedWeightTol,
+  passPoolWeightTol,
   outputTol,
   expectFullyMaskedRowsZero,
 } from './attention-helpers';
@@ -152,18 +153,28 @@ export async function checkCase(c: Case, poolMode: PoolMode) {
     );
     expect([...fused.stats!.fullyMasked]).toEqual([...ref.stats.fullyMasked]);
     expectFullyMaskedRowsZero(fused.stages.output!, ref);
-    // Fused pooled weights (recomputed from the row stats) vs the reference pool of the float64 weights.
-    const fusedPoolRef = poolReference(ref.weights, inputs.shape, poolRows, poolCols, poolMode, rect);
-    const fusedPoolTol = poolReference(wTolFused, inputs.shape, poolRows, poolCols, poolMode, rect);
-    expectWithin(
-      c.name,
-      `${label} pool ${poolMode}`,
-      fused.pooled!.data,
-      fusedPoolRef,
-      (i) =>
-        // the recomputed logits carry their own rounding (one more factor e^{2E} at most): use the bound twice
-        2 * fusedPoolTol[i]! + cellArea * U * Math.abs(fusedPoolRef[i]!) + ATOL_W,
-    );
+    // Fused pooled weights from the pass (partials + reduce) vs the reference pool of the float64 weights,
+    // both modes (the second from the same partials by pool()): the pooled per-weight bound
+    // (passPoolWeightTol, columns of ≤ ⌈rect.cols/poolCols⌉ keys) plus the reduce's sum over the cell and
+    // its division, cellArea·u·|ref|.
+    expect(fused.pooled!.via).toBe('pass');
+    const passTol = passPoolWeightTol(ref, info, Math.ceil(rect.cols / poolCols));
+    for (const mode of [poolMode, poolMode === 'max' ? 'mean' : 'max'] as const) {
+      const view =
+        mode === poolMode ? fused.pooled! : await e.pool({ rows: poolRows, cols: poolCols, mode, rect });
+      expect(view.via).toBe('pass');
+      const fusedPoolRef = poolReference(ref.weights, inputs.shape, poolRows, poolCols, mode, rect);
+      const fusedPoolTol = poolReference(passTol, inputs.shape, poolRows, poolCols, mode, rect);
+      expectWithin(
+        c.name,
+        `${label} pool ${mode} (pass)`,
+        view.data,
+        fusedPoolRef,
+        (i) => fusedPoolTol[i]! + cellArea * U * Math.abs(fusedPoolRef[i]!) + ATOL_W,
+      );
+      // Fully-masked rows pool to exactly 0 (every cell of a fully-masked row band is 0).
+      if (ref.stats.fullyMaskedCount === heads * L) expect(view.data.every((x) => x === 0)).toBe(true);
+    }
     fusedRuns.push(fused);
   }
   const fused = fusedRuns[0]!;

@@ -30,6 +30,9 @@
  *   n·u·|ref| + 1e-37 for n entries per cell [m: 0.24; 3.2e-8]. Fused pooled / windowed weights
  *   (recomputed per cell from the row stats) vs the float64 weights: twice the end-to-end fused weight
  *   bound, maxed/averaged over the cell, plus n·u·|ref| [m: 0.015; 3.8e-7 pooled, 0.011; 7.1e-8 window].
+ *   Pooled map from the fused pass (partials + reduce): passPoolWeightTol, maxed/averaged over the cell, plus
+ *   n·u·|ref| [m: 0.020; 1.9e-6 both families, attention-reference and attention-pool-pass].
+ *   (recomputed cells in attention-pool-pass: [m: 0.0049; 1.1e-7])
  * - the numerics panel's per-stage bounds (attentionErrorBounds, from input magnitudes only) hold on every
  *   case for both paths, so nothing is flagged [m: scores 0.10, scaled/masked 0.062, weights 0.005,
  *   output 0.0035 staged, 0.0026 fused].
@@ -250,6 +253,42 @@ export function fusedWeightTol(ref: AttentionReference, info: ReturnType<typeof 
     info,
     (r, xm) => (10 * T + 40 + info.kept[r]! + 2.5 * xm + 4 * info.range[r]!) * U,
   );
+}
+
+/**
+ * Bound on the weights the pooled map from the fused pass stands for (partials + reduce), per entry: the fused
+ * bound δ_f plus what the partials add, for columns of nC keys, row range R and largest |logit| A:
+ * - tiled: partial max exact (a GPU logit); s = Σ e_j / e_max with e = exp(x − m_t): 2 exps (3 + 2.5R)u each,
+ *   nC additions, 1 division (2.5u) → (8.5 + nC + 5R)u;
+ * - flash: partial max = m_new + log(max p): p's exp (3 + 2.5R)u, log 3 ulp of |log p| ≤ R, the addition
+ *   u·(A + R) → (3 + 5.5R + A)u absolute in the logit; s as tiled;
+ * - a column over several key tiles: one merge per tile, 2 exps and an addition, (7 + 5R)u each, at most
+ *   ⌈nC/16⌉ + 1 tiles;
+ * - the reduce: exp(x_C − m) (3 + 2.5R)u, 1/l 2.5u, 2 products.
+ * Sum (both families): δ_f + (20 + nC + 13R + A + (⌈nC/16⌉ + 1)(7 + 5R))·u, on top of the fused weights'
+ * e^{2E} logit factor (e2eWeightTol). Terms the pass drops because exp flushed to 0 are each below
+ * 1.2e-38 ≤ ATOL_W.
+ */
+export function passPoolWeightTol(
+  ref: AttentionReference,
+  info: ReturnType<typeof rowInfo>,
+  nC: number,
+): Float64Array {
+  const T = Math.ceil(ref.shape.L / 16);
+  const { heads, L } = ref.shape;
+  const A = new Float64Array(heads * L);
+  for (let r = 0; r < heads * L; r++) {
+    for (let j = 0; j < L; j++) {
+      const x = ref.masked[r * L + j]!;
+      if (x !== -Infinity) A[r] = Math.max(A[r]!, Math.abs(x) + info.E[r]!);
+    }
+  }
+  const merges = Math.ceil(nC / 16) + 1;
+  return e2eWeightTol(ref, info, (r, xm) => {
+    const R = info.range[r]! + 2 * info.E[r]!;
+    const fused = 10 * T + 40 + info.kept[r]! + 2.5 * xm + 4 * R;
+    return (fused + 20 + nC + 13 * R + A[r]! + merges * (7 + 5 * R)) * U;
+  });
 }
 
 export function outputTol(

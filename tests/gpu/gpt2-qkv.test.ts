@@ -5,10 +5,12 @@
  * the LayerNorm's two passes and scaling err by ≲ (2C + 6) ULP of |h − β| (DESIGN.md's N·2⁻²³ rule for
  * reductions), the embedding add by 1 ULP, and the C-long dot product by γ_{C+1} of Σ|h·W| + |b|.
  * Asking for QKV changes nothing else: the maps equal those of a forward without it, bit for bit.
+ * layerQkv (a layer change in the lab) runs only ln_1 and c_attn on that layer's kept input: the same
+ * kernels on the same input as the forward, so its QKV equals the forward's bit for bit (exact, no tolerance).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/device';
-import { GpuGpt2 } from '../../src/engine/gpt2/index';
+import { GpuGpt2, keepsLayerInputs, layerInputsBytes } from '../../src/engine/gpt2/index';
 import { layerNormRows } from '../../src/kernels/gpt2/layernorm.ref';
 import { conv1d } from '../../src/models/gpt2/ref';
 import { randomGpt2Tensors } from '../../src/models/gpt2/random';
@@ -71,5 +73,49 @@ describe('GpuGpt2 forward with qkvLayer', () => {
     } finally {
       model.destroy();
     }
+  });
+
+  it("layerQkv: every layer's QKV from its kept input equals the full forward's, in 2 dispatches", async () => {
+    const model = await GpuGpt2.load(gpu.device, memorySource(CONFIG, tensors));
+    try {
+      const input = Uint32Array.from(ids);
+      // Without kept inputs there is nothing to start from: null (run a forward), not stale numbers.
+      expect(await model.layerQkv(0, input)).toBeNull();
+      const want: Float32Array[] = [];
+      for (let l = 0; l < CONFIG.nLayer; l++)
+        want.push((await model.forward(input, { attention: 'none', qkvLayer: l })).qkv!);
+      const first = await model.forward(input, { attention: 'full', qkvLayer: 0, keepLayerInputs: true });
+      expect(first.keptLayerInputs).toBe(true);
+      expect(Array.from(first.qkv!)).toEqual(Array.from(want[0]!));
+      const forwardDispatches = model.lastDispatches;
+      // Any order, repeated: each answer comes from that layer's own input.
+      for (const l of [1, 0, 1]) {
+        const got = (await model.layerQkv(l, input))!;
+        expect(Array.from(got)).toEqual(Array.from(want[l]!));
+        expect(model.lastDispatches).toBe(2);
+        expect(model.lastSubmits).toBe(1);
+      }
+      expect(forwardDispatches).toBeGreaterThan(10 * model.lastDispatches);
+      // The logits of another position still come from the forward (layerQkv leaves the hidden states).
+      const at = await model.logitsAt(T - 1);
+      expect(Array.from(at.logits)).toEqual(Array.from(first.logits));
+      await expect(model.layerQkv(2, input)).rejects.toThrow(/layer 2 is outside 0 … 1/);
+      // Another sequence, or a forward that does not keep them, and the kept inputs answer nothing.
+      const other = input.map((id) => (id + 1) % GPT2_VOCAB);
+      expect(await model.layerQkv(0, other)).toBeNull();
+      await model.forward(input, { attention: 'none' });
+      expect(await model.layerQkv(0, input)).toBeNull();
+    } finally {
+      model.destroy();
+    }
+  });
+
+  it('keeps layer inputs within the 256 MiB budget only', () => {
+    const gpt2 = { ...CONFIG, nLayer: 12, nEmbd: 768, nHead: 12 };
+    const xl = { ...CONFIG, nLayer: 48, nEmbd: 1600, nHead: 25 };
+    expect(layerInputsBytes(gpt2, 1024)).toBe(12 * 1024 * 768 * 4);
+    expect(keepsLayerInputs(gpt2, 1024)).toBe(true);
+    expect(keepsLayerInputs(xl, 873)).toBe(true);
+    expect(keepsLayerInputs(xl, 874)).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import {
   gpt2AttentionJson,
   headRows,
   headTableCsv,
+  headWindow,
   nextSort,
   sortHeadRows,
   splitQkv,
@@ -12,6 +13,7 @@ import {
   type HeadRow,
 } from '../../src/ui/attention/gpt2-inputs';
 import type { Gpt2Config } from '../../src/models/gpt2/types';
+import { attentionSchema } from '../../src/state/attention';
 
 const config: Gpt2Config = { nLayer: 2, nHead: 2, nEmbd: 4, vocab: 50257, nPositions: 8, eps: 1e-5 };
 
@@ -141,5 +143,37 @@ describe('Export model attention (JSON)', () => {
     // 48·25·256² = 78,643,200 > the limit.
     expect(48 * 25 * 256 * 256).toBeGreaterThan(GPT2_EXPORT_MAX_VALUES);
     expect(exportRefusal(big, 256, false, 256)).toMatch(/78,643,200 weights/);
+  });
+});
+
+describe('headWindow (the stage views of a model with more heads than the kernels run)', () => {
+  it('gives the block of ≤ 16 heads holding the head, in the model numbering', () => {
+    expect(headWindow(0, 12, 16)).toEqual({ first: 0, count: 12 });
+    expect(headWindow(15, 20, 16)).toEqual({ first: 0, count: 16 });
+    expect(headWindow(16, 20, 16)).toEqual({ first: 16, count: 4 });
+    expect(headWindow(19, 20, 16)).toEqual({ first: 16, count: 4 });
+    // gpt2-xl: 25 heads in blocks 0 … 15 and 16 … 24.
+    expect(headWindow(24, 25, 16)).toEqual({ first: 16, count: 9 });
+    expect(headWindow(40, 64, 16)).toEqual({ first: 32, count: 16 });
+  });
+
+  it('clamps a head beyond the model to its last one', () => {
+    expect(headWindow(30, 20, 16)).toEqual({ first: 16, count: 4 });
+    expect(headWindow(-1, 20, 16)).toEqual({ first: 0, count: 16 });
+  });
+
+  it('the block and splitQkv give the model heads first … first + count − 1', () => {
+    // T = 1, C = 20 heads of d = 1: qkv[c] = c, so q of head h is h.
+    const qkv = Float32Array.from({ length: 60 }, (_, i) => i);
+    const w = headWindow(17, 20, 16);
+    const x = splitQkv(qkv, 1, 20, 20, w.first, w.count);
+    expect(Array.from(x.q)).toEqual([16, 17, 18, 19]);
+    expect(Array.from(x.v)).toEqual([56, 57, 58, 59]);
+  });
+
+  it('the URL head accepts a GPT-2 head up to 63 (the transformer kernels take 64 heads)', () => {
+    expect(attentionSchema.head.parse('24')).toBe(24);
+    expect(attentionSchema.head.parse('63')).toBe(63);
+    expect(attentionSchema.head.parse('64')).toHaveProperty('error');
   });
 });

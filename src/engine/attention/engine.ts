@@ -13,10 +13,12 @@ import { validateAttention, type AttentionInputs, type AttentionShape } from '..
 import { AttentionBuffers, type PreparedRun } from './buffers';
 import { createAttentionKernels, destroyAttentionKernels, type AttentionKernels } from './kernels';
 import { fusedFamilyFor, type FusedFamily } from '../../kernels/attention/fused';
+import type { PoolPartialsSpec } from '../../kernels/attention/pool-reduce';
 import {
   checkFusedOptions,
   encodeFusedHeads,
   fusedBatches,
+  passPoolPlan,
   WORK_PER_SUBMIT,
   WORK_PER_SUBMIT_GPU,
 } from './fused';
@@ -215,7 +217,9 @@ export class AttentionEngine {
 
   /**
    * Fused attention: output (and row stats) only, never an L×L buffer; one dispatch in one submit, plus
-   * optional pooled / windowed weights recomputed per cell from the row stats. `stages` may only hold
+   * optional pooled weights from the same pass (its per-row partials, then one small reduce; `pool.fromPass`
+   * false, or partials over the adapter's buffer limits: recomputed per cell, `fallback` says why) and
+   * windowed weights recomputed per cell from the row stats. `stages` may only hold
    * 'output' (default); `pool.stage` and `window.stage` must be 'weights'. Runs above `workPerSubmit`
    * multiply-adds go a few heads per submit, with progress and cancellation between submits.
    */
@@ -246,7 +250,12 @@ export class AttentionEngine {
       const outBytes = heads * L * d * BYTES;
       const out = this.buffers.get('output', outBytes, 'output');
       const stats = this.buffers.get('stats', heads * L * 2 * BYTES, 'row stats');
-      await this.runFusedBatches(p, { headsPerSubmit, batches }, { out, stats }, control);
+      const plan = passPoolPlan(this.gpu.info, options, p.shape);
+      const pool = plan && 'spec' in plan ? plan.spec : undefined;
+      const partials =
+        pool && plan && 'bytes' in plan ? this.buffers.get('poolPartials', plan.bytes) : undefined;
+      const targets = { out, stats, partials };
+      await this.runFusedBatches(p, { headsPerSubmit, batches }, targets, control, pool);
       onProgress?.({
         phase: batches ? 'read' : 'run',
         message: batches ? msg('Reading the results back…') : msg('Running the fused path (one GPU submit)…'),
@@ -255,11 +264,13 @@ export class AttentionEngine {
       });
       const encoder = device.createCommandEncoder({ label: 'attention.runFused' });
       if (!batches) {
-        const params = { shape: p.shape, scale: p.scale, mask: p.maskU, biasMode: p.biasMode };
+        const params = { shape: p.shape, scale: p.scale, mask: p.maskU, biasMode: p.biasMode, pool };
         const { q, k, v, bias, maskBits } = p;
-        this.kernels.fused.encode(encoder, params, { q, k, v, bias, maskBits, out, stats });
+        this.kernels.fused.encode(encoder, params, { q, k, v, bias, maskBits, out, stats, partials });
       }
       const resident = this.residentOf(p, 'fused', new Set());
+      resident.partials = pool ?? null;
+      if (plan && 'fallback' in plan) resident.partialsFallback = plan.fallback;
       const views = encodeViews(encoder, this.viewContext(), options, resident);
       const reads: StageRead[] = wanted.includes('output')
         ? [{ s: 'output', bytes: outBytes, dst: encodeReadback(encoder, this.readback, out, outBytes) }]
@@ -277,8 +288,9 @@ export class AttentionEngine {
   private async runFusedBatches(
     p: PreparedRun,
     plan: { headsPerSubmit: number; batches: number },
-    targets: { out: GPUBuffer; stats: GPUBuffer },
+    targets: { out: GPUBuffer; stats: GPUBuffer; partials?: GPUBuffer | undefined },
     { signal, onProgress }: RunControl,
+    pool?: PoolPartialsSpec,
   ): Promise<void> {
     const { device } = this.gpu;
     const { heads } = p.shape;
@@ -297,15 +309,15 @@ export class AttentionEngine {
         total: batches + 1,
       });
       const encoder = device.createCommandEncoder({ label: 'attention.runFused.batch' });
-      encodeFusedHeads(encoder, this.kernels.fused, this.buffers, p, { h0, n }, targets);
+      encodeFusedHeads(encoder, this.kernels.fused, this.buffers, p, { h0, n }, targets, pool);
       device.queue.submit([encoder.finish()]);
       await submitCheckpoint(device, signal);
     }
   }
 
   /**
-   * Pools a stage of the LAST run (staged: any stage it kept; fused: the weights, recomputed per cell) to
-   * rows×cols without recomputing attention. One dispatch, one submit; reads back heads·rows·cols·4 bytes.
+   * Pools a stage of the LAST run (staged: any stage it kept; fused: the weights, from the pass's partials
+   * when that run pooled the same columns, else recomputed per cell) to rows×cols without recomputing attention. One dispatch, one submit; reads back heads·rows·cols·4 bytes.
    */
   async pool(request: PoolRequest): Promise<MatrixView> {
     return (await this.views({ pool: request })).pooled!;

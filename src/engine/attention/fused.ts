@@ -1,11 +1,16 @@
 /**
  * The fused path's pieces outside the engine class: which options it accepts, how a long run is split
- * into batches of heads (so progress and Cancel work between submits), and the encoding of one batch.
+ * into batches of heads (so progress and Cancel work between submits), the encoding of one batch, and
+ * whether the pass can write the pooled-map partials a run asks for.
  */
+import { msg, str } from '@lit/localize';
+import type { AdapterSummary } from '../../gpu/device';
+import { LimitError, checkStorageSize } from '../../gpu/limits';
 import type { FusedAttentionKernel } from '../../kernels/attention/fused';
-import type { AttentionShape } from '../../kernels/attention/spec';
+import { poolPartialsBytes, type PoolPartialsSpec } from '../../kernels/attention/pool-reduce';
+import { validatePool, type AttentionShape } from '../../kernels/attention/spec';
 import type { AttentionBuffers, PreparedRun } from './buffers';
-import { BYTES, type AttentionRunOptions } from './types';
+import { BYTES, clampedPool, type AttentionRunOptions } from './types';
 
 /** Multiply-adds of fused attention per submit before a run is split by heads (≈ 1 s on a software adapter). */
 export const WORK_PER_SUBMIT = 2 ** 27;
@@ -25,6 +30,31 @@ export function checkFusedOptions(options: AttentionRunOptions): void {
     }
   }
   if (options.materialize?.length) throw new RangeError('The fused path materialises no L×L stage.');
+}
+
+/**
+ * The partials the pass writes for `options.pool` (its rows and pool columns), null when no pooled map is
+ * asked for from the pass, or the reason it is recomputed instead: the partials buffer (heads · rect rows ·
+ * pool columns · 8 bytes) exceeds maxStorageBufferBindingSize or maxBufferSize.
+ */
+export function passPoolPlan(
+  info: Pick<AdapterSummary, 'limits'>,
+  options: AttentionRunOptions,
+  shape: AttentionShape,
+): { spec: PoolPartialsSpec; bytes: number } | { fallback: string } | null {
+  if (!options.pool || options.pool.fromPass === false) return null;
+  const { rect, rows, cols } = clampedPool(options.pool, shape.L);
+  validatePool(shape.L, rect, rows, cols);
+  const spec = { rect, outCols: cols };
+  const bytes = poolPartialsBytes(shape.heads, spec);
+  try {
+    checkStorageSize(info, msg('The pooled-map partials'), bytes);
+  } catch (e) {
+    if (!(e instanceof LimitError)) throw e;
+    const why = e.message;
+    return { fallback: msg(str`${why} The pooled map is recomputed per cell instead.`) };
+  }
+  return { spec, bytes };
 }
 
 /** Heads per submit and the number of batch submits (0: the whole run fits one submit). */
@@ -48,7 +78,8 @@ export function encodeFusedHeads(
   buffers: AttentionBuffers,
   p: PreparedRun,
   heads: { h0: number; n: number },
-  targets: { out: GPUBuffer; stats: GPUBuffer },
+  targets: { out: GPUBuffer; stats: GPUBuffer; partials?: GPUBuffer | undefined },
+  pool?: PoolPartialsSpec,
 ): void {
   const { h0, n } = heads;
   const { L, d } = p.shape;
@@ -66,11 +97,18 @@ export function encodeFusedHeads(
     p.bias && p.biasMode === 2 ? slice(p.bias, 'bias', h0 * L * L * BYTES, n * L * L * BYTES) : p.bias;
   const batchOut = buffers.get('batch.output', vecBytes, 'batch output');
   const batchStats = buffers.get('batch.stats', n * L * 2 * BYTES, 'batch row stats');
+  const partialBytes = pool ? poolPartialsBytes(n, pool) : 0;
+  const partials = pool
+    ? buffers.get('batch.poolPartials', partialBytes, 'batch pooled-map partials')
+    : undefined;
   fused.encode(
     encoder,
-    { shape: { heads: n, L, d }, scale: p.scale, mask: p.maskU, biasMode: p.biasMode },
-    { q, k, v, bias, maskBits: p.maskBits, out: batchOut, stats: batchStats },
+    { shape: { heads: n, L, d }, scale: p.scale, mask: p.maskU, biasMode: p.biasMode, pool },
+    { q, k, v, bias, maskBits: p.maskBits, out: batchOut, stats: batchStats, partials },
   );
   encoder.copyBufferToBuffer(batchOut, 0, targets.out, vecOffset, vecBytes);
   encoder.copyBufferToBuffer(batchStats, 0, targets.stats, h0 * L * 2 * BYTES, n * L * 2 * BYTES);
+  if (partials && targets.partials) {
+    encoder.copyBufferToBuffer(partials, 0, targets.partials, h0 * poolPartialsBytes(1, pool!), partialBytes);
+  }
 }

@@ -5,6 +5,7 @@ import { WeightsTimesVKernel } from '../../kernels/attention/weights-v';
 import { FusedAttentionKernel, type FusedFamily } from '../../kernels/attention/fused';
 import { PoolKernel, WindowKernel } from '../../kernels/attention/pool';
 import { WeightsPoolKernel } from '../../kernels/attention/weights-pool';
+import { PoolReduceKernel } from '../../kernels/attention/pool-reduce';
 
 export interface AttentionKernels {
   scores: AttentionScoresKernel;
@@ -16,6 +17,8 @@ export interface AttentionKernels {
   /** Pooled / windowed weights recomputed per cell from Q, K and the row stats (after a fused run). */
   weightsPool: WeightsPoolKernel;
   weightsWindow: WeightsPoolKernel;
+  /** The pooled map from the partials a fused pass wrote (no Q Kᵀ recomputation). */
+  poolReduce: PoolReduceKernel;
 }
 
 export function createAttentionKernels(device: GPUDevice, fusedFamily: FusedFamily): AttentionKernels {
@@ -28,6 +31,7 @@ export function createAttentionKernels(device: GPUDevice, fusedFamily: FusedFami
     window: new WindowKernel(device, 'attention.window'),
     weightsPool: new WeightsPoolKernel(device, 'attention.weightsPool'),
     weightsWindow: new WeightsPoolKernel(device, 'attention.weightsWindow'),
+    poolReduce: new PoolReduceKernel(device, 'attention.poolReduce'),
   };
 }
 

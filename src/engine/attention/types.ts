@@ -3,6 +3,7 @@
  * CPU paths. Layouts: Q, K, V and the output [heads][L][d]; matrix stages [heads][query][key].
  */
 import type { MaskUniform } from '../../kernels/attention/common';
+import type { PoolPartialsSpec } from '../../kernels/attention/pool-reduce';
 import type {
   AttentionMask,
   AttentionOptions,
@@ -34,6 +35,12 @@ export interface PoolRequest {
   mode: PoolMode;
   /** Part of the matrix to pool; default all of it. */
   rect?: Rect;
+  /**
+   * Fused path only. true (default): in runFused the pass writes per-row partials and a reduce gives the
+   * map (no Q Kᵀ recomputation); pool() after it reduces the same partials when the columns match. false:
+   * recompute each cell's weights from Q, K and the row stats (weights_pool.wgsl), as before.
+   */
+  fromPass?: boolean;
 }
 
 /** Copy a rectangle of a matrix stage at full resolution (zoom / pan). */
@@ -52,6 +59,13 @@ export interface MatrixView {
   rows: number;
   cols: number;
   data: Float32Array;
+  /**
+   * After a fused run, how the weights were pooled: 'pass' (the fused pass's partials, reduced) or
+   * 'recomputed' (per cell from Q, K and the row stats); absent after a staged run.
+   */
+  via?: 'pass' | 'recomputed';
+  /** Why a pooled map asked for from the pass was recomputed instead (the adapter limit it exceeds). */
+  fallback?: string;
 }
 
 export interface AttentionRunOptions extends AttentionOptions {
@@ -105,6 +119,10 @@ export interface Resident {
   mask: MaskUniform;
   biasMode: number;
   stages: Set<MatrixStage>;
+  /** Fused: where the pass wrote pooled-map partials (buffer `poolPartials`), if it did. */
+  partials?: PoolPartialsSpec | null;
+  /** Fused: why the pass wrote none although runFused asked for a pooled map from it. */
+  partialsFallback?: string;
 }
 
 /** Bytes per f32. */

@@ -1,13 +1,15 @@
 /**
  * Pooled and windowed views of a matrix stage, encoded on the buffers of the last run (no recomputation of
  * attention): one dispatch per view, read back heads·rows·cols·4 bytes. After a staged run the kept stage
- * is pooled or copied; after a fused run the weights are recomputed per cell from Q, K and the row stats.
+ * is pooled or copied; after a fused run the weights are pooled from the pass's partials when it wrote them
+ * for the same columns (PoolReduceKernel), else recomputed per cell from Q, K and the row stats.
  */
 import type { ReadbackPool } from '../../gpu/readback';
 import { encodeReadback } from '../../gpu/readback';
 import { MASK_KIND_ID, validatePool, type PoolMode, type Rect } from '../../kernels/attention/spec';
 import type { AttentionBuffers } from './buffers';
 import type { AttentionKernels } from './kernels';
+import { partialsServe } from '../../kernels/attention/pool-reduce';
 import {
   BYTES,
   clampedPool,
@@ -45,6 +47,8 @@ interface ViewPlan {
   rows: number;
   cols: number;
   mode: PoolMode | 'window';
+  /** Fused, pooled: reduce the pass's partials (else recompute per cell). */
+  fromPass?: boolean;
 }
 
 /** The views asked for, validated against the resident run before anything is encoded. */
@@ -52,7 +56,13 @@ function planViews(req: ViewRequests, r: Resident): ViewPlan[] {
   const plans: ViewPlan[] = [];
   if (req.pool) {
     const { rect, rows, cols } = clampedPool(req.pool, r.shape.L);
-    plans.push({ key: 'pooled', stage: req.pool.stage ?? 'weights', rect, rows, cols, mode: req.pool.mode });
+    const stage = req.pool.stage ?? 'weights';
+    const fromPass =
+      r.path === 'fused' &&
+      req.pool.fromPass !== false &&
+      !!r.partials &&
+      partialsServe(r.partials, rect, cols);
+    plans.push({ key: 'pooled', stage, rect, rows, cols, mode: req.pool.mode, fromPass });
   }
   if (req.window) {
     const { rect } = req.window;
@@ -83,6 +93,14 @@ function encodeView(
 ): void {
   const { kernels, buffers } = ctx;
   const { key, stage, rect, rows, cols, mode } = plan;
+  if (plan.fromPass && r.partials && mode !== 'window') {
+    kernels.poolReduce.encode(
+      encoder,
+      { shape: r.shape, partials: r.partials, rect, outRows: rows, mode },
+      { stats: buffers.existing('stats'), partials: buffers.existing('poolPartials'), out },
+    );
+    return;
+  }
   if (r.path === 'fused') {
     const kernel = key === 'pooled' ? kernels.weightsPool : kernels.weightsWindow;
     const params = { shape: r.shape, scale: r.scale, mask: r.mask, biasMode: r.biasMode };
@@ -118,7 +136,14 @@ export function encodeViews(
     const bytes = resident.shape.heads * plan.rows * plan.cols * BYTES;
     const out = ctx.buffers.get(plan.key, bytes, `${plan.key} view`);
     encodeView(encoder, ctx, resident, plan, out);
-    const { key, ...view } = plan;
+    const { key, fromPass, ...rest } = plan;
+    const view: Omit<MatrixView, 'data'> = { ...rest };
+    if (resident.path === 'fused' && key === 'pooled') {
+      view.via = fromPass ? 'pass' : 'recomputed';
+      if (!fromPass && resident.partialsFallback && req.pool?.fromPass !== false) {
+        view.fallback = resident.partialsFallback;
+      }
+    }
     return { key, view, bytes, dst: encodeReadback(encoder, ctx.readback, out, bytes) };
   });
   return {

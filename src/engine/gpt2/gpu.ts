@@ -3,7 +3,7 @@
  * device's limits first), then runs the whole forward pass in one submit and reads back only the last
  * position's logits [V] and, per layer, every head's attention map (full, or max-pooled on the GPU).
  */
-import { throwIfAborted } from '../../gpu/compute';
+import { createStorageBuffer, throwIfAborted } from '../../gpu/compute';
 import { msg, str } from '@lit/localize';
 import { checkStorageSize } from '../../gpu/limits';
 import { ReadbackPool } from '../../gpu/readback';
@@ -18,7 +18,7 @@ import {
   type LoadProgress,
 } from '../../models/gpt2/types';
 import { SerialQueue } from '../../util/serial-queue';
-import { buildGpt2Graph, checkGraphLimits, type Gpt2Graph } from './graph';
+import { buildGpt2Graph, checkGraphLimits, layerQkvDispatches, type Gpt2Graph } from './graph';
 
 export type Gpt2AttentionMode = 'full' | 'pooled' | 'none';
 
@@ -26,6 +26,24 @@ export type Gpt2AttentionMode = 'full' | 'pooled' | 'none';
 export const GPT2_FULL_ATTENTION_MAX = 256;
 export const GPT2_POOL_SIZE = 256;
 export const GPT2_TOP = 5;
+
+/**
+ * Every layer's input (the residual stream [T][C] before its ln_1) stays on the GPU after a forward with
+ * `keepLayerInputs` when nLayer·T·nEmbd·4 bytes fit this budget: 256 MiB, i.e. gpt2 (12 × 768), gpt2-medium
+ * and gpt2-large at 1024 tokens, gpt2-xl (48 × 1600) up to 873 tokens. Then a layer change is one ln_1 and
+ * one c_attn matmul (layerQkv) instead of a whole forward pass.
+ */
+export const GPT2_LAYER_INPUTS_BUDGET = 256 * 2 ** 20;
+
+/** Bytes of every layer's input at T tokens (the residual streams layerQkv starts from). */
+export function layerInputsBytes(config: Gpt2Config, T: number): number {
+  return config.nLayer * T * config.nEmbd * 4;
+}
+
+/** Whether a forward of T tokens keeps every layer's input (within GPT2_LAYER_INPUTS_BUDGET). */
+export function keepsLayerInputs(config: Gpt2Config, T: number): boolean {
+  return layerInputsBytes(config, T) <= GPT2_LAYER_INPUTS_BUDGET;
+}
 
 /** The mode the attention lab uses for T tokens: full maps up to 256 tokens, pooled beyond. */
 export function attentionModeFor(T: number): Gpt2AttentionMode {
@@ -38,6 +56,11 @@ export interface Gpt2ForwardOptions {
   poolSize?: number;
   /** Also read back this layer's fused QKV activations [T][3C] (for the attention lab's stage views). */
   qkvLayer?: number;
+  /**
+   * Keep every layer's input on the GPU for layerQkv, when it fits GPT2_LAYER_INPUTS_BUDGET (else the
+   * forward runs as without it, and `keptLayerInputs` is false).
+   */
+  keepLayerInputs?: boolean;
 }
 
 export interface Gpt2ForwardResult {
@@ -53,6 +76,17 @@ export interface Gpt2ForwardResult {
   pooled: boolean;
   /** Layer `qkvLayer`'s QKV [T][3C] (q, k, v blocks of C; head h at columns h·C/H …), when asked for. */
   qkv?: Float32Array;
+  /** True when this forward kept every layer's input: layerQkv can answer until the next forward. */
+  keptLayerInputs: boolean;
+}
+
+/** Every layer's input of the last forward (one [T][C] buffer per layer) and its ln_1 + c_attn lists. */
+interface KeptInputs {
+  T: number;
+  /** The token ids they are the inputs of. */
+  ids: Uint32Array;
+  inputs: GPUBuffer[];
+  qkv: Dispatch[][];
 }
 
 function deviceLimits(device: GPUDevice): Record<string, number> {
@@ -74,6 +108,9 @@ export class GpuGpt2 {
   private graph: Gpt2Graph | null = null;
   private graphRes: ops.OpResources | null = null;
   private pools: PoolKernel[] = [];
+  private kept: KeptInputs | null = null;
+  /** The kept inputs are those of the last forward (false after one that did not keep them). */
+  private keptValid = false;
   private destroyed = false;
 
   private constructor(
@@ -143,6 +180,34 @@ export class GpuGpt2 {
     return this.queue.run(() => this.runForward(ids, options));
   }
 
+  /**
+   * Layer `layer`'s fused QKV [T][3C] for the last forward's sequence, from that layer's kept input: ln_1 and
+   * c_attn only (one submit). The same kernels on the same input as in the forward: its QKV bit for bit.
+   * Null when the last forward (the one before this call in the queue) was not of `ids` or did not keep its
+   * layer inputs (Gpt2ForwardResult.keptLayerInputs): run a forward instead.
+   */
+  layerQkv(layer: number, ids: ArrayLike<number>): Promise<Float32Array | null> {
+    return this.queue.run(async () => {
+      const g = this.graph;
+      const kept = this.kept;
+      const same = (a: ArrayLike<number>) =>
+        a.length === ids.length && Array.from(ids).every((x, i) => x === a[i]);
+      if (!g || !kept || !this.keptValid || kept.T !== g.T || !same(kept.ids)) return null;
+      const L = this.config.nLayer;
+      if (!(Number.isInteger(layer) && layer >= 0 && layer < L))
+        throw new RangeError(`GPT-2: layer ${layer} is outside 0 … ${L - 1}`);
+      const bytes = g.T * 3 * this.config.nEmbd * 4;
+      const enc = this.device.createCommandEncoder({ label: `${this.label}.layerQkv` });
+      const p = enc.beginComputePass({ label: `${this.label}.layers.${layer}.qkv` });
+      encodeDispatches(p, kept.qkv[layer]!);
+      p.end();
+      const dst = this.readback.acquire(bytes);
+      enc.copyBufferToBuffer(g.qkv, 0, dst, 0, bytes);
+      this.submit(enc, kept.qkv[layer]!.length);
+      return new Float32Array(await this.readback.read(dst, bytes));
+    });
+  }
+
   /** Logits [V] at `position` of the last forward's sequence (one submit: copy the row, unembed, read). */
   logitsAt(position: number): Promise<{ logits: Float32Array; top: TopToken[] }> {
     return this.queue.run(async () => {
@@ -180,6 +245,8 @@ export class GpuGpt2 {
     const S = pooled ? Math.min(T, options.poolSize ?? GPT2_POOL_SIZE) : T;
     if (!(Number.isInteger(S) && S >= 1)) throw new RangeError(`GPT-2: pool size ${options.poolSize}`);
     const g = this.graphFor(T);
+    this.keptValid = false;
+    const kept = options.keepLayerInputs && keepsLayerInputs(this.config, T) ? this.keptFor(g) : null;
     this.device.queue.writeBuffer(g.tokens, 0, Uint32Array.from(ids));
     const mapFloats = H * S * S;
     const mapBytes = L * mapFloats * 4;
@@ -204,7 +271,10 @@ export class GpuGpt2 {
       p.end();
       dispatches += list.length;
     };
+    pass(g.embed, 'embed');
+    const inputBytes = T * this.config.nEmbd * 4;
     for (let l = 0; l < L; l++) {
+      if (kept) enc.copyBufferToBuffer(g.residual, 0, kept.inputs[l]!, 0, inputBytes);
       pass(g.pre[l]!, `layers.${l}.attention`);
       if (qkv && l === qkvLayer) enc.copyBufferToBuffer(g.qkv, 0, qkv, 0, qkvBytes);
       if (maps && !pooled) enc.copyBufferToBuffer(g.attention, 0, maps, l * mapFloats * 4, mapFloats * 4);
@@ -235,6 +305,8 @@ export class GpuGpt2 {
       for (let l = 0; l < L; l++) attention.push(all.slice(l * mapFloats, (l + 1) * mapFloats));
     }
     const qkvData = qkv ? new Float32Array(await this.readback.read(qkv, qkvBytes)) : undefined;
+    this.keptValid = kept !== null;
+    if (kept) kept.ids = Uint32Array.from(ids);
     return {
       T,
       logits,
@@ -243,6 +315,7 @@ export class GpuGpt2 {
       mapSize: S,
       pooled,
       ...(qkvData ? { qkv: qkvData } : {}),
+      keptLayerInputs: kept !== null,
     };
   }
 
@@ -276,6 +349,28 @@ export class GpuGpt2 {
     return this.graph;
   }
 
+  /** Buffers for every layer's input at the graph's T, and each layer's ln_1 + c_attn from its own one. */
+  private keptFor(g: Gpt2Graph): KeptInputs {
+    if (this.kept?.T === g.T) return this.kept;
+    const C = this.config.nEmbd;
+    const inputs: GPUBuffer[] = [];
+    const qkv: Dispatch[][] = [];
+    for (let l = 0; l < this.config.nLayer; l++) {
+      const x = createStorageBuffer(this.device, `${this.label}.layers.${l}.input`, g.T * C * 4);
+      inputs.push(x);
+      const where = { layer: l, T: g.T, label: `${this.label}.kept` };
+      qkv.push(
+        layerQkvDispatches(this.graphRes!, this.config, this.tensors, where, {
+          x,
+          lnOut: g.lnOut,
+          qkv: g.qkv,
+        }),
+      );
+    }
+    this.kept = { T: g.T, ids: new Uint32Array(0), inputs, qkv };
+    return this.kept;
+  }
+
   private readonly poolOut: GPUBuffer[] = [];
   private poolFor(l: number, floats: number): { kernel: PoolKernel; out: GPUBuffer } {
     this.pools[l] ??= new PoolKernel(this.device, `${this.label}.layers.${l}.pool`);
@@ -298,6 +393,9 @@ export class GpuGpt2 {
     for (const p of this.pools) p.destroy();
     this.pools = [];
     for (const b of this.poolOut.splice(0)) b.destroy();
+    for (const b of this.kept?.inputs ?? []) b.destroy();
+    this.kept = null;
+    this.keptValid = false;
     this.graph = null;
     this.graphRes = null;
   }

@@ -18,7 +18,9 @@ export interface Gpt2Graph {
   T: number;
   /** u32 [T] token ids. */
   tokens: GPUBuffer;
-  /** Per layer: embedding (layer 0) … attention, then the rest of the layer. */
+  /** Token + position embeddings into `residual` (layer 0's input). */
+  embed: Dispatch[];
+  /** Per layer: ln_1 of `residual` … attention, then the rest of the layer (back into `residual`). */
   pre: Dispatch[][];
   post: Dispatch[][];
   /** ln_f over all T rows into `hidden`. */
@@ -29,6 +31,10 @@ export interface Gpt2Graph {
   attention: GPUBuffer;
   /** Fused QKV [T][3C] of the layer just run. */
   qkv: GPUBuffer;
+  /** The residual stream [T][C] between layers (each layer's input when its `pre` starts). */
+  residual: GPUBuffer;
+  /** LayerNorm output [T][C] (ln_1's, then ln_2's). */
+  lnOut: GPUBuffer;
   hidden: GPUBuffer;
   row: GPUBuffer;
   logits: GPUBuffer;
@@ -92,17 +98,14 @@ export function buildGpt2Graph(
   const zero = buf('zero_bias', V);
   const lin = (rows: number, inDim: number, outDim: number) => ({ rows, inDim, outDim });
 
+  const embedShape = { batch: 1, len: T, vocab: V, dModel: C };
+  const embedBuffers = { tokens, eTok: P('wte.weight'), ePos: P('wpe.weight'), h: x[0] };
+  const embed = embeddingForward(res, `${label}.embed`, embedShape, embedBuffers);
   const pre: Dispatch[][] = [];
   const post: Dispatch[][] = [];
   for (let l = 0; l < config.nLayer; l++) {
     const n = layerTensorNames(l);
     const at = `${label}.layers.${l}`;
-    const list: Dispatch[] = [];
-    if (l === 0) {
-      const shape = { batch: 1, len: T, vocab: V, dModel: C };
-      const b = { tokens, eTok: P('wte.weight'), ePos: P('wpe.weight'), h: x[0] };
-      list.push(...embeddingForward(res, `${label}.embed`, shape, b));
-    }
     const ln = (name: string, g: string, bias: string, from: GPUBuffer) =>
       layerNorm(
         res,
@@ -110,8 +113,7 @@ export function buildGpt2Graph(
         { rows: T, channels: C, eps },
         { x: from, gain: P(g), bias: P(bias), y: h },
       );
-    list.push(...ln('ln_1', n.ln1g, n.ln1b, x[0]));
-    list.push(...ops.linearForward(res, `${at}.c_attn`, lin(T, C, 3 * C), h, P(n.attnW), P(n.attnB), qkv));
+    const list = layerQkvDispatches(res, config, tensors, { layer: l, T, label }, { x: x[0], lnOut: h, qkv });
     (['q', 'k', 'v'] as const).forEach((key, i) => {
       const block = { width: 3 * C, offset: i * C };
       list.push(...attn.headSplit(res, `${at}.${key}`, s, qkv, heads[key], block));
@@ -143,5 +145,49 @@ export function buildGpt2Graph(
     zero,
     logits,
   );
-  return { T, tokens, pre, post, final, unembed, attention, qkv, hidden, row, logits, buffers };
+  return {
+    T,
+    tokens,
+    embed,
+    pre,
+    post,
+    final,
+    unembed,
+    attention,
+    qkv,
+    residual: x[0],
+    lnOut: h,
+    hidden,
+    row,
+    logits,
+    buffers,
+  };
+}
+
+/**
+ * Layer `layer`'s ln_1 of `x` [T][C] into `lnOut`, then c_attn into `qkv` [T][3C]: the start of the layer
+ * in the forward, and all a layer change needs when that layer's input was kept (GpuGpt2.layerQkv).
+ */
+export function layerQkvDispatches(
+  res: ops.OpResources,
+  config: Gpt2Config,
+  tensors: ReadonlyMap<string, GPUBuffer>,
+  where: { layer: number; T: number; label: string },
+  b: { x: GPUBuffer; lnOut: GPUBuffer; qkv: GPUBuffer },
+): Dispatch[] {
+  const { nEmbd: C, eps } = config;
+  const { layer, T } = where;
+  const at = `${where.label}.layers.${layer}`;
+  const n = layerTensorNames(layer);
+  const P = (name: string) => {
+    const t = tensors.get(name);
+    if (!t) throw new RangeError(`${at}: no tensor “${name}” on the GPU`);
+    return t;
+  };
+  const lnIo = { x: b.x, gain: P(n.ln1g), bias: P(n.ln1b), y: b.lnOut };
+  const lin = { rows: T, inDim: C, outDim: 3 * C };
+  return [
+    ...layerNorm(res, `${at}.ln_1`, { rows: T, channels: C, eps }, lnIo),
+    ...ops.linearForward(res, `${at}.c_attn`, lin, b.lnOut, P(n.attnW), P(n.attnB), b.qkv),
+  ];
 }

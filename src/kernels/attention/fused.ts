@@ -5,9 +5,26 @@ import fusedIoWgsl from '../../../shaders/attention/fused_io.wgsl?raw';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import { isSoftwareDevice } from '../nn/pipelines';
 import { ATTENTION_LIMITS, type AttentionShape } from './spec';
-import { ATTENTION_UNIFORM_FIELDS, MaskedKernel, TILE, ceilDiv, maskWgsl, type MaskUniform } from './common';
+import {
+  ATTENTION_UNIFORM_FIELDS,
+  MaskedKernel,
+  TILE,
+  ceilDiv,
+  createDummyBuffer,
+  maskWgsl,
+  rectUniformValues,
+  type MaskUniform,
+} from './common';
+import type { PoolPartialsSpec } from './pool-reduce';
 
-const PARAMS = new UniformLayout(ATTENTION_UNIFORM_FIELDS);
+const PARAMS = new UniformLayout([
+  ...ATTENTION_UNIFORM_FIELDS,
+  ['poolRow0', 'u32'],
+  ['poolRows', 'u32'],
+  ['poolCol0', 'u32'],
+  ['poolCols', 'u32'],
+  ['poolOutCols', 'u32'],
+] as const);
 
 interface FusedBuffers {
   q: GPUBuffer;
@@ -19,6 +36,8 @@ interface FusedBuffers {
   out: GPUBuffer;
   /** [heads][L][2] = (running max m, running sum l) at the end; logsumexp = m + log l. */
   stats: GPUBuffer;
+  /** With FusedParams.pool: [heads][pool.rect.rows][pool.outCols][2] pooled-map partials (PoolReduceKernel). */
+  partials?: GPUBuffer | undefined;
 }
 
 interface FusedParams {
@@ -26,6 +45,8 @@ interface FusedParams {
   scale: number;
   mask: MaskUniform;
   biasMode: number;
+  /** Also write the pooled-map partials of these rows and pool columns (poolPartialsBytes of them). */
+  pool?: PoolPartialsSpec | undefined;
 }
 
 /**
@@ -61,7 +82,8 @@ function fusedChunkTier(d: number, family: FusedFamily): number {
 /**
  * Fused attention (shaders/attention/fused.wgsl): FlashAttention-style online softmax over 16-key tiles of
  * K and V in workgroup memory, running max and running sum (shaders/common/online_softmax.wgsl); never
- * writes an L×L matrix. Writes the output and per-row (max, sum). One dispatch of (⌈L/16⌉, heads)
+ * writes an L×L matrix. Writes the output and per-row (max, sum), and with `pool` the pooled-map partials
+ * per row and pool column (fused_io.wgsl) for PoolReduceKernel. One dispatch of (⌈L/16⌉, heads)
  * workgroups. Pipelines are specialised by head-dim tier (fusedChunkTier) and compiled on first use.
  * Encode at most once per submit.
  */
@@ -69,6 +91,8 @@ export class FusedAttentionKernel {
   /** Layout, uniforms and the encode tail; the pipelines, one per head-dim tier, are made on first use. */
   private readonly masked;
   private readonly pipelines = new Map<number, GPUComputePipeline>();
+  /** Bound as the partials when the pass writes none (a writable binding may not alias the read dummy). */
+  private readonly noPartials: GPUBuffer;
 
   constructor(
     private readonly device: GPUDevice,
@@ -76,9 +100,10 @@ export class FusedAttentionKernel {
     readonly family: FusedFamily = 'tiled',
   ) {
     this.masked = new MaskedKernel(device, label, {
-      bindings: ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage', 'storage'],
+      bindings: ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage', 'storage', 'storage'],
       uniforms: PARAMS,
     });
+    this.noPartials = this.masked.kernel.own(createDummyBuffer(device, `${label}.noPartials`));
   }
 
   private pipelineDescriptor(d: number): { tier: number; descriptor: GPUComputePipelineDescriptor } {
@@ -126,9 +151,19 @@ export class FusedAttentionKernel {
   encode(encoder: GPUCommandEncoder, p: FusedParams, b: FusedBuffers): void {
     const { heads, L, d } = p.shape;
     const pipeline = this.pipeline(d);
-    this.masked.write(p, {});
+    const pool = p.pool;
+    if (pool && !b.partials) throw new RangeError('Fused attention with pool needs a partials buffer.');
+    const r = pool ? rectUniformValues(L, pool.rect, 1, pool.outCols) : null;
+    this.masked.write(p, {
+      poolRow0: r?.row0 ?? 0,
+      poolRows: r?.rows ?? 0,
+      poolCol0: r?.col0 ?? 0,
+      poolCols: r?.cols ?? 0,
+      poolOutCols: r?.outCols ?? 0,
+    });
     const { kernel } = this.masked;
-    const buffers = [kernel.params, b.q, b.k, b.v, ...this.masked.optional(b), b.out, b.stats];
+    const partials = pool ? b.partials! : this.noPartials;
+    const buffers = [kernel.params, b.q, b.k, b.v, ...this.masked.optional(b), b.out, b.stats, partials];
     const x = ceilDiv(L, FAMILIES[this.family].queries);
     kernel.encode(encoder, buffers, { x, y: heads }, { pipeline });
   }

@@ -14,6 +14,10 @@ export interface Gpt2RefOptions {
   positions?: number[];
   /** Return every layer's attention weights. */
   attention?: boolean;
+  /** Return every layer's fused QKV [T][3C]. */
+  qkv?: boolean;
+  /** Called after each layer (0 … nLayer − 1): progress for the CPU path. */
+  onLayer?: (layer: number) => void;
 }
 
 export interface Gpt2RefResult {
@@ -21,6 +25,8 @@ export interface Gpt2RefResult {
   logits: Map<number, Float64Array>;
   /** Per layer A [H][T][T] (query row, key column), exactly 0 above the diagonal; with `attention`. */
   attention?: Float64Array[];
+  /** Per layer QKV [T][3C]; with `qkv`. */
+  qkv?: Float64Array[];
   /** ln_f output [T][C]. */
   hidden: Float64Array;
 }
@@ -106,12 +112,14 @@ export function gpt2Reference(
     for (let c = 0; c < C; c++) x[t * C + c] = wte[id * C + c]! + wpe[t * C + c]!;
   });
   const attention: Float64Array[] = [];
+  const qkvs: Float64Array[] = [];
   for (let l = 0; l < config.nLayer; l++) {
     const n = layerTensorNames(l);
     const h1 = layerNormRows(x, T, C, get(tensors, n.ln1g), get(tensors, n.ln1b), eps);
     const qkv = conv1d(h1, T, get(tensors, n.attnW), get(tensors, n.attnB), C, 3 * C);
     const { z, a } = causalSelfAttention(qkv, T, C, H);
     if (options.attention) attention.push(a);
+    if (options.qkv) qkvs.push(qkv);
     const proj = conv1d(z, T, get(tensors, n.attnProjW), get(tensors, n.attnProjB), C, C);
     for (let i = 0; i < T * C; i++) x[i]! += proj[i]!;
     const h2 = layerNormRows(x, T, C, get(tensors, n.ln2g), get(tensors, n.ln2b), eps);
@@ -119,6 +127,7 @@ export function gpt2Reference(
     for (let i = 0; i < fc.length; i++) fc[i] = activation('gelu', fc[i]!);
     const mlp = conv1d(fc, T, get(tensors, n.projW), get(tensors, n.projB), 4 * C, C);
     for (let i = 0; i < T * C; i++) x[i]! += mlp[i]!;
+    options.onLayer?.(l);
   }
   const hidden = layerNormRows(x, T, C, get(tensors, 'ln_f.weight'), get(tensors, 'ln_f.bias'), eps);
   const logits = new Map<number, Float64Array>();
@@ -126,7 +135,12 @@ export function gpt2Reference(
     if (!(Number.isInteger(t) && t >= 0 && t < T)) throw new RangeError(`gpt2Reference: position ${t}`);
     logits.set(t, unembedRow(hidden, t, wte, V, C));
   }
-  return { logits, hidden, ...(options.attention ? { attention } : {}) };
+  return {
+    logits,
+    hidden,
+    ...(options.attention ? { attention } : {}),
+    ...(options.qkv ? { qkv: qkvs } : {}),
+  };
 }
 
 /** logits[v] = h[t]·wte[v] (the tied unembedding). */

@@ -111,7 +111,7 @@ export class AttentionLab extends KsElement {
       const inputs = {
         params,
         induction: this.imported ? null : await this.induction.model(params),
-        gpt2: !this.imported && params.model === 'gpt2' ? await this.gpt2.prepare(params) : null,
+        gpt2: !this.imported && params.model === 'gpt2' ? await this.gpt2.prepare(params, control) : null,
         imported: this.imported,
         custom: this.custom.keep,
         onPrepared: this.custom.adopt.bind(this.custom),
@@ -168,9 +168,12 @@ export class AttentionLab extends KsElement {
     this.lab.set({ mask: this.lab.params.mask === 'causal' ? 'none' : 'causal' });
   }
 
+  /** The selected head as an index into the run's heads (a GPT-2 run may hold a block from head `first`). */
   private selectedHead(): number {
-    const heads = this.run.last?.run.shape.heads ?? this.lab.params.heads;
-    return Math.max(0, Math.min(heads - 1, this.lab.params.head));
+    const last = this.run.last;
+    const heads = last?.run.shape.heads ?? this.lab.params.heads;
+    const first = last?.prepared.headWindow?.first ?? 0;
+    return Math.max(0, Math.min(heads - 1, this.lab.params.head - first));
   }
 
   private selectedRow(): number {

@@ -12,7 +12,7 @@ import { describeCell, enlargedMatrix, fullRect, maxOf, rectKey, rowIndexOf } fr
 import { matrixTable } from './matrix-table';
 import { axisLabels, poolName, type HeadMatrix } from './model';
 import { MIN_ZOOM, STAGE_INFO } from './stages';
-import { stageScale, type LabView } from './view';
+import { headNumber, stageScale, type LabView } from './view';
 
 const span = (start: number, count: number) => `${start}–${start + count - 1}`;
 
@@ -26,7 +26,7 @@ export function renderEnlarged(v: LabView): TemplateResult {
     ? enlargedCanvas(v, stage, m, size)
     : { body: html`<p class="muted" style="height:${size}px">${msg('Pooling on the GPU…')}</p>`, info: '' };
   return html`<section class="panel" aria-labelledby="enlarged-title">
-    <h3 id="enlarged-title">${headTitle(v.head + 1, STAGE_INFO[stage].title)}</h3>
+    <h3 id="enlarged-title">${headTitle(headNumber(v), STAGE_INFO[stage].title)}</h3>
     ${zoomBar(v, stage)} ${canvas.body}
     <p class="cell-info" aria-live="polite">${canvas.info}</p>
     <p id="enlarged-help" class="small muted">
@@ -84,7 +84,7 @@ function enlargedCanvas(
   const queries = span(m.rect.row0, m.rect.rows);
   const keys = span(m.rect.col0, m.rect.cols);
   const title = STAGE_INFO[stage].title;
-  const head = h + 1;
+  const head = headNumber(v);
   const entry: HeatmapEntry = {
     key: `${lab.id}:${p.weightRange}:${p.pool}:${h}:${stage}:${size}:${rectKey(m.rect)}:${m.rows}:${highlightRow}:${hov?.row},${hov?.col}:${v.themeVersion}:${v.custom.paintVersion}:${v.custom.version}`,
     data: {
@@ -109,7 +109,7 @@ function enlargedCanvas(
     },
     // Written into the exported image: English, like every export (README, "Languages").
     exportTitle: `${title}, head ${head}, queries ${queries} × keys ${keys}`,
-    fileBase: `kernelscope-attention-${stage}-head${h + 1}-enlarged`,
+    fileBase: `kernelscope-attention-${stage}-head${head}-enlarged`,
     describe: (r, col) => describeCell(v.pic, m, h, r, col, stage),
   };
   const { rows, cols } = m;

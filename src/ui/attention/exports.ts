@@ -19,7 +19,7 @@ import type { HeatmapCanvases } from './heatmap-canvas';
 import { headCsv, headNested, nest3, tokenNames, weightsCsv } from './model';
 import { numericsRows } from './numerics';
 import type { AttentionSession, LabRun, NumericsView, RowWeights } from './session';
-import type { Colors } from './view';
+import { headNumber, type Colors } from './view';
 
 /** The keys of the "Export weights (JSON)" object, in order (shown in the Export panel). */
 export const EXPORT_KEYS = [
@@ -118,7 +118,7 @@ export class AttentionExports {
       const { weights } = await this.host.session.fullResolution(lab);
       const h = this.host.head();
       downloadCsv(
-        `kernelscope-attention-weights-head${h + 1}.csv`,
+        `kernelscope-attention-weights-head${headNumber({ lab, head: h })}.csv`,
         weightsCsv(lab.prepared.tokens, weights, h, lab.run.shape.L),
       );
     });
@@ -147,7 +147,7 @@ export class AttentionExports {
           ...(out ? part(out) : []),
         ]);
       }
-      downloadCsv(`kernelscope-attention-qkv-output-head${h + 1}.csv`, rows);
+      downloadCsv(`kernelscope-attention-qkv-output-head${headNumber({ lab, head: h })}.csv`, rows);
     });
   }
 
@@ -158,9 +158,9 @@ export class AttentionExports {
       const h = this.host.head();
       const { inputs, tokens } = lab.prepared;
       const output = lab.run.stages.output ?? (await this.host.session.fullResolution(lab)).output;
-      downloadJson(`kernelscope-attention-qkv-output-head${h + 1}.json`, {
+      downloadJson(`kernelscope-attention-qkv-output-head${headNumber({ lab, head: h })}.json`, {
         lab: 'attention',
-        head: h + 1,
+        head: headNumber({ lab, head: h }),
         tokens,
         L,
         d,
@@ -185,7 +185,7 @@ export class AttentionExports {
       const output = stage === 'output';
       const cols = output ? d : L;
       const { tokens, mask } = lab.prepared;
-      const base = `kernelscope-attention-${stage}-head${h + 1}`;
+      const base = `kernelscope-attention-${stage}-head${headNumber({ lab, head: h })}`;
       if (format === 'csv') {
         const names = tokenNames(tokens);
         const colNames = output ? Array.from({ length: d }, (_, j) => `dim${j}`) : names;
@@ -196,7 +196,7 @@ export class AttentionExports {
       downloadJson(`${base}.json`, {
         lab: 'attention',
         stage,
-        head: h + 1,
+        head: headNumber({ lab, head: h }),
         tokens,
         mask: mask.kind,
         L,
@@ -238,7 +238,7 @@ export class AttentionExports {
     const lab = this.host.shown();
     if (!lab) return;
     const tokens = lab.prepared.tokens;
-    const base = `kernelscope-attention-row${row.row}-head${row.head + 1}`;
+    const base = `kernelscope-attention-row${row.row}-head${headNumber({ lab, head: row.head })}`;
     if (format === 'csv') {
       const rows: CsvRow[] = [['key', 'token', 'weight']];
       row.values.forEach((w, k) => rows.push([k, tokens[k] ?? '', w]));
@@ -247,7 +247,7 @@ export class AttentionExports {
     }
     downloadJson(`${base}.json`, {
       lab: 'attention',
-      head: row.head + 1,
+      head: headNumber({ lab, head: row.head }),
       query: row.row,
       token: tokens[row.row] ?? '',
       tokens,
@@ -259,8 +259,10 @@ export class AttentionExports {
   rowChart(format: 'png' | 'svg'): Promise<void> | void {
     const svg = this.host.rowSvg();
     const row = this.host.rowWeights();
-    if (!svg || !row) return;
-    return downloadChart(`kernelscope-attention-row${row.row}-head${row.head + 1}`, svg, format);
+    const lab = this.host.shown();
+    if (!svg || !row || !lab) return;
+    const head = headNumber({ lab, head: row.head });
+    return downloadChart(`kernelscope-attention-row${row.row}-head${head}`, svg, format);
   }
 
   /** Heatmap `id` as drawn on screen, at least 360 px, titled, on the panel's background. */

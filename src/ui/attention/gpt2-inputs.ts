@@ -7,6 +7,7 @@ import { msg, str } from '@lit/localize';
 import type { AttentionInputs } from '../../kernels/attention/spec';
 import { headScores, type HeadScores } from '../../models/gpt2/ref';
 import type { Gpt2Config } from '../../models/gpt2/types';
+import type { AttentionState } from '../../state/attention';
 import { formatCount } from '../../util/format';
 import type { CsvRow } from '../common/export';
 
@@ -39,6 +40,64 @@ export function splitQkv(
     return out;
   };
   return { shape: { heads: count, L: T, d }, q: part(0), k: part(1), v: part(2) };
+}
+
+/** The heads the stage views run: `count` heads from `first` (model numbering, from 0). */
+export interface HeadWindow {
+  first: number;
+  count: number;
+}
+
+/**
+ * The block of at most `max` heads (the attention kernels' limit) that holds `head` of a model with H heads:
+ * blocks 0 … max − 1, max … 2·max − 1, …; `head` is clamped to 0 … H − 1 first.
+ */
+export function headWindow(head: number, H: number, max: number): HeadWindow {
+  const h = Math.max(0, Math.min(H - 1, Math.floor(head)));
+  const first = Math.floor(h / max) * max;
+  return { first, count: Math.min(max, H - first) };
+}
+
+/**
+ * What the stage views of a GPT-2 run say about the controls: a clamped layer or head, the block of heads
+ * shown, and the lab controls the model does not have (mask, ALiBi, scale).
+ */
+export function stageNotes(
+  p: Pick<AttentionState, 'layer' | 'head' | 'mask' | 'bias' | 'scale'>,
+  config: Pick<Gpt2Config, 'nLayer' | 'nHead' | 'nEmbd'>,
+  layer: number,
+  win: HeadWindow,
+): string[] {
+  const { nLayer, nHead: H, nEmbd: C } = config;
+  const notes: string[] = [];
+  if (layer !== p.layer) notes.push(msg(str`This model has ${nLayer} layers; showing layer ${layer}.`));
+  if (p.head >= H) {
+    const [last, asked] = [H - 1, p.head];
+    notes.push(
+      msg(str`This model has ${H} heads (0 … ${last}); head ${asked} does not exist, showing head ${last}.`),
+    );
+  }
+  if (win.count < H) {
+    const [from, to] = [win.first + 1, win.first + win.count];
+    notes.push(
+      msg(
+        str`The stage views show heads ${from} … ${to} of ${H} (numbered from 1), the block holding the selected head; click any map of the grid above to show its block.`,
+      ),
+    );
+  }
+  if (p.mask !== 'causal')
+    notes.push(
+      msg(
+        'GPT-2 was trained with the causal mask: with this mask the stage views show weights the model never saw. The grid, scores and next tokens always use the causal mask.',
+      ),
+    );
+  if (p.bias !== 'none')
+    notes.push(msg('The ALiBi bias is not part of GPT-2; the grid and scores ignore it.'));
+  if (p.scale > 0) {
+    const d = C / H;
+    notes.push(msg(str`GPT-2 uses scale 1/√${d}; the grid and scores ignore the scale override.`));
+  }
+  return notes;
 }
 
 export interface HeadRow extends HeadScores {

@@ -87,7 +87,8 @@ function renderLoad(s: Gpt2Section): TemplateResult {
         ${msg(
           html`Drop a GPT-2-family <code>model.safetensors</code> here (gpt2, distilgpt2, gpt2-medium …), with
             its <code>config.json</code> if you have it. It is read from disk in pieces and runs on this GPU;
-            nothing is uploaded. WebGPU is required.`,
+            nothing is uploaded. Real checkpoints need WebGPU; without it, models up to 16 M parameters run on
+            the CPU.`,
         )}
       </p>
     </div>

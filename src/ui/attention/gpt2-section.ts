@@ -6,18 +6,22 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { msg, str } from '@lit/localize';
 import {
+  GPT2_CPU_MAX_PARAMS,
+  GPT2_CPU_MAX_T,
   GPT2_FULL_ATTENTION_MAX,
   GpuGpt2,
+  gpt2ParamCount,
   attentionModeFor,
   type Gpt2ForwardResult,
 } from '../../engine/gpt2';
-import { isAbortError, throwIfAborted } from '../../gpu/compute';
+import { isAbortError, throwIfAborted, type RunControl } from '../../gpu/compute';
 import { adapterName, type GpuContext } from '../../gpu/device';
 import { checkGpt2Limits } from '../../models/gpt2/config';
-import { openGpt2File } from '../../models/gpt2/file-source';
-import type { Gpt2Config } from '../../models/gpt2/types';
+import { openGpt2File, type SizedTensorSource } from '../../models/gpt2/file-source';
+import type { Gpt2Config, LoadProgress } from '../../models/gpt2/types';
 import { ATTENTION_LIMITS, type AttentionInputs } from '../../kernels/attention/spec';
 import type { AttentionState } from '../../state/attention';
+import { formatCount } from '../../util/format';
 import { downloadJson } from '../common/export';
 import {
   exportRefusal,
@@ -25,11 +29,16 @@ import {
   headRows,
   headTableCsv,
   sortHeadRows,
+  headWindow,
   splitQkv,
+  stageNotes,
   type HeadRow,
+  type HeadWindow,
   type HeadSort,
   type NextToken,
 } from './gpt2-inputs';
+
+import { CpuGpt2, cpuNote, type Gpt2Runner } from './gpt2-cpu';
 
 type Tokenizer = typeof import('../../models/gpt2/tokenizer');
 
@@ -46,12 +55,23 @@ export interface Gpt2Shown {
   backend: string;
 }
 
+/** What the lab's run gets from the model: tokens, Q, K, V of a block of heads, notes. */
+export interface Gpt2Prepared {
+  tokens: string[];
+  inputs: AttentionInputs;
+  notes: string[];
+  /** The block's first head (model numbering from 0) and the model's head count. */
+  headWindow: { first: number; total: number };
+}
+
 export interface Gpt2Loaded {
   name: string;
   config: Gpt2Config;
   notes: string[];
-  model: GpuGpt2;
+  model: Gpt2Runner;
   backend: string;
+  /** Run by the float64 reference in a worker (no WebGPU; small models only). */
+  cpu: boolean;
   generation: number;
 }
 
@@ -89,8 +109,14 @@ export class Gpt2Section implements ReactiveController {
     this.shown = null;
   }
 
-  runKey(p: AttentionState): number {
-    return p.model === 'gpt2' ? this.version : 0;
+  /**
+   * The loaded file and the block of heads the stage views run (a head in another block runs again, and so
+   * does one beyond the model: its note).
+   */
+  runKey(p: AttentionState): string {
+    if (p.model !== 'gpt2') return '';
+    const beyond = p.head >= (this.loaded?.config.nHead ?? Infinity);
+    return `${this.version}:${this.headWindow(p.head)?.first ?? 0}:${beyond}`;
   }
 
   requestUpdate(): void {
@@ -133,33 +159,19 @@ export class Gpt2Section implements ReactiveController {
       const opened = await openGpt2File(weights, configJson);
       // Cancel pressed while the header was read (a slow disk) ends the load here, not after it.
       throwIfAborted(abort.signal);
-      const ctx = await this.gpu();
-      if (!ctx)
-        throw new Error(
-          msg(
-            'GPT-2 runs in WebGPU only, and this page has no WebGPU device (the float64 CPU reference is too slow for real checkpoints).',
-          ),
-        );
-      const refused = checkGpt2Limits(opened.source.config, {
-        maxStorageBufferBindingSize: Number(ctx.device.limits.maxStorageBufferBindingSize),
-        maxBufferSize: Number(ctx.device.limits.maxBufferSize),
-      });
-      if (refused) throw new RangeError(msg(str`This model does not fit this GPU: ${refused}`));
-      const model = await GpuGpt2.load(ctx.device, opened.source, {
-        signal: abort.signal,
-        onProgress: (p) => {
-          this.progress = p;
-          this.host.requestUpdate();
-        },
-        label: 'attention.gpt2',
-      });
+      const onProgress = (p: LoadProgress) => {
+        this.progress = p;
+        this.host.requestUpdate();
+      };
+      const { model, backend, cpu } = await this.start(opened.source, abort.signal, onProgress);
       this.loaded?.model.destroy();
       this.loaded = {
         name: weights.name,
         config: opened.source.config,
-        notes: opened.notes,
+        notes: cpu ? [...opened.notes, cpuNote(opened.source.config)] : opened.notes,
         model,
-        backend: `WebGPU: ${adapterName(ctx.info)}`,
+        backend,
+        cpu,
         generation: this.generation(),
       };
       this.shown = null;
@@ -179,6 +191,38 @@ export class Gpt2Section implements ReactiveController {
     }
   }
 
+  /**
+   * The model on this page's GPU; without WebGPU, a small one (≤ 16 M parameters) on the CPU reference in a
+   * worker, a larger one refused.
+   */
+  private async start(
+    source: SizedTensorSource,
+    signal: AbortSignal,
+    onProgress: (p: LoadProgress) => void,
+  ): Promise<{ model: Gpt2Runner; backend: string; cpu: boolean }> {
+    const config = source.config;
+    const ctx = await this.gpu();
+    if (!ctx) {
+      const n = gpt2ParamCount(config);
+      if (n > GPT2_CPU_MAX_PARAMS) {
+        const [count, max] = [formatCount(n), formatCount(GPT2_CPU_MAX_PARAMS)];
+        throw new Error(
+          `${msg(
+            'GPT-2 runs in WebGPU only, and this page has no WebGPU device (the float64 CPU reference is too slow for real checkpoints).',
+          )} ${msg(str`Without WebGPU only models up to ${max} parameters run, on the CPU; this one has ${count}.`)}`,
+        );
+      }
+      return { model: await CpuGpt2.load(source, { signal, onProgress }), backend: 'CPU', cpu: true };
+    }
+    const refused = checkGpt2Limits(config, {
+      maxStorageBufferBindingSize: Number(ctx.device.limits.maxStorageBufferBindingSize),
+      maxBufferSize: Number(ctx.device.limits.maxBufferSize),
+    });
+    if (refused) throw new RangeError(msg(str`This model does not fit this GPU: ${refused}`));
+    const model = await GpuGpt2.load(ctx.device, source, { signal, onProgress, label: 'attention.gpt2' });
+    return { model, backend: `WebGPU: ${adapterName(ctx.info)}`, cpu: false };
+  }
+
   private fail(message: string) {
     this.loadError = message;
     this.host.requestUpdate();
@@ -189,13 +233,20 @@ export class Gpt2Section implements ReactiveController {
     return this.tokenizer;
   }
 
+  /** The heads the stage views run for `head` (all of them up to the kernels' 16), or null without a model. */
+  headWindow(head: number): HeadWindow | null {
+    const H = this.loaded?.config.nHead;
+    return H ? headWindow(head, H, ATTENTION_LIMITS.maxHeads) : null;
+  }
+
   /**
-   * The sentence through the loaded model (reusing the last forward when text and layer match), and the
-   * chosen layer's Q, K, V for the lab. Throws a RangeError naming the problem (no file, too long a text).
+   * The sentence through the loaded model (reusing the last forward when the text matches: a new layer is
+   * then one ln_1 + c_attn from its kept input), and the chosen layer's Q, K, V of the block of ≤ 16 heads
+   * holding the chosen head. Throws a RangeError naming the problem (no file, too long a text).
    */
-  async prepare(p: AttentionState): Promise<{ tokens: string[]; inputs: AttentionInputs; notes: string[] }> {
+  async prepare(p: AttentionState, control?: RunControl): Promise<Gpt2Prepared> {
     let loaded = this.loaded;
-    if (loaded && loaded.generation !== this.generation()) {
+    if (loaded && !loaded.cpu && loaded.generation !== this.generation()) {
       loaded.model.destroy();
       this.loaded = loaded = null;
       this.shown = null;
@@ -204,60 +255,74 @@ export class Gpt2Section implements ReactiveController {
     }
     if (!loaded)
       throw new RangeError(msg('Load a GPT-2 checkpoint first: “Load GPT-2 weights (.safetensors)” above.'));
-    const { nLayer, nHead: H, nEmbd: C, nPositions } = loaded.config;
+    const { nLayer, nHead: H, nEmbd: C } = loaded.config;
     const layer = Math.min(p.layer, nLayer - 1);
-    let shown = this.shown;
-    if (!shown || shown.text !== p.text || shown.layer !== layer) {
+    const shown = await this.forwardFor(loaded, p.text, layer, control);
+    const T = shown.ids.length;
+    const win = headWindow(p.head, H, ATTENTION_LIMITS.maxHeads);
+    const notes = stageNotes(p, loaded.config, layer, win);
+    const qkv = shown.result.qkv;
+    if (!qkv) throw new Error('GPT-2: the forward pass returned no Q, K, V');
+    const inputs = splitQkv(qkv, T, C, H, win.first, win.count);
+    return { tokens: shown.tokens, inputs, notes, headWindow: { first: win.first, total: H } };
+  }
+
+  /**
+   * What `text` gives at `layer`: the last forward when both match; that forward with the layer's QKV from
+   * its kept input when only the layer differs (GpuGpt2.layerQkv); else a whole forward pass.
+   */
+  private async forwardFor(
+    loaded: Gpt2Loaded,
+    text: string,
+    layer: number,
+    control?: RunControl,
+  ): Promise<Gpt2Shown> {
+    const old = this.shown;
+    if (old && old.text === text && old.layer === layer) return old;
+    let shown: Gpt2Shown;
+    const qkv = old?.text === text ? await loaded.model.layerQkv(layer, old.ids) : null;
+    if (old && qkv) {
+      shown = { ...old, layer, result: { ...old.result, qkv } };
+    } else {
+      const { nPositions } = loaded.config;
       const tok = await this.tokens();
-      const ids = tok.encodeGpt2(p.text);
+      const ids = tok.encodeGpt2(text);
       const T = ids.length;
       if (T === 0) throw new RangeError(msg('The sentence has no tokens: type some text.'));
       if (T > nPositions)
         throw new RangeError(
           msg(str`The text is ${T} GPT-2 tokens, but this model's context (n_positions) is ${nPositions}.`),
         );
-      const result = await loaded.model.forward(Uint32Array.from(ids), {
-        attention: attentionModeFor(ids.length),
-        qkvLayer: layer,
-      });
-      const tokens = tok.gpt2TokenStrings(ids);
+      if (loaded.cpu && T > GPT2_CPU_MAX_T)
+        throw new RangeError(
+          msg(
+            str`The text is ${T} GPT-2 tokens; without WebGPU the CPU reference runs at most ${GPT2_CPU_MAX_T}.`,
+          ),
+        );
+      const result = await loaded.model.forward(
+        Uint32Array.from(ids),
+        {
+          attention: attentionModeFor(T),
+          qkvLayer: layer,
+          keepLayerInputs: true,
+        },
+        control,
+      );
       shown = {
-        text: p.text,
+        text,
         layer,
         ids,
-        tokens,
+        tokens: tok.gpt2TokenStrings(ids),
         result,
-        rows: result.pooled ? null : headRows(result.attention, H),
+        rows: result.pooled ? null : headRows(result.attention, loaded.config.nHead),
         next: this.named(result.top, tok),
         backend: loaded.backend,
       };
-      this.shown = shown;
       this.nextAt = null;
-      this.host.requestUpdate();
     }
-    const T = shown.ids.length;
-    const heads = Math.min(H, ATTENTION_LIMITS.maxHeads);
-    const notes: string[] = [];
-    if (layer !== p.layer) notes.push(msg(str`This model has ${nLayer} layers; showing layer ${layer}.`));
-    if (heads < H) {
-      const last = heads - 1;
-      notes.push(msg(str`The stage views show heads 0 … ${last} of ${H}; the grid above shows every head.`));
-    }
-    if (p.mask !== 'causal')
-      notes.push(
-        msg(
-          'GPT-2 was trained with the causal mask: with this mask the stage views show weights the model never saw. The grid, scores and next tokens always use the causal mask.',
-        ),
-      );
-    if (p.bias !== 'none')
-      notes.push(msg('The ALiBi bias is not part of GPT-2; the grid and scores ignore it.'));
-    if (p.scale > 0) {
-      const d = C / H;
-      notes.push(msg(str`GPT-2 uses scale 1/√${d}; the grid and scores ignore the scale override.`));
-    }
-    const qkv = shown.result.qkv;
-    if (!qkv) throw new Error('GPT-2: the forward pass returned no Q, K, V');
-    return { tokens: shown.tokens, inputs: splitQkv(qkv, T, C, H, 0, heads), notes };
+    this.shown = shown;
+    this.host.requestUpdate();
+    return shown;
   }
 
   private named(top: readonly { id: number; p: number }[], tok: Tokenizer): NextToken[] {

@@ -1,7 +1,7 @@
 /**
  * One GPU run of the lab: choose the staged or fused path (auto: staged while its four [heads][L][L]
  * stages fit this page's budget and L ≤ 1024), then read back every stage up to L = 256, or keep the
- * stages on the GPU for pooled views above it.
+ * stages on the GPU for pooled views above it (fused: the pass also writes the pooled map's partials).
  */
 import {
   matrixStageBytes,
@@ -14,7 +14,7 @@ import type { RunControl } from '../../gpu/compute';
 import type { AttentionState } from '../../state/attention';
 import { formatBytes } from '../../util/format';
 import type { Prepared } from './model';
-import { ALL_STAGES, AUTO_STAGED_MAX_L, FULL_MAX_L, STAGED_BUDGET_BYTES } from './stages';
+import { ALL_STAGES, AUTO_STAGED_MAX_L, FULL_MAX_L, POOL_PIX, STAGED_BUDGET_BYTES } from './stages';
 
 interface GpuRun {
   run: AttentionRunResult;
@@ -81,7 +81,13 @@ export async function runOnGpu(
     run = await engine.runFused(inputs, { ...options, window: { rect } }, control);
     run.stages.weights = run.window!.data;
   } else {
-    run = await engine.runFused(inputs, options, control);
+    // The overview's pooled map comes from this pass (its per-row partials; no second Q Kᵀ): the
+    // views' pool() calls for either mode then only reduce those partials.
+    run = await engine.runFused(
+      inputs,
+      { ...options, pool: { rows: POOL_PIX, cols: POOL_PIX, mode: 'max' } },
+      control,
+    );
   }
   const available = new Set<AttentionStage>(path === 'staged' ? ALL_STAGES : ['weights', 'output']);
   return { run, full, available, notices };

@@ -3,18 +3,28 @@ import { html, type TemplateResult } from 'lit';
 import { msg, str } from '@lit/localize';
 import type { HeatmapEntry } from './heatmap-canvas';
 import { describeCell, stripMatrix } from './matrices';
-import { weightsScale, type LabView } from './view';
+import { headNumber, weightsScale, type LabView } from './view';
 
 export function renderHeads(v: LabView): TemplateResult {
   const { lab, params: p } = v;
   const { heads } = lab.run.shape;
   const size = v.layout.headThumb(heads);
+  const win = lab.prepared.headWindow;
+  const first = win?.first ?? 0;
+  const [from, to] = [first + 1, first + heads];
+  const total = win?.total ?? heads;
   return html`<section class="panel" aria-labelledby="heads-title">
-    <h3 id="heads-title">${msg(str`All ${heads} heads (softmax weights) — pick one to enlarge`)}</h3>
+    <h3 id="heads-title">
+      ${
+        total > heads
+          ? msg(str`Heads ${from} … ${to} of ${total} (softmax weights) — pick one to enlarge`)
+          : msg(str`All ${heads} heads (softmax weights) — pick one to enlarge`)
+      }
+    </h3>
     <div class="heads">
       ${Array.from({ length: heads }, (_, i) => {
         const m = stripMatrix(v.pic, 'weights', i);
-        const head = i + 1;
+        const head = headNumber(v, i);
         if (!m) return html`<span class="muted small">${msg(str`Head ${head}: pooling…`)}</span>`;
         const entry: HeatmapEntry = {
           key: `${lab.id}:${p.weightRange}:${p.pool}:${size}:${m.rows}:${v.themeVersion}`,
@@ -25,13 +35,13 @@ export function renderHeads(v: LabView): TemplateResult {
             scale: weightsScale(m.data, p.weightRange),
             textColor: v.colors.text,
           },
-          exportTitle: `Softmax weights, head ${i + 1}`,
-          fileBase: `kernelscope-attention-weights-head${i + 1}`,
+          exportTitle: `Softmax weights, head ${head}`,
+          fileBase: `kernelscope-attention-weights-head${head}`,
           describe: (r, col) => describeCell(v.pic, m, i, r, col, 'weights'),
         };
         return html`<button
           aria-pressed=${i === v.head ? 'true' : 'false'}
-          @click=${() => v.set({ head: i })}
+          @click=${() => v.set({ head: first + i })}
         >
           ${v.canvases.canvas(`head-${i}`, entry, { label: msg(str`Weights of head ${head}`), hidden: true })}
           <span>${msg(str`Head ${head}`)}</span>

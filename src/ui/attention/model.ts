@@ -37,6 +37,11 @@ export interface Prepared {
   source: 'sentence' | 'import' | 'model';
   /** With an induction model: the layer shown, its sequence analysis and the heads zeroed. */
   induction?: InductionRun;
+  /**
+   * With GPT-2: inputs hold the model's heads first … first + heads − 1 of `total` (the kernels run ≤ 16);
+   * the page labels them with the model's numbers.
+   */
+  headWindow?: { first: number; total: number };
   /** Readable notes about adjustments (clamped valid length, truncated tokens …). */
   notes: string[];
 }
@@ -69,7 +74,12 @@ export async function prepareInputs(
     /** The induction model when p.model is not "random" (an imported file takes precedence). */
     induction?: InductionModel | null;
     /** With model=gpt2: the loaded checkpoint's tokens and chosen layer's Q, K, V (gpt2-section.ts). */
-    gpt2?: { tokens: string[]; inputs: AttentionInputs; notes: string[] } | null;
+    gpt2?: {
+      tokens: string[];
+      inputs: AttentionInputs;
+      notes: string[];
+      headWindow?: { first: number; total: number };
+    } | null;
   },
 ): Promise<Prepared> {
   const notes: string[] = [];
@@ -173,6 +183,7 @@ export async function prepareInputs(
     scale,
     ...(bias ? { bias } : {}),
     ...(induction ? { induction } : {}),
+    ...(gpt2?.headWindow ? { headWindow: gpt2.headWindow } : {}),
     source: imported ? 'import' : induction || gpt2 ? 'model' : 'sentence',
     notes,
   };

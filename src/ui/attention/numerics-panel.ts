@@ -9,7 +9,7 @@ import { exportButtons } from '../common/export-buttons';
 import { formatCount } from '../../util/format';
 import { computedBy, maskedWeights, missingReason } from './numerics';
 import { ALL_STAGES, REFERENCE_MAX_L, STAGE_INFO } from './stages';
-import type { LabView } from './view';
+import { headNumber, type LabView } from './view';
 
 const exp2 = (x: number) => (x === 0 ? '0' : Number.isFinite(x) ? x.toExponential(2) : String(x));
 
@@ -122,7 +122,7 @@ function fullyMaskedExample(v: LabView): string | null {
       ? Array.from(weights.subarray(r * L, r * L + n))
       : Array.from({ length: n }, () => 0);
     const lab = `[${ours.map(String).join(', ')}${more}]`;
-    const [head, token] = [h + 1, prepared.tokens[q]];
+    const [head, token] = [headNumber(v, h), prepared.tokens[q]];
     return msg(
       str`Here, head ${head}, query “${token}” (#${q}) is fully masked: literal softmax gives ${literal}, this lab ${lab}.`,
     );

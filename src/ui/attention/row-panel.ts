@@ -3,7 +3,7 @@ import { html, type TemplateResult } from 'lit';
 import { msg, str } from '@lit/localize';
 import { renderBars } from '../../charts/bars';
 import { exportButtons } from '../common/export-buttons';
-import type { LabView } from './view';
+import { headNumber, type LabView } from './view';
 
 export function renderRowPanel(v: LabView): TemplateResult {
   const { lab, row, head: h } = v;
@@ -47,7 +47,7 @@ export function renderRowPanel(v: LabView): TemplateResult {
     if (Number.isInteger(value) && value >= -1 && value < L) v.set({ row: value });
     else input.value = String(row);
   };
-  const [token, head] = [tokens[row], h + 1];
+  const [token, head] = [tokens[row], headNumber(v)];
   return html`<section class="panel" aria-labelledby="row-title">
     <h3 id="row-title">
       ${row >= 0 ? msg(str`Weights of query “${token}” (#${row}), head ${head}`) : msg('Weights of one query')}
@@ -68,7 +68,7 @@ export function drawRowChart(v: LabView, svg: SVGSVGElement): void {
   const width = v.layout.bars;
   v.canvases.once(svg, `${lab.id}:${row.head}:${row.row}:${width}`, () => {
     const tokens = lab.prepared.tokens;
-    const [token, head] = [tokens[row.row], row.head + 1];
+    const [token, head] = [tokens[row.row], headNumber(v, row.head)];
     renderBars(
       svg,
       { labels: tokens, values: row.values, highlight: row.row },

@@ -11,7 +11,7 @@ import { describeCell, rowIndexOf, stripMatrix } from './matrices';
 import { matrixTable } from './matrix-table';
 import { axisLabels, fmtValue, type HeadMatrix } from './model';
 import { ALL_STAGES, STAGE_INFO } from './stages';
-import { stageScale, type LabView } from './view';
+import { headNumber, stageScale, type LabView } from './view';
 
 /** The pseudocode line of stage `s`, with the scale (or √d), the bias and the mask it used. */
 function pseudocodeLine(v: LabView, s: AttentionStage): TemplateResult {
@@ -30,7 +30,7 @@ function pseudocodeLine(v: LabView, s: AttentionStage): TemplateResult {
 }
 
 export function renderStrip(v: LabView): TemplateResult {
-  const head = v.head + 1;
+  const head = headNumber(v);
   return html`<section class="panel" aria-labelledby="strip-title">
     <h3 id="strip-title">${msg(str`Every stage, head ${head}`)}</h3>
     <ol class="pseudocode" aria-label=${msg('Pseudocode')}>
@@ -120,11 +120,11 @@ function stageCanvas(v: LabView, s: AttentionStage, m: HeadMatrix, cell: number)
       highlightColor: v.colors.focus,
     },
     // Written into the exported image: English, as every export (README, "Languages").
-    exportTitle: `${STAGE_INFO[s].enTitle}, head ${h + 1} (${STAGE_INFO[s].code})`,
-    fileBase: `kernelscope-attention-${s}-head${h + 1}`,
+    exportTitle: `${STAGE_INFO[s].enTitle}, head ${headNumber(v)} (${STAGE_INFO[s].code})`,
+    fileBase: `kernelscope-attention-${s}-head${headNumber(v)}`,
     describe: (r, col) => describeCell(v.pic, m, h, r, col, s),
   };
-  return v.canvases.canvas(id, entry, { label: canvasLabel(s, h + 1, m, lab.run.shape.d) });
+  return v.canvases.canvas(id, entry, { label: canvasLabel(s, headNumber(v), m, lab.run.shape.d) });
 }
 
 /** The heatmap's accessible name: "Masked scores of head 1: 4 queries × 4 keys (pooled)". */
@@ -144,7 +144,7 @@ function canvasLabel(s: AttentionStage, head: number, m: HeadMatrix, d: number):
 function stageButtons(v: LabView, s: AttentionStage): TemplateResult {
   const short = STAGE_INFO[s].short;
   const id = `strip-${s}`;
-  const head = v.head + 1;
+  const head = headNumber(v);
   const x = v.exports;
   const enlargeable = s !== 'output' && (VIEW_STAGES as readonly string[]).includes(s);
   return html`<div class="small-buttons">

@@ -47,6 +47,14 @@ export interface LabView {
   set(patch: Partial<AttentionState>): void;
 }
 
+/**
+ * The number a person reads for head index `h` of the run (default: the selected one), counted from 1: the
+ * model's own head number when the run holds a block of a larger model's heads (GPT-2 beyond 16 heads).
+ */
+export function headNumber(v: Pick<LabView, 'lab' | 'head'>, h = v.head): number {
+  return h + (v.lab.prepared.headWindow?.first ?? 0) + 1;
+}
+
 /** Weights use viridis over [0, 1], or over [0, this panel's max] when the user asks for contrast. */
 export function weightsScale(values: ArrayLike<number>, range: AttentionState['weightRange']): HeatmapScale {
   if (range === 'unit') return { kind: 'sequential', min: 0, max: 1 };
