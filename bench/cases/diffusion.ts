@@ -2,7 +2,9 @@
  * Diffusion family: one DiffusionEngine.step() reading back the 128×128 density grid the lab draws, for
  * each denoiser (exact on 1000 two-moons points, Gaussian N(μ, Σ), the shipped two-moons ε-MLP) and each
  * sampler family (DDPM σ² = β̃, DDIM η = 0, probability-flow ODE with Heun: two denoiser evaluations per
- * step), against the CPU twin (DiffusionCpuEngine, float64).
+ * step), against the CPU twin (DiffusionCpuEngine, float64). First, issue #15's P3 shape: one DDIM step through
+ * an ε-MLP of width 128 (the shipped architecture widened, untrained weights) with each MLP kernel family —
+ * the adapter's ("gpu") and the other one ("gpu-particle" or "gpu-batched") — so they compare in one run.
  */
 import {
   DiffusionCpuEngine,
@@ -13,7 +15,7 @@ import {
   type ReadRequest,
 } from '../../src/engine/diffusion';
 import { makeDataset2D } from '../../src/models/datasets2d';
-import { parseMlp, type MlpModel } from '../../src/models/mlp-denoiser';
+import { initMlp, parseMlp, type MlpModel } from '../../src/models/mlp-denoiser';
 import { makeSchedule } from '../../src/models/schedules';
 import twoMoonsMlpUrl from '../../public/models/diffusion/two-moons.ksmlp?inline';
 import type { Predictor } from '../plan';
@@ -53,11 +55,50 @@ function denoisers(): Denoiser[] {
   ];
 }
 
+/** Width-128 ε-MLP, one DDIM step, with the engine's MLP family and the other one. */
+async function mlpFamilyCases(s: Suite, pred: Predictor, engine: DiffusionEngine): Promise<void> {
+  const config = { dim: 2, hidden: 128, blocks: 3, freqs: 8, inputScale: 25 };
+  const model = initMlp(config, 1);
+  const other = new DiffusionEngine(s.wrapped, {
+    mlpFamily: engine.mlpFamily === 'batched' ? 'particle' : 'batched',
+  });
+  const data = makeDataset2D({ kind: 'two-moons', n: 1000, seed: 1 });
+  const schedule = makeSchedule({ kind: 'cosine', T: 1000 });
+  for (const count of s.p.diffusionN) {
+    const setup: DiffusionSetup = {
+      schedule,
+      data,
+      dim: 2,
+      count,
+      seed: 7,
+      sampler: { kind: 'ddim', eta: 0 },
+      steps: 1000,
+      denoiser: { kind: 'mlp', model },
+    };
+    for (const [variant, by] of [
+      ['gpu', engine],
+      [`gpu-${other.mlpFamily}`, other],
+    ] as const) {
+      const params = {
+        particles: count,
+        denoiser: 'mlp-128',
+        sampler: 'ddim',
+        grid: 128,
+        family: by.mlpFamily,
+      };
+      const on = { variant, engine: by, poolCount: () => by.buffersCreated };
+      await stepCase(s, pred, on, setup, params, `${variant}/mlp-128/ddim`);
+    }
+  }
+  other.destroy();
+}
+
 export async function diffusionCases(s: Suite): Promise<void> {
   const pred = s.predictor(1);
   const dens = denoisers();
   const schedule = makeSchedule({ kind: 'cosine', T: 1000 });
   const gpuEngine = s.setupTime('DiffusionEngine', () => new DiffusionEngine(s.wrapped));
+  await mlpFamilyCases(s, pred, gpuEngine);
   const cpuEngine = new DiffusionCpuEngine();
   for (const den of dens) {
     for (const sampler of SAMPLERS) {
@@ -91,7 +132,8 @@ export async function diffusionCases(s: Suite): Promise<void> {
   s.note(
     'Diffusion: cosine schedule T = 1000, 1000 sampler steps, seed 7; exact = 1000 two-moons points; ' +
       'gaussian = N((0.5, −0.25), [[1, 0.3], [0.3, 0.5]]); mlp = public/models/diffusion/two-moons.ksmlp. ' +
-      'Each step reads back the 128×128 density grid. Steps use the default step-back history (256 MiB); ' +
+      "mlp-128 = an untrained width-128 MLP (2-D, 3 blocks, 8 frequencies), DDIM only, with the adapter's MLP " +
+      'kernel family ("gpu") and the other ("gpu-<family>"). Each step reads back the 128×128 density grid. Steps use the default step-back history (256 MiB); ' +
       'the labels of every buffer created during a measured step are listed under the case.',
   );
 }
@@ -100,14 +142,14 @@ export async function diffusionCases(s: Suite): Promise<void> {
 async function stepCase(
   s: Suite,
   pred: Predictor,
-  on: { variant: 'gpu' | 'cpu'; engine: DiffusionRunner; poolCount?: () => number },
+  on: { variant: string; engine: DiffusionRunner; poolCount?: () => number },
   setup: DiffusionSetup,
   params: CaseResult['params'],
   key: string,
 ): Promise<void> {
   const { variant, engine } = on;
   const count = setup.count;
-  const gpu = variant === 'gpu';
+  const gpu = variant !== 'cpu';
   const c: CaseResult = {
     family: 'diffusion',
     variant,

@@ -15,7 +15,7 @@ import { GaussianDenoiser } from '../../kernels/diffusion/affine';
 import { ForwardKernel } from '../../kernels/diffusion/forward';
 import { SamplerStepKernel } from '../../kernels/diffusion/step';
 import { GridKernel } from '../../kernels/diffusion/grid';
-import { MlpDenoiser } from '../../kernels/diffusion/mlp';
+import { createMlpDenoiser, mlpFamilyFor, type MlpFamily } from '../../kernels/diffusion/mlp-batched';
 import { MAX_PARTICLES_GPU, heunCorrection, planStep } from '../../kernels/diffusion/spec';
 import { ChainState, checkFieldGrid, densityFrame, frameHeader, readCount, validateSetup } from './chain';
 import { formatCount } from '../../util/format';
@@ -52,9 +52,16 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
   /** Step index at which x0/eps hold the denoiser's output for `cur`, or −1. */
   private evaluatedAt = -1;
 
-  constructor(private readonly gpu: Pick<GpuContext, 'device' | 'info'>) {
+  /** The ε-MLP kernel family (mlpFamilyFor the device unless the constructor's options say). */
+  readonly mlpFamily: MlpFamily;
+
+  constructor(
+    private readonly gpu: Pick<GpuContext, 'device' | 'info'>,
+    options: { mlpFamily?: MlpFamily } = {},
+  ) {
     super();
     const { device } = gpu;
+    this.mlpFamily = options.mlpFamily ?? mlpFamilyFor(device);
     this.forwardKernel = new ForwardKernel(device, 'diffusion.forward');
     this.stepKernel = new SamplerStepKernel(device, 'diffusion.step');
     this.grid = new GridKernel(device, 'diffusion.grid', MAX_VIEW_GRID);
@@ -110,7 +117,7 @@ export class DiffusionEngine extends ChainState implements DiffusionRunner {
     }
     if (choice.kind === 'mlp') {
       if (choice.model.config.dim !== setup.dim) throw new RangeError('The MLP has the wrong dimension.');
-      return new MlpDenoiser(device, choice.model, 'diffusion.mlp');
+      return createMlpDenoiser(device, choice.model, 'diffusion.mlp', this.mlpFamily);
     }
     if (!choice.model) throw new Error('A custom denoiser needs a GPU model for the GPU engine.');
     if (choice.model.dim !== setup.dim) throw new RangeError('The custom denoiser has the wrong dimension.');
