@@ -454,3 +454,15 @@ test('Attention lab: L = 4096 runs in batches with progress; Cancel keeps the la
   expectRowsSumToOne(e);
   expect(problems).toEqual([]);
 });
+
+test('Attention lab: the fused path pools the overview inside the attention pass, in either mode', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  await page.goto('./#/attention?L=300&heads=2&d=8&path=fused&mask=causal');
+  await waitForRun(page, /L = 300 /);
+  await expect(page.getByText(/max-pooled on the GPU to 256×256 inside the attention pass/)).toBeVisible();
+  await page.getByRole('combobox', { name: /Pooling/ }).selectOption('mean');
+  await expect(page.getByText(/mean-pooled on the GPU to 256×256 inside the attention pass/)).toBeVisible();
+  expect(problems).toEqual([]);
+});
