@@ -108,7 +108,8 @@ describe('GpuMlp training steps in one command buffer', () => {
   /** All of the net's state (tensors, moments, running statistics) and the counter, as f32 arrays. */
   async function state(mlp: GpuMlp) {
     const out: Record<string, Float32Array> = {};
-    for (const [name, buffer, floats] of mlp.stateTensors()) out[name] = await read(buffer, floats);
+    for (const [name, buffer, floats, at] of mlp.stateTensors())
+      out[name] = (await read(buffer, at + floats)).slice(at);
     out['counter'] = await read(mlp.adam.state, 4);
     out['result'] = await read(mlp.result, 2);
     return out;

@@ -3,7 +3,7 @@
  * lab's MLP) and W[out][in] (Y = X·Wᵀ + b, PyTorch's nn.Linear and the diffusion ε-MLP).
  */
 import { UniformLayout } from '../../gpu/uniforms';
-import type { Dispatch } from './pipelines';
+import type { BufferOrView, Dispatch } from './pipelines';
 import { barrierFree, dispatch, type OpResources } from './op-resources';
 
 const MATMUL = new UniformLayout([
@@ -34,7 +34,7 @@ function matmulDispatch(
   res: OpResources,
   label: string,
   dims: { m: number; n: number; k: number; flags: number },
-  buffers: [a: GPUBuffer, b: GPUBuffer, bias: GPUBuffer, c: GPUBuffer],
+  buffers: [a: BufferOrView, b: BufferOrView, bias: BufferOrView, c: BufferOrView],
   direct?: boolean,
 ): Dispatch {
   const u = res.uniform(MATMUL, `${label}.params`, dims);
@@ -60,8 +60,8 @@ type LinearForward = (
   label: string,
   s: LinearShape,
   x: GPUBuffer,
-  w: GPUBuffer,
-  b: GPUBuffer,
+  w: BufferOrView,
+  b: BufferOrView,
   y: GPUBuffer,
 ) => Dispatch[];
 
@@ -71,10 +71,10 @@ type LinearBackward = (
   label: string,
   s: LinearShape,
   x: GPUBuffer,
-  w: GPUBuffer,
+  w: BufferOrView,
   dy: GPUBuffer,
-  dw: GPUBuffer,
-  db: GPUBuffer,
+  dw: BufferOrView,
+  db: BufferOrView,
   dx?: GPUBuffer,
 ) => Dispatch[];
 
@@ -123,7 +123,7 @@ export const linearBackward = backward('in-out');
 export const linearOutInBackward = backward('out-in');
 
 /** db[out] = Σ_rows dY[rows, out]. */
-function columnSum(res: OpResources, label: string, s: LinearShape, dy: GPUBuffer, db: GPUBuffer) {
+function columnSum(res: OpResources, label: string, s: LinearShape, dy: GPUBuffer, db: BufferOrView) {
   const u = res.uniform(MATMUL, `${label}.db.params`, { m: s.rows, n: s.outDim, k: 0, flags: 0 });
   return dispatch(
     res,

@@ -4,7 +4,7 @@
  * rebuilt when its shape changes). Linear layers are in linear.ts, re-exported here.
  */
 import { UniformLayout } from '../../gpu/uniforms';
-import { nnPipelines, type Dispatch } from './pipelines';
+import { nnPipelines, type BufferOrView, type Dispatch } from './pipelines';
 import { ACTIVATIONS, type Activation } from './spec';
 import { OpResources, barrierFree, dispatch, elementsPerInvocation, type ProgramName } from './op-resources';
 
@@ -114,7 +114,7 @@ function perChannel(
   entry: string,
   label: string,
   channels: number,
-  buffers: GPUBuffer[],
+  buffers: BufferOrView[],
 ): Dispatch[] {
   const serial = barrierFree(res.device);
   const groups = serial ? Math.ceil(channels / 64) : channels;
@@ -134,8 +134,8 @@ export function channelStats(
 }
 
 export interface BnBuffers {
-  gamma: GPUBuffer;
-  beta: GPUBuffer;
+  gamma: BufferOrView;
+  beta: BufferOrView;
   runningMean: GPUBuffer;
   runningVar: GPUBuffer;
   /** [rows·channels] normalised x̂, kept for backward. */
@@ -181,8 +181,8 @@ export function bnBackward(
   dy: GPUBuffer,
   bn: BnBuffers,
   dx: GPUBuffer,
-  dgamma: GPUBuffer,
-  dbeta: GPUBuffer,
+  dgamma: BufferOrView,
+  dbeta: BufferOrView,
 ): Dispatch[] {
   const u = res.uniform(BN_BACKWARD, `${label}.backward.params`, {
     rows: s.rows,
