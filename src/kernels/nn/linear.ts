@@ -17,6 +17,9 @@ const TILE = 16;
 const TRANS_A = 1;
 const TRANS_B = 2;
 const BIAS = 4;
+/** Also sums[col] = Σ_k op(B)(k, col) / sums[row] = Σ_k op(A)(row, k): db folded into the dW product. */
+const SUM_B_COLS = 8;
+const SUM_A_ROWS = 16;
 
 interface LinearShape {
   rows: number;
@@ -36,9 +39,10 @@ function matmulDispatch(
   dims: { m: number; n: number; k: number; flags: number },
   buffers: [a: BufferOrView, b: BufferOrView, bias: BufferOrView, c: BufferOrView],
   direct?: boolean,
+  sums?: BufferOrView,
 ): Dispatch {
   const u = res.uniform(MATMUL, `${label}.params`, dims);
-  const bind = [u, ...buffers];
+  const bind = [u, ...buffers, sums ?? res.scratch()];
   const maxGroups = res.device.limits.maxComputeWorkgroupsPerDimension;
   const blockGroups = Math.ceil((Math.ceil(dims.m / 8) * Math.ceil(dims.n / 8)) / 64);
   if (direct !== false && barrierFree(res.device) && blockGroups <= maxGroups) {
@@ -87,21 +91,19 @@ function forward(layout: WeightLayout): LinearForward {
 }
 
 /**
- * The backward dispatches in their order: dW, db = Σ_rows dY, then dX when asked for. 'in-out': dW = Xᵀ·dY,
- * dX = dY·Wᵀ (the style's default kernel); 'out-in': dW = dYᵀ·X, dX = dY·W (kernel chosen by s.direct).
+ * The backward dispatches in their order: dW with db = Σ_rows dY from the same loads, then dX when asked
+ * for. 'in-out': dW = Xᵀ·dY, dX = dY·Wᵀ (the style's default kernel); 'out-in': dW = dYᵀ·X, dX = dY·W
+ * (kernel chosen by s.direct).
  */
 function backward(layout: WeightLayout): LinearBackward {
   const outIn = layout === 'out-in';
   return (res, label, s, x, w, dy, dw, db, dx) => {
     const direct = outIn ? s.direct : undefined;
     const dims = outIn
-      ? { m: s.outDim, n: s.inDim, k: s.rows, flags: TRANS_A }
-      : { m: s.inDim, n: s.outDim, k: s.rows, flags: TRANS_A };
+      ? { m: s.outDim, n: s.inDim, k: s.rows, flags: TRANS_A | SUM_A_ROWS }
+      : { m: s.inDim, n: s.outDim, k: s.rows, flags: TRANS_A | SUM_B_COLS };
     const [a, b] = outIn ? [dy, x] : [x, dy];
-    const out = [
-      matmulDispatch(res, `${label}.dw`, dims, [a, b, b, dw], direct),
-      columnSum(res, label, s, dy, db),
-    ];
+    const out = [matmulDispatch(res, `${label}.dw`, dims, [a, b, b, dw], direct, db)];
     if (dx) {
       const dxDims = { m: s.rows, n: s.inDim, k: s.outDim, flags: outIn ? 0 : TRANS_B };
       out.push(matmulDispatch(res, `${label}.dx`, dxDims, [dy, w, w, dx], direct));
@@ -116,21 +118,8 @@ export const linearForward = forward('in-out');
 /** Y[rows, out] = X[rows, in]·Wᵀ + b with W stored [out][in] (row-major). */
 export const linearOutInForward = forward('out-in');
 
-/** dW = Xᵀ·dY, db = Σ_rows dY and (when dx is given) dX = dY·Wᵀ, for W[in][out]. */
+/** dW = Xᵀ·dY with db = Σ_rows dY (one dispatch) and (when dx is given) dX = dY·Wᵀ, for W[in][out]. */
 export const linearBackward = backward('in-out');
 
 /** Backward of linearOutInForward: dW[out, in] = dYᵀ·X, db = Σ_rows dY and (when dx is given) dX = dY·W. */
 export const linearOutInBackward = backward('out-in');
-
-/** db[out] = Σ_rows dY[rows, out]. */
-function columnSum(res: OpResources, label: string, s: LinearShape, dy: GPUBuffer, db: BufferOrView) {
-  const u = res.uniform(MATMUL, `${label}.db.params`, { m: s.rows, n: s.outDim, k: 0, flags: 0 });
-  return dispatch(
-    res,
-    'matmul',
-    'column_sum',
-    `${label}.db.bg`,
-    [u, dy, dy, dy, db],
-    Math.ceil(s.outDim / 64),
-  );
-}

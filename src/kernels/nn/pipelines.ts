@@ -92,8 +92,8 @@ export class NnPipelines {
     this.matmul = make(
       'matmul',
       matmulWgsl,
-      ['uniform', 'read', 'read', 'read', 'storage'],
-      ['matmul', 'column_sum', 'matmul_direct', 'matmul_block8'],
+      ['uniform', 'read', 'read', 'read', 'storage', 'storage'],
+      ['matmul', 'matmul_direct', 'matmul_block8'],
     );
     this.relu = make(
       'relu',
