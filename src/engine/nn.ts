@@ -67,7 +67,8 @@ export class GpuMlp {
     const init = initWeights(shape, seed);
     this.adam = new ops.AdamState(device, label);
     this.adam.setStep(0);
-    this.layout = new FlatLayout(this.specs, viewAlignFloats(device));
+    // β right after γ: the BN kernels bind [γ | β] (and [dγ | dβ]) as one view.
+    this.layout = new FlatLayout(this.specs, viewAlignFloats(device), (n) => n.endsWith('.bn.beta'));
     const total = this.layout.total;
     this.flat = {
       params: buf('params', total),
@@ -81,8 +82,9 @@ export class GpuMlp {
     this.x = buf('x', B * inDim);
     this.labels = buf('labels', B);
     this.result = buf('result', 4);
-    const P = (n: string) => this.layout.view(this.flat.params, n);
-    const G = (n: string) => this.layout.view(this.flat.grads, n);
+    const P = (n: string, floats?: number) => this.layout.view(this.flat.params, n, floats);
+    const G = (n: string, floats?: number) => this.layout.view(this.flat.grads, n, floats);
+    const kind = shape.activation ?? 'relu';
 
     // Forward (train and eval lists differ only in the BN mode).
     const inputs: GPUBuffer[] = [];
@@ -110,12 +112,12 @@ export class GpuMlp {
       inputs.push(a);
       let h = z;
       const layer: GpuLayer = { z };
+      const act = buf(`layers.${l}.a`, B * width);
       if (batchNorm) {
         const running = buf(`layers.${l}.bn.running_var`, width);
         device.queue.writeBuffer(running, 0, new Float32Array(width).fill(1));
         const bn: ops.BnBuffers = {
-          gamma: P(`layers.${l}.bn.gamma`),
-          beta: P(`layers.${l}.bn.beta`),
+          affine: P(`layers.${l}.bn.gamma`, 2 * width),
           runningMean: buf(`layers.${l}.bn.running_mean`, width),
           runningVar: running,
           xhat: buf(`layers.${l}.bn.xhat`, B * width),
@@ -131,6 +133,7 @@ export class GpuMlp {
             z,
             bn,
             h,
+            { kind, out: act },
           ),
         );
         fwdEval.push(
@@ -141,6 +144,7 @@ export class GpuMlp {
             z,
             bn,
             h,
+            { kind, out: act },
           ),
         );
         fwdProbe.push(
@@ -151,6 +155,7 @@ export class GpuMlp {
             z,
             bn,
             h,
+            { kind, out: act },
           ),
         );
         layer.bn = bn;
@@ -158,11 +163,13 @@ export class GpuMlp {
       preRelu.push(h);
       this.reluInputs.push(h);
       this.layers.push(layer);
-      const act = buf(`layers.${l}.a`, B * width);
-      const relu = ops.activationOp(this.res, `${n}.act`, shape.activation ?? 'relu', B * width, h, act);
-      fwdTrain.push(...relu);
-      fwdEval.push(...relu);
-      fwdProbe.push(...relu);
+      if (!batchNorm) {
+        // With BN the activation is fused into the BN kernel above.
+        const f = ops.activationOp(this.res, `${n}.act`, kind, B * width, h, act);
+        fwdTrain.push(...f);
+        fwdEval.push(...f);
+        fwdProbe.push(...f);
+      }
       a = act;
     }
     const last = depth > 0 ? width : inDim;
@@ -209,32 +216,24 @@ export class GpuMlp {
     for (let l = depth - 1; l >= 0; l--) {
       const n = `${label}.layers.${l}`;
       const fanIn = l === 0 ? inDim : width;
-      const dh = buf(`layers.${l}.dh`, B * width);
-      this.trainList.push(
-        ...ops.activationOp(
-          this.res,
-          `${n}.act.backward`,
-          shape.activation ?? 'relu',
-          B * width,
-          preRelu[l]!,
-          dh,
-          da!,
-        ),
-      );
-      let dz = dh;
+      const dz = buf(`layers.${l}.dz`, B * width);
       if (batchNorm) {
-        dz = buf(`layers.${l}.dz`, B * width);
+        // The activation's derivative fused into the BN backward: da → dz in one dispatch.
         this.trainList.push(
           ...ops.bnBackward(
             this.res,
             `${n}.bn`,
             { rows: B, channels: width, train: true },
-            dh,
+            da!,
             this.layers[l]!.bn!,
             dz,
-            G(`layers.${l}.bn.gamma`),
-            G(`layers.${l}.bn.beta`),
+            G(`layers.${l}.bn.gamma`, 2 * width),
+            { kind, y: preRelu[l]! },
           ),
+        );
+      } else {
+        this.trainList.push(
+          ...ops.activationOp(this.res, `${n}.act.backward`, kind, B * width, preRelu[l]!, dz, da!),
         );
       }
       const nextDa = l > 0 ? buf(`layers.${l - 1}.da`, B * width) : undefined;
