@@ -2,8 +2,8 @@
 // flags: bit 0 — A is stored transposed ([k, m]); bit 1 — B is stored transposed ([n, k]); bit 2 — add bias;
 // bit 3 — also sums[col] = Σ_k op(B)(k, col); bit 4 — also sums[row] = Σ_k op(A)(row, k). Linear layers use
 // it three ways: Y = X·W + b, dX = dY·Wᵀ, dW = Xᵀ·dY — the last with db = Σ_rows dY from the same loads
-// (bit 3 for W[in][out], bit 4 for dW = dYᵀ·X with W[out][in]). Each sum runs over k in order, one add per
-// term (recursive summation, as a plain column sum).
+// (bit 3 for W[in][out], bit 4 for dW = dYᵀ·X with W[out][in]), or from `column_sum`. Each sum runs over k
+// in order, one add per term (recursive summation, as `column_sum`), so both give the same bits.
 
 struct Params {
   m: u32,
@@ -85,6 +85,20 @@ fn matmul(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: v
     }
     c[row * p.n + col] = acc;
   }
+}
+
+// c[col] = Σ_row a[row, col] for a stored [m, n].
+@compute @workgroup_size(64)
+fn column_sum(@builtin(global_invocation_id) gid: vec3u) {
+  let col = gid.x;
+  if (col >= p.n) {
+    return;
+  }
+  var s = 0.0;
+  for (var r = 0u; r < p.m; r++) {
+    s += a[r * p.n + col];
+  }
+  c[col] = s;
 }
 
 // The same product without workgroup memory or barriers: one thread per output, a plain loop over k in the

@@ -204,7 +204,7 @@ export class GpuMlp {
       ...ops.linearBackward(
         this.res,
         `${label}.out`,
-        { rows: B, inDim: last, outDim: K },
+        { rows: B, inDim: last, outDim: K, foldBias: true },
         a,
         P('out.weight'),
         dlogits,
@@ -241,7 +241,7 @@ export class GpuMlp {
         ...ops.linearBackward(
           this.res,
           `${n}.linear`,
-          { rows: B, inDim: fanIn, outDim: width },
+          { rows: B, inDim: fanIn, outDim: width, foldBias: true },
           inputs[l]!,
           P(`layers.${l}.weight`),
           dz,

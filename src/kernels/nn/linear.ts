@@ -30,6 +30,8 @@ interface LinearShape {
    * the tiled one; absent: the style's default. All three sum each dot product in the same k order.
    */
   direct?: boolean;
+  /** Backward: db from the dW dispatch's own loads (one dispatch fewer) instead of a column-sum dispatch. */
+  foldBias?: boolean;
 }
 
 /** C[m, n] = op(A)·op(B) (+ bias) with the kernel chosen by the style and `direct` (see LinearShape). */
@@ -91,19 +93,22 @@ function forward(layout: WeightLayout): LinearForward {
 }
 
 /**
- * The backward dispatches in their order: dW with db = Σ_rows dY from the same loads, then dX when asked
- * for. 'in-out': dW = Xᵀ·dY, dX = dY·Wᵀ (the style's default kernel); 'out-in': dW = dYᵀ·X, dX = dY·W
+ * The backward dispatches in their order: dW, db = Σ_rows dY (with s.foldBias from the dW dispatch's own
+ * loads, else a column sum), then dX when asked for. 'in-out': dW = Xᵀ·dY, dX = dY·Wᵀ (the style's default kernel); 'out-in': dW = dYᵀ·X, dX = dY·W
  * (kernel chosen by s.direct).
  */
 function backward(layout: WeightLayout): LinearBackward {
   const outIn = layout === 'out-in';
   return (res, label, s, x, w, dy, dw, db, dx) => {
     const direct = outIn ? s.direct : undefined;
+    const fold = s.foldBias ? (outIn ? SUM_A_ROWS : SUM_B_COLS) : 0;
     const dims = outIn
-      ? { m: s.outDim, n: s.inDim, k: s.rows, flags: TRANS_A | SUM_A_ROWS }
-      : { m: s.inDim, n: s.outDim, k: s.rows, flags: TRANS_A | SUM_B_COLS };
+      ? { m: s.outDim, n: s.inDim, k: s.rows, flags: TRANS_A | fold }
+      : { m: s.inDim, n: s.outDim, k: s.rows, flags: TRANS_A | fold };
     const [a, b] = outIn ? [dy, x] : [x, dy];
-    const out = [matmulDispatch(res, `${label}.dw`, dims, [a, b, b, dw], direct, db)];
+    const out = s.foldBias
+      ? [matmulDispatch(res, `${label}.dw`, dims, [a, b, b, dw], direct, db)]
+      : [matmulDispatch(res, `${label}.dw`, dims, [a, b, b, dw], direct), columnSum(res, label, s, dy, db)];
     if (dx) {
       const dxDims = { m: s.rows, n: s.inDim, k: s.outDim, flags: outIn ? 0 : TRANS_B };
       out.push(matmulDispatch(res, `${label}.dx`, dxDims, [dy, w, w, dx], direct));
@@ -118,8 +123,21 @@ export const linearForward = forward('in-out');
 /** Y[rows, out] = X[rows, in]·Wᵀ + b with W stored [out][in] (row-major). */
 export const linearOutInForward = forward('out-in');
 
-/** dW = Xᵀ·dY with db = Σ_rows dY (one dispatch) and (when dx is given) dX = dY·Wᵀ, for W[in][out]. */
+/** dW = Xᵀ·dY, db = Σ_rows dY and (when dx is given) dX = dY·Wᵀ, for W[in][out]. */
 export const linearBackward = backward('in-out');
 
 /** Backward of linearOutInForward: dW[out, in] = dYᵀ·X, db = Σ_rows dY and (when dx is given) dX = dY·W. */
 export const linearOutInBackward = backward('out-in');
+
+/** db[out] = Σ_rows dY[rows, out]. */
+function columnSum(res: OpResources, label: string, s: LinearShape, dy: GPUBuffer, db: BufferOrView) {
+  const u = res.uniform(MATMUL, `${label}.db.params`, { m: s.rows, n: s.outDim, k: 0, flags: 0 });
+  return dispatch(
+    res,
+    'matmul',
+    'column_sum',
+    `${label}.db.bg`,
+    [u, dy, dy, dy, db, res.scratch()],
+    Math.ceil(s.outDim / 64),
+  );
+}

@@ -94,7 +94,7 @@ export class NnPipelines {
       'matmul',
       matmulWgsl,
       ['uniform', 'read', 'read', 'read', 'storage', 'storage'],
-      ['matmul', 'matmul_direct', 'matmul_block8'],
+      ['matmul', 'column_sum', 'matmul_direct', 'matmul_block8'],
     );
     this.relu = make(
       'relu',
