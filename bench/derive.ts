@@ -114,6 +114,23 @@ export function derive(r: SuiteResult): void {
           size: c.size,
           ratio: awaited.wallMs.median / (c.wallMs.median / c.stepsPerCall),
         });
+      // The same steps one submit and one batch write each (before the batch ring), per step.
+      const old = done.find(
+        (d) =>
+          d.family === 'training' &&
+          d.variant === 'gpu-pipelined-submits' &&
+          d.size === c.size &&
+          paramsKey(d.params, '') === paramsKey(c.params, ''),
+      );
+      const [o, n] = [old && perStepMs(old), perStepMs(c)];
+      if (o !== undefined && n !== undefined && n > 0)
+        r.ratios.push({
+          family: c.family,
+          what: 'one submit per step ÷ one command buffer',
+          params,
+          size: c.size,
+          ratio: o / n,
+        });
     }
   }
 }

@@ -22,7 +22,7 @@ const bytes = (b) =>
   b === undefined
     ? '—'
     : b < 1024
-      ? `${b} B`
+      ? `${Number.isInteger(b) ? b : b < 10 ? b.toFixed(2) : b.toFixed(0)} B`
       : b < 1024 ** 2
         ? `${(b / 1024).toFixed(1)} KiB`
         : `${(b / 1024 ** 2).toFixed(1)} MiB`;
@@ -86,6 +86,15 @@ for (const family of ['random', 'attention', 'training', 'diffusion', 'recommend
           `${pip.params.net}, ${pip.params.stepsPerCall} steps per submit-and-read`,
           String(pip.params.batch),
           ...stepsRow(pip.skipped ? undefined : pip, undefined),
+        ]);
+      const old = cs.find(
+        (x) => x.variant === 'gpu-pipelined-submits' && key(x, ['stepsPerCall']) === key(c),
+      );
+      if (old)
+        rows.push([
+          `${old.params.net}, ${old.params.stepsPerCall} steps, one submit each (before the batch ring)`,
+          String(old.params.batch),
+          ...stepsRow(old.skipped ? undefined : old, undefined),
         ]);
     }
     console.log(table(['network', 'batch', ...stepsHead], rows));

@@ -225,6 +225,103 @@ describe('BatchNorm lab engine', () => {
     g.destroy();
   });
 
+  /**
+   * Counts device.createBuffer, queue.submit and queue.writeBuffer calls, and the bytes copied into mappable
+   * (MAP_READ) buffers, while `fn` runs.
+   */
+  async function counting<T>(fn: () => Promise<T>) {
+    const { device } = gpu;
+    const n = { buffers: 0, submits: 0, writes: 0, readBytes: 0 };
+    const [createBuffer, createCommandEncoder, submit, writeBuffer] = [
+      device.createBuffer,
+      device.createCommandEncoder,
+      device.queue.submit,
+      device.queue.writeBuffer,
+    ];
+    device.createBuffer = (d) => (n.buffers++, createBuffer.call(device, d));
+    device.createCommandEncoder = (d) => {
+      const enc = createCommandEncoder.call(device, d);
+      const copy = enc.copyBufferToBuffer.bind(enc) as (...a: unknown[]) => void;
+      enc.copyBufferToBuffer = ((...a: unknown[]) => {
+        // The long form (src, srcOffset, dst, dstOffset, size), the one the engine uses.
+        if ((a[2] as GPUBuffer).usage & GPUBufferUsage.MAP_READ) n.readBytes += a[4] as number;
+        copy(...a);
+      }) as GPUCommandEncoder['copyBufferToBuffer'];
+      return enc;
+    };
+    device.queue.submit = (b) => (n.submits++, submit.call(device.queue, b));
+    device.queue.writeBuffer = (...a: Parameters<GPUQueue['writeBuffer']>) => (
+      n.writes++,
+      writeBuffer.apply(device.queue, a)
+    );
+    try {
+      return { result: await fn(), ...n };
+    } finally {
+      Object.assign(device, { createBuffer, createCommandEncoder });
+      Object.assign(device.queue, { submit, writeBuffer });
+    }
+  }
+
+  // n steps in one command buffer run the same kernels on the same data in the same order as n submits
+  // (the batches come from the ring instead of queue writes, Adam's step count from its GPU counter): the
+  // results are equal bit for bit, so no tolerance.
+  it('run(n): one submit, one queue write and no buffers per call, equal to n single steps bit for bit', async () => {
+    const a = new GpuBatchNormEngine(gpu, config);
+    const b = new GpuBatchNormEngine(gpu, config);
+    const o = { view: 'train', layer: 2, unit: 7 } as const;
+    await a.run({ ...o, steps: 3 }); // warm-up: the staging buffer of this size
+    for (let k = 0; k < 3; k++) await b.step({ ...o, train: true });
+    for (const view of ['train', 'eval'] as const) {
+      const counted = await counting(() => a.run({ ...o, view, steps: 3, snapshot: view === 'eval' }));
+      const run = counted.result;
+      if (view === 'train') {
+        expect([counted.buffers, counted.submits, counted.writes]).toEqual([0, 1, 1]);
+        // Read back: each step's (loss, accuracy) of both nets, every layer's statistics (the export holds
+        // them all) and running statistics, and the chosen unit's column (B rows) in both nets.
+        const { batch: B, width: W, depth: D } = config;
+        expect(counted.readBytes).toBe(4 * (4 * 3 + 8 * D * W + 2 * B));
+      }
+      const singles = [];
+      for (let k = 0; k < 3; k++)
+        singles.push(await b.step({ ...o, view, train: true, snapshot: view === 'eval' && k === 2 }));
+      expect(run.steps).toEqual(singles.map((s) => ({ loss: s.loss, accuracy: s.accuracy })));
+      expect(run.last).toEqual(singles.at(-1));
+      if (view === 'eval') expect(run.last.snapshot!.step).toBe(9);
+    }
+    expect(a.steps).toBe(9);
+    expect(b.steps).toBe(9);
+    a.destroy();
+    b.destroy();
+  });
+
+  it('run(n) with a held-out evaluation inside the call equals single steps evaluating there', async () => {
+    const data = glyphData(4, 7); // 40 training, 70 held-out images → 4 held-out batches of 16
+    const cfg: BatchNormLabConfig = {
+      task: 'digits',
+      lr: 0.01,
+      batch: 16,
+      depth: 2,
+      width: 12,
+      seed: 4,
+      data,
+    };
+    const a = new GpuBatchNormEngine(gpu, cfg);
+    const b = new GpuBatchNormEngine(gpu, cfg);
+    const o = { view: 'train', layer: 1, unit: 5 } as const;
+    for (const at of [2, 4]) {
+      const run = await a.run({ ...o, steps: 4, evaluateAfter: at });
+      const singles = [];
+      for (let k = 1; k <= 4; k++) singles.push(await b.step({ ...o, train: true, evaluate: k === at }));
+      expect(run.heldOut).toEqual({ step: b.steps - 4 + at, result: singles[at - 1]!.heldOut });
+      expect(run.heldOut!.result.count).toBe(64);
+      expect(run.steps.map((s) => s.loss)).toEqual(singles.map((s) => s.loss));
+      const { heldOut: _, ...last } = singles[3]!;
+      expect(run.last).toEqual(last);
+    }
+    a.destroy();
+    b.destroy();
+  });
+
   it('refuses an image task without images, and malformed data, with clear messages', () => {
     const base: BatchNormLabConfig = { task: 'digits', lr: 0.01, batch: 8, depth: 1, width: 4, seed: 1 };
     expect(() => createBatchNormEngine(gpu, base)).toThrow(/digits task needs its images/);

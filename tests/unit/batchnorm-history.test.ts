@@ -67,3 +67,29 @@ describe('drawn curves', () => {
     expect(s.columns[1]).toEqual([0, 3, 6, 9]);
   });
 });
+
+describe('TrainingHistory of multi-step calls', () => {
+  const metrics = (loss: number) => ({
+    loss: { withBN: loss, withoutBN: 2 * loss },
+    accuracy: { withBN: 0.5, withoutBN: 0.25 },
+  });
+
+  it('records every step of a call and the last step’s percentiles at its own step', () => {
+    const h = new TrainingHistory();
+    h.recordSteps([metrics(1)], step(1, 1), '0:0:train');
+    h.recordSteps([metrics(0.9), metrics(0.8), metrics(0.7)], step(4, 0.7), '0:0:train');
+    h.recordSteps([metrics(0.6), metrics(0.5)], step(6, 0.5), '0:0:train');
+    expect(Array.from(h.loss.withBN.values)).toEqual([1, 0.9, 0.8, 0.7, 0.6, 0.5]);
+    expect(Array.from(h.pX.values)).toEqual([0, 3, 5]);
+    expect(h.pBN[0].length).toBe(3);
+    expect(strided([h.pBN[0].values], h.pX.values).x).toEqual([0, 3, 5]);
+    // A call that does not follow the history is refused.
+    expect(() => h.recordSteps([metrics(1)], step(8, 1), '0:0:train')).toThrow(/out of step/);
+    // Truncating keeps the samples of the steps kept.
+    h.truncate(4);
+    expect(Array.from(h.pX.values)).toEqual([0, 3]);
+    expect(h.pPlain.map((c) => c.length)).toEqual([2, 2, 2]);
+    h.truncate(3);
+    expect(Array.from(h.pX.values)).toEqual([0]);
+  });
+});

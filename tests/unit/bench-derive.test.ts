@@ -126,6 +126,30 @@ describe('derive: the induction family', () => {
     derive(r);
     expect(r.ratios.map((q) => [q.what, q.ratio])).toEqual([['awaited ÷ pipelined step', 2]]);
   });
+
+  it('compares the pipelined call one submit per step with the one-command-buffer call, per step', () => {
+    const params = { net: 'plain', batch: 64, width: 128, depth: 4, activation: 'relu' };
+    const piped = { ...params, stepsPerCall: 100 };
+    const c = (variant: string, p: CaseResult['params'], steps: number, wall: number): CaseResult => ({
+      family: 'training',
+      variant,
+      params: p,
+      size: 64,
+      backend: 'a',
+      stepsPerCall: steps,
+      wallMs: stat(wall),
+    });
+    const r = result([
+      c('gpu', params, 1, 30),
+      c('gpu-pipelined', piped, 100, 1500),
+      c('gpu-pipelined-submits', piped, 100, 2400),
+    ]);
+    derive(r);
+    expect(r.ratios.map((q) => [q.what, q.ratio])).toEqual([
+      ['awaited ÷ pipelined step', 2],
+      ['one submit per step ÷ one command buffer', 1.6],
+    ]);
+  });
 });
 
 describe('bench/tables.mjs: the induction table', () => {

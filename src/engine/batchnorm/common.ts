@@ -7,7 +7,7 @@ import {
   type Batch,
   type MlpShape,
 } from '../../models/mlp';
-import type { BatchNormLabConfig } from './types';
+import type { BatchNormLabConfig, RunOptions } from './types';
 
 const PERCENTILES = [0.15, 0.5, 0.85] as const;
 
@@ -53,4 +53,16 @@ export function batchAt(c: BatchNormLabConfig, step: number): Batch {
 export function heldOutRows(c: BatchNormLabConfig): number {
   const n = c.data?.test?.labels.length ?? 0;
   return Math.floor(n / c.batch) * c.batch;
+}
+
+/** The most training steps one run() call takes (the GPU engine's per-step buffers are sized for it). */
+export const MAX_STEPS_PER_CALL = 256;
+
+/** Checks run() options against the engine's limit (a whole number of steps, evaluateAfter within them). */
+export function checkRun(o: RunOptions, max: number): void {
+  if (!Number.isInteger(o.steps) || o.steps < 1 || o.steps > max)
+    throw new RangeError(`A run takes 1 to ${max} steps, not ${o.steps}.`);
+  const e = o.evaluateAfter;
+  if (e !== undefined && (!Number.isInteger(e) || e < 1 || e > o.steps))
+    throw new RangeError(`evaluateAfter must be a step of the run (1 to ${o.steps}), not ${e}.`);
 }

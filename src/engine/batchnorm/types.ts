@@ -36,6 +36,35 @@ export interface StepOptions {
   snapshot?: boolean;
 }
 
+/** Several training steps in one call (one submit, one readback): BatchNormEngine.run. */
+export interface RunOptions {
+  /** Training steps to take (1 … engine.maxStepsPerCall). */
+  steps: number;
+  view: 'train' | 'eval';
+  layer: number;
+  unit: number;
+  /** Evaluate the held-out split after this many of the call's steps (1 … steps; absent: not at all). */
+  evaluateAfter?: number;
+  /** Also read the whole training state after the last step (GPU engine; the CPU one ignores it). */
+  snapshot?: boolean;
+}
+
+/** One training step's batch loss and accuracy of both networks (of its batch, before its update). */
+export interface StepMetrics {
+  loss: { withBN: number; withoutBN: number };
+  accuracy: { withBN: number; withoutBN: number };
+}
+
+/** What a run of several steps reports: every step's loss and accuracy, the full report of the last. */
+export interface BatchNormRun {
+  /** steps[i]: the step taken after `last.step − steps.length + i` updates. */
+  steps: StepMetrics[];
+  /** The last step's report (statistics, percentiles, snapshot); its loss and accuracy are steps.at(-1)'s. */
+  last: BatchNormStep;
+  /** The held-out evaluation asked for (evaluateAfter), made after `step` updates. */
+  heldOut?: { step: number; result: HeldOut };
+}
+
 /** Held-out loss and accuracy of both networks on `count` rows (a whole number of batches). */
 export interface HeldOut {
   count: number;
@@ -84,7 +113,11 @@ export interface BatchNormStep {
 export interface BatchNormEngine {
   readonly config: BatchNormLabConfig;
   readonly steps: number;
+  /** The most steps one run() may take. */
+  readonly maxStepsPerCall: number;
   step(options: StepOptions): Promise<BatchNormStep>;
+  /** Takes options.steps training steps in one call; equal to as many step() calls, step for step. */
+  run(options: RunOptions): Promise<BatchNormRun>;
   /** The training state now, without a step (GPU engine only). */
   readSnapshot?(): Promise<BatchNormSnapshot>;
   destroy(): void;

@@ -1,9 +1,10 @@
 /**
  * The BatchNorm lab's training history: every step's batch loss and accuracy of both networks, kept in
  * growable Float64Arrays (32 bytes a step: 100,000 steps take 3.2 MB), so the exports hold every step. The
- * charts draw at most MAX_DRAWN points per curve (min and max of each bucket of steps).
+ * charts draw at most MAX_DRAWN points per curve (min and max of each bucket of steps). The unit's
+ * percentiles come at display rate: one sample per engine call (its last step), each with its step.
  */
-import type { BatchNormStep, HeldOut } from '../../engine/batchnorm';
+import type { BatchNormStep, HeldOut, StepMetrics } from '../../engine/batchnorm';
 
 /** Points drawn per curve; longer histories keep each bucket's lowest and highest value. */
 const MAX_DRAWN = 4000;
@@ -65,14 +66,19 @@ export function drawnCurve(y: ArrayLike<number>, start = 0, max = MAX_DRAWN): Cu
   return out;
 }
 
-/** Every `stride`-th point (and the last) of several columns sharing x = start + index. */
-export function strided(columns: readonly ArrayLike<number>[], start: number, max = MAX_DRAWN) {
+/** Every `stride`-th point (and the last) of several columns sharing x (start + index, or x[index]). */
+export function strided(
+  columns: readonly ArrayLike<number>[],
+  start: number | ArrayLike<number>,
+  max = MAX_DRAWN,
+) {
   const n = columns[0]?.length ?? 0;
   const stride = Math.max(1, Math.ceil(n / max));
   const idx: number[] = [];
   for (let i = 0; i < n; i += stride) idx.push(i);
   if (n > 0 && idx.at(-1) !== n - 1) idx.push(n - 1);
-  return { x: idx.map((i) => start + i), columns: columns.map((c) => idx.map((i) => c[i]!)) };
+  const x = typeof start === 'number' ? (i: number) => start + i : (i: number) => start[i]!;
+  return { x: idx.map(x), columns: columns.map((c) => idx.map((i) => c[i]!)) };
 }
 
 type Pair = { withBN: Column; withoutBN: Column };
@@ -83,8 +89,12 @@ export class TrainingHistory {
   /** Batch loss and accuracy of training step i (of its batch, before its update) at index i. */
   loss = pair();
   accuracy = pair();
-  /** 15th/50th/85th percentiles of the shown unit, from step `pStart` on (restarted when the unit changes). */
+  /**
+   * 15th/50th/85th percentiles of the shown unit, from step `pStart` on (restarted when the unit changes),
+   * sampled at the last step of each engine call: sample i belongs to x = pX[i] (ascending).
+   */
   pStart = 0;
+  pX = new Column();
   pBN = bands();
   pPlain = bands();
   private unitKey = '';
@@ -98,28 +108,45 @@ export class TrainingHistory {
 
   /** Records a training step; `unitKey` names the unit whose percentiles it carries. */
   recordStep(r: BatchNormStep, unitKey: string): void {
+    this.recordSteps([r], r, unitKey);
+  }
+
+  /**
+   * Records the steps of one engine call (every step's loss and accuracy, in order) and the percentiles of
+   * its last step `last`; `unitKey` names the unit whose percentiles it carries.
+   */
+  recordSteps(steps: readonly StepMetrics[], last: BatchNormStep, unitKey: string): void {
     // x = updates made before the step: the step's own batch, as it was before the update.
-    const x = r.step - 1;
-    if (x !== this.steps) throw new Error(`History out of step: step ${x} after ${this.steps} recorded.`);
-    this.loss.withBN.push(r.loss.withBN);
-    this.loss.withoutBN.push(r.loss.withoutBN);
-    this.accuracy.withBN.push(r.accuracy.withBN);
-    this.accuracy.withoutBN.push(r.accuracy.withoutBN);
+    const x0 = last.step - steps.length;
+    if (steps.length === 0 || x0 !== this.steps)
+      throw new Error(`History out of step: steps ${x0}… after ${this.steps} recorded.`);
+    for (const r of steps) {
+      this.loss.withBN.push(r.loss.withBN);
+      this.loss.withoutBN.push(r.loss.withoutBN);
+      this.accuracy.withBN.push(r.accuracy.withBN);
+      this.accuracy.withoutBN.push(r.accuracy.withoutBN);
+    }
+    const x = last.step - 1;
     if (unitKey !== this.unitKey) {
       this.unitKey = unitKey;
       this.pStart = x;
+      this.pX = new Column();
       this.pBN = bands();
       this.pPlain = bands();
     }
-    r.percentiles.withBN.forEach((v, i) => this.pBN[i]!.push(v));
-    r.percentiles.withoutBN.forEach((v, i) => this.pPlain[i]!.push(v));
+    this.pX.push(x);
+    last.percentiles.withBN.forEach((v, i) => this.pBN[i]!.push(v));
+    last.percentiles.withoutBN.forEach((v, i) => this.pPlain[i]!.push(v));
   }
 
   /** Keeps the first `steps` training steps and the held-out looks after at most `steps` updates. */
   truncate(steps: number): void {
     for (const c of [this.loss, this.accuracy])
       for (const col of [c.withBN, c.withoutBN]) col.truncate(steps);
-    for (const col of [...this.pBN, ...this.pPlain]) col.truncate(steps - this.pStart);
+    const xs = this.pX.values;
+    let kept = xs.length;
+    while (kept > 0 && xs[kept - 1]! >= steps) kept--;
+    for (const col of [this.pX, ...this.pBN, ...this.pPlain]) col.truncate(kept);
     if (steps < this.pStart) this.pStart = this.steps;
     const keep = this.held.step.filter((s) => s <= steps).length;
     for (const list of [this.held.step, this.held.withBN, this.held.withoutBN]) list.length = keep;

@@ -30,7 +30,7 @@ function bands(s: BatchnormSession) {
   }
   return strided(
     [...h.pBN, ...h.pPlain].map((col) => col.values),
-    h.pStart,
+    h.pX.values,
   );
 }
 

@@ -1,10 +1,12 @@
 /**
  * The BatchNorm lab's training session: the backend (resolveBackend), the engine for the current controls,
  * the training loop, pause / train / reset, the history and the held-out evaluation. Every engine call
- * goes through one SerialQueue, and there is at most one loop: a quick Pause → Train while a step is in
- * flight keeps the loop that is running instead of starting a second one. A GPU engine's training state is
- * snapshotted on the CPU (at most every SNAPSHOT_EVERY_MS, in a step's own submit); after a device loss the
- * session waits for the Runtime's new device and continues from the snapshot.
+ * goes through one SerialQueue, and there is at most one loop: a quick Pause → Train while a call is in
+ * flight keeps the loop that is running instead of starting a second one. While training, each call takes
+ * as many steps as fit a frame (pace.ts; 1 at the start); the history gets every step's loss, the charts
+ * the statistics of each call's last step. A GPU engine's training state is snapshotted on the CPU (about
+ * every SNAPSHOT_EVERY_MS, in a call's own submit); after a device loss the session waits for the
+ * Runtime's new device and continues from the snapshot.
  */
 import { msg, str } from '@lit/localize';
 import {
@@ -12,6 +14,7 @@ import {
   heldOutRows,
   type BatchNormEngine,
   type BatchNormLabConfig,
+  type BatchNormRun,
   type BatchNormSnapshot,
   type BatchNormStep,
   type HeldOut,
@@ -26,12 +29,11 @@ import type { Runtime } from '../common/runtime';
 import { taskLabel } from './controls';
 import { TrainingHistory } from './history';
 import { imageSet, type ImageSet } from './image-data';
+import { StepPacer, callPlan } from './pace';
 
 /** Held-out evaluation every this many training steps (and at every look while paused). */
 export const EVAL_EVERY = 25;
-/** Training steps over which the speed is measured. */
-const SPEED_WINDOW = 20;
-/** The training-state snapshot is refreshed at most this often while training (ms). */
+/** The training-state snapshot is refreshed about this often while training (ms). */
 export const SNAPSHOT_EVERY_MS = 1000;
 /** How long a failed step waits for its device's loss to be reported before counting as an error (ms). */
 const LOSS_REPORT_MS = 500;
@@ -69,11 +71,11 @@ export class BatchnormSession {
   /** Shown while the glyph images are being rendered. */
   preparing = '';
   images: ImageSet | null = null;
-  /** Engine steps running now (0 or 1: the queue runs one at a time). */
+  /** Engine calls running now (0 or 1: the queue runs one at a time), each a look, a step or a run. */
   stepsInFlight = 0;
   /** The GPU engine's training state on the CPU (null before its first training step). */
   snapshot: BatchNormSnapshot | null = null;
-  /** performance.now() when the snapshot's step was started (-Infinity: take one at the next step). */
+  /** performance.now() when the snapshot's state was read (-Infinity: take one at the next call). */
   snapshotAt = -Infinity;
   /** A line after a GPU loss: waiting for the new device, resumed (and the steps lost), or restarted. */
   recovery = '';
@@ -93,7 +95,7 @@ export class BatchnormSession {
   private wantTraining = false;
   private looping = false;
   private stopped = false;
-  private stepTimes: number[] = [];
+  private readonly pace = new StepPacer();
 
   constructor(private readonly host: SessionHost) {}
 
@@ -104,9 +106,12 @@ export class BatchnormSession {
 
   /** Training steps per second over the last few steps of this stretch of training (null until measured). */
   get stepsPerSecond(): number | null {
-    const t = this.stepTimes;
-    if (t.length < 2) return null;
-    return ((t.length - 1) * 1000) / (t.at(-1)! - t[0]!);
+    return this.pace.stepsPerSecond;
+  }
+
+  /** Training steps the next call takes (1 at the start of each stretch of training). */
+  get stepsPerCall(): number {
+    return this.pace.size;
   }
 
   /** Held-out rows the current engine evaluates (0 before it exists or without a held-out split). */
@@ -119,7 +124,7 @@ export class BatchnormSession {
     this.wantTraining = true;
     this.stopped = false;
     this.error = null;
-    this.stepTimes = [];
+    this.pace.reset();
     if (!this.looping) void this.loop();
     this.host.changed();
   }
@@ -238,7 +243,7 @@ export class BatchnormSession {
         )
       : msg(str`The GPU device was lost at step ${at}; waiting for a new device to restart the run…`);
     this.dropEngine();
-    this.stepTimes = [];
+    this.pace.reset();
     this.host.changed();
   }
 
@@ -323,44 +328,70 @@ export class BatchnormSession {
     return this.engine;
   }
 
-  /** One engine step (a training step, or a look at the current batch): runs inside the queue. */
+  /**
+   * One engine call, inside the queue: a look at the current batch, or training steps — as many as the
+   * pace allows, cut so that the call crosses at most one held-out evaluation point, which the engine
+   * evaluates after exactly that step (1, EVAL_EVERY, 2·EVAL_EVERY, … updates, as single steps would).
+   */
   private async step(train: boolean): Promise<void> {
     this.markLost(); // a loss while nothing ran (paused, or between steps)
     const engine = await this.ensureEngine();
     const p = this.host.params();
     const layer = Math.min(p.layer, p.depth - 1);
     const unit = Math.min(p.unit, p.width - 1);
-    // Held-out accuracy (image tasks): every EVAL_EVERY steps while training, and at every look.
-    const evaluate =
-      heldOutRows(engine.config) > 0 &&
-      (!train || (engine.steps + 1) % EVAL_EVERY === 0 || engine.steps === 0);
+    const view = p.view;
+    const heldOut = heldOutRows(engine.config) > 0;
     const started = performance.now();
-    const snapshot = train && !!engine.readSnapshot && started - this.snapshotAt >= SNAPSHOT_EVERY_MS;
+    // A call carries a snapshot when it should end SNAPSHOT_EVERY_MS after the last snapshot's state
+    // (its duration guessed from the last call): the steps a loss can cost stay within about a second.
+    const snapshot =
+      train && !!engine.readSnapshot && started + this.pace.lastCallMs - this.snapshotAt >= SNAPSHOT_EVERY_MS;
     this.stepsInFlight++;
     this.host.changed();
-    let r: BatchNormStep;
+    let r: BatchNormRun;
     try {
-      r = await engine.step({ train, view: p.view, layer, unit, evaluate, snapshot });
+      if (train) {
+        const wanted = Math.min(this.pace.size, engine.maxStepsPerCall);
+        const plan = callPlan(engine.steps, wanted, EVAL_EVERY, heldOut);
+        r = await engine.run({
+          steps: plan.n,
+          view,
+          layer,
+          unit,
+          evaluateAfter: plan.evaluateAfter,
+          snapshot,
+        });
+      } else {
+        // Held-out accuracy (image tasks) at every look.
+        const last = await engine.step({ train, view, layer, unit, evaluate: heldOut });
+        r = {
+          steps: [],
+          last,
+          ...(last.heldOut ? { heldOut: { step: last.step, result: last.heldOut } } : {}),
+        };
+      }
     } finally {
       this.stepsInFlight--;
     }
+    const ended = performance.now();
     this.lossesInARow = 0;
-    if (r.snapshot) {
-      this.snapshot = r.snapshot;
-      this.snapshotAt = started;
+    const last = r.last;
+    if (last.snapshot) {
+      this.snapshot = last.snapshot;
+      this.snapshotAt = ended;
     }
     if (train) {
-      this.reached = Math.max(this.reached, r.step);
-      this.history.recordStep(r, `${layer}:${unit}:${p.view}`);
-      this.stepTimes = [...this.stepTimes.slice(1 - SPEED_WINDOW), performance.now()];
+      this.reached = Math.max(this.reached, last.step);
+      this.history.recordSteps(r.steps, last, `${layer}:${unit}:${view}`);
+      this.pace.record(r.steps.length, ended - started, last.step, ended, engine.maxStepsPerCall);
     }
     if (r.heldOut) {
-      // Evaluated after this step's update: the parameters after r.step updates.
-      this.history.recordHeldOut(r.step, r.heldOut);
-      this.heldOut = r.heldOut;
-      this.heldOutStep = r.step;
+      // Evaluated after r.heldOut.step updates.
+      this.history.recordHeldOut(r.heldOut.step, r.heldOut.result);
+      this.heldOut = r.heldOut.result;
+      this.heldOutStep = r.heldOut.step;
     }
-    this.latest = r;
+    this.latest = last;
     this.host.changed();
   }
 }
