@@ -1,8 +1,9 @@
 // BatchNorm1d over x [rows, channels], one workgroup per channel (bn_forward) or one invocation per channel
-// (bn_forward_serial, for software adapters). Joined after moments.wgsl and
-// channel_stats.wgsl. Train mode: μ, σ² (biased) from the batch; running stats r ← (1 − m)·r + m·stat with
-// the unbiased variance (PyTorch). Eval mode: the running statistics. x̂ = (x − μ)/√(σ² + ε), y = γ x̂ + β.
-// stats[3c..3c+2] = (μ, σ², 1/√(σ² + ε)) as used — the backward pass reads them.
+// (bn_forward_serial, for software adapters). Joined after moments.wgsl, channel_stats.wgsl and
+// act_fns.wgsl. Train mode: μ, σ² (biased) from the batch; running stats r ← (1 − m)·r + m·stat with the
+// unbiased variance (PyTorch). Eval mode: the running statistics. x̂ = (x − μ)/√(σ² + ε), y = γ x̂ + β,
+// and with p.act = kind + 1 the activation too, a = f(y), in the same pass (p.act = 0: none).
+// affine = [γ | β] (2·channels). stats[3c..3c+2] = (μ, σ², 1/√(σ² + ε)) as used — the backward reads them.
 
 struct Params {
   rows: u32,
@@ -11,17 +12,18 @@ struct Params {
   update_running: u32,
   momentum: f32,
   eps: f32,
+  act: u32,
 };
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> gamma: array<f32>;
-@group(0) @binding(3) var<storage, read> beta: array<f32>;
-@group(0) @binding(4) var<storage, read_write> running_mean: array<f32>;
-@group(0) @binding(5) var<storage, read_write> running_var: array<f32>;
-@group(0) @binding(6) var<storage, read_write> y: array<f32>;
-@group(0) @binding(7) var<storage, read_write> xhat: array<f32>;
-@group(0) @binding(8) var<storage, read_write> stats: array<f32>;
+@group(0) @binding(2) var<storage, read> affine: array<f32>;
+@group(0) @binding(3) var<storage, read_write> running_mean: array<f32>;
+@group(0) @binding(4) var<storage, read_write> running_var: array<f32>;
+@group(0) @binding(5) var<storage, read_write> y: array<f32>;
+@group(0) @binding(6) var<storage, read_write> xhat: array<f32>;
+@group(0) @binding(7) var<storage, read_write> stats: array<f32>;
+@group(0) @binding(8) var<storage, read_write> act_out: array<f32>;
 
 var<workgroup> used: vec2f;
 
@@ -36,7 +38,8 @@ fn batch_stats(c: u32, m: Moments) -> vec2f {
   return vec2f(m.mean, var_b);
 }
 
-// Normalises rows first, first + stride, … of channel c with (μ, σ²) = s; row 0's writer stores the stats.
+// Normalises (and activates) rows first, first + stride, … of channel c with (μ, σ²) = s; row 0's writer
+// stores the stats.
 fn normalize(c: u32, s: vec2f, first: u32, stride: u32) {
   let mean = s.x;
   let inv_std = inverseSqrt(s.y + p.eps);
@@ -45,13 +48,17 @@ fn normalize(c: u32, s: vec2f, first: u32, stride: u32) {
     stats[3u * c + 1u] = s.y;
     stats[3u * c + 2u] = inv_std;
   }
-  let g = gamma[c];
-  let b = beta[c];
+  let g = affine[c];
+  let b = affine[p.channels + c];
   for (var r = first; r < p.rows; r += stride) {
     let i = r * p.channels + c;
     let h = (x[i] - mean) * inv_std;
     xhat[i] = h;
-    y[i] = g * h + b;
+    let v = g * h + b;
+    y[i] = v;
+    if (p.act != 0u) {
+      act_out[i] = act_f(p.act - 1u, v);
+    }
   }
 }
 

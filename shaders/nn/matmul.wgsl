@@ -1,6 +1,9 @@
 // Tiled matmul C[m, n] = op(A)[m, k] · op(B)[k, n] (+ bias[n]), 16×16 tiles in workgroup memory.
-// flags: bit 0 — A is stored transposed ([k, m]); bit 1 — B is stored transposed ([n, k]); bit 2 — add bias.
-// Linear layers use it three ways: Y = X·W + b, dX = dY·Wᵀ, dW = Xᵀ·dY. `column_sum` gives db = Σ_rows dY.
+// flags: bit 0 — A is stored transposed ([k, m]); bit 1 — B is stored transposed ([n, k]); bit 2 — add bias;
+// bit 3 — also sums[col] = Σ_k op(B)(k, col); bit 4 — also sums[row] = Σ_k op(A)(row, k). Linear layers use
+// it three ways: Y = X·W + b, dX = dY·Wᵀ, dW = Xᵀ·dY — the last with db = Σ_rows dY from the same loads
+// (bit 3 for W[in][out], bit 4 for dW = dYᵀ·X with W[out][in]), or from `column_sum`. Each sum runs over k
+// in order, one add per term (recursive summation, as `column_sum`), so both give the same bits.
 
 struct Params {
   m: u32,
@@ -14,6 +17,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
+@group(0) @binding(5) var<storage, read_write> sums: array<f32>;
 
 const TILE: u32 = 16u;
 var<workgroup> tile_a: array<array<f32, 16>, 16>;
@@ -43,7 +47,12 @@ fn load_b(kk: u32, col: u32) -> f32 {
 fn matmul(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let row = wg.y * TILE + lid.y;
   let col = wg.x * TILE + lid.x;
+  // The first row of tiles sums op(B)'s columns, the first column of tiles op(A)'s rows (when asked).
+  let sum_b = (p.flags & 8u) != 0u && wg.y == 0u && lid.y == 0u;
+  let sum_a = (p.flags & 16u) != 0u && wg.x == 0u && lid.x == 0u;
   var acc = 0.0;
+  var sb = 0.0;
+  var sa = 0.0;
   let tiles = (p.k + TILE - 1u) / TILE;
   for (var t = 0u; t < tiles; t++) {
     tile_a[lid.y][lid.x] = load_a(row, t * TILE + lid.x);
@@ -52,7 +61,23 @@ fn matmul(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: v
     for (var i = 0u; i < TILE; i++) {
       acc += tile_a[lid.y][i] * tile_b[i][lid.x];
     }
+    if (sum_b) {
+      for (var i = 0u; i < TILE; i++) {
+        sb += tile_b[i][lid.x];
+      }
+    }
+    if (sum_a) {
+      for (var i = 0u; i < TILE; i++) {
+        sa += tile_a[lid.y][i];
+      }
+    }
     workgroupBarrier();
+  }
+  if (sum_b && col < p.n) {
+    sums[col] = sb;
+  }
+  if (sum_a && row < p.m) {
+    sums[row] = sa;
   }
   if (row < p.m && col < p.n) {
     if ((p.flags & 4u) != 0u) {
@@ -87,9 +112,27 @@ fn matmul_direct(@builtin(global_invocation_id) gid: vec3u) {
   }
   let row = i / p.n;
   let col = i % p.n;
+  let sum_b = (p.flags & 8u) != 0u && row == 0u;
+  let sum_a = (p.flags & 16u) != 0u && col == 0u;
   var acc = 0.0;
+  var sb = 0.0;
+  var sa = 0.0;
   for (var kk = 0u; kk < p.k; kk++) {
-    acc += load_a(row, kk) * load_b(kk, col);
+    let av = load_a(row, kk);
+    let bv = load_b(kk, col);
+    acc += av * bv;
+    if (sum_b) {
+      sb += bv;
+    }
+    if (sum_a) {
+      sa += av;
+    }
+  }
+  if (sum_b) {
+    sums[col] = sb;
+  }
+  if (sum_a) {
+    sums[row] = sa;
   }
   if ((p.flags & 4u) != 0u) {
     acc += bias[col];
@@ -160,11 +203,26 @@ fn matmul_block8(@builtin(global_invocation_id) gid: vec3u) {
   var acc6h = vec4f(0.0);
   var acc7l = vec4f(0.0);
   var acc7h = vec4f(0.0);
+  // The first row block sums op(B)'s columns, the first column block op(A)'s rows (when asked).
+  let sum_b = (p.flags & 8u) != 0u && r0 == 0u;
+  let sum_a = (p.flags & 16u) != 0u && gid.x % col_blocks == 0u;
+  var sbl = vec4f(0.0);
+  var sbh = vec4f(0.0);
+  var sal = vec4f(0.0);
+  var sah = vec4f(0.0);
   for (var kk = 0u; kk < p.k; kk++) {
     let bl = vec4f(b[ib_lo.x], b[ib_lo.y], b[ib_lo.z], b[ib_lo.w]);
     let bh = vec4f(b[ib_hi.x], b[ib_hi.y], b[ib_hi.z], b[ib_hi.w]);
     let al = vec4f(a[ia_lo.x], a[ia_lo.y], a[ia_lo.z], a[ia_lo.w]);
     let ah = vec4f(a[ia_hi.x], a[ia_hi.y], a[ia_hi.z], a[ia_hi.w]);
+    if (sum_b) {
+      sbl += bl;
+      sbh += bh;
+    }
+    if (sum_a) {
+      sal += al;
+      sah += ah;
+    }
     acc0l += al.x * bl;
     acc0h += al.x * bh;
     acc1l += al.y * bl;
@@ -202,4 +260,20 @@ fn matmul_block8(@builtin(global_invocation_id) gid: vec3u) {
   store_row(r0 + 5u, acc5l + bias_l, acc5h + bias_h, cols_lo, cols_hi);
   store_row(r0 + 6u, acc6l + bias_l, acc6h + bias_h, cols_lo, cols_hi);
   store_row(r0 + 7u, acc7l + bias_l, acc7h + bias_h, cols_lo, cols_hi);
+  if (sum_b) {
+    store_sums(sbl, cols_lo, p.n);
+    store_sums(sbh, cols_hi, p.n);
+  }
+  if (sum_a) {
+    store_sums(sal, rows_lo, p.m);
+    store_sums(sah, rows_hi, p.m);
+  }
+}
+
+fn store_sums(v: vec4f, at: vec4u, limit: u32) {
+  for (var j = 0u; j < 4u; j++) {
+    if (at[j] < limit) {
+      sums[at[j]] = v[j];
+    }
+  }
 }

@@ -1,13 +1,17 @@
 /**
  * The MLP of src/models/mlp.ts on the GPU: every buffer, op and dispatch list is made once per shape; a
- * training step is one compute pass (forward, softmax cross-entropy, backward, Adam) in the caller's
- * encoder. Reads back only what the caller copies (the 8-byte loss/accuracy, or statistics).
+ * training step is one compute pass (forward, softmax cross-entropy, backward, one Adam dispatch over flat
+ * parameter/gradient/moment buffers) in the caller's encoder, with no queue write while the learning rate
+ * is unchanged (Adam's step counter is on the GPU), so many steps fit in one command buffer. Reads back
+ * only what the caller copies (the 8-byte loss/accuracy, or statistics).
  */
 import { createStorageBuffer } from '../gpu/compute';
 import { encodeDispatches, type Dispatch } from '../kernels/nn/pipelines';
 import * as ops from '../kernels/nn/ops';
+import { FlatLayout, viewAlignFloats } from '../kernels/nn/flat';
 import { ADAM_DEFAULTS, BN_EPS, BN_MOMENTUM } from '../kernels/nn/spec';
 import { initWeights, tensorSpecs, type Batch, type MlpShape, type TensorSpec } from '../models/mlp';
+import { loadWeights, saveWeights, type StateTensor } from './nn-weights';
 
 interface GpuLayer {
   /** Linear output [rows, width] (BN input). */
@@ -22,12 +26,15 @@ export class GpuMlp {
   readonly labels: GPUBuffer;
   /** (mean loss, accuracy) of the last forward. */
   readonly result: GPUBuffer;
-  readonly params = new Map<string, GPUBuffer>();
+  /**
+   * The trainable tensors in flat buffers (parameters, gradients, Adam's m and v), each tensor at
+   * `layout.entry(name).offset` floats; `layout.view(flat.params, name)` binds one.
+   */
+  readonly flat: { params: GPUBuffer; grads: GPUBuffer; m: GPUBuffer; v: GPUBuffer };
+  readonly layout: FlatLayout;
   /** Per hidden layer, the activation's input [rows, width] (BN output y with BN, the Linear output z without). */
   readonly reluInputs: GPUBuffer[] = [];
   readonly specs: TensorSpec[];
-  /** Adam's first and second moments (m, v) of each trainable tensor, by tensor name. */
-  readonly moments = new Map<string, { m: GPUBuffer; v: GPUBuffer }>();
   private readonly buffers: GPUBuffer[] = [];
   private readonly res: ops.OpResources;
   /** Adam's uniform and its step counter on the GPU ({t, bc1, bc2}: t learning steps taken). */
@@ -58,20 +65,26 @@ export class GpuMlp {
     };
     this.specs = tensorSpecs(shape);
     const init = initWeights(shape, seed);
-    const grads = new Map<string, GPUBuffer>();
     this.adam = new ops.AdamState(device, label);
     this.adam.setStep(0);
-    for (const s of this.specs) {
-      const p = buf(s.name, s.size);
-      device.queue.writeBuffer(p, 0, Float32Array.from(init.get(s.name)!));
-      this.params.set(s.name, p);
-      grads.set(s.name, buf(`${s.name}.grad`, s.size));
-    }
+    // β right after γ: the BN kernels bind [γ | β] (and [dγ | dβ]) as one view.
+    this.layout = new FlatLayout(this.specs, viewAlignFloats(device), (n) => n.endsWith('.bn.beta'));
+    const total = this.layout.total;
+    this.flat = {
+      params: buf('params', total),
+      grads: buf('grads', total),
+      m: buf('adam.m', total),
+      v: buf('adam.v', total),
+    };
+    const initial = new Float32Array(total);
+    for (const s of this.specs) initial.set(init.get(s.name)!, this.layout.entry(s.name).offset);
+    device.queue.writeBuffer(this.flat.params, 0, initial);
     this.x = buf('x', B * inDim);
     this.labels = buf('labels', B);
     this.result = buf('result', 4);
-    const P = (n: string) => this.params.get(n)!;
-    const G = (n: string) => grads.get(n)!;
+    const P = (n: string, floats?: number) => this.layout.view(this.flat.params, n, floats);
+    const G = (n: string, floats?: number) => this.layout.view(this.flat.grads, n, floats);
+    const kind = shape.activation ?? 'relu';
 
     // Forward (train and eval lists differ only in the BN mode).
     const inputs: GPUBuffer[] = [];
@@ -99,12 +112,12 @@ export class GpuMlp {
       inputs.push(a);
       let h = z;
       const layer: GpuLayer = { z };
+      const act = buf(`layers.${l}.a`, B * width);
       if (batchNorm) {
         const running = buf(`layers.${l}.bn.running_var`, width);
         device.queue.writeBuffer(running, 0, new Float32Array(width).fill(1));
         const bn: ops.BnBuffers = {
-          gamma: P(`layers.${l}.bn.gamma`),
-          beta: P(`layers.${l}.bn.beta`),
+          affine: P(`layers.${l}.bn.gamma`, 2 * width),
           runningMean: buf(`layers.${l}.bn.running_mean`, width),
           runningVar: running,
           xhat: buf(`layers.${l}.bn.xhat`, B * width),
@@ -120,6 +133,7 @@ export class GpuMlp {
             z,
             bn,
             h,
+            { kind, out: act },
           ),
         );
         fwdEval.push(
@@ -130,6 +144,7 @@ export class GpuMlp {
             z,
             bn,
             h,
+            { kind, out: act },
           ),
         );
         fwdProbe.push(
@@ -140,6 +155,7 @@ export class GpuMlp {
             z,
             bn,
             h,
+            { kind, out: act },
           ),
         );
         layer.bn = bn;
@@ -147,11 +163,13 @@ export class GpuMlp {
       preRelu.push(h);
       this.reluInputs.push(h);
       this.layers.push(layer);
-      const act = buf(`layers.${l}.a`, B * width);
-      const relu = ops.activationOp(this.res, `${n}.act`, shape.activation ?? 'relu', B * width, h, act);
-      fwdTrain.push(...relu);
-      fwdEval.push(...relu);
-      fwdProbe.push(...relu);
+      if (!batchNorm) {
+        // With BN the activation is fused into the BN kernel above.
+        const f = ops.activationOp(this.res, `${n}.act`, kind, B * width, h, act);
+        fwdTrain.push(...f);
+        fwdEval.push(...f);
+        fwdProbe.push(...f);
+      }
       a = act;
     }
     const last = depth > 0 ? width : inDim;
@@ -186,7 +204,7 @@ export class GpuMlp {
       ...ops.linearBackward(
         this.res,
         `${label}.out`,
-        { rows: B, inDim: last, outDim: K },
+        { rows: B, inDim: last, outDim: K, foldBias: true },
         a,
         P('out.weight'),
         dlogits,
@@ -198,32 +216,24 @@ export class GpuMlp {
     for (let l = depth - 1; l >= 0; l--) {
       const n = `${label}.layers.${l}`;
       const fanIn = l === 0 ? inDim : width;
-      const dh = buf(`layers.${l}.dh`, B * width);
-      this.trainList.push(
-        ...ops.activationOp(
-          this.res,
-          `${n}.act.backward`,
-          shape.activation ?? 'relu',
-          B * width,
-          preRelu[l]!,
-          dh,
-          da!,
-        ),
-      );
-      let dz = dh;
+      const dz = buf(`layers.${l}.dz`, B * width);
       if (batchNorm) {
-        dz = buf(`layers.${l}.dz`, B * width);
+        // The activation's derivative fused into the BN backward: da → dz in one dispatch.
         this.trainList.push(
           ...ops.bnBackward(
             this.res,
             `${n}.bn`,
             { rows: B, channels: width, train: true },
-            dh,
+            da!,
             this.layers[l]!.bn!,
             dz,
-            G(`layers.${l}.bn.gamma`),
-            G(`layers.${l}.bn.beta`),
+            G(`layers.${l}.bn.gamma`, 2 * width),
+            { kind, y: preRelu[l]! },
           ),
+        );
+      } else {
+        this.trainList.push(
+          ...ops.activationOp(this.res, `${n}.act.backward`, kind, B * width, preRelu[l]!, dz, da!),
         );
       }
       const nextDa = l > 0 ? buf(`layers.${l - 1}.da`, B * width) : undefined;
@@ -231,7 +241,7 @@ export class GpuMlp {
         ...ops.linearBackward(
           this.res,
           `${n}.linear`,
-          { rows: B, inDim: fanIn, outDim: width },
+          { rows: B, inDim: fanIn, outDim: width, foldBias: true },
           inputs[l]!,
           P(`layers.${l}.weight`),
           dz,
@@ -242,13 +252,10 @@ export class GpuMlp {
       );
       da = nextDa;
     }
-    for (const [i, s] of this.specs.entries()) {
-      const moments = { m: buf(`${s.name}.m`, s.size), v: buf(`${s.name}.v`, s.size) };
-      this.moments.set(s.name, moments);
-      const b = { grad: G(s.name), param: P(s.name), ...moments };
-      // The first tensor's list starts with the step counter's tick (once per learning step).
-      this.trainList.push(...ops.adamStep(this.res, `${label}.${s.name}`, this.adam, b, s.size, i === 0));
-    }
+    // The step counter's tick, then Adam over every tensor at once (padding between them stays zero).
+    const { params, grads, m, v } = this.flat;
+    const flat = { grad: grads, param: params, m, v };
+    this.trainList.push(...ops.adamStep(this.res, `${label}.params`, this.adam, flat, total));
   }
 
   /** Uploads a batch (queue writes, ordered before the next submit). */
@@ -294,60 +301,37 @@ export class GpuMlp {
   }
 
   /**
-   * Every buffer of the training state, named: the trainable tensors, BN running statistics and Adam's
-   * moments (`<name>.m`, `<name>.v`). With `t` it is all a later step depends on besides the batch.
+   * Every tensor of the training state, named: the trainable tensors, Adam's moments (`<name>.m`,
+   * `<name>.v`) and BN running statistics, each as (buffer, floats, offset in floats). With the step
+   * counter (adam.state) it is all a later step depends on besides the batch.
    */
-  stateTensors(): [name: string, buffer: GPUBuffer, floats: number][] {
-    const out: [string, GPUBuffer, number][] = [];
+  stateTensors(): StateTensor[] {
+    const out: StateTensor[] = [];
     for (const s of this.specs) {
-      const { m, v } = this.moments.get(s.name)!;
+      const at = this.layout.entry(s.name).offset;
       out.push(
-        [s.name, this.params.get(s.name)!, s.size],
-        [`${s.name}.m`, m, s.size],
-        [`${s.name}.v`, v, s.size],
+        [s.name, this.flat.params, s.size, at],
+        [`${s.name}.m`, this.flat.m, s.size, at],
+        [`${s.name}.v`, this.flat.v, s.size, at],
       );
     }
+    return [...out, ...this.runningStats()];
+  }
+
+  /** The BN running statistics, named as in saveWeights. */
+  runningStats(): StateTensor[] {
+    const out: StateTensor[] = [];
     this.layers.forEach((l, i) => {
       if (!l.bn) return;
-      out.push([`layers.${i}.bn.running_mean`, l.bn.runningMean, this.shape.width]);
-      out.push([`layers.${i}.bn.running_var`, l.bn.runningVar, this.shape.width]);
+      out.push([`layers.${i}.bn.running_mean`, l.bn.runningMean, this.shape.width, 0]);
+      out.push([`layers.${i}.bn.running_var`, l.bn.runningVar, this.shape.width, 0]);
     });
     return out;
   }
 
   /** Reads every trainable tensor (and running stats) back: the model's saved weights. */
-  async saveWeights(): Promise<Record<string, number[]>> {
-    const out: Record<string, number[]> = {};
-    const entries: [string, GPUBuffer, number][] = this.specs.map((s) => [
-      s.name,
-      this.params.get(s.name)!,
-      s.size,
-    ]);
-    this.layers.forEach((l, i) => {
-      if (l.bn) {
-        entries.push([`layers.${i}.bn.running_mean`, l.bn.runningMean, this.shape.width]);
-        entries.push([`layers.${i}.bn.running_var`, l.bn.runningVar, this.shape.width]);
-      }
-    });
-    const enc = this.device.createCommandEncoder({ label: `${this.label}.save` });
-    const staging = entries.map(([name, b, n]) => {
-      const s = this.device.createBuffer({
-        label: `${this.label}.save.${name}`,
-        size: Math.ceil((n * 4) / 16) * 16,
-        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-      });
-      enc.copyBufferToBuffer(b, 0, s, 0, s.size);
-      return s;
-    });
-    this.device.queue.submit([enc.finish()]);
-    for (const [i, [name, , n]] of entries.entries()) {
-      const s = staging[i]!;
-      await s.mapAsync(GPUMapMode.READ);
-      out[name] = Array.from(new Float32Array(s.getMappedRange()).slice(0, n));
-      s.unmap();
-      s.destroy();
-    }
-    return out;
+  saveWeights(): Promise<Record<string, number[]>> {
+    return saveWeights(this);
   }
 
   /**
@@ -355,27 +339,7 @@ export class GpuMlp {
    * an unknown name or a wrong length throws a RangeError naming the tensor and nothing is written.
    */
   loadWeights(weights: Record<string, ArrayLike<number>>): void {
-    const writes: [GPUBuffer, Float32Array<ArrayBuffer>][] = [];
-    for (const [name, values] of Object.entries(weights)) {
-      const m = /^layers\.(\d+)\.bn\.running_(mean|var)$/.exec(name);
-      const bn = m ? this.layers[Number(m[1])]?.bn : undefined;
-      const target = bn ? (m![2] === 'mean' ? bn.runningMean : bn.runningVar) : this.params.get(name);
-      const size = bn ? this.shape.width : this.specs.find((s) => s.name === name)?.size;
-      if (!target || size === undefined) {
-        throw new RangeError(
-          `Weights hold a tensor "${name}" that this model (depth ${this.shape.depth}, width ${this.shape.width}` +
-            `${this.shape.batchNorm ? ', BatchNorm' : ''}) does not have.`,
-        );
-      }
-      if (values.length !== size) {
-        throw new RangeError(
-          `Weights "${name}" hold ${values.length} values; this model (depth ${this.shape.depth}, width ` +
-            `${this.shape.width}) needs ${size}.`,
-        );
-      }
-      writes.push([target, Float32Array.from(values)]);
-    }
-    for (const [target, data] of writes) this.device.queue.writeBuffer(target, 0, data);
+    loadWeights(this, weights);
   }
 
   destroy(): void {

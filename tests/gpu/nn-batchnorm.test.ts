@@ -3,12 +3,16 @@
  * not multiples of the 16×16 tile or the 64-thread workgroups; the references run on the same f32 inputs.
  * Tolerances (|gpu − ref| ≤ bound), from the f32 rules in DESIGN.md:
  * - BN forward and backward: from the statistics' merge depth, inverseSqrt's 2 ULP and the roundings of each
- *   formula (derived in the BatchNorm1d block).
+ *   formula (derived in the BatchNorm1d block);
+ * - the fused activation (a = f(y) in the forward, f'(y) in front of the backward): the activation kernels'
+ *   1e-5·(1 + |ref|) on the kernel's own y, carried through the backward's sums (stated there).
  */
 import { describe, it } from 'vitest';
 import * as ops from '../../src/kernels/nn/ops';
 import * as ref from '../../src/kernels/nn/ref';
+import type { Activation } from '../../src/kernels/nn/spec';
 import { res, empty, run, read, f32s, expectClose, STYLES, withStyle, upload, useNnGpu } from './nn-helpers';
+import type { NnKernelStyle as NnStyle } from '../../src/kernels/nn/pipelines';
 
 useNnGpu();
 
@@ -23,8 +27,18 @@ describe('BatchNorm1d', () => {
   //  - dβ = Σdy: B·u·Σ|dy|; dγ = Σdy·x̂: B·u·Σ|dy·x̂| + Σ|dy|·|Δx̂|;
   //  - dx = (γ·inv_std/B)·(B·dy − dβ − x̂·dγ): the inner terms' errors (Δdβ + |x̂|·Δdγ + |dγ|·|Δx̂|) scaled,
   //    plus (2L + 8)·u relative (inv_std as in x̂, five roundings) of |scale|·(|dy| + (|dβ| + |x̂·dγ|)/B).
-  for (const [style, train] of STYLES.flatMap((st) => [true, false].map((t) => [st, t] as const))) {
-    it(`${style}: ${train ? 'train' : 'eval'} forward (running-stat update) and backward vs reference (B=37, C=19)`, async () => {
+  // With an activation fused in, the reference activation runs on the kernel's own f32 y (read back): a is
+  // within 1e-5·(1 + |a|) of f(y), and the gradient into BN, g = da·f'(y), within e_g = 1e-5·(1 + |g|); the
+  // backward's bounds below take g as their dy and add e_g through each sum (Σe_g, Σ|x̂|·e_g) and term.
+  const cases: [NnStyle, boolean, Activation | undefined][] = [
+    ...STYLES.flatMap((st) => [true, false].map((t) => [st, t, undefined] as [NnStyle, boolean, undefined])),
+    ...STYLES.flatMap((st) =>
+      (['relu', 'gelu'] as const).map((k) => [st, true, k] as [NnStyle, boolean, Activation]),
+    ),
+  ];
+  for (const [style, train, kind] of cases) {
+    const fused = kind ? ` with ${kind} fused` : '';
+    it(`${style}: ${train ? 'train' : 'eval'} forward (running-stat update) and backward${fused} vs reference (B=37, C=19)`, async () => {
       const [B, C] = [37, 19];
       const x = f32s(B * C, 8).map((v, i) => Math.fround(v * (0.5 + (i % C) / 4) + (i % 7) - 3));
       const gamma = f32s(C, 9, 0.3, 1);
@@ -33,24 +47,29 @@ describe('BatchNorm1d', () => {
       const rv = f32s(C, 12, 0.2, 1.5);
       const dyv = f32s(B * C, 13);
       const bn: ops.BnBuffers = {
-        gamma: upload(gamma),
-        beta: upload(beta),
+        affine: upload([...gamma, ...beta]),
         runningMean: upload(rm),
         runningVar: upload(rv),
         xhat: empty(B * C),
         stats: empty(3 * C),
       };
-      const [y, dx, dg, db] = [empty(B * C), empty(B * C), empty(C), empty(C)];
+      const [y, a, dx, daffine] = [empty(B * C), empty(B * C), empty(B * C), empty(2 * C)];
       const s = { rows: B, channels: C, train, updateRunning: train, momentum: 0.1, eps: 1e-5 };
       await withStyle(style, () =>
         run([
-          ...ops.bnForward(res, 't.bn', s, upload(x), bn, y),
-          ...ops.bnBackward(res, 't.bn', s, upload(dyv), bn, dx, dg, db),
+          ...ops.bnForward(res, 't.bn', s, upload(x), bn, y, kind ? { kind, out: a } : undefined),
+          ...ops.bnBackward(res, 't.bn', s, upload(dyv), bn, dx, daffine, kind ? { kind, y } : undefined),
         ]),
       );
+      const dAffine = await read(daffine, 2 * C);
+      const [dg, db] = [dAffine.slice(0, C), dAffine.slice(C)];
       const state = { gamma, beta, runningMean: Float64Array.from(rm), runningVar: Float64Array.from(rv) };
       const f = ref.bnForward(x, B, C, state, train);
-      const g = ref.bnBackward(dyv, f.xhat, gamma, f.invStd, B, C, train);
+      const yGpu = Float64Array.from(await read(y, B * C));
+      // The gradient into BN: dy itself, or da·f'(y) on the kernel's y, with its error e_g.
+      const gIn = kind ? ref.activationBackward(kind, yGpu, dyv) : dyv;
+      const eg = (i: number) => (kind ? 1e-5 * (1 + Math.abs(gIn[i]!)) : 0);
+      const g = ref.bnBackward(gIn, f.xhat, gamma, f.invStd, B, C, train);
       const u = 2 ** -23;
       const L = Math.min(B, 16) + Math.ceil(Math.log2(B));
       const sd = (c: number) => Math.sqrt(f.variance[c]!);
@@ -64,6 +83,10 @@ describe('BatchNorm1d', () => {
         bound: (i: number) => number,
       ) => (worst[name] = expectClose(got, want, bound, name));
       check('x̂', await read(bn.xhat, B * C), f.xhat, tolXhat);
+      if (kind) {
+        const aRef = ref.activationForward(kind, yGpu);
+        check('a', await read(a, B * C), aRef, (i) => 1e-5 * (1 + Math.abs(aRef[i]!)));
+      }
       check('y', await read(y, B * C), f.y, (i) => {
         const c = i % C;
         return Math.abs(gamma[c]!) * tolXhat(i) + u * (Math.abs(gamma[c]! * f.xhat[i]!) + Math.abs(beta[c]!));
@@ -83,21 +106,29 @@ describe('BatchNorm1d', () => {
           for (let r = 0; r < B; r++) t += term(r * C + c);
           return t;
         });
-      const absDy = sums((i) => Math.abs(dyv[i]!));
-      const tolDbeta = (c: number) => B * u * absDy[c]!;
-      const tolDgamma = sums((i) => B * u * Math.abs(dyv[i]! * f.xhat[i]!) + Math.abs(dyv[i]!) * tolXhat(i));
-      check('dβ', await read(db, C), g.dbeta, tolDbeta);
-      check('dγ', await read(dg, C), g.dgamma, (c) => tolDgamma[c]!);
+      const absDy = sums((i) => Math.abs(gIn[i]!));
+      const sumEg = sums(eg);
+      const tolDbeta = (c: number) => B * u * absDy[c]! + sumEg[c]!;
+      const tolDgamma = sums(
+        (i) =>
+          B * u * Math.abs(gIn[i]! * f.xhat[i]!) +
+          Math.abs(gIn[i]!) * tolXhat(i) +
+          Math.abs(f.xhat[i]!) * eg(i),
+      );
+      check('dβ', db, g.dbeta, tolDbeta);
+      check('dγ', dg, g.dgamma, (c) => tolDgamma[c]!);
       check('dx', await read(dx, B * C), g.dx, (i) => {
         const c = i % C;
         const scale = Math.abs(gamma[c]! * f.invStd[c]!);
         const xh = Math.abs(f.xhat[i]!);
         const dgm = Math.abs(g.dgamma[c]!);
         const inner = train ? (tolDbeta(c) + xh * tolDgamma[c]! + dgm * tolXhat(i)) / B : 0;
-        const terms = Math.abs(dyv[i]!) + (train ? (Math.abs(g.dbeta[c]!) + xh * dgm) / B : 0);
-        return scale * inner + (2 * L + 8) * u * scale * terms;
+        const terms = Math.abs(gIn[i]!) + (train ? (Math.abs(g.dbeta[c]!) + xh * dgm) / B : 0);
+        return scale * (inner + eg(i)) + (2 * L + 8) * u * scale * terms;
       });
-      console.log(`BatchNorm1d ${style} ${train ? 'train' : 'eval'}: max |Δ|/bound ${JSON.stringify(worst)}`);
+      console.log(
+        `BatchNorm1d ${style} ${train ? 'train' : 'eval'}${fused}: max |Δ|/bound ${JSON.stringify(worst)}`,
+      );
     });
   }
 });

@@ -3,7 +3,8 @@
  * not multiples of the 16×16 tile or the 64-thread workgroups; the references run on the same f32 inputs.
  * Tolerances (|gpu − ref| ≤ bound), from the f32 rules in DESIGN.md:
  * - matmul / Linear (length-K dot products): 2·K·2⁻²⁴·(|A|·|B|) + 1e-7 elementwise (|A|·|B| the product of
- *   absolute values — the standard forward error bound of recursive summation);
+ *   absolute values — the standard forward error bound of recursive summation); the folded bias gradient
+ *   and its dW equal to the unfolded ones;
  * - residual add: exact; sinusoidal embedding: stated in its test.
  */
 import { describe, expect, it } from 'vitest';
@@ -38,6 +39,15 @@ describe('kernel style', () => {
   });
 });
 
+/**
+ * foldBias (db from the dW dispatch's own loads) sums the same terms in the same order as the column sum,
+ * and dW is the same product: equal values (=== , so +0 and −0 alike).
+ */
+async function expectSameBits(got: GPUBuffer, want: GPUBuffer, n: number, what: string) {
+  const [a, b] = [await read(got, n), await read(want, n)];
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) expect.fail(`${what}[${i}]: ${a[i]} vs ${b[i]}`);
+}
+
 describe('Linear (tiled and 8×8-block matmul) forward and backward', () => {
   for (const [style, [B, I, O]] of STYLES.flatMap((st) =>
     (
@@ -57,12 +67,18 @@ describe('Linear (tiled and 8×8-block matmul) forward and backward', () => {
       const [bx, bw, bb, bdy] = [upload(x), upload(w), upload(b), upload(dy)];
       const [y, dx, dw, db] = [empty(B * O), empty(B * I), empty(I * O), empty(O)];
       const s = { rows: B, inDim: I, outDim: O };
-      await withStyle(style, () =>
-        run([
+      const [dw2, db2] = [empty(I * O), empty(O)];
+      await withStyle(style, async () => {
+        const folded = ops.linearBackward(res, 't.lin', { ...s, foldBias: true }, bx, bw, bdy, dw2, db2);
+        expect(folded.length).toBe(1);
+        await run([
           ...ops.linearForward(res, 't.lin', s, bx, bw, bb, y),
           ...ops.linearBackward(res, 't.lin', s, bx, bw, bdy, dw, db, dx),
-        ]),
-      );
+          ...folded,
+        ]);
+      });
+      await expectSameBits(dw2, dw, I * O, 'folded dW');
+      await expectSameBits(db2, db, O, 'folded db');
       const { yRef, yAbs, g, gAbs } = linearRefs(x, w, b, dy, B, I, O);
       expectClose(await read(y, B * O), yRef, (i) => 2 * (I + 1) * U * yAbs[i]! + 1e-7, 'Y');
       expectClose(await read(dx, B * I), g.dx, (i) => 2 * O * U * gAbs.dx[i]! + 1e-7, 'dX');
@@ -92,12 +108,19 @@ describe('Linear with [out][in] weights (tiled, direct and 8×8-block matmul), r
         const [bx, bw, bb, bdy] = [upload(x), upload(wOI), upload(b), upload(dy)];
         const [y, dx, dw, db] = [empty(B * O), empty(B * I), empty(O * I), empty(O)];
         const s = { rows: B, inDim: I, outDim: O, direct };
-        await withStyle(style, () =>
-          run([
+        const [dw2, db2] = [empty(O * I), empty(O)];
+        await withStyle(style, async () => {
+          const fs = { ...s, foldBias: true };
+          const folded = ops.linearOutInBackward(res, 't.linoi', fs, bx, bw, bdy, dw2, db2);
+          expect(folded.length).toBe(1);
+          await run([
             ...ops.linearOutInForward(res, 't.linoi', s, bx, bw, bb, y),
             ...ops.linearOutInBackward(res, 't.linoi', s, bx, bw, bdy, dw, db, dx),
-          ]),
-        );
+            ...folded,
+          ]);
+        });
+        await expectSameBits(dw2, dw, O * I, 'folded dW');
+        await expectSameBits(db2, db, O, 'folded db');
         const { yRef, yAbs, g, gAbs } = linearRefs(x, w, b, dy, B, I, O);
         const dwRef = transpose(g.dw, I, O);
         const dwAbs = transpose(gAbs.dw, I, O);

@@ -108,7 +108,8 @@ describe('GpuMlp training steps in one command buffer', () => {
   /** All of the net's state (tensors, moments, running statistics) and the counter, as f32 arrays. */
   async function state(mlp: GpuMlp) {
     const out: Record<string, Float32Array> = {};
-    for (const [name, buffer, floats] of mlp.stateTensors()) out[name] = await read(buffer, floats);
+    for (const [name, buffer, floats, at] of mlp.stateTensors())
+      out[name] = (await read(buffer, at + floats)).slice(at);
     out['counter'] = await read(mlp.adam.state, 4);
     out['result'] = await read(mlp.result, 2);
     return out;
@@ -186,4 +187,92 @@ describe('GpuMlp training steps in one command buffer', () => {
       b.destroy();
     });
   }
+});
+
+describe('GpuMlp dispatch counts (issue 15: ≤ 30 per network per training step)', () => {
+  it('the BatchNorm lab shapes (batch 256, width 128, depth 4): ≤ 30 dispatches, no writes or buffers per step', () => {
+    const counts: Record<string, number> = {};
+    for (const batchNorm of [true, false]) {
+      const shape: MlpShape = { depth: 4, width: 128, batchNorm, activation: 'relu' };
+      const mlp = new GpuMlp(gpu.device, shape, 256, 1, 't.count');
+      mlp.setLearningRate(0.01);
+      let dispatches = 0;
+      const pass = {
+        setPipeline: () => {},
+        setBindGroup: () => {},
+        dispatchWorkgroups: () => void dispatches++,
+      } as unknown as GPUComputePassEncoder;
+      const made: string[] = [];
+      const device = gpu.device;
+      const queue = device.queue;
+      const originals = {
+        write: queue.writeBuffer,
+        buffer: device.createBuffer,
+        bindGroup: device.createBindGroup,
+      };
+      queue.writeBuffer = ((...a: Parameters<GPUQueue['writeBuffer']>) => {
+        made.push(`write ${a[0].label}`);
+        return originals.write.apply(queue, a);
+      }) as GPUQueue['writeBuffer'];
+      device.createBuffer = ((d: GPUBufferDescriptor) => {
+        made.push(`buffer ${d.label}`);
+        return originals.buffer.call(device, d);
+      }) as GPUDevice['createBuffer'];
+      device.createBindGroup = ((d: GPUBindGroupDescriptor) => {
+        made.push(`bind group ${d.label}`);
+        return originals.bindGroup.call(device, d);
+      }) as GPUDevice['createBindGroup'];
+      const count = (mode: Parameters<GpuMlp['encodeStep']>[1]) => {
+        dispatches = 0;
+        mlp.encodeStep(pass, mode);
+        return dispatches;
+      };
+      try {
+        const net = batchNorm ? 'bn' : 'plain';
+        counts[`${net} train`] = count({ train: true, lr: 0.01 });
+        expect(count({ train: true, lr: 0.01 })).toBe(counts[`${net} train`]);
+        counts[`${net} probe`] = count({ train: true, learn: false, lr: 0.01 });
+        counts[`${net} eval`] = count({ train: false, lr: 0 });
+      } finally {
+        queue.writeBuffer = originals.write;
+        device.createBuffer = originals.buffer;
+        device.createBindGroup = originals.bindGroup;
+      }
+      expect(made, 'queue writes and objects made by encodeStep').toEqual([]);
+      mlp.destroy();
+    }
+    console.log(`dispatches per step: ${JSON.stringify(counts)}`);
+    expect(counts['bn train']).toBeLessThanOrEqual(30);
+    expect(counts['plain train']).toBeLessThanOrEqual(30);
+    // The counter's tick and Adam run in the training list only.
+    expect(counts['bn train']! - counts['bn probe']!).toBeGreaterThan(2);
+    expect(counts['bn probe']).toBe(counts['bn eval']);
+  });
+
+  it('a changed learning rate is written once, by the next encodeStep, and then not again', () => {
+    const mlp = new GpuMlp(gpu.device, { depth: 1, width: 8, batchNorm: false }, 4, 1, 't.lr');
+    const pass = {
+      setPipeline: () => {},
+      setBindGroup: () => {},
+      dispatchWorkgroups: () => {},
+    } as unknown as GPUComputePassEncoder;
+    const queue = gpu.device.queue;
+    const original = queue.writeBuffer;
+    let writes = 0;
+    queue.writeBuffer = ((...a: Parameters<GPUQueue['writeBuffer']>) => {
+      writes++;
+      return original.apply(queue, a);
+    }) as GPUQueue['writeBuffer'];
+    try {
+      const perStep = [0.01, 0.01, 0.02, 0.02, 0.02].map((lr) => {
+        writes = 0;
+        mlp.encodeStep(pass, { train: true, lr });
+        return writes;
+      });
+      expect(perStep).toEqual([1, 0, 1, 0, 0]);
+    } finally {
+      queue.writeBuffer = original;
+    }
+    mlp.destroy();
+  });
 });

@@ -5,7 +5,7 @@
  */
 import { UniformLayout } from '../../gpu/uniforms';
 import { createStorageBuffer } from '../../gpu/compute';
-import { nnPipelines, type Dispatch } from './pipelines';
+import { nnPipelines, type BufferOrView, type Dispatch } from './pipelines';
 import { dispatch, elementsPerInvocation, type OpResources } from './op-resources';
 import { ADAM_DEFAULTS, type AdamOptions } from './spec';
 
@@ -86,10 +86,10 @@ export class AdamState {
 }
 
 export interface AdamBuffers {
-  grad: GPUBuffer | GPUBufferBinding;
-  param: GPUBuffer | GPUBufferBinding;
-  m: GPUBuffer | GPUBufferBinding;
-  v: GPUBuffer | GPUBufferBinding;
+  grad: BufferOrView;
+  param: BufferOrView;
+  m: BufferOrView;
+  v: BufferOrView;
 }
 
 /**

@@ -3,7 +3,7 @@
  * lab's MLP) and W[out][in] (Y = X·Wᵀ + b, PyTorch's nn.Linear and the diffusion ε-MLP).
  */
 import { UniformLayout } from '../../gpu/uniforms';
-import type { Dispatch } from './pipelines';
+import type { BufferOrView, Dispatch } from './pipelines';
 import { barrierFree, dispatch, type OpResources } from './op-resources';
 
 const MATMUL = new UniformLayout([
@@ -17,6 +17,9 @@ const TILE = 16;
 const TRANS_A = 1;
 const TRANS_B = 2;
 const BIAS = 4;
+/** Also sums[col] = Σ_k op(B)(k, col) / sums[row] = Σ_k op(A)(row, k): db folded into the dW product. */
+const SUM_B_COLS = 8;
+const SUM_A_ROWS = 16;
 
 interface LinearShape {
   rows: number;
@@ -27,6 +30,8 @@ interface LinearShape {
    * the tiled one; absent: the style's default. All three sum each dot product in the same k order.
    */
   direct?: boolean;
+  /** Backward: db from the dW dispatch's own loads (one dispatch fewer) instead of a column-sum dispatch. */
+  foldBias?: boolean;
 }
 
 /** C[m, n] = op(A)·op(B) (+ bias) with the kernel chosen by the style and `direct` (see LinearShape). */
@@ -34,11 +39,12 @@ function matmulDispatch(
   res: OpResources,
   label: string,
   dims: { m: number; n: number; k: number; flags: number },
-  buffers: [a: GPUBuffer, b: GPUBuffer, bias: GPUBuffer, c: GPUBuffer],
+  buffers: [a: BufferOrView, b: BufferOrView, bias: BufferOrView, c: BufferOrView],
   direct?: boolean,
+  sums?: BufferOrView,
 ): Dispatch {
   const u = res.uniform(MATMUL, `${label}.params`, dims);
-  const bind = [u, ...buffers];
+  const bind = [u, ...buffers, sums ?? res.scratch()];
   const maxGroups = res.device.limits.maxComputeWorkgroupsPerDimension;
   const blockGroups = Math.ceil((Math.ceil(dims.m / 8) * Math.ceil(dims.n / 8)) / 64);
   if (direct !== false && barrierFree(res.device) && blockGroups <= maxGroups) {
@@ -60,8 +66,8 @@ type LinearForward = (
   label: string,
   s: LinearShape,
   x: GPUBuffer,
-  w: GPUBuffer,
-  b: GPUBuffer,
+  w: BufferOrView,
+  b: BufferOrView,
   y: GPUBuffer,
 ) => Dispatch[];
 
@@ -71,10 +77,10 @@ type LinearBackward = (
   label: string,
   s: LinearShape,
   x: GPUBuffer,
-  w: GPUBuffer,
+  w: BufferOrView,
   dy: GPUBuffer,
-  dw: GPUBuffer,
-  db: GPUBuffer,
+  dw: BufferOrView,
+  db: BufferOrView,
   dx?: GPUBuffer,
 ) => Dispatch[];
 
@@ -87,21 +93,22 @@ function forward(layout: WeightLayout): LinearForward {
 }
 
 /**
- * The backward dispatches in their order: dW, db = Σ_rows dY, then dX when asked for. 'in-out': dW = Xᵀ·dY,
- * dX = dY·Wᵀ (the style's default kernel); 'out-in': dW = dYᵀ·X, dX = dY·W (kernel chosen by s.direct).
+ * The backward dispatches in their order: dW, db = Σ_rows dY (with s.foldBias from the dW dispatch's own
+ * loads, else a column sum), then dX when asked for. 'in-out': dW = Xᵀ·dY, dX = dY·Wᵀ (the style's default kernel); 'out-in': dW = dYᵀ·X, dX = dY·W
+ * (kernel chosen by s.direct).
  */
 function backward(layout: WeightLayout): LinearBackward {
   const outIn = layout === 'out-in';
   return (res, label, s, x, w, dy, dw, db, dx) => {
     const direct = outIn ? s.direct : undefined;
+    const fold = s.foldBias ? (outIn ? SUM_A_ROWS : SUM_B_COLS) : 0;
     const dims = outIn
-      ? { m: s.outDim, n: s.inDim, k: s.rows, flags: TRANS_A }
-      : { m: s.inDim, n: s.outDim, k: s.rows, flags: TRANS_A };
+      ? { m: s.outDim, n: s.inDim, k: s.rows, flags: TRANS_A | fold }
+      : { m: s.inDim, n: s.outDim, k: s.rows, flags: TRANS_A | fold };
     const [a, b] = outIn ? [dy, x] : [x, dy];
-    const out = [
-      matmulDispatch(res, `${label}.dw`, dims, [a, b, b, dw], direct),
-      columnSum(res, label, s, dy, db),
-    ];
+    const out = s.foldBias
+      ? [matmulDispatch(res, `${label}.dw`, dims, [a, b, b, dw], direct, db)]
+      : [matmulDispatch(res, `${label}.dw`, dims, [a, b, b, dw], direct), columnSum(res, label, s, dy, db)];
     if (dx) {
       const dxDims = { m: s.rows, n: s.inDim, k: s.outDim, flags: outIn ? 0 : TRANS_B };
       out.push(matmulDispatch(res, `${label}.dx`, dxDims, [dy, w, w, dx], direct));
@@ -123,14 +130,14 @@ export const linearBackward = backward('in-out');
 export const linearOutInBackward = backward('out-in');
 
 /** db[out] = Σ_rows dY[rows, out]. */
-function columnSum(res: OpResources, label: string, s: LinearShape, dy: GPUBuffer, db: GPUBuffer) {
+function columnSum(res: OpResources, label: string, s: LinearShape, dy: GPUBuffer, db: BufferOrView) {
   const u = res.uniform(MATMUL, `${label}.db.params`, { m: s.rows, n: s.outDim, k: 0, flags: 0 });
   return dispatch(
     res,
     'matmul',
     'column_sum',
     `${label}.db.bg`,
-    [u, dy, dy, dy, db],
+    [u, dy, dy, dy, db, res.scratch()],
     Math.ceil(s.outDim / 64),
   );
 }

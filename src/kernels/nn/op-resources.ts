@@ -8,7 +8,20 @@ import { nnPipelines, type BufferOrView, type Dispatch, type NnPipelines, type N
 /** Owns the small uniform buffers of a set of ops, so one destroy() frees them. */
 export class OpResources {
   private buffers: GPUBuffer[] = [];
+  private scratchBuffer: GPUBuffer | null = null;
   constructor(readonly device: GPUDevice) {}
+  /** A 16-byte storage buffer for writable bindings a dispatch leaves unused (never read). */
+  scratch(): GPUBuffer {
+    if (!this.scratchBuffer) {
+      this.scratchBuffer = this.device.createBuffer({
+        label: 'nn.scratch',
+        size: 16,
+        usage: GPUBufferUsage.STORAGE,
+      });
+      this.buffers.push(this.scratchBuffer);
+    }
+    return this.scratchBuffer;
+  }
   uniform<K extends string>(layout: UniformLayout<K>, label: string, values: Record<K, number>): GPUBuffer {
     const b = layout.createBuffer(this.device, label);
     layout.write(this.device, b, values);
@@ -18,6 +31,7 @@ export class OpResources {
   destroy(): void {
     for (const b of this.buffers) b.destroy();
     this.buffers = [];
+    this.scratchBuffer = null;
   }
 }
 

@@ -4,7 +4,7 @@
  * rebuilt when its shape changes). Linear layers are in linear.ts, re-exported here.
  */
 import { UniformLayout } from '../../gpu/uniforms';
-import { nnPipelines, type Dispatch } from './pipelines';
+import { nnPipelines, type BufferOrView, type Dispatch } from './pipelines';
 import { ACTIVATIONS, type Activation } from './spec';
 import { OpResources, barrierFree, dispatch, elementsPerInvocation, type ProgramName } from './op-resources';
 
@@ -28,11 +28,13 @@ const BN = new UniformLayout([
   ['update_running', 'u32'],
   ['momentum', 'f32'],
   ['eps', 'f32'],
+  ['act', 'u32'],
 ] as const);
 const BN_BACKWARD = new UniformLayout([
   ['rows', 'u32'],
   ['channels', 'u32'],
   ['train', 'u32'],
+  ['act', 'u32'],
 ] as const);
 const EMBED = new UniformLayout([
   ['rows', 'u32'],
@@ -114,7 +116,7 @@ function perChannel(
   entry: string,
   label: string,
   channels: number,
-  buffers: GPUBuffer[],
+  buffers: BufferOrView[],
 ): Dispatch[] {
   const serial = barrierFree(res.device);
   const groups = serial ? Math.ceil(channels / 64) : channels;
@@ -134,8 +136,8 @@ export function channelStats(
 }
 
 export interface BnBuffers {
-  gamma: GPUBuffer;
-  beta: GPUBuffer;
+  /** [γ | β]: 2·channels floats (γ of channel c at c, β at channels + c). */
+  affine: BufferOrView;
   runningMean: GPUBuffer;
   runningVar: GPUBuffer;
   /** [rows·channels] normalised x̂, kept for backward. */
@@ -144,7 +146,13 @@ export interface BnBuffers {
   stats: GPUBuffer;
 }
 
-/** BatchNorm1d forward: train (batch statistics, optionally updating the running ones) or eval mode. */
+/** The `act` field of the BN kernels: 0 none, kind + 1 an activation fused in. */
+const actField = (kind?: Activation) => (kind === undefined ? 0 : ACTIVATIONS.indexOf(kind) + 1);
+
+/**
+ * BatchNorm1d forward: train (batch statistics, optionally updating the running ones) or eval mode; with
+ * `act`, also act.out = f(y) in the same dispatch (the activation after BN).
+ */
 export function bnForward(
   res: OpResources,
   label: string,
@@ -159,6 +167,7 @@ export function bnForward(
   x: GPUBuffer,
   bn: BnBuffers,
   y: GPUBuffer,
+  act?: { kind: Activation; out: GPUBuffer },
 ): Dispatch[] {
   const u = res.uniform(BN, `${label}.params`, {
     rows: s.rows,
@@ -167,13 +176,17 @@ export function bnForward(
     update_running: s.updateRunning ? 1 : 0,
     momentum: s.momentum,
     eps: s.eps,
+    act: actField(act?.kind),
   });
-  const { gamma, beta, runningMean, runningVar, xhat, stats } = bn;
-  const buffers = [u, x, gamma, beta, runningMean, runningVar, y, xhat, stats];
+  const { affine, runningMean, runningVar, xhat, stats } = bn;
+  const buffers = [u, x, affine, runningMean, runningVar, y, xhat, stats, act?.out ?? res.scratch()];
   return perChannel(res, 'bnForward', 'bn_forward', `${label}.forward.bg`, s.channels, buffers);
 }
 
-/** BatchNorm1d backward: dx (through the batch statistics in train mode), dγ, dβ. */
+/**
+ * BatchNorm1d backward: dx (through the batch statistics in train mode) and daffine = [dγ | dβ]. With
+ * `act`, dy is the gradient of the fused activation's output and act.y (the BN output) its input.
+ */
 export function bnBackward(
   res: OpResources,
   label: string,
@@ -181,15 +194,16 @@ export function bnBackward(
   dy: GPUBuffer,
   bn: BnBuffers,
   dx: GPUBuffer,
-  dgamma: GPUBuffer,
-  dbeta: GPUBuffer,
+  daffine: BufferOrView,
+  act?: { kind: Activation; y: GPUBuffer },
 ): Dispatch[] {
   const u = res.uniform(BN_BACKWARD, `${label}.backward.params`, {
     rows: s.rows,
     channels: s.channels,
     train: s.train ? 1 : 0,
+    act: actField(act?.kind),
   });
-  const buffers = [u, dy, bn.xhat, bn.gamma, bn.stats, dx, dgamma, dbeta];
+  const buffers = [u, dy, act?.y ?? dy, bn.xhat, bn.affine, bn.stats, dx, daffine];
   return perChannel(res, 'bnBackward', 'bn_backward', `${label}.backward.bg`, s.channels, buffers);
 }
 

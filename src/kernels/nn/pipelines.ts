@@ -2,6 +2,7 @@ import momentsCommonWgsl from '../../../shaders/common/moments.wgsl?raw';
 import matmulWgsl from '../../../shaders/nn/matmul.wgsl?raw';
 import reluWgsl from '../../../shaders/nn/relu.wgsl?raw';
 import activationWgsl from '../../../shaders/nn/activation.wgsl?raw';
+import actFnsWgsl from '../../../shaders/nn/act_fns.wgsl?raw';
 import channelStatsWgsl from '../../../shaders/nn/channel_stats.wgsl?raw';
 import statsWgsl from '../../../shaders/nn/stats.wgsl?raw';
 import batchnormWgsl from '../../../shaders/nn/batchnorm.wgsl?raw';
@@ -92,7 +93,7 @@ export class NnPipelines {
     this.matmul = make(
       'matmul',
       matmulWgsl,
-      ['uniform', 'read', 'read', 'read', 'storage'],
+      ['uniform', 'read', 'read', 'read', 'storage', 'storage'],
       ['matmul', 'column_sum', 'matmul_direct', 'matmul_block8'],
     );
     this.relu = make(
@@ -103,7 +104,7 @@ export class NnPipelines {
     );
     this.activation = make(
       'activation',
-      activationWgsl,
+      joinWgsl(actFnsWgsl, activationWgsl),
       ['uniform', 'read', 'read', 'storage'],
       ['activation_forward', 'activation_backward'],
     );
@@ -115,14 +116,14 @@ export class NnPipelines {
     );
     this.bnForward = make(
       'batchnorm',
-      joinWgsl(momentsCommonWgsl, channelStatsWgsl, batchnormWgsl),
-      ['uniform', 'read', 'read', 'read', 'storage', 'storage', 'storage', 'storage', 'storage'],
+      joinWgsl(momentsCommonWgsl, channelStatsWgsl, actFnsWgsl, batchnormWgsl),
+      ['uniform', 'read', 'read', 'storage', 'storage', 'storage', 'storage', 'storage', 'storage'],
       ['bn_forward', 'bn_forward_serial'],
     );
     this.bnBackward = make(
       'batchnorm_backward',
-      batchnormBackwardWgsl,
-      ['uniform', 'read', 'read', 'read', 'read', 'storage', 'storage', 'storage'],
+      joinWgsl(actFnsWgsl, batchnormBackwardWgsl),
+      ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage', 'storage'],
       ['bn_backward', 'bn_backward_serial'],
     );
     this.xent = make(
