@@ -73,13 +73,52 @@ function summarizeAdapter(adapter: GPUAdapter): AdapterSummary {
   };
 }
 
+/** The fields of an adapter that name it (kept by the labs to name it again at render time). */
+export type AdapterIdentity = Pick<
+  AdapterSummary,
+  'vendor' | 'architecture' | 'device' | 'description' | 'isFallback'
+>;
+
+/** Only the naming fields of an adapter summary (a result carries these, not the limits). */
+export function adapterIdentity(info: AdapterIdentity): AdapterIdentity {
+  const { vendor, architecture, device, description, isFallback } = info;
+  return { vendor, architecture, device, description, isFallback };
+}
+
+/** The fixed words around the adapter's own ones in its name: English, or the interface language's. */
+interface NameWords {
+  device: (id: string) => string;
+  unnamed: () => string;
+  software: (name: string) => string;
+}
+
 /**
  * A short human name for the adapter: vendor and architecture, then the device where the adapter names it
  * ("nvidia hopper — nvidia-h200", "… — NVIDIA H100 80GB HBM3"), so that two chips of one architecture differ;
  * "google swiftshader (software adapter)" for SwiftShader.
  * Always English: exported files record it (the export formats do not follow the interface language).
  */
-export function adapterName(info: AdapterSummary): string {
+export function adapterName(info: AdapterIdentity): string {
+  return composeName(info, {
+    device: (id) => `device ${id}`,
+    unnamed: () => 'WebGPU adapter',
+    software: (name) => `${name} (software adapter)`,
+  });
+}
+
+/**
+ * adapterName with its own words ("device", "software adapter") in the interface language; the adapter's
+ * words stay as it reports them. For a lab's badge and prose, called at render time.
+ */
+export function localAdapterName(info: AdapterIdentity): string {
+  return composeName(info, {
+    device: (id) => msg(str`device ${id}`),
+    unnamed: () => msg('WebGPU adapter'),
+    software: (name) => msg(str`${name} (software adapter)`),
+  });
+}
+
+function composeName(info: AdapterIdentity, words: NameWords): string {
   const base = [info.vendor, info.architecture].filter(Boolean).join(' ');
   const arch = info.architecture.toLowerCase();
   const text = (s: string) => s.trim().replace(/\s+/g, ' ');
@@ -99,16 +138,16 @@ export function adapterName(info: AdapterSummary): string {
   // "SwiftShader Device (Subzero)").
   const id = text(info.device);
   const restated = arch !== '' && `${info.device} ${info.description}`.toLowerCase().includes(arch);
-  const detail = named ?? (isId(id) && id !== '' && !restated ? `device ${id}` : '');
+  const detail = named ?? (isId(id) && id !== '' && !restated ? words.device(id) : '');
   const name =
     [base, detail].filter(Boolean).join(' — ') ||
     text(info.description) ||
     text(info.device) ||
-    'WebGPU adapter';
-  return info.isFallback ? `${name} (software adapter)` : name;
+    words.unnamed();
+  return info.isFallback ? words.software(name) : name;
 }
 
-/** adapterName in the interface language, for what a person reads on the page (the badge, the banners). */
+/** A shorter adapterName in the interface language, for the header's badge and the banners. */
 export function adapterDisplayName(info: AdapterSummary): string {
   const base = [info.vendor, info.architecture || info.device || info.description].filter(Boolean).join(' ');
   const name = base || msg('WebGPU adapter');

@@ -121,7 +121,7 @@ export function recommendFixture(o: FixtureOptions = {}): RecommendResult {
   const user = users[selected]!;
   return {
     backend: 'cpu',
-    backendLabel: 'CPU (float64 reference)',
+    adapter: null,
     seed,
     users: userCount,
     items: count,

@@ -24,6 +24,7 @@ export async function cpuLabRun(
     full: true,
     available: new Set(ALL_STAGES),
     backendLabel: 'CPU',
+    backend: { kind: 'cpu' },
     engine: null,
     notices: [],
   };

@@ -13,6 +13,7 @@ import {
   SWEEP_THETAS,
   type RerankMethod,
 } from '../../kernels/recommend/spec';
+import type { AdapterIdentity } from '../../gpu/device';
 import type { RecommendInputs } from '../../models/recommend-inputs';
 import type { FunnelStage, ListMetrics, RecommendResult, SweepCurve } from './types';
 
@@ -63,7 +64,7 @@ export interface FunnelRaw {
 
 export interface AssembleInfo {
   backend: 'gpu' | 'cpu';
-  backendLabel: string;
+  adapter: AdapterIdentity | null;
   ranker: RecommendResult['ranker'];
   elapsedMs: number;
   bytesRead: number;
@@ -189,7 +190,7 @@ export function assembleResult(
   });
   return {
     backend: info.backend,
-    backendLabel: info.backendLabel,
+    adapter: info.adapter,
     seed: inputs.request.seed,
     users: U,
     items: catalog.count,

@@ -5,7 +5,7 @@
  */
 import { msg } from '@lit/localize';
 import type { GpuContext } from '../../gpu/device';
-import { adapterName, withErrorScopes } from '../../gpu/device';
+import { adapterIdentity, withErrorScopes } from '../../gpu/device';
 import type { RunControl } from '../../gpu/compute';
 import { auc, rankerScoreRef, trainRankerCpu } from '../../models/recommend-ranker';
 import type { RecommendInputs } from '../../models/recommend-inputs';
@@ -64,7 +64,7 @@ export function runRecommendCpu(
   const raw = runFunnelCpu(inputs, req, ranker.weights);
   return assembleResult(inputs, req, raw, {
     backend: 'cpu',
-    backendLabel: 'CPU (float64 reference)',
+    adapter: null,
     ranker: { ...rankerAuc(inputs, ranker.weights), weights: ranker.kind, trainSteps: ranker.trainSteps },
     elapsedMs: performance.now() - t0,
     bytesRead: 0,
@@ -108,7 +108,7 @@ export class RecommendEngine {
     );
     return assembleResult(inputs, req, raw, {
       backend: 'gpu',
-      backendLabel: adapterName(this.ctx.info),
+      adapter: adapterIdentity(this.ctx.info),
       ranker: { ...rankerAuc(inputs, ranker.weights), weights: ranker.kind, trainSteps: ranker.trainSteps },
       elapsedMs: performance.now() - t0,
       bytesRead,

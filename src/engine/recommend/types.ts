@@ -2,6 +2,7 @@
  * What the recommendation engine gives the lab's views (src/ui/recommend/*): the funnel, the selected
  * user's lists and metrics, and the λ/θ sweep averaged over every user. Plain data, no GPU handles.
  */
+import type { AdapterIdentity } from '../../gpu/device';
 import type { RerankMethod } from '../../kernels/recommend/spec';
 
 /** Stages of the funnel, in order. */
@@ -63,8 +64,8 @@ export interface SweepCurve {
 
 export interface RecommendResult {
   backend: 'gpu' | 'cpu';
-  /** What computed it, e.g. "google swiftshader (software adapter)" or "CPU (float64 reference)". */
-  backendLabel: string;
+  /** The GPU's adapter (null on the CPU): the page names it in the interface language (localAdapterName). */
+  adapter: AdapterIdentity | null;
   seed: number;
   users: number;
   items: number;

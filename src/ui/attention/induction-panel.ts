@@ -9,6 +9,7 @@ import { INDUCTION_CONFIG } from '../../models/induction';
 import { tokenLabel } from '../../models/induction/sequence';
 import { normaliseHeadList } from '../../state/attention';
 import { formatFixed } from '../../util/format';
+import { backendName } from '../common/backend';
 import { modelLabels } from './induction-controls';
 import type { InductionRun } from './induction-inputs';
 import type { LabView } from './view';
@@ -193,7 +194,7 @@ function renderCopyLosses(r: InductionRun, v: LabView): TemplateResult {
 
 /** How far the lab's weights of the layer shown are from the model's float64 forward. */
 function renderAgreement(v: LabView, agree: number): TemplateResult {
-  const backend = v.lab.backendLabel;
+  const backend = backendName(v.lab.backend);
   const delta = agree.toExponential(2);
   const bound = AGREEMENT_BOUND;
   return html`<p class="small" data-agreement=${agree}>

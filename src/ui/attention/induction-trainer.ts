@@ -10,7 +10,7 @@ import { customElement, property, query, state } from 'lit/decorators.js';
 import { msg, str } from '@lit/localize';
 import { GpuInductionTrainer } from '../../engine/induction/gpu';
 import { isAbortError } from '../../gpu/compute';
-import { adapterName, type GpuContext } from '../../gpu/device';
+import { localAdapterName, type GpuContext } from '../../gpu/device';
 import { SerialQueue } from '../../util/serial-queue';
 import { sharedStyles, trainerPanelStyles } from '../common/styles';
 import { ThemeController } from '../common/theme';
@@ -333,7 +333,7 @@ export class InductionTrainerPanel extends KsElement {
 
   override render() {
     const choices = [...new Set<number>([...INDUCTION_STEP_CHOICES, this.steps])].sort((a, b) => a - b);
-    const adapter = this.gpu ? adapterName(this.gpu.info) : '';
+    const adapter = this.gpu ? localAdapterName(this.gpu.info) : '';
     const idle = this.gpu
       ? msg(
           str`Trains the 2-layer attention-only model in WGSL on ${adapter}, scoring its heads on ${WATCH_SEQUENCES} held-out sequences about once a second.`,

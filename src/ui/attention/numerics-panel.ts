@@ -4,6 +4,7 @@ import { msg, str } from '@lit/localize';
 import type { AttentionStage } from '../../engine/attention';
 import { literalMaskedSoftmaxRow } from '../../kernels/attention/ref';
 import { isMaskedValue } from '../../kernels/attention/spec';
+import { backendRow } from '../common/backend';
 import { dataTable, type Cell } from '../common/data-table';
 import { exportButtons } from '../common/export-buttons';
 import { formatCount } from '../../util/format';
@@ -53,8 +54,8 @@ export function renderNumerics(v: LabView): TemplateResult {
           : '—',
     ],
     [msg('Fully-masked rows'), run.fullyMaskedRows],
-    // run.backend is the export's English; the CPU reference's name is shown in the interface language.
-    [msg('Backend'), run.path === 'cpu' ? msg('CPU (float64 reference)') : run.backend],
+    // run.backend is the export's English; the page names it in the interface language.
+    [msg('Backend'), backendRow(lab.backend)],
   ];
   const allMasked = literalMaskedSoftmaxRow([-Infinity, -Infinity, -Infinity, -Infinity]);
   const literal = Array.from(allMasked, (x) => String(x)).join(', ');

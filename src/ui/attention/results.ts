@@ -4,6 +4,7 @@ import { msg, str } from '@lit/localize';
 import { GpuError } from '../../gpu/device';
 import { describeMask } from '../../kernels/attention/spec';
 import { formatBytes } from '../../util/format';
+import { backendName } from '../common/backend';
 import { renderEnlarged } from './enlarged-panel';
 import { renderExports } from './export-panel';
 import { renderHeads } from './heads-panel';
@@ -37,7 +38,7 @@ export function renderResult(v: LabView, stale: boolean): TemplateResult {
   return html`<div class="results ${stale ? 'stale' : ''}" aria-busy=${stale ? 'true' : 'false'}>
     ${[...v.lab.notices, ...prepared.notes].map((n) => html`<p class="notice" role="status">${n}</p>`)}
     <p class="backend-line small">
-      <span class="badge" title=${msg('What computed these numbers')}>${v.lab.backendLabel}</span>
+      <span class="badge" title=${msg('What computed these numbers')}>${backendName(v.lab.backend)}</span>
       ${summary}
     </p>
     ${renderStrip(v)}

@@ -22,7 +22,7 @@ import type { AttentionState } from '../../state/attention';
 import type { BackendChoice } from '../../state/store';
 import { formatCount } from '../../util/format';
 import { SerialQueue } from '../../util/serial-queue';
-import { resolveBackend } from '../common/backend';
+import { resolveBackend, type BackendTag } from '../common/backend';
 import type { RunControlFor } from '../common/lab-run';
 import type { Runtime } from '../common/runtime';
 import { runOnGpu } from './gpu-run';
@@ -46,8 +46,10 @@ export interface LabRun {
   full: boolean;
   /** Stages this path computes (the fused path never materialises the score stages). */
   available: ReadonlySet<AttentionStage>;
-  /** The adapter name, or "CPU" — as in every lab's export. */
+  /** The adapter name, or "CPU" — as in every lab's export (English). */
   backendLabel: string;
+  /** What computed it, named on the page in the interface language (backendName). */
+  backend: BackendTag;
   engine: AttentionEngine | null;
   /** The CPU backend's numerics come with the run. */
   numerics?: AttentionNumerics;
@@ -147,7 +149,7 @@ export class AttentionSession {
         try {
           const run = await runOnGpu(engine, prepared, inputs.params.path, control);
           this.residentRunId = id;
-          return { id, prepared, backendLabel: backend.label, engine, ...run };
+          return { id, prepared, backendLabel: backend.label, backend: backend.tag, engine, ...run };
         } catch (e) {
           // A failed or cancelled run may have replaced the buffers the last good run's zoom reads.
           if (!engine.hasResult) this.residentRunId = 0;
@@ -173,6 +175,7 @@ export class AttentionSession {
       full: true,
       available: new Set(ALL_STAGES),
       backendLabel: backend.label,
+      backend: backend.tag,
       engine: null,
       numerics: job.numerics,
       notices: backend.notice ? [backend.notice] : [],

@@ -7,6 +7,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { msg, str } from '@lit/localize';
 import type { BatchnormState } from '../../state/batchnorm';
 import { formatFixed } from '../../util/format';
+import { backendName } from '../common/backend';
 import type { Column } from './history';
 import type { BatchnormSession } from './session';
 
@@ -41,7 +42,7 @@ function measured(s: BatchnormSession, p: BatchnormState): TemplateResult | type
   const [lo, , hi] = r.percentiles.withoutBN;
   const collapsed = lo === hi;
   const f = (v: number) => formatFixed(v, 3);
-  const backend = s.backendLabel || '…';
+  const backend = s.backend ? backendName(s.backend) : '…';
   const [plainMax, plainAt, plainMean] = [f(plainPeak.value), plainPeak.step, f(plainRecent)];
   const [bnMax, bnAt, bnMean] = [f(bnPeak.value), bnPeak.step, f(bnRecent)];
   const g = f(guess);

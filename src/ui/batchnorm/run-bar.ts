@@ -2,6 +2,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { msg, str } from '@lit/localize';
 import { formatFixed, formatPercent } from '../../util/format';
+import { backendName } from '../common/backend';
 import type { BatchnormSession } from './session';
 
 interface RunBarActions {
@@ -47,7 +48,9 @@ export function renderRunBar(s: BatchnormSession, actions: RunBarActions): Templ
       >
         ${msg('High learning rate demo')}
       </button>
-      <span class="badge" title=${msg('Compute backend of this lab')}>${s.backendLabel || '…'}</span>
+      <span class="badge" title=${msg('Compute backend of this lab')}
+        >${s.backend ? backendName(s.backend) : '…'}</span
+      >
       <span class="status" role="status" aria-label=${msg('Training status')}>${statusText(s)}</span>
     </div>
     ${s.notice ? html`<p class="notice">${s.notice}</p>` : nothing}

@@ -24,7 +24,7 @@ import { isImageTask } from '../../models/mlp';
 import type { BatchnormState } from '../../state/batchnorm';
 import type { BackendChoice } from '../../state/store';
 import { SerialQueue } from '../../util/serial-queue';
-import { resolveBackend } from '../common/backend';
+import { resolveBackend, type BackendTag } from '../common/backend';
 import type { Runtime } from '../common/runtime';
 import { taskLabel } from './controls';
 import { TrainingHistory } from './history';
@@ -65,7 +65,9 @@ export class BatchnormSession {
   heldOutStep = 0;
   history = new TrainingHistory();
   error: string | null = null;
+  /** English, as the export records it; the page names `backend` in the interface language. */
   backendLabel = '';
+  backend: BackendTag | null = null;
   /** Why the CPU computes although the GPU was chosen. */
   notice = '';
   /** Shown while the glyph images are being rendered. */
@@ -324,6 +326,7 @@ export class BatchnormSession {
       this.recovery = resuming ? msg('The run restarted after a GPU loss.') : '';
     }
     this.backendLabel = backend.label;
+    this.backend = backend.tag;
     this.notice = backend.kind === 'cpu' ? (backend.notice ?? '') : '';
     return this.engine;
   }

@@ -22,7 +22,7 @@ import {
 import { isImageDataset, type DiffusionDenoiserChoice, type DiffusionState } from '../../state/diffusion';
 import type { BackendChoice } from '../../state/store';
 import { SerialQueue } from '../../util/serial-queue';
-import { resolveBackend } from '../common/backend';
+import { resolveBackend, type BackendTag } from '../common/backend';
 import type { Runtime } from '../common/runtime';
 import { ChainPane, MAX_IMAGE_PARTICLES, paneConfig, viewRequest } from './chain';
 import { dataKey, limitNotices, startOf, type Notice } from './inputs';
@@ -52,7 +52,9 @@ export function sessionOf(runtime: Runtime): DiffusionSession {
 export class DiffusionSession {
   panes: ChainPane[] = [];
   notices: Notice[] = [];
+  /** English, as the exports record it; the badge names `backend` in the interface language. */
   backendLabel = '';
+  backend: BackendTag | null = null;
   /** True when the panes run on the CPU reference. */
   onCpu = false;
   playing = false;
@@ -252,11 +254,25 @@ export class DiffusionSession {
         this.runtime.engine(resolved.ctx, 'diffusion', (c) => new DiffusionEngine(c)),
         this.runtime.engine(resolved.ctx, 'diffusion.compare', (c) => new DiffusionEngine(c)),
       ];
-      return { runners, label: resolved.label, max: MAX_PARTICLES_GPU, cpu: false, notice: undefined };
+      return {
+        runners,
+        label: resolved.label,
+        tag: resolved.tag,
+        max: MAX_PARTICLES_GPU,
+        cpu: false,
+        notice: undefined,
+      };
     }
     if (this.cpuRunners.length === 0) this.cpuRunners = [new DiffusionCpuEngine(), new DiffusionCpuEngine()];
     const runners: DiffusionRunner[] = this.cpuRunners;
-    return { runners, label: resolved.label, max: MAX_PARTICLES_CPU, cpu: true, notice: resolved.notice };
+    return {
+      runners,
+      label: resolved.label,
+      tag: resolved.tag,
+      max: MAX_PARTICLES_CPU,
+      cpu: true,
+      notice: resolved.notice,
+    };
   }
 
   /** `resume`: continue the panes of the same setup (their device was lost) from their last frames. */
@@ -282,7 +298,7 @@ export class DiffusionSession {
       this.panesKey = key;
       return;
     }
-    const { runners, label, max, cpu, notice } = await this.runners(backend);
+    const { runners, label, tag, max, cpu, notice } = await this.runners(backend);
     const particles = Math.min(p.particles, max, isImageDataset(p.dataset) ? MAX_IMAGE_PARTICLES : Infinity);
     const notices = [...(notice ? [notice] : []), ...limitNotices(p, particles, max, cpu)];
     const configB = paneConfig(p, particles, 'B');
@@ -307,6 +323,7 @@ export class DiffusionSession {
     this.panes = panes;
     this.notices = notices;
     this.backendLabel = label;
+    this.backend = tag;
     this.onCpu = cpu;
     this.panesKey = key;
     this.panesSetup = sameSetup;

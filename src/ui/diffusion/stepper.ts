@@ -4,6 +4,7 @@ import { msg, str } from '@lit/localize';
 import { noiseLevel, type Schedule } from '../../models/schedules';
 import type { DiffusionState } from '../../state/diffusion';
 import { formatBytes, formatDuration } from '../../util/format';
+import { backendName } from '../common/backend';
 import { scheduleLabel } from './chain';
 import { intField } from './controls';
 import { noticeText } from './inputs';
@@ -49,7 +50,9 @@ export function renderStepper(
       /></label>
       ${intField({ p, set }, msg('Speed (steps/s)'), 'speed', [1, 60])}
       <span class="busy" aria-hidden="true">${session.busy ? msg('working…') : ''}</span>
-      <span class="badge" title=${msg('What computed these particles')}>${session.backendLabel || '…'}</span>
+      <span class="badge" title=${msg('What computed these particles')}
+        >${session.backend ? backendName(session.backend) : '…'}</span
+      >
       ${
         f
           ? html`<span class="small muted"

@@ -15,6 +15,7 @@ import { adapterName, type GpuContext } from '../../gpu/device';
 import { GpuDenoiserTrainer, type TrainerSnapshot } from '../../engine/denoiser-train';
 import { DEFAULT_MLP_CONFIG, MLP_TRAINING, MlpTrainer, type MlpModel } from '../../models/mlp-denoiser';
 import { makeSchedule } from '../../models/schedules';
+import { backendRow } from '../common/backend';
 import { sharedStyles, trainerPanelStyles } from '../common/styles';
 import { ThemeController } from '../common/theme';
 import { KsElement } from '../common/localized';
@@ -333,7 +334,9 @@ export class DenoiserTrainerPanel extends KsElement {
   override render() {
     const stepChoices = [...new Set<number>([...TRAIN_STEP_CHOICES, this.steps])].sort((a, b) => a - b);
     const batchChoices = [...new Set<number>([...TRAIN_BATCH_CHOICES, this.batch])].sort((a, b) => a - b);
-    const backend = this.gpu ? `GPU (${adapterName(this.gpu.info)})` : 'CPU (TypeScript, float64)';
+    const backend = this.gpu
+      ? backendRow({ kind: 'gpu', adapter: this.gpu.info })
+      : msg('CPU (TypeScript, float64)');
     return html`
       <div class="row">
         <label class="field"

@@ -3,6 +3,7 @@ import { html, type TemplateResult } from 'lit';
 import { msg, str } from '@lit/localize';
 import { standardErrors, theory } from '../../kernels/random/theory';
 import { formatBytes, formatDuration, formatFixed } from '../../util/format';
+import { backendName } from '../common/backend';
 import { dataTable } from '../common/data-table';
 import { exportButtons } from '../common/export-buttons';
 import { MOMENT_ROWS, momentExports, momentLabel } from './exports';
@@ -36,7 +37,7 @@ export function renderMoments(run: RandomRun): TemplateResult {
       ${msg(html`z = (empirical − theory) / standard error; |z| &lt; 3 in about 99.7% of seeds.`)}
     </p>
     <p class="backend-line">
-      <span class="badge" title=${msg('What computed these numbers')}>${run.backendLabel}</span>
+      <span class="badge" title=${msg('What computed these numbers')}>${backendName(run.backend)}</span>
       ${msg(str`${formatDuration(result.elapsedMs)} · generated ${formatBytes(result.sums.n * 4)} · read back ${readBack}`)}
     </p>
     ${exportButtons(momentExports(run))}

@@ -8,13 +8,15 @@ import { MAX_COUNT_CPU } from '../../kernels/random/spec';
 import type { BackendChoice } from '../../state/store';
 import type { RandomState } from '../../state/random';
 import { formatCount } from '../../util/format';
-import { resolveBackend } from '../common/backend';
+import { resolveBackend, type BackendTag } from '../common/backend';
 import type { RunControlFor } from '../common/lab-run';
 import type { Runtime } from '../common/runtime';
 
 export interface RandomRun {
   result: RandomResult;
+  /** English, as exports record it; the badge names `backend` in the interface language. */
   backendLabel: string;
+  backend: BackendTag;
   /** Set when the CPU ran fewer samples than asked for. */
   reducedFrom?: number;
   notice?: string;
@@ -30,7 +32,7 @@ export async function runRandom(
   const backend = await resolveBackend(runtime, choice);
   if (backend.kind === 'gpu') {
     const engine = runtime.engine(backend.ctx, 'random', (c) => new RandomEngine(c));
-    return { result: await engine.run(request, control), backendLabel: backend.label };
+    return { result: await engine.run(request, control), backendLabel: backend.label, backend: backend.tag };
   }
   const count = Math.min(params.count, MAX_COUNT_CPU);
   control.onProgress?.({
@@ -43,6 +45,7 @@ export async function runRandom(
   return {
     result: job.result,
     backendLabel: backend.label,
+    backend: backend.tag,
     ...(count < params.count ? { reducedFrom: params.count } : {}),
     ...(backend.notice ? { notice: backend.notice } : {}),
   };

@@ -10,6 +10,7 @@ import { customElement, property } from 'lit/decorators.js';
 import type { ListMetrics, RecommendResult, SweepCurve } from '../../engine/recommend/types';
 import type { RerankMethod } from '../../kernels/recommend/spec';
 import { formatCount, formatDuration, formatPercent } from '../../util/format';
+import { backendPhrase, backendTagOf } from '../common/backend';
 import { labStyles, sharedStyles } from '../common/styles';
 import { categoryName, metricText, paramSymbol, paramText } from './palette';
 import { recommendStyles } from './styles';
@@ -21,7 +22,8 @@ export type AnswerView = Pick<
   | 'funnel'
   | 'ranker'
   | 'users'
-  | 'backendLabel'
+  | 'backend'
+  | 'adapter'
   | 'user'
   | 'taste'
   | 'historyDist'
@@ -75,11 +77,10 @@ export function pipelineAnswer(r: AnswerView): string[] {
   const timed = funnel.filter((s) => s.ms !== null && Number.isFinite(s.ms));
   if (timed.length) {
     const total = formatDuration(timed.reduce((a, s) => a + s.ms!, 0));
+    const backend = backendPhrase(backendTagOf(r.backend, r.adapter));
     const parts = enumerate(timed.map((s) => `${s.label} ${formatDuration(s.ms!)}`));
     out.push(
-      msg(
-        str`For all ${formatCount(r.users)} users the stages took ${total} (${parts}) on ${r.backendLabel}.`,
-      ),
+      msg(str`For all ${formatCount(r.users)} users the stages took ${total} (${parts}) on ${backend}.`),
     );
   }
   return out;

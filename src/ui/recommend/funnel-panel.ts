@@ -8,6 +8,7 @@ import { customElement, property, query } from 'lit/decorators.js';
 import { funnelFlow, renderFunnel } from '../../charts/funnel';
 import type { RecommendResult } from '../../engine/recommend/types';
 import { formatCount, formatDuration } from '../../util/format';
+import { backendPhrase, backendTagOf } from '../common/backend';
 import { dataTable } from '../common/data-table';
 import type { CsvRow } from '../common/export';
 import { chartActions, svgSource, tableActions } from '../common/export-actions';
@@ -20,7 +21,7 @@ import { KsElement } from '../common/localized';
 
 export type FunnelView = Pick<
   RecommendResult,
-  'funnel' | 'seed' | 'user' | 'users' | 'backendLabel' | 'categories' | 'method'
+  'funnel' | 'seed' | 'user' | 'users' | 'backend' | 'adapter' | 'categories' | 'method'
 >;
 
 /** The funnel table's export header (English, the documented format); the page shows funnelHead(). */
@@ -66,6 +67,7 @@ export class RecommendFunnel extends KsElement {
     const measured = r.funnel.filter((s) => s.ms !== null);
     const total = measured.reduce((s, x) => s + x.ms!, 0);
     const users = formatCount(r.users);
+    const backend = backendPhrase(backendTagOf(r.backend, r.adapter));
     const stages = r.funnel.map((s) => stageText(s, r));
     return html`<section class="panel funnel" aria-labelledby="funnel-heading">
       <h3 id="funnel-heading">${msg('Funnel')}</h3>
@@ -75,10 +77,10 @@ export class RecommendFunnel extends KsElement {
           ${
             measured.length
               ? msg(
-                  str`Items per user leaving each stage (bar width ∝ log items) and the measured time of each stage for all ${users} users (${formatDuration(total)} in all), on ${r.backendLabel}.`,
+                  str`Items per user leaving each stage (bar width ∝ log items) and the measured time of each stage for all ${users} users (${formatDuration(total)} in all), on ${backend}.`,
                 )
               : msg(
-                  str`Items per user leaving each stage (bar width ∝ log items) and the measured time of each stage for all ${users} users, on ${r.backendLabel}.`,
+                  str`Items per user leaving each stage (bar width ∝ log items) and the measured time of each stage for all ${users} users, on ${backend}.`,
                 )
           }
           ${exportButtons(

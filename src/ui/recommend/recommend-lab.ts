@@ -9,6 +9,7 @@ import { customElement } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import type { Store } from '../../state/store';
 import { formatCount, formatDuration, formatBytes } from '../../util/format';
+import { backendName } from '../common/backend';
 import { LabController, storeContext } from '../common/controllers';
 import { exportButtons } from '../common/export-buttons';
 import { LabRunController } from '../common/lab-run';
@@ -117,7 +118,7 @@ export class RecommendLab extends KsElement {
         }
       </section>
       <p class="backend-line">
-        <span class="badge" title=${msg('What computed these numbers')}>${run.backendLabel}</span>
+        <span class="badge" title=${msg('What computed these numbers')}>${backendName(run.backend)}</span>
         ${msg(
           str`${formatCount(r.users)} users × ${formatCount(r.items)} items in ${formatDuration(r.elapsedMs)} · read back ${readBack}`,
         )}

@@ -16,14 +16,16 @@ import { SHIPPED_RANKER, shippedRankerWeights } from '../../models/recommend-ran
 import type { RecommendState } from '../../state/recommend';
 import type { BackendChoice } from '../../state/store';
 import { formatCount } from '../../util/format';
-import { resolveBackend } from '../common/backend';
+import { resolveBackend, type BackendTag } from '../common/backend';
 import type { RunControlFor } from '../common/lab-run';
 import type { Runtime } from '../common/runtime';
 import { fitSizes } from './sizes';
 
 export interface RecommendRun {
   result: RecommendResult;
+  /** English, as the export records it; the badge names `backend` in the interface language. */
   backendLabel: string;
+  backend: BackendTag;
   notices: string[];
 }
 
@@ -63,7 +65,7 @@ export class RecommendSession {
       }
       progress(msg(str`Running the funnel for ${formatCount(data.users)} users on the CPU reference…`));
       const job = await runtime.cpu.run({ kind: 'recommend', data, request, ranker }, control.signal);
-      return { result: job.result, backendLabel: backend.label, notices };
+      return { result: job.result, backendLabel: backend.label, backend: backend.tag, notices };
     }
     if (this.inputs?.key !== key) {
       progress(msg(str`Making ${formatCount(data.items)} items and ${formatCount(data.users)} users…`));
@@ -83,7 +85,7 @@ export class RecommendSession {
       ranker = { weights, kind: 'trained', trainSteps: RANKER_TRAIN_STEPS };
     }
     const result = await engine.run(inputs, request, ranker, control);
-    return { result, backendLabel: backend.label, notices };
+    return { result, backendLabel: backend.label, backend: backend.tag, notices };
   }
 
   private shippedChoice(): RankerChoice {
