@@ -5,6 +5,7 @@ import { GpuError } from '../../gpu/device';
 import { describeMask } from '../../kernels/attention/spec';
 import { formatBytes } from '../../util/format';
 import { backendName } from '../common/backend';
+import { noticeText } from '../common/notice';
 import { renderEnlarged } from './enlarged-panel';
 import { renderExports } from './export-panel';
 import { renderHeads } from './heads-panel';
@@ -36,7 +37,7 @@ export function renderResult(v: LabView, stale: boolean): TemplateResult {
     run.bytesRead ? msg(str`read back ${formatBytes(run.bytesRead)}`) : msg('read back nothing (CPU)'),
   ].join(' · ');
   return html`<div class="results ${stale ? 'stale' : ''}" aria-busy=${stale ? 'true' : 'false'}>
-    ${[...v.lab.notices, ...prepared.notes].map((n) => html`<p class="notice" role="status">${n}</p>`)}
+    ${[...v.lab.notices, ...prepared.notes].map((n) => html`<p class="notice" role="status">${noticeText(n)}</p>`)}
     <p class="backend-line small">
       <span class="badge" title=${msg('What computed these numbers')}>${backendName(v.lab.backend)}</span>
       ${summary}

@@ -24,6 +24,7 @@ import { formatCount } from '../../util/format';
 import { SerialQueue } from '../../util/serial-queue';
 import { resolveBackend, type BackendTag } from '../common/backend';
 import type { RunControlFor } from '../common/lab-run';
+import type { Notice } from '../common/notice';
 import type { Runtime } from '../common/runtime';
 import { runOnGpu } from './gpu-run';
 import type { InductionModel } from './induction-models';
@@ -53,7 +54,7 @@ export interface LabRun {
   engine: AttentionEngine | null;
   /** The CPU backend's numerics come with the run. */
   numerics?: AttentionNumerics;
-  notices: string[];
+  notices: Notice[];
 }
 
 /** Pooled overviews and the zoom window of a run too long to read back whole. */

@@ -3,6 +3,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { msg, str } from '@lit/localize';
 import { formatFixed, formatPercent } from '../../util/format';
 import { backendName } from '../common/backend';
+import { noticeText } from '../common/notice';
 import type { BatchnormSession } from './session';
 
 interface RunBarActions {
@@ -53,7 +54,7 @@ export function renderRunBar(s: BatchnormSession, actions: RunBarActions): Templ
       >
       <span class="status" role="status" aria-label=${msg('Training status')}>${statusText(s)}</span>
     </div>
-    ${s.notice ? html`<p class="notice">${s.notice}</p>` : nothing}
+    ${s.notice ? html`<p class="notice">${noticeText(s.notice)}</p>` : nothing}
     ${s.recovery ? html`<p class="notice recovery" role="status">${s.recovery}</p>` : nothing}
     ${s.error ? html`<p class="error" role="alert">${msg(str`Training stopped: ${s.error}`)}</p>` : nothing}
     ${

@@ -25,6 +25,7 @@ import type { BatchnormState } from '../../state/batchnorm';
 import type { BackendChoice } from '../../state/store';
 import { SerialQueue } from '../../util/serial-queue';
 import { resolveBackend, type BackendTag } from '../common/backend';
+import type { Notice } from '../common/notice';
 import type { Runtime } from '../common/runtime';
 import { taskLabel } from './controls';
 import { TrainingHistory } from './history';
@@ -69,7 +70,7 @@ export class BatchnormSession {
   backendLabel = '';
   backend: BackendTag | null = null;
   /** Why the CPU computes although the GPU was chosen. */
-  notice = '';
+  notice: Notice = '';
   /** Shown while the glyph images are being rendered. */
   preparing = '';
   images: ImageSet | null = null;

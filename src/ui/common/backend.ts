@@ -19,7 +19,7 @@ export type BackendTag = { kind: 'cpu' } | { kind: 'gpu'; adapter: AdapterIdenti
  */
 export type ResolvedBackend =
   | { kind: 'gpu'; ctx: GpuContext; label: string; tag: BackendTag }
-  | { kind: 'cpu'; label: typeof CPU_LABEL; tag: BackendTag; notice?: string };
+  | { kind: 'cpu'; label: typeof CPU_LABEL; tag: BackendTag; notice?: () => string };
 
 /** The tag of a result that records its backend kind and adapter (the Recommendation lab's). */
 export function backendTagOf(kind: 'gpu' | 'cpu', adapter: AdapterIdentity | null): BackendTag {
@@ -44,11 +44,11 @@ export function backendRow(tag: BackendTag): string {
   return msg(str`GPU (${name})`);
 }
 
-/** The notice when the GPU was asked for but the CPU reference computed instead. */
-function fallbackNotice(runtime: Runtime): string {
+/** The notice when the GPU was asked for but the CPU reference computed instead (worded when drawn). */
+function fallbackNotice(runtime: Runtime): () => string {
   return runtime.status.kind === 'lost'
-    ? msg('The GPU device was lost, so the CPU reference computed this.')
-    : msg('WebGPU is not available, so the CPU reference computed this.');
+    ? () => msg('The GPU device was lost, so the CPU reference computed this.')
+    : () => msg('WebGPU is not available, so the CPU reference computed this.');
 }
 
 /** The adapter's name once a device is ready, else "GPU". */

@@ -16,6 +16,7 @@ import {
 import { formatCount } from '../../util/format';
 import { cachedGlyphs, type GlyphImages } from '../common/glyphs';
 import { DATA_SEED, GLYPHS_PER_CLASS, MAX_IMAGE_PARTICLES } from './chain';
+import type { Notice } from '../common/notice';
 
 /** The data sets' names in the interface language (a function: msg() answers in the language of the moment). */
 export function datasetLabels(): Record<DiffusionDataset, string> {
@@ -95,9 +96,7 @@ export function trainingData(p: DiffusionState): { data: Float32Array; dim: numb
  * A notice the page shows above the panes: a sentence, or a function that words it in the language of the
  * moment (so a language switch rewords the notices of a chain that is already set up).
  */
-export type Notice = string | (() => string);
-
-export const noticeText = (n: Notice): string => (typeof n === 'function' ? n() : n);
+export { noticeText, type Notice } from '../common/notice';
 
 /** Notices about what runs differently from what was asked for (particle caps, clamped steps and t). */
 export function limitNotices(p: DiffusionState, particles: number, max: number, cpu: boolean): Notice[] {

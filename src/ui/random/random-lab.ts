@@ -15,6 +15,7 @@ import { formatCount, formatFixed } from '../../util/format';
 import { LabController, storeContext } from '../common/controllers';
 import { exportButtons } from '../common/export-buttons';
 import { LabRunController } from '../common/lab-run';
+import { noticeText } from '../common/notice';
 import { runtimeContext, type Runtime } from '../common/runtime';
 import { labStyles, sharedStyles } from '../common/styles';
 import { renderControls, transformLabel } from './controls';
@@ -97,7 +98,7 @@ export class RandomLab extends KsElement {
     const outside = result.counts[bins]! + result.counts[bins + 1]!;
     return html`
       <div class="results ${stale ? 'stale' : ''}" aria-busy=${stale ? 'true' : 'false'}>
-        ${run.notice ? html`<p class="notice" role="status">${run.notice}</p>` : nothing}
+        ${run.notice ? html`<p class="notice" role="status">${noticeText(run.notice)}</p>` : nothing}
         ${
           run.reducedFrom
             ? html`<p class="notice" role="status">

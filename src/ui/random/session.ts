@@ -10,6 +10,7 @@ import type { RandomState } from '../../state/random';
 import { formatCount } from '../../util/format';
 import { resolveBackend, type BackendTag } from '../common/backend';
 import type { RunControlFor } from '../common/lab-run';
+import type { Notice } from '../common/notice';
 import type { Runtime } from '../common/runtime';
 
 export interface RandomRun {
@@ -19,7 +20,7 @@ export interface RandomRun {
   backend: BackendTag;
   /** Set when the CPU ran fewer samples than asked for. */
   reducedFrom?: number;
-  notice?: string;
+  notice?: Notice;
 }
 
 export async function runRandom(

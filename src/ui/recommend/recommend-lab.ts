@@ -10,6 +10,7 @@ import { consume } from '@lit/context';
 import type { Store } from '../../state/store';
 import { formatCount, formatDuration, formatBytes } from '../../util/format';
 import { backendName } from '../common/backend';
+import { noticeText } from '../common/notice';
 import { LabController, storeContext } from '../common/controllers';
 import { exportButtons } from '../common/export-buttons';
 import { LabRunController } from '../common/lab-run';
@@ -68,7 +69,7 @@ export class RecommendLab extends KsElement {
     const [auc, prerankAuc] = [rk.auc.toFixed(3), rk.prerankAuc.toFixed(3)];
     const readBack = r.bytesRead ? formatBytes(r.bytesRead) : msg('nothing (CPU)');
     return html`<div class="results ${stale ? 'stale' : ''}" aria-busy=${stale ? 'true' : 'false'}>
-      ${run.notices.map((n) => html`<p class="notice" role="status">${n}</p>`)}
+      ${run.notices.map((n) => html`<p class="notice" role="status">${noticeText(n)}</p>`)}
       <ks-recommend-answer .result=${r}></ks-recommend-answer>
       <ks-recommend-funnel .result=${r}></ks-recommend-funnel>
       <ks-recommend-lists .result=${r}></ks-recommend-lists>

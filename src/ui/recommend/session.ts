@@ -18,6 +18,7 @@ import type { BackendChoice } from '../../state/store';
 import { formatCount } from '../../util/format';
 import { resolveBackend, type BackendTag } from '../common/backend';
 import type { RunControlFor } from '../common/lab-run';
+import type { Notice } from '../common/notice';
 import type { Runtime } from '../common/runtime';
 import { fitSizes } from './sizes';
 
@@ -26,7 +27,7 @@ export interface RecommendRun {
   /** English, as the export records it; the badge names `backend` in the interface language. */
   backendLabel: string;
   backend: BackendTag;
-  notices: string[];
+  notices: Notice[];
 }
 
 export class RecommendSession {
@@ -42,7 +43,9 @@ export class RecommendSession {
   ): Promise<RecommendRun> {
     const backend = await resolveBackend(runtime, choice);
     const where = backend.kind === 'cpu' ? 'cpu' : backend.ctx.info.isFallback ? 'software' : 'gpu';
-    const { data, user, notices } = fitSizes(params, where);
+    const fitted = fitSizes(params, where);
+    const { data, user } = fitted;
+    const notices: Notice[] = fitted.notices;
     if (backend.kind === 'cpu' && backend.notice) notices.unshift(backend.notice);
     const key = JSON.stringify([data.seed, data.items, data.users, data.alpha]);
     const request = { user, method: params.method, lambda: params.lambda, theta: params.theta };
