@@ -13,6 +13,7 @@ import { msg, str } from '@lit/localize';
 import type { RunControl } from '../../gpu/compute';
 import type { AttentionState } from '../../state/attention';
 import { formatBytes } from '../../util/format';
+import type { Notice } from '../common/notice';
 import type { Prepared } from './model';
 import { ALL_STAGES, AUTO_STAGED_MAX_L, FULL_MAX_L, POOL_PIX, STAGED_BUDGET_BYTES } from './stages';
 
@@ -20,7 +21,7 @@ interface GpuRun {
   run: AttentionRunResult;
   full: boolean;
   available: ReadonlySet<AttentionStage>;
-  notices: string[];
+  notices: Notice[];
 }
 
 /** Why the staged path cannot run this shape (the engine's limits, or this page's memory budget). */
@@ -50,13 +51,13 @@ export async function runOnGpu(
 ): Promise<GpuRun> {
   const { inputs, mask, scale, bias } = prepared;
   const { L } = inputs.shape;
-  const notices: string[] = [];
+  const notices: Notice[] = [];
   const limit = stagedLimit(engine, prepared);
   let path: 'staged' | 'fused' = choice === 'auto' ? 'staged' : choice;
   if (choice === 'auto' && (limit || L > AUTO_STAGED_MAX_L)) {
     path = 'fused';
     const reason = limit?.message;
-    notices.push(
+    notices.push(() =>
       limit
         ? msg(str`Path auto chose fused: ${reason}`)
         : msg(
