@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { readUnits } from '../../scripts/i18n.mjs';
-import { screenshot, seriousAxeViolations, watchConsole } from './helpers';
+import { downloadJson, screenshot, seriousAxeViolations, watchConsole } from './helpers';
 
 // The journey in Chinese (issue #16): switch in the header, the URL keeps lang=zh-CN, a reload and a new visit
 // keep it, the browser's language picks the default, and every lab renders in Chinese with Chinese accessible
@@ -133,3 +133,43 @@ for (const [lab, url, ready] of LABS) {
     expect(problems).toEqual([]);
   });
 }
+
+/** The Chinese of a message with an explicit id. */
+function zhId(id: string): string {
+  const unit = (units as Array<{ id: string; target: string | null }>).find((u) => u.id === id);
+  if (!unit?.target) throw new Error(`No Chinese for id ${id} in src/locales/zh-CN.xlf`);
+  return unit.target;
+}
+
+/** [lab, address, the English title of its backend badge]. */
+const BADGES: Array<[string, string, string]> = [
+  ['attention', './#/attention?heads=2&L=16', 'What computed these numbers'],
+  ['diffusion', './#/diffusion?particles=500&T=20', 'What computed these particles'],
+  ['batchnorm', './#/batchnorm?', 'Compute backend of this lab'],
+  ['recommend', './#/recommend?users=8&items=1024', 'What computed these numbers'],
+  ['random', './#/random?seed=1&count=10000&bins=32', 'What computed these numbers'],
+];
+
+test('every lab badge names its backend in the interface language; English again after a switch; exports stay English', async ({
+  page,
+}) => {
+  const problems = watchConsole(page);
+  const badge = (title: string) => page.locator(`.badge[title="${title}"]`);
+  for (const [lab, url, title] of BADGES) {
+    await page.goto(`${url}&backend=cpu&lang=zh-CN`);
+    await expect(badge(zh(title)), lab).toHaveText(zhId('backend.badge-cpu'));
+  }
+  // Still the random lab's run: switching to English renames the badge in place.
+  await page.getByRole('combobox', { name: zh('Language') }).selectOption('en');
+  await expect(badge('What computed these numbers')).toHaveText('CPU');
+  // On the GPU in Chinese: the adapter's words translated on the page, the export's label English.
+  await page.goto('./#/random?seed=1&count=10000&bins=32&lang=zh-CN');
+  const gpu = badge(zh('What computed these numbers'));
+  await expect(gpu).toContainText(/swiftshader|nvidia|amd|intel|apple|qualcomm|arm/i);
+  await expect(gpu).not.toContainText('software adapter');
+  const exported = (await downloadJson(page, zh('Export moments (JSON)'))) as { backend: string };
+  expect(exported.backend).toMatch(/swiftshader|nvidia|amd|intel|apple|qualcomm|arm/i);
+  expect(exported.backend).not.toMatch(CJK);
+  if (/software adapter/.test(exported.backend)) await expect(gpu).toContainText('软件适配器');
+  expect(problems).toEqual([]);
+});
