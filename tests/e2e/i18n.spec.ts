@@ -10,6 +10,7 @@ import { downloadJson, screenshot, seriousAxeViolations, watchConsole } from './
 // cannot leave this spec behind.
 
 const units = readUnits(readFileSync('src/locales/zh-CN.xlf', 'utf8')) as Array<{
+  id: string;
   source: string;
   target: string | null;
 }>;
@@ -136,7 +137,7 @@ for (const [lab, url, ready] of LABS) {
 
 /** The Chinese of a message with an explicit id. */
 function zhId(id: string): string {
-  const unit = (units as Array<{ id: string; target: string | null }>).find((u) => u.id === id);
+  const unit = units.find((u) => u.id === id);
   if (!unit?.target) throw new Error(`No Chinese for id ${id} in src/locales/zh-CN.xlf`);
   return unit.target;
 }
