@@ -164,7 +164,7 @@ test('every lab badge names its backend in the interface language; English again
   await page.getByRole('combobox', { name: zh('Language') }).selectOption('en');
   await expect(badge('What computed these numbers')).toHaveText('CPU');
   // On the GPU in Chinese: the adapter's words translated on the page, the export's label English.
-  await page.goto('./#/random?seed=1&count=10000&bins=32&lang=zh-CN');
+  await page.goto('./#/random?seed=1&count=10000&bins=32&backend=gpu&lang=zh-CN');
   const gpu = badge(zh('What computed these numbers'));
   await expect(gpu).toContainText(/swiftshader|nvidia|amd|intel|apple|qualcomm|arm/i);
   await expect(gpu).not.toContainText('software adapter');
