@@ -66,7 +66,6 @@ export class BatchnormSession {
   heldOutStep = 0;
   history = new TrainingHistory();
   error: string | null = null;
-  /** English, as the export records it; the page names `backend` in the interface language. */
   backendLabel = '';
   backend: BackendTag | null = null;
   /** Why the CPU computes although the GPU was chosen. */

@@ -249,30 +249,17 @@ export class DiffusionSession {
   /** The runners of the chosen backend, its label, particle ceiling and fallback notice. */
   private async runners(backend: BackendChoice) {
     const resolved = await resolveBackend(this.runtime, backend);
+    const { label, tag } = resolved;
     if (resolved.kind === 'gpu') {
       const runners: DiffusionRunner[] = [
         this.runtime.engine(resolved.ctx, 'diffusion', (c) => new DiffusionEngine(c)),
         this.runtime.engine(resolved.ctx, 'diffusion.compare', (c) => new DiffusionEngine(c)),
       ];
-      return {
-        runners,
-        label: resolved.label,
-        tag: resolved.tag,
-        max: MAX_PARTICLES_GPU,
-        cpu: false,
-        notice: undefined,
-      };
+      return { runners, label, tag, max: MAX_PARTICLES_GPU, cpu: false, notice: undefined };
     }
     if (this.cpuRunners.length === 0) this.cpuRunners = [new DiffusionCpuEngine(), new DiffusionCpuEngine()];
     const runners: DiffusionRunner[] = this.cpuRunners;
-    return {
-      runners,
-      label: resolved.label,
-      tag: resolved.tag,
-      max: MAX_PARTICLES_CPU,
-      cpu: true,
-      notice: resolved.notice,
-    };
+    return { runners, label, tag, max: MAX_PARTICLES_CPU, cpu: true, notice: resolved.notice };
   }
 
   /** `resume`: continue the panes of the same setup (their device was lost) from their last frames. */
