@@ -294,6 +294,32 @@ describe('BatchNorm lab engine', () => {
     b.destroy();
   });
 
+  // The unit's column is gathered on the GPU with the column in a uniform written only when it changes: a
+  // look after each change of layer and unit gives that column's percentiles. Before any step the GPU and
+  // float64 engines hold the same weights, so y differs by f32 rounding only: |Δ| ≤ 1e-5·(1 + |p|).
+  it('the chosen unit follows every change of layer and unit (GPU column gather vs float64)', async () => {
+    const g = new GpuBatchNormEngine(gpu, config);
+    const c = new CpuBatchNormEngine(config);
+    for (const [layer, unit] of [
+      [0, 0],
+      [2, 7],
+      [2, 19],
+      [1, 3],
+      [2, 7],
+    ] as const) {
+      const o = { train: false, view: 'train', layer, unit } as const;
+      const [a, b] = [await g.step(o), await c.step(o)];
+      for (const net of ['withBN', 'withoutBN'] as const)
+        a.percentiles[net].forEach((p, k) =>
+          expect(
+            Math.abs(p - b.percentiles[net][k]!),
+            `${net} layer ${layer} unit ${unit} p${k}`,
+          ).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(b.percentiles[net][k]!))),
+        );
+    }
+    g.destroy();
+  });
+
   it('run(n) with a held-out evaluation inside the call equals single steps evaluating there', async () => {
     const data = glyphData(4, 7); // 40 training, 70 held-out images → 4 held-out batches of 16
     const cfg: BatchNormLabConfig = {

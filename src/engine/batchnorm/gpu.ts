@@ -11,6 +11,7 @@ import { withErrorScopes } from '../../gpu/device';
 import { createStorageBuffer } from '../../gpu/compute';
 import { ReadbackPool } from '../../gpu/readback';
 import * as ops from '../../kernels/nn/ops';
+import { ColumnGather } from '../../kernels/nn/column';
 import { encodeDispatches, type Dispatch } from '../../kernels/nn/pipelines';
 import { BatchRing } from '../batch-ring';
 import { GpuMlp } from '../nn';
@@ -54,6 +55,8 @@ export class GpuBatchNormEngine implements BatchNormEngine {
   /** Per layer: [preBN(2w) | postBN(2w) | plain(2w)] (mean, var interleaved per channel). */
   private readonly statsBuffers: GPUBuffer[] = [];
   private readonly statsList: Dispatch[] = [];
+  /** Per layer, the chosen unit's activation input of both nets (y of the BN net, z of the plain net). */
+  private readonly columns: ColumnGather;
   /** Held-out split on the GPU (when config.data has one): inputs, labels, and per-chunk results. */
   private readonly heldOut: {
     x: GPUBuffer;
@@ -113,6 +116,13 @@ export class GpuBatchNormEngine implements BatchNormEngine {
         ...ops.channelStats(this.res, `batchnorm.stats.${l}.plain`, s, this.plain.layers[l]!.z, out[2]!),
       );
     }
+    this.columns = new ColumnGather(
+      device,
+      'batchnorm',
+      config.batch,
+      config.width,
+      this.bn.reluInputs.map((y, l) => [y, this.plain.layers[l]!.z]),
+    );
     if (from) {
       try {
         restoreSnapshot(device, [this.bn, this.plain], from);
@@ -197,10 +207,14 @@ export class GpuBatchNormEngine implements BatchNormEngine {
         return reads.length - 1;
       };
       const metricsAt = copy(this.metrics, METRIC_FLOATS * count);
+      const layer = Math.min(Math.max(0, c.layer), depth - 1);
+      const unit = Math.min(Math.max(0, c.unit), W - 1);
       const pass2 = enc.beginComputePass({ label: 'batchnorm.stats' });
       // Eval view: the BN net's forward on the same batch with the running statistics (x̂ re-normalised).
       if (c.view === 'eval') this.bn.encodeStep(pass2, { train: false, lr: 0 });
       encodeDispatches(pass2, this.statsList);
+      // The chosen unit's column of the [B, W] layer in both nets: only what the percentiles need.
+      this.columns.encode(pass2, layer, unit);
       pass2.end();
       const statsAt = reads.length;
       for (const b of this.statsBuffers) copy(b, 2 * W);
@@ -208,19 +222,7 @@ export class GpuBatchNormEngine implements BatchNormEngine {
         copy(this.bn.layers[l]!.bn!.runningMean, W);
         copy(this.bn.layers[l]!.bn!.runningVar, W);
       }
-      const layer = Math.min(Math.max(0, c.layer), depth - 1);
-      const unit = Math.min(Math.max(0, c.unit), W - 1);
-      // The chosen unit's activation input (y of the BN net, z of the plain net): its column of the
-      // [B, W] layer, one 4-byte copy a row, so that only what the percentiles need is read back.
-      const column = (src: GPUBuffer) => {
-        for (let r = 0; r < B; r++)
-          enc.copyBufferToBuffer(src, (r * W + unit) * 4, staging, (filled + r) * 4, 4);
-        reads.push([filled, B]);
-        filled += B;
-      };
-      const hAt = reads.length;
-      column(this.bn.reluInputs[layer]!);
-      column(this.plain.layers[layer]!.z);
+      const hAt = copy(this.columns.out, 2 * B);
       // After the last step: last in the command buffer (everything above has been copied out).
       if (ho && c.evaluateAfter === c.n) this.encodeHeldOut(enc);
       const heldAt = ho ? copy(ho.out, 2 * ho.chunks * 4) : -1;
@@ -261,8 +263,8 @@ export class GpuBatchNormEngine implements BatchNormEngine {
         percentiles: {
           layer,
           unit,
-          withBN: columnPercentiles(data[hAt]!, B, 1, 0),
-          withoutBN: columnPercentiles(data[hAt + 1]!, B, 1, 0),
+          withBN: columnPercentiles(data[hAt]!.subarray(0, B), B, 1, 0),
+          withoutBN: columnPercentiles(data[hAt]!.subarray(B), B, 1, 0),
         },
         ...(buildSnapshot ? { snapshot: buildSnapshot(data.slice(snapAt)) } : {}),
         backend: 'gpu',
@@ -313,6 +315,7 @@ export class GpuBatchNormEngine implements BatchNormEngine {
     this.res.destroy();
     this.pool.destroy();
     this.ring.destroy();
+    this.columns.destroy();
     this.metrics.destroy();
     for (const b of this.statsBuffers) b.destroy();
     if (this.heldOut) for (const b of [this.heldOut.x, this.heldOut.labels, this.heldOut.out]) b.destroy();

@@ -4,6 +4,7 @@ import reluWgsl from '../../../shaders/nn/relu.wgsl?raw';
 import activationWgsl from '../../../shaders/nn/activation.wgsl?raw';
 import actFnsWgsl from '../../../shaders/nn/act_fns.wgsl?raw';
 import channelStatsWgsl from '../../../shaders/nn/channel_stats.wgsl?raw';
+import columnWgsl from '../../../shaders/nn/column.wgsl?raw';
 import statsWgsl from '../../../shaders/nn/stats.wgsl?raw';
 import batchnormWgsl from '../../../shaders/nn/batchnorm.wgsl?raw';
 import batchnormBackwardWgsl from '../../../shaders/nn/batchnorm_backward.wgsl?raw';
@@ -74,6 +75,8 @@ export class NnPipelines {
   readonly mse: NnProgram;
   readonly add: NnProgram;
   readonly embed: NnProgram;
+  /** One column of a matrix gathered into a small buffer (column.wgsl). */
+  readonly column: NnProgram;
   /**
    * Kernel family of the ops recorded from now on (chosen from the adapter; tests set it to check both).
    * Ops already recorded keep theirs.
@@ -153,6 +156,7 @@ export class NnPipelines {
       ['uniform', 'read', 'read', 'read', 'storage'],
       ['embed'],
     );
+    this.column = make('column', columnWgsl, ['uniform', 'read', 'storage'], ['gather_column']);
   }
 
   /** A bind group over whole buffers or views (GPUBufferBinding: buffer, offset, size), in binding order. */
