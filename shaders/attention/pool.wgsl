@@ -23,10 +23,6 @@ struct Params {
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
-fn cell_range(index: u32, out_count: u32, start: u32, count: u32) -> vec2<u32> {
-  return vec2<u32>(start + (index * count) / out_count, start + ((index + 1u) * count) / out_count);
-}
-
 @compute @workgroup_size(16, 16, 1)
 fn pool_max(@builtin(global_invocation_id) gid: vec3<u32>) {
   let c = gid.x;

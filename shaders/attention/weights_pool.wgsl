@@ -45,10 +45,6 @@ fn keeps(q: u32, k: u32) -> bool {
   return true;
 }
 
-fn cell_range(index: u32, out_count: u32, start: u32, count: u32) -> vec2<u32> {
-  return vec2<u32>(start + (index * count) / out_count, start + ((index + 1u) * count) / out_count);
-}
-
 @compute @workgroup_size(16, 16, 1)
 fn weights_pool(@builtin(global_invocation_id) gid: vec3<u32>) {
   let c = gid.x;

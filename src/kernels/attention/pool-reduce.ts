@@ -1,5 +1,6 @@
 import poolReduceWgsl from '../../../shaders/attention/pool_reduce.wgsl?raw';
-import { UniformLayout } from '../../gpu/uniforms';
+import poolCellsWgsl from '../../../shaders/attention/pool_cells.wgsl?raw';
+import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import type { AttentionShape, PoolMode, Rect } from './spec';
 import { AttentionKernelBase, RECT_UNIFORM_FIELDS, TILE, ceilDiv, rectUniformValues } from './common';
 
@@ -46,7 +47,7 @@ export function partialsServe(spec: PoolPartialsSpec, rect: Rect, outCols: numbe
 export class PoolReduceKernel extends AttentionKernelBase {
   constructor(device: GPUDevice, label = 'attention.poolReduce') {
     super(device, label, {
-      code: poolReduceWgsl,
+      code: joinWgsl(poolCellsWgsl, poolReduceWgsl),
       bindings: ['uniform', 'read', 'read', 'storage'],
       entryPoints: 'pool_reduce',
       uniforms: PARAMS,

@@ -1,5 +1,6 @@
 import poolWgsl from '../../../shaders/attention/pool.wgsl?raw';
-import { UniformLayout } from '../../gpu/uniforms';
+import poolCellsWgsl from '../../../shaders/attention/pool_cells.wgsl?raw';
+import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import type { AttentionShape, PoolMode, Rect } from './spec';
 import { AttentionKernelBase, RECT_UNIFORM_FIELDS, TILE, ceilDiv, rectUniformValues } from './common';
 
@@ -8,7 +9,7 @@ const PARAMS = new UniformLayout([['heads', 'u32'], ['len', 'u32'], ...RECT_UNIF
 abstract class RectKernel extends AttentionKernelBase {
   constructor(device: GPUDevice, label: string, entries: string[]) {
     super(device, label, {
-      code: poolWgsl,
+      code: joinWgsl(poolCellsWgsl, poolWgsl),
       bindings: ['uniform', 'read', 'storage'],
       entryPoints: entries,
       uniforms: PARAMS,

@@ -1,5 +1,6 @@
 import weightsPoolWgsl from '../../../shaders/attention/weights_pool.wgsl?raw';
-import { UniformLayout } from '../../gpu/uniforms';
+import poolCellsWgsl from '../../../shaders/attention/pool_cells.wgsl?raw';
+import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import type { AttentionShape, PoolMode, Rect } from './spec';
 import {
   ATTENTION_UNIFORM_FIELDS,
@@ -41,7 +42,7 @@ export class WeightsPoolKernel {
 
   constructor(device: GPUDevice, label = 'attention.weightsPool') {
     this.masked = new MaskedKernel(device, label, {
-      code: weightsPoolWgsl,
+      code: joinWgsl(poolCellsWgsl, weightsPoolWgsl),
       bindings: ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage'],
       entryPoints: 'weights_pool',
       uniforms: PARAMS,
