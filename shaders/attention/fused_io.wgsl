@@ -32,17 +32,6 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> stats: array<f32>;
 @group(0) @binding(8) var<storage, read_write> partials: array<f32>;
 
-fn keeps(q: u32, k: u32) -> bool {
-  if (!mask_rule_keeps(params.mask_kind, params.mask_param, q, k)) {
-    return false;
-  }
-  if (params.mask_kind == MASK_CUSTOM) {
-    let b = mask_bit_index(params.row_words, q, k);
-    return ((mask_bits[b.x] >> b.y) & 1u) != 0u;
-  }
-  return true;
-}
-
 // Keys [x, y) of pool column c: col0 + ⌊c·cols/n⌋ … col0 + ⌊(c+1)·cols/n⌋ (pool.wgsl's cell_range).
 fn pool_col_keys(c: u32) -> vec2<u32> {
   let n = params.pool_out_cols;

@@ -35,17 +35,6 @@ const TILE: u32 = 16u;
 var<workgroup> q_tile: array<array<f32, 17>, 16>;  // [query][dim in chunk]
 var<workgroup> k_tile: array<array<f32, 17>, 16>;  // [dim in chunk][key] (transposed)
 
-fn keeps(q: u32, k: u32) -> bool {
-  if (!mask_rule_keeps(params.mask_kind, params.mask_param, q, k)) {
-    return false;
-  }
-  if (params.mask_kind == MASK_CUSTOM) {
-    let b = mask_bit_index(params.row_words, q, k);
-    return ((mask_bits[b.x] >> b.y) & 1u) != 0u;
-  }
-  return true;
-}
-
 @compute @workgroup_size(16, 16, 1)
 fn scores(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let len = params.len;

@@ -34,17 +34,6 @@ struct Params {
 @group(0) @binding(5) var<storage, read> stats: array<f32>;
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
 
-fn keeps(q: u32, k: u32) -> bool {
-  if (!mask_rule_keeps(params.mask_kind, params.mask_param, q, k)) {
-    return false;
-  }
-  if (params.mask_kind == MASK_CUSTOM) {
-    let b = mask_bit_index(params.row_words, q, k);
-    return ((mask_bits[b.x] >> b.y) & 1u) != 0u;
-  }
-  return true;
-}
-
 @compute @workgroup_size(16, 16, 1)
 fn weights_pool(@builtin(global_invocation_id) gid: vec3<u32>) {
   let c = gid.x;

@@ -1,4 +1,5 @@
 import onlineSoftmaxWgsl from '../../../shaders/common/online_softmax.wgsl?raw';
+import maskKeepsWgsl from '../../../shaders/attention/mask_keeps.wgsl?raw';
 import fusedWgsl from '../../../shaders/attention/fused.wgsl?raw';
 import flashWgsl from '../../../shaders/attention/flash.wgsl?raw';
 import fusedIoWgsl from '../../../shaders/attention/fused_io.wgsl?raw';
@@ -113,7 +114,14 @@ export class FusedAttentionKernel {
     const tier = fusedChunkTier(d, this.family);
     const label = `${this.masked.kernel.label}.${this.family}[d≤${tier * TILE}]`;
     const { wgsl, entryPoint } = FAMILIES[this.family];
-    const code = joinWgsl(`const D_CHUNKS: u32 = ${tier}u;`, onlineSoftmaxWgsl, maskWgsl, fusedIoWgsl, wgsl);
+    const code = joinWgsl(
+      `const D_CHUNKS: u32 = ${tier}u;`,
+      onlineSoftmaxWgsl,
+      maskWgsl,
+      maskKeepsWgsl,
+      fusedIoWgsl,
+      wgsl,
+    );
     const module = this.device.createShaderModule({ label, code });
     const layout = this.device.createPipelineLayout({
       label: `${label}.layout`,

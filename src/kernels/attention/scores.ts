@@ -1,5 +1,6 @@
 import scoresWgsl from '../../../shaders/attention/scores.wgsl?raw';
-import { UniformLayout } from '../../gpu/uniforms';
+import maskKeepsWgsl from '../../../shaders/attention/mask_keeps.wgsl?raw';
+import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import type { AttentionShape } from './spec';
 import {
   ATTENTION_UNIFORM_FIELDS,
@@ -55,7 +56,7 @@ export class AttentionScoresKernel {
 
   constructor(device: GPUDevice, label = 'attention.scores') {
     this.masked = new MaskedKernel(device, label, {
-      code: scoresWgsl,
+      code: joinWgsl(maskKeepsWgsl, scoresWgsl),
       bindings: ['uniform', 'read', 'read', 'read', 'read', 'storage', 'storage', 'storage'],
       entryPoints: 'scores',
       uniforms: PARAMS,

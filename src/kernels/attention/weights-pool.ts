@@ -1,4 +1,5 @@
 import weightsPoolWgsl from '../../../shaders/attention/weights_pool.wgsl?raw';
+import maskKeepsWgsl from '../../../shaders/attention/mask_keeps.wgsl?raw';
 import poolCellsWgsl from '../../../shaders/attention/pool_cells.wgsl?raw';
 import { UniformLayout, joinWgsl } from '../../gpu/uniforms';
 import type { AttentionShape, PoolMode, Rect } from './spec';
@@ -42,7 +43,7 @@ export class WeightsPoolKernel {
 
   constructor(device: GPUDevice, label = 'attention.weightsPool') {
     this.masked = new MaskedKernel(device, label, {
-      code: joinWgsl(poolCellsWgsl, weightsPoolWgsl),
+      code: joinWgsl(poolCellsWgsl, maskKeepsWgsl, weightsPoolWgsl),
       bindings: ['uniform', 'read', 'read', 'read', 'read', 'read', 'storage'],
       entryPoints: 'weights_pool',
       uniforms: PARAMS,
