@@ -9,22 +9,8 @@
 // ε̂ = W_out h + b_out. Weights are one storage array in the layout of parameterLayout().
 // Outputs ε̂ and x̂₀ = clamp((x_t − √(1−ᾱ) ε̂)·inv_sqrt_ab, −clip, clip), inv_sqrt_ab = 1/max(√ᾱ, 1e-3).
 
-struct Params {
-  count: u32,
-  threads_per_row: u32,
-  _pad0: u32,
-  _pad1: u32,
-  lambda: f32,
-  sqrt_one_minus_ab: f32,
-  inv_sqrt_ab: f32,
-  clip: f32,
-};
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> xt: array<f32>;
+// Params and bindings 0, 1, 3, 4: mlp_io.wgsl (joined in front).
 @group(0) @binding(2) var<storage, read> weights: array<f32>;
-@group(0) @binding(3) var<storage, read_write> x0_out: array<f32>;
-@group(0) @binding(4) var<storage, read_write> eps_out: array<f32>;
 
 const W_IN: u32 = 0u;
 const B_IN: u32 = HIDDEN * E;

@@ -6,22 +6,8 @@
 // width / 4), EP4 (padded E / 4), K4MAX and the vec4 offsets of the repacked weights: transposed W[k][j] rows
 // of HP4 vec4s (zero-padded rows and columns), biases padded to HP4; W_out row-major [d][k4].
 
-struct Params {
-  count: u32,
-  threads_per_row: u32,
-  _pad0: u32,
-  _pad1: u32,
-  lambda: f32,
-  sqrt_one_minus_ab: f32,
-  inv_sqrt_ab: f32,
-  clip: f32,
-};
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> xt: array<f32>;
+// Params and bindings 0, 1, 3, 4: mlp_io.wgsl (joined in front).
 @group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> x0_out: array<f32>;
-@group(0) @binding(4) var<storage, read_write> eps_out: array<f32>;
 
 var<workgroup> act: array<vec4<f32>, BLOCK_P * K4MAX>;
 

@@ -4,6 +4,7 @@
  * The block size follows the device's workgroup limits (mlpBlockPlan).
  */
 import mlpBatchedWgsl from '../../../shaders/diffusion/mlp_batched.wgsl?raw';
+import mlpIoWgsl from '../../../shaders/diffusion/mlp_io.wgsl?raw';
 import { createStorageBuffer } from '../../gpu/compute';
 import { embeddingSize, parameterLayout, type MlpConfig, type MlpWeights } from './spec';
 import { denoiserKernel, encodeDenoiser, withNoise, type DenoiseArgs, type EpsilonModel } from './common';
@@ -153,7 +154,7 @@ export class BatchedMlpDenoiser implements EpsilonModel {
     this.plan = plan;
     this.dim = model.config.dim;
     const packed = repackMlpWeights(model, plan);
-    const code = withNoise(`${batchedHeader(model, plan, packed.offsets)}\n${mlpBatchedWgsl}`);
+    const code = withNoise(`${batchedHeader(model, plan, packed.offsets)}\n${mlpIoWgsl}\n${mlpBatchedWgsl}`);
     this.kernel = denoiserKernel(device, label, code, 'mlp_batched', MLP_PARAMS);
     const bytes = packed.data.byteLength;
     this.weights = this.kernel.own(createStorageBuffer(device, `${label}.weights`, bytes));

@@ -1,4 +1,5 @@
 import mlpWgsl from '../../../shaders/diffusion/mlp.wgsl?raw';
+import mlpIoWgsl from '../../../shaders/diffusion/mlp_io.wgsl?raw';
 import { createStorageBuffer } from '../../gpu/compute';
 import { UniformLayout } from '../../gpu/uniforms';
 import {
@@ -86,7 +87,7 @@ export class MlpDenoiser implements EpsilonModel {
   ) {
     checkMlpWeights(model);
     this.dim = model.config.dim;
-    const code = withNoise(`${mlpHeader(model)}\n${mlpWgsl}`);
+    const code = withNoise(`${mlpHeader(model)}\n${mlpIoWgsl}\n${mlpWgsl}`);
     this.kernel = denoiserKernel(device, label, code, 'mlp_denoise', MLP_PARAMS);
     this.weights = this.kernel.own(createStorageBuffer(device, `${label}.weights`, model.params.byteLength));
     const p = model.params;
